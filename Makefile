@@ -1,0 +1,60 @@
+# keygrid — build, run and test. Set-up on a fresh machine is `make run` and `make test`.
+export PATH := /usr/local/go/bin:$(PATH)
+GO       ?= go
+BIN      := bin/keygrid
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/keygrid/keygrid/engine.KeygridVersion=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: build run test race fuzz fuzz-long bench lint tidy-check deps
+
+# build: the static binary at bin/keygrid (CGO off, so it runs FROM scratch).
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/keygrid
+
+# run: a node on embedded defaults, port 6379, like a bare `redis-server`.
+run: build
+	./$(BIN) server
+
+# deps: what the tests need — Debian's redis-server/redis-tools (the reference the
+# differential tests compare against) and the Go modules.
+deps:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
+		echo "installing redis-server redis-tools (reference for differential tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	fi
+	$(GO) mod download
+
+# test: every test — unit, integration (the real binary on loopback), differential
+# against redis-server — plus vet, and a short fuzz pass of the protocol parser.
+test: deps build
+	$(GO) vet ./...
+	KEYGRID_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime 10s ./engine/resp/
+
+# race: the tests under the race detector.
+race: deps
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# fuzz: each fuzz target for FUZZTIME (default 30s).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./engine/resp/
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestSplit$$' -fuzztime $(FUZZTIME) ./engine/resp/
+
+# fuzz-long: the 10-minute protocol fuzz run.
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=5m
+
+# bench: Go micro-benchmarks of the hot paths, then keygrid vs redis-server.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
+	../shared/bench/compare.sh throughput
+
+# lint: vet, formatting, and the import-direction check.
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+# tidy-check: go.mod and go.sum are tidy.
+tidy-check:
+	$(GO) mod tidy -diff

@@ -1,0 +1,44 @@
+// Command keygrid is the single binary of keygrid: a Redis-compatible data node
+// (`keygrid server`), a sentinel (`keygrid sentinel`) and a slot-aware proxy
+// (`keygrid proxy`). It only parses the subcommand and hands over to the package that
+// implements it.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/keygrid/keygrid/engine"
+	"github.com/keygrid/keygrid/node"
+)
+
+const usage = `Usage: keygrid <command> [arguments]
+
+Commands:
+  server [/path/to/redis.conf] [--directive value ...]   run a data node (default port 6379)
+  version                                               print the version
+  help                                                  this text
+
+Examples:
+  keygrid server
+  keygrid server /etc/keygrid/redis.conf --port 7000 --save ""
+`
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(1)
+	}
+	switch args[0] {
+	case "server":
+		os.Exit(node.Main(args[1:]))
+	case "version", "--version", "-v":
+		fmt.Printf("keygrid %s (redis %s compatible)\n", engine.KeygridVersion, engine.Version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "keygrid: unknown command %q\n\n%s", args[0], usage)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,550 @@
+package engine
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/loop"
+	"go.uber.org/zap"
+	"github.com/keygrid/keygrid/engine/resp"
+	"golang.org/x/sys/unix"
+)
+
+// clientFlag records a client's state, with Redis's CLIENT LIST letters where they exist.
+type clientFlag uint32
+
+const (
+	flagCloseAfterReply clientFlag = 1 << iota // close once the pending reply is written
+	flagCloseASAP                              // close in beforeSleep, reply dropped
+	flagPendingWrite                           // in the server's pending-write list
+	flagWriteHandler                           // EPOLLOUT is being watched
+	flagAuthenticated                          // passed AUTH (or no password is needed)
+	flagMonitor                                // MONITOR: receives every command
+	flagReplyOff                               // CLIENT REPLY OFF
+	flagReplySkip                              // CLIENT REPLY SKIP: skip the next reply
+	flagReplySkipNext                          // set by SKIP, becomes flagReplySkip after it
+	flagNoEvict                                // CLIENT NO-EVICT on
+	flagPaused                                 // waiting for CLIENT UNPAUSE
+	flagUnixSocket                             // connected over a unix socket
+	flagExecuting                              // inside processInput (do not free)
+)
+
+// readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
+const readChunk = 16 * 1024
+
+// Client is one connection. Only the event loop touches it.
+type Client struct {
+	srv   *Server
+	fd    int
+	id    int64
+	flags clientFlag
+
+	// qbuf holds a request that arrived in part; complete requests are parsed straight
+	// from the loop's shared read buffer, so idle clients hold no query buffer.
+	qbuf []byte
+	req  resp.Request
+	argv [][]byte
+	cmd  *Command // command being executed
+	last *Command // last command executed (CLIENT LIST cmd=)
+
+	out  []byte // reply bytes not yet written
+	sent int    // bytes of out already written
+
+	db    *DB
+	proto int // 2 or 3
+
+	name    string
+	user    string
+	libName string
+	libVer  string
+	addr    string
+	laddr   string
+
+	ctime    int64 // creation, unix ms
+	lastSeen int64 // last interaction, unix ms
+	// obufSoftSince is when the output buffer first exceeded the soft limit (unix ms).
+	obufSoftSince int64
+	// outPeak is the largest output buffer seen recently (CLIENT LIST omem helper).
+	outPeak int
+	// Totals for CLIENT LIST / INFO.
+	netIn, netOut int64
+	cmdCount      int64
+	closeReason   string
+}
+
+// ID is the client's unique id (CLIENT ID).
+func (c *Client) ID() int64 { return c.id }
+
+// --- replies --------------------------------------------------------------------------
+
+// Proto is the client's protocol version, 2 or 3.
+func (c *Client) Proto() int { return c.proto }
+
+func (c *Client) ReplyOK()                 { c.out = append(c.out, "+OK\r\n"...) }
+func (c *Client) ReplySimple(s string)     { c.out = resp.AppendSimple(c.out, s) }
+func (c *Client) ReplyInt(n int64)         { c.out = resp.AppendInt(c.out, n) }
+func (c *Client) ReplyBulk(b []byte)       { c.out = resp.AppendBulk(c.out, b) }
+func (c *Client) ReplyBulkString(s string) { c.out = resp.AppendBulkString(c.out, s) }
+func (c *Client) ReplyBulkInt(n int64)     { c.out = resp.AppendBulkInt(c.out, n) }
+func (c *Client) ReplyNull()               { c.out = resp.AppendNull(c.out, c.proto) }
+func (c *Client) ReplyNullArray()          { c.out = resp.AppendNullArray(c.out, c.proto) }
+func (c *Client) ReplyArray(n int)         { c.out = resp.AppendArray(c.out, n) }
+func (c *Client) ReplyMap(n int)           { c.out = resp.AppendMap(c.out, n, c.proto) }
+func (c *Client) ReplySet(n int)           { c.out = resp.AppendSet(c.out, n, c.proto) }
+func (c *Client) ReplyBool(v bool)         { c.out = resp.AppendBool(c.out, v, c.proto) }
+func (c *Client) ReplyDouble(f float64)    { c.out = resp.AppendDouble(c.out, f, c.proto) }
+func (c *Client) ReplyVerbatim(s string)   { c.out = resp.AppendVerbatim(c.out, s, "txt", c.proto) }
+
+// ReplyBulks replies an array of bulk strings.
+func (c *Client) ReplyBulks(items []string) {
+	c.ReplyArray(len(items))
+	for _, s := range items {
+		c.ReplyBulkString(s)
+	}
+}
+
+// ReplyError replies an error. msg starts with its code ("ERR ...", "WRONGTYPE ...");
+// one without a code gets "ERR ". Errors are counted for INFO errorstats and for the
+// command's failed_calls.
+func (c *Client) ReplyError(msg string) {
+	if len(msg) > 0 && msg[0] == '-' {
+		msg = msg[1:]
+	}
+	code := msg
+	for i := 0; i < len(msg); i++ {
+		if msg[i] == ' ' {
+			code = msg[:i]
+			break
+		}
+	}
+	if code == "" || !isErrorCode(code) {
+		msg = "ERR " + msg
+		code = "ERR"
+	}
+	c.out = resp.AppendError(c.out, msg)
+	c.srv.countError(code, c.cmd)
+}
+
+func isErrorCode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// Common errors with Redis's wording.
+const (
+	ErrSyntax        = "ERR syntax error"
+	ErrWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrNotInt        = "ERR value is not an integer or out of range"
+	ErrNotFloat      = "ERR value is not a valid float"
+	ErrOverflow      = "ERR increment or decrement would overflow"
+	ErrNoSuchKey     = "ERR no such key"
+	ErrDBIndex       = "ERR DB index is out of range"
+	ErrInvalidExpire = "ERR invalid expire time in '%s' command"
+	ErrNoAuth        = "NOAUTH Authentication required."
+)
+
+// ReplyArityError replies Redis's wrong-number-of-arguments error for the current command.
+func (c *Client) ReplyArityError() {
+	c.ReplyError("ERR wrong number of arguments for '" + c.cmd.Name + "' command")
+}
+
+// --- reading and dispatch -------------------------------------------------------------
+
+// onReadable reads what the socket has and runs every complete request in it.
+func (s *Server) onReadable(fd int, _ loop.Mask) {
+	c := s.byFD[fd]
+	if c == nil {
+		return
+	}
+	var buf []byte
+	if len(c.qbuf) == 0 {
+		// Common case: nothing pending, read into the loop's shared buffer.
+		buf = s.readBuf
+		n, err := unix.Read(fd, buf)
+		if !s.readDone(c, n, err) {
+			return
+		}
+		buf = buf[:n]
+	} else {
+		// A partial request is pending: append to the client's own buffer, sized for
+		// the bulk it is waiting for (bounded per read, so a lying length costs little).
+		want := readChunk
+		if p := c.req.Pending(len(c.qbuf)); p > int64(want) {
+			want = int(min(p, 1<<20))
+		}
+		if cap(c.qbuf)-len(c.qbuf) < want {
+			nb := make([]byte, len(c.qbuf), max(2*cap(c.qbuf), len(c.qbuf)+want))
+			copy(nb, c.qbuf)
+			c.qbuf = nb
+		}
+		n, err := unix.Read(fd, c.qbuf[len(c.qbuf):cap(c.qbuf)])
+		if !s.readDone(c, n, err) {
+			return
+		}
+		c.qbuf = c.qbuf[:len(c.qbuf)+n]
+		buf = c.qbuf
+	}
+	c.lastSeen = s.nowMs
+	used := s.processInput(c, buf)
+	if c.flags&(flagCloseASAP) != 0 {
+		return
+	}
+	rest := buf[used:]
+	switch {
+	case len(rest) == 0:
+		c.qbuf = c.qbuf[:0]
+		if cap(c.qbuf) > 64*1024 {
+			c.qbuf = nil
+		}
+	case len(c.qbuf) == 0 || used > 0:
+		// Keep the unparsed tail in the client's own buffer.
+		nb := c.qbuf[:0]
+		if cap(nb) < len(rest) || len(c.qbuf) == 0 {
+			nb = make([]byte, 0, max(len(rest)+readChunk, 2*readChunk))
+		}
+		c.qbuf = append(nb, rest...)
+	}
+	if limit := s.cfg.ClientQueryBufferLimit; limit > 0 && int64(len(c.qbuf)) > limit {
+		s.log.Warn("closing client that reached max query buffer length",
+			zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int("qbuf", len(c.qbuf)))
+		s.freeClient(c)
+	}
+}
+
+// readDone handles the result of a read; it returns false when there is nothing to
+// process (would block, EOF or error; the latter two free the client).
+func (s *Server) readDone(c *Client, n int, err error) bool {
+	if err != nil {
+		if err == unix.EAGAIN || err == unix.EINTR {
+			return false
+		}
+		s.freeClient(c)
+		return false
+	}
+	if n == 0 {
+		s.freeClient(c)
+		return false
+	}
+	c.netIn += int64(n)
+	s.stats.netInput += int64(n)
+	return true
+}
+
+// processInput runs the complete requests at the start of buf and returns how many
+// bytes they used.
+func (s *Server) processInput(c *Client, buf []byte) int {
+	used := 0
+	if c.flags&flagPaused != 0 {
+		return 0 // CLIENT PAUSE: keep buffering, run nothing
+	}
+	c.flags |= flagExecuting
+	defer func() { c.flags &^= flagExecuting }()
+	for used < len(buf) {
+		if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
+			// Redis stops reading from a client that is going away.
+			return len(buf)
+		}
+		c.req.Unauth = s.authRequired(c)
+		n, argv, err := c.req.Parse(buf[used:])
+		if err != nil {
+			c.req.Reset()
+			c.out = resp.AppendError(c.out, "ERR "+err.Error())
+			s.countError("ERR", nil)
+			s.log.Debug("protocol error", zap.String("addr", c.addr), zap.String("err", err.Error()))
+			c.flags |= flagCloseAfterReply
+			s.queueWrite(c)
+			return len(buf)
+		}
+		if n == 0 {
+			break
+		}
+		used += n
+		if len(argv) == 0 {
+			continue
+		}
+		c.argv = argv
+		s.processCommand(c)
+		c.argv = nil
+		if c.flags&flagPaused != 0 {
+			used -= n // the held request stays buffered and runs on unpause
+			break
+		}
+	}
+	return used
+}
+
+// queueWrite puts c in the list of clients whose replies beforeSleep writes.
+func (s *Server) queueWrite(c *Client) {
+	if c.flags&(flagPendingWrite|flagWriteHandler) == 0 {
+		c.flags |= flagPendingWrite
+		s.pendingWrite = append(s.pendingWrite, c)
+	}
+}
+
+// writeClient writes as much of c's reply as the socket takes. It returns false if
+// the client was freed.
+func (s *Server) writeClient(c *Client) bool {
+	for c.sent < len(c.out) {
+		n, err := unix.Write(c.fd, c.out[c.sent:])
+		if err != nil {
+			if err == unix.EAGAIN {
+				break
+			}
+			if err == unix.EINTR {
+				continue
+			}
+			s.freeClient(c)
+			return false
+		}
+		c.sent += n
+		c.netOut += int64(n)
+		s.stats.netOutput += int64(n)
+	}
+	if c.sent == len(c.out) {
+		c.sent = 0
+		if cap(c.out) > 64*1024 {
+			c.out = nil
+		} else {
+			c.out = c.out[:0]
+		}
+		c.obufSoftSince = 0
+		if c.flags&flagWriteHandler != 0 {
+			s.loop.DelFile(c.fd, loop.Writable)
+			c.flags &^= flagWriteHandler
+		}
+		if c.flags&flagCloseAfterReply != 0 {
+			s.freeClient(c)
+			return false
+		}
+		return true
+	}
+	// The socket is full: wait for it to drain.
+	if c.flags&flagWriteHandler == 0 {
+		s.loop.AddFile(c.fd, loop.Writable, nil, s.onWritable)
+		c.flags |= flagWriteHandler
+	}
+	return s.checkOutputLimits(c)
+}
+
+func (s *Server) onWritable(fd int, _ loop.Mask) {
+	if c := s.byFD[fd]; c != nil {
+		s.writeClient(c)
+	}
+}
+
+// checkOutputLimits enforces client-output-buffer-limit for normal clients: the hard
+// limit closes at once, the soft one after it has been exceeded for soft-seconds.
+func (s *Server) checkOutputLimits(c *Client) bool {
+	pending := int64(len(c.out) - c.sent)
+	lim := s.cfg.ClientOutputBufferLimit[0]
+	hard := lim.Hard > 0 && pending >= lim.Hard
+	soft := false
+	if lim.Soft > 0 && pending >= lim.Soft {
+		if c.obufSoftSince == 0 {
+			c.obufSoftSince = s.nowMs
+		} else if s.nowMs-c.obufSoftSince >= lim.SoftSeconds*1000 {
+			soft = true
+		}
+	} else {
+		c.obufSoftSince = 0
+	}
+	if hard || soft {
+		s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
+			zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int64("omem", pending))
+		s.freeClient(c)
+		return false
+	}
+	return true
+}
+
+// handlePendingWrites is the first thing beforeSleep does: one write per client with
+// new replies, a write handler only for sockets that would block.
+func (s *Server) handlePendingWrites() {
+	for i, c := range s.pendingWrite {
+		s.pendingWrite[i] = nil
+		if c.flags&flagPendingWrite == 0 {
+			continue // freed meanwhile
+		}
+		c.flags &^= flagPendingWrite
+		if c.flags&flagWriteHandler != 0 {
+			continue
+		}
+		s.writeClient(c)
+	}
+	s.pendingWrite = s.pendingWrite[:0]
+}
+
+// --- connection lifecycle -------------------------------------------------------------
+
+func (s *Server) onAccept(lfd int, _ loop.Mask) {
+	// Accept a few per event, like Redis's MAX_ACCEPTS_PER_CALL, so a connection storm
+	// cannot starve the clients already connected.
+	for i := 0; i < 1000; i++ {
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
+				s.log.Warn("accepting client connection", zap.String("err", err.Error()))
+			}
+			return
+		}
+		s.acceptClient(fd, sa, false)
+	}
+}
+
+func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
+	s.stats.numConnections++
+	if len(s.clients) >= s.cfg.MaxClients {
+		// Redis writes the error straight to the socket, best effort, and closes.
+		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		unix.Close(fd)
+		s.stats.rejectedConns++
+		return
+	}
+	if !unixSock {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		if ka := s.cfg.TCPKeepalive; ka > 0 {
+			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, ka)
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, max(ka/3, 1))
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 3)
+		}
+	}
+	s.nextClientID++
+	c := &Client{
+		srv:      s,
+		fd:       fd,
+		id:       s.nextClientID,
+		db:       s.dbs[0],
+		proto:    2,
+		user:     "default",
+		ctime:    s.nowMs,
+		lastSeen: s.nowMs,
+	}
+	c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
+	c.req.Reset()
+	if unixSock {
+		c.flags |= flagUnixSocket
+		c.addr = s.cfg.UnixSocket + ":0"
+		c.laddr = s.cfg.UnixSocket
+	} else {
+		c.addr = sockaddrString(sa)
+		if lsa, err := unix.Getsockname(fd); err == nil {
+			c.laddr = sockaddrString(lsa)
+		}
+	}
+	if !s.authRequired(c) {
+		c.flags |= flagAuthenticated
+	}
+	if deny := s.protectedModeDenied(c, sa); deny {
+		unix.Write(fd, []byte(protectedModeError))
+		unix.Close(fd)
+		return
+	}
+	for fd >= len(s.byFD) {
+		s.byFD = append(s.byFD, nil)
+	}
+	s.byFD[fd] = c
+	s.clients[c.id] = c
+	if err := s.loop.AddFile(fd, loop.Readable, s.onReadable, nil); err != nil {
+		s.freeClient(c)
+	}
+}
+
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		b := make([]byte, 0, 24)
+		for i, x := range a.Addr {
+			if i > 0 {
+				b = append(b, '.')
+			}
+			b = strconv.AppendInt(b, int64(x), 10)
+		}
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(a.Port), 10)
+		return string(b)
+	case *unix.SockaddrInet6:
+		ip := make([]byte, 0, 48)
+		ip = append(ip, netIPString(a.Addr[:])...)
+		ip = append(ip, ':')
+		ip = strconv.AppendInt(ip, int64(a.Port), 10)
+		return string(ip)
+	case *unix.SockaddrUnix:
+		return a.Name
+	}
+	return "?"
+}
+
+// freeClient closes c now unless it is executing a command, in which case it is closed
+// in beforeSleep (Redis's freeClientAsync).
+func (s *Server) freeClient(c *Client) {
+	if c.fd < 0 {
+		return
+	}
+	if c.flags&flagExecuting != 0 {
+		if c.flags&flagCloseASAP == 0 {
+			c.flags |= flagCloseASAP
+			s.closeASAP = append(s.closeASAP, c)
+		}
+		return
+	}
+	s.unlinkClient(c)
+}
+
+func (s *Server) unlinkClient(c *Client) {
+	if c.fd < 0 {
+		return
+	}
+	s.loop.DelFile(c.fd, loop.Readable|loop.Writable)
+	unix.Close(c.fd)
+	s.byFD[c.fd] = nil
+	c.fd = -1
+	c.flags &^= flagPendingWrite
+	delete(s.clients, c.id)
+	if c.flags&flagMonitor != 0 {
+		s.removeMonitor(c)
+	}
+	for _, h := range s.onClientFree {
+		h(c)
+	}
+	c.qbuf, c.out, c.argv = nil, nil, nil
+}
+
+// freeClientsASAP closes the clients that asked to be closed while executing.
+func (s *Server) freeClientsASAP() {
+	for i, c := range s.closeASAP {
+		s.closeASAP[i] = nil
+		c.flags &^= flagExecuting
+		if c.flags&flagCloseAfterReply != 0 && c.sent < len(c.out) && c.fd >= 0 {
+			// Best effort: let a final error reply leave before closing.
+			unix.Write(c.fd, c.out[c.sent:])
+		}
+		s.unlinkClient(c)
+	}
+	s.closeASAP = s.closeASAP[:0]
+}
+
+// clientsCron closes idle clients (timeout) and trims buffers of idle ones.
+func (s *Server) clientsCron() {
+	timeout := int64(s.cfg.Timeout) * 1000
+	for _, c := range s.clients {
+		if timeout > 0 && s.nowMs-c.lastSeen > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
+			s.log.Debug("closing idle client", zap.Int64("id", c.id))
+			s.freeClient(c)
+			continue
+		}
+		if len(c.out) == 0 && cap(c.out) > 0 && s.nowMs-c.lastSeen > 2000 {
+			c.out = nil
+		}
+		if len(c.qbuf) == 0 && cap(c.qbuf) > 0 && s.nowMs-c.lastSeen > 2000 {
+			c.qbuf = nil
+		}
+	}
+}
+
+// nowDuration is a helper for timing commands.
+func since(t time.Time) int64 { return int64(time.Since(t) / time.Microsecond) }

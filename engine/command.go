@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"strings"
+)
+
+// CmdFlag describes a command, with Redis's flag names (COMMAND INFO prints them).
+type CmdFlag uint32
+
+const (
+	FlagWrite           CmdFlag = 1 << iota // may modify the keyspace
+	FlagReadonly                            // reads the keyspace, never modifies it
+	FlagDenyOOM                             // may grow memory use: refused under maxmemory noeviction
+	FlagAdmin                               // administrative, dangerous
+	FlagPubSub                              // pub/sub related
+	FlagNoScript                            // not allowed in scripts
+	FlagBlocking                            // may block the client
+	FlagLoading                             // allowed while loading the dataset
+	FlagStale                               // allowed on a replica with stale data
+	FlagSkipMonitor                         // not shown in MONITOR
+	FlagSkipSlowlog                         // not logged in SLOWLOG
+	FlagFast                                // O(1) or O(log N)
+	FlagNoAuth                              // allowed before AUTH
+	FlagMayReplicate                        // may replicate even if not a write
+	FlagNoMandatoryKeys                     // key arguments are optional
+	FlagNoMulti                             // not allowed inside MULTI
+	FlagAllowBusy                           // allowed while a script is busy
+	FlagSentinel                            // available in sentinel mode
+	FlagOnlySentinel                        // only in sentinel mode
+	FlagNoAsyncLoading                      // refused during async loading
+)
+
+var flagNames = []struct {
+	f    CmdFlag
+	name string
+}{
+	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"},
+	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
+	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"},
+	{FlagSkipMonitor, "skip_monitor"}, {FlagSkipSlowlog, "skip_slowlog"}, {FlagFast, "fast"},
+	{FlagNoAuth, "no_auth"}, {FlagMayReplicate, "may_replicate"},
+	{FlagNoMandatoryKeys, "no_mandatory_keys"}, {FlagNoMulti, "no_multi"},
+	{FlagAllowBusy, "allow_busy"}, {FlagOnlySentinel, "only_sentinel"},
+	{FlagNoAsyncLoading, "no_async_loading"},
+}
+
+// FlagNames returns the Redis names of the flags set in f, in Redis's order.
+func (f CmdFlag) FlagNames() []string {
+	var out []string
+	for _, fn := range flagNames {
+		if f&fn.f != 0 {
+			out = append(out, fn.name)
+		}
+	}
+	return out
+}
+
+// ACLCat is a set of ACL categories.
+type ACLCat uint32
+
+const (
+	CatKeyspace ACLCat = 1 << iota
+	CatRead
+	CatWrite
+	CatSet
+	CatSortedSet
+	CatList
+	CatHash
+	CatString
+	CatBitmap
+	CatHyperLogLog
+	CatGeo
+	CatStream
+	CatPubSub
+	CatAdmin
+	CatFast
+	CatSlow
+	CatBlocking
+	CatDangerous
+	CatConnection
+	CatTransaction
+	CatScripting
+)
+
+// ACLCatNames lists categories in the order Redis's ACL CAT prints them.
+var ACLCatNames = []struct {
+	Cat  ACLCat
+	Name string
+}{
+	{CatKeyspace, "keyspace"}, {CatRead, "read"}, {CatWrite, "write"}, {CatSet, "set"},
+	{CatSortedSet, "sortedset"}, {CatList, "list"}, {CatHash, "hash"}, {CatString, "string"},
+	{CatBitmap, "bitmap"}, {CatHyperLogLog, "hyperloglog"}, {CatGeo, "geo"}, {CatStream, "stream"},
+	{CatPubSub, "pubsub"}, {CatAdmin, "admin"}, {CatFast, "fast"}, {CatSlow, "slow"},
+	{CatBlocking, "blocking"}, {CatDangerous, "dangerous"}, {CatConnection, "connection"},
+	{CatTransaction, "transaction"}, {CatScripting, "scripting"},
+}
+
+// Command is one entry of the command table: everything COMMAND, ACL and the dispatcher
+// need to know about a command, and its handler.
+type Command struct {
+	Name  string // lower case; for subcommands "container|sub"
+	Arity int    // > 0: exact argc; < 0: at least -Arity
+	Flags CmdFlag
+	Cats  ACLCat // categories beyond those implied by Flags
+	// Key positions for the legacy (first, last, step) key spec; FirstKey 0 means none.
+	// LastKey -1 means the last argument; -2 the one before, etc.
+	FirstKey, LastKey, Step int
+	// Keys, when set, extracts key positions for commands that the range cannot
+	// describe (e.g. EVAL, ZUNIONSTORE, XREAD). It returns argv indexes.
+	Keys func(argv [][]byte) []int
+	// KeySpecs are Redis 7 key specifications, as COMMAND INFO and DOCS show them.
+	KeySpecs []KeySpec
+
+	Group      string // COMMAND DOCS group: string, generic, server, connection, ...
+	Since      string // first Redis version with the command
+	Complexity string
+	Summary    string
+	Tips       []string // request/response policies (COMMAND INFO tips)
+	Doc        *CmdDoc  // arguments and history for COMMAND DOCS
+
+	Proc func(c *Client)
+	Subs []*Command // subcommands of a container (CONFIG, CLIENT, ...)
+
+	parent *Command
+	id     int
+	stats  CmdStats
+}
+
+// CmdStats are the per-command counters of INFO commandstats.
+type CmdStats struct {
+	Calls, Usec, Rejected, Failed int64
+}
+
+// CmdDoc is the argument list and history shown by COMMAND DOCS.
+type CmdDoc struct {
+	History [][2]string
+	Args    []Arg
+}
+
+// Arg is one argument of a command in COMMAND DOCS.
+type Arg struct {
+	Name, Type, Token, Since, Summary string
+	KeySpecIndex                      int
+	Optional, Multiple, MultipleToken bool
+	Args                              []Arg
+	Value                             string
+}
+
+// KeySpec is a Redis 7 key specification.
+type KeySpec struct {
+	Flags []string // RW, RO, OW, RM, access, update, insert, delete, ...
+	// BeginSearch: index (Index > 0) or keyword (Keyword != "").
+	Index     int
+	Keyword   string
+	StartFrom int
+	// FindKeys: range (LastKey, KeyStep, Limit) or keynum (KeyNumIdx, FirstKey, KeyStep).
+	Range         bool
+	LastKey       int
+	KeyStep       int
+	Limit         int
+	KeyNumIdx     int
+	FirstKeyNum   int
+	KeyNumStep    int
+	Unknown       bool
+	NotKey        bool
+	Incomplete    bool
+	VariableFlags bool
+}
+
+// FullName is the name COMMAND and error messages use ("config|get" for subcommands).
+func (cmd *Command) FullName() string { return cmd.Name }
+
+// IsWrite reports whether the command may modify data.
+func (cmd *Command) IsWrite() bool { return cmd.Flags&FlagWrite != 0 }
+
+// subName is the part after '|' for subcommands.
+func (cmd *Command) subName() string {
+	if i := strings.IndexByte(cmd.Name, '|'); i >= 0 {
+		return cmd.Name[i+1:]
+	}
+	return cmd.Name
+}
+
+// CommandTable indexes the commands by lower-case name.
+type CommandTable struct {
+	byName map[string]*Command
+	list   []*Command // top-level commands in definition order
+	all    []*Command // top-level and subcommands
+}
+
+func newCommandTable(families ...[]*Command) *CommandTable {
+	t := &CommandTable{byName: make(map[string]*Command)}
+	for _, fam := range families {
+		for _, cmd := range fam {
+			if _, dup := t.byName[cmd.Name]; dup {
+				panic("duplicate command " + cmd.Name)
+			}
+			cmd.id = len(t.all)
+			t.byName[cmd.Name] = cmd
+			t.list = append(t.list, cmd)
+			t.all = append(t.all, cmd)
+			for _, sub := range cmd.Subs {
+				sub.parent = cmd
+				if !strings.Contains(sub.Name, "|") {
+					sub.Name = cmd.Name + "|" + sub.Name
+				}
+				sub.id = len(t.all)
+				t.all = append(t.all, sub)
+			}
+		}
+	}
+	return t
+}
+
+// Lookup finds a top-level command by name, case-insensitively, without allocating
+// for names up to 64 bytes.
+func (t *CommandTable) Lookup(name []byte) *Command {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return t.byName[strings.ToLower(string(name))]
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return t.byName[string(buf[:len(name)])]
+}
+
+// LookupSub finds a subcommand of cmd by name, case-insensitively.
+func (cmd *Command) LookupSub(name []byte) *Command {
+	for _, sub := range cmd.Subs {
+		if strings.EqualFold(sub.subName(), string(name)) {
+			return sub
+		}
+	}
+	return nil
+}
+
+// keyIndexes returns the argv indexes of the keys of a call of cmd.
+func (cmd *Command) keyIndexes(argv [][]byte) []int {
+	if cmd.Keys != nil {
+		return cmd.Keys(argv)
+	}
+	if cmd.FirstKey <= 0 {
+		return nil
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last = len(argv) + last
+	}
+	step := cmd.Step
+	if step <= 0 {
+		step = 1
+	}
+	var idx []int
+	for i := cmd.FirstKey; i <= last && i < len(argv); i += step {
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// aclCategories returns every category of cmd: its own plus those its flags imply, as
+// Redis derives them (write → @write, readonly → @read, admin → @admin @dangerous, ...).
+func (cmd *Command) aclCategories() ACLCat {
+	c := cmd.Cats
+	if cmd.Flags&FlagWrite != 0 {
+		c |= CatWrite
+	}
+	if cmd.Flags&FlagReadonly != 0 && cmd.Cats&CatScripting == 0 {
+		c |= CatRead
+	}
+	if cmd.Flags&FlagAdmin != 0 {
+		c |= CatAdmin | CatDangerous
+	}
+	if cmd.Flags&FlagPubSub != 0 {
+		c |= CatPubSub
+	}
+	if cmd.Flags&FlagFast != 0 {
+		c |= CatFast
+	}
+	if cmd.Flags&FlagBlocking != 0 {
+		c |= CatBlocking
+	}
+	if c&CatFast == 0 {
+		c |= CatSlow
+	}
+	return c
+}

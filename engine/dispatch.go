@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"strings"
+	"time"
+)
+
+// processCommand looks up, checks and runs the command in c.argv, as Redis's
+// processCommand does: the checks come in Redis's order, so the same bad request gets
+// the same error from keygrid as from redis-server.
+func (s *Server) processCommand(c *Client) {
+	argv := c.argv
+	cmd := s.commands.Lookup(argv[0])
+	if cmd == nil {
+		// "POST" and "Host:" are what a browser or a cross-protocol attack sends
+		// first: Redis logs a warning and drops the connection without replying.
+		if strings.EqualFold(string(argv[0]), "post") || strings.EqualFold(string(argv[0]), "host:") {
+			s.log.Warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
+			c.out = c.out[:c.sent]
+			c.flags |= flagCloseASAP
+			s.closeASAP = append(s.closeASAP, c)
+			return
+		}
+		s.rejectUnknown(c, argv)
+		return
+	}
+	if len(cmd.Subs) > 0 && len(argv) >= 2 {
+		sub := cmd.LookupSub(argv[1])
+		if sub == nil {
+			c.cmd = cmd
+			s.stats.unknownCmd++
+			c.ReplyError("ERR unknown subcommand '" + truncate(sanitize(string(argv[1])), 128) +
+				"'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+			s.queueWrite(c)
+			return
+		}
+		cmd = sub
+	}
+	c.cmd = cmd
+	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		cmd.stats.Rejected++
+		c.ReplyArityError()
+		s.queueWrite(c)
+		return
+	}
+	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 && s.authRequired(c) {
+		cmd.stats.Rejected++
+		c.ReplyError(ErrNoAuth)
+		s.queueWrite(c)
+		return
+	}
+	for _, check := range s.commandChecks {
+		if msg := check(c, cmd); msg != "" {
+			cmd.stats.Rejected++
+			c.ReplyError(msg)
+			s.queueWrite(c)
+			return
+		}
+	}
+	if s.pausedFor(cmd) {
+		c.flags |= flagPaused
+		s.pausedClients = append(s.pausedClients, c)
+		// Keep the request: it runs again on unpause.
+		c.req.Reset()
+		return
+	}
+	s.call(c, cmd)
+	s.queueWrite(c)
+}
+
+// call runs cmd and accounts for it (INFO commandstats, SLOWLOG, LATENCY, MONITOR).
+func (s *Server) call(c *Client, cmd *Command) {
+	start := time.Now()
+	s.nowMs = start.UnixMilli()
+	if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 {
+		s.feedMonitors(c, c.argv)
+	}
+	outBefore := len(c.out)
+	errsBefore := s.stats.errorReplies
+	dirtyBefore := s.dirty
+	cmd.Proc(c)
+	dur := time.Since(start)
+	us := int64(dur / time.Microsecond)
+	cmd.stats.Calls++
+	cmd.stats.Usec += us
+	if s.stats.errorReplies != errsBefore {
+		cmd.stats.Failed++
+	}
+	s.stats.numCommands++
+	c.cmdCount++
+	c.last = cmd
+	if s.dirty != dirtyBefore && s.propagate != nil && cmd.Flags&FlagWrite != 0 {
+		s.propagate(c.db.id, c.argv)
+	}
+	if cmd.Flags&FlagSkipSlowlog == 0 {
+		s.slowlogPush(c, us)
+	}
+	if t := s.cfg.LatencyMonitorThreshold; t > 0 && us/1000 >= t {
+		s.latencyAdd("command", us/1000)
+	}
+	// CLIENT REPLY OFF / SKIP: the reply was produced (counted) but is not sent.
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+		c.out = c.out[:outBefore]
+		c.flags &^= flagReplySkip
+	}
+	if c.flags&flagReplySkipNext != 0 {
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	}
+}
+
+// rejectUnknown replies Redis's unknown-command error, quoting the first arguments.
+func (s *Server) rejectUnknown(c *Client, argv [][]byte) {
+	var args strings.Builder
+	for i := 1; i < len(argv) && args.Len() < 128; i++ {
+		room := 128 - args.Len()
+		a := string(argv[i])
+		if len(a) > room {
+			a = a[:room]
+		}
+		args.WriteByte('\'')
+		args.WriteString(a)
+		args.WriteString("' ")
+	}
+	c.cmd = nil
+	s.stats.unknownCmd++
+	c.ReplyError("ERR unknown command '" + truncate(sanitize(string(argv[0])), 128) +
+		"', with args beginning with: " + sanitize(args.String()))
+	s.queueWrite(c)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// sanitize replaces CR and LF, which would break the reply framing, with spaces.
+func sanitize(s string) string {
+	if strings.ContainsAny(s, "\r\n") {
+		return strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return s
+}

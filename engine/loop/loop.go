@@ -1,0 +1,321 @@
+// Package loop is keygrid's event loop: Redis's "ae" on epoll, in Go.
+//
+// One goroutine, locked to its OS thread, calls Run. It waits in epoll_wait for file
+// events (readable / writable descriptors) and for the nearest time event, runs their
+// handlers, and calls the before-sleep hook before every wait, which is where replies are
+// flushed. Everything registered with a Loop runs on that goroutine, so the state those
+// handlers touch needs no locks.
+//
+// Other goroutines never touch that state: they Submit a function, which is queued under
+// a mutex and wakes the loop through an eventfd that sits in the same epoll set.
+//
+//	for !stopped {
+//		beforeSleep()
+//		n := epoll_wait(timeout = nearest timer)
+//		for each ready fd: read handler, then write handler
+//		run due timers
+//	}
+package loop
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mask says which readiness a file event waits for.
+type Mask uint32
+
+const (
+	// Readable fires when the descriptor has data (or a new connection, or EOF).
+	Readable Mask = 1 << iota
+	// Writable fires when a write would not block.
+	Writable
+)
+
+// Handler handles readiness of one descriptor. It runs on the loop goroutine.
+type Handler func(fd int, mask Mask)
+
+type fileEvent struct {
+	mask  Mask
+	read  Handler
+	write Handler
+}
+
+type timeEvent struct {
+	id     int64
+	when   time.Time
+	period time.Duration
+	proc   func()
+}
+
+// Loop is a single-threaded epoll loop. Its methods, except Submit and Stop, must be
+// called from the loop goroutine (or before Run starts).
+type Loop struct {
+	epfd   int
+	evfd   int
+	events []unix.EpollEvent
+	files  []fileEvent // indexed by fd
+
+	timers []*timeEvent
+	nextID int64
+
+	beforeSleep func()
+
+	mu      sync.Mutex
+	queue   []func()
+	spare   []func()
+	woken   bool // an eventfd write is pending; coalesces wake-ups
+	stopped bool
+}
+
+// New creates a loop able to wait for up to maxEvents events per epoll_wait.
+func New(maxEvents int) (*Loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	l := &Loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, maxEvents)}
+	if err := l.AddFile(evfd, Readable, func(int, Mask) { l.drainMailbox() }, nil); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// SetBeforeSleep installs the hook run before every wait for events.
+func (l *Loop) SetBeforeSleep(f func()) { l.beforeSleep = f }
+
+func toEpoll(m Mask) uint32 {
+	var ev uint32
+	if m&Readable != 0 {
+		ev |= unix.EPOLLIN
+	}
+	if m&Writable != 0 {
+		ev |= unix.EPOLLOUT
+	}
+	return ev
+}
+
+// AddFile starts watching fd for mask, calling read and/or write when ready. Calling it
+// again for the same fd adds to the mask; a nil handler keeps the one installed.
+func (l *Loop) AddFile(fd int, mask Mask, read, write Handler) error {
+	for fd >= len(l.files) {
+		l.files = append(l.files, fileEvent{})
+	}
+	fe := &l.files[fd]
+	op := unix.EPOLL_CTL_ADD
+	if fe.mask != 0 {
+		op = unix.EPOLL_CTL_MOD
+	}
+	newMask := fe.mask | mask
+	ev := unix.EpollEvent{Events: toEpoll(newMask), Fd: int32(fd)}
+	if err := unix.EpollCtl(l.epfd, op, fd, &ev); err != nil {
+		return err
+	}
+	fe.mask = newMask
+	if read != nil {
+		fe.read = read
+	}
+	if write != nil {
+		fe.write = write
+	}
+	return nil
+}
+
+// DelFile stops watching fd for mask; with no readiness left, fd leaves the epoll set.
+func (l *Loop) DelFile(fd int, mask Mask) {
+	if fd >= len(l.files) || l.files[fd].mask == 0 {
+		return
+	}
+	fe := &l.files[fd]
+	newMask := fe.mask &^ mask
+	if newMask == 0 {
+		unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+		*fe = fileEvent{}
+		return
+	}
+	ev := unix.EpollEvent{Events: toEpoll(newMask), Fd: int32(fd)}
+	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+	fe.mask = newMask
+}
+
+// FileMask reports what fd is watched for.
+func (l *Loop) FileMask(fd int) Mask {
+	if fd >= len(l.files) {
+		return 0
+	}
+	return l.files[fd].mask
+}
+
+// Every runs proc every period, first after one period, until the loop stops or the
+// timer is cancelled. It returns the timer's id.
+func (l *Loop) Every(period time.Duration, proc func()) int64 {
+	l.nextID++
+	l.timers = append(l.timers, &timeEvent{id: l.nextID, when: time.Now().Add(period), period: period, proc: proc})
+	return l.nextID
+}
+
+// After runs proc once after d.
+func (l *Loop) After(d time.Duration, proc func()) int64 {
+	l.nextID++
+	l.timers = append(l.timers, &timeEvent{id: l.nextID, when: time.Now().Add(d), proc: proc})
+	return l.nextID
+}
+
+// SetPeriod changes a periodic timer's period (used when `hz` changes at run time).
+func (l *Loop) SetPeriod(id int64, period time.Duration) {
+	for _, t := range l.timers {
+		if t.id == id {
+			t.period = period
+			t.when = time.Now().Add(period)
+		}
+	}
+}
+
+// Cancel removes a timer.
+func (l *Loop) Cancel(id int64) {
+	for i, t := range l.timers {
+		if t.id == id {
+			l.timers = append(l.timers[:i], l.timers[i+1:]...)
+			return
+		}
+	}
+}
+
+// Submit queues f to run on the loop goroutine and wakes the loop. Safe from any
+// goroutine; never blocks on the loop. Functions run in submission order.
+func (l *Loop) Submit(f func()) {
+	l.mu.Lock()
+	l.queue = append(l.queue, f)
+	wake := !l.woken
+	l.woken = true
+	l.mu.Unlock()
+	if wake {
+		var one = [8]byte{1}
+		unix.Write(l.evfd, one[:])
+	}
+}
+
+func (l *Loop) drainMailbox() {
+	var buf [8]byte
+	unix.Read(l.evfd, buf[:])
+	l.mu.Lock()
+	q := l.queue
+	l.queue = l.spare[:0]
+	l.woken = false
+	l.mu.Unlock()
+	for i, f := range q {
+		f()
+		q[i] = nil
+	}
+	l.spare = q[:0]
+}
+
+// Stop makes Run return after the current iteration. Safe from any goroutine.
+func (l *Loop) Stop() {
+	l.Submit(func() { l.stopped = true })
+}
+
+// StopNow makes Run return after the current iteration; loop goroutine only.
+func (l *Loop) StopNow() { l.stopped = true }
+
+func (l *Loop) nextTimeout() int {
+	if len(l.timers) == 0 {
+		return 1000
+	}
+	now := time.Now()
+	nearest := l.timers[0].when
+	for _, t := range l.timers[1:] {
+		if t.when.Before(nearest) {
+			nearest = t.when
+		}
+	}
+	d := nearest.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	ms := int((d + time.Millisecond - 1) / time.Millisecond)
+	return ms
+}
+
+func (l *Loop) runTimers() {
+	if len(l.timers) == 0 {
+		return
+	}
+	now := time.Now()
+	// Iterate over a snapshot of due timers: a proc may add or cancel timers.
+	for i := 0; i < len(l.timers); i++ {
+		t := l.timers[i]
+		if t.when.After(now) {
+			continue
+		}
+		if t.period > 0 {
+			t.when = now.Add(t.period)
+		} else {
+			l.timers = append(l.timers[:i], l.timers[i+1:]...)
+			i--
+		}
+		t.proc()
+	}
+}
+
+// Run processes events until Stop. It must be called on a goroutine locked to its
+// thread (runtime.LockOSThread) when the caller wants Redis's one-thread guarantee.
+func (l *Loop) Run() {
+	for !l.stopped {
+		if l.beforeSleep != nil {
+			l.beforeSleep()
+		}
+		l.ProcessEvents(l.nextTimeout())
+	}
+}
+
+// ProcessEvents waits up to timeoutMs for events and handles them and due timers once.
+func (l *Loop) ProcessEvents(timeoutMs int) {
+	n, err := unix.EpollWait(l.epfd, l.events, timeoutMs)
+	if err != nil && err != unix.EINTR {
+		return
+	}
+	for i := 0; i < n; i++ {
+		ev := l.events[i]
+		fd := int(ev.Fd)
+		if fd >= len(l.files) {
+			continue
+		}
+		fe := &l.files[fd]
+		// Errors and hang-ups are reported to both handlers: a read sees EOF or the
+		// error, a write sees EPIPE.
+		ready := ev.Events
+		if ready&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			ready |= unix.EPOLLIN | unix.EPOLLOUT
+		}
+		fired := false
+		if ready&unix.EPOLLIN != 0 && fe.mask&Readable != 0 && fe.read != nil {
+			fe.read(fd, Readable)
+			fired = true
+		}
+		// The read handler may have closed fd or changed its mask; look again.
+		if fd < len(l.files) {
+			fe = &l.files[fd]
+			if ready&unix.EPOLLOUT != 0 && fe.mask&Writable != 0 && fe.write != nil {
+				if !fired || fe.write != nil {
+					fe.write(fd, Writable)
+				}
+			}
+		}
+	}
+	l.runTimers()
+}
+
+// Close releases the loop's descriptors. Registered descriptors are not closed.
+func (l *Loop) Close() {
+	unix.Close(l.evfd)
+	unix.Close(l.epfd)
+}

@@ -1,0 +1,507 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/loop"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+// Version is the Redis version keygrid implements; HELLO and INFO report it so clients
+// and tools that gate features on the server version treat keygrid as Redis 7.0.
+const Version = "7.0.15"
+
+// KeygridVersion is keygrid's own version, stamped at build time.
+var KeygridVersion = "0.1.0-dev"
+
+// Options are the dependencies of a Server. Nothing here is global: each Server gets its
+// own logger and configuration.
+type Options struct {
+	Config     *config.Config
+	ConfigPath string      // the config file, for CONFIG REWRITE ("" when none)
+	Logger     *zap.Logger // nil means no logging
+}
+
+// Server is one data node's engine: its event loop, clients and keyspace. All of its
+// state is owned by the loop goroutine; other goroutines use Submit.
+type Server struct {
+	cfg     *config.Config
+	cfgPath string
+	log     *zap.Logger
+	loop    *loop.Loop
+
+	listeners []int
+	unixFD    int
+	byFD      []*Client
+	clients   map[int64]*Client
+	readBuf   []byte
+
+	pendingWrite  []*Client
+	closeASAP     []*Client
+	pausedClients []*Client
+	monitors      []*Client
+	nextClientID  int64
+
+	commands *CommandTable
+	// commandChecks run after arity and auth checks; a non-empty result rejects the
+	// command with that error (later parts add OOM, read-only replica, cluster, ...).
+	commandChecks []func(c *Client, cmd *Command) string
+	// propagate receives every write command that changed data (AOF, replicas).
+	propagate func(db int, argv [][]byte)
+	// onClientFree hooks run when a client goes away.
+	onClientFree []func(c *Client)
+
+	dbs   []*DB
+	dirty int64
+	nowMs int64 // cached unix ms, refreshed per command and per cron
+
+	runID     string
+	startTime time.Time
+	cronID    int64
+	cronLoops int64
+
+	stats      serverStats
+	errorStats map[string]int64
+	slowlog    slowlog
+	latency    map[string]*latencySeries
+
+	pause pauseState
+	hookSet
+
+	lastSave       int64
+	activeExpire   bool
+	expireStats    expireStats
+	shutdownReq    bool
+	shutdownOnce   sync.Once
+	done           chan struct{}
+	started        chan struct{}
+	metrics        Metrics
+	statResetTime  time.Time
+	lastCronTime   time.Time
+	loopIterations int64
+}
+
+type serverStats struct {
+	numCommands, numConnections, rejectedConns int64
+	expiredKeys, evictedKeys, keyspaceHits     int64
+	keyspaceMisses, netInput, netOutput        int64
+	unknownCmd, errorReplies                   int64
+	expiredStalePerc                           float64
+	expiredTimeCapReached                      int64
+	totalActiveDefragHits                      int64
+}
+
+// New builds a server from its options. It does not listen yet; Start does.
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	s := &Server{
+		cfg:          cfg,
+		cfgPath:      opts.ConfigPath,
+		log:          log,
+		clients:      make(map[int64]*Client),
+		readBuf:      make([]byte, readChunk),
+		errorStats:   make(map[string]int64),
+		latency:      make(map[string]*latencySeries),
+		runID:        newRunID(),
+		unixFD:       -1,
+		activeExpire: true,
+		done:         make(chan struct{}),
+		started:      make(chan struct{}),
+	}
+	s.commands = newCommandTable(commandFamilies()...)
+	s.dbs = make([]*DB, cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = newDB(s, i)
+	}
+	s.lastSave = time.Now().Unix()
+	return s, nil
+}
+
+func newRunID() string {
+	var b [20]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start opens the listening sockets and the event loop. Errors are returned, not
+// logged: the caller decides how to report a port already in use.
+func (s *Server) Start() error {
+	l, err := loop.New(1024)
+	if err != nil {
+		return err
+	}
+	s.loop = l
+	if s.cfg.Port != 0 {
+		binds := s.cfg.Bind
+		if len(binds) == 0 {
+			binds = []string{"*", "-::*"}
+		}
+		for _, b := range binds {
+			fd, err := listenTCP(b, s.cfg.Port, s.cfg.TCPBacklog)
+			if err != nil {
+				if len(b) > 0 && b[0] == '-' {
+					continue // "-addr": optional, skip when unavailable
+				}
+				s.closeListeners()
+				return fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", b, s.cfg.Port, err)
+			}
+			s.listeners = append(s.listeners, fd)
+		}
+		if len(s.listeners) == 0 {
+			return fmt.Errorf("Could not create server TCP listening socket on port %d", s.cfg.Port)
+		}
+	}
+	if s.cfg.UnixSocket != "" {
+		fd, err := listenUnix(s.cfg.UnixSocket, s.cfg.UnixSocketPerm, s.cfg.TCPBacklog)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("Failed opening Unix socket %s: %w", s.cfg.UnixSocket, err)
+		}
+		s.unixFD = fd
+	}
+	for _, fd := range s.listeners {
+		if err := s.loop.AddFile(fd, loop.Readable, s.onAccept, nil); err != nil {
+			return err
+		}
+	}
+	if s.unixFD >= 0 {
+		s.loop.AddFile(s.unixFD, loop.Readable, s.onAcceptUnix, nil)
+	}
+	s.loop.SetBeforeSleep(s.beforeSleep)
+	s.cronID = s.loop.Every(time.Second/time.Duration(s.cfg.Hz), s.serverCron)
+	s.startTime = time.Now()
+	s.statResetTime = s.startTime
+	s.nowMs = s.startTime.UnixMilli()
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	for _, fd := range s.listeners {
+		unix.Close(fd)
+	}
+	s.listeners = nil
+	if s.unixFD >= 0 {
+		unix.Close(s.unixFD)
+		os.Remove(s.cfg.UnixSocket)
+		s.unixFD = -1
+	}
+}
+
+// Run runs the event loop on the calling goroutine, locked to its thread, until
+// Shutdown. Everything the server owns is touched only from here.
+func (s *Server) Run() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	close(s.started)
+	s.loop.Run()
+	s.finish()
+}
+
+// Submit runs f on the loop goroutine. Safe from any goroutine; never blocks.
+func (s *Server) Submit(f func()) { s.loop.Submit(f) }
+
+// Shutdown asks the loop to stop (as SHUTDOWN NOSAVE would) and waits until it has.
+// It is idempotent and safe from any goroutine.
+func (s *Server) Shutdown() {
+	s.shutdownOnce.Do(func() {
+		s.loop.Submit(func() { s.loop.StopNow() })
+	})
+	<-s.done
+}
+
+// Done is closed when the loop has stopped and every socket is closed.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+func (s *Server) finish() {
+	for _, c := range s.clients {
+		s.writeClient(c)
+	}
+	for _, c := range s.clients {
+		s.unlinkClient(c)
+	}
+	s.closeListeners()
+	s.loop.Close()
+	close(s.done)
+}
+
+// Addr returns the first TCP listening address (useful with port 0 in tests).
+func (s *Server) Addr() string {
+	if len(s.listeners) == 0 {
+		return ""
+	}
+	sa, err := unix.Getsockname(s.listeners[0])
+	if err != nil {
+		return ""
+	}
+	return sockaddrString(sa)
+}
+
+// beforeSleep runs before every wait for events: free clients that asked for it,
+// expire a little, then write every pending reply.
+func (s *Server) beforeSleep() {
+	s.loopIterations++
+	if len(s.closeASAP) > 0 {
+		s.freeClientsASAP()
+	}
+	if s.activeExpire && s.expireStats.timeLimitHit {
+		s.activeExpireCycle(true)
+	}
+	for _, h := range s.beforeSleepHooks {
+		h()
+	}
+	s.handlePendingWrites()
+	if len(s.closeASAP) > 0 {
+		s.freeClientsASAP()
+	}
+	s.publishMetrics()
+}
+
+// serverCron runs hz times a second: expiry, client timeouts, rehashing, stats.
+func (s *Server) serverCron() {
+	now := time.Now()
+	s.nowMs = now.UnixMilli()
+	s.cronLoops++
+	s.lastCronTime = now
+	if s.activeExpire {
+		s.activeExpireCycle(false)
+	}
+	s.databasesCron()
+	s.clientsCron()
+	s.pauseCron()
+	for _, h := range s.cronHooks {
+		h()
+	}
+	if s.shutdownReq {
+		s.shutdownReq = false
+		s.prepareShutdownAndStop(false, false)
+	}
+}
+
+// every runs f when the cron has run for ms milliseconds since the last time (Redis's
+// run_with_period).
+func (s *Server) every(ms int64) bool {
+	period := int64(1000 / s.cfg.Hz)
+	return ms <= period || s.cronLoops%(ms/period) == 0
+}
+
+// databasesCron resizes tables that became sparse and moves rehashing forward.
+func (s *Server) databasesCron() {
+	for _, db := range s.dbs {
+		db.cron(s.cfg.ActiveRehashing)
+	}
+}
+
+// RequestShutdown asks for a shutdown from a signal handler goroutine (SIGTERM): the
+// loop saves if configured and stops, as Redis does on SIGTERM.
+func (s *Server) RequestShutdown() {
+	s.loop.Submit(func() { s.shutdownReq = true; s.prepareShutdownAndStop(false, false) })
+}
+
+// prepareShutdownAndStop stops the server: flush replies, run shutdown hooks (save,
+// AOF fsync, telling replicas), then stop the loop.
+func (s *Server) prepareShutdownAndStop(nosave, save bool) error {
+	for _, h := range s.shutdownHooks {
+		if err := h(nosave, save); err != nil {
+			return err
+		}
+	}
+	s.log.Info("Redis is now ready to exit, bye bye...")
+	s.loop.StopNow()
+	return nil
+}
+
+func listenTCP(addr string, port, backlog int) (int, error) {
+	optional := false
+	if len(addr) > 0 && addr[0] == '-' {
+		optional = true
+		addr = addr[1:]
+	}
+	_ = optional
+	var sa unix.Sockaddr
+	family := unix.AF_INET
+	switch addr {
+	case "*", "0.0.0.0":
+		sa = &unix.SockaddrInet4{Port: port}
+	case "::*", "::":
+		family = unix.AF_INET6
+		sa = &unix.SockaddrInet6{Port: port}
+	default:
+		ip := net.ParseIP(addr)
+		if ip == nil {
+			return -1, fmt.Errorf("invalid bind address %q", addr)
+		}
+		if ip4 := ip.To4(); ip4 != nil {
+			a := &unix.SockaddrInet4{Port: port}
+			copy(a.Addr[:], ip4)
+			sa = a
+		} else {
+			family = unix.AF_INET6
+			a := &unix.SockaddrInet6{Port: port}
+			copy(a.Addr[:], ip.To16())
+			sa = a
+		}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if family == unix.AF_INET6 {
+		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if backlog <= 0 {
+		backlog = 511
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func listenUnix(path string, perm int, backlog int) (int, error) {
+	os.Remove(path)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if perm != 0 {
+		os.Chmod(path, os.FileMode(perm))
+	}
+	if backlog <= 0 {
+		backlog = 511
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func (s *Server) onAcceptUnix(lfd int, _ loop.Mask) {
+	for i := 0; i < 1000; i++ {
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			return
+		}
+		s.acceptClient(fd, sa, true)
+	}
+}
+
+func netIPString(b []byte) string { return net.IP(b).String() }
+
+// countError records an error reply for INFO errorstats.
+func (s *Server) countError(code string, cmd *Command) {
+	s.stats.errorReplies++
+	if _, ok := s.errorStats[code]; !ok && len(s.errorStats) >= 128 {
+		// Redis caps distinct error codes at 128 and stops tracking new ones.
+		return
+	}
+	s.errorStats[code]++
+}
+
+// Metrics are figures the loop publishes for other goroutines (Prometheus) to read.
+type Metrics struct {
+	Commands        atomic.Int64
+	Clients         atomic.Int64
+	Keys            atomic.Int64
+	ExpiredKeys     atomic.Int64
+	EvictedKeys     atomic.Int64
+	NetInput        atomic.Int64
+	NetOutput       atomic.Int64
+	LoopIterations  atomic.Int64
+	LastCronNanos   atomic.Int64
+	UsedMemory      atomic.Int64
+	KeyspaceHits    atomic.Int64
+	KeyspaceMisses  atomic.Int64
+	KeysPerDB       [16]atomic.Int64
+	mu              sync.Mutex
+	cmdCalls        map[string]CmdStats
+}
+
+// MetricsSnapshot is read by the metrics exporter.
+func (s *Server) Metrics() *Metrics { return &s.metrics }
+
+// CommandStats returns a copy of the per-command counters published by the loop.
+func (m *Metrics) CommandStats() map[string]CmdStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]CmdStats, len(m.cmdCalls))
+	for k, v := range m.cmdCalls {
+		out[k] = v
+	}
+	return out
+}
+
+// publishMetrics stores figures in atomics. Cheap counters every iteration, the rest
+// at most ten times a second.
+func (s *Server) publishMetrics() {
+	m := &s.metrics
+	m.Commands.Store(s.stats.numCommands)
+	m.LoopIterations.Store(s.loopIterations)
+	if s.loopIterations%64 != 0 {
+		return
+	}
+	m.Clients.Store(int64(len(s.clients)))
+	m.ExpiredKeys.Store(s.stats.expiredKeys)
+	m.EvictedKeys.Store(s.stats.evictedKeys)
+	m.NetInput.Store(s.stats.netInput)
+	m.NetOutput.Store(s.stats.netOutput)
+	m.KeyspaceHits.Store(s.stats.keyspaceHits)
+	m.KeyspaceMisses.Store(s.stats.keyspaceMisses)
+	var keys int64
+	for i, db := range s.dbs {
+		n := int64(db.Len())
+		keys += n
+		if i < len(m.KeysPerDB) {
+			m.KeysPerDB[i].Store(n)
+		}
+	}
+	m.Keys.Store(keys)
+}
+
+// publishCommandStats copies per-command counters for the exporter (cron).
+func (s *Server) publishCommandStats() {
+	m := &s.metrics
+	m.mu.Lock()
+	if m.cmdCalls == nil {
+		m.cmdCalls = make(map[string]CmdStats)
+	}
+	for _, cmd := range s.commands.all {
+		if cmd.stats.Calls > 0 || cmd.stats.Rejected > 0 {
+			m.cmdCalls[cmd.Name] = cmd.stats
+		}
+	}
+	m.mu.Unlock()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

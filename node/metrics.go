@@ -1,0 +1,84 @@
+package node
+
+import (
+	"strconv"
+
+	"github.com/keygrid/keygrid/engine"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Collector exports the figures the engine's loop publishes in atomics. It never
+// touches engine state directly, so a scrape cannot slow the loop down.
+type Collector struct {
+	srv *engine.Server
+
+	commands, clients, keys, expired, evicted  *prometheus.Desc
+	netIn, netOut, hits, misses, iterations    *prometheus.Desc
+	cmdCalls, cmdUsec, cmdFailed, cmdRejected  *prometheus.Desc
+	dbKeys                                     *prometheus.Desc
+}
+
+// NewCollector returns a collector for srv's metrics.
+func NewCollector(srv *engine.Server) *Collector {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("keygrid_"+name, help, labels, nil)
+	}
+	return &Collector{
+		srv:         srv,
+		commands:    d("commands_processed_total", "Commands processed (INFO total_commands_processed)."),
+		clients:     d("connected_clients", "Client connections (INFO connected_clients)."),
+		keys:        d("keys", "Keys in all databases."),
+		dbKeys:      d("db_keys", "Keys per database.", "db"),
+		expired:     d("expired_keys_total", "Keys removed because their TTL passed."),
+		evicted:     d("evicted_keys_total", "Keys evicted by maxmemory."),
+		netIn:       d("net_input_bytes_total", "Bytes read from clients."),
+		netOut:      d("net_output_bytes_total", "Bytes written to clients."),
+		hits:        d("keyspace_hits_total", "Successful key lookups."),
+		misses:      d("keyspace_misses_total", "Failed key lookups."),
+		iterations:  d("loop_iterations_total", "Event loop iterations."),
+		cmdCalls:    d("command_calls_total", "Calls per command.", "cmd"),
+		cmdUsec:     d("command_duration_seconds_total", "Time spent per command.", "cmd"),
+		cmdFailed:   d("command_failed_calls_total", "Calls that replied an error, per command.", "cmd"),
+		cmdRejected: d("command_rejected_calls_total", "Calls rejected before running, per command.", "cmd"),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.commands, c.clients, c.keys, c.dbKeys, c.expired, c.evicted,
+		c.netIn, c.netOut, c.hits, c.misses, c.iterations, c.cmdCalls, c.cmdUsec, c.cmdFailed, c.cmdRejected} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	m := c.srv.Metrics()
+	counter := func(d *prometheus.Desc, v int64, l ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l...)
+	}
+	gauge := func(d *prometheus.Desc, v int64, l ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), l...)
+	}
+	counter(c.commands, m.Commands.Load())
+	gauge(c.clients, m.Clients.Load())
+	gauge(c.keys, m.Keys.Load())
+	for i := range m.KeysPerDB {
+		if v := m.KeysPerDB[i].Load(); v > 0 {
+			gauge(c.dbKeys, v, strconv.Itoa(i))
+		}
+	}
+	counter(c.expired, m.ExpiredKeys.Load())
+	counter(c.evicted, m.EvictedKeys.Load())
+	counter(c.netIn, m.NetInput.Load())
+	counter(c.netOut, m.NetOutput.Load())
+	counter(c.hits, m.KeyspaceHits.Load())
+	counter(c.misses, m.KeyspaceMisses.Load())
+	counter(c.iterations, m.LoopIterations.Load())
+	for name, st := range m.CommandStats() {
+		counter(c.cmdCalls, st.Calls, name)
+		ch <- prometheus.MustNewConstMetric(c.cmdUsec, prometheus.CounterValue, float64(st.Usec)/1e6, name)
+		counter(c.cmdFailed, st.Failed, name)
+		counter(c.cmdRejected, st.Rejected, name)
+	}
+}
