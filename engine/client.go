@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/loop"
-	"go.uber.org/zap"
 	"github.com/keygrid/keygrid/engine/resp"
+	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,6 +46,8 @@ type Client struct {
 	argv [][]byte
 	cmd  *Command // command being executed
 	last *Command // last command executed (CLIENT LIST cmd=)
+	// lastTop is the last top-level command looked up, tried first by the dispatcher.
+	lastTop *Command
 
 	out  []byte // reply bytes not yet written
 	sent int    // bytes of out already written
@@ -164,7 +166,7 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 	if len(c.qbuf) == 0 {
 		// Common case: nothing pending, read into the loop's shared buffer.
 		buf = s.readBuf
-		n, err := unix.Read(fd, buf)
+		n, err := loop.Read(fd, buf)
 		if !s.readDone(c, n, err) {
 			return
 		}
@@ -181,7 +183,7 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 			copy(nb, c.qbuf)
 			c.qbuf = nb
 		}
-		n, err := unix.Read(fd, c.qbuf[len(c.qbuf):cap(c.qbuf)])
+		n, err := loop.Read(fd, c.qbuf[len(c.qbuf):cap(c.qbuf)])
 		if !s.readDone(c, n, err) {
 			return
 		}
@@ -243,6 +245,7 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 	}
 	c.flags |= flagExecuting
 	defer func() { c.flags &^= flagExecuting }()
+	s.cmdStart = s.monoNow()
 	for used < len(buf) {
 		if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
 			// Redis stops reading from a client that is going away.
@@ -289,7 +292,7 @@ func (s *Server) queueWrite(c *Client) {
 // the client was freed.
 func (s *Server) writeClient(c *Client) bool {
 	for c.sent < len(c.out) {
-		n, err := unix.Write(c.fd, c.out[c.sent:])
+		n, err := loop.Write(c.fd, c.out[c.sent:])
 		if err != nil {
 			if err == unix.EAGAIN {
 				break

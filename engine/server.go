@@ -77,6 +77,9 @@ type Server struct {
 	latency    map[string]*latencySeries
 
 	pause pauseState
+	clk   clock
+	// cmdStart is the monotonic time the next command starts (see clock.go).
+	cmdStart time.Duration
 	hookSet
 
 	lastSave       int64
@@ -135,6 +138,8 @@ func New(opts Options) (*Server, error) {
 		s.dbs[i] = newDB(s, i)
 	}
 	s.lastSave = time.Now().Unix()
+	s.initClock()
+	s.nowMs = s.wallMs(s.monoNow())
 	return s, nil
 }
 
@@ -280,6 +285,7 @@ func (s *Server) beforeSleep() {
 // serverCron runs hz times a second: expiry, client timeouts, rehashing, stats.
 func (s *Server) serverCron() {
 	now := time.Now()
+	s.resyncClock()
 	s.nowMs = now.UnixMilli()
 	s.cronLoops++
 	s.lastCronTime = now
@@ -431,21 +437,21 @@ func (s *Server) countError(code string, cmd *Command) {
 
 // Metrics are figures the loop publishes for other goroutines (Prometheus) to read.
 type Metrics struct {
-	Commands        atomic.Int64
-	Clients         atomic.Int64
-	Keys            atomic.Int64
-	ExpiredKeys     atomic.Int64
-	EvictedKeys     atomic.Int64
-	NetInput        atomic.Int64
-	NetOutput       atomic.Int64
-	LoopIterations  atomic.Int64
-	LastCronNanos   atomic.Int64
-	UsedMemory      atomic.Int64
-	KeyspaceHits    atomic.Int64
-	KeyspaceMisses  atomic.Int64
-	KeysPerDB       [16]atomic.Int64
-	mu              sync.Mutex
-	cmdCalls        map[string]CmdStats
+	Commands       atomic.Int64
+	Clients        atomic.Int64
+	Keys           atomic.Int64
+	ExpiredKeys    atomic.Int64
+	EvictedKeys    atomic.Int64
+	NetInput       atomic.Int64
+	NetOutput      atomic.Int64
+	LoopIterations atomic.Int64
+	LastCronNanos  atomic.Int64
+	UsedMemory     atomic.Int64
+	KeyspaceHits   atomic.Int64
+	KeyspaceMisses atomic.Int64
+	KeysPerDB      [16]atomic.Int64
+	mu             sync.Mutex
+	cmdCalls       map[string]CmdStats
 }
 
 // MetricsSnapshot is read by the metrics exporter.

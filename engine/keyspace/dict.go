@@ -57,8 +57,17 @@ func (e *Entry) ValBytes() []byte {
 }
 
 // SetVal replaces the inline string value with a copy of v (one allocation holding key
-// and value together).
+// and value together). A value of the same length as the old one is overwritten in
+// place, which makes updates of fixed-size values (counters, session blobs, what
+// redis-benchmark sends) allocation-free; that is why strings returned by Key, Val and
+// ValBytes must not be kept past the command that obtained them.
 func (e *Entry) SetVal(v []byte) {
+	if len(e.kv) == int(e.klen)+len(v) {
+		if len(v) > 0 {
+			copy(unsafe.Slice(unsafe.StringData(e.kv), len(e.kv))[e.klen:], v)
+		}
+		return
+	}
 	k := e.kv[:e.klen]
 	buf := make([]byte, len(k)+len(v))
 	copy(buf, k)

@@ -296,18 +296,14 @@ func (l *Loop) ProcessEvents(timeoutMs int) {
 		if ready&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 			ready |= unix.EPOLLIN | unix.EPOLLOUT
 		}
-		fired := false
 		if ready&unix.EPOLLIN != 0 && fe.mask&Readable != 0 && fe.read != nil {
 			fe.read(fd, Readable)
-			fired = true
 		}
 		// The read handler may have closed fd or changed its mask; look again.
 		if fd < len(l.files) {
 			fe = &l.files[fd]
 			if ready&unix.EPOLLOUT != 0 && fe.mask&Writable != 0 && fe.write != nil {
-				if !fired || fe.write != nil {
-					fe.write(fd, Writable)
-				}
+				fe.write(fd, Writable)
 			}
 		}
 	}
