@@ -23,7 +23,8 @@ var build struct {
 }
 
 // BuildKeygrid returns the path of a keygrid binary: $KEYGRID_BIN if set, otherwise
-// cmd/keygrid built from this module, once per test binary.
+// cmd/keygrid built from this module, once per test binary (with -race when the
+// test binary has it).
 //
 // The binary goes to a fixed path per checkout under os.TempDir, replaced
 // atomically, so repeated runs and parallel test binaries (go test ./...) neither
@@ -50,6 +51,10 @@ func buildKeygrid() (string, error) {
 	}
 	sum := sha256.Sum256([]byte(root))
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("keygrid-test-%d-%s", os.Getuid(), hex.EncodeToString(sum[:6])))
+	name := "keygrid"
+	if raceEnabled {
+		name = "keygrid-race"
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -57,12 +62,17 @@ func buildKeygrid() (string, error) {
 	// writing, so a concurrent fork cannot make exec fail with ETXTBSY.
 	tmp := filepath.Join(dir, fmt.Sprintf("keygrid-%d.tmp", os.Getpid()))
 	defer os.Remove(tmp) // a no-op once renamed
-	cmd := exec.Command("go", "build", "-o", tmp, keygridPkg)
+	args := []string{"build", "-o", tmp}
+	if raceEnabled {
+		// go test -race: the server under test gets the race detector too.
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, keygridPkg)...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", keygridPkg, err, out)
 	}
-	bin := filepath.Join(dir, "keygrid")
+	bin := filepath.Join(dir, name)
 	if err := os.Rename(tmp, bin); err != nil {
 		return "", err
 	}

@@ -13,7 +13,8 @@
 //
 // Servers are killed in t.Cleanup and their output (stdout, stderr and, for
 // redis-server, its log file) is printed when the test failed. Nothing here
-// sleeps blindly: readiness is found by polling PING.
+// sleeps blindly: readiness is found by polling PING. Under go test -race, keygrid is
+// built with -race too, and a data race it reports fails the test.
 //
 // Environment:
 //
