@@ -12,10 +12,10 @@ import (
 type Collector struct {
 	srv *engine.Server
 
-	commands, clients, keys, expired, evicted  *prometheus.Desc
-	netIn, netOut, hits, misses, iterations    *prometheus.Desc
-	cmdCalls, cmdUsec, cmdFailed, cmdRejected  *prometheus.Desc
-	dbKeys                                     *prometheus.Desc
+	commands, clients, keys, expired, evicted *prometheus.Desc
+	netIn, netOut, hits, misses, iterations   *prometheus.Desc
+	cmdCalls, cmdUsec, cmdFailed, cmdRejected *prometheus.Desc
+	dbKeys                                    *prometheus.Desc
 }
 
 // NewCollector returns a collector for srv's metrics.

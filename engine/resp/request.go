@@ -173,10 +173,15 @@ func (r *Request) Pending(buffered int) int64 {
 }
 
 func (r *Request) parseInline(buf []byte) (int, [][]byte, error) {
+	// Redis searches with strchr, which stops at a NUL byte: a NUL before the newline
+	// hides it, and the request waits (until it is too big).
 	nl := -1
 	for i, c := range buf {
 		if c == '\n' {
 			nl = i
+			break
+		}
+		if c == 0 {
 			break
 		}
 	}
@@ -316,10 +321,15 @@ func hexVal(c byte) byte {
 	}
 }
 
+// indexCR finds the CR ending a "*<n>" or "$<n>" line. Like Redis's strchr, it stops
+// at a NUL byte.
 func indexCR(b []byte) int {
 	for i, c := range b {
 		if c == '\r' {
 			return i
+		}
+		if c == 0 {
+			return -1
 		}
 	}
 	return -1
