@@ -45,6 +45,9 @@ type Client struct {
 	req  resp.Request
 	argv [][]byte
 	cmd  *Command // command being executed
+	// redacted lists argv indexes that SLOWLOG and MONITOR show as "(redacted)"
+	// (passwords); handlers add to it with redactArg, call clears it.
+	redacted []int
 	last *Command // last command executed (CLIENT LIST cmd=)
 	// lastTop is the last top-level command looked up, tried first by the dispatcher.
 	lastTop *Command
@@ -73,6 +76,23 @@ type Client struct {
 	cmdCount      int64
 	closeReason   string
 }
+
+// redactArg hides argv[i] of the current command from SLOWLOG and MONITOR, as
+// Redis's redactClientCommandArgument (AUTH and HELLO passwords, sensitive CONFIG SET
+// values).
+func (c *Client) redactArg(i int) { c.redacted = append(c.redacted, i) }
+
+func (c *Client) isRedacted(i int) bool {
+	for _, r := range c.redacted {
+		if r == i {
+			return true
+		}
+	}
+	return false
+}
+
+// redactedArg replaces redacted arguments in SLOWLOG and MONITOR.
+const redactedArg = "(redacted)"
 
 // ID is the client's unique id (CLIENT ID).
 func (c *Client) ID() int64 { return c.id }
@@ -233,6 +253,7 @@ func (s *Server) readDone(c *Client, n int, err error) bool {
 	}
 	c.netIn += int64(n)
 	s.stats.netInput += int64(n)
+	s.stats.readsProcessed++
 	return true
 }
 
@@ -272,6 +293,12 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 		c.argv = argv
 		s.processCommand(c)
 		c.argv = nil
+		// Enforce the hard output limit as replies grow, as Redis does on every
+		// reply, so a pipeline of big replies cannot balloon memory before the
+		// first write.
+		if hard := s.cfg.ClientOutputBufferLimit[0].Hard; hard > 0 && int64(len(c.out)-c.sent) > hard {
+			s.checkOutputLimits(c)
+		}
 		if c.flags&flagPaused != 0 {
 			used -= n // the held request stays buffered and runs on unpause
 			break
@@ -291,6 +318,7 @@ func (s *Server) queueWrite(c *Client) {
 // writeClient writes as much of c's reply as the socket takes. It returns false if
 // the client was freed.
 func (s *Server) writeClient(c *Client) bool {
+	s.stats.writesProcessed++
 	for c.sent < len(c.out) {
 		n, err := loop.Write(c.fd, c.out[c.sent:])
 		if err != nil {
@@ -432,7 +460,7 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 	if unixSock {
 		c.flags |= flagUnixSocket
 		c.addr = s.cfg.UnixSocket + ":0"
-		c.laddr = s.cfg.UnixSocket
+		c.laddr = s.cfg.UnixSocket + ":0" // as Redis shows it in CLIENT LIST laddr=
 	} else {
 		c.addr = sockaddrString(sa)
 		if lsa, err := unix.Getsockname(fd); err == nil {

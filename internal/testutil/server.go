@@ -237,6 +237,11 @@ func (s *Server) pingOwn() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if strings.HasPrefix(string(raw), "-NOAUTH") {
+		// A password is required: the server is up, and serving, and it is ours if
+		// our process is alive (INFO would need the password too).
+		return s.Alive(), nil
+	}
 	if string(raw) != "+PONG\r\n" {
 		// -LOADING and the like: not ready yet.
 		return false, fmt.Errorf("PING: %q", raw)
