@@ -1,0 +1,82 @@
+// Package archtest checks that imports point the way ARCHITECTURE.md says: down the
+// layout, never up (cmd → node → {replication, gossip, engine} → slots).
+package archtest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/keygrid/keygrid"
+
+// forbidden lists, for each package prefix, the packages of ours it must not import.
+var forbidden = map[string][]string{
+	"slots":           {"engine", "node", "gossip", "replication", "sentinel", "proxy", "cmd"},
+	"engine/resp":     {"engine/", "node", "gossip", "replication", "sentinel", "proxy", "cmd", "slots"},
+	"engine/loop":     {"engine/", "node", "gossip", "replication", "sentinel", "proxy", "cmd", "slots"},
+	"engine/keyspace": {"engine/", "node", "gossip", "replication", "sentinel", "proxy", "cmd"},
+	"engine/config":   {"engine/", "node", "gossip", "replication", "sentinel", "proxy", "cmd", "slots"},
+	"engine":          {"node", "gossip", "replication", "sentinel", "proxy", "cmd"},
+	"gossip":          {"engine", "node", "replication", "sentinel", "proxy", "cmd"},
+	"replication":     {"node", "gossip", "sentinel", "proxy", "cmd"},
+	"sentinel":        {"node", "gossip", "replication", "proxy", "cmd", "engine/keyspace"},
+	"proxy":           {"node", "gossip", "replication", "sentinel", "cmd", "engine/keyspace"},
+	"node":            {"cmd", "sentinel", "proxy"},
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+}
+
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rules := rulesFor(rel)
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			irel := strings.TrimPrefix(imp, module+"/")
+			for _, bad := range rules {
+				if matches(irel, bad) && !strings.HasPrefix(irel, rel+"/") {
+					t.Errorf("%s imports %s: the layout forbids %s → %s", rel, irel, rel, bad)
+				}
+			}
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Fatalf("only %d packages checked", checked)
+	}
+}
+
+// rulesFor returns the rules of the most specific prefix that applies to rel.
+func rulesFor(rel string) []string {
+	best := ""
+	for prefix := range forbidden {
+		if (rel == prefix || strings.HasPrefix(rel, prefix+"/")) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	return forbidden[best]
+}
+
+func matches(imp, rule string) bool {
+	if strings.HasSuffix(rule, "/") {
+		return strings.HasPrefix(imp, rule)
+	}
+	return imp == rule || strings.HasPrefix(imp, rule+"/")
+}
