@@ -27,6 +27,7 @@ const (
 	flagPaused                                 // waiting for CLIENT UNPAUSE
 	flagUnixSocket                             // connected over a unix socket
 	flagExecuting                              // inside processInput (do not free)
+	flagForcePropagate                         // propagate the command even if it changed nothing (FLUSHDB)
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
@@ -45,12 +46,12 @@ type Client struct {
 	req  resp.Request
 	argv [][]byte
 	cmd  *Command // command being executed
-	// redacted lists argv indexes that SLOWLOG and MONITOR show as "(redacted)"
-	// (passwords); handlers add to it with redactArg, call clears it.
-	redacted []int
 	last *Command // last command executed (CLIENT LIST cmd=)
 	// lastTop is the last top-level command looked up, tried first by the dispatcher.
 	lastTop *Command
+	// redacted lists argv indexes that SLOWLOG and MONITOR show as "(redacted)"
+	// (passwords); handlers add to it with redactArg, call clears it.
+	redacted []int
 
 	out  []byte // reply bytes not yet written
 	sent int    // bytes of out already written

@@ -30,6 +30,9 @@ const (
 	FlagNoAsyncLoading                      // refused during async loading
 )
 
+// flagNames are the flags COMMAND INFO shows, in Redis 7.0's order. may_replicate,
+// sentinel and only_sentinel are hidden on purpose, as in Redis; "movablekeys" is not a
+// flag of the table but derived from the key specs (see commandInfoFlags).
 var flagNames = []struct {
 	f    CmdFlag
 	name string
@@ -38,10 +41,9 @@ var flagNames = []struct {
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"},
 	{FlagSkipMonitor, "skip_monitor"}, {FlagSkipSlowlog, "skip_slowlog"}, {FlagFast, "fast"},
-	{FlagNoAuth, "no_auth"}, {FlagMayReplicate, "may_replicate"},
-	{FlagNoMandatoryKeys, "no_mandatory_keys"}, {FlagNoMulti, "no_multi"},
-	{FlagAllowBusy, "allow_busy"}, {FlagOnlySentinel, "only_sentinel"},
-	{FlagNoAsyncLoading, "no_async_loading"},
+	{FlagNoAuth, "no_auth"}, {FlagNoMandatoryKeys, "no_mandatory_keys"},
+	{FlagNoAsyncLoading, "no_async_loading"}, {FlagNoMulti, "no_multi"},
+	{FlagAllowBusy, "allow_busy"},
 }
 
 // FlagNames returns the Redis names of the flags set in f, in Redis's order.
@@ -135,11 +137,17 @@ type CmdStats struct {
 type CmdDoc struct {
 	History [][2]string
 	Args    []Arg
+	// Flags are COMMAND DOCS doc_flags: "deprecated", "syscmd".
+	Flags           []string
+	DeprecatedSince string
+	ReplacedBy      string
 }
 
-// Arg is one argument of a command in COMMAND DOCS.
+// Arg is one argument of a command in COMMAND DOCS. KeySpecIndex is shown for
+// arguments of Type "key" only.
 type Arg struct {
 	Name, Type, Token, Since, Summary string
+	DeprecatedSince                   string
 	KeySpecIndex                      int
 	Optional, Multiple, MultipleToken bool
 	Args                              []Arg
@@ -148,6 +156,7 @@ type Arg struct {
 
 // KeySpec is a Redis 7 key specification.
 type KeySpec struct {
+	Notes string
 	Flags []string // RW, RO, OW, RM, access, update, insert, delete, ...
 	// BeginSearch: index (Index > 0) or keyword (Keyword != "").
 	Index     int
@@ -191,21 +200,30 @@ type CommandTable struct {
 func newCommandTable(families ...[]*Command) *CommandTable {
 	t := &CommandTable{byName: make(map[string]*Command)}
 	for _, fam := range families {
-		for _, cmd := range fam {
-			if _, dup := t.byName[cmd.Name]; dup {
-				panic("duplicate command " + cmd.Name)
+		for _, spec := range fam {
+			if _, dup := t.byName[spec.Name]; dup {
+				panic("duplicate command " + spec.Name)
 			}
+			// Each table holds its own copies of the specs: the per-command counters
+			// (INFO commandstats) and the links below belong to one server, so two
+			// servers in one process (tests, embedding) never share or race on them.
+			cmd := new(Command)
+			*cmd = *spec
+			cmd.Subs = make([]*Command, len(spec.Subs))
 			cmd.id = len(t.all)
 			t.byName[cmd.Name] = cmd
 			t.list = append(t.list, cmd)
 			t.all = append(t.all, cmd)
-			for _, sub := range cmd.Subs {
+			for i, subSpec := range spec.Subs {
+				sub := new(Command)
+				*sub = *subSpec
 				sub.parent = cmd
 				if !strings.Contains(sub.Name, "|") {
 					sub.Name = cmd.Name + "|" + sub.Name
 				}
 				sub.id = len(t.all)
 				t.all = append(t.all, sub)
+				cmd.Subs[i] = sub
 			}
 		}
 	}

@@ -9,6 +9,13 @@ func commandFamilies() [][]*Command {
 		stringCommands,
 		bitmapCommands,
 		keyCommands,
+		expireCommands,
+		dbCommands,
 		serverCommands,
+		configCommands,
+		commandCommands,
+		infoCommands,
+		clientCommands,
+		debugCommands,
 	}
 }

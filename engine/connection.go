@@ -95,6 +95,8 @@ func helloCommand(c *Client) {
 		more := len(argv) - i - 1
 		switch {
 		case eqFold(argv[i], "auth") && more >= 2:
+			c.redactArg(i + 1)
+			c.redactArg(i + 2)
 			user, pass = argv[i+1], argv[i+2]
 			i += 2
 		case eqFold(argv[i], "setname") && more >= 1:
@@ -164,8 +166,11 @@ func authCommand(c *Client) {
 		c.ReplyError(ErrSyntax)
 		return
 	}
+	// Passwords never reach SLOWLOG or MONITOR (Redis redacts both AUTH forms).
+	c.redactArg(1)
 	user, pass := "default", string(argv[1])
 	if len(argv) == 3 {
+		c.redactArg(2)
 		user, pass = string(argv[1]), string(argv[2])
 	} else if c.srv.cfg.RequirePass == "" && !c.srv.hasACLUsers() {
 		c.ReplyError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")

@@ -218,7 +218,10 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 	d.Delete(r)
 	db.keys--
 	s.stats.expiredKeys++
-	s.dirty++
+	s.notifyKeyspace(NotifyExpired, "expired", key, db.id)
+	s.signalModified(db, key)
+	// No dirty++: Redis does not count expirations as changes (save points), and a
+	// command that merely found its key expired must not be propagated for it.
 }
 
 // Flush removes every key.
@@ -256,8 +259,7 @@ func (db *DB) cron(activeRehashing bool) {
 	deadline := time.Now().Add(time.Millisecond)
 	for i := 0; i < len(db.dicts); i++ {
 		d := db.dicts[(db.rehashSlot+i)%len(db.dicts)]
-		for d.IsRehashing() {
-			d.Rehash(100)
+		for d.Rehash(100) { // false when done, or paused by a walk in progress
 			if time.Now().After(deadline) {
 				db.rehashSlot = (db.rehashSlot + i) % len(db.dicts)
 				return

@@ -85,9 +85,6 @@ func (s *Server) call(c *Client, cmd *Command) {
 	// in the same batch ended (processInput takes the first reading after its read).
 	start := s.cmdStart
 	s.nowMs = s.wallMs(start)
-	if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 {
-		s.feedMonitors(c, c.argv)
-	}
 	outBefore := len(c.out)
 	errsBefore := s.stats.errorReplies
 	dirtyBefore := s.dirty
@@ -103,14 +100,25 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.stats.numCommands++
 	c.cmdCount++
 	c.last = cmd
-	if s.dirty != dirtyBefore && s.propagate != nil && cmd.Flags&FlagWrite != 0 {
+	if (s.dirty != dirtyBefore || c.flags&flagForcePropagate != 0) && s.propagate != nil && cmd.Flags&FlagWrite != 0 {
 		s.propagate(c.db.id, c.argv)
 	}
+	c.flags &^= flagForcePropagate
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)
 	}
+	// As Redis 7.0, MONITOR sees a command after it ran (so SELECT shows the new db),
+	// never admin commands, and redacted arguments as "(redacted)".
+	if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 {
+		s.feedMonitors(c, c.argv)
+	}
+	c.redacted = c.redacted[:0]
 	if t := s.cfg.LatencyMonitorThreshold; t > 0 && us/1000 >= t {
-		s.latencyAdd("command", us/1000)
+		if cmd.Flags&FlagFast != 0 {
+			s.latencyAdd("fast-command", us/1000)
+		} else {
+			s.latencyAdd("command", us/1000)
+		}
 	}
 	// CLIENT REPLY OFF / SKIP: the reply was produced (counted) but is not sent.
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {

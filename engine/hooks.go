@@ -7,6 +7,8 @@ package engine
 import (
 	"net"
 
+	"github.com/keygrid/keygrid/engine/keyspace"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -38,6 +40,12 @@ type hookSet struct {
 	onExpired        []func(db *DB, key []byte)
 	// onModified runs when a key is modified (WATCH invalidation, client tracking).
 	onModified []func(db *DB, key []byte)
+	// onFlush runs before FLUSHDB (with the db's id) or FLUSHALL (with -1) empties the
+	// keyspace, so WATCH and client tracking can look at the keys about to go.
+	onFlush []func(dbid int)
+	// onSwapDB runs before SWAPDB exchanges the contents of two databases (WATCH,
+	// clients blocked on keys).
+	onSwapDB []func(a, b *DB)
 	// onNotify delivers keyspace events (pub/sub).
 	onNotify func(class NotifyClass, event string, key []byte, db int)
 	// authenticator checks user/password when ACL users exist; nil means requirepass only.
@@ -52,6 +60,28 @@ type hookSet struct {
 	replicaNoExpire bool
 	// noTouch suppresses LRU updates (OBJECT IDLETIME must not reset the clock).
 	noTouch bool
+	// clientInfoHooks fill in what later parts know about a client (subscriptions,
+	// MULTI, tracking, replica or master link) for CLIENT LIST, CLIENT KILL TYPE and
+	// INFO clients; see clientExtra in client_cmd.go.
+	clientInfoHooks []func(c *Client, x *clientExtra)
+	// infoHooks let later parts set or add INFO fields (persistence, replication,
+	// pub/sub counters); see InfoSection in info.go.
+	infoHooks []func(section string, sec *InfoSection)
+	// userExists reports whether an ACL user exists (CLIENT KILL USER); nil means
+	// only "default" exists.
+	userExists func(name string) bool
+	// configApplyHooks run after CONFIG SET changed the named directives (canonical
+	// names), once the engine applied its own; an error undoes the whole CONFIG SET
+	// and is replied (use config.SetError for Redis's wording).
+	configApplyHooks []func(changed []string) error
+	// beforeRewriteHooks run before CONFIG REWRITE writes the file (ACL users are
+	// stored into the Config there).
+	beforeRewriteHooks []func()
+	// resetStatHooks run on CONFIG RESETSTAT, for counters owned by later parts.
+	resetStatHooks []func()
+	// rdbSavedLen is the size of a value in an RDB file (DEBUG OBJECT
+	// serializedlength), set by the persistence part.
+	rdbSavedLen func(e *keyspace.Entry) int64
 }
 
 // signalModified tells watchers that key changed (Redis's signalModifiedKey).

@@ -93,6 +93,7 @@ type Server struct {
 	statResetTime  time.Time
 	lastCronTime   time.Time
 	loopIterations int64
+	info           infoState // INFO's memory samples and instantaneous metrics (info.go)
 }
 
 type serverStats struct {
@@ -103,6 +104,7 @@ type serverStats struct {
 	expiredStalePerc                           float64
 	expiredTimeCapReached                      int64
 	totalActiveDefragHits                      int64
+	readsProcessed, writesProcessed            int64 // INFO total_reads/writes_processed
 }
 
 // New builds a server from its options. It does not listen yet; Start does.
@@ -295,6 +297,7 @@ func (s *Server) serverCron() {
 	s.databasesCron()
 	s.clientsCron()
 	s.pauseCron()
+	s.infoCron()
 	for _, h := range s.cronHooks {
 		h()
 	}

@@ -43,7 +43,9 @@ func (s *Server) slowlogPush(c *Client, us int64) {
 			break
 		}
 		a := c.argv[i]
-		if len(a) > slowlogMaxArg {
+		if c.isRedacted(i) {
+			args[i] = redactedArg
+		} else if len(a) > slowlogMaxArg {
 			args[i] = string(a[:slowlogMaxArg]) + "... (" + strconv.Itoa(len(a)-slowlogMaxArg) + " more bytes)"
 		} else {
 			args[i] = string(a)
@@ -137,8 +139,11 @@ func (s *Server) feedMonitors(c *Client, argv [][]byte) {
 		line = append(line, c.addr...)
 	}
 	line = append(line, ']')
-	for _, a := range argv {
+	for i, a := range argv {
 		line = append(line, ' ')
+		if c.isRedacted(i) {
+			a = []byte(redactedArg)
+		}
 		line = appendRepr(line, a)
 	}
 	line = append(line, '\r', '\n')
@@ -198,7 +203,7 @@ func (s *Server) removeMonitor(c *Client) {
 // --- CLIENT PAUSE ---------------------------------------------------------------------
 
 type pauseState struct {
-	until   int64 // unix ms; 0 when not paused
+	until     int64 // unix ms; 0 when not paused
 	writeOnly bool
 }
 
@@ -216,12 +221,20 @@ func (s *Server) pausedFor(cmd *Command) bool {
 
 // Pause starts CLIENT PAUSE for ms milliseconds.
 func (s *Server) Pause(ms int64, writeOnly bool) {
-	until := time.Now().UnixMilli() + ms
-	if s.pause.until != 0 && s.pause.until > until && s.pause.writeOnly == writeOnly {
+	now := time.Now().UnixMilli()
+	until := now + ms
+	if s.pause.until == 0 || s.pause.until <= now {
+		s.pause = pauseState{until: until, writeOnly: writeOnly}
 		return
 	}
-	s.pause.until = until
-	s.pause.writeOnly = writeOnly
+	// A pause already running merges with the new one as in Redis's pauseClients:
+	// the more restrictive mode (ALL over WRITE) and the later end win.
+	if !writeOnly {
+		s.pause.writeOnly = false
+	}
+	if until > s.pause.until {
+		s.pause.until = until
+	}
 }
 
 // Unpause ends CLIENT PAUSE and resumes the waiting clients.

@@ -438,9 +438,11 @@ func (d *Dict) rehashStep() {
 }
 
 // Rehash moves up to n buckets (visiting at most 10n empty ones) from the old table to
-// the new one. It returns true while more work remains.
+// the new one. It returns true while more work remains. While rehashing is paused it
+// does nothing and returns false, so a caller looping on it (the cron) stops at once
+// instead of spinning: a paused walk must not see buckets move under it.
 func (d *Dict) Rehash(n int) bool {
-	if d.rehashIdx < 0 {
+	if d.rehashIdx < 0 || d.pauseRehash > 0 {
 		return false
 	}
 	empty := n * 10

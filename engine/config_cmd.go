@@ -1,0 +1,287 @@
+package engine
+
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP (Redis's config.c commands) on top of
+// engine/config, which owns parsing, formatting and the rewrite. This file owns what
+// the engine does when a directive it uses at run time changes: the cron frequency,
+// listening sockets, the open-files limit, the slow log length, request limits.
+
+import (
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/loop"
+	"golang.org/x/sys/unix"
+)
+
+var configCommands = []*Command{
+	{Name: "config", Arity: -2,
+		Group: "server", Since: "2.0.0", Complexity: "Depends on subcommand.",
+		Summary: "A container for server configuration commands",
+		Subs: []*Command{
+			{Name: "get", Arity: -3, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
+				Group: "server", Since: "2.0.0", Complexity: "O(N) when N is the number of configuration parameters provided",
+				Summary: "Get the values of configuration parameters",
+				Doc: &CmdDoc{History: [][2]string{{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"}}, Args: []Arg{
+					{Name: "parameter", Type: "block", Multiple: true, Args: []Arg{
+						{Name: "parameter", Type: "string"},
+					}},
+				}},
+				Proc: configGetCommand},
+			{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale,
+				Group: "server", Since: "5.0.0", Complexity: "O(1)",
+				Summary: "Show helpful text about the different subcommands",
+				Proc:    configHelpCommand},
+			{Name: "resetstat", Arity: 2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
+				Group: "server", Since: "2.0.0", Complexity: "O(1)",
+				Summary: "Reset the stats returned by INFO",
+				Proc:    configResetstatCommand},
+			{Name: "rewrite", Arity: 2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
+				Group: "server", Since: "2.8.0", Complexity: "O(1)",
+				Summary: "Rewrite the configuration file with the in memory configuration",
+				Proc:    configRewriteCommand},
+			{Name: "set", Arity: -4, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
+				Group: "server", Since: "2.0.0", Complexity: "O(N) when N is the number of configuration parameters provided",
+				Summary: "Set configuration parameters to the given values",
+				Tips:    []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+				Doc: &CmdDoc{History: [][2]string{{"7.0.0", "Added the ability to set multiple parameters in one call."}}, Args: []Arg{
+					{Name: "parameter_value", Type: "block", Multiple: true, Args: []Arg{
+						{Name: "parameter", Type: "string"},
+						{Name: "value", Type: "string"},
+					}},
+				}},
+				Proc: configSetCommand},
+		},
+	},
+}
+
+// CONFIG GET parameter [parameter ...]
+func configGetCommand(c *Client) {
+	patterns := make([]string, len(c.argv)-2)
+	for i, a := range c.argv[2:] {
+		patterns[i] = string(a)
+	}
+	pairs := c.srv.cfg.Get(patterns)
+	c.ReplyMap(len(pairs))
+	for _, p := range pairs {
+		c.ReplyBulkString(p[0])
+		c.ReplyBulkString(p[1])
+	}
+}
+
+// CONFIG SET parameter value [parameter value ...]
+func configSetCommand(c *Client) {
+	s := c.srv
+	if len(c.argv)%2 != 0 {
+		c.ReplyError(ErrSyntax)
+		return
+	}
+	pairs := make([][2]string, 0, (len(c.argv)-2)/2)
+	for i := 2; i < len(c.argv); i += 2 {
+		name := string(c.argv[i])
+		// Redact before anything can fail, so that no error path logs a password.
+		if info, ok := config.Lookup(name); ok && info.Sensitive {
+			c.redactArg(i + 1)
+		}
+		pairs = append(pairs, [2]string{name, string(c.argv[i+1])})
+	}
+	old := s.cfg.Clone()
+	changed, err := s.cfg.SetWith(pairs, config.SetOptions{LocalClient: c.isLocal()})
+	if err != nil {
+		c.ReplyError(err.Error())
+		return
+	}
+	if err := s.applyConfig(old, changed); err != nil {
+		// Undo everything, as Redis's restoreBackupConfig, and re-apply the old values.
+		s.log.Warn("Failed applying new configuration. Restoring previous settings.")
+		*s.cfg = *old
+		s.applyConfig(nil, changed)
+		c.ReplyError(err.Error())
+		return
+	}
+	c.ReplyOK()
+}
+
+// isLocal reports whether c is connected over a unix socket or from a loopback
+// address (enable-protected-configs / enable-debug-command "local").
+func (c *Client) isLocal() bool {
+	if c.flags&flagUnixSocket != 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// applyConfig makes the engine follow the directives CONFIG SET changed; old is the
+// configuration before (nil when restoring after a failure, where errors are
+// ignored). It returns the first failure in Redis's CONFIG SET wording.
+func (s *Server) applyConfig(old *config.Config, changed []string) error {
+	has := func(name string) bool { return containsString(changed, name) }
+	if has("hz") && s.loop != nil {
+		s.loop.SetPeriod(s.cronID, time.Second/time.Duration(max(s.cfg.Hz, 1)))
+	}
+	if has("maxclients") {
+		if got := adjustOpenFilesLimit(s.cfg.MaxClients); got < s.cfg.MaxClients && old != nil {
+			s.log.Warn("maxclients reduced to compensate for a low open files limit: " + strconv.Itoa(got))
+			return config.SetError("maxclients", "The operating system is not able to handle the specified number of clients, try with "+strconv.Itoa(got))
+		}
+	}
+	if has("slowlog-max-len") {
+		s.slowlogTrim()
+	}
+	if has("proto-max-bulk-len") {
+		// The limit applies to requests parsed from now on, on every connection.
+		for _, c := range s.clients {
+			c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
+		}
+	}
+	if (has("port") || has("bind")) && s.loop != nil {
+		if err := s.rebindListeners(); err != nil && old != nil {
+			if has("port") && (!has("bind") || old.Port != s.cfg.Port) {
+				return config.SetError("port", "Unable to listen on this port. Check server logs.")
+			}
+			return config.SetError("bind", "Failed to bind to specified addresses.")
+		}
+	}
+	for _, h := range s.configApplyHooks {
+		if err := h(changed); err != nil && old != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reservedFDs are the descriptors Redis keeps for itself beyond maxclients
+// (CONFIG_MIN_RESERVED_FDS): listeners, log and persistence files.
+const reservedFDs = 32
+
+// adjustOpenFilesLimit raises RLIMIT_NOFILE to maxclients plus the reserved
+// descriptors as Redis's adjustOpenFilesLimit does: when the full amount is refused
+// it settles for the highest limit it can get, stepping down by 16, and returns the
+// number of clients that limit allows.
+func adjustOpenFilesLimit(maxclients int) int {
+	want := uint64(maxclients) + reservedFDs
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return maxclients // cannot tell: assume it fits
+	}
+	if lim.Cur >= want {
+		return maxclients
+	}
+	try := func(n uint64) bool {
+		l := unix.Rlimit{Cur: n, Max: max(lim.Max, n)}
+		return unix.Setrlimit(unix.RLIMIT_NOFILE, &l) == nil
+	}
+	if try(want) {
+		return maxclients
+	}
+	// The limits that can be set form a prefix of want, want-16, want-32, ...:
+	// binary search it instead of Redis's linear walk.
+	lo, hi := uint64(0), (want-lim.Cur)/16 // steps down from want
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if try(want - mid*16) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	best := want - lo*16
+	if best < lim.Cur || !try(best) {
+		best = lim.Cur
+		try(best)
+	}
+	return int(best) - reservedFDs
+}
+
+// rebindListeners opens listeners for the current port and bind addresses and,
+// once all are open, closes the old ones (Redis's changeListener). On failure the
+// old listeners stay.
+func (s *Server) rebindListeners() error {
+	var fds []int
+	if s.cfg.Port != 0 {
+		binds := s.cfg.Bind
+		if len(binds) == 0 {
+			binds = []string{"*", "-::*"}
+		}
+		for _, b := range binds {
+			fd, err := listenTCP(b, s.cfg.Port, s.cfg.TCPBacklog)
+			if err != nil {
+				if len(b) > 0 && b[0] == '-' {
+					continue
+				}
+				s.log.Warn("Could not create server TCP listening socket " + b + ":" + strconv.Itoa(s.cfg.Port) + ": " + err.Error())
+				for _, fd := range fds {
+					unix.Close(fd)
+				}
+				return err
+			}
+			fds = append(fds, fd)
+		}
+	}
+	for _, fd := range s.listeners {
+		s.loop.DelFile(fd, loop.Readable)
+		unix.Close(fd)
+	}
+	s.listeners = fds
+	for _, fd := range fds {
+		s.loop.AddFile(fd, loop.Readable, s.onAccept, nil)
+	}
+	return nil
+}
+
+// CONFIG RESETSTAT
+func configResetstatCommand(c *Client) {
+	c.srv.resetStats()
+	c.ReplyOK()
+}
+
+// resetStats zeroes what INFO stats, commandstats and errorstats count (Redis's
+// resetServerStats, resetCommandTableStats and resetErrorTableStats).
+func (s *Server) resetStats() {
+	s.stats = serverStats{}
+	s.expireStats.stalePerc = 0
+	for _, cmd := range s.commands.all {
+		cmd.stats = CmdStats{}
+	}
+	clear(s.errorStats)
+	s.info.reset()
+	s.statResetTime = time.Now()
+	for _, h := range s.resetStatHooks {
+		h()
+	}
+}
+
+// CONFIG REWRITE
+func configRewriteCommand(c *Client) {
+	s := c.srv
+	for _, h := range s.beforeRewriteHooks {
+		h()
+	}
+	if err := s.cfg.Rewrite(s.cfgPath); err != nil {
+		s.log.Warn("CONFIG REWRITE failed: " + err.Error())
+		c.ReplyError(err.Error())
+		return
+	}
+	s.log.Info("CONFIG REWRITE executed with success.")
+	c.ReplyOK()
+}
+
+// CONFIG HELP
+func configHelpCommand(c *Client) {
+	c.replyHelp([]string{
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+		"REWRITE",
+		"    Rewrite the configuration file.",
+	})
+}
