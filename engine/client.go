@@ -49,6 +49,10 @@ type Client struct {
 	last *Command // last command executed (CLIENT LIST cmd=)
 	// lastTop is the last top-level command looked up, tried first by the dispatcher.
 	lastTop *Command
+	// rewritten, set by rewriteArgv, is what the current command propagates instead
+	// of argv (SET EX as SET PXAT, ...); SLOWLOG and MONITOR show argv, the command as
+	// sent, as Redis does. call clears it.
+	rewritten [][]byte
 	// redacted lists argv indexes that SLOWLOG and MONITOR show as "(redacted)"
 	// (passwords); handlers add to it with redactArg, call clears it.
 	redacted []int

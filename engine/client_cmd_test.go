@@ -136,6 +136,7 @@ func TestClientKill(t *testing.T) {
 
 	// Old form by address.
 	c := dialTest(t, addr)
+	c.do("PING") // accepted by now
 	caddr := c.c.LocalAddr().String()
 	if got := a.do("CLIENT", "KILL", caddr); got != "OK" {
 		t.Fatalf("CLIENT KILL %s = %s", caddr, got)
@@ -144,6 +145,7 @@ func TestClientKill(t *testing.T) {
 
 	// SKIPME yes (the default) spares the caller; SKIPME no kills it after the reply.
 	d := dialTest(t, addr)
+	d.do("PING")
 	if got := a.do("CLIENT", "KILL", "TYPE", "normal"); got != ":1" {
 		t.Errorf("CLIENT KILL TYPE normal = %s", got)
 	}
@@ -178,36 +180,38 @@ func TestClientPause(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.args, got, tc.want)
 		}
 	}
-	// PAUSE ALL holds every command until UNPAUSE.
-	if got := a.do("CLIENT", "PAUSE", "100000"); got != "OK" {
+	// PAUSE ALL holds every command, CLIENT UNPAUSE included (as in Redis), until
+	// the timeout.
+	if got := a.do("CLIENT", "PAUSE", "300"); got != "OK" {
 		t.Fatalf("CLIENT PAUSE = %s", got)
 	}
+	start := time.Now()
 	b.raw("*1\r\n$4\r\nPING\r\n")
-	b.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	b.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	var buf [16]byte
 	if n, err := b.c.Read(buf[:]); err == nil {
 		t.Fatalf("paused client got a reply: %q", buf[:n])
 	}
-	c := dialTest(t, addr)
-	c.raw("*2\r\n$6\r\nCLIENT\r\n$7\r\nUNPAUSE\r\n")
-	if got := c.read(); got != "OK" {
-		t.Fatalf("CLIENT UNPAUSE = %s", got)
-	}
 	b.c.SetReadDeadline(time.Time{})
-	if got := b.read(); got != "PONG" {
-		t.Errorf("after UNPAUSE: %s", got)
+	if got := b.read(); got != "PONG" || time.Since(start) < 250*time.Millisecond {
+		t.Errorf("after the pause: %s after %v", got, time.Since(start))
 	}
-	// PAUSE WRITE lets reads through.
+	// PAUSE WRITE lets reads and CLIENT UNPAUSE through and holds writes.
 	a.do("CLIENT", "PAUSE", "100000", "WRITE")
 	if got := b.do("PING"); got != "PONG" {
 		t.Errorf("PING during PAUSE WRITE: %s", got)
 	}
-	a.do("CLIENT", "UNPAUSE")
-	// A short pause ends by itself.
-	a.do("CLIENT", "PAUSE", "50")
-	start := time.Now()
-	if got := b.do("PING"); got != "PONG" || time.Since(start) > 5*time.Second {
-		t.Errorf("after a 50 ms pause: %s after %v", got, time.Since(start))
+	b.raw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+	b.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := b.c.Read(buf[:]); err == nil {
+		t.Fatalf("write during PAUSE WRITE got a reply: %q", buf[:n])
+	}
+	b.c.SetReadDeadline(time.Time{})
+	if got := dialTest(t, addr).do("CLIENT", "UNPAUSE"); got != "OK" {
+		t.Fatalf("CLIENT UNPAUSE = %s", got)
+	}
+	if got := b.read(); got != "OK" {
+		t.Errorf("SET after UNPAUSE: %s", got)
 	}
 }
 

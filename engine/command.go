@@ -110,6 +110,10 @@ type Command struct {
 	// Keys, when set, extracts key positions for commands that the range cannot
 	// describe (e.g. EVAL, ZUNIONSTORE, XREAD). It returns argv indexes.
 	Keys func(argv [][]byte) []int
+	// KeyFlags, for commands whose key specs have variable_flags (SET with or without
+	// GET, BITFIELD with or without SET/INCRBY), returns the flags of the key at argv
+	// index pos for this call, as Redis's getkeys_proc does (COMMAND GETKEYSANDFLAGS).
+	KeyFlags func(argv [][]byte, pos int) []string
 	// KeySpecs are Redis 7 key specifications, as COMMAND INFO and DOCS show them.
 	KeySpecs []KeySpec
 

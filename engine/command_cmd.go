@@ -329,16 +329,31 @@ type keyRef struct {
 }
 
 // keysWithFlags finds the keys of a request as Redis's getKeysFromCommandWithSpecs
-// does: from the key specs when they are all complete and resolvable, else from
-// the command's key extractor (flags then come from the spec that covers each
-// key, or from spec 0).
+// does: from the key specs when they are all complete and resolvable and none has
+// variable flags, else from the command's key extractor (flags then come from
+// KeyFlags, or the spec that covers each key, or spec 0).
 func (cmd *Command) keysWithFlags(argv [][]byte) []keyRef {
 	specs := cmd.keySpecs()
-	if keys, ok := keysFromSpecs(specs, argv); ok || cmd.Keys == nil {
-		return keys
+	varFlags := false
+	for i := range specs {
+		varFlags = varFlags || specs[i].VariableFlags || containsString(specs[i].Flags, "variable_flags")
+	}
+	if !varFlags || cmd.Keys == nil && cmd.KeyFlags == nil {
+		if keys, ok := keysFromSpecs(specs, argv); ok || cmd.Keys == nil {
+			return cmd.withCallFlags(keys, argv)
+		}
+	}
+	var positions []int
+	if cmd.Keys != nil {
+		positions = cmd.Keys(argv)
+	} else {
+		keys, _ := keysFromSpecs(specs, argv)
+		for _, k := range keys {
+			positions = append(positions, k.pos)
+		}
 	}
 	var out []keyRef
-	for _, pos := range cmd.Keys(argv) {
+	for _, pos := range positions {
 		var flags []string
 		for i := range specs {
 			if specCovers(&specs[i], argv, pos) {
@@ -351,7 +366,17 @@ func (cmd *Command) keysWithFlags(argv [][]byte) []keyRef {
 		}
 		out = append(out, keyRef{pos: pos, flags: flags})
 	}
-	return out
+	return cmd.withCallFlags(out, argv)
+}
+
+// withCallFlags replaces spec flags with those KeyFlags gives for this call.
+func (cmd *Command) withCallFlags(keys []keyRef, argv [][]byte) []keyRef {
+	if cmd.KeyFlags != nil {
+		for i := range keys {
+			keys[i].flags = cmd.KeyFlags(argv, keys[i].pos)
+		}
+	}
+	return keys
 }
 
 func specCovers(ks *KeySpec, argv [][]byte, pos int) bool {
@@ -787,11 +812,11 @@ func argSyntax(a Arg) string {
 			alts[i] = argSyntax(sub)
 		}
 		s = strings.Join(alts, " | ")
-		if !a.Optional {
+		switch {
+		case a.Token != "":
+			s = a.Token + " <" + s + ">"
+		case !a.Optional:
 			s = "<" + s + ">"
-		}
-		if a.Token != "" {
-			s = a.Token + " " + s
 		}
 	case "block":
 		s = argsSyntax(a.Args)

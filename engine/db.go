@@ -227,8 +227,12 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 // Flush removes every key.
 func (db *DB) Flush() int {
 	n := db.keys
-	for i := range db.dicts {
-		db.dicts[i] = keyspace.New()
+	for i, d := range db.dicts {
+		// Keep dicts never used (most slots in cluster mode): FLUSHALL then allocates
+		// nothing for them.
+		if b0, b1 := d.Buckets(); b0 > 0 || b1 > 0 {
+			db.dicts[i] = keyspace.New()
+		}
 	}
 	db.keys = 0
 	db.avgTTL = 0

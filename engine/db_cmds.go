@@ -69,6 +69,9 @@ func flushdbCommand(c *Client) {
 		h(c.db.id)
 	}
 	s.dirty += int64(c.db.Flush())
+	for _, h := range s.afterFlush {
+		h(c.db.id)
+	}
 	// Replicas and the AOF get FLUSHDB even when the database was already empty.
 	c.flags |= flagForcePropagate
 	c.ReplyOK()
@@ -87,8 +90,13 @@ func flushallCommand(c *Client) {
 	for _, db := range s.dbs {
 		n += db.Flush()
 	}
-	// Redis counts the keys removed plus one, so FLUSHALL always propagates.
-	s.dirty += int64(n) + 1
+	s.dirty += int64(n)
+	// Redis 7.0 also saves an empty RDB here when save points are configured (which
+	// resets the change count): the persistence part does that in an afterFlush hook.
+	for _, h := range s.afterFlush {
+		h(-1)
+	}
+	c.flags |= flagForcePropagate
 	c.ReplyOK()
 }
 

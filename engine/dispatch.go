@@ -101,8 +101,13 @@ func (s *Server) call(c *Client, cmd *Command) {
 	c.cmdCount++
 	c.last = cmd
 	if (s.dirty != dirtyBefore || c.flags&flagForcePropagate != 0) && s.propagate != nil && cmd.Flags&FlagWrite != 0 {
-		s.propagate(c.db.id, c.argv)
+		argv := c.argv
+		if c.rewritten != nil {
+			argv = c.rewritten // see rewriteArgv
+		}
+		s.propagate(c.db.id, argv)
 	}
+	c.rewritten = nil
 	c.flags &^= flagForcePropagate
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)

@@ -55,7 +55,8 @@ func (s *Server) activeExpireCycle(fast bool) {
 	var totalSampled, totalExpired int
 	iteration := 0
 	for _, db := range s.dbs {
-		if db.VolatileLen() == 0 {
+		// db.keys first: it is O(1), while VolatileLen sums 16384 dicts in cluster mode.
+		if db.keys == 0 || db.VolatileLen() == 0 {
 			continue
 		}
 		for {

@@ -226,11 +226,13 @@ func expireGeneric(c *Client, relative, seconds bool) {
 		// instead and waits for its master's DEL.
 		db.Delete(key)
 		s.dirty++
-		del := argDEL
-		if s.cfg.LazyfreeLazyExpire {
-			del = argUNLINK
+		if s.propagate != nil {
+			del := argDEL
+			if s.cfg.LazyfreeLazyExpire {
+				del = argUNLINK
+			}
+			c.rewriteArgv([][]byte{del, key})
 		}
-		c.rewriteArgv([][]byte{del, key})
 		s.signalModified(db, key)
 		s.notifyKeyspace(NotifyGeneric, "del", key, db.id)
 		c.ReplyInt(1)
@@ -238,7 +240,7 @@ func expireGeneric(c *Client, relative, seconds bool) {
 	}
 	db.SetExpire(key, when)
 	c.ReplyInt(1)
-	if relative || seconds {
+	if (relative || seconds) && s.propagate != nil {
 		argv := make([][]byte, len(c.argv))
 		copy(argv, c.argv)
 		argv[0] = argPEXPIREAT

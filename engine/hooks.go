@@ -43,6 +43,9 @@ type hookSet struct {
 	// onFlush runs before FLUSHDB (with the db's id) or FLUSHALL (with -1) empties the
 	// keyspace, so WATCH and client tracking can look at the keys about to go.
 	onFlush []func(dbid int)
+	// afterFlush runs once FLUSHDB or FLUSHALL has emptied the keyspace (FLUSHALL
+	// saves an empty RDB when save points are configured, as Redis 7.0 does).
+	afterFlush []func(dbid int)
 	// onSwapDB runs before SWAPDB exchanges the contents of two databases (WATCH,
 	// clients blocked on keys).
 	onSwapDB []func(a, b *DB)

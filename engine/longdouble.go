@@ -8,6 +8,11 @@ package engine
 // (10.5 + 0.1 is "10.6" in Redis, "10.59999999999999964" with float64), so keygrid
 // emulates the extended format with math/big: every result is rounded once, to nearest
 // even, to the precision the 80-bit format would have at that magnitude.
+//
+// Use (INCRBYFLOAT, HINCRBYFLOAT): try incrLongDoubleFast, a 128-bit integer path for
+// plain short decimals; when it declines, parseLongDouble each operand (Redis's
+// string2ld, which gives each command its own error), longDoubleAdd them and format
+// with appendLongDouble. Both paths give identical results.
 
 import (
 	"math/big"

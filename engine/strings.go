@@ -617,7 +617,7 @@ func getexCommand(c *Client) {
 		// An absolute time already past deletes the key (a replica keeps it and waits
 		// for its master's DEL).
 		db.Delete(key)
-		c.rewriteArgv([][]byte{argDEL, key})
+		c.rewriteArgv([][]byte{delOrUnlink(c.srv.cfg.LazyfreeLazyExpire), key})
 		c.srv.signalModified(db, key)
 		c.srv.notifyKeyspace(NotifyGeneric, "del", key, db.id)
 		c.srv.dirty++
@@ -636,6 +636,15 @@ func getexCommand(c *Client) {
 	}
 }
 
+// delOrUnlink is the command a deletion propagates as: UNLINK when the matching
+// lazyfree option is on, as in Redis.
+func delOrUnlink(lazy bool) []byte {
+	if lazy {
+		return argUNLINK
+	}
+	return argDEL
+}
+
 // GETDEL key
 func getdelCommand(c *Client) {
 	key := c.argv[1]
@@ -643,7 +652,7 @@ func getdelCommand(c *Client) {
 		return
 	}
 	if c.db.Delete(key) {
-		c.rewriteArgv([][]byte{argDEL, key})
+		c.rewriteArgv([][]byte{delOrUnlink(c.srv.cfg.LazyfreeLazyUserDel), key})
 		c.srv.signalModified(c.db, key)
 		c.srv.notifyKeyspace(NotifyGeneric, "del", key, c.db.id)
 		c.srv.dirty++
@@ -659,7 +668,8 @@ func getsetCommand(c *Client) {
 	c.setKeyValue(key, c.argv[2])
 	c.srv.notifyKeyspace(NotifyString, "set", key, c.db.id)
 	c.srv.dirty++
-	c.argv[0] = argSET // propagate as SET
+	argv := append([][]byte{argSET}, c.argv[1:]...) // propagate as SET
+	c.rewriteArgv(argv)
 }
 
 // MSET key value [key value ...]
@@ -1118,8 +1128,10 @@ func lcsReply(c *Client, a, b []byte, getIdx, withMatchLen bool, minMatchLen int
 	c.ReplyInt(int64(total))
 }
 
-// rewriteArgv replaces the arguments propagated for the current command.
-func (c *Client) rewriteArgv(argv [][]byte) { c.argv = argv }
+// rewriteArgv sets the arguments the current command propagates to the AOF and
+// replicas instead of the ones it was called with (Redis's rewriteClientCommandVector).
+// c.argv stays as sent, for SLOWLOG and MONITOR.
+func (c *Client) rewriteArgv(argv [][]byte) { c.rewritten = argv }
 
 // eqFold compares an argument with a lower-case ASCII keyword, case-insensitively.
 func eqFold(a []byte, lower string) bool {

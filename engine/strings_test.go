@@ -294,6 +294,12 @@ func TestSetTTLAndPropagation(t *testing.T) {
 	if got := st.propagated[len(st.propagated)-1]; got != "DEL k" {
 		t.Errorf("GETDEL propagated %q", got)
 	}
+	st.s.cfg.LazyfreeLazyUserDel = true
+	st.do("SET", "k", "v")
+	st.do("GETDEL", "k")
+	if got := st.propagated[len(st.propagated)-1]; got != "UNLINK k" {
+		t.Errorf("GETDEL with lazyfree-lazy-user-del propagated %q", got)
+	}
 	n = len(st.propagated)
 	st.do("GETDEL", "k")
 	if len(st.propagated) != n {
@@ -1025,5 +1031,20 @@ func TestLongDoubleFastPath(t *testing.T) {
 		if want := bigIncr(c[0], c[1]); ok && string(got) != want {
 			t.Errorf("%s + %s: fast path %s, math/big %s", c[0], c[1], got, want)
 		}
+	}
+}
+
+// TestRewriteKeepsOriginal checks that a command rewritten for propagation still
+// shows as sent in SLOWLOG (and MONITOR), as in Redis.
+func TestRewriteKeepsOriginal(t *testing.T) {
+	st := newStrTester(t)
+	st.s.cfg.SlowlogLogSlowerThan = 0
+	st.do("SET", "k", "v", "EX", "100")
+	got := st.do("SLOWLOG", "GET", "1")
+	if !strings.Contains(got, `["SET" "k" "v" "EX" "100"]`) {
+		t.Errorf("SLOWLOG shows %s", got)
+	}
+	if p := st.propagated[len(st.propagated)-1]; !strings.HasPrefix(p, "SET k v PXAT ") {
+		t.Errorf("propagated %q", p)
 	}
 }

@@ -233,6 +233,17 @@ func (lp *Listpack) AppendListpack(other Listpack) {
 	*lp = l
 }
 
+// Grow makes room for n more bytes without a further allocation, like
+// slices.Grow; for owners that know a listpack is about to fill up.
+func (lp *Listpack) Grow(n int) {
+	lp.init()
+	if l := *lp; n > 0 && cap(l)-len(l) < n {
+		nb := append(Listpack(nil), make([]byte, len(l)+n)...)[:len(l)]
+		copy(nb, l)
+		*lp = nb
+	}
+}
+
 // Clone returns a copy of lp with no spare capacity.
 func (lp Listpack) Clone() Listpack {
 	if lp == nil {
