@@ -550,10 +550,15 @@ func (c *Client) replyCommandInfo(cmd *Command) {
 	for _, t := range cmd.Tips {
 		c.ReplyBulkString(t)
 	}
+	// Redis's types: key specs are a set; subcommands an array, or an empty set.
 	specs := cmd.keySpecs()
-	c.ReplyArray(len(specs))
+	c.ReplySet(len(specs))
 	for i := range specs {
 		c.replyKeySpec(&specs[i])
+	}
+	if len(cmd.Subs) == 0 {
+		c.ReplySet(0)
+		return
 	}
 	c.ReplyArray(len(cmd.Subs))
 	for _, sub := range cmd.Subs {

@@ -62,6 +62,7 @@ func BenchmarkQueue(b *testing.B) {
 				ql.PushHead(benchValue)
 			}
 			b.ReportAllocs()
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				ql.PushHead(benchValue)
 				if _, ok := ql.PopTail(); !ok {
@@ -79,6 +80,7 @@ func BenchmarkStack(b *testing.B) {
 		ql.PushTail(benchValue)
 	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ql.PushTail(benchValue)
 		ql.PopTail()
@@ -127,6 +129,7 @@ func BenchmarkIndex(b *testing.B) {
 		b.Run(s.name, func(b *testing.B) {
 			ql := filled(s.fill, s.depth, 100000)
 			b.ReportAllocs()
+			b.ResetTimer()
 			x := uint32(1)
 			for i := 0; i < b.N; i++ {
 				x = x*1664525 + 1013904223
@@ -145,6 +148,7 @@ func BenchmarkRange(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/reverse=%v", s.name, rev), func(b *testing.B) {
 				ql := filled(s.fill, s.depth, 100000)
 				b.ReportAllocs()
+				b.ResetTimer()
 				var out []byte
 				x := uint32(1)
 				for i := 0; i < b.N; i++ {
@@ -170,6 +174,7 @@ func BenchmarkInsert(b *testing.B) {
 	ql := filled(-2, 0, 10000)
 	pivot := []byte("element-5000-with-some-padding")
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ql.Insert(pivot, benchValue, true)
 		if i%1000 == 999 {

@@ -44,10 +44,11 @@ func (ql *Quicklist) PushTail(v []byte) {
 }
 
 // newNode returns a one-element node for a push that found the end node full
-// (neighbour is that node's index, or -1). The full node gives back its spare
-// capacity, which it will not use again, and lends its size as the new node's
-// expected size: a list growing at one end fills node after node, and reserving
-// a quarter of that up front saves most of the reallocations as the node grows.
+// (neighbour is that node's index, or -1). A list growing at one end fills node
+// after node, so the new node reserves the full node's size up front: one
+// allocation per node instead of a chain of growing copies (at most one node of
+// spare room per end of a list that has filled a node). The full node gives
+// back its own spare room, which it will not use again.
 func (ql *Quicklist) newNode(neighbour int, v []byte) node {
 	var lp listpack.Listpack
 	if neighbour >= 0 && neighbour < ql.NodeCount() {
@@ -55,7 +56,7 @@ func (ql *Quicklist) newNode(neighbour int, v []byte) node {
 		if !full.compressed {
 			full.data = listpack.Listpack(full.data).Clip()
 		}
-		lp.Grow(int(full.size)/4 + len(v) + 16)
+		lp.Grow(int(full.size) + len(v) + 16)
 	}
 	lp.Append(v)
 	return node{data: lp, size: uint32(len(lp)), count: 1}
