@@ -297,6 +297,11 @@ func (s *Server) serverCron() {
 	s.databasesCron()
 	s.clientsCron()
 	s.pauseCron()
+	if s.every(1000) {
+		s.publishCommandStats()
+		s.metrics.LoopMaxIterNanos.Store(int64(s.loop.BusyMax))
+		s.loop.BusyMax = 0
+	}
 	s.infoCron()
 	for _, h := range s.cronHooks {
 		h()
@@ -450,6 +455,10 @@ type Metrics struct {
 	LoopIterations atomic.Int64
 	LastCronNanos  atomic.Int64
 	UsedMemory     atomic.Int64
+	// LoopBusyNanos is the event loop's total working time; LoopMaxIterNanos the
+	// longest single iteration in the last second (a stall indicator).
+	LoopBusyNanos    atomic.Int64
+	LoopMaxIterNanos atomic.Int64
 	KeyspaceHits   atomic.Int64
 	KeyspaceMisses atomic.Int64
 	KeysPerDB      [16]atomic.Int64
@@ -475,6 +484,7 @@ func (m *Metrics) CommandStats() map[string]CmdStats {
 // at most ten times a second.
 func (s *Server) publishMetrics() {
 	m := &s.metrics
+	m.LoopBusyNanos.Store(int64(s.loop.BusyTotal))
 	m.Commands.Store(s.stats.numCommands)
 	m.LoopIterations.Store(s.loopIterations)
 	if s.loopIterations%64 != 0 {

@@ -15,7 +15,7 @@ type Collector struct {
 	commands, clients, keys, expired, evicted *prometheus.Desc
 	netIn, netOut, hits, misses, iterations   *prometheus.Desc
 	cmdCalls, cmdUsec, cmdFailed, cmdRejected *prometheus.Desc
-	dbKeys                                    *prometheus.Desc
+	dbKeys, usedMemory, loopBusy, loopMaxIter *prometheus.Desc
 }
 
 // NewCollector returns a collector for srv's metrics.
@@ -29,6 +29,9 @@ func NewCollector(srv *engine.Server) *Collector {
 		clients:     d("connected_clients", "Client connections (INFO connected_clients)."),
 		keys:        d("keys", "Keys in all databases."),
 		dbKeys:      d("db_keys", "Keys per database.", "db"),
+		usedMemory:  d("used_memory_bytes", "Memory in use by data and buffers (INFO used_memory)."),
+		loopBusy:    d("loop_busy_seconds_total", "Time the event loop spent working rather than waiting."),
+		loopMaxIter: d("loop_max_iteration_seconds", "Longest event loop iteration in the last second."),
 		expired:     d("expired_keys_total", "Keys removed because their TTL passed."),
 		evicted:     d("evicted_keys_total", "Keys evicted by maxmemory."),
 		netIn:       d("net_input_bytes_total", "Bytes read from clients."),
@@ -46,7 +49,7 @@ func NewCollector(srv *engine.Server) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.commands, c.clients, c.keys, c.dbKeys, c.expired, c.evicted,
-		c.netIn, c.netOut, c.hits, c.misses, c.iterations, c.cmdCalls, c.cmdUsec, c.cmdFailed, c.cmdRejected} {
+		c.netIn, c.netOut, c.hits, c.misses, c.iterations, c.usedMemory, c.loopBusy, c.loopMaxIter, c.cmdCalls, c.cmdUsec, c.cmdFailed, c.cmdRejected} {
 		ch <- d
 	}
 }
@@ -75,6 +78,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.hits, m.KeyspaceHits.Load())
 	counter(c.misses, m.KeyspaceMisses.Load())
 	counter(c.iterations, m.LoopIterations.Load())
+	gauge(c.usedMemory, m.UsedMemory.Load())
+	ch <- prometheus.MustNewConstMetric(c.loopBusy, prometheus.CounterValue, float64(m.LoopBusyNanos.Load())/1e9)
+	ch <- prometheus.MustNewConstMetric(c.loopMaxIter, prometheus.GaugeValue, float64(m.LoopMaxIterNanos.Load())/1e9)
 	for name, st := range m.CommandStats() {
 		counter(c.cmdCalls, st.Calls, name)
 		ch <- prometheus.MustNewConstMetric(c.cmdUsec, prometheus.CounterValue, float64(st.Usec)/1e6, name)

@@ -63,6 +63,15 @@ type Loop struct {
 
 	beforeSleep func()
 
+	// Busy time: from the return of epoll_wait to the start of the next wait, the part
+	// of each iteration spent working. Read by the owner for metrics.
+	epoch    time.Time
+	busyFrom time.Duration
+	// BusyTotal is the total time spent working; BusyMax the longest iteration since
+	// the owner last reset it. Loop goroutine only.
+	BusyTotal time.Duration
+	BusyMax   time.Duration
+
 	mu      sync.Mutex
 	queue   []func()
 	spare   []func()
@@ -269,11 +278,20 @@ func (l *Loop) runTimers() {
 // Run processes events until Stop. It must be called on a goroutine locked to its
 // thread (runtime.LockOSThread) when the caller wants Redis's one-thread guarantee.
 func (l *Loop) Run() {
+	l.epoch = time.Now()
 	for !l.stopped {
 		if l.beforeSleep != nil {
 			l.beforeSleep()
 		}
+		if l.busyFrom != 0 {
+			busy := time.Since(l.epoch) - l.busyFrom
+			l.BusyTotal += busy
+			if busy > l.BusyMax {
+				l.BusyMax = busy
+			}
+		}
 		l.ProcessEvents(l.nextTimeout())
+		l.busyFrom = time.Since(l.epoch)
 	}
 }
 
