@@ -45,12 +45,13 @@
 // and would panic (index out of range) on corrupt input. Validate itself never
 // panics. FromZiplist converts and validates Redis's pre-7.0 ziplist format.
 //
-// Compatibility notes, where this package deliberately differs from listpack.c:
-//   - lengths are computed in int, so a 32-bit string length that would wrap
-//     around in C is rejected by Validate instead of misparsed;
-//   - mutations never shrink the allocation (Redis reallocs on every delete); use
-//     Clip when a listpack is done shrinking;
-//   - Len walks the entries when the header count is 65535 but does not write the
-//     recounted value back (a read must not write), so such a header stays 65535
-//     until the next DeleteRange that truncates.
+// Where this package deliberately differs from listpack.c (the bytes written are
+// the same):
+//   - Validate computes lengths in int, not uint32, so a 32-bit string length
+//     near 4 GiB cannot wrap around (in C only the backlen check stands between
+//     such an entry and a misparse);
+//   - mutations never shrink the allocation (Redis reallocs on every delete);
+//     Clip gives back the spare room of a listpack done shrinking;
+//   - Len walks the entries when the header count is 65535 but, being a read,
+//     does not write a recount below 65535 back into the header as lpLength does.
 package listpack

@@ -14,6 +14,9 @@ import (
 //
 // Read methods take a value receiver and never allocate; methods that change the
 // listpack take a pointer receiver because they may move it to a larger array.
+// A Listpack owns its array up to cap: mutations write into spare capacity. To
+// adopt bytes that are part of a larger buffer (an RDB read buffer, a RESTORE
+// payload), cap them first with a full slice expression, b[i:j:j], or Clone.
 // A Listpack is not safe for concurrent use when any goroutine mutates it.
 type Listpack []byte
 

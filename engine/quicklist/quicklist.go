@@ -119,6 +119,7 @@ func (ql *Quicklist) node(i int) *node { return &ql.back[ql.lo+i] }
 
 // insertNode makes nd the i-th node, moving the nodes on the side with room.
 func (ql *Quicklist) insertNode(i int, nd node) {
+	ql.viewNode = -1 // node indexes shift
 	n := ql.hi - ql.lo
 	switch {
 	case ql.lo > 0 && (i < n/2 || ql.hi == len(ql.back)):
@@ -142,6 +143,7 @@ func (ql *Quicklist) insertNode(i int, nd node) {
 
 // removeNode drops the i-th node, moving the nodes on the shorter side.
 func (ql *Quicklist) removeNode(i int) {
+	ql.viewNode = -1 // node indexes shift
 	n := ql.hi - ql.lo
 	if i < n/2 {
 		copy(ql.back[ql.lo+1:], ql.back[ql.lo:ql.lo+i])

@@ -427,3 +427,47 @@ func (c ctxT) Fatalf(format string, args ...any) {
 	c.TB.Helper()
 	c.TB.Fatalf(c.ctx+format, args...)
 }
+
+// TestInsertNextToCompressed: a big element inserted at the edge of a compressed
+// inner node gets a node of its own; reads (which cache a decompressed node)
+// must see the new layout.
+func TestInsertNextToCompressed(t *testing.T) {
+	for _, after := range []bool{false, true} {
+		ql := New(4, 1)
+		var model [][]byte
+		for i := 0; i < 24; i++ {
+			v := []byte(fmt.Sprintf("element-%02d-padding-padding-padding", i))
+			ql.PushTail(v)
+			model = append(model, v)
+		}
+		// Incompressible, so the new inner node stays plain.
+		big := make([]byte, 20000)
+		r := rand.New(rand.NewPCG(1, 1))
+		for i := range big {
+			big[i] = byte(r.Uint32())
+		}
+		for _, k := range []int{8, 12, 16} { // first (or last) element of an inner node
+			if after {
+				k += 3
+			}
+			if _, ok := ql.Index(k); !ok { // caches the node's decompressed copy
+				t.Fatal("Index")
+			}
+			pivot := model[k]
+			if !ql.Insert(pivot, big, after) {
+				t.Fatal("pivot not found")
+			}
+			at := k
+			if after {
+				at++
+			}
+			model = append(model[:at], append([][]byte{big}, model[at:]...)...)
+			check(t, ql)
+			for j := range model {
+				if e, ok := ql.Index(j); !ok || !e.Equal(model[j]) {
+					t.Fatalf("after=%v: element %d differs after inserting at %d", after, j, at)
+				}
+			}
+		}
+	}
+}
