@@ -28,6 +28,7 @@ const (
 	flagUnixSocket                             // connected over a unix socket
 	flagExecuting                              // inside processInput (do not free)
 	flagForcePropagate                         // propagate the command even if it changed nothing (FLUSHDB)
+	flagPreventPropagate                       // propagate only what the command passed to alsoPropagate (XREADGROUP)
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
@@ -53,6 +54,11 @@ type Client struct {
 	// of argv (SET EX as SET PXAT, ...); SLOWLOG and MONITOR show argv, the command as
 	// sent, as Redis does. call clears it.
 	rewritten [][]byte
+	// propagateMany, set by alsoPropagate, replaces the command's own propagation
+	// with several commands, wrapped in MULTI/EXEC when there is more than one
+	// (Redis's alsoPropagate + preventCommandPropagation: SPOP with a count
+	// propagates one SREM per member). call clears it.
+	propagateMany [][][]byte
 	// redacted lists argv indexes that SLOWLOG and MONITOR show as "(redacted)"
 	// (passwords); handlers add to it with redactArg, call clears it.
 	redacted []int

@@ -230,12 +230,19 @@ func TestClientReply(t *testing.T) {
 	}
 	c.raw("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n")
 	c.raw("*2\r\n$4\r\nECHO\r\n$1\r\nc\r\n")
+	c.raw("*1\r\n$3\r\nGET\r\n") // rejected (arity): its error is dropped too
 	c.raw("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n")
 	if got := c.read(); got != "OK" {
 		t.Errorf("after OFF then ON: %s, want OK", got)
 	}
 	if got := c.do("ECHO", "d"); got != "d" {
 		t.Errorf("after ON: %s", got)
+	}
+	// SKIP applies to the next command even when it is rejected.
+	c.raw("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n")
+	c.raw("*1\r\n$3\r\nGET\r\n")
+	if got := c.do("ECHO", "e"); got != "e" {
+		t.Errorf("after SKIP and a rejected command: %s, want e", got)
 	}
 }
 

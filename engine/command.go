@@ -130,6 +130,9 @@ type Command struct {
 	parent *Command
 	id     int
 	stats  CmdStats
+	// latency is the command's latency histogram (latency-tracking), allocated on
+	// its first call (latencyhist.go).
+	latency *latencyHist
 }
 
 // CmdStats are the per-command counters of INFO commandstats.

@@ -17,5 +17,8 @@ func commandFamilies() [][]*Command {
 		infoCommands,
 		clientCommands,
 		debugCommands,
+		setCommands,
+		hashCommands,
+		streamCommands,
 	}
 }

@@ -8,6 +8,7 @@ package engine
 import (
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
@@ -140,7 +141,8 @@ func (s *Server) applyConfig(old *config.Config, changed []string) error {
 			c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
 		}
 	}
-	if (has("port") || has("bind")) && s.loop != nil {
+	// When restoring after a failed change, the listeners may never have moved.
+	if (has("port") || has("bind")) && s.loop != nil && (old != nil || s.listeningPort() != s.cfg.Port) {
 		if err := s.rebindListeners(); err != nil && old != nil {
 			if has("port") && (!has("bind") || old.Port != s.cfg.Port) {
 				return config.SetError("port", "Unable to listen on this port. Check server logs.")
@@ -235,6 +237,13 @@ func (s *Server) rebindListeners() error {
 	return nil
 }
 
+// listeningPort is the port of the first TCP listener, 0 when there is none.
+func (s *Server) listeningPort() int {
+	addr := s.Addr() // "ip:port", IPv6 addresses without brackets
+	n, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+	return n
+}
+
 // CONFIG RESETSTAT
 func configResetstatCommand(c *Client) {
 	c.srv.resetStats()
@@ -248,6 +257,7 @@ func (s *Server) resetStats() {
 	s.expireStats.stalePerc = 0
 	for _, cmd := range s.commands.all {
 		cmd.stats = CmdStats{}
+		cmd.latency = nil
 	}
 	clear(s.errorStats)
 	s.info.reset()

@@ -73,6 +73,8 @@ type DB struct {
 	expireSlot int
 	// rehashSlot is where cron rehashing resumes.
 	rehashSlot int
+	// mem is the memory accounted to this database's entries (evict.go).
+	mem int64
 }
 
 func newDB(s *Server, id int) *DB {
@@ -131,6 +133,9 @@ func (db *DB) lookup(key []byte) *keyspace.Entry {
 		db.expireEntry(d, r, key)
 		return nil
 	}
+	if db.srv.evict.writing {
+		db.srv.noteEntry(db, e) // a write command may change it: measure it after
+	}
 	return e
 }
 
@@ -152,6 +157,9 @@ func (db *DB) LookupWrite(key []byte) *keyspace.Entry {
 	e := db.lookup(key)
 	if e != nil {
 		db.srv.touch(e)
+		if !db.srv.evict.writing {
+			db.srv.noteEntry(db, e) // outside a write command (lookup noted it inside)
+		}
 	}
 	return e
 }
@@ -165,7 +173,8 @@ func (db *DB) Add(key []byte, typ, enc uint32) *keyspace.Entry {
 	r, _ := d.Insert(key)
 	db.keys++
 	e := d.E(r)
-	e.Meta = makeMeta(typ, enc, db.srv.lruClock())
+	e.Meta = makeMeta(typ, enc, db.srv.newObjClock())
+	db.srv.noteEntry(db, e)
 	return e
 }
 
@@ -175,7 +184,8 @@ func (db *DB) AddString(key, val []byte) *keyspace.Entry {
 	r := d.InsertWithValue(key, val)
 	db.keys++
 	e := d.E(r)
-	e.Meta = makeMeta(TypeString, stringEncoding(val), db.srv.lruClock())
+	e.Meta = makeMeta(TypeString, stringEncoding(val), db.srv.newObjClock())
+	db.srv.noteEntry(db, e)
 	return e
 }
 
@@ -191,6 +201,7 @@ func (db *DB) Delete(key []byte) bool {
 		db.expireEntry(d, r, key)
 		return false
 	}
+	db.srv.unaccount(db, e)
 	d.Delete(r)
 	db.keys--
 	return true
@@ -215,6 +226,7 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 	for _, h := range s.onExpired {
 		h(db, key)
 	}
+	s.unaccount(db, d.E(r))
 	d.Delete(r)
 	db.keys--
 	s.stats.expiredKeys++
@@ -227,6 +239,9 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 // Flush removes every key.
 func (db *DB) Flush() int {
 	n := db.keys
+	db.srv.settleMem() // pending entries may be in these dicts
+	db.srv.evict.used -= db.mem
+	db.mem = 0
 	for i, d := range db.dicts {
 		// Keep dicts never used (most slots in cluster mode): FLUSHALL then allocates
 		// nothing for them.
@@ -241,6 +256,8 @@ func (db *DB) Flush() int {
 
 // swap exchanges the contents of two databases (SWAPDB).
 func (db *DB) swap(o *DB) {
+	db.srv.settleMem() // pending entries are noted with their database
+	db.mem, o.mem = o.mem, db.mem
 	db.dicts, o.dicts = o.dicts, db.dicts
 	db.keys, o.keys = o.keys, db.keys
 	db.avgTTL, o.avgTTL = o.avgTTL, db.avgTTL
@@ -276,9 +293,15 @@ func (db *DB) cron(activeRehashing bool) {
 // and (later) not on replicas, which wait for the master's DEL.
 func (s *Server) expireAllowed() bool { return !s.replicaNoExpire }
 
-// touch updates the entry's LRU clock or LFU counter after an access.
+// touch updates the entry's LRU clock or LFU counter after an access (Redis's
+// lookupKey: updateLFU under an LFU maxmemory-policy, the LRU clock otherwise, with
+// or without maxmemory).
 func (s *Server) touch(e *keyspace.Entry) {
 	if s.noTouch {
+		return
+	}
+	if s.evict.lfu {
+		e.Meta = e.Meta&0xff | s.updateLFU(metaLRU(e.Meta))<<8
 		return
 	}
 	e.Meta = e.Meta&0xff | s.lruClock()<<8

@@ -428,6 +428,11 @@ func memoryUsage(e *keyspace.Entry, samples int) int64 {
 	key := e.Key()
 	size := sdsAllocSize(len(key), len(key), true) + dictEntrySize
 	if metaType(e.Meta) != TypeString {
+		if e.Obj == nil {
+			// A compact encoding kept inline (a hash's listpack): in Redis one robj and
+			// one exactly sized allocation, its zmalloc_size.
+			return size + robjSize + jemallocSize(int64(len(e.Val())))
+		}
 		if m, ok := e.Obj.(memoryUser); ok {
 			size += m.MemoryUsage(samples)
 		}

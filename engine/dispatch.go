@@ -5,10 +5,33 @@ import (
 	"time"
 )
 
-// processCommand looks up, checks and runs the command in c.argv, as Redis's
+// processCommand runs the command in c.argv (dispatchCommand) and applies CLIENT
+// REPLY OFF / SKIP to whatever it replied, errors of rejected commands included, as
+// Redis's reply suppression and resetClient do.
+func (s *Server) processCommand(c *Client) {
+	if c.flags&(flagReplyOff|flagReplySkip) == 0 {
+		s.dispatchCommand(c)
+	} else {
+		outBefore := len(c.out)
+		s.dispatchCommand(c)
+		if c.flags&flagPaused != 0 {
+			return // held by CLIENT PAUSE: runs again, and is skipped, later
+		}
+		// CLIENT REPLY ON clears both flags before replying its OK, which then stays.
+		if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+			c.out = c.out[:outBefore]
+		}
+		c.flags &^= flagReplySkip
+	}
+	if c.flags&flagReplySkipNext != 0 {
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	}
+}
+
+// dispatchCommand looks up, checks and runs the command in c.argv, as Redis's
 // processCommand does: the checks come in Redis's order, so the same bad request gets
 // the same error from keygrid as from redis-server.
-func (s *Server) processCommand(c *Client) {
+func (s *Server) dispatchCommand(c *Client) {
 	argv := c.argv
 	// Clients repeat commands (pipelines, benchmarks, pollers): try the last one first,
 	// which costs a short compare instead of a map lookup.
@@ -65,6 +88,22 @@ func (s *Server) processCommand(c *Client) {
 			return
 		}
 	}
+	// maxmemory: evict what the policy allows, then refuse commands that may grow
+	// memory if it is still over the limit (evict.go).
+	if s.cfg.MaxMemory > 0 && s.oomRejected(c, cmd) {
+		cmd.stats.Rejected++
+		c.ReplyError(ErrOOM)
+		s.queueWrite(c)
+		return
+	}
+	for _, check := range s.lateCommandChecks {
+		if msg := check(c, cmd); msg != "" {
+			cmd.stats.Rejected++
+			c.ReplyError(msg)
+			s.queueWrite(c)
+			return
+		}
+	}
 	if s.pausedFor(cmd) {
 		c.flags |= flagPaused
 		s.pausedClients = append(s.pausedClients, c)
@@ -85,15 +124,28 @@ func (s *Server) call(c *Client, cmd *Command) {
 	// in the same batch ended (processInput takes the first reading after its read).
 	start := s.cmdStart
 	s.nowMs = s.wallMs(start)
-	outBefore := len(c.out)
 	errsBefore := s.stats.errorReplies
 	dirtyBefore := s.dirty
+	// The lookups of a write command note the entries it may change; they are
+	// measured again once it returns (memory accounting, evict.go).
+	wasWriting := s.evict.writing
+	s.evict.writing = cmd.Flags&FlagWrite != 0
 	cmd.Proc(c)
+	s.evict.writing = wasWriting
+	if len(s.evict.pending) > 0 {
+		s.settleMem()
+	}
 	end := s.monoNow()
 	s.cmdStart = end
 	us := int64((end - start) / time.Microsecond)
 	cmd.stats.Calls++
 	cmd.stats.Usec += us
+	if s.cfg.LatencyTracking { // LATENCY HISTOGRAM, INFO latencystats
+		if cmd.latency == nil {
+			cmd.latency = new(latencyHist)
+		}
+		cmd.latency.record(us)
+	}
 	if s.stats.errorReplies != errsBefore {
 		cmd.stats.Failed++
 	}
@@ -105,10 +157,15 @@ func (s *Server) call(c *Client, cmd *Command) {
 		if c.rewritten != nil {
 			argv = c.rewritten // see rewriteArgv
 		}
-		s.propagate(c.db.id, argv)
+		if c.propagateMany != nil {
+			s.propagateAll(c.db.id, c.propagateMany)
+		} else if c.flags&flagPreventPropagate == 0 {
+			s.propagate(c.db.id, argv)
+		}
 	}
 	c.rewritten = nil
-	c.flags &^= flagForcePropagate
+	c.propagateMany = nil
+	c.flags &^= flagForcePropagate | flagPreventPropagate
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)
 	}
@@ -125,13 +182,27 @@ func (s *Server) call(c *Client, cmd *Command) {
 			s.latencyAdd("command", us/1000)
 		}
 	}
-	// CLIENT REPLY OFF / SKIP: the reply was produced (counted) but is not sent.
-	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
-		c.out = c.out[:outBefore]
-		c.flags &^= flagReplySkip
+}
+
+// alsoPropagate makes the current command propagate as argv instead of itself; called
+// several times, the commands go out in order, wrapped in MULTI/EXEC (Redis's
+// alsoPropagate with preventCommandPropagation). argv is read when the command
+// returns, as rewriteArgv's is, so it may point into the query buffer.
+func (c *Client) alsoPropagate(argv [][]byte) {
+	c.propagateMany = append(c.propagateMany, argv)
+}
+
+// propagateAll propagates the commands of one call as Redis 7.0 does: one alone as
+// it is, several inside MULTI/EXEC so replicas and the AOF apply them atomically.
+func (s *Server) propagateAll(db int, cmds [][][]byte) {
+	if len(cmds) > 1 {
+		s.propagate(db, [][]byte{[]byte("MULTI")})
 	}
-	if c.flags&flagReplySkipNext != 0 {
-		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	for _, argv := range cmds {
+		s.propagate(db, argv)
+	}
+	if len(cmds) > 1 {
+		s.propagate(db, [][]byte{[]byte("EXEC")})
 	}
 }
 

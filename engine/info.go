@@ -92,7 +92,7 @@ var infoSections = []struct {
 // peak, and the instantaneous-metrics rings.
 type infoState struct {
 	samples    []metrics.Sample
-	heapObj    uint64 // bytes in live and not yet swept heap objects (used_memory)
+	heapObj    uint64 // bytes in live and not yet swept heap objects (allocator_allocated)
 	heapActive uint64 // heapObj plus free space in in-use spans (allocator_active)
 	resident   uint64 // memory mapped by the runtime and not released (allocator_resident)
 	rss        uint64
@@ -185,12 +185,11 @@ func (s *Server) sampleMemory(now time.Time) {
 	st.heapActive = st.heapObj + val(1)
 	st.resident = val(2) - val(3)
 	st.rss = processRSS()
-	if st.startup == 0 {
-		st.startup = st.heapObj
-	}
-	st.peak = max(st.peak, st.heapObj)
+	st.startup = memBaseline
+	used := uint64(s.memUsed()) // the engine's accounting (evict.go), not the GC's heap
+	st.peak = max(st.peak, used)
 	st.lastSample = now
-	s.metrics.UsedMemory.Store(int64(st.heapObj))
+	s.metrics.UsedMemory.Store(int64(used))
 }
 
 // processRSS reads the resident set size from /proc/self/statm (0 where unavailable).
@@ -210,12 +209,16 @@ func processRSS() uint64 {
 	return pages * uint64(os.Getpagesize())
 }
 
-// usedMemory is INFO's used_memory: the last sample, taken again if it is old.
+// usedMemory is INFO's used_memory: the engine's accounting of its data, clients and
+// baseline (evict.go), which follows every write and eviction at once (the Go heap
+// lags until the next GC); allocator figures are the last sample, taken again if old.
 func (s *Server) usedMemory() uint64 {
 	if time.Since(s.info.lastSample) > time.Second {
 		s.sampleMemory(time.Now())
 	}
-	return s.info.heapObj
+	s.settleMem()
+	s.evictCron() // the clients' buffers, now
+	return uint64(s.memUsed())
 }
 
 // INFO [section [section ...]]
@@ -297,6 +300,8 @@ func (s *Server) fillInfoSection(sec *InfoSection) {
 		s.infoCommandStats(sec)
 	case "errorstats":
 		s.infoErrorStats(sec)
+	case "latencystats":
+		s.infoLatencyStats(sec)
 	case "cluster":
 		sec.add("cluster_enabled", boolDigit(s.cfg.ClusterEnabled))
 	case "keyspace":
@@ -469,7 +474,7 @@ func (s *Server) infoMemory(sec *InfoSection) {
 	sec.add("rss_overhead_bytes", diff(st.rss, st.resident))
 	sec.add("mem_fragmentation_ratio", ratio(st.rss, used))
 	sec.add("mem_fragmentation_bytes", diff(st.rss, used))
-	sec.add("mem_not_counted_for_evict", "0")
+	sec.addInt("mem_not_counted_for_evict", s.memNotCounted())
 	sec.add("mem_replication_backlog", "0")
 	sec.add("mem_total_replication_buffers", "0")
 	sec.add("mem_clients_slaves", "0")
@@ -536,9 +541,10 @@ func (s *Server) infoStats(sec *InfoSection) {
 	sec.addInt("expired_time_cap_reached_count", st.expiredTimeCapReached)
 	sec.add("expire_cycle_cpu_milliseconds", "0")
 	sec.addInt("evicted_keys", st.evictedKeys)
-	for _, k := range [...]string{"evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time"} {
-		sec.add(k, "0")
-	}
+	sec.add("evicted_clients", "0")
+	totalExceeded, curExceeded := s.exceededTimes()
+	sec.addInt("total_eviction_exceeded_time", totalExceeded)
+	sec.addInt("current_eviction_exceeded_time", curExceeded)
 	sec.addInt("keyspace_hits", st.keyspaceHits)
 	sec.addInt("keyspace_misses", st.keyspaceMisses)
 	for _, k := range [...]string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
@@ -640,4 +646,35 @@ func (s *Server) infoKeyspace(sec *InfoSection) {
 		sec.add("db"+strconv.Itoa(db.id), "keys="+strconv.Itoa(keys)+",expires="+strconv.Itoa(vkeys)+
 			",avg_ttl="+itoa(db.avgTTL))
 	}
+}
+
+// infoLatencyStats writes each command's latency percentiles (latency-tracking-info-
+// percentiles) as Redis's fillPercentileDistributionLatencies: "p50=7.007,p99=...".
+func (s *Server) infoLatencyStats(sec *InfoSection) {
+	if !s.cfg.LatencyTracking {
+		return
+	}
+	for _, cmd := range s.commands.all {
+		h := cmd.latency
+		if h == nil {
+			continue
+		}
+		var b strings.Builder
+		for i, p := range s.cfg.LatencyTrackingInfoPercentiles {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("p" + trimFloat(p) + "=" +
+				strconv.FormatFloat(float64(h.valueAtPercentile(p))/1000, 'f', 3, 64))
+		}
+		sec.add("latency_percentiles_usec_"+cmd.Name, b.String())
+	}
+}
+
+// trimFloat formats f as "%f" with trailing zeros and dot removed (Redis's
+// trimDoubleString): 50 → "50", 99.9 → "99.9".
+func trimFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 6, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
 }

@@ -57,6 +57,9 @@ type Server struct {
 	// commandChecks run after arity and auth checks; a non-empty result rejects the
 	// command with that error (later parts add OOM, read-only replica, cluster, ...).
 	commandChecks []func(c *Client, cmd *Command) string
+	// lateCommandChecks run after the maxmemory (OOM) step, for the checks Redis makes
+	// after it: MISCONF, NOREPLICAS, READONLY, MASTERDOWN, LOADING, BUSY.
+	lateCommandChecks []func(c *Client, cmd *Command) string
 	// propagate receives every write command that changed data (AOF, replicas).
 	propagate func(db int, argv [][]byte)
 	// onClientFree hooks run when a client goes away.
@@ -94,6 +97,9 @@ type Server struct {
 	lastCronTime   time.Time
 	loopIterations int64
 	info           infoState // INFO's memory samples and instantaneous metrics (info.go)
+	// hashLP is the scratch copy of the listpack a hash command is editing (hashes.go).
+	hashLP []byte
+	evict  evictState // memory accounting, maxmemory and eviction (evict.go)
 }
 
 type serverStats struct {
@@ -139,6 +145,7 @@ func New(opts Options) (*Server, error) {
 	for i := range s.dbs {
 		s.dbs[i] = newDB(s, i)
 	}
+	s.initEvict()
 	s.lastSave = time.Now().Unix()
 	s.initClock()
 	s.nowMs = s.wallMs(s.monoNow())

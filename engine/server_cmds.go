@@ -72,6 +72,14 @@ var serverCommands = []*Command{
 				Group: "server", Since: "2.8.13", Complexity: "O(1)",
 				Summary: "Show helpful text about the different subcommands.",
 				Proc:    latencyHelpCommand},
+			{Name: "histogram", Arity: -2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
+				Group: "server", Since: "7.0.0", Complexity: "O(N) where N is the number of commands with latency information being retrieved.",
+				Summary: "Return the cumulative distribution of latencies of a subset of commands or all.",
+				Tips:    []string{"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"},
+				Doc: &CmdDoc{Args: []Arg{
+					{Name: "command", Type: "string", Optional: true, Multiple: true},
+				}},
+				Proc: latencyHistogramCommand},
 			{Name: "history", Arity: 3, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
 				Group: "server", Since: "2.8.13", Complexity: "O(1)",
 				Summary: "Return timestamp-latency samples for the event.",
@@ -520,6 +528,47 @@ func latencyStats(ls *latencySeries, now int64) (avg, mad int64, period float64)
 		period = 1
 	}
 	return avg, mad, period
+}
+
+// LATENCY HISTOGRAM [command ...]
+func latencyHistogramCommand(c *Client) {
+	t := c.srv.commands
+	var cmds []*Command
+	if len(c.argv) == 2 {
+		cmds = t.all
+	} else {
+		// A container named brings its subcommands; unknown names are skipped.
+		for _, a := range c.argv[2:] {
+			if cmd := t.lookupFullName(string(a)); cmd != nil {
+				cmds = append(cmds, cmd)
+				cmds = append(cmds, cmd.Subs...)
+			}
+		}
+	}
+	n := 0
+	for _, cmd := range cmds {
+		if cmd.latency != nil {
+			n++
+		}
+	}
+	c.ReplyMap(n)
+	for _, cmd := range cmds {
+		h := cmd.latency
+		if h == nil {
+			continue
+		}
+		c.ReplyBulkString(cmd.Name)
+		c.ReplyMap(2)
+		c.ReplyBulkString("calls")
+		c.ReplyInt(h.total)
+		c.ReplyBulkString("histogram_usec")
+		cdf := h.cdf()
+		c.ReplyMap(len(cdf))
+		for _, p := range cdf {
+			c.ReplyInt(p[0])
+			c.ReplyInt(p[1])
+		}
+	}
 }
 
 // LATENCY HELP

@@ -217,3 +217,27 @@ type testError string
 func (e testError) Error() string { return string(e) }
 
 const errTest = testError("save failed")
+
+// TestLatencyDoctorFastCommand: the report redis-server 7.0 gave for one 95 ms
+// fast-command spike (a huge MGET) with latency-monitor-threshold 1.
+func TestLatencyDoctorFastCommand(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.LatencyMonitorThreshold = 1
+	now := time.Now().Unix()
+	s.latency["fast-command"] = &latencySeries{max: 95, samples: []latencySample{{now, 95}}}
+	want := "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n" +
+		"1. fast-command: 1 latency spikes (average 95ms, mean deviation 0ms, period 1.00 sec). Worst all time event 95ms.\n\n" +
+		"I have a few advices for you:\n\n" +
+		"- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n" +
+		"  1) Lower the system load.\n" +
+		"  2) Use a computer / VM just for Redis if you are running other software in the same system.\n" +
+		"  3) Check if you have a \"noisy neighbour\" problem.\n" +
+		"  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+		"  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n"
+	if got := s.latencyReport(); got != want {
+		t.Errorf("report:\n%s\nwant:\n%s", got, want)
+	}
+}

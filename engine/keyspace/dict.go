@@ -40,7 +40,14 @@ type Entry struct {
 	vpos   int32 // index in Dict.vol, -1 without TTL, freed on the free list
 	// Meta is for the engine: type, encoding, LRU/LFU clock.
 	Meta uint32
+	// Mem is for the engine too: the memory it accounts to this entry, in 8-byte
+	// words (engine/evict.go). It fills what was padding: an Entry stays 64 bytes.
+	Mem uint32
 }
+
+// Live reports whether the entry is in use, false once it was deleted (until the
+// slot is reused by a new key). The engine checks entries it noted during a command.
+func (e *Entry) Live() bool { return e.vpos != freed }
 
 // Key returns the entry's key. The string shares memory with the entry: keep it only
 // while the entry is alive and unchanged.
@@ -410,6 +417,16 @@ func (d *Dict) ShrinkIfNeeded() {
 	size := len(d.t[0].buckets)
 	if size > initSize && d.count*100/size < 10 {
 		d.resize(d.count)
+	}
+}
+
+// Expand sizes an empty dict's table for n entries at once (Redis's dictExpand on a
+// new dict), so filling it costs no incremental rehashing. It does nothing to a dict
+// that holds entries.
+func (d *Dict) Expand(n int) {
+	if d.count == 0 && d.rehashIdx < 0 {
+		d.t[0] = table{}
+		d.resize(n)
 	}
 }
 
