@@ -28,7 +28,10 @@ const (
 	flagUnixSocket                             // connected over a unix socket
 	flagExecuting                              // inside processInput (do not free)
 	flagForcePropagate                         // propagate the command even if it changed nothing (FLUSHDB)
-	flagPreventPropagate                       // propagate only what the command passed to alsoPropagate (XREADGROUP)
+	flagBlocked                                // waiting in a blocking command (blocking.go); input is not processed
+	flagUnblocked                              // just unblocked: queued to run what it pipelined meanwhile
+	flagDenyBlocking                           // may not block (MULTI/EXEC, scripts): blocking commands time out at once
+	flagNoPropagate                            // propagate only what the command passed to alsoPropagate (XREADGROUP)
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
@@ -86,6 +89,8 @@ type Client struct {
 	netIn, netOut int64
 	cmdCount      int64
 	closeReason   string
+	// bstate is set while the client is blocked (blocking.go).
+	bstate *blockState
 }
 
 // redactArg hides argv[i] of the current command from SLOWLOG and MONITOR, as
@@ -272,8 +277,8 @@ func (s *Server) readDone(c *Client, n int, err error) bool {
 // bytes they used.
 func (s *Server) processInput(c *Client, buf []byte) int {
 	used := 0
-	if c.flags&flagPaused != 0 {
-		return 0 // CLIENT PAUSE: keep buffering, run nothing
+	if c.flags&(flagPaused|flagBlocked) != 0 {
+		return 0 // CLIENT PAUSE, or blocked (blocking.go): keep buffering, run nothing
 	}
 	c.flags |= flagExecuting
 	defer func() { c.flags &^= flagExecuting }()
@@ -313,6 +318,9 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 		if c.flags&flagPaused != 0 {
 			used -= n // the held request stays buffered and runs on unpause
 			break
+		}
+		if c.flags&flagBlocked != 0 {
+			break // what follows waits until the client is unblocked
 		}
 	}
 	return used

@@ -110,6 +110,7 @@ var clientCommands = []*Command{
 					{Name: "connection-name", Type: "string"},
 				}},
 				Proc: clientSetnameCommand},
+			clientUnblockSpec, // blocking.go
 			{Name: "unpause", Arity: 2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagSentinel, Cats: CatConnection,
 				Group: "connection", Since: "6.2.0", Complexity: "O(N) Where N is the number of paused clients",
 				Summary: "Resume processing of clients that were paused",

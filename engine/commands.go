@@ -7,7 +7,10 @@ func commandFamilies() [][]*Command {
 	return [][]*Command{
 		connectionCommands,
 		stringCommands,
+		listCommands,
 		bitmapCommands,
+		hllCommands,
+		sortCommands,
 		keyCommands,
 		expireCommands,
 		dbCommands,

@@ -148,7 +148,11 @@ func (db *DB) LookupRead(key []byte) *keyspace.Entry {
 		return nil
 	}
 	db.srv.stats.keyspaceHits++
-	db.srv.touch(e)
+	if db.srv.evict.lfu {
+		db.srv.touchLFU(e)
+	} else {
+		db.srv.touch(e)
+	}
 	return e
 }
 
@@ -156,7 +160,11 @@ func (db *DB) LookupRead(key []byte) *keyspace.Entry {
 func (db *DB) LookupWrite(key []byte) *keyspace.Entry {
 	e := db.lookup(key)
 	if e != nil {
-		db.srv.touch(e)
+		if db.srv.evict.lfu {
+			db.srv.touchLFU(e)
+		} else {
+			db.srv.touch(e)
+		}
 		if !db.srv.evict.writing {
 			db.srv.noteEntry(db, e) // outside a write command (lookup noted it inside)
 		}
@@ -175,6 +183,7 @@ func (db *DB) Add(key []byte, typ, enc uint32) *keyspace.Entry {
 	e := d.E(r)
 	e.Meta = makeMeta(typ, enc, db.srv.newObjClock())
 	db.srv.noteEntry(db, e)
+	db.srv.signalKeyAsReady(db, key, typ) // clients blocked on key (blocking.go)
 	return e
 }
 
@@ -202,6 +211,9 @@ func (db *DB) Delete(key []byte) bool {
 		return false
 	}
 	db.srv.unaccount(db, e)
+	if metaType(e.Meta) == TypeStream {
+		db.srv.signalKeyAsReady(db, key, TypeStream) // XREADGROUP waiters fail (blocking.go)
+	}
 	d.Delete(r)
 	db.keys--
 	return true
@@ -227,6 +239,9 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 		h(db, key)
 	}
 	s.unaccount(db, d.E(r))
+	if metaType(d.E(r).Meta) == TypeStream {
+		s.signalKeyAsReady(db, key, TypeStream) // XREADGROUP waiters fail (blocking.go)
+	}
 	d.Delete(r)
 	db.keys--
 	s.stats.expiredKeys++
@@ -293,15 +308,12 @@ func (db *DB) cron(activeRehashing bool) {
 // and (later) not on replicas, which wait for the master's DEL.
 func (s *Server) expireAllowed() bool { return !s.replicaNoExpire }
 
-// touch updates the entry's LRU clock or LFU counter after an access (Redis's
-// lookupKey: updateLFU under an LFU maxmemory-policy, the LRU clock otherwise, with
-// or without maxmemory).
+// touch updates the entry's LRU clock after an access. Under an LFU maxmemory-policy
+// the lookups call touchLFU instead (Redis's lookupKey: updateLFU under an LFU policy,
+// the LRU clock otherwise, with or without maxmemory); the two stay apart so that
+// touch, on every lookup, is inlined.
 func (s *Server) touch(e *keyspace.Entry) {
 	if s.noTouch {
-		return
-	}
-	if s.evict.lfu {
-		e.Meta = e.Meta&0xff | s.updateLFU(metaLRU(e.Meta))<<8
 		return
 	}
 	e.Meta = e.Meta&0xff | s.lruClock()<<8

@@ -112,6 +112,11 @@ func (s *Server) dispatchCommand(c *Client) {
 		return
 	}
 	s.call(c, cmd)
+	// Serve clients blocked on keys this command (a whole EXEC or script included)
+	// made ready, before the next command runs (blocking.go).
+	if len(s.blocking.ready) > 0 {
+		s.handleClientsBlockedOnKeys()
+	}
 	s.queueWrite(c)
 }
 
@@ -152,20 +157,22 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.stats.numCommands++
 	c.cmdCount++
 	c.last = cmd
-	if (s.dirty != dirtyBefore || c.flags&flagForcePropagate != 0) && s.propagate != nil && cmd.Flags&FlagWrite != 0 {
+	// may_replicate covers PFCOUNT, which writes the cached cardinality into the HLL
+	// and propagates when it did (Redis propagates any call that changed dirty).
+	if (s.dirty != dirtyBefore || c.flags&flagForcePropagate != 0) && s.propagate != nil && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
 		argv := c.argv
 		if c.rewritten != nil {
 			argv = c.rewritten // see rewriteArgv
 		}
 		if c.propagateMany != nil {
 			s.propagateAll(c.db.id, c.propagateMany)
-		} else if c.flags&flagPreventPropagate == 0 {
+		} else if c.flags&flagNoPropagate == 0 {
 			s.propagate(c.db.id, argv)
 		}
 	}
 	c.rewritten = nil
 	c.propagateMany = nil
-	c.flags &^= flagForcePropagate | flagPreventPropagate
+	c.flags &^= flagForcePropagate | flagNoPropagate
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)
 	}

@@ -49,8 +49,10 @@ package engine
 // inverse LFU frequency or TTL, and the best one still present is evicted.
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 	"unsafe"
@@ -179,10 +181,20 @@ type evictState struct {
 	// beyond the backlog, the AOF buffer: Redis's freeMemoryGetNotCountedMemory), set
 	// by the replication and persistence parts.
 	notCounted []func() int64
+
+	// evictedClients counts clients closed by maxmemory-clients (INFO evicted_clients).
+	evictedClients int64
+	clientScratch  []clientMem
+}
+
+type clientMem struct {
+	c   *Client
+	mem int64
 }
 
 // initEvict sets up accounting and eviction; New calls it.
 func (s *Server) initEvict() {
+	s.evict.pending = make([]pendingEntry, 0, pendingSettleAt)
 	s.refreshPolicy()
 	s.configApplyHooks = append(s.configApplyHooks, s.evictConfigChanged)
 	s.cronHooks = append(s.cronHooks, s.evictCron)
@@ -192,6 +204,7 @@ func (s *Server) initEvict() {
 		}
 	})
 	s.resetStatHooks = append(s.resetStatHooks, func() {
+		s.evict.evictedClients = 0
 		s.evict.exceededTotal = 0
 		s.evict.exceededSince = time.Time{}
 		s.info.peak = uint64(s.memUsed()) // Redis resets the peak to the current use
@@ -228,13 +241,17 @@ func (s *Server) evictConfigChanged(changed []string) error {
 	return nil
 }
 
-// evictCron samples the clients' buffers (cron, hz times a second).
+// evictCron samples the clients' buffers and applies maxmemory-clients (cron, hz
+// times a second).
 func (s *Server) evictCron() {
 	var n int64
 	for _, c := range s.clients {
 		n += clientMemory(c)
 	}
 	s.evict.clients = n
+	if s.cfg.MaxMemoryClients != 0 {
+		s.evictClients()
+	}
 }
 
 // clientMemory is what a client's buffers and struct take.
@@ -258,39 +275,63 @@ func (s *Server) memNotCounted() int64 {
 	return n
 }
 
-// noteEntry records that e, an entry of db, may change during this command.
+// noteEntry records that e, an entry of db, may change during this command. Small
+// enough to be inlined in the lookups: the list has room for pendingSettleAt entries
+// from the start.
 func (s *Server) noteEntry(db *DB, e *keyspace.Entry) {
+	p := s.evict.pending
+	if n := len(p); n < cap(p) {
+		p = p[:n+1]
+		p[n] = pendingEntry{db, e}
+		s.evict.pending = p
+		return
+	}
+	s.noteEntryFull(db, e)
+}
+
+// noteEntryFull is noteEntry with a full list: settle all but the newest entries.
+func (s *Server) noteEntryFull(db *DB, e *keyspace.Entry) {
 	ev := &s.evict
-	ev.pending = append(ev.pending, pendingEntry{db, e})
-	if len(ev.pending) >= pendingSettleAt {
+	if cap(ev.pending) < pendingSettleAt {
+		ev.pending = append(make([]pendingEntry, 0, pendingSettleAt), ev.pending...)
+	} else {
 		s.settlePending(len(ev.pending) - pendingKeepNewest)
 	}
+	ev.pending = append(ev.pending, pendingEntry{db, e})
 }
 
 // settleMem measures the pending entries again and adjusts the totals.
-func (s *Server) settleMem() { s.settlePending(len(s.evict.pending)) }
+func (s *Server) settleMem() {
+	p := s.evict.pending
+	for i := range p {
+		s.settleEntry(p[i].db, p[i].e)
+		p[i] = pendingEntry{} // hold no entry of a dict that FLUSHALL may drop
+	}
+	s.evict.pending = p[:0]
+}
 
 // settlePending settles the first n pending entries and keeps the rest.
 func (s *Server) settlePending(n int) {
-	ev := &s.evict
-	p := ev.pending
+	p := s.evict.pending
 	for i := 0; i < n; i++ {
-		db, e := p[i].db, p[i].e
-		p[i] = pendingEntry{}
-		if !e.Live() {
-			continue // deleted: its size was subtracted then
-		}
-		w := memWords(entryMem(e))
-		if w != e.Mem {
-			delta := (int64(w) - int64(e.Mem)) * 8
-			e.Mem = w
-			db.mem += delta
-			ev.used += delta
-		}
+		s.settleEntry(p[i].db, p[i].e)
 	}
 	rest := copy(p, p[n:])
 	clear(p[rest:])
-	ev.pending = p[:rest]
+	s.evict.pending = p[:rest]
+}
+
+// settleEntry measures e, an entry of db, and adjusts the totals by the change.
+func (s *Server) settleEntry(db *DB, e *keyspace.Entry) {
+	if !e.Live() {
+		return // deleted: its size was subtracted then
+	}
+	if w := memWords(entryMem(e)); w != e.Mem {
+		delta := (int64(w) - int64(e.Mem)) * 8
+		e.Mem = w
+		db.mem += delta
+		s.evict.used += delta
+	}
 }
 
 // unaccount subtracts the size of e, an entry of db about to be deleted.
@@ -726,4 +767,67 @@ func (s *Server) exceededTimes() (total, current int64) {
 		cur = time.Since(ev.exceededSince)
 	}
 	return (ev.exceededTotal + cur).Milliseconds(), cur.Milliseconds()
+}
+
+// --- client eviction (maxmemory-clients) ----------------------------------------------
+
+// clientEvictionLimit is Redis's getClientEvictionLimit: maxmemory-clients in bytes,
+// or as a percentage of maxmemory (negative values), never below 128 KB so that a bad
+// setting cannot cut every connection; 0 when client eviction is off.
+func (s *Server) clientEvictionLimit() int64 {
+	var limit int64
+	switch mc := s.cfg.MaxMemoryClients; {
+	case mc < 0 && s.cfg.MaxMemory > 0:
+		limit = int64(float64(s.cfg.MaxMemory) * -float64(mc) / 100)
+	case mc > 0:
+		limit = mc
+	default:
+		return 0
+	}
+	return max(limit, 128<<10)
+}
+
+// evictClients is Redis's evictClients: while normal and pub/sub clients together use
+// more than the limit, close the biggest ones, except those that ran CLIENT NO-EVICT
+// ON (and never replicas or masters). Redis keeps clients in memory-usage buckets and
+// checks before every command; keygrid checks from the cron.
+func (s *Server) evictClients() {
+	limit := s.clientEvictionLimit()
+	if limit == 0 {
+		return
+	}
+	ev := &s.evict
+	cand := ev.clientScratch[:0]
+	var total int64
+	for _, c := range s.clients {
+		if c.fd < 0 || c.flags&flagCloseASAP != 0 {
+			continue
+		}
+		x := s.clientExtra(c)
+		if t := s.clientType(c, &x); t != clientTypeNormal && t != clientTypePubSub {
+			continue
+		}
+		m := clientMemory(c) + x.MultiMem
+		total += m
+		if c.flags&flagNoEvict == 0 {
+			cand = append(cand, clientMem{c, m})
+		}
+	}
+	if total >= limit {
+		slices.SortFunc(cand, func(a, b clientMem) int { return cmp.Compare(b.mem, a.mem) })
+		for _, cm := range cand {
+			if total < limit {
+				break
+			}
+			s.log.Info("Evicting client: " + string(s.appendClientInfo(nil, cm.c)))
+			s.freeClient(cm.c)
+			ev.evictedClients++
+			total -= cm.mem
+		}
+		if total >= limit {
+			s.log.Warn("Over client maxmemory after evicting all evictable clients")
+		}
+	}
+	clear(cand)
+	ev.clientScratch = cand[:0]
 }

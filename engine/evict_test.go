@@ -197,10 +197,14 @@ func TestAccountingModel(t *testing.T) {
 			func() []string { return []string{"MOVE", key.Draw(rt, "k"), "1"} },
 			func() []string { return []string{"COPY", key.Draw(rt, "k"), key.Draw(rt, "k2"), "DB", "1", "REPLACE"} },
 			func() []string { return []string{"SWAPDB", "0", "1"} },
-			func() []string { return []string{"SETBIT", key.Draw(rt, "k"), strconv.Itoa(rapid.IntRange(0, 5000).Draw(rt, "b")), "1"} },
+			func() []string {
+				return []string{"SETBIT", key.Draw(rt, "k"), strconv.Itoa(rapid.IntRange(0, 5000).Draw(rt, "b")), "1"}
+			},
 			func() []string { return []string{"HSET", key.Draw(rt, "k"), val.Draw(rt, "f"), val.Draw(rt, "v")} },
 			func() []string { return []string{"HDEL", key.Draw(rt, "k"), val.Draw(rt, "f")} },
-			func() []string { return []string{"MSET", key.Draw(rt, "k"), val.Draw(rt, "v"), key.Draw(rt, "k2"), val.Draw(rt, "v")} },
+			func() []string {
+				return []string{"MSET", key.Draw(rt, "k"), val.Draw(rt, "v"), key.Draw(rt, "k2"), val.Draw(rt, "v")}
+			},
 			func() []string { return []string{"FLUSHDB"} },
 		}
 		n := rapid.IntRange(1, 40).Draw(rt, "n")
@@ -391,11 +395,11 @@ func TestMaxmemoryVolatileNeedsTTL(t *testing.T) {
 			if r := tc.do("GET", "key:1"); r != "x" {
 				t.Errorf("GET: %q", r)
 			}
-			if r := tc.do("DEL", "key:1"); r != ":1" {
-				t.Errorf("DEL: %q", r)
-			}
 			if r := tc.do("INCR", "newkey"); r != "-"+ErrOOM {
 				t.Errorf("INCR: %q", r)
+			}
+			if r := tc.do("DEL", "key:1"); r != ":1" {
+				t.Errorf("DEL: %q", r)
 			}
 			if r := tc.do("INFO", "errorstats"); !strings.Contains(r, "errorstat_OOM:count=") {
 				t.Errorf("errorstats: %q", r)
@@ -877,5 +881,42 @@ func BenchmarkEviction(b *testing.B) {
 				l.c.flags &^= flagPendingWrite
 			}
 		})
+	}
+}
+
+// maxmemory-clients closes the biggest clients when all of them together use too
+// much, but never one that ran CLIENT NO-EVICT ON.
+func TestClientEviction(t *testing.T) {
+	_, addr := startTestServer(t, func(cfg *config.Config) { cfg.MaxMemoryClients = 1 << 20 })
+	admin := dialTest(t, addr)
+	protected := dialTest(t, addr)
+	if r := protected.do("CLIENT", "NO-EVICT", "ON"); r != "OK" {
+		t.Fatal(r)
+	}
+	victim := dialTest(t, addr)
+	victim.do("PING")
+	// Half-sent requests of 800 KB each: the query buffers hold them.
+	chunk := strings.Repeat("x", 800<<10)
+	protected.raw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000\r\n" + chunk)
+	time.Sleep(200 * time.Millisecond)
+	if n := infoInt(t, admin, "evicted_clients"); n != 0 {
+		t.Fatalf("evicted %d clients under the limit", n)
+	}
+	victim.raw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000\r\n" + chunk)
+	deadline := time.Now().Add(5 * time.Second)
+	for infoInt(t, admin, "evicted_clients") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no client evicted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	victim.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := victim.rd.ReadByte(); err == nil {
+		t.Error("evicted client still connected")
+	}
+	// The protected client finishes its request.
+	protected.raw(strings.Repeat("y", 1000000-len(chunk)) + "\r\n")
+	if r := protected.read(); r != "OK" {
+		t.Errorf("protected client: %q", r)
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"strconv"
+	"unsafe"
 
 	"github.com/keygrid/keygrid/engine/glob"
 	"github.com/keygrid/keygrid/engine/keyspace"
@@ -217,7 +218,12 @@ var hashEmptyLP = []byte(listpack.New())
 // --- representation -------------------------------------------------------------------
 
 // hashTable is the hashtable encoding: one dict entry per field, the value inline.
-type hashTable struct{ d *keyspace.Dict }
+type hashTable struct {
+	d *keyspace.Dict
+	// kvBytes is the heap the entries' field+value allocations take, each rounded
+	// to Go's size classes: a running count, so memSize is O(1).
+	kvBytes int64
+}
 
 // hashTableOf returns the table of a hashtable-encoded hash, nil for a listpack.
 func hashTableOf(e *keyspace.Entry) *hashTable {
@@ -302,20 +308,30 @@ func hashTableFromListpack(lp listpack.Listpack) *hashTable {
 	var fb, vb [20]byte
 	for p := lp.First(); p >= 0; {
 		vp := lp.Next(p)
-		ht.d.InsertWithValue(hashElemBytes(lp.Get(p), &fb), hashElemBytes(lp.Get(vp), &vb))
+		ht.insert(hashElemBytes(lp.Get(p), &fb), hashElemBytes(lp.Get(vp), &vb))
 		p = lp.Next(vp)
 	}
 	return ht
+}
+
+// insert adds field, which must be absent, with value.
+func (ht *hashTable) insert(field, value []byte) {
+	ht.d.InsertWithValue(field, value)
+	ht.kvBytes += goAllocSize(len(field) + len(value))
 }
 
 // set stores value at field; it reports whether the field existed (an update).
 func (ht *hashTable) set(field, value []byte) bool {
 	d := ht.d
 	if r := d.Find(field); r != 0 {
-		d.E(r).SetVal(value)
+		e := d.E(r)
+		if old := len(e.Val()); old != len(value) {
+			ht.kvBytes += goAllocSize(len(field)+len(value)) - goAllocSize(len(field)+old)
+		}
+		e.SetVal(value)
 		return true
 	}
-	d.InsertWithValue(field, value)
+	ht.insert(field, value)
 	return false
 }
 
@@ -326,6 +342,8 @@ func (ht *hashTable) del(field []byte) bool {
 	if r == 0 {
 		return false
 	}
+	e := d.E(r)
+	ht.kvBytes -= goAllocSize(len(e.Key()) + len(e.Val()))
 	d.Delete(r)
 	d.ShrinkIfNeeded()
 	return true
@@ -337,10 +355,18 @@ func (ht *hashTable) CloneValue() any {
 	n.d.Expand(ht.d.Len())
 	ht.d.Each(func(r keyspace.Ref) bool {
 		e := ht.d.E(r)
-		n.d.InsertWithValue(bytesOf(e.Key()), e.ValBytes())
+		n.insert(bytesOf(e.Key()), e.ValBytes())
 		return true
 	})
 	return n
+}
+
+// memSize implements memSizer (maxmemory accounting): the table's structs, its slab
+// entries and bucket arrays, and the field+value allocations.
+func (ht *hashTable) memSize() int64 {
+	b0, b1 := ht.d.Buckets()
+	return goAllocSize(int(unsafe.Sizeof(*ht))) + goAllocSize(int(unsafe.Sizeof(keyspace.Dict{}))) +
+		int64(ht.d.Len())*int64(unsafe.Sizeof(keyspace.Entry{})) + int64(4*(b0+b1)) + ht.kvBytes
 }
 
 // redisDictSize is sizeof(dict) in Redis 7.0 (MEMORY USAGE counts it).

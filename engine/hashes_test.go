@@ -280,7 +280,8 @@ func TestHScanGuarantee(t *testing.T) {
 	for _, phase := range []string{"grow", "shrink"} {
 		t.Run(phase, func(t *testing.T) {
 			st := newStrTester(t)
-			const stable = 600 // past the 512 entries of a listpack
+			// 1000 fields: a hashtable of 1024 buckets, about to grow.
+			const stable = 1000
 			for i := 0; i < stable; i++ {
 				st.do("HSET", "h", "keep:"+strconv.Itoa(i), "v")
 			}
@@ -290,19 +291,28 @@ func TestHScanGuarantee(t *testing.T) {
 					st.do("HSET", "h", "churn:"+strconv.Itoa(churn), "v")
 				}
 			}
+			// buckets is the size the table has or is being rehashed to.
+			buckets := func() int {
+				b0, b1 := hashTableOf(st.c.db.lookup([]byte("h"))).d.Buckets()
+				if b1 > 0 {
+					return b1
+				}
+				return b0
+			}
+			startBuckets := buckets()
 			seen := map[string]bool{}
 			cursor, calls := "0", 0
 			for {
-				sc := st.parsed("HSCAN", "h", cursor, "COUNT", "5")
+				sc := st.parsed("HSCAN", "h", cursor, "COUNT", "20")
 				e := strs(sc.Elems[1])
 				for i := 0; i < len(e); i += 2 {
 					seen[e[i]] = true
 				}
 				calls++
 				if phase == "grow" {
-					// Thirty new fields per call: the table doubles several times
-					// during the iteration, with rehashes under way between calls.
-					for j := 0; j < 30; j++ {
+					// Three new fields per call (about ten are scanned): the table
+					// doubles during the iteration, and its rehash spans many calls.
+					for j := 0; j < 3; j++ {
 						st.do("HSET", "h", "new:"+strconv.Itoa(churn), "v")
 						churn++
 					}
@@ -316,14 +326,17 @@ func TestHScanGuarantee(t *testing.T) {
 				if cursor = sc.Elems[0].Str; cursor == "0" {
 					break
 				}
+				if calls > 100000 {
+					t.Fatalf("%s: HSCAN did not finish in %d calls", phase, calls)
+				}
 			}
 			for i := 0; i < stable; i++ {
 				if !seen["keep:"+strconv.Itoa(i)] {
 					t.Fatalf("%s: keep:%d missed by a full HSCAN (%d calls)", phase, i, calls)
 				}
 			}
-			if enc := st.enc("h"); enc != "hashtable" {
-				t.Fatalf("encoding %s", enc)
+			if end := buckets(); phase == "grow" && end <= startBuckets || phase == "shrink" && end >= startBuckets {
+				t.Fatalf("%s: the table went from %d to %d buckets during the scan", phase, startBuckets, end)
 			}
 			t.Logf("%s: %d calls, %d fields seen, %d fields at the end", phase, calls, len(seen), hashLen(st.c.db.lookup([]byte("h"))))
 		})
@@ -413,8 +426,9 @@ func TestHRandField(t *testing.T) {
 	// Every field comes up: the picks are random, not fixed.
 	for key, fields := range model {
 		seen := map[string]bool{}
-		for i := 0; i < 200 && len(seen) < len(fields); i++ {
-			for _, f := range strs(st.parsed("HRANDFIELD", key, "-50")) {
+		// (1000 draws of -200: a field of 1000 is missed with probability e^-200.)
+		for i := 0; i < 1000 && len(seen) < len(fields); i++ {
+			for _, f := range strs(st.parsed("HRANDFIELD", key, "-200")) {
 				seen[f] = true
 			}
 			seen[strings.Trim(st.do("HRANDFIELD", key), `"`)] = true

@@ -541,7 +541,7 @@ func (s *Server) infoStats(sec *InfoSection) {
 	sec.addInt("expired_time_cap_reached_count", st.expiredTimeCapReached)
 	sec.add("expire_cycle_cpu_milliseconds", "0")
 	sec.addInt("evicted_keys", st.evictedKeys)
-	sec.add("evicted_clients", "0")
+	sec.addInt("evicted_clients", s.evict.evictedClients)
 	totalExceeded, curExceeded := s.exceededTimes()
 	sec.addInt("total_eviction_exceeded_time", totalExceeded)
 	sec.addInt("current_eviction_exceeded_time", curExceeded)

@@ -296,6 +296,7 @@ func (db *DB) addEntryFrom(key []byte, src *keyspace.Entry, move bool) *keyspace
 	if src.Expire != 0 {
 		db.SetExpire(key, src.Expire)
 	}
+	db.srv.signalKeyAsReady(db, key, metaType(e.Meta)) // as Redis's dbAdd (blocking.go)
 	return e
 }
 

@@ -16,7 +16,11 @@ package engine
 // minutes without access (lfuDecayed in keys.go, Redis's LFUDecrAndReturn). New keys
 // start at LFU_INIT_VAL so that they survive a while before their first accesses.
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+
+	"github.com/keygrid/keygrid/engine/keyspace"
+)
 
 // lfuInitVal is Redis's LFU_INIT_VAL: the counter of a new key.
 const lfuInitVal = 5
@@ -49,6 +53,15 @@ func (s *Server) lfuLogIncr(counter uint32) uint32 {
 func (s *Server) updateLFU(field uint32) uint32 {
 	counter := s.lfuLogIncr(s.lfuDecayed(field))
 	return s.lfuTimeInMinutes()<<8 | counter
+}
+
+// touchLFU counts an access to e under an LFU policy (the lookups call it instead of
+// touch).
+func (s *Server) touchLFU(e *keyspace.Entry) {
+	if s.noTouch {
+		return
+	}
+	e.Meta = e.Meta&0xff | s.updateLFU(metaLRU(e.Meta))<<8
 }
 
 // newObjClock is the clock field of a new value (Redis's createObject): under an LFU

@@ -100,6 +100,8 @@ type Server struct {
 	// hashLP is the scratch copy of the listpack a hash command is editing (hashes.go).
 	hashLP []byte
 	evict  evictState // memory accounting, maxmemory and eviction (evict.go)
+	// blocking is the registry of clients blocked on keys or timeouts (blocking.go).
+	blocking blockingState
 }
 
 type serverStats struct {
@@ -146,6 +148,7 @@ func New(opts Options) (*Server, error) {
 		s.dbs[i] = newDB(s, i)
 	}
 	s.initEvict()
+	s.initBlocking()
 	s.lastSave = time.Now().Unix()
 	s.initClock()
 	s.nowMs = s.wallMs(s.monoNow())

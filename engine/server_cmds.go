@@ -158,6 +158,11 @@ func lastsaveCommand(c *Client) { c.ReplyInt(c.srv.lastSave) }
 
 // MONITOR
 func monitorCommand(c *Client) {
+	if c.blockingDenied() {
+		// Inside MULTI/EXEC or a script the client expects one reply per command.
+		c.ReplyError("ERR MONITOR isn't allowed for DENY BLOCKING client")
+		return
+	}
 	if c.flags&flagMonitor != 0 {
 		return // already monitoring: ignored, no reply, as in Redis
 	}
@@ -195,6 +200,10 @@ func shutdownCommand(c *Client) {
 	if abort {
 		// Shutdowns never wait for replicas here, so none can be in progress.
 		c.ReplyError("ERR No shutdown in progress.")
+		return
+	}
+	if !now && c.blockingDenied() {
+		c.ReplyError("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
 		return
 	}
 	s := c.srv

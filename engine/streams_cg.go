@@ -18,7 +18,7 @@ import (
 
 // preventPropagation stops the current command from propagating itself: only what
 // it passes to alsoPropagate goes out (Redis's preventCommandPropagation).
-func (c *Client) preventPropagation() { c.flags |= flagPreventPropagate }
+func (c *Client) preventPropagation() { c.flags |= flagNoPropagate }
 
 // createConsumer adds a consumer to g, counting a change and notifying
 // xgroup-createconsumer on key (streamCreateConsumer with SCC_DEFAULT).

@@ -80,7 +80,7 @@ func (c *Client) xreadGeneric(isGroup bool) {
 		switch {
 		case eqFold(o, "block") && more > 0:
 			i++
-			t, ok := c.blockTimeoutArg(argv[i])
+			t, ok := c.blockTimeoutArg(argv[i], false)
 			if !ok {
 				return
 			}
@@ -197,28 +197,6 @@ func cstrEq(arg []byte, s string) bool {
 		}
 	}
 	return string(arg) == s
-}
-
-// blockTimeoutArg parses the milliseconds of BLOCK into an absolute deadline (0:
-// forever), as getTimeoutFromObjectOrReply with UNIT_MILLISECONDS.
-func (c *Client) blockTimeoutArg(arg []byte) (int64, bool) {
-	n, ok := parseInt(arg)
-	if !ok {
-		c.ReplyError("ERR timeout is not an integer or out of range")
-		return 0, false
-	}
-	if n < 0 {
-		c.ReplyError("ERR timeout is negative")
-		return 0, false
-	}
-	if n > 0 {
-		if n > 1<<63-1-c.srv.nowMs {
-			n = 1<<63 - 1
-		} else {
-			n += c.srv.nowMs
-		}
-	}
-	return n, true
 }
 
 // xreadServe replies what can be read now and reports whether it replied: for

@@ -3,6 +3,8 @@
 
 package quicklist
 
+import "unsafe"
+
 // Init makes ql an empty list with the given fill and depth, clamped as in New.
 // It lets an owner embed a Quicklist by value (one allocation for the owner and
 // the list header) instead of holding the pointer New returns.
@@ -28,9 +30,17 @@ func (ql *Quicklist) CloneInto(dst *Quicklist) {
 		nd := *ql.node(i)
 		nd.data = append([]byte(nil), nd.data...)
 		back[lo+i] = nd
+		dst.bytes += cap(nd.data)
 	}
 	dst.back, dst.lo, dst.hi = back, lo, lo+n
 	dst.count = ql.count
+}
+
+// MemBytes returns the heap bytes the list holds beyond the Quicklist struct: node
+// buffers (by capacity), the node array and the scratch buffers. It is O(1).
+func (ql *Quicklist) MemBytes() int {
+	return ql.bytes + cap(ql.back)*int(unsafe.Sizeof(node{})) +
+		cap(ql.viewBuf) + cap(ql.popBuf) + cap(ql.zbuf)
 }
 
 // Clone returns a deep copy of ql.

@@ -16,7 +16,9 @@
 // same nodes as in Redis, and compressed nodes hold the same LZF bytes. An element
 // too big for any node's limit gets a node of its own; Redis 7.0 stores elements of
 // 1 GiB and more in "plain" nodes, which this package does not have: they go in a
-// one-element listpack node.
+// one-element listpack node. Insert and Replace follow Redis 7.0 to the letter,
+// including where it lets a node grow past the fill (a big element inserted inside
+// a node joins the split-off part; LSET replaces in place).
 //
 // Nodes live in a slice, not a linked list. Pushes and pops at both ends are
 // amortised O(1) (the slice keeps free room at both ends), walking to an index is

@@ -54,7 +54,9 @@ func (ql *Quicklist) newNode(neighbour int, v []byte) node {
 	if neighbour >= 0 && neighbour < ql.NodeCount() {
 		full := ql.node(neighbour)
 		if !full.compressed {
-			full.data = listpack.Listpack(full.data).Clip()
+			clipped := listpack.Listpack(full.data).Clip()
+			ql.bytes += cap(clipped) - cap(full.data)
+			full.data = clipped
 		}
 		lp.Grow(int(full.size) + len(v) + 16)
 	}
@@ -216,13 +218,14 @@ func (ql *Quicklist) Insert(pivot, v []byte, after bool) bool {
 	return false
 }
 
-// insertAt is _quicklistInsert: v goes before or after the element at position p
-// of node i. Where the node has room it goes there; at a node's edge it may go
-// to the neighbour or a new node; otherwise the node is split around p and the
-// pieces merged with their neighbours where they fit. An element too big to
-// share any node gets a node of its own, splitting node i if p is inside it
-// (Redis does that for its 1 GiB "plain" elements; for smaller big ones its split
-// path would put the element with the split-off half, making an oversized node).
+// insertAt is Redis 7.0's _quicklistInsert: v goes before or after the element at
+// position p of node i. Where the node has room it goes there; at a node's edge it
+// may go to the neighbour or a new node; otherwise the node is split around p, v
+// joins the split-off part at its edge next to p, and the pieces are merged with
+// their neighbours where they fit. As in Redis 7.0 (whose only special case is for
+// "plain" elements of 1 GiB and more), the split-off part takes v even when that
+// makes it exceed the fill: an element bigger than the node limit inserted inside
+// a node ends up in an oversized node, and MEMORY USAGE and the RDB nodes show it.
 func (ql *Quicklist) insertAt(i, p int, v []byte, after bool) {
 	ql.viewNode = -1
 	nd := ql.node(i)
@@ -233,17 +236,6 @@ func (ql *Quicklist) insertAt(i, p int, v []byte, after bool) {
 	n := ql.NodeCount()
 	ql.count++
 	switch {
-	case ql.isLarge(len(v)):
-		at := i
-		if after {
-			at = i + 1
-		}
-		if !atTail && !atHead {
-			ql.split(i, p, after)
-			at = i + 1 // between the two halves, whichever side the new one is
-		}
-		ql.insertNode(at, singleNode(v))
-		ql.settle(i, at+2)
 	case !full:
 		nd = ql.open(i)
 		lp = nd.data
@@ -274,33 +266,22 @@ func (ql *Quicklist) insertAt(i, p int, v []byte, after bool) {
 		ql.insertNode(at, singleNode(v))
 		ql.settle(at, at+1)
 	default:
-		// The split-off part takes v at its edge next to p. (If even that part
-		// has no room, which Redis ignores, v gets a node between the halves.)
+		// The split-off part takes v at its edge next to p, whatever its size.
 		at := ql.split(i, p, after)
 		center := i
 		if !after {
 			center = i + 1
 		}
-		if nd = ql.node(at); ql.allowInsert(nd, len(v)) {
-			nd = ql.open(at)
-			lp = nd.data
-			if after {
-				lp.Prepend(v)
-			} else {
-				lp.Append(v)
-			}
-			ql.store(nd, lp, int(nd.count)+1)
+		nd = ql.open(at)
+		lp = nd.data
+		if after {
+			lp.Prepend(v)
 		} else {
-			ql.insertNode(i+1, singleNode(v))
-			center = i + 1
+			lp.Append(v)
 		}
+		ql.store(nd, lp, int(nd.count)+1)
 		ql.mergeAround(center)
 	}
-}
-
-// isLarge reports whether an element of sz bytes is too big to share a node.
-func (ql *Quicklist) isLarge(sz int) bool {
-	return !ql.sizeOK(7+sz+sizeEstimateOverhead, 1)
 }
 
 func singleNode(v []byte) node {
@@ -373,42 +354,18 @@ func (ql *Quicklist) merge(i int) {
 }
 
 // Replace sets the element at index i to v (LSET) and reports whether i was in
-// range. The node is changed in place when the result respects the fill (or the
-// node holds only this element); otherwise the element is removed and v
-// inserted in its place through the insertion rules, so nodes stay bounded.
+// range. As Redis 7.0's quicklistReplaceEntry does, the element is replaced in
+// place whatever the fill: a big value can leave its node oversized.
 func (ql *Quicklist) Replace(i int, v []byte) bool {
 	ni, k, ok := ql.locate(i)
 	if !ok {
 		return false
 	}
-	ql.viewNode = -1
-	nd := ql.node(ni)
-	lp := ql.view(ni)
-	p := lp.Seek(k)
-	old := lp.Get(p)
-	oldLen := len(old.Str)
-	if old.IsInt {
-		oldLen = 0 // an integer entry takes at most 10 bytes, below the estimate
-	}
-	if nd.count == 1 || ql.sizeOK(int(nd.size)-oldLen+len(v)+sizeEstimateOverhead, int(nd.count)) {
-		nd = ql.open(ni)
-		l := listpack.Listpack(nd.data)
-		l.Replace(p, v)
-		ql.store(nd, l, int(nd.count))
-		ql.settle(ni, ni+1)
-		return true
-	}
-	if i < 0 {
-		i += ql.count
-	}
-	ql.DelRange(i, 1)
-	if i == ql.count {
-		ql.PushTail(v)
-	} else {
-		ni, k, _ = ql.locate(i)
-		lp = ql.view(ni)
-		ql.insertAt(ni, lp.Seek(k), v, false)
-	}
+	nd := ql.open(ni)
+	l := listpack.Listpack(nd.data)
+	l.Replace(l.Seek(k), v)
+	ql.store(nd, l, int(nd.count))
+	ql.settle(ni, ni+1)
 	return true
 }
 

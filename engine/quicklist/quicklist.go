@@ -53,6 +53,9 @@ type Quicklist struct {
 	viewBuf  []byte // decompressed listpack of a compressed node, for reads
 	popBuf   []byte // the last popped string
 	zbuf     []byte // compression output scratch
+	// bytes is the capacity of every node's data buffer, kept as they change so
+	// MemBytes is O(1) (memory accounting measures a list after each write).
+	bytes int
 }
 
 // New returns an empty list with the given fill (list-max-listpack-size) and
@@ -138,12 +141,14 @@ func (ql *Quicklist) insertNode(i int, nd node) {
 		ql.back, ql.lo, ql.hi = back, lo, lo+n+1
 	}
 	ql.back[ql.lo+i] = nd
+	ql.bytes += cap(nd.data)
 	ql.added++
 }
 
 // removeNode drops the i-th node, moving the nodes on the shorter side.
 func (ql *Quicklist) removeNode(i int) {
 	ql.viewNode = -1 // node indexes shift
+	ql.bytes -= cap(ql.back[ql.lo+i].data)
 	n := ql.hi - ql.lo
 	if i < n/2 {
 		copy(ql.back[ql.lo+1:], ql.back[ql.lo:ql.lo+i])
@@ -219,6 +224,7 @@ func (ql *Quicklist) open(i int) *node {
 		if err != nil {
 			panic("quicklist: compressed node does not decompress: " + err.Error())
 		}
+		ql.bytes += cap(b) - cap(nd.data)
 		nd.data, nd.compressed = b, false
 	}
 	nd.incompressible = false
@@ -228,6 +234,7 @@ func (ql *Quicklist) open(i int) *node {
 
 // store saves lp as the (open) i-th node's contents.
 func (ql *Quicklist) store(nd *node, lp listpack.Listpack, count int) {
+	ql.bytes += cap(lp) - cap(nd.data)
 	nd.data, nd.size, nd.count = lp, uint32(len(lp)), uint32(count)
 }
 
@@ -292,7 +299,9 @@ func (ql *Quicklist) compress(i int) {
 		nd.incompressible = true
 		return
 	}
-	nd.data = append([]byte(nil), c...)
+	b := append([]byte(nil), c...)
+	ql.bytes += cap(b) - cap(nd.data)
+	nd.data = b
 	nd.compressed = true
 	if ql.viewNode == i {
 		ql.viewNode = -1

@@ -31,6 +31,7 @@ type arena struct {
 	free   []int32 // released chunk slots
 	cur    int32   // chunk receiving new records, -1 when none
 	next   int     // size of the next regular chunk
+	bytes  int     // capacity of all chunks
 }
 
 func newArena() arena { return arena{cur: -1, next: arenaFirstChunk} }
@@ -50,6 +51,7 @@ func recordLen(n int) int { return 4 + uvarintLen(n) + n }
 // newChunk makes a chunk of the given capacity and returns its slot.
 func (a *arena) newChunk(size int) int32 {
 	c := achunk{b: make([]byte, 0, size)}
+	a.bytes += size
 	if n := len(a.free); n > 0 {
 		ci := a.free[n-1]
 		a.free = a.free[:n-1]
@@ -120,6 +122,7 @@ func (a *arena) release(ref uint64) int32 {
 
 // drop releases chunk ci.
 func (a *arena) drop(ci int32) {
+	a.bytes -= cap(a.chunks[ci].b)
 	a.chunks[ci] = achunk{}
 	a.free = append(a.free, ci)
 }
@@ -135,13 +138,4 @@ func (a *arena) records(ci int32, fn func(id int32, ref uint64, member []byte)) 
 		fn(id, uint64(ci)<<32|uint64(off), b[start:end:end])
 		off = end
 	}
-}
-
-// size is the capacity of all chunks, in bytes.
-func (a *arena) size() int {
-	n := 0
-	for i := range a.chunks {
-		n += cap(a.chunks[i].b)
-	}
-	return n
 }

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // MaxLevel is Redis's ZSKIPLIST_MAXLEVEL.
@@ -528,6 +529,12 @@ func BuildSorted(n int, at func(i int) (score float64, member []byte)) *List {
 // Stats reports the memory the list holds, in bytes: node and level slabs, member
 // arena and index tables.
 func (l *List) Stats() (nodes, levels, arena, index int) {
-	return l.nodes.records() * 40, l.lv.records() * 8, l.arena.size(),
-		4 * (len(l.ht[0].b) + len(l.ht[1].b))
+	return l.nodes.cap * int(unsafe.Sizeof(node{})), l.lv.cap * int(unsafe.Sizeof(level{})),
+		l.arena.bytes, 4 * (len(l.ht[0].b) + len(l.ht[1].b))
+}
+
+// Bytes is the memory the list holds (the sum of Stats), in O(1).
+func (l *List) Bytes() int {
+	a, b, c, d := l.Stats()
+	return a + b + c + d + int(unsafe.Sizeof(*l)) + 24*(len(l.nodes.chunks)+len(l.lv.chunks)+len(l.arena.chunks))
 }

@@ -34,6 +34,7 @@ func chunkLen(c int) int {
 type slab[T any] struct {
 	chunks [][]T
 	top    int32 // records handed out so far
+	cap    int   // records the chunks hold
 }
 
 func (s *slab[T]) at(i int32) *T {
@@ -45,7 +46,7 @@ func (s *slab[T]) at(i int32) *T {
 func (s *slab[T]) alloc() int32 {
 	i := s.top
 	if c, _ := chunkOf(i); c >= len(s.chunks) {
-		s.chunks = append(s.chunks, make([]T, chunkLen(c)))
+		s.grow(c)
 	}
 	s.top++
 	return i
@@ -64,17 +65,14 @@ func (s *slab[T]) allocBlock(k int32) (first, waste, wasteLen int32) {
 	}
 	first = s.top
 	if c, _ := chunkOf(first); c >= len(s.chunks) {
-		s.chunks = append(s.chunks, make([]T, chunkLen(c)))
+		s.grow(c)
 	}
 	s.top += k
 	return first, waste, wasteLen
 }
 
-// records is the number of records the slab's chunks can hold.
-func (s *slab[T]) records() int {
-	n := 0
-	for c := range s.chunks {
-		n += chunkLen(c)
-	}
-	return n
+// grow adds chunk c.
+func (s *slab[T]) grow(c int) {
+	s.chunks = append(s.chunks, make([]T, chunkLen(c)))
+	s.cap += chunkLen(c)
 }

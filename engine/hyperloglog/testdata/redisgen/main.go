@@ -8,7 +8,7 @@
 // writes engine/hyperloglog/testdata/redis-vectors.json.gz. Each case sets
 // hll-sparse-max-bytes, then runs steps: PFADD of some elements, PFMERGE or a
 // multi-key PFCOUNT; after each it records the reply and the exact bytes GET returns
-// (SHA-256, plus the bytes themselves when short), and, when asked, PFCOUNT's reply
+// (a prefix of their SHA-256, and the bytes themselves when short), and, when asked, PFCOUNT's reply
 // and the bytes after it (PFCOUNT writes the cached cardinality into the value).
 package main
 
@@ -25,16 +25,13 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math/bits"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -52,10 +49,10 @@ type step struct {
 	Reply int64 `json:"reply"` // PFADD's 0/1, PFCOUNT's union count; 0 for PFMERGE
 
 	Len    int    `json:"len"`             // len(GET Key) after the step
-	SHA    string `json:"sha"`             // hex SHA-256 of it
+	SHA    string `json:"sha"`             // the first 6 bytes of its SHA-256, hex
 	Value  string `json:"value,omitempty"` // hex, when at most 256 bytes
 	Count  *int64 `json:"count,omitempty"` // PFCOUNT Key, when recorded
-	SHA2   string `json:"sha2,omitempty"`  // SHA-256 of GET Key after that PFCOUNT
+	SHA2   string `json:"sha2,omitempty"`  // the same of GET Key after that PFCOUNT
 	Single bool   `json:"-"`
 }
 
@@ -147,12 +144,12 @@ func main() {
 	// sparse strings).
 	for _, lim := range []int{0, 100, 20000} {
 		cs := hllCase{Name: "sparse-max-" + strconv.Itoa(lim), SparseMax: lim}
-		n := 300
+		n, per := 300, 3
 		if lim == 20000 {
-			n = 9000
+			n, per = 3000, 9
 		}
 		for i := 0; i < n; i++ {
-			cs.Steps = append(cs.Steps, step{Key: "s", Prefix: "x", From: i * 3, To: i*3 + 3, Single: i%11 == 0})
+			cs.Steps = append(cs.Steps, step{Key: "s", Prefix: "x", From: i * per, To: i*per + per, Single: i%11 == 0})
 		}
 		out.Cases = append(out.Cases, cs)
 	}
@@ -223,7 +220,7 @@ func run(c *client, s *step) {
 	v := c.must("GET", s.Key).(string)
 	s.Len = len(v)
 	sum := sha256.Sum256([]byte(v))
-	s.SHA = hex.EncodeToString(sum[:])
+	s.SHA = hex.EncodeToString(sum[:6])
 	if len(v) <= 256 {
 		s.Value = hex.EncodeToString([]byte(v))
 	}
@@ -231,49 +228,42 @@ func run(c *client, s *step) {
 		n := c.must("PFCOUNT", s.Key).(int64)
 		s.Count = &n
 		sum := sha256.Sum256([]byte(c.must("GET", s.Key).(string)))
-		s.SHA2 = hex.EncodeToString(sum[:])
+		s.SHA2 = hex.EncodeToString(sum[:6])
 	}
 }
 
-// findLongRuns finds n elements ("long:<i>") whose pattern length is above 32, by
-// brute force over MurmurHash64A (about 2^32 tries each).
+// findLongRuns returns n 8-byte elements whose pattern length is 33 or more (above
+// what a sparse VAL holds), each for a different register. For 8-byte keys every
+// step of MurmurHash64A is a bijection, so the key for a chosen hash is computed by
+// running the steps backwards.
 func findLongRuns(n int) []string {
-	var mu sync.Mutex
-	var found []string
-	var wg sync.WaitGroup
-	workers := runtime.NumCPU()
-	stop := make(chan struct{})
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]byte, 0, 32)
-			for i := uint64(w); ; i += uint64(workers) {
-				if i&0xffff == 0 {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-				}
-				buf = strconv.AppendUint(append(buf[:0], "long:"...), i, 10)
-				h := murmur64A(buf, 0xadc83b19) >> 14
-				if bits.TrailingZeros64(h|1<<50)+1 > 32 {
-					mu.Lock()
-					if len(found) < n {
-						found = append(found, hex.EncodeToString(buf))
-						if len(found) == n {
-							close(stop)
-						}
-					}
-					mu.Unlock()
-				}
-			}
-		}(w)
+	const m = 0xc6a4a7935bd1e995
+	minv := uint64(1)
+	for i := 0; i < 6; i++ { // Newton's iteration for the inverse of m mod 2^64
+		minv *= 2 - m*minv
 	}
-	wg.Wait()
-	log.Printf("long runs: %q", found)
-	return found
+	unshift := func(x uint64) uint64 { return x ^ x>>47 } // its own inverse (47 >= 32)
+	var out []string
+	for i := 0; i < n; i++ {
+		// Register 100+i, then 32+i zero bits and a one: count 33+i.
+		want := uint64(100+i) | 1<<(14+32+i)
+		h := unshift(want)
+		h *= minv
+		h = unshift(h) // h is now (h0 ^ k') * m
+		h *= minv
+		mm := uint64(m)
+		h0 := uint64(0xadc83b19) ^ 8*mm
+		k := (h ^ h0) * minv // k' = mix(k) = ((k*m) ^ (k*m)>>47) * m
+		k = unshift(k) * minv
+		var key [8]byte
+		binary.LittleEndian.PutUint64(key[:], k)
+		if murmur64A(key[:], 0xadc83b19) != want {
+			log.Fatal("inverting MurmurHash64A failed")
+		}
+		out = append(out, hex.EncodeToString(key[:]))
+	}
+	log.Printf("long runs: %q", out)
+	return out
 }
 
 // murmur64A is Redis's MurmurHash64A, written here independently of the package
