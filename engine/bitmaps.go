@@ -79,6 +79,7 @@ var bitmapCommands = []*Command{
 		}},
 		Proc: bitopCommand},
 	{Name: "bitfield", Arity: -2, Flags: FlagWrite | FlagDenyOOM, Cats: CatBitmap, FirstKey: 1, LastKey: 1, Step: 1,
+		KeyFlags: bitfieldKeyFlags,
 		KeySpecs: []KeySpec{{Notes: "This command allows both access and modification of the key", Flags: []string{"RW", "access", "update", "variable_flags"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
 		Group:    "bitmap", Since: "3.2.0", Complexity: "O(1) for each subcommand specified",
 		Summary: "Perform arbitrary bitfield integer operations on strings",
@@ -703,6 +704,30 @@ func signedOverflow(value, incr int64, width int, overflow uint8) (bool, int64) 
 		return true, minv
 	}
 	return false, 0
+}
+
+// Per-call key flags of BITFIELD (COMMAND GETKEYSANDFLAGS).
+var (
+	bitfieldFlagsRO = []string{"RO", "access"}
+	bitfieldFlagsRW = []string{"RW", "access", "update"}
+)
+
+// bitfieldKeyFlags gives BITFIELD's key RO/access when every subcommand is a complete
+// GET or OVERFLOW, else RW/access/update (a SET, an INCRBY or anything malformed), as
+// Redis's bitfieldGetKeys.
+func bitfieldKeyFlags(argv [][]byte, pos int) []string {
+	for i := 2; i < len(argv); i++ {
+		rem := len(argv) - i - 1
+		switch {
+		case eqFold(argv[i], "get") && rem >= 2:
+			i += 2
+		case eqFold(argv[i], "overflow") && rem >= 1:
+			i++
+		default: // SET, INCRBY or a syntax error: assume a write
+			return bitfieldFlagsRW
+		}
+	}
+	return bitfieldFlagsRO
 }
 
 // BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]

@@ -446,10 +446,13 @@ func (s *Server) onAccept(lfd int, _ loop.Mask) {
 }
 
 func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
-	s.stats.numConnections++
 	if len(s.clients) >= s.cfg.MaxClients {
 		// Redis writes the error straight to the socket, best effort, and closes.
-		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		if s.cfg.ClusterEnabled {
+			unix.Write(fd, []byte("-ERR max number of clients + cluster connections reached\r\n"))
+		} else {
+			unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		}
 		unix.Close(fd)
 		s.stats.rejectedConns++
 		return
@@ -492,8 +495,12 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 	if deny := s.protectedModeDenied(c, sa); deny {
 		unix.Write(fd, []byte(protectedModeError))
 		unix.Close(fd)
+		s.stats.rejectedConns++
 		return
 	}
+	// Counted once admitted: Redis counts neither maxclients nor protected-mode
+	// rejections in total_connections_received.
+	s.stats.numConnections++
 	for fd >= len(s.byFD) {
 		s.byFD = append(s.byFD, nil)
 	}
@@ -518,9 +525,11 @@ func sockaddrString(sa unix.Sockaddr) string {
 		b = strconv.AppendInt(b, int64(a.Port), 10)
 		return string(b)
 	case *unix.SockaddrInet6:
+		// "[::1]:6379", as Redis's anetFormatAddr writes an IPv6 address.
 		ip := make([]byte, 0, 48)
+		ip = append(ip, '[')
 		ip = append(ip, netIPString(a.Addr[:])...)
-		ip = append(ip, ':')
+		ip = append(ip, ']', ':')
 		ip = strconv.AppendInt(ip, int64(a.Port), 10)
 		return string(ip)
 	case *unix.SockaddrUnix:

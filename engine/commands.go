@@ -23,5 +23,7 @@ func commandFamilies() [][]*Command {
 		setCommands,
 		hashCommands,
 		streamCommands,
+		zsetCommands,
+		geoCommands,
 	}
 }

@@ -3,7 +3,8 @@ package engine
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP (Redis's config.c commands) on top of
 // engine/config, which owns parsing, formatting and the rewrite. This file owns what
 // the engine does when a directive it uses at run time changes: the cron frequency,
-// listening sockets, the open-files limit, the slow log length, request limits.
+// the log level, listening sockets, the open-files limit, the slow log length,
+// request limits.
 
 import (
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/loop"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 )
 
@@ -104,18 +106,15 @@ func configSetCommand(c *Client) {
 	c.ReplyOK()
 }
 
-// isLocal reports whether c is connected over a unix socket or from a loopback
-// address (enable-protected-configs / enable-debug-command "local").
+// isLocal reports whether c is connected over a unix socket or from 127.0.0.1 or ::1
+// (enable-protected-configs / enable-debug-command "local"), as Redis 7.0's
+// islocalClient: other loopback addresses such as 127.0.0.2 are not local.
 func (c *Client) isLocal() bool {
 	if c.flags&flagUnixSocket != 0 {
 		return true
 	}
 	host, _, err := net.SplitHostPort(c.addr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && (host == "127.0.0.1" || host == "::1")
 }
 
 // applyConfig makes the engine follow the directives CONFIG SET changed; old is the
@@ -131,6 +130,9 @@ func (s *Server) applyConfig(old *config.Config, changed []string) error {
 			s.log.Warn("maxclients reduced to compensate for a low open files limit: " + strconv.Itoa(got))
 			return config.SetError("maxclients", "The operating system is not able to handle the specified number of clients, try with "+strconv.Itoa(got))
 		}
+	}
+	if has("loglevel") {
+		s.applyLogLevel()
 	}
 	if has("slowlog-max-len") {
 		s.slowlogTrim()
@@ -156,6 +158,34 @@ func (s *Server) applyConfig(old *config.Config, changed []string) error {
 		}
 	}
 	return nil
+}
+
+// ZapLevel is the zap level that logs what Redis's loglevel directive asks for: debug
+// and verbose are zap's debug, notice is info, warning is warn, and nothing (Redis 7.2)
+// is above every level. ok is false for any other name.
+func ZapLevel(loglevel string) (lvl zapcore.Level, ok bool) {
+	switch strings.ToLower(loglevel) {
+	case "debug", "verbose":
+		return zapcore.DebugLevel, true
+	case "notice", "":
+		return zapcore.InfoLevel, true
+	case "warning":
+		return zapcore.WarnLevel, true
+	case "nothing":
+		return zapcore.FatalLevel + 1, true
+	}
+	return zapcore.InfoLevel, false
+}
+
+// applyLogLevel sets the logger's level from the loglevel directive, when the server
+// was given the level (Options.LogLevel).
+func (s *Server) applyLogLevel() {
+	if s.logLvl == nil {
+		return
+	}
+	if lvl, ok := ZapLevel(s.cfg.LogLevel); ok {
+		s.logLvl.SetLevel(lvl)
+	}
 }
 
 // reservedFDs are the descriptors Redis keeps for itself beyond maxclients

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestConfigGetSet(t *testing.T) {
@@ -186,5 +189,52 @@ func TestConfigRewrite(t *testing.T) {
 func TestAdjustOpenFilesLimit(t *testing.T) {
 	if got := adjustOpenFilesLimit(1); got != 1 {
 		t.Errorf("adjustOpenFilesLimit(1) = %d", got)
+	}
+}
+
+// TestConfigSetLoglevel checks that CONFIG SET loglevel changes the level of the
+// running logger (Options.LogLevel), and that New applies the configured level.
+func TestConfigSetLoglevel(t *testing.T) {
+	atom := zap.NewAtomicLevelAt(zapcore.ErrorLevel)
+	core, logs := observer.New(&atom)
+	cfg := config.Default()
+	cfg.LogLevel = "warning"
+	s, err := New(Options{Config: cfg, Logger: zap.New(core), LogLevel: &atom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := atom.Level(); got != zapcore.WarnLevel {
+		t.Fatalf("level after New with loglevel warning = %v, want warn", got)
+	}
+	st := &strTester{t: t, s: s}
+	st.c = &Client{srv: s, fd: -1, id: 1, db: s.dbs[0], proto: 2, flags: flagAuthenticated}
+	for _, tc := range []struct {
+		level string
+		want  zapcore.Level
+	}{
+		{"debug", zapcore.DebugLevel},
+		{"verbose", zapcore.DebugLevel},
+		{"NOTICE", zapcore.InfoLevel},
+		{"warning", zapcore.WarnLevel},
+	} {
+		if got := st.do("CONFIG", "SET", "loglevel", tc.level); got != "OK" {
+			t.Fatalf("CONFIG SET loglevel %s: %s", tc.level, got)
+		}
+		if got := atom.Level(); got != tc.want {
+			t.Errorf("CONFIG SET loglevel %s: level %v, want %v", tc.level, got, tc.want)
+		}
+	}
+	s.log.Info("hidden at warning")
+	st.do("CONFIG", "SET", "loglevel", "notice")
+	s.log.Info("shown at notice")
+	if got := logs.All(); len(got) != 1 || got[0].Message != "shown at notice" {
+		t.Errorf("logged %v, want only the notice-level message", got)
+	}
+	// A refused value changes nothing.
+	if got := st.do("CONFIG", "SET", "loglevel", "loud"); !strings.HasPrefix(got, "-ERR CONFIG SET failed") {
+		t.Errorf("CONFIG SET loglevel loud: %s", got)
+	}
+	if got := atom.Level(); got != zapcore.InfoLevel {
+		t.Errorf("level after a refused CONFIG SET = %v, want info", got)
 	}
 }

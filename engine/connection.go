@@ -55,8 +55,12 @@ func echoCommand(c *Client) { c.ReplyBulk(c.argv[1]) }
 // SELECT index
 func selectCommand(c *Client) {
 	n, ok := parseInt(c.argv[1])
-	if !ok || n < -(1<<31) || n > 1<<31-1 {
+	if !ok {
 		c.ReplyError("ERR value is not an integer or out of range")
+		return
+	}
+	if n < -(1<<31) || n > 1<<31-1 {
+		c.ReplyError("ERR value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if c.srv.cfg.ClusterEnabled && n != 0 {

@@ -140,11 +140,13 @@ func (db *DB) lookup(key []byte) *keyspace.Entry {
 }
 
 // LookupRead is lookup for commands that read the key: it counts keyspace hits and
-// misses and touches the LRU/LFU clock.
+// misses, raises a keymiss event (notify-keyspace-events m) on a miss, and touches the
+// LRU/LFU clock.
 func (db *DB) LookupRead(key []byte) *keyspace.Entry {
 	e := db.lookup(key)
 	if e == nil {
 		db.srv.stats.keyspaceMisses++
+		db.srv.notifyKeyspace(NotifyKeyMiss, "keymiss", key, db.id)
 		return nil
 	}
 	db.srv.stats.keyspaceHits++

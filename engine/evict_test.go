@@ -857,13 +857,20 @@ func TestEvictPausedClients(t *testing.T) {
 
 // BenchmarkEviction measures SET with maxmemory reached: one eviction per write.
 func BenchmarkEviction(b *testing.B) {
-	for _, policy := range []string{"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl"} {
+	for _, policy := range []string{"none", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl"} {
 		b.Run(policy, func(b *testing.B) {
-			l := newEvLocal(b, func(cfg *config.Config) { cfg.MaxMemoryPolicy = policy })
+			// "none": the same writes without maxmemory, for reference.
+			l := newEvLocal(b, func(cfg *config.Config) {
+				if policy != "none" {
+					cfg.MaxMemoryPolicy = policy
+				}
+			})
 			for i := 0; i < 100000; i++ {
 				l.do("SET", "key:"+strconv.Itoa(i), "xxxxxxxxxx", "EX", "100000")
 			}
-			l.s.cfg.MaxMemory = l.s.memUsed()
+			if policy != "none" {
+				l.s.cfg.MaxMemory = l.s.memUsed()
+			}
 			// Each write creates a new key: "new:" and ten digits rewritten in place.
 			buf := pipeline(1, "SET", "new:0000000000", "xxxxxxxxxx", "EX", "100000")
 			at := bytes.Index(buf, []byte("new:")) + 4
@@ -918,5 +925,32 @@ func TestClientEviction(t *testing.T) {
 	protected.raw(strings.Repeat("y", 1000000-len(chunk)) + "\r\n")
 	if r := protected.read(); r != "OK" {
 		t.Errorf("protected client: %q", r)
+	}
+}
+
+// In cluster mode a database is one dict per slot: sampling finds the slots that hold
+// keys, and the limit holds as in standalone mode.
+func TestEvictClusterMode(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "volatile-ttl", "allkeys-random"} {
+		t.Run(policy, func(t *testing.T) {
+			l := newEvLocal(t, func(cfg *config.Config) {
+				cfg.ClusterEnabled = true
+				cfg.MaxMemoryPolicy = policy
+				cfg.MaxMemoryEvictionTenacity = 100 // no timer here to carry on
+			})
+			s := l.s
+			for i := 0; i < 2000; i++ {
+				l.do("SET", "{tag"+strconv.Itoa(i%7)+"}:"+strconv.Itoa(i), strings.Repeat("v", 100), "EX", "10000")
+			}
+			s.cfg.MaxMemory = s.memUsed() - s.evict.used/2
+			l.do("SET", "{tag1}:new", "v", "EX", "10000")
+			if s.memUsed() > s.cfg.MaxMemory+200 { // evictions come before the write
+				t.Errorf("used %d over the limit %d", s.memUsed(), s.cfg.MaxMemory)
+			}
+			if n := s.dbs[0].Len(); n < 900 || n > 1100 {
+				t.Errorf("%d keys left of 2001", n)
+			}
+			checkAccounting(t, s)
+		})
 	}
 }

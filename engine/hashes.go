@@ -401,7 +401,8 @@ func (ht *hashTable) MemoryUsage(samples int) int64 {
 // hashEdit is one command's changes to a hash. A listpack-encoded hash is edited in
 // the server's scratch buffer (s.hashLP) and stored back by finish; a hashtable is
 // changed in place. A new hash enters the keyspace only in finish (or when it
-// converts), so a command that fails leaves no empty key behind.
+// converts), so a command that fails leaves no empty key behind. The scratch buffer
+// is the server's: one hashEdit at a time.
 type hashEdit struct {
 	c   *Client
 	key []byte

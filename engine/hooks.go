@@ -5,8 +5,6 @@ package engine
 // core knowing them. Each hook runs on the loop goroutine.
 
 import (
-	"net"
-
 	"github.com/keygrid/keygrid/engine/keyspace"
 
 	"golang.org/x/sys/unix"
@@ -104,24 +102,39 @@ func (s *Server) notifyKeyspace(class NotifyClass, event string, key []byte, db 
 func (s *Server) isBlockedClient(c *Client) bool { return s.blockedFn != nil && s.blockedFn(c) }
 func (s *Server) isPubSubClient(c *Client) bool  { return s.pubsubFn != nil && s.pubsubFn(c) }
 
-// protectedModeDenied applies protected mode (Redis 7.0): with protected-mode on and no
-// password for the default user, only loopback and unix-socket clients are accepted.
+// protectedModeDenied applies protected mode as Redis 7.0's clientAcceptHandler does:
+// with protected-mode on and no password for the default user, only local clients are
+// accepted, whatever the bind addresses. Local is Redis 7.0's islocalClient: a unix
+// socket, or a peer address of exactly 127.0.0.1 or ::1 (not the rest of 127.0.0.0/8,
+// nor an IPv4-mapped address).
 func (s *Server) protectedModeDenied(c *Client, sa unix.Sockaddr) bool {
-	if !s.cfg.ProtectedMode || c.flags&flagUnixSocket != 0 || !s.authDefaultNoPass() {
+	if !s.cfg.ProtectedMode || c.flags&flagUnixSocket != 0 || !s.defaultUserNoPass(c) {
 		return false
 	}
+	return !isLocalSockaddr(sa)
+}
+
+// isLocalSockaddr reports whether a peer address is 127.0.0.1 or ::1, the only TCP
+// peers Redis 7.0 treats as local (protected mode, enable-debug-command local,
+// enable-protected-configs local).
+func isLocalSockaddr(sa unix.Sockaddr) bool {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return !net.IP(a.Addr[:]).IsLoopback()
+		return a.Addr == [4]byte{127, 0, 0, 1}
 	case *unix.SockaddrInet6:
-		return !net.IP(a.Addr[:]).IsLoopback()
+		return a.Addr == [16]byte{15: 1}
+	case *unix.SockaddrUnix:
+		return true
 	}
 	return false
 }
 
-func (s *Server) authDefaultNoPass() bool {
+// defaultUserNoPass reports whether the default user needs no password (Redis's
+// USER_FLAG_NOPASS on DefaultUser): requirepass is empty, or, with ACL users, a new
+// client c would not have to authenticate.
+func (s *Server) defaultUserNoPass(c *Client) bool {
 	if s.authNeeded != nil {
-		return false
+		return !s.authNeeded(c)
 	}
 	return s.cfg.RequirePass == ""
 }

@@ -31,6 +31,9 @@ type Options struct {
 	Config     *config.Config
 	ConfigPath string      // the config file, for CONFIG REWRITE ("" when none)
 	Logger     *zap.Logger // nil means no logging
+	// LogLevel, when set, is the level of Logger's core: the engine sets it from the
+	// loglevel directive at New and whenever CONFIG SET changes it.
+	LogLevel *zap.AtomicLevel
 }
 
 // Server is one data node's engine: its event loop, clients and keyspace. All of its
@@ -39,6 +42,7 @@ type Server struct {
 	cfg     *config.Config
 	cfgPath string
 	log     *zap.Logger
+	logLvl  *zap.AtomicLevel // the logger's level (Options.LogLevel), or nil
 	loop    *loop.Loop
 
 	listeners []int
@@ -132,6 +136,7 @@ func New(opts Options) (*Server, error) {
 		cfg:          cfg,
 		cfgPath:      opts.ConfigPath,
 		log:          log,
+		logLvl:       opts.LogLevel,
 		clients:      make(map[int64]*Client),
 		readBuf:      make([]byte, readChunk),
 		errorStats:   make(map[string]int64),
@@ -142,6 +147,7 @@ func New(opts Options) (*Server, error) {
 		done:         make(chan struct{}),
 		started:      make(chan struct{}),
 	}
+	s.applyLogLevel()
 	s.commands = newCommandTable(commandFamilies()...)
 	s.dbs = make([]*DB, cfg.Databases)
 	for i := range s.dbs {

@@ -711,15 +711,16 @@ func xaddCommand(c *Client) {
 	c.srv.dirty++
 
 	var prop [][]byte
+	propagating := c.srv.propagate != nil // the rewrites below only matter then
 	if a.trim.Strategy != stream.TrimNone {
 		if s.Trim(a.trim) > 0 {
 			c.srv.notifyKeyspace(NotifyStream, "xtrim", key, db.id)
 		}
-		if a.trim.Approx {
+		if a.trim.Approx && propagating {
 			prop = trimRewrite(argv, &a, s)
 		}
 	}
-	if !a.idGiven || !a.seqGiven {
+	if (!a.idGiven || !a.seqGiven) && propagating {
 		if prop == nil {
 			prop = append([][]byte(nil), argv...)
 		}

@@ -229,7 +229,7 @@ func (g *streamOpGen) next() []string {
 		}
 		return args
 	case n < 99:
-		return []string{"XLEN", key}
+		return []string{"MEMORY", "USAGE", key, "SAMPLES", g.pick("0", "1", "5")}
 	}
 	return []string{"DEL", key}
 }

@@ -218,23 +218,33 @@ func (o *streamObj) MemoryUsage(samples int) int64 {
 		streamSize  = 80  // sizeof(stream)
 		raxNodeSize = 4   // sizeof(raxNode) header
 		raxNodeAux  = 240 // Redis's fixed per-node estimate (sizeof(long)*30)
-		cgSize      = 48  // sizeof(streamCG)
-		consSize    = 32  // sizeof(streamConsumer)
+		cgSize      = 40  // sizeof(streamCG)
+		consSize    = 24  // sizeof(streamConsumer)
 		nackSize    = 24  // sizeof(streamNACK)
 	)
 	raxUsage := func(elems, nodes int) int64 {
 		return int64(elems)*16 + int64(nodes)*(raxNodeSize+raxNodeAux)
 	}
 	size := int64(robj+streamSize) + raxUsage(s.NodeCount(), s.RaxNodes())
-	// The last node is often not full: Redis averages the first samples, counts
-	// the rest but the last at that average, and measures the last.
+	// Redis allocates a new node with room for stream-node-max-bytes (at most
+	// 4096) and shrinks it to fit when the next node starts: the last node counts
+	// its preallocation, the others their size. The last node is often not full:
+	// Redis averages the first samples, counts the rest but the last at that
+	// average, and measures the last.
+	prealloc := s.OpenNodePrealloc()
+	nodeSize := func(size int, last bool) int64 {
+		if last {
+			size = max(size, prealloc)
+		}
+		return jemallocSize(int64(size))
+	}
 	var first, last int64
 	i := 0
-	nodes := s.NodeBytes(samples, func(_, capacity int) {
+	nodes := s.NodeBytes(samples, func(size, _ int, isLast bool) {
 		if samples <= 0 || i < samples {
-			first += jemallocSize(int64(capacity))
+			first += nodeSize(size, isLast)
 		} else {
-			last = jemallocSize(int64(capacity))
+			last = nodeSize(size, true)
 		}
 		i++
 	})
@@ -244,12 +254,14 @@ func (o *streamObj) MemoryUsage(samples int) int64 {
 		size += first/int64(samples)*int64(nodes-1) + last
 	}
 	for _, g := range s.Groups() {
-		// A PEL's rax has about two nodes per key (a leaf, and its share of the
-		// branching nodes).
-		size += cgSize + raxUsage(g.PendingLen(), 2*g.PendingLen()+1) + int64(nackSize*g.PendingLen())
+		size += cgSize + raxUsage(g.PendingLen(), g.RaxNodes()) + int64(nackSize*g.PendingLen())
 		for _, cons := range g.Consumers() {
-			size += consSize + int64(len(cons.Name)) + raxUsage(cons.PendingLen(), 2*cons.PendingLen()+1)
+			size += consSize + int64(len(cons.Name)) + raxUsage(cons.PendingLen(), cons.RaxNodes())
 		}
 	}
 	return size
 }
+
+// memSize implements memSizer (maxmemory accounting): the heap the stream holds,
+// kept as a running count by the stream (O(number of groups)).
+func (o *streamObj) memSize() int64 { return o.Stream.HeapBytes() }

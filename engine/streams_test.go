@@ -165,3 +165,11 @@ func TestStreamUnit(t *testing.T) {
 		t.Errorf("MEMORY USAGE s = %d", v.Int)
 	}
 }
+
+func BenchmarkXADD(b *testing.B) {
+	st := newKeysTester(b, nil)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		st.raw("XADD", "s", "*", "field", "value")
+	}
+}

@@ -65,6 +65,7 @@ var stringCommands = []*Command{
 			}},
 		Proc: getsetCommand},
 	{Name: "set", Arity: -3, Flags: FlagWrite | FlagDenyOOM, Cats: CatString, FirstKey: 1, LastKey: 1, Step: 1,
+		KeyFlags: setKeyFlags,
 		KeySpecs: []KeySpec{{Notes: "RW and ACCESS due to the optional `GET` argument", Flags: []string{"RW", "access", "update", "variable_flags"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
 		Group:    "string", Since: "1.0.0", Complexity: "O(1)",
 		Summary: "Set the string value of a key",
@@ -495,6 +496,23 @@ func (c *Client) expireMillis(arg []byte, opts strOpts) (int64, bool) {
 
 func (c *Client) replyInvalidExpire() {
 	c.ReplyError("ERR invalid expire time in '" + c.cmd.Name + "' command")
+}
+
+// Per-call key flags of SET (COMMAND GETKEYSANDFLAGS): with GET the old value is read.
+var (
+	setFlagsGet   = []string{"RW", "access", "update"}
+	setFlagsNoGet = []string{"OW", "update"}
+)
+
+// setKeyFlags gives SET's key RW/access/update when a GET argument follows the value,
+// else OW/update, as Redis's setGetKeys.
+func setKeyFlags(argv [][]byte, pos int) []string {
+	for _, a := range argv[min(3, len(argv)):] {
+		if eqFold(a, "get") {
+			return setFlagsGet
+		}
+	}
+	return setFlagsNoGet
 }
 
 // SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]

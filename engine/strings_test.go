@@ -906,9 +906,79 @@ func TestKeyspaceEvents(t *testing.T) {
 		INCR a`), "\n") {
 		st.do(strings.Fields(line)...)
 	}
-	want := strings.Fields(`set,a set,a expire,a set,a persist,a expire,a persist,a del,a set,a del,a set,a set,b set,y set,z incrby,a incrby,a incrby,a incrby,a incrbyfloat,a append,a setrange,a setrange,a setbit,b set,d del,d setbit,bf set,a set,n set,e expire,e set,e expire,e incrby,a`)
+	// As redis-server 7.0 publishes them with notify-keyspace-events KEAm: read lookups
+	// of missing keys (GETDEL, BITOP's sources) raise keymiss.
+	want := strings.Fields(`set,a set,a expire,a set,a persist,a expire,a persist,a del,a keymiss,nokey set,a del,a set,a set,b set,y set,z incrby,a incrby,a incrby,a incrby,a incrbyfloat,a append,a setrange,a setrange,a setbit,b keymiss,nokey set,d keymiss,nokey del,d setbit,bf set,a set,n set,e expire,e set,e expire,e incrby,a`)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("events:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestKeymissEvents checks which lookups of a missing key raise keymiss: those of
+// commands that read the key (Redis's lookupKeyRead), not those that write it
+// (lookupKeyWrite), nor OBJECT, MEMORY USAGE or DEBUG OBJECT. The expected events are
+// what redis-server 7.0 publishes for each command.
+func TestKeymissEvents(t *testing.T) {
+	st := newStrTester(t)
+	var got []string
+	st.s.onNotify = func(class NotifyClass, event string, key []byte, db int) {
+		if event == "keymiss" && class != NotifyKeyMiss {
+			t.Errorf("keymiss with class %v", class)
+		}
+		got = append(got, event+","+string(key))
+	}
+	for _, tc := range []struct{ cmd, events string }{
+		{"GET nk", "keymiss,nk"},
+		{"MGET nk1 nk2", "keymiss,nk1 keymiss,nk2"},
+		{"STRLEN nk", "keymiss,nk"},
+		{"GETRANGE nk 0 1", "keymiss,nk"},
+		{"SUBSTR nk 0 1", "keymiss,nk"},
+		{"GETEX nk", "keymiss,nk"},
+		{"GETEX nk EX 10", "keymiss,nk"},
+		{"GETDEL nk", "keymiss,nk"},
+		{"SET nk v GET", "keymiss,nk set,nk"},
+		{"DEL nk", "del,nk"},
+		{"SET nk v NX GET", "keymiss,nk set,nk"},
+		{"DEL nk", "del,nk"},
+		{"SET nk v XX GET", "keymiss,nk"},
+		{"SET nk v XX", ""},
+		{"SETNX nk v", "set,nk"},
+		{"DEL nk", "del,nk"},
+		{"LCS nk1 nk2", "keymiss,nk1 keymiss,nk2"},
+		{"GETBIT nk 0", "keymiss,nk"},
+		{"BITCOUNT nk", "keymiss,nk"},
+		{"BITPOS nk 1", "keymiss,nk"},
+		{"BITFIELD_RO nk GET u8 0", "keymiss,nk"},
+		{"BITFIELD nk GET u8 0", "keymiss,nk"},
+		{"BITFIELD nk SET u8 0 1", "setbit,nk"},
+		{"DEL nk", "del,nk"},
+		{"BITOP NOT d nk", "keymiss,nk"},
+		{"EXISTS nk", "keymiss,nk"},
+		{"TYPE nk", "keymiss,nk"},
+		{"TTL nk", "keymiss,nk"},
+		{"PTTL nk", "keymiss,nk"},
+		{"EXPIRETIME nk", "keymiss,nk"},
+		{"PEXPIRETIME nk", "keymiss,nk"},
+		{"PERSIST nk", ""},
+		{"EXPIRE nk 10", ""},
+		{"OBJECT ENCODING nk", ""},
+		{"OBJECT FREQ nk", ""},
+		{"TOUCH nk", "keymiss,nk"},
+		{"RENAME nk x", ""},
+		{"RENAMENX nk x", ""},
+		{"COPY nk x", "keymiss,nk"},
+		{"MOVE nk 1", ""},
+		{"MEMORY USAGE nk", ""},
+		{"DEBUG OBJECT nk", ""},
+		{"INCR nk", "incrby,nk"},
+		{"INCRBYFLOAT nk 1", "incrbyfloat,nk"},
+		{"DEL nk", "del,nk"},
+	} {
+		got = got[:0]
+		st.do(strings.Fields(tc.cmd)...)
+		if g := strings.Join(got, " "); g != tc.events {
+			t.Errorf("%s: events %q, want %q", tc.cmd, g, tc.events)
+		}
 	}
 }
 

@@ -914,3 +914,8 @@ func (z *zsetObj) memSize() int64 {
 	}
 	return size + goAllocSize(cap(z.lp))
 }
+
+// skiplistRange is min <= score < max (geo cell ranges).
+func skiplistRange(min, max float64) skiplist.Range {
+	return skiplist.Range{Min: min, Max: max, MaxEx: true}
+}

@@ -34,13 +34,13 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
 		return 1
 	}
-	log, closeLog, err := NewLogger(cfg.LogLevel, cfg.LogFile)
+	log, level, closeLog, err := NewLogger(cfg.LogLevel, cfg.LogFile)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "keygrid: can't open the log file: %v\n", err)
 		return 1
 	}
 	defer closeLog()
-	n, err := New(cfg, path, log, prometheus.NewRegistry())
+	n, err := New(cfg, path, log, level, prometheus.NewRegistry())
 	if err != nil {
 		log.Error("can't start", zap.Error(err))
 		fmt.Fprintln(os.Stderr, err)
@@ -66,9 +66,10 @@ type Node struct {
 	metrics *http.Server
 }
 
-// New builds a node and opens its sockets. reg receives the node's metrics.
-func New(cfg *config.Config, cfgPath string, log *zap.Logger, reg *prometheus.Registry) (*Node, error) {
-	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine")})
+// New builds a node and opens its sockets. level, when not nil, is log's level, which
+// CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
+func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
+	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level})
 	if err != nil {
 		return nil, err
 	}
@@ -114,35 +115,28 @@ func (n *Node) Run() {
 	n.log.Sync()
 }
 
-// NewLogger builds the node's zap logger from Redis's loglevel and logfile directives:
-// debug and verbose map to zap's debug, notice to info, warning to warn, nothing to
-// no output; an empty logfile logs to standard output, as redis-server does.
-func NewLogger(level, file string) (*zap.Logger, func(), error) {
-	var lvl zapcore.Level
-	switch strings.ToLower(level) {
-	case "debug", "verbose":
-		lvl = zapcore.DebugLevel
-	case "notice", "":
-		lvl = zapcore.InfoLevel
-	case "warning":
-		lvl = zapcore.WarnLevel
-	case "nothing":
-		return zap.NewNop(), func() {}, nil
-	default:
-		return nil, nil, fmt.Errorf("unknown loglevel %q", level)
+// NewLogger builds the node's zap logger from Redis's loglevel and logfile directives
+// (levels as engine.ZapLevel maps them); an empty logfile logs to standard output, as
+// redis-server does. The logger's level is the returned AtomicLevel, so that CONFIG
+// SET loglevel applies to the running logger.
+func NewLogger(level, file string) (*zap.Logger, *zap.AtomicLevel, func(), error) {
+	lvl, ok := engine.ZapLevel(level)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("unknown loglevel %q", level)
 	}
+	atom := zap.NewAtomicLevelAt(lvl)
 	out := zapcore.Lock(os.Stdout)
 	closer := func() {}
 	if file != "" {
 		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		out = zapcore.Lock(f)
 		closer = func() { f.Close() }
 	}
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), out, lvl)
-	return zap.New(core).With(zap.Int("pid", os.Getpid())), closer, nil
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), out, atom)
+	return zap.New(core).With(zap.Int("pid", os.Getpid())), &atom, closer, nil
 }

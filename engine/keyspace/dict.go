@@ -45,6 +45,13 @@ type Entry struct {
 	Mem uint32
 }
 
+// InUse reports whether r names an entry of d that is in use: a Ref kept from
+// earlier (the eviction pool keeps some) may since have been deleted, or come from
+// a dict that was replaced.
+func (d *Dict) InUse(r Ref) bool {
+	return r > 0 && int32(r) <= d.top && d.E(r).vpos != freed
+}
+
 // Live reports whether the entry is in use, false once it was deleted (until the
 // slot is reused by a new key). The engine checks entries it noted during a command.
 func (e *Entry) Live() bool { return e.vpos != freed }

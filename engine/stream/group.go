@@ -49,6 +49,7 @@ type Group struct {
 	EntriesRead int64
 	pel         idMap[NACK]
 	consumers   []*Consumer // sorted by name
+	nameBytes   int         // total length of the consumers' names (HeapBytes)
 }
 
 // PendingLen is the number of entries in the group's PEL.
@@ -125,6 +126,7 @@ func (g *Group) CreateConsumer(name []byte, now int64) *Consumer {
 	}
 	c := &Consumer{Name: string(name), SeenTime: now}
 	g.consumers = slices.Insert(g.consumers, i, c)
+	g.nameBytes += len(name)
 	return c
 }
 
@@ -138,6 +140,7 @@ func (g *Group) DeleteConsumer(c *Consumer) int {
 	})
 	if i, ok := g.findConsumer(c.Name); ok && g.consumers[i] == c {
 		g.consumers = slices.Delete(g.consumers, i, i+1)
+		g.nameBytes -= len(c.Name)
 	}
 	return n
 }

@@ -21,12 +21,17 @@ func (s *Stream) Clone() *Stream {
 		MaxDeletedID: s.MaxDeletedID,
 		EntriesAdded: s.EntriesAdded,
 	}
-	out.nodes = s.nodes.clone(func(lp listpack.Listpack) listpack.Listpack { return lp.Clone() })
+	out.nodes = s.nodes.clone(func(lp listpack.Listpack) listpack.Listpack {
+		lp = lp.Clone()
+		out.lpCap += int64(cap(lp))
+		return lp
+	})
 	for _, g := range s.groups {
 		ng := &Group{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead}
 		remap := make(map[*Consumer]*Consumer, len(g.consumers))
 		for _, c := range g.consumers {
 			nc := &Consumer{Name: c.Name, SeenTime: c.SeenTime}
+			ng.nameBytes += len(c.Name)
 			nc.pel = c.pel.clone(func(v struct{}) struct{} { return v })
 			remap[c] = nc
 			ng.consumers = append(ng.consumers, nc)
@@ -48,6 +53,27 @@ func (s *Stream) Clone() *Stream {
 func (s *Stream) RaxNodes() int {
 	return raxNodeCount(s.nodes.Len(), func(fn func(k [16]byte)) {
 		s.nodes.All(func(id ID, _ *listpack.Listpack) bool {
+			fn(id.Key())
+			return true
+		})
+	})
+}
+
+// RaxNodes is the node count of Redis's radix tree for the group's PEL (MEMORY
+// USAGE).
+func (g *Group) RaxNodes() int {
+	return raxNodeCount(g.pel.Len(), func(fn func(k [16]byte)) {
+		g.pel.All(func(id ID, _ *NACK) bool {
+			fn(id.Key())
+			return true
+		})
+	})
+}
+
+// RaxNodes is the node count of Redis's radix tree for the consumer's PEL.
+func (c *Consumer) RaxNodes() int {
+	return raxNodeCount(c.pel.Len(), func(fn func(k [16]byte)) {
+		c.pel.All(func(id ID, _ *struct{}) bool {
 			fn(id.Key())
 			return true
 		})
@@ -96,24 +122,26 @@ func (s *Stream) Nodes(fn func(master ID, lp listpack.Listpack) bool) {
 }
 
 // NodeBytes calls fn with the size and capacity of up to max nodes from the
-// first (max <= 0: all), then, if it stopped early, of the last node; it
-// returns the number of nodes (for MEMORY USAGE's sampling).
-func (s *Stream) NodeBytes(max int, fn func(size, capacity int)) int {
+// first (max <= 0: all), then, if it stopped early, of the last node; last is
+// true for the stream's last node. It returns the number of nodes (for MEMORY
+// USAGE's sampling).
+func (s *Stream) NodeBytes(max int, fn func(size, capacity int, last bool)) int {
+	n := s.nodes.Len()
 	i := 0
 	s.nodes.All(func(_ ID, lp *listpack.Listpack) bool {
 		if max > 0 && i >= max {
 			return false
 		}
-		fn(len(*lp), cap(*lp))
 		i++
+		fn(len(*lp), cap(*lp), i == n)
 		return true
 	})
-	if i < s.nodes.Len() {
+	if i < n {
 		last := s.nodes.Last()
 		lp := last.Val()
-		fn(len(*lp), cap(*lp))
+		fn(len(*lp), cap(*lp), true)
 	}
-	return s.nodes.Len()
+	return n
 }
 
 // ErrCorrupt reports a node that is not a valid stream listpack.
@@ -140,6 +168,7 @@ func (s *Stream) AddNode(master ID, lp []byte, deep bool) error {
 		}
 	}
 	s.nodes.Set(master, l)
+	s.lpCap += int64(cap(l))
 	s.length += uint64(getInt(l, l.First()))
 	return nil
 }
@@ -281,3 +310,24 @@ func (g *Group) Orphans() bool {
 // PendingAll calls fn for every pending entry of g in ID order until fn
 // returns false (RDB writing).
 func (g *Group) PendingAll(fn func(id ID, n *NACK) bool) { g.pel.All(fn) }
+
+// Per-item heap estimates for HeapBytes (64-bit).
+const (
+	streamStructBytes = 160              // Stream, with its idMap header
+	nodeSlotBytes     = 16 + 24 + 2      // master ID, listpack slice header, chunk overhead share
+	groupBytes        = 160              // Group struct, its slice and idMap headers
+	consumerBytes     = 96               // Consumer struct, its pointer in the group, idMap header
+	pendingBytes      = 16 + 24 + 16 + 2 // group PEL slot (ID + NACK), consumer PEL slot, overheads
+)
+
+// HeapBytes estimates the heap the stream holds (for maxmemory accounting): the
+// node listpacks' capacity, the node index, and per group its pending entries and
+// consumers. O(number of groups).
+func (s *Stream) HeapBytes() int64 {
+	n := int64(streamStructBytes) + s.lpCap + int64(s.nodes.Len())*nodeSlotBytes
+	for _, g := range s.groups {
+		n += groupBytes + int64(len(g.Name)) + int64(g.pel.Len())*pendingBytes +
+			int64(len(g.consumers))*consumerBytes + int64(g.nameBytes)
+	}
+	return n
+}

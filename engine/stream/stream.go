@@ -58,7 +58,20 @@ type Stream struct {
 	// EntriesAdded counts every entry ever added.
 	EntriesAdded uint64
 	groups       []*Group // sorted by name
+	// lpCap is the total capacity of the node listpacks, kept as they change so
+	// HeapBytes is cheap (it runs after every write for maxmemory accounting).
+	lpCap int64
+	// prealloc is the room Redis would have allocated for the last node when it
+	// created it (0 once that node is gone): see OpenNodePrealloc.
+	prealloc int
 }
+
+// OpenNodePrealloc is the allocation Redis makes for a new node
+// (min(stream-node-max-bytes, 4096)), which the stream's last node still holds
+// if this stream created it: Redis shrinks a node to fit only when the next one
+// starts, and copies (COPY, loading) are exact. 0 when the last node is not one
+// this stream created. MEMORY USAGE counts it.
+func (s *Stream) OpenNodePrealloc() int { return s.prealloc }
 
 // New returns an empty stream.
 func New() *Stream { return &Stream{} }
@@ -139,7 +152,9 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		if full {
 			// The node is closed: drop its growth headroom (lpShrinkToFit).
 			if cap(*lp) > len(*lp) {
+				s.lpCap -= int64(cap(*lp))
 				*lp = lp.Clone()
+				s.lpCap += int64(cap(*lp))
 			}
 			lp = nil
 		}
@@ -150,6 +165,10 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		// A new node: its master entry is count 1, deleted 0, the field names and
 		// a 0 terminator; the first entry always has the master's fields.
 		master = nid
+		s.prealloc = 4096 // STREAM_LISTPACK_MAX_PRE_ALLOCATE
+		if lim.NodeMaxBytes > 0 && lim.NodeMaxBytes < 4096 {
+			s.prealloc = int(lim.NodeMaxBytes)
+		}
 		nl := listpack.New()
 		nl.Grow(min(total+16*nf+32, 4096))
 		nl.AppendInt(1)
@@ -163,6 +182,7 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		lp = s.nodes.Get(master)
 		flags = flagSameFields
 	} else {
+		s.lpCap -= int64(cap(*lp))
 		p := lp.First()
 		p = lp.ReplaceInt(p, getInt(*lp, p)+1)
 		p = lp.Next(lp.Next(p)) // num-fields
@@ -199,6 +219,7 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		lpCount += int64(nf) + 1
 	}
 	lp.AppendInt(lpCount)
+	s.lpCap += int64(cap(*lp))
 
 	s.length++
 	s.EntriesAdded++
@@ -291,17 +312,29 @@ func (s *Stream) Delete(id ID) bool {
 // last live entry (streamIteratorRemoveEntry).
 func (s *Stream) markDeleted(cur *cursor[listpack.Listpack], p int, flags int64) {
 	lp := cur.Val()
+	s.lpCap -= int64(cap(*lp))
 	first := lp.First()
 	if live := getInt(*lp, first); live == 1 {
-		cur.Delete()
+		s.dropNode(cur)
 	} else {
 		// Flags first: they follow the counters, whose width may change.
 		lp.ReplaceInt(p, flags|flagDeleted)
 		first = lp.ReplaceInt(first, live-1)
 		dp := lp.Next(first)
 		lp.ReplaceInt(dp, getInt(*lp, dp)+1)
+		s.lpCap += int64(cap(*lp))
 	}
 	s.length--
+}
+
+// dropNode removes the node at cur (which moves to the next one). When it was
+// the last node, the new last one is a shrunk one: no preallocation left.
+func (s *Stream) dropNode(cur *cursor[listpack.Listpack]) {
+	last := s.nodes.Last()
+	if last.Key() == cur.Key() {
+		s.prealloc = 0
+	}
+	cur.Delete()
 }
 
 // Exists reports whether id is a live entry.
@@ -380,7 +413,8 @@ func (s *Stream) Trim(args TrimArgs) int64 {
 			remove = last.Less(args.MinID)
 		}
 		if remove {
-			cur.Delete()
+			s.lpCap -= int64(cap(*lp))
+			s.dropNode(&cur)
 			s.length -= uint64(entries)
 			deleted += entries
 			continue
@@ -414,9 +448,11 @@ func (s *Stream) Trim(args TrimArgs) int64 {
 			p = next
 		}
 		deleted += fromNode
+		s.lpCap -= int64(cap(*lp))
 		first = lp.ReplaceInt(lp.First(), entries-fromNode)
 		dp := lp.Next(first)
 		lp.ReplaceInt(dp, getInt(*lp, dp)+fromNode)
+		s.lpCap += int64(cap(*lp))
 		break
 	}
 	if s.length == 0 {

@@ -42,13 +42,18 @@ func toBytes(fv []string) [][]byte {
 // checkNodes validates every node and the counters against the model.
 func checkNodes(t *rapid.T, s *Stream) {
 	var live uint64
+	var capSum int64
 	s.Nodes(func(master ID, lp listpack.Listpack) bool {
 		if err := ValidateNode(lp, true); err != nil {
 			t.Fatalf("node %v: %v", master, err)
 		}
 		live += uint64(getInt(lp, lp.First()))
+		capSum += int64(cap(lp))
 		return true
 	})
+	if capSum != s.lpCap {
+		t.Fatalf("tracked listpack capacity %d, actual %d", s.lpCap, capSum)
+	}
 	if live != s.Len() {
 		t.Fatalf("nodes count %d live entries, stream length %d", live, s.Len())
 	}
@@ -205,6 +210,8 @@ func TestStreamModel(t *testing.T) {
 				}
 				if c := s.Clone(); fmt.Sprint(readAll(c, ID{}, MaxID, false)) != fmt.Sprint(model) {
 					t.Fatalf("clone differs")
+				} else {
+					checkNodes(t, c)
 				}
 			},
 		})

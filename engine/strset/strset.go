@@ -1,24 +1,5 @@
-// Package strset is a set of byte strings: the member table of large Redis sets, a
-// chained hash table in the manner of Redis's dict.c (the one its sets use, with
-// members as keys and no values), shaped for Go's garbage collector.
-//
-// It is keyspace.Dict (engine/keyspace) slimmed to what a set member needs: a member
-// costs a 24-byte entry (the member string, its hash, the chain link) plus the member
-// bytes and a 4-byte bucket, against keyspace.Dict's 64-byte entries, which carry a
-// value, a TTL and engine metadata that set members never use. That difference is
-// what keeps a million-member set within Redis's memory.
-//
-// What it keeps from keyspace.Dict, and why:
-//   - Scan is Redis's dictScan: a reverse-binary cursor, so SSCAN returns every member
-//     present from start to end, even while the table grows or shrinks between calls;
-//   - Random is uniform over the members (sampling the entry slab), for SPOP and
-//     SRANDMEMBER;
-//   - resizing is incremental (Rehash), two tables during a resize, so growing a huge
-//     set never stalls the event loop;
-//   - entries live in a slab of fixed-address chunks named by a Ref (index+1), and the
-//     bucket arrays hold int32 heads, so the tables hold no pointers for the GC to scan.
-//
-// A Set is not safe for concurrent use: only the event loop touches it.
+// strset.go: the table, its incremental rehash, Scan and Random.
+
 package strset
 
 import (
@@ -292,16 +273,55 @@ func (s *Set) expandIfNeeded() {
 }
 
 // ShrinkIfNeeded starts a shrink when the table is less than 10% full (Redis's
-// htNeedsResize and dictResize, which SREM and SPOP call). The entry slab keeps its
-// size: freed entries are reused by later inserts.
+// htNeedsResize and dictResize, which SREM and SPOP call). Freed entries are reused
+// by later inserts; when fewer than one slab entry in eight is live, the members
+// move to a new slab (compact) so that a set that shrank gives its memory back, as
+// Redis's per-member frees do.
 func (s *Set) ShrinkIfNeeded() {
-	if s.rehashIdx >= 0 || s.pauseRehash > 0 {
+	if s.pauseRehash > 0 {
+		return
+	}
+	if s.top > compactMin && s.count < int(s.top)/8 {
+		s.compact()
+		return
+	}
+	if s.rehashIdx >= 0 {
 		return
 	}
 	size := len(s.t[0].buckets)
 	if size > initSize && s.count*100/size < 10 {
 		s.resize(s.count)
 	}
+}
+
+// compactMin is the slab size below which compact is not worth it.
+const compactMin = 1024
+
+// compact rebuilds the set in a new slab and a new table sized for its members,
+// keeping the member strings. Refs change, so it never runs during a walk; a Scan
+// cursor stays valid, as across any resize, since hashes do not change.
+func (s *Set) compact() {
+	n := New()
+	n.resize(s.count)
+	n.rehashIdx = -1
+	for ti := 0; ti < 2; ti++ {
+		t := &s.t[ti]
+		for b := range t.buckets {
+			for r := t.buckets[b]; r != 0; {
+				e := s.e(r)
+				r = e.next
+				nr := n.alloc()
+				ne := n.e(nr)
+				ne.m, ne.hash = e.m, e.hash
+				nb := uint64(e.hash) & n.t[0].mask
+				ne.next = n.t[0].buckets[nb]
+				n.t[0].buckets[nb] = nr
+				n.t[0].used++
+				n.count++
+			}
+		}
+	}
+	*s = *n
 }
 
 // resize starts moving members to a table of the next power of two ≥ n.

@@ -216,3 +216,26 @@ func BenchmarkRandom(b *testing.B) {
 		s.Random()
 	}
 }
+
+// TestCompact: a set that shrank to a few members moves them to a small slab, and
+// stays correct, scannable and uniform.
+func TestCompact(t *testing.T) {
+	s := New()
+	model := map[string]bool{}
+	for i := 0; i < 100000; i++ {
+		s.Insert([]byte(strconv.Itoa(i)))
+	}
+	for i := 0; i < 100000; i++ {
+		k := strconv.Itoa(i)
+		if i%50 == 0 {
+			model[k] = true
+			continue
+		}
+		s.Remove([]byte(k))
+		s.ShrinkIfNeeded()
+	}
+	if int(s.top) > 8*len(model)+compactMin {
+		t.Fatalf("slab of %d entries for %d members", s.top, len(model))
+	}
+	check(t, s, model)
+}

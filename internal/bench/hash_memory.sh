@@ -10,10 +10,11 @@
 #   internal/bench/hash_memory.sh            # both
 #   internal/bench/hash_memory.sh big        # one of them
 # Settings (environment): KEYGRID_BIN (./bin/keygrid), REDIS_BIN (redis-server),
-# FIELDS (1000000), KEYS (100000), SMALL_FIELDS (10), VALUE_SIZE (16), PIN (1: servers
-# on CPU 0, loaders on CPU 1).
-# Field names are "field:N", values VALUE_SIZE bytes, hash keys "hash:N"; each HSET
-# carries ten field-value pairs. The last line per dataset is `... ratio: R`.
+# FIELDS (1000000), KEYS (100000), SMALL_FIELDS (10), VALUE_SIZE (16), PAIRS (10:
+# field-value pairs per HSET; 1 builds every hash field by field), PIN (1: servers on
+# CPU 0, loaders on CPU 1).
+# Field names are "field:N", values VALUE_SIZE bytes, hash keys "hash:N". The last
+# line per dataset is `... ratio: R`.
 set -euo pipefail
 
 KEYGRID_BIN=${KEYGRID_BIN:-./bin/keygrid}
@@ -22,6 +23,7 @@ FIELDS=${FIELDS:-1000000}
 KEYS=${KEYS:-100000}
 SMALL_FIELDS=${SMALL_FIELDS:-10}
 VALUE_SIZE=${VALUE_SIZE:-16}
+PAIRS=${PAIRS:-10}
 PIN=${PIN:-1}
 srv_pin=() cli_pin=()
 if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
@@ -50,24 +52,26 @@ wait_ready() { for _ in $(seq 1 100); do [[ $(redis-cli -p "$1" PING 2>/dev/null
 rss() { awk '/^VmRSS:/ {print $2*1024}' "/proc/$1/status"; }
 used() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '$1=="used_memory" {print $2}'; }
 
-# gen_big: HSET commands filling one hash with FIELDS fields, ten pairs each.
+# gen_big: HSET commands filling one hash with FIELDS fields, PAIRS pairs each.
 gen_big() {
-  awk -v n="$FIELDS" -v vs="$VALUE_SIZE" 'BEGIN {
+  awk -v n="$FIELDS" -v vs="$VALUE_SIZE" -v pairs="$PAIRS" 'BEGIN {
     v = sprintf("%0" vs "d", 0)
-    for (i = 0; i < n; i += 10) {
-      m = (n - i < 10) ? n - i : 10
+    for (i = 0; i < n; i += pairs) {
+      m = (n - i < pairs) ? n - i : pairs
       printf "*%d\r\n$4\r\nHSET\r\n$7\r\nbighash\r\n", 2 + 2*m
       for (j = i; j < i + m; j++) { f = "field:" j
         printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(f), f, vs, v } } }'
 }
-# gen_small: one HSET of SMALL_FIELDS pairs for each of KEYS hashes.
+# gen_small: SMALL_FIELDS fields for each of KEYS hashes, PAIRS pairs per HSET.
 gen_small() {
-  awk -v n="$KEYS" -v nf="$SMALL_FIELDS" -v vs="$VALUE_SIZE" 'BEGIN {
+  awk -v n="$KEYS" -v nf="$SMALL_FIELDS" -v vs="$VALUE_SIZE" -v pairs="$PAIRS" 'BEGIN {
     v = sprintf("%0" vs "d", 0)
     for (i = 0; i < n; i++) { k = "hash:" i
-      printf "*%d\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n", 2 + 2*nf, length(k), k
-      for (j = 0; j < nf; j++) { f = "field:" j
-        printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(f), f, vs, v } } }'
+      for (j = 0; j < nf; j += pairs) {
+        m = (nf - j < pairs) ? nf - j : pairs
+        printf "*%d\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n", 2 + 2*m, length(k), k
+        for (l = j; l < j + m; l++) { f = "field:" l
+          printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(f), f, vs, v } } } }'
 }
 
 # measure NAME GENERATOR UNIT COUNT-COMMAND
