@@ -488,8 +488,9 @@ opts:
 	c.rewriteArgv(zargv)
 }
 
-// argZADD is GEOADD's propagated command. Shared and read-only.
-var argZADD = []byte("ZADD")
+// argZADD is the command GEOADD becomes, in lower case as Redis writes it. Shared and
+// read-only.
+var argZADD = []byte("zadd")
 
 // GEOPOS key [member ...]
 func geoposCommand(c *Client) {

@@ -10,6 +10,18 @@ package engine
 // the ID it generated ("*" and "<ms>-*" become the actual ID) and approximate
 // trimming ("~") as the exact trim it did ("=" with the resulting length or first
 // ID), so replicas and the AOF end up with the same entries.
+//
+// For code outside these files (persistence: RDB_TYPE_STREAM_LISTPACKS_2, DUMP,
+// AOF rewrite): streamOf(e) gives a stream key's *stream.Stream and addStream
+// creates one. Writing: Stream.Nodes yields each node's master ID (the 16-byte
+// big-endian key is ID.Key) and its listpack in Redis's exact bytes; Len,
+// LastID, FirstID, MaxDeletedID and EntriesAdded are the metadata; Groups (name,
+// LastID, EntriesRead), Group.PendingAll (ID, delivery time and count) and
+// Group.Consumers (Name, SeenTime, Consumer.Pending IDs) the consumer groups;
+// stream.Iterator walks entries for XADD-based AOF rewriting. Loading: AddNode
+// per node (it validates, deeply under sanitize-dump-payload), SetLength and the
+// metadata fields, CreateGroup, Group.LoadPending, Group.CreateConsumer with
+// LoadConsumerPending, and Group.Orphans to reject a PEL entry no consumer owns.
 
 import (
 	"strconv"

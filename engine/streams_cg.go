@@ -511,6 +511,9 @@ func xclaimCommand(c *Client) {
 
 // propagateXCLAIMArg is propagateXCLAIM with the ID as the client wrote it.
 func (c *Client) propagateXCLAIMArg(key, group []byte, g *stream.Group, idArg []byte, nack *stream.NACK) {
+	if c.srv.propagate == nil {
+		return
+	}
 	c.alsoPropagate(xclaimArgv(key, group, g, ownArg(idArg), nack))
 }
 
@@ -560,6 +563,13 @@ func xautoclaimCommand(c *Client) {
 		c.replyNoGroup(key, grp)
 		return
 	}
+	// Redis allocates COUNT IDs for the deleted ones up front; past this size
+	// jemalloc cannot map it on x86-64 (a 47-bit address space) and Redis replies
+	// this error, reproduced here for the same COUNT.
+	if count > xautoclaimMaxCount {
+		c.ReplyError("ERR Insufficient memory, failed allocating transient memory, COUNT too high.")
+		return
+	}
 	c.preventPropagation()
 	now := c.srv.nowMs
 	attempts := count * 10
@@ -573,7 +583,9 @@ func xautoclaimCommand(c *Client) {
 		attempts--
 		id, nack := pc.ID(), pc.NACK()
 		if !s.Exists(id) {
-			c.alsoPropagate(xclaimArgv(key, grp, g, id.AppendTo(nil), nack))
+			if c.srv.propagate != nil {
+				c.alsoPropagate(xclaimArgv(key, grp, g, id.AppendTo(nil), nack))
+			}
 			c.srv.dirty++
 			pc.Remove()
 			deleted = append(deleted, id)
@@ -601,7 +613,9 @@ func xautoclaimCommand(c *Client) {
 		}
 		n++
 		count--
-		c.alsoPropagate(xclaimArgv(key, grp, g, id.AppendTo(nil), nack))
+		if c.srv.propagate != nil {
+			c.alsoPropagate(xclaimArgv(key, grp, g, id.AppendTo(nil), nack))
+		}
 		c.srv.dirty++
 		pc.Next()
 	}
@@ -618,6 +632,11 @@ func xautoclaimCommand(c *Client) {
 		c.replyStreamID(id)
 	}
 }
+
+// xautoclaimMaxCount is the largest COUNT for which redis-server 7.0 (jemalloc,
+// x86-64) can allocate XAUTOCLAIM's array of deleted IDs, 16 bytes each: the
+// request rounds up to a size class of at most 1.25 * 2^46 bytes.
+const xautoclaimMaxCount = 5497558138880
 
 // xclaimArgv is the XCLAIM that propagates a pending entry's state.
 func xclaimArgv(key, group []byte, g *stream.Group, idArg []byte, nack *stream.NACK) [][]byte {

@@ -262,7 +262,7 @@ func (c *Client) xreadReplyStream(s *stream.Stream, key []byte, g *stream.Group,
 	cons := g.Consumer(a.consumer)
 	if cons == nil {
 		cons = c.createConsumer(g, a.consumer, key)
-		if a.noack {
+		if a.noack && c.srv.propagate != nil {
 			c.alsoPropagate([][]byte{argXGROUP, argCREATECONSUMER, ownArg(key), ownArg(a.group), ownArg(a.consumer)})
 		}
 	} else {
@@ -347,12 +347,18 @@ func ownArg(b []byte) []byte { return append([]byte(nil), b...) }
 // XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last-id
 // (streamPropagateXCLAIM).
 func (c *Client) propagateXCLAIM(key, group []byte, g *stream.Group, id stream.ID, nack *stream.NACK) {
+	if c.srv.propagate == nil {
+		return // nothing consumes it: save the allocations
+	}
 	c.alsoPropagate(xclaimArgv(key, group, g, id.AppendTo(nil), nack))
 }
 
 // propagateGroupID propagates a group's position as XGROUP SETID key group id
 // ENTRIESREAD n (streamPropagateGroupID).
 func (c *Client) propagateGroupID(key, group []byte, g *stream.Group) {
+	if c.srv.propagate == nil {
+		return
+	}
 	c.alsoPropagate([][]byte{
 		argXGROUP, argSETID, ownArg(key), ownArg(group), g.LastID.AppendTo(nil),
 		argENTRIESREAD, strconv.AppendInt(nil, g.EntriesRead, 10),

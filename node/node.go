@@ -90,8 +90,7 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 		n.metrics = &http.Server{Handler: mux}
 		go n.metrics.Serve(ln)
 	}
-	log.Info("Server initialized", zap.Int("port", cfg.Port), zap.Int("pid", os.Getpid()),
-		zap.String("version", engine.KeygridVersion))
+	log.Info("Server initialized", zap.Int("port", cfg.Port), zap.String("version", engine.KeygridVersion))
 	log.Info("Ready to accept connections tcp")
 	return n, nil
 }

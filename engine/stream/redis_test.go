@@ -205,3 +205,28 @@ func TestRedisNodes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzValidateNode feeds arbitrary bytes to ValidateNode: it must never panic,
+// and a node it accepts (deep) must be safe to load and read entirely, as
+// RESTORE and RDB loading rely on.
+func FuzzValidateNode(f *testing.F) {
+	for _, v := range loadRedisVectors(f).Vectors {
+		for _, n := range v.Nodes {
+			b, _ := hex.DecodeString(n.Listpack)
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if ValidateNode(b, true) != nil {
+			return
+		}
+		s := New()
+		if s.AddNode(ID{1, 0}, bytes.Clone(b), true) != nil {
+			return
+		}
+		readAll(s, ID{}, MaxID, false)
+		readAll(s, ID{}, MaxID, true)
+		s.Delete(ID{1, 0})
+		s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: 0})
+	})
+}

@@ -202,23 +202,27 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		}
 	}
 
-	lp.AppendInt(flags)
-	lp.AppendInt(int64(nid.Ms - master.Ms))
-	lp.AppendInt(int64(nid.Seq - master.Seq))
+	// Encode the entry apart and append it in one move.
+	var sb [256]byte
+	buf := listpack.AppendIntElement(sb[:0], flags)
+	buf = listpack.AppendIntElement(buf, int64(nid.Ms-master.Ms))
+	buf = listpack.AppendIntElement(buf, int64(nid.Seq-master.Seq))
+	elems := 4 // flags, the two deltas, lp-count
 	if flags&flagSameFields == 0 {
-		lp.AppendInt(int64(nf))
+		buf = listpack.AppendIntElement(buf, int64(nf))
+		elems++
 	}
 	for i := 0; i < nf; i++ {
 		if flags&flagSameFields == 0 {
-			lp.Append(fv[2*i])
+			buf = listpack.AppendElement(buf, fv[2*i])
+			elems++
 		}
-		lp.Append(fv[2*i+1])
+		buf = listpack.AppendElement(buf, fv[2*i+1])
+		elems++
 	}
-	lpCount := int64(nf) + 3
-	if flags&flagSameFields == 0 {
-		lpCount += int64(nf) + 1
-	}
-	lp.AppendInt(lpCount)
+	// lp-count: the elements before it in the entry.
+	buf = listpack.AppendIntElement(buf, int64(elems-1))
+	lp.AppendElements(buf, elems)
 	s.lpCap += int64(cap(*lp))
 
 	s.length++

@@ -1,0 +1,38 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// TestNewLoggerLevel checks that NewLogger maps Redis's log levels and that its
+// AtomicLevel (the one CONFIG SET loglevel changes) controls the running logger.
+func TestNewLoggerLevel(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "keygrid.log")
+	log, level, closeLog, err := NewLogger("warning", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	if level.Level() != zapcore.WarnLevel {
+		t.Fatalf("level = %v, want warn", level.Level())
+	}
+	log.Info("before")
+	level.SetLevel(zapcore.DebugLevel)
+	log.Debug("after")
+	log.Sync()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(b); strings.Contains(s, "before") || !strings.Contains(s, "after") {
+		t.Errorf("log file:\n%s\nwant only the message logged after the level changed", s)
+	}
+	if _, _, _, err := NewLogger("loud", ""); err == nil {
+		t.Error("NewLogger accepted an unknown level")
+	}
+}
