@@ -483,7 +483,6 @@ func xclaimCommand(c *Client) {
 			if cons = c.lookupConsumer(g, argv[3]); cons == nil {
 				cons = c.createConsumer(g, argv[3], key)
 			}
-			nack = g.Pending(id) // creating the consumer does not touch the PEL, but be safe
 		}
 		nack.DeliveryTime = deliveryTime
 		if retryCount >= 0 {
