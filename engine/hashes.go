@@ -15,9 +15,10 @@ package engine
 //     Entry.SetVal, which rewrites in place when the size did not change, so HSET of
 //     a same-size value allocates nothing (Redis reallocs its listpack instead).
 //   - hashtable past either limit, and never back, as Redis: Entry.Obj is a
-//     *hashTable, a keyspace.Dict keyed by field with the value inline in each
-//     entry, which gives HSCAN Redis's cursor guarantee, incremental rehashing and
-//     random sampling for HRANDFIELD.
+//     *hashTable, an engine/fieldtable table: a 32-byte slab entry and one
+//     allocation (field and value together) per field, with keyspace.Dict's design,
+//     so HSCAN keeps Redis's cursor guarantee, resizing is incremental and
+//     HRANDFIELD samples uniformly.
 //
 // Conversion happens where Redis converts: before HSET, HMSET and HSETNX write, when
 // any argument is longer than the value limit (hashTypeTryConversion); when a field or
@@ -35,6 +36,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/keygrid/keygrid/engine/fieldtable"
 	"github.com/keygrid/keygrid/engine/glob"
 	"github.com/keygrid/keygrid/engine/keyspace"
 	"github.com/keygrid/keygrid/engine/listpack"
@@ -217,9 +219,9 @@ var hashEmptyLP = []byte(listpack.New())
 
 // --- representation -------------------------------------------------------------------
 
-// hashTable is the hashtable encoding: one dict entry per field, the value inline.
+// hashTable is the hashtable encoding: one table entry per field, the value inline.
 type hashTable struct {
-	d *keyspace.Dict
+	d *fieldtable.Table
 	// kvBytes is the heap the entries' field+value allocations take, each rounded
 	// to Go's size classes: a running count, so memSize is O(1).
 	kvBytes int64
@@ -248,7 +250,7 @@ func hashLen(e *keyspace.Entry) int {
 func hashGet(e *keyspace.Entry, field []byte) (listpack.Entry, bool) {
 	if ht := hashTableOf(e); ht != nil {
 		if r := ht.d.Find(field); r != 0 {
-			return listpack.Entry{Str: ht.d.E(r).ValBytes()}, true
+			return listpack.Entry{Str: ht.d.ValueBytes(r)}, true
 		}
 		return listpack.Entry{}, false
 	}
@@ -264,9 +266,8 @@ func hashGet(e *keyspace.Entry, field []byte) (listpack.Entry, bool) {
 func hashEach(e *keyspace.Entry, fn func(f, v listpack.Entry) bool) {
 	if ht := hashTableOf(e); ht != nil {
 		d := ht.d
-		d.Each(func(r keyspace.Ref) bool {
-			de := d.E(r)
-			return fn(listpack.Entry{Str: bytesOf(de.Key())}, listpack.Entry{Str: de.ValBytes()})
+		d.Each(func(r fieldtable.Ref) bool {
+			return fn(listpack.Entry{Str: bytesOf(d.Field(r))}, listpack.Entry{Str: d.ValueBytes(r)})
 		})
 		return
 	}
@@ -298,7 +299,7 @@ func (c *Client) replyHashElem(v listpack.Entry) {
 	}
 }
 
-func newHashTable() *hashTable { return &hashTable{d: keyspace.New()} }
+func newHashTable() *hashTable { return &hashTable{d: fieldtable.New()} }
 
 // hashTableFromListpack builds the hashtable encoding of a listpack's pairs (Redis's
 // hashTypeConvertListpack).
@@ -316,7 +317,7 @@ func hashTableFromListpack(lp listpack.Listpack) *hashTable {
 
 // insert adds field, which must be absent, with value.
 func (ht *hashTable) insert(field, value []byte) {
-	ht.d.InsertWithValue(field, value)
+	ht.d.InsertNew(field, value)
 	ht.kvBytes += goAllocSize(len(field) + len(value))
 }
 
@@ -324,11 +325,10 @@ func (ht *hashTable) insert(field, value []byte) {
 func (ht *hashTable) set(field, value []byte) bool {
 	d := ht.d
 	if r := d.Find(field); r != 0 {
-		e := d.E(r)
-		if old := len(e.Val()); old != len(value) {
-			ht.kvBytes += goAllocSize(len(field)+len(value)) - goAllocSize(len(field)+old)
+		if old := d.KVLen(r); old != len(field)+len(value) {
+			ht.kvBytes += goAllocSize(len(field)+len(value)) - goAllocSize(old)
 		}
-		e.SetVal(value)
+		d.SetValue(r, value)
 		return true
 	}
 	ht.insert(field, value)
@@ -342,8 +342,7 @@ func (ht *hashTable) del(field []byte) bool {
 	if r == 0 {
 		return false
 	}
-	e := d.E(r)
-	ht.kvBytes -= goAllocSize(len(e.Key()) + len(e.Val()))
+	ht.kvBytes -= goAllocSize(d.KVLen(r))
 	d.Delete(r)
 	d.ShrinkIfNeeded()
 	return true
@@ -353,9 +352,8 @@ func (ht *hashTable) del(field []byte) bool {
 func (ht *hashTable) CloneValue() any {
 	n := newHashTable()
 	n.d.Expand(ht.d.Len())
-	ht.d.Each(func(r keyspace.Ref) bool {
-		e := ht.d.E(r)
-		n.insert(bytesOf(e.Key()), e.ValBytes())
+	ht.d.Each(func(r fieldtable.Ref) bool {
+		n.insert(bytesOf(ht.d.Field(r)), ht.d.ValueBytes(r))
 		return true
 	})
 	return n
@@ -365,8 +363,8 @@ func (ht *hashTable) CloneValue() any {
 // entries and bucket arrays, and the field+value allocations.
 func (ht *hashTable) memSize() int64 {
 	b0, b1 := ht.d.Buckets()
-	return goAllocSize(int(unsafe.Sizeof(*ht))) + goAllocSize(int(unsafe.Sizeof(keyspace.Dict{}))) +
-		int64(ht.d.Len())*int64(unsafe.Sizeof(keyspace.Entry{})) + int64(4*(b0+b1)) + ht.kvBytes
+	return goAllocSize(int(unsafe.Sizeof(*ht))) + goAllocSize(int(unsafe.Sizeof(fieldtable.Table{}))) +
+		int64(ht.d.Slab())*int64(fieldtable.EntrySize) + int64(4*(b0+b1)) + ht.kvBytes
 }
 
 // redisDictSize is sizeof(dict) in Redis 7.0 (MEMORY USAGE counts it).
@@ -380,12 +378,11 @@ func (ht *hashTable) MemoryUsage(samples int) int64 {
 	b0, b1 := d.Buckets()
 	size := int64(robjSize + redisDictSize + 8*(b0+b1))
 	n, elesize := 0, int64(0)
-	d.Each(func(r keyspace.Ref) bool {
+	d.Each(func(r fieldtable.Ref) bool {
 		if samples > 0 && n >= samples {
 			return false
 		}
-		e := d.E(r)
-		k, v := len(e.Key()), len(e.Val())
+		k, v := len(d.Field(r)), len(d.Value(r))
 		elesize += sdsAllocSize(k, k, k > 0) + sdsAllocSize(v, v, v > 0) + dictEntrySize
 		n++
 		return true
@@ -477,7 +474,7 @@ func (h *hashEdit) tryConversion(args [][]byte) {
 func (h *hashEdit) get(field []byte) (listpack.Entry, bool) {
 	if h.ht != nil {
 		if r := h.ht.d.Find(field); r != 0 {
-			return listpack.Entry{Str: h.ht.d.E(r).ValBytes()}, true
+			return listpack.Entry{Str: h.ht.d.ValueBytes(r)}, true
 		}
 		return listpack.Entry{}, false
 	}
@@ -940,7 +937,7 @@ func hrandfieldCommand(c *Client) {
 		return
 	}
 	if ht := hashTableOf(e); ht != nil {
-		c.ReplyBulkString(ht.d.E(ht.d.Random()).Key())
+		c.ReplyBulkString(ht.d.Field(ht.d.Random()))
 		return
 	}
 	lp := hashListpack(e)
@@ -981,14 +978,13 @@ func (c *Client) hrandfieldWithCount(l int64, withValues bool) {
 			c.replyHashElem(lp.Get(lp.Next(p)))
 		}
 	}
-	replyHT := func(r keyspace.Ref) {
-		de := ht.d.E(r)
+	replyHT := func(r fieldtable.Ref) {
 		if withValues && c.proto > 2 {
 			c.ReplyArray(2)
 		}
-		c.ReplyBulkString(de.Key())
+		c.ReplyBulkString(ht.d.Field(r))
 		if withValues {
-			c.ReplyBulk(de.ValBytes())
+			c.ReplyBulk(ht.d.ValueBytes(r))
 		}
 	}
 	replyLen := func(n uint64) {
@@ -1037,8 +1033,8 @@ func (c *Client) hrandfieldWithCount(l int64, withValues bool) {
 	// elements until count remain.
 	if count*hrandfieldSubStrategyMul > size {
 		if ht != nil {
-			refs := make([]keyspace.Ref, 0, size)
-			ht.d.Each(func(r keyspace.Ref) bool { refs = append(refs, r); return true })
+			refs := make([]fieldtable.Ref, 0, size)
+			ht.d.Each(func(r fieldtable.Ref) bool { refs = append(refs, r); return true })
 			for uint64(len(refs)) > count {
 				i := rand.IntN(len(refs))
 				refs[i] = refs[len(refs)-1]
@@ -1077,7 +1073,7 @@ func (c *Client) hrandfieldWithCount(l int64, withValues bool) {
 		return
 	}
 	// Random picks, repeats skipped, until count distinct fields are out.
-	seen := make(map[keyspace.Ref]struct{}, count)
+	seen := make(map[fieldtable.Ref]struct{}, count)
 	for uint64(len(seen)) < count {
 		r := ht.d.Random()
 		if _, dup := seen[r]; dup {
@@ -1103,7 +1099,7 @@ func (c *Client) hashReplyAborted() bool {
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 //
 // A listpack is returned whole in one call with cursor 0, as Redis does; a hashtable
-// is walked with the dict's reverse-binary cursor (keyspace.Dict.Scan), so a full
+// is walked with the table's reverse-binary cursor (fieldtable.Table.Scan), so a full
 // iteration returns every field present from start to end.
 func hscanCommand(c *Client) {
 	argv := c.argv
@@ -1167,9 +1163,8 @@ func hscanCommand(c *Client) {
 	// Collect fields and values (both count towards COUNT, as in Redis), then filter.
 	d := ht.d
 	items := make([]string, 0, 2*min(count, 512))
-	collect := func(r keyspace.Ref) {
-		de := d.E(r)
-		items = append(items, de.Key(), de.Val())
+	collect := func(r fieldtable.Ref) {
+		items = append(items, d.Field(r), d.Value(r))
 	}
 	maxIter := count * 10
 	for {
