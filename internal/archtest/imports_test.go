@@ -26,6 +26,19 @@ var forbidden = map[string][]string{
 	"node":            {"cmd", "sentinel", "proxy"},
 }
 
+// pureDataStructures import nothing of ours but each other (STYLE.md: pure data
+// structures in their own package, importing nothing of the engine).
+var pureDataStructures = []string{"engine/listpack", "engine/lzf", "engine/quicklist", "engine/intset",
+	"engine/strset", "engine/fieldtable", "engine/skiplist", "engine/geohash", "engine/hyperloglog",
+	"engine/stream", "engine/glob", "engine/keyspace"}
+
+func init() {
+	for _, p := range pureDataStructures {
+		forbidden[p] = []string{"=engine", "engine/config", "engine/loop", "engine/resp", "engine/internal",
+			"node", "gossip", "replication", "sentinel", "proxy", "cmd"}
+	}
+}
+
 type pkg struct {
 	ImportPath string
 	Imports    []string
@@ -75,6 +88,9 @@ func rulesFor(rel string) []string {
 }
 
 func matches(imp, rule string) bool {
+	if exact, ok := strings.CutPrefix(rule, "="); ok {
+		return imp == exact
+	}
 	if strings.HasSuffix(rule, "/") {
 		return strings.HasPrefix(imp, rule)
 	}
