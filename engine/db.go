@@ -184,7 +184,7 @@ func (db *DB) Add(key []byte, typ, enc uint32) *keyspace.Entry {
 	db.keys++
 	e := d.E(r)
 	e.Meta = makeMeta(typ, enc, db.srv.newObjClock())
-	db.srv.noteEntry(db, e)
+	db.srv.noteNewEntry(db, e)
 	db.srv.signalKeyAsReady(db, key, typ) // clients blocked on key (blocking.go)
 	return e
 }
@@ -196,7 +196,7 @@ func (db *DB) AddString(key, val []byte) *keyspace.Entry {
 	db.keys++
 	e := d.E(r)
 	e.Meta = makeMeta(TypeString, stringEncoding(val), db.srv.newObjClock())
-	db.srv.noteEntry(db, e)
+	db.srv.noteNewEntry(db, e)
 	return e
 }
 

@@ -115,7 +115,10 @@ func (s *Server) dispatchCommand(c *Client) {
 	// Serve clients blocked on keys this command (a whole EXEC or script included)
 	// made ready, before the next command runs (blocking.go).
 	if len(s.blocking.ready) > 0 {
+		s.evict.writing = true // serving pops values: note the entries it changes (evict.go)
 		s.handleClientsBlockedOnKeys()
+		s.evict.writing = false
+		s.settleMem()
 	}
 	s.queueWrite(c)
 }

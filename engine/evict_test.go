@@ -954,3 +954,20 @@ func TestEvictClusterMode(t *testing.T) {
 		})
 	}
 }
+
+// A client served by BLPOP when another pushes changes the list outside its own
+// command: the accounting follows.
+func TestAccountingBlockedServe(t *testing.T) {
+	s, addr := startTestServer(t, nil)
+	blocked := dialTest(t, addr)
+	pusher := dialTest(t, addr)
+	pusher.do("RPUSH", "l", strings.Repeat("a", 200), strings.Repeat("b", 200))
+	pusher.do("DEL", "l")
+	blocked.raw("*3\r\n$5\r\nBLPOP\r\n$1\r\nl\r\n$1\r\n0\r\n")
+	time.Sleep(50 * time.Millisecond)
+	pusher.do("RPUSH", "l", strings.Repeat("a", 200), strings.Repeat("b", 200))
+	if r := blocked.read(); !strings.HasPrefix(r, "[l a") {
+		t.Fatalf("BLPOP: %q", r)
+	}
+	evOnLoop(t, s, func() { checkAccounting(t, s) })
+}

@@ -595,11 +595,20 @@ func geosearchCommand(c *Client) { c.georadiusGeneric(1, geoSearch) }
 // GEOSEARCHSTORE destination source FROMMEMBER member|FROMLONLAT longitude latitude BYRADIUS radius M|KM|FT|MI|BYBOX width height M|KM|FT|MI [ASC|DESC] [COUNT count [ANY]] [STOREDIST]
 func geosearchstoreCommand(c *Client) { c.georadiusGeneric(2, geoSearch|geoSearchStore) }
 
-// geoPoint is one search result (Redis's geoPoint).
+// geoPoint is one search result (Redis's geoPoint); its member is at
+// names[m0:m1] of the search's geoPoints.
 type geoPoint struct {
 	lon, lat, dist, score float64
-	member                string
+	m0, m1                int
 }
+
+// geoPoints is a search's result list, members packed in one buffer.
+type geoPoints struct {
+	p     []geoPoint
+	names []byte
+}
+
+func (g *geoPoints) member(gp *geoPoint) []byte { return g.names[gp.m0:gp.m1] }
 
 // geoMemberPos returns a member's decoded position (Redis's longLatFromMember).
 func geoMemberPos(z *zsetObj, member []byte) (lon, lat float64, ok bool) {
@@ -778,7 +787,9 @@ func (c *Client) georadiusGeneric(srcIdx int, flags int) {
 	if anyOpt {
 		limit = count
 	}
-	points := geoMembersOfAllNeighbors(z, &radius, &shape, limit)
+	var gps geoPoints
+	geoMembersOfAllNeighbors(z, &radius, &shape, limit, &gps)
+	points := gps.p
 	if len(points) == 0 && storekey == nil {
 		c.ReplyArray(0)
 		return
@@ -822,7 +833,7 @@ func (c *Client) georadiusGeneric(srcIdx int, flags int) {
 			if options > 0 {
 				c.ReplyArray(options + 1)
 			}
-			c.ReplyBulkString(gp.member)
+			c.ReplyBulk(gps.member(gp))
 			if withdist {
 				c.geoReplyDistance(dist)
 			}
@@ -846,11 +857,12 @@ func (c *Client) georadiusGeneric(srcIdx int, flags int) {
 			if storedist {
 				score = gp.dist / shape.Conversion
 			}
-			if _, dup := seen[gp.member]; dup {
+			m := string(gps.member(gp))
+			if _, dup := seen[m]; dup {
 				continue // a cell scanned twice: Redis would assert here
 			}
-			seen[gp.member] = struct{}{}
-			res = append(res, zentry{gp.member, score})
+			seen[m] = struct{}{}
+			res = append(res, zentry{m, score})
 		}
 		c.zsetStore(storekey, zsetFromEntries(res, s.zsetLimits()))
 		ev := "georadiusstore"
@@ -869,8 +881,7 @@ func (c *Client) georadiusGeneric(srcIdx int, flags int) {
 
 // geoMembersOfAllNeighbors collects the members of the nine cells that are inside
 // the shape (Redis's membersOfAllNeighbors), stopping once limit are found (ANY).
-func geoMembersOfAllNeighbors(z *zsetObj, r *geohash.Radius, shape *geohash.Shape, limit int64) []geoPoint {
-	var points []geoPoint
+func geoMembersOfAllNeighbors(z *zsetObj, r *geohash.Radius, shape *geohash.Shape, limit int64, gps *geoPoints) {
 	cells := r.Cells()
 	last := -1
 	for i, cell := range cells {
@@ -882,19 +893,18 @@ func geoMembersOfAllNeighbors(z *zsetObj, r *geohash.Radius, shape *geohash.Shap
 		if last >= 0 && cell == cells[last] {
 			continue
 		}
-		if len(points) > 0 && limit > 0 && int64(len(points)) >= limit {
+		if len(gps.p) > 0 && limit > 0 && int64(len(gps.p)) >= limit {
 			break
 		}
 		min, max := geohash.ScoreRange(cell)
-		points = geoPointsInRange(z, float64(min), float64(max), shape, points, limit)
+		geoPointsInRange(z, float64(min), float64(max), shape, gps, limit)
 		last = i
 	}
-	return points
 }
 
 // geoPointsInRange appends the members with min <= score < max inside the shape
 // (Redis's geoGetPointsInRange).
-func geoPointsInRange(z *zsetObj, min, max float64, shape *geohash.Shape, points []geoPoint, limit int64) []geoPoint {
+func geoPointsInRange(z *zsetObj, min, max float64, shape *geohash.Shape, gps *geoPoints, limit int64) {
 	rg := skiplistRange(min, max)
 	var nb [20]byte
 	for p := z.firstInRange(&rg); p >= 0; p = z.next(p) {
@@ -911,13 +921,14 @@ func geoPointsInRange(z *zsetObj, min, max float64, shape *geohash.Shape, points
 			dist, in = geohash.InRectangle(shape.Width*shape.Conversion, shape.Height*shape.Conversion, shape.Lon, shape.Lat, lon, lat)
 		}
 		if in {
-			points = append(points, geoPoint{lon: lon, lat: lat, dist: dist, score: score, member: string(z.memberAt(p, &nb))})
+			m0 := len(gps.names)
+			gps.names = append(gps.names, z.memberAt(p, &nb)...)
+			gps.p = append(gps.p, geoPoint{lon: lon, lat: lat, dist: dist, score: score, m0: m0, m1: len(gps.names)})
 		}
-		if len(points) > 0 && limit > 0 && int64(len(points)) >= limit {
+		if len(gps.p) > 0 && limit > 0 && int64(len(gps.p)) >= limit {
 			break
 		}
 	}
-	return points
 }
 
 // geoPqsort sorts the elements of a that end up at positions lo..hi (and whatever the

@@ -386,6 +386,7 @@ func (c *Client) sortGeneric(readonly bool) {
 
 	// Load the scores (or BY values) and sort.
 	conversionError := false
+	var order []int32 // the sorted order of items, when sorted
 	if !dontsort {
 		var keyBuf []byte
 		for i := range items {
@@ -411,11 +412,33 @@ func (c *Client) sortGeneric(readonly bool) {
 			}
 		}
 		ord := &sortOrder{desc: desc, alpha: alpha, byPattern: sortBy != nil, store: storeKey != nil}
-		if sortBy != nil && (start != 0 || end != int64(len(items))-1) {
-			pqsort(items, ord.compare, int(start), int(end))
-		} else {
-			slices.SortStableFunc(items, func(a, b sortItem) int { return ord.compare(&a, &b) })
+		// Sort a permutation rather than the items themselves: swapping 4-byte
+		// indexes is cheaper than moving items that hold pointers.
+		perm := make([]int32, len(items))
+		for i := range perm {
+			perm[i] = int32(i)
 		}
+		cmpIdx := func(a, b int32) int { return ord.compare(&items[a], &items[b]) }
+		if sortBy != nil && (start != 0 || end != int64(len(items))-1) {
+			pqsort(perm, cmpIdx, int(start), int(end))
+		} else {
+			// glibc's qsort is a stable merge sort: equal items keep their order.
+			// Breaking ties by original position gives that result from any sort.
+			slices.SortFunc(perm, func(a, b int32) int {
+				if c := cmpIdx(a, b); c != 0 {
+					return c
+				}
+				return int(a - b)
+			})
+		}
+		order = perm
+	}
+	// obj is the j-th element of the result.
+	obj := func(j int64) []byte {
+		if order != nil {
+			return items[order[j]].obj
+		}
+		return items[j].obj
 	}
 
 	// Reply, or store the result as a list.
@@ -432,7 +455,7 @@ func (c *Client) sortGeneric(readonly bool) {
 	if storeKey == nil {
 		c.ReplyArray(int(outputLen))
 		for j := start; j <= end; j++ {
-			obj := items[j].obj
+			obj := obj(j)
 			if len(getPatterns) == 0 {
 				c.ReplyBulk(obj)
 			}
@@ -451,7 +474,7 @@ func (c *Client) sortGeneric(readonly bool) {
 	l := new(listValue)
 	l.Init(-2, 0)
 	for j := start; j <= end; j++ {
-		obj := items[j].obj
+		obj := obj(j)
 		if len(getPatterns) == 0 {
 			l.PushTail(obj)
 		}
@@ -555,6 +578,11 @@ func (c *Client) sortLookup(pattern, subst []byte, buf *[]byte) ([]byte, bool) {
 // The empty string is 0. Infinities, hexadecimal floats ("0x1.8p3", "0x10") and
 // "1e5" forms are numbers, as for strtod.
 func sortScore(b []byte) (float64, bool) {
+	if n, ok := parseInt(b); ok {
+		// The common case; Redis casts integer-encoded values, and strtod rounds
+		// the same way.
+		return float64(n), true
+	}
 	s := cString(b)
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
@@ -693,8 +721,9 @@ func eqFoldBytes(b []byte, lower string) bool { return len(b) == len(lower) && e
 
 // pqsort sorts enough of v for elements lrange..rrange to be in place (and sorted),
 // exactly as Redis's pqsort does (Bentley & McIlroy's quicksort, skipping the
-// partitions outside the range), so ties end in Redis's order.
-func pqsort(v []sortItem, cmp func(a, b *sortItem) int, lrange, rrange int) {
+// partitions outside the range), so ties end in Redis's order. v holds indexes of
+// the elements cmp compares.
+func pqsort(v []int32, cmp func(a, b int32) int, lrange, rrange int) {
 	// Redis compares byte addresses; with elements of es bytes the range is the
 	// bytes from the first byte of element lrange to the last of element rrange.
 	const es = 16
@@ -703,12 +732,12 @@ func pqsort(v []sortItem, cmp func(a, b *sortItem) int, lrange, rrange int) {
 }
 
 type pqsorter struct {
-	v      []sortItem
-	cmp    func(a, b *sortItem) int
+	v      []int32
+	cmp    func(a, b int32) int
 	lr, rr int
 }
 
-func (p *pqsorter) c(i, j int) int { return p.cmp(&p.v[i], &p.v[j]) }
+func (p *pqsorter) c(i, j int) int { return p.cmp(p.v[i], p.v[j]) }
 func (p *pqsorter) swap(i, j int)  { p.v[i], p.v[j] = p.v[j], p.v[i] }
 
 // vecswap swaps n elements from i with n from j, pair by pair.

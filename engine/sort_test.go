@@ -103,17 +103,20 @@ func TestPqsort(t *testing.T) {
 		slices.SortStableFunc(full, func(a, b sortItem) int { return ord.compare(&a, &b) })
 		lo := r.IntN(n+1) - 1
 		hi := lo + r.IntN(n+1)
-		part := slices.Clone(items)
-		pqsort(part, ord.compare, lo, hi)
+		perm := make([]int32, n)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		pqsort(perm, func(a, b int32) int { return ord.compare(&items[a], &items[b]) }, lo, hi)
 		for i := max(lo, 0); i <= min(hi, n-1); i++ {
 			// Equal scores compare by element, so every key is distinct.
-			if string(part[i].obj) != string(full[i].obj) {
-				t.Fatalf("n=%d range %d..%d: position %d is %s, want %s", n, lo, hi, i, part[i].obj, full[i].obj)
+			if got := items[perm[i]].obj; string(got) != string(full[i].obj) {
+				t.Fatalf("n=%d range %d..%d: position %d is %s, want %s", n, lo, hi, i, got, full[i].obj)
 			}
 		}
-		seen := map[string]bool{}
-		for _, it := range part {
-			seen[string(it.obj)] = true
+		seen := map[int32]bool{}
+		for _, k := range perm {
+			seen[k] = true
 		}
 		if len(seen) != n {
 			t.Fatalf("pqsort lost elements: %d of %d", len(seen), n)

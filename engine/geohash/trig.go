@@ -69,8 +69,9 @@ const ddPrec = 256
 var (
 	// halfPi is π/2 in three doubles, for the argument reduction.
 	halfPi1, halfPi2, halfPi3 float64
-	// sinCoef[k] = (-1)^k/(2k+1)!, cosCoef[k] = (-1)^k/(2k)!, as double-doubles.
-	sinCoef, cosCoef [16]dd
+	// sinCoef[k] = (-1)^k/(2k+1)!, cosCoef[k] = (-1)^k/(2k)!, as double-doubles:
+	// for |r| <= π/4 the last terms are below 2^-110 of the sums.
+	sinCoef, cosCoef [14]dd
 	bigPi            *big.Float
 )
 
@@ -126,7 +127,7 @@ func reduce(x float64) (dd, int) {
 }
 
 // series sums coef[0] + coef[1]·z + coef[2]·z² + ... for z = r² (|r| <= π/4+).
-func series(coef *[16]dd, z dd) dd {
+func series(coef *[14]dd, z dd) dd {
 	t := 0.0
 	for k := len(coef) - 1; k >= ddTerms; k-- {
 		t = t*z.hi + coef[k].hi
@@ -172,8 +173,7 @@ func Sin(x float64) float64 {
 	case ax >= bigArg:
 		return bigSinCos(x, true)
 	}
-	s, _ := sincosDD(x)
-	return s.hi + s.lo
+	return quadrant(x, 0)
 }
 
 // Cos is cos(x), correctly rounded.
@@ -187,8 +187,26 @@ func Cos(x float64) float64 {
 	case ax >= bigArg:
 		return bigSinCos(x, false)
 	}
-	_, c := sincosDD(x)
-	return c.hi + c.lo
+	return quadrant(x, 1)
+}
+
+// quadrant returns sin(x + shift·π/2), evaluating one series only.
+func quadrant(x float64, shift int) float64 {
+	r, q := reduce(x)
+	var v dd
+	switch (q + shift) & 3 {
+	case 0:
+		v = sinDD(r)
+	case 1:
+		v = cosDD(r)
+	case 2:
+		v = sinDD(r)
+		v = dd{-v.hi, -v.lo}
+	default:
+		v = cosDD(r)
+		v = dd{-v.hi, -v.lo}
+	}
+	return v.hi + v.lo
 }
 
 // bigSinCos reduces a huge argument with big.Float, then evaluates as usual.
