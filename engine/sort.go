@@ -36,6 +36,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 var sortArgs = []Arg{
@@ -171,6 +172,39 @@ func (o *sortOrder) compare(a, b *sortItem) int {
 		return -cmp
 	}
 	return cmp
+}
+
+// sortScratch holds one SORT call's working memory. It is pooled, so a SORT of a
+// small collection allocates next to nothing.
+type sortScratch struct {
+	arena []byte     // the elements' bytes, one after the other
+	offs  []int      // where each element starts in arena, and the end
+	items []sortItem // the elements, with their scores or BY values
+	perm  []int32    // the sorted order, as indexes into items
+	key   []byte     // scratch for key names built from patterns
+	num   [20]byte   // scratch for integers formatted as strings
+	ord   sortOrder
+}
+
+var sortScratchPool = sync.Pool{New: func() any { return new(sortScratch) }}
+
+func (sc *sortScratch) push(b []byte) {
+	sc.offs = append(sc.offs, len(sc.arena))
+	sc.arena = append(sc.arena, b...)
+}
+
+// cmp compares items a and b.
+func (sc *sortScratch) cmp(a, b int32) int { return sc.ord.compare(&sc.items[a], &sc.items[b]) }
+
+// release drops the references to values and returns sc to the pool, unless a big
+// SORT grew it (such buffers are left to the garbage collector).
+func (sc *sortScratch) release() {
+	clear(sc.items)
+	if cap(sc.arena) > 64<<10 || cap(sc.items) > 4096 {
+		return
+	}
+	sc.arena, sc.offs, sc.items, sc.perm = sc.arena[:0], sc.offs[:0], sc.items[:0], sc.perm[:0]
+	sortScratchPool.Put(sc)
 }
 
 // cString is b as a C function sees it: up to the first NUL byte.
@@ -315,13 +349,10 @@ func (c *Client) sortGeneric(readonly bool) {
 
 	// Load the elements. Their bytes go to one arena; slices are taken at the end,
 	// once the arena stops moving.
-	var arena []byte
-	offs := make([]int, 0, vectorLen+1)
-	push := func(b []byte) {
-		offs = append(offs, len(arena))
-		arena = append(arena, b...)
-	}
-	var numBuf [20]byte
+	sc := sortScratchPool.Get().(*sortScratch)
+	defer sc.release()
+	push := sc.push
+	numBuf := &sc.num
 	switch {
 	case e == nil:
 	case typ == TypeList && dontsort:
@@ -350,7 +381,7 @@ func (c *Client) sortGeneric(readonly bool) {
 		}
 	case typ == TypeSet:
 		setOf(e).each(func(el setElem) bool {
-			push(el.bytes(&numBuf))
+			push(el.bytes(numBuf))
 			return true
 		})
 	case typ == TypeZSet && dontsort:
@@ -361,7 +392,7 @@ func (c *Client) sortGeneric(readonly bool) {
 				p = zs.byRank(zs.length() - 1 - int(start))
 			}
 			for n := int64(0); n < vectorLen && p >= 0; n++ {
-				push(zs.memberAt(p, &numBuf))
+				push(zs.memberAt(p, numBuf))
 				p = zs.step(p, desc)
 			}
 		}
@@ -371,14 +402,15 @@ func (c *Client) sortGeneric(readonly bool) {
 		// Redis walks its member dict here; the order only shows for elements that
 		// compare equal (ALPHA BY with equal or missing weights): see the file comment.
 		for p := zs.first(); p >= 0; p = zs.next(p) {
-			push(zs.memberAt(p, &numBuf))
+			push(zs.memberAt(p, numBuf))
 		}
 	}
-	offs = append(offs, len(arena))
-	items := make([]sortItem, len(offs)-1)
+	sc.offs = append(sc.offs, len(sc.arena))
+	items := slices.Grow(sc.items[:0], len(sc.offs)-1)[:len(sc.offs)-1]
 	for i := range items {
-		items[i].obj = arena[offs[i]:offs[i+1]:offs[i+1]]
+		items[i] = sortItem{obj: sc.arena[sc.offs[i]:sc.offs[i+1]:sc.offs[i+1]]}
 	}
+	sc.items = items
 	if end >= start && end >= int64(len(items)) {
 		// Never: the value held fewer elements than it said (Redis asserts).
 		end = max(int64(len(items))-1, start-1)
@@ -388,12 +420,11 @@ func (c *Client) sortGeneric(readonly bool) {
 	conversionError := false
 	var order []int32 // the sorted order of items, when sorted
 	if !dontsort {
-		var keyBuf []byte
 		for i := range items {
 			it := &items[i]
 			byval := it.obj
 			if sortBy != nil {
-				v, ok := c.sortLookup(sortBy, it.obj, &keyBuf)
+				v, ok := c.sortLookup(sortBy, it.obj, &sc.key)
 				if !ok {
 					continue // no weight: score 0, or "missing" for ALPHA
 				}
@@ -411,21 +442,21 @@ func (c *Client) sortGeneric(readonly bool) {
 				conversionError = true
 			}
 		}
-		ord := &sortOrder{desc: desc, alpha: alpha, byPattern: sortBy != nil, store: storeKey != nil}
+		sc.ord = sortOrder{desc: desc, alpha: alpha, byPattern: sortBy != nil, store: storeKey != nil}
 		// Sort a permutation rather than the items themselves: swapping 4-byte
 		// indexes is cheaper than moving items that hold pointers.
-		perm := make([]int32, len(items))
+		perm := slices.Grow(sc.perm[:0], len(items))[:len(items)]
 		for i := range perm {
 			perm[i] = int32(i)
 		}
-		cmpIdx := func(a, b int32) int { return ord.compare(&items[a], &items[b]) }
+		sc.perm = perm
 		if sortBy != nil && (start != 0 || end != int64(len(items))-1) {
-			pqsort(perm, cmpIdx, int(start), int(end))
+			pqsort(perm, sc, int(start), int(end))
 		} else {
 			// glibc's qsort is a stable merge sort: equal items keep their order.
 			// Breaking ties by original position gives that result from any sort.
 			slices.SortFunc(perm, func(a, b int32) int {
-				if c := cmpIdx(a, b); c != 0 {
+				if c := sc.cmp(a, b); c != 0 {
 					return c
 				}
 				return int(a - b)
@@ -451,7 +482,6 @@ func (c *Client) sortGeneric(readonly bool) {
 		c.ReplyError("ERR One or more scores can't be converted into double")
 		return
 	}
-	var keyBuf []byte
 	if storeKey == nil {
 		c.ReplyArray(int(outputLen))
 		for j := start; j <= end; j++ {
@@ -460,7 +490,7 @@ func (c *Client) sortGeneric(readonly bool) {
 				c.ReplyBulk(obj)
 			}
 			for _, pat := range getPatterns {
-				if v, ok := c.sortLookup(pat, obj, &keyBuf); ok {
+				if v, ok := c.sortLookup(pat, obj, &sc.key); ok {
 					c.ReplyBulk(v)
 				} else {
 					c.ReplyNull()
@@ -479,7 +509,7 @@ func (c *Client) sortGeneric(readonly bool) {
 			l.PushTail(obj)
 		}
 		for _, pat := range getPatterns {
-			v, ok := c.sortLookup(pat, obj, &keyBuf)
+			v, ok := c.sortLookup(pat, obj, &sc.key)
 			if !ok {
 				v = nil // a missing value is stored as an empty string
 			}
@@ -722,22 +752,22 @@ func eqFoldBytes(b []byte, lower string) bool { return len(b) == len(lower) && e
 // pqsort sorts enough of v for elements lrange..rrange to be in place (and sorted),
 // exactly as Redis's pqsort does (Bentley & McIlroy's quicksort, skipping the
 // partitions outside the range), so ties end in Redis's order. v holds indexes of
-// the elements cmp compares.
-func pqsort(v []int32, cmp func(a, b int32) int, lrange, rrange int) {
+// the items of sc.
+func pqsort(v []int32, sc *sortScratch, lrange, rrange int) {
 	// Redis compares byte addresses; with elements of es bytes the range is the
 	// bytes from the first byte of element lrange to the last of element rrange.
 	const es = 16
-	p := &pqsorter{v: v, cmp: cmp, lr: lrange * es, rr: (rrange+1)*es - 1}
+	p := pqsorter{v: v, sc: sc, lr: lrange * es, rr: (rrange+1)*es - 1}
 	p.sort(0, len(v))
 }
 
 type pqsorter struct {
 	v      []int32
-	cmp    func(a, b int32) int
+	sc     *sortScratch
 	lr, rr int
 }
 
-func (p *pqsorter) c(i, j int) int { return p.cmp(p.v[i], p.v[j]) }
+func (p *pqsorter) c(i, j int) int { return p.sc.cmp(p.v[i], p.v[j]) }
 func (p *pqsorter) swap(i, j int)  { p.v[i], p.v[j] = p.v[j], p.v[i] }
 
 // vecswap swaps n elements from i with n from j, pair by pair.

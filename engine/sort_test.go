@@ -107,7 +107,7 @@ func TestPqsort(t *testing.T) {
 		for i := range perm {
 			perm[i] = int32(i)
 		}
-		pqsort(perm, func(a, b int32) int { return ord.compare(&items[a], &items[b]) }, lo, hi)
+		pqsort(perm, &sortScratch{items: items, ord: *ord}, lo, hi)
 		for i := max(lo, 0); i <= min(hi, n-1); i++ {
 			// Equal scores compare by element, so every key is distinct.
 			if got := items[perm[i]].obj; string(got) != string(full[i].obj) {
@@ -192,6 +192,7 @@ func BenchmarkSort(b *testing.B) {
 		{"alpha", "SORT l ALPHA"},
 		{"by-limit", "SORT l BY w_* LIMIT 0 10"},
 		{"get", "SORT l LIMIT 0 10 GET w_*"},
+		{"ro-20", "SORT_RO l20"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			st := newKeysTester(b, nil)
@@ -199,6 +200,7 @@ func BenchmarkSort(b *testing.B) {
 				st.do("RPUSH", "l", strconv.Itoa((i*7919)%1000))
 				st.do("SET", "w_"+strconv.Itoa((i*7919)%1000), strconv.Itoa(i%10))
 			}
+			st.do("RPUSH", "l20", "17", "3", "9", "12", "1", "20", "5", "8", "14", "2", "19", "7", "11", "4", "16", "6", "13", "18", "10", "15")
 			args := splitArgs(b, bc.args)
 			b.ReportAllocs()
 			for b.Loop() {

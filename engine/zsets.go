@@ -16,7 +16,6 @@ package engine
 import (
 	"strconv"
 
-	"github.com/keygrid/keygrid/engine/keyspace"
 	"github.com/keygrid/keygrid/engine/skiplist"
 )
 
@@ -25,30 +24,30 @@ import (
 var zsetCommands = []*Command{
 	{Name: "zadd", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
 		Summary: "Add one or more members to a sorted set, or update its score if it already exists",
 		Doc: &CmdDoc{History: [][2]string{{"2.4.0", "Accepts multiple elements."}, {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, {"6.2.0", "Added the `GT` and `LT` options."}},
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "condition", Type: "oneof", Since: "3.0.2", Optional: true, Args: []Arg{
-				{Name: "nx", Type: "pure-token", Token: "NX"},
-				{Name: "xx", Type: "pure-token", Token: "XX"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "condition", Type: "oneof", Since: "3.0.2", Optional: true, Args: []Arg{
+					{Name: "nx", Type: "pure-token", Token: "NX"},
+					{Name: "xx", Type: "pure-token", Token: "XX"},
+				}},
+				{Name: "comparison", Type: "oneof", Since: "6.2.0", Optional: true, Args: []Arg{
+					{Name: "gt", Type: "pure-token", Token: "GT"},
+					{Name: "lt", Type: "pure-token", Token: "LT"},
+				}},
+				{Name: "change", Type: "pure-token", Token: "CH", Since: "3.0.2", Optional: true},
+				{Name: "increment", Type: "pure-token", Token: "INCR", Since: "3.0.2", Optional: true},
+				{Name: "score_member", Type: "block", Multiple: true, Args: []Arg{
+					{Name: "score", Type: "double"},
+					{Name: "member", Type: "string"},
+				}},
 			}},
-			{Name: "comparison", Type: "oneof", Since: "6.2.0", Optional: true, Args: []Arg{
-				{Name: "gt", Type: "pure-token", Token: "GT"},
-				{Name: "lt", Type: "pure-token", Token: "LT"},
-			}},
-			{Name: "change", Type: "pure-token", Token: "CH", Since: "3.0.2", Optional: true},
-			{Name: "increment", Type: "pure-token", Token: "INCR", Since: "3.0.2", Optional: true},
-			{Name: "score_member", Type: "block", Multiple: true, Args: []Arg{
-				{Name: "score", Type: "double"},
-				{Name: "member", Type: "string"},
-			}},
-		}},
 		Proc: zaddCommand},
 	{Name: "zincrby", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(log(N)) where N is the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(log(N)) where N is the number of elements in the sorted set.",
 		Summary: "Increment the score of a member in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -58,17 +57,17 @@ var zsetCommands = []*Command{
 		Proc: zincrbyCommand},
 	{Name: "zrem", Arity: -3, Flags: FlagWrite | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
 		Summary: "Remove one or more members from a sorted set",
 		Doc: &CmdDoc{History: [][2]string{{"2.4.0", "Accepts multiple elements."}},
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "member", Type: "string", Multiple: true},
-		}},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "member", Type: "string", Multiple: true},
+			}},
 		Proc: zremCommand},
 	{Name: "zcard", Arity: 2, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(1)",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(1)",
 		Summary: "Get the number of members in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -76,7 +75,7 @@ var zsetCommands = []*Command{
 		Proc: zcardCommand},
 	{Name: "zscore", Arity: 3, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(1)",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(1)",
 		Summary: "Get the score associated with the given member in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -85,7 +84,7 @@ var zsetCommands = []*Command{
 		Proc: zscoreCommand},
 	{Name: "zmscore", Arity: -3, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(N) where N is the number of members being requested.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(N) where N is the number of members being requested.",
 		Summary: "Get the score associated with the given members in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -94,7 +93,7 @@ var zsetCommands = []*Command{
 		Proc: zmscoreCommand},
 	{Name: "zrank", Arity: 3, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(log(N))",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(log(N))",
 		Summary: "Determine the index of a member in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -103,7 +102,7 @@ var zsetCommands = []*Command{
 		Proc: zrankCommand},
 	{Name: "zrevrank", Arity: 3, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(log(N))",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(log(N))",
 		Summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -112,7 +111,7 @@ var zsetCommands = []*Command{
 		Proc: zrevrankCommand},
 	{Name: "zcount", Arity: 4, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Summary: "Count the members in a sorted set with scores within the given values",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -122,7 +121,7 @@ var zsetCommands = []*Command{
 		Proc: zcountCommand},
 	{Name: "zlexcount", Arity: 4, Flags: FlagReadonly | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.8.9", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "2.8.9", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Summary: "Count the number of members in a sorted set between a given lexicographical range",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -132,28 +131,28 @@ var zsetCommands = []*Command{
 		Proc: zlexcountCommand},
 	{Name: "zrange", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
 		Summary: "Return a range of members in a sorted set",
 		Doc: &CmdDoc{History: [][2]string{{"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."}},
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "start", Type: "string"},
-			{Name: "stop", Type: "string"},
-			{Name: "sortby", Type: "oneof", Since: "6.2.0", Optional: true, Args: []Arg{
-				{Name: "byscore", Type: "pure-token", Token: "BYSCORE"},
-				{Name: "bylex", Type: "pure-token", Token: "BYLEX"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "start", Type: "string"},
+				{Name: "stop", Type: "string"},
+				{Name: "sortby", Type: "oneof", Since: "6.2.0", Optional: true, Args: []Arg{
+					{Name: "byscore", Type: "pure-token", Token: "BYSCORE"},
+					{Name: "bylex", Type: "pure-token", Token: "BYLEX"},
+				}},
+				{Name: "rev", Type: "pure-token", Token: "REV", Since: "6.2.0", Optional: true},
+				{Name: "offset_count", Type: "block", Token: "LIMIT", Since: "6.2.0", Optional: true, Args: []Arg{
+					{Name: "offset", Type: "integer"},
+					{Name: "count", Type: "integer"},
+				}},
+				{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
 			}},
-			{Name: "rev", Type: "pure-token", Token: "REV", Since: "6.2.0", Optional: true},
-			{Name: "offset_count", Type: "block", Token: "LIMIT", Since: "6.2.0", Optional: true, Args: []Arg{
-				{Name: "offset", Type: "integer"},
-				{Name: "count", Type: "integer"},
-			}},
-			{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
-		}},
 		Proc: zrangeCommand},
 	{Name: "zrangestore", Arity: -5, Flags: FlagWrite | FlagDenyOOM, Cats: CatSortedSet, FirstKey: 1, LastKey: 2, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"OW", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}, {Flags: []string{"RO", "access"}, Index: 2, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
 		Summary: "Store a range of members from sorted set into another key",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "dst", Type: "key", KeySpecIndex: 0},
@@ -173,93 +172,93 @@ var zsetCommands = []*Command{
 		Proc: zrangestoreCommand},
 	{Name: "zrangebyscore", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.0.5", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+		Group:    "sorted-set", Since: "1.0.5", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Summary: "Return a range of members in a sorted set, by score",
 		Doc: &CmdDoc{History: [][2]string{{"2.0.0", "Added the `WITHSCORES` modifier."}},
-			Flags: []string{"deprecated"},
+			Flags:           []string{"deprecated"},
 			DeprecatedSince: "6.2.0",
-			ReplacedBy: "`ZRANGE` with the `BYSCORE` argument",
+			ReplacedBy:      "`ZRANGE` with the `BYSCORE` argument",
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "min", Type: "double"},
-			{Name: "max", Type: "double"},
-			{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Since: "2.0.0", Optional: true},
-			{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
-				{Name: "offset", Type: "integer"},
-				{Name: "count", Type: "integer"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "min", Type: "double"},
+				{Name: "max", Type: "double"},
+				{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Since: "2.0.0", Optional: true},
+				{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
+					{Name: "offset", Type: "integer"},
+					{Name: "count", Type: "integer"},
+				}},
 			}},
-		}},
 		Proc: zrangebyscoreCommand},
 	{Name: "zrevrangebyscore", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+		Group:    "sorted-set", Since: "2.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
 		Doc: &CmdDoc{History: [][2]string{{"2.1.6", "`min` and `max` can be exclusive."}},
-			Flags: []string{"deprecated"},
+			Flags:           []string{"deprecated"},
 			DeprecatedSince: "6.2.0",
-			ReplacedBy: "`ZRANGE` with the `REV` and `BYSCORE` arguments",
+			ReplacedBy:      "`ZRANGE` with the `REV` and `BYSCORE` arguments",
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "max", Type: "double"},
-			{Name: "min", Type: "double"},
-			{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
-			{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
-				{Name: "offset", Type: "integer"},
-				{Name: "count", Type: "integer"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "max", Type: "double"},
+				{Name: "min", Type: "double"},
+				{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
+				{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
+					{Name: "offset", Type: "integer"},
+					{Name: "count", Type: "integer"},
+				}},
 			}},
-		}},
 		Proc: zrevrangebyscoreCommand},
 	{Name: "zrangebylex", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+		Group:    "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Summary: "Return a range of members in a sorted set, by lexicographical range",
 		Doc: &CmdDoc{Flags: []string{"deprecated"},
 			DeprecatedSince: "6.2.0",
-			ReplacedBy: "`ZRANGE` with the `BYLEX` argument",
+			ReplacedBy:      "`ZRANGE` with the `BYLEX` argument",
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "min", Type: "string"},
-			{Name: "max", Type: "string"},
-			{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
-				{Name: "offset", Type: "integer"},
-				{Name: "count", Type: "integer"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "min", Type: "string"},
+				{Name: "max", Type: "string"},
+				{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
+					{Name: "offset", Type: "integer"},
+					{Name: "count", Type: "integer"},
+				}},
 			}},
-		}},
 		Proc: zrangebylexCommand},
 	{Name: "zrevrangebylex", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+		Group:    "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
 		Doc: &CmdDoc{Flags: []string{"deprecated"},
 			DeprecatedSince: "6.2.0",
-			ReplacedBy: "`ZRANGE` with the `REV` and `BYLEX` arguments",
+			ReplacedBy:      "`ZRANGE` with the `REV` and `BYLEX` arguments",
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "max", Type: "string"},
-			{Name: "min", Type: "string"},
-			{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
-				{Name: "offset", Type: "integer"},
-				{Name: "count", Type: "integer"},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "max", Type: "string"},
+				{Name: "min", Type: "string"},
+				{Name: "offset_count", Type: "block", Token: "LIMIT", Optional: true, Args: []Arg{
+					{Name: "offset", Type: "integer"},
+					{Name: "count", Type: "integer"},
+				}},
 			}},
-		}},
 		Proc: zrevrangebylexCommand},
 	{Name: "zrevrange", Arity: -4, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
 		Summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
 		Doc: &CmdDoc{Flags: []string{"deprecated"},
 			DeprecatedSince: "6.2.0",
-			ReplacedBy: "`ZRANGE` with the `REV` argument",
+			ReplacedBy:      "`ZRANGE` with the `REV` argument",
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0},
-			{Name: "start", Type: "integer"},
-			{Name: "stop", Type: "integer"},
-			{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
-		}},
+				{Name: "key", Type: "key", KeySpecIndex: 0},
+				{Name: "start", Type: "integer"},
+				{Name: "stop", Type: "integer"},
+				{Name: "withscores", Type: "pure-token", Token: "WITHSCORES", Optional: true},
+			}},
 		Proc: zrevrangeCommand},
 	{Name: "zremrangebyrank", Arity: 4, Flags: FlagWrite, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
 		Summary: "Remove all members in a sorted set within the given indexes",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -269,7 +268,7 @@ var zsetCommands = []*Command{
 		Proc: zremrangebyrankCommand},
 	{Name: "zremrangebyscore", Arity: 4, Flags: FlagWrite, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+		Group:    "sorted-set", Since: "1.2.0", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
 		Summary: "Remove all members in a sorted set within the given scores",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -279,7 +278,7 @@ var zsetCommands = []*Command{
 		Proc: zremrangebyscoreCommand},
 	{Name: "zremrangebylex", Arity: 4, Flags: FlagWrite, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+		Group:    "sorted-set", Since: "2.8.9", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
 		Summary: "Remove all members in a sorted set between the given lexicographical range",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -289,7 +288,7 @@ var zsetCommands = []*Command{
 		Proc: zremrangebylexCommand},
 	{Name: "zpopmin", Arity: -2, Flags: FlagWrite | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "5.0.0", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+		Group:    "sorted-set", Since: "5.0.0", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Summary: "Remove and return members with the lowest scores in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -298,7 +297,7 @@ var zsetCommands = []*Command{
 		Proc: zpopminCommand},
 	{Name: "zpopmax", Arity: -2, Flags: FlagWrite | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "5.0.0", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+		Group:    "sorted-set", Since: "5.0.0", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Summary: "Remove and return members with the highest scores in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
@@ -307,7 +306,7 @@ var zsetCommands = []*Command{
 		Proc: zpopmaxCommand},
 	{Name: "zmpop", Arity: -4, Flags: FlagWrite, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 1, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+		Group:    "sorted-set", Since: "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Summary: "Remove and return members with scores in a sorted set",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "numkeys", Type: "integer"},
@@ -322,7 +321,7 @@ var zsetCommands = []*Command{
 		Proc: zmpopCommand},
 	{Name: "zunion", Arity: -3, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
 		Summary: "Add multiple sorted sets",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "numkeys", Type: "integer"},
@@ -339,7 +338,7 @@ var zsetCommands = []*Command{
 		Proc: zunionCommand},
 	{Name: "zinter", Arity: -3, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
 		Summary: "Intersect multiple sorted sets",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "numkeys", Type: "integer"},
@@ -356,7 +355,7 @@ var zsetCommands = []*Command{
 		Proc: zinterCommand},
 	{Name: "zdiff", Arity: -3, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
 		Summary: "Subtract multiple sorted sets",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "numkeys", Type: "integer"},
@@ -367,7 +366,7 @@ var zsetCommands = []*Command{
 		Proc: zdiffCommand},
 	{Name: "zunionstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"OW", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}, {Flags: []string{"RO", "access"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
 		Summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "destination", Type: "key", KeySpecIndex: 0},
@@ -384,7 +383,7 @@ var zsetCommands = []*Command{
 		Proc: zunionstoreCommand},
 	{Name: "zinterstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"OW", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}, {Flags: []string{"RO", "access"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "2.0.0", Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+		Group:    "sorted-set", Since: "2.0.0", Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
 		Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "destination", Type: "key", KeySpecIndex: 0},
@@ -401,7 +400,7 @@ var zsetCommands = []*Command{
 		Proc: zinterstoreCommand},
 	{Name: "zdiffstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"OW", "update"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}, {Flags: []string{"RO", "access"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
 		Summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "destination", Type: "key", KeySpecIndex: 0},
@@ -412,7 +411,7 @@ var zsetCommands = []*Command{
 		Proc: zdiffstoreCommand},
 	{Name: "zintercard", Arity: -3, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "7.0.0", Complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+		Group:    "sorted-set", Since: "7.0.0", Complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
 		Summary: "Intersect multiple sorted sets and return the cardinality of the result",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "numkeys", Type: "integer"},
@@ -423,9 +422,9 @@ var zsetCommands = []*Command{
 		Proc: zintercardCommand},
 	{Name: "zrandmember", Arity: -2, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "6.2.0", Complexity: "O(N) where N is the number of elements returned",
+		Group:    "sorted-set", Since: "6.2.0", Complexity: "O(N) where N is the number of elements returned",
 		Summary: "Get one or multiple random elements from a sorted set",
-		Tips: []string{"nondeterministic_output"},
+		Tips:    []string{"nondeterministic_output"},
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
 			{Name: "options", Type: "block", Optional: true, Args: []Arg{
@@ -436,9 +435,9 @@ var zsetCommands = []*Command{
 		Proc: zrandmemberCommand},
 	{Name: "zscan", Arity: -3, Flags: FlagReadonly, Cats: CatSortedSet, FirstKey: 1, LastKey: 1, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 1, Range: true, LastKey: 0, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "2.8.0", Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+		Group:    "sorted-set", Since: "2.8.0", Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
 		Summary: "Incrementally iterate sorted sets elements and associated scores",
-		Tips: []string{"nondeterministic_output"},
+		Tips:    []string{"nondeterministic_output"},
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "key", Type: "key", KeySpecIndex: 0},
 			{Name: "cursor", Type: "integer"},
@@ -448,27 +447,27 @@ var zsetCommands = []*Command{
 		Proc: zscanCommand},
 	{Name: "bzpopmin", Arity: -3, Flags: FlagWrite | FlagNoScript | FlagBlocking | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: -2, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 1, Range: true, LastKey: -2, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
 		Doc: &CmdDoc{History: [][2]string{{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}},
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
-			{Name: "timeout", Type: "double"},
-		}},
+				{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
+				{Name: "timeout", Type: "double"},
+			}},
 		Proc: bzpopminCommand},
 	{Name: "bzpopmax", Arity: -3, Flags: FlagWrite | FlagNoScript | FlagBlocking | FlagFast, Cats: CatSortedSet, FirstKey: 1, LastKey: -2, Step: 1,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 1, Range: true, LastKey: -2, KeyStep: 1, Limit: 0}},
-		Group: "sorted-set", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
+		Group:    "sorted-set", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
 		Doc: &CmdDoc{History: [][2]string{{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}},
 			Args: []Arg{
-			{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
-			{Name: "timeout", Type: "double"},
-		}},
+				{Name: "key", Type: "key", KeySpecIndex: 0, Multiple: true},
+				{Name: "timeout", Type: "double"},
+			}},
 		Proc: bzpopmaxCommand},
 	{Name: "bzmpop", Arity: -5, Flags: FlagWrite | FlagBlocking, Cats: CatSortedSet, FirstKey: 0, LastKey: 0, Step: 0,
 		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "delete"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
-		Group: "sorted-set", Since: "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+		Group:    "sorted-set", Since: "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Summary: "Remove and return members with scores in a sorted set or block until one is available",
 		Doc: &CmdDoc{Args: []Arg{
 			{Name: "timeout", Type: "double"},
@@ -858,12 +857,4 @@ func (z *zsetObj) countBetween(first, last zpos) int {
 		n++
 	}
 	return n
-}
-
-// zsetValue is the zset held by e, or nil (for tests and other families).
-func zsetValue(e *keyspace.Entry) *zsetObj {
-	if e == nil || metaType(e.Meta) != TypeZSet {
-		return nil
-	}
-	return zsetOf(e)
 }

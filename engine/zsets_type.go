@@ -846,7 +846,13 @@ func (c *Client) zsetStore(key []byte, z *zsetObj) {
 		if e.Expire != 0 {
 			db.SetExpire(key, 0)
 		}
-		e.Meta = makeMeta(TypeZSet, z.enc(), c.srv.lruClock())
+		// A new object: a fresh LRU clock, or under an LFU policy the old key's
+		// counter, as Redis's dbOverwrite keeps it.
+		clock := c.srv.lruClock()
+		if c.srv.evict.lfu {
+			clock = metaLRU(e.Meta)
+		}
+		e.Meta = makeMeta(TypeZSet, z.enc(), clock)
 	}
 	e.Obj = z
 	c.srv.signalModified(db, key)

@@ -16,8 +16,8 @@ import (
 // live bytes, without the per-member allocations (and GC pointers) of one []byte or
 // string per member.
 const (
-	arenaFirstChunk = 256       // bytes of the first regular chunk
-	arenaMaxChunk   = 64 << 10  // regular chunks stop growing here
+	arenaFirstChunk = 256               // bytes of the first regular chunk
+	arenaMaxChunk   = 64 << 10          // regular chunks stop growing here
 	arenaSoloRecord = arenaMaxChunk / 8 // larger records get a chunk of their own
 )
 
