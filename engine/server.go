@@ -475,11 +475,11 @@ type Metrics struct {
 	// longest single iteration in the last second (a stall indicator).
 	LoopBusyNanos    atomic.Int64
 	LoopMaxIterNanos atomic.Int64
-	KeyspaceHits   atomic.Int64
-	KeyspaceMisses atomic.Int64
-	KeysPerDB      [16]atomic.Int64
-	mu             sync.Mutex
-	cmdCalls       map[string]CmdStats
+	KeyspaceHits     atomic.Int64
+	KeyspaceMisses   atomic.Int64
+	KeysPerDB        [16]atomic.Int64
+	mu               sync.Mutex
+	cmdCalls         map[string]CmdStats
 }
 
 // MetricsSnapshot is read by the metrics exporter.
