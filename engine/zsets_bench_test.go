@@ -113,3 +113,29 @@ func BenchmarkGeoSearch(b *testing.B) {
 		c.flags &^= flagPendingWrite
 	}
 }
+
+// BenchmarkZpopminDrain pops from a set of two million random members, as
+// redis-benchmark's ZPOPMIN after a fill does.
+func BenchmarkZpopminDrain(b *testing.B) {
+	s, c := benchClient(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	args := []string{"ZADD", "big"}
+	for i := 0; i < 2000000; i++ {
+		args = append(args, strconv.Itoa(rng.IntN(100000000)), "m:"+strconv.Itoa(rng.IntN(100000000)))
+		if len(args) > 2000 {
+			s.processInput(c, pipeline(1, args...))
+			args = args[:2]
+			c.out = c.out[:0]
+		}
+	}
+	buf := pipeline(16, "ZPOPMIN", "big")
+	c.out = c.out[:0]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N && i < 1900000; i += 16 {
+		s.processInput(c, buf)
+		c.out = c.out[:0]
+		s.pendingWrite = s.pendingWrite[:0]
+		c.flags &^= flagPendingWrite
+	}
+}
