@@ -905,7 +905,7 @@ func geoMembersOfAllNeighbors(z *zsetObj, r *geohash.Radius, shape *geohash.Shap
 // geoPointsInRange appends the members with min <= score < max inside the shape
 // (Redis's geoGetPointsInRange).
 func geoPointsInRange(z *zsetObj, min, max float64, shape *geohash.Shape, gps *geoPoints, limit int64) {
-	rg := skiplistRange(min, max)
+	rg := zcellRange(min, max)
 	var nb [20]byte
 	for p := z.firstInRange(&rg); p >= 0; p = z.next(p) {
 		score := z.scoreAt(p)

@@ -469,7 +469,7 @@ func zscanCommand(c *Client) {
 		// A listpack is returned whole, each entry as stored.
 		var nb, sn [20]byte
 		for p := z.lp.First(); p >= 0; p = z.lp.Next(z.lp.Next(p)) {
-			add(lpMember(z.lp.Get(p), &nb), lpMember(z.lp.Get(z.lp.Next(p)), &sn))
+			add(zlpMember(z.lp.Get(p), &nb), zlpMember(z.lp.Get(z.lp.Next(p)), &sn))
 		}
 		cursor = 0
 	}

@@ -357,7 +357,7 @@ func (z *zsetObj) lpInsert(member []byte, score float64) {
 	for p := lp.First(); p >= 0; {
 		sp := lp.Next(p)
 		s := zlpScore(lp.Get(sp))
-		if s > score || s == score && bytes.Compare(lpMember(lp.Get(p), &nb), member) > 0 {
+		if s > score || s == score && bytes.Compare(zlpMember(lp.Get(p), &nb), member) > 0 {
 			q := z.lp.InsertBefore(p, member)
 			z.lp.InsertAfter(q, sbytes)
 			return
@@ -368,8 +368,8 @@ func (z *zsetObj) lpInsert(member []byte, score float64) {
 	z.lp.Append(sbytes)
 }
 
-// lpMember returns a listpack entry's bytes, formatting an integer into buf.
-func lpMember(e listpack.Entry, buf *[20]byte) []byte {
+// zlpMember returns a listpack entry's bytes, formatting an integer into buf.
+func zlpMember(e listpack.Entry, buf *[20]byte) []byte {
 	if e.IsInt {
 		return strconv.AppendInt(buf[:0], e.Int, 10)
 	}
@@ -517,7 +517,7 @@ func (z *zsetObj) convertToSkiplist() {
 	var nb [20]byte
 	p := lp.First()
 	z.sl = skiplist.BuildSorted(n, func(int) (float64, []byte) {
-		m := lpMember(lp.Get(p), &nb)
+		m := zlpMember(lp.Get(p), &nb)
 		sp := lp.Next(p)
 		s := zlpScore(lp.Get(sp))
 		p = lp.Next(sp)
@@ -552,14 +552,14 @@ func (z *zsetObj) convertToListpackIfNeeded(maxelelen, totelelen int, lim zsetLi
 
 func (z *zsetObj) first() zpos {
 	if z.sl != nil {
-		return slPos(z.sl.First())
+		return zslPos(z.sl.First())
 	}
 	return zpos(z.lp.First())
 }
 
 func (z *zsetObj) last() zpos {
 	if z.sl != nil {
-		return slPos(z.sl.Last())
+		return zslPos(z.sl.Last())
 	}
 	if p := z.lp.Last(); p >= 0 {
 		return zpos(z.lp.Prev(p))
@@ -567,7 +567,7 @@ func (z *zsetObj) last() zpos {
 	return -1
 }
 
-func slPos(n skiplist.Node) zpos {
+func zslPos(n skiplist.Node) zpos {
 	if n == 0 {
 		return -1
 	}
@@ -576,7 +576,7 @@ func slPos(n skiplist.Node) zpos {
 
 func (z *zsetObj) next(p zpos) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.Next(skiplist.Node(p)))
+		return zslPos(z.sl.Next(skiplist.Node(p)))
 	}
 	sp := z.lp.Next(int(p))
 	if sp < 0 {
@@ -587,7 +587,7 @@ func (z *zsetObj) next(p zpos) zpos {
 
 func (z *zsetObj) prev(p zpos) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.Prev(skiplist.Node(p)))
+		return zslPos(z.sl.Prev(skiplist.Node(p)))
 	}
 	sp := z.lp.Prev(int(p))
 	if sp < 0 {
@@ -610,7 +610,7 @@ func (z *zsetObj) memberAt(p zpos, buf *[20]byte) []byte {
 	if z.sl != nil {
 		return z.sl.Member(skiplist.Node(p))
 	}
-	return lpMember(z.lp.Get(int(p)), buf)
+	return zlpMember(z.lp.Get(int(p)), buf)
 }
 
 // scoreAt returns the score at p.
@@ -624,7 +624,7 @@ func (z *zsetObj) scoreAt(p zpos) float64 {
 // byRank returns the position of 0-based rank r (which must be in range).
 func (z *zsetObj) byRank(r int) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.ByRank(r))
+		return zslPos(z.sl.ByRank(r))
 	}
 	return zpos(z.lp.Seek(2 * r))
 }
@@ -633,7 +633,7 @@ func (z *zsetObj) byRank(r int) zpos {
 // zzlFirstInRange / zslFirstInRange).
 func (z *zsetObj) firstInRange(r *skiplist.Range) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.FirstInRange(r))
+		return zslPos(z.sl.FirstInRange(r))
 	}
 	if !z.lpInRange(r) {
 		return -1
@@ -652,7 +652,7 @@ func (z *zsetObj) firstInRange(r *skiplist.Range) zpos {
 // lastInRange returns the highest position with a score in r, or -1.
 func (z *zsetObj) lastInRange(r *skiplist.Range) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.LastInRange(r))
+		return zslPos(z.sl.LastInRange(r))
 	}
 	if !z.lpInRange(r) {
 		return -1
@@ -683,7 +683,7 @@ func (z *zsetObj) lpInRange(r *skiplist.Range) bool {
 // firstInLex returns the lowest position with a member in r, or -1.
 func (z *zsetObj) firstInLex(r *skiplist.LexRange) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.FirstInLex(r))
+		return zslPos(z.sl.FirstInLex(r))
 	}
 	if !z.lpInLexRange(r) {
 		return -1
@@ -703,7 +703,7 @@ func (z *zsetObj) firstInLex(r *skiplist.LexRange) zpos {
 // lastInLex returns the highest position with a member in r, or -1.
 func (z *zsetObj) lastInLex(r *skiplist.LexRange) zpos {
 	if z.sl != nil {
-		return slPos(z.sl.LastInLex(r))
+		return zslPos(z.sl.LastInLex(r))
 	}
 	if !z.lpInLexRange(r) {
 		return -1
@@ -921,7 +921,7 @@ func (z *zsetObj) memSize() int64 {
 	return size + goAllocSize(cap(z.lp))
 }
 
-// skiplistRange is min <= score < max (geo cell ranges).
-func skiplistRange(min, max float64) skiplist.Range {
+// zcellRange is min <= score < max (geo cell ranges).
+func zcellRange(min, max float64) skiplist.Range {
 	return skiplist.Range{Min: min, Max: max, MaxEx: true}
 }

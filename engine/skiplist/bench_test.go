@@ -124,9 +124,10 @@ func BenchmarkRangeByScore(b *testing.B) {
 	}
 }
 
-// TestMemoryPerMember reports the heap a million-member list holds (run with -v). The
-// skiplist+dict of Redis 7.0 costs about 100 bytes per member of this size with
-// jemalloc (node ~53, sds 16-32, dictEntry 32, bucket 8).
+// TestMemoryPerMember reports the heap a million-member list holds (run with -v):
+// about 80 bytes a member here (node 48, levels 8, member record 19, index 4). The
+// skiplist+dict of Redis 7.0 costs about 110 bytes per member of this size with
+// jemalloc (node ~53, sds 16, dictEntry 32, bucket 8).
 func TestMemoryPerMember(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a million members")

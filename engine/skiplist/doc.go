@@ -16,9 +16,12 @@
 //	nodes   a chunked slab of fixed-size node records addressed by int32; node 0 is
 //	        the header. A node holds its score, hash, level-0 forward and backward
 //	        links, its hash-chain link and where its member and upper levels are.
-//	levels  the forward/span pairs of levels 1..h-1, in a second chunked slab of
-//	        contiguous blocks (one per node taller than 1, free lists by size).
-//	        Level 0's span is implicit: 1 when the node has a successor, else 0.
+//	levels  the links of levels 1..h-1, in a second chunked slab of contiguous
+//	        blocks (one per node taller than 1, free lists by size). Level 0's span
+//	        is implicit: 1 when the node has a successor, else 0. Every link also
+//	        carries the score and level block of the node it leads to, so a search
+//	        moves from link to link touching one cache line per step, like Redis's
+//	        nodes with inline levels (members are read only on equal scores).
 //	members an arena of byte chunks holding records <node id><uvarint len><bytes>;
 //	        a chunk that becomes mostly dead is compacted by moving its live
 //	        records (each names its node, so the node's reference is fixed up).

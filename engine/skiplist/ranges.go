@@ -91,7 +91,7 @@ func (l *List) inRange(r *Range) bool {
 	if r.Empty() || l.tail == 0 || !r.GteMin(l.nodes.at(l.tail).score) {
 		return false
 	}
-	return r.LteMax(l.nodes.at(l.nodes.at(0).fwd0).score)
+	return r.LteMax(l.nodes.at(0).fscore0)
 }
 
 // FirstInRange returns the lowest node with a score in r, or 0.
@@ -99,25 +99,13 @@ func (l *List) FirstInRange(r *Range) Node {
 	if !l.inRange(r) {
 		return 0
 	}
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if r.GteMin(fn.score) {
-				break
-			}
-			cn = fn
-		}
-	}
-	x := cn.fwd0
-	if !r.LteMax(l.nodes.at(x).score) {
+	// Go forward while out of range; the next node is the first in range.
+	p, _ := l.descend(func(_ int32, fs float64, _, _ int32) bool { return !r.GteMin(fs) }, nil)
+	pn := l.nodes.at(p.x)
+	if !r.LteMax(pn.fscore0) {
 		return 0
 	}
-	return Node(x)
+	return Node(pn.fwd0)
 }
 
 // LastInRange returns the highest node with a score in r, or 0.
@@ -125,33 +113,20 @@ func (l *List) LastInRange(r *Range) Node {
 	if !l.inRange(r) {
 		return 0
 	}
-	cur := int32(0)
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if !r.LteMax(fn.score) {
-				break
-			}
-			cur, cn = f, fn
-		}
-	}
-	if cur == 0 || !r.GteMin(cn.score) {
+	// Go forward while in range.
+	p, _ := l.descend(func(_ int32, fs float64, _, _ int32) bool { return r.LteMax(fs) }, nil)
+	if p.x == 0 || !r.GteMin(l.nodes.at(p.x).score) {
 		return 0
 	}
-	return Node(cur)
+	return Node(p.x)
 }
 
 // inLexRange is Redis's zslIsInLexRange.
 func (l *List) inLexRange(r *LexRange) bool {
-	if r.Empty() || l.tail == 0 || !r.GteMin(l.member(l.nodes.at(l.tail))) {
+	if r.Empty() || l.tail == 0 || !r.GteMin(l.memberOf(l.tail)) {
 		return false
 	}
-	return r.LteMax(l.member(l.nodes.at(l.nodes.at(0).fwd0)))
+	return r.LteMax(l.memberOf(l.nodes.at(0).fwd0))
 }
 
 // FirstInLex returns the lowest node with a member in r, or 0. Lexicographic ranges
@@ -160,22 +135,9 @@ func (l *List) FirstInLex(r *LexRange) Node {
 	if !l.inLexRange(r) {
 		return 0
 	}
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if r.GteMin(l.member(fn)) {
-				break
-			}
-			cn = fn
-		}
-	}
-	x := cn.fwd0
-	if !r.LteMax(l.member(l.nodes.at(x))) {
+	p, _ := l.descend(func(f int32, _ float64, _, _ int32) bool { return !r.GteMin(l.memberOf(f)) }, nil)
+	x := l.nodes.at(p.x).fwd0
+	if !r.LteMax(l.memberOf(x)) {
 		return 0
 	}
 	return Node(x)
@@ -186,32 +148,18 @@ func (l *List) LastInLex(r *LexRange) Node {
 	if !l.inLexRange(r) {
 		return 0
 	}
-	cur := int32(0)
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if !r.LteMax(l.member(fn)) {
-				break
-			}
-			cur, cn = f, fn
-		}
-	}
-	if cur == 0 || !r.GteMin(l.member(cn)) {
+	p, _ := l.descend(func(f int32, _ float64, _, _ int32) bool { return r.LteMax(l.memberOf(f)) }, nil)
+	if p.x == 0 || !r.GteMin(l.memberOf(p.x)) {
 		return 0
 	}
-	return Node(cur)
+	return Node(p.x)
 }
 
 // deleteFrom unlinks and frees nodes from the successor of update[0] while keep says
 // so; it returns how many went.
-func (l *List) deleteFrom(update *[MaxLevel]int32, keep func(xn *node) bool) int {
+func (l *List) deleteFrom(update *[MaxLevel]pos, keep func(xn *node) bool) int {
 	removed := 0
-	x := l.nodes.at(update[0]).fwd0
+	x := l.nodes.at(update[0].x).fwd0
 	for x != 0 {
 		xn := l.nodes.at(x)
 		if !keep(xn) {
@@ -228,23 +176,9 @@ func (l *List) deleteFrom(update *[MaxLevel]int32, keep func(xn *node) bool) int
 
 // DeleteRangeByScore removes the members with a score in r and returns how many.
 func (l *List) DeleteRangeByScore(r *Range) int {
-	var update [MaxLevel]int32
-	cur := int32(0)
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if r.GteMin(fn.score) {
-				break
-			}
-			cur, cn = f, fn
-		}
-		update[i] = cur
-	}
+	var update [MaxLevel]pos
+	l.descend(func(_ int32, fs float64, _, _ int32) bool { return !r.GteMin(fs) },
+		func(i int, p pos, _ int32) { update[i] = p })
 	n := l.deleteFrom(&update, func(xn *node) bool { return r.LteMax(xn.score) })
 	l.maybeShrink()
 	return n
@@ -252,23 +186,9 @@ func (l *List) DeleteRangeByScore(r *Range) int {
 
 // DeleteRangeByLex removes the members in r and returns how many.
 func (l *List) DeleteRangeByLex(r *LexRange) int {
-	var update [MaxLevel]int32
-	cur := int32(0)
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 {
-				break
-			}
-			fn := l.nodes.at(f)
-			if r.GteMin(l.member(fn)) {
-				break
-			}
-			cur, cn = f, fn
-		}
-		update[i] = cur
-	}
+	var update [MaxLevel]pos
+	l.descend(func(f int32, _ float64, _, _ int32) bool { return !r.GteMin(l.memberOf(f)) },
+		func(i int, p pos, _ int32) { update[i] = p })
 	n := l.deleteFrom(&update, func(xn *node) bool { return r.LteMax(l.member(xn)) })
 	l.maybeShrink()
 	return n
@@ -277,22 +197,10 @@ func (l *List) DeleteRangeByLex(r *LexRange) int {
 // DeleteRangeByRank removes the members with 0-based ranks start..end (inclusive,
 // already clamped to the list) and returns how many.
 func (l *List) DeleteRangeByRank(start, end int) int {
-	var update [MaxLevel]int32
+	var update [MaxLevel]pos
 	s := int32(start + 1)
-	traversed := int32(0)
-	cur := int32(0)
-	cn := l.nodes.at(0)
-	for i := l.level - 1; i >= 0; i-- {
-		for {
-			f := l.fwd(cn, i)
-			if f == 0 || traversed+l.span(cn, i) >= s {
-				break
-			}
-			traversed += l.span(cn, i)
-			cur, cn = f, l.nodes.at(f)
-		}
-		update[i] = cur
-	}
+	_, traversed := l.descend(func(_ int32, _ float64, rank, span int32) bool { return rank+span < s },
+		func(i int, p pos, _ int32) { update[i] = p })
 	traversed++
 	e := int32(end + 1)
 	n := l.deleteFrom(&update, func(*node) bool {

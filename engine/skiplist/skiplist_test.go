@@ -97,7 +97,15 @@ func checkSpans(t tb, l *List) {
 	t.Helper()
 	rank := map[int32]int32{0: 0}
 	r := int32(0)
-	for x := l.nodes.at(0).fwd0; x != 0; x = l.nodes.at(x).fwd0 {
+	for x := int32(0); ; {
+		xn := l.nodes.at(x)
+		if xn.fwd0 == 0 {
+			break
+		}
+		if fn := l.nodes.at(xn.fwd0); xn.fscore0 != fn.score || fn.back != x && x != 0 {
+			t.Fatalf("level 0 link of %d: cached score %v, next %v; back %d", x, xn.fscore0, fn.score, fn.back)
+		}
+		x = xn.fwd0
 		r++
 		rank[x] = r
 	}
@@ -109,6 +117,12 @@ func checkSpans(t tb, l *List) {
 				t.Fatalf("node %d of height %d linked at level %d", x, xn.height, i)
 			}
 			f := l.fwd(xn, i)
+			if f != 0 {
+				k := l.lv.at(xn.lvl + int32(i) - 1)
+				if fn := l.nodes.at(f); k.fscore != fn.score || k.flvl != fn.lvl {
+					t.Fatalf("link of %d at level %d: cached %v/%d, node %v/%d", x, i, k.fscore, k.flvl, fn.score, fn.lvl)
+				}
+			}
 			want := int32(l.length) - rank[x]
 			if f != 0 {
 				want = rank[f] - rank[x]
