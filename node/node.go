@@ -69,6 +69,7 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
+	startGCPolicy()
 	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level})
 	if err != nil {
 		return nil, err
