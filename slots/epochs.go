@@ -1,0 +1,151 @@
+package slots
+
+// The configuration-epoch rules of Redis Cluster (cluster spec, "Configuration
+// handling, propagation, and failovers"). Every slot claim carries the claiming
+// master's config epoch; a claim with a greater epoch than the current owner's wins.
+// Epochs only grow, so the cluster converges on one owner per slot whatever order
+// the claims arrive in.
+
+// ObserveCurrentEpoch raises the current epoch to one seen in a message, as every
+// Redis Cluster message does (currentEpoch is the cluster's logical clock).
+func (st *State) ObserveCurrentEpoch(e uint64) {
+	if e > st.CurrentEpoch {
+		st.CurrentEpoch = e
+	}
+}
+
+// ClaimResult says what a slot claim changed for this node.
+type ClaimResult struct {
+	Changed bool // some slot changed owner: save the config, update the state
+	// FollowMaster is set when the master this node is (or follows) lost its last
+	// slot to the claimer: the node must become a replica of it (a failover
+	// happened while we were away, or our master's slots were all moved).
+	FollowMaster *Node
+	// DirtySlots are slots this node owned and still holds keys of, now owned by
+	// another node: the keys must be deleted (Redis's dirty slots).
+	DirtySlots []int
+}
+
+// ApplyClaim applies sender's claim, with its config epoch, to the slots in claimed
+// (Redis's clusterUpdateSlotsConfigWith). hasKeys reports whether this node holds
+// keys in a slot. allowReplicaMigration is cluster-allow-replica-migration: when it
+// is off, a master emptied of slots follows the claimer only if the claim is exactly
+// its old slots (a failover of it), not when resharding moved its last slot away.
+func (st *State) ApplyClaim(sender *Node, senderEpoch uint64, claimed *Bitmap, hasKeys func(slot int) bool, allowReplicaMigration bool) ClaimResult {
+	var res ClaimResult
+	if sender == st.Myself {
+		return res // our own claims come back to us through gossip: nothing to learn
+	}
+	cur := st.Myself // the master whose slots matter to us: us, or the one we follow
+	if st.Myself.IsReplica() && st.Myself.MasterID != "" {
+		if m := st.Nodes[st.Myself.MasterID]; m != nil {
+			cur = m
+		}
+	}
+	movedOurs, senderSlots := 0, 0
+	for s := 0; s < Count; s++ {
+		if !claimed.Has(s) {
+			continue
+		}
+		senderSlots++
+		owner := st.Owner[s]
+		if owner == sender {
+			continue
+		}
+		// A slot being imported is under the operator's control (redis-cli
+		// --cluster reshard): no claim rebinds it until CLUSTER SETSLOT ends it.
+		if st.Importing[s] != nil {
+			continue
+		}
+		if owner != nil && owner.ConfigEpoch >= senderEpoch {
+			continue
+		}
+		if owner == st.Myself && hasKeys != nil && hasKeys(s) {
+			res.DirtySlots = append(res.DirtySlots, s)
+		}
+		if owner == cur {
+			movedOurs++
+		}
+		st.SetOwner(s, sender)
+		res.Changed = true
+	}
+	switch {
+	case movedOurs > 0 && cur.Slots.Len() == 0 && (allowReplicaMigration || senderSlots == movedOurs):
+		// Our master (or we) lost its last slot to sender: follow sender, and the
+		// dirty keys go with the full resync from it.
+		res.FollowMaster = sender
+		res.DirtySlots = nil
+	case st.Myself.IsReplica() && cur != st.Myself && cur.IsReplica() && cur.MasterID != "":
+		// Our master became a replica itself: no chains of replicas, follow its
+		// master (Redis's sub-replica safeguard).
+		if m := st.Nodes[cur.MasterID]; m != nil {
+			res.FollowMaster = m
+		}
+	}
+	return res
+}
+
+// HandleEpochCollision resolves two masters with the same config epoch (possible
+// after manual changes, or two failovers at once): the one with the lexicographically
+// smaller id takes a new, greater epoch, so the tie can't stay (Redis's
+// clusterHandleConfigEpochCollision). It reports whether our epoch changed.
+func (st *State) HandleEpochCollision(sender *Node) bool {
+	me := st.Myself
+	if sender.ConfigEpoch != me.ConfigEpoch || !sender.IsMaster() || !me.IsMaster() {
+		return false
+	}
+	if sender.ID <= me.ID {
+		return false // the other node acts
+	}
+	st.CurrentEpoch++
+	me.ConfigEpoch = st.CurrentEpoch
+	return true
+}
+
+// BumpEpochWithoutConsensus gives this node the greatest config epoch in the cluster
+// unless it already has it alone, without asking the other masters (Redis's
+// clusterBumpConfigEpochWithoutConsensus: CLUSTER SETSLOT NODE at the end of an
+// import, CLUSTER FAILOVER TAKEOVER). It reports whether the epoch changed.
+func (st *State) BumpEpochWithoutConsensus() bool {
+	max := st.MaxEpoch()
+	me := st.Myself
+	if me.ConfigEpoch != 0 && me.ConfigEpoch == max {
+		return false
+	}
+	st.CurrentEpoch++
+	me.ConfigEpoch = st.CurrentEpoch
+	return true
+}
+
+// SetMaster makes this node a replica of m (CLUSTER REPLICATE, or following a master
+// that took our slots): its own migrations end, as in Redis's clusterSetMaster.
+func (st *State) SetMaster(m *Node) {
+	me := st.Myself
+	if me.IsMaster() {
+		me.Flags = me.Flags&^FlagMaster | FlagReplica
+		for s := 0; s < Count; s++ {
+			st.Migrating[s], st.Importing[s] = nil, nil
+		}
+	}
+	me.MasterID = m.ID
+}
+
+// BecomeMaster turns this replica into a master (after a won failover election or
+// CLUSTER FAILOVER): it takes over all of its old master's slots with epoch, which
+// the caller obtained (from the election, or BumpEpochWithoutConsensus).
+func (st *State) BecomeMaster(epoch uint64) {
+	me := st.Myself
+	old := st.Nodes[me.MasterID]
+	me.Flags = me.Flags&^FlagReplica | FlagMaster
+	me.MasterID = ""
+	me.ConfigEpoch = epoch
+	st.ObserveCurrentEpoch(epoch)
+	if old == nil {
+		return
+	}
+	for s := 0; s < Count; s++ {
+		if st.Owner[s] == old {
+			st.SetOwner(s, me)
+		}
+	}
+}
