@@ -6,11 +6,16 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/keygrid/keygrid/engine.KeygridVersion=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: build run test race fuzz fuzz-long bench lint tidy-check deps
+.PHONY: build run test race fuzz fuzz-long bench lint tidy-check deps image
 
 # build: the static binary at bin/keygrid (CGO off, so it runs FROM scratch).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/keygrid
+
+# image: the FROM scratch Docker image keygrid:<version> (and :latest); nothing pulled.
+image: build
+	rm -rf bin/image && mkdir -p bin/image/data && cp $(BIN) bin/image/keygrid
+	docker build -q -f deploy/Dockerfile -t keygrid:$(VERSION) -t keygrid:latest bin/image
 
 # run: a node on embedded defaults, port 6379, like a bare `redis-server`.
 run: build

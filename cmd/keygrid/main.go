@@ -16,6 +16,7 @@ const usage = `Usage: keygrid <command> [arguments]
 
 Commands:
   server [/path/to/redis.conf] [--directive value ...]   run a data node (default port 6379)
+  health [-h host] [-p port] [-a pass] [--cluster]      exit 0 if the node answers PING (alias: ping)
   version                                               print the version
   help                                                  this text
 
@@ -33,6 +34,8 @@ func main() {
 	switch args[0] {
 	case "server":
 		os.Exit(node.Main(args[1:]))
+	case "health", "ping":
+		os.Exit(healthMain(args[1:], os.Stdout, os.Stderr))
 	case "version", "--version", "-v":
 		fmt.Printf("keygrid %s (redis %s compatible)\n", engine.KeygridVersion, engine.Version)
 	case "help", "-h", "--help":

@@ -1,0 +1,108 @@
+// Package deploy holds the Dockerfile, compose files and manifests; its tests build
+// and run them.
+package deploy
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/internal/testutil"
+)
+
+// dockerOrSkip skips when no Docker engine answers (developer machines without
+// one); CI machines have one, so there the test runs.
+func dockerOrSkip(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("docker not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine: %v %s", err, out)
+	}
+}
+
+func docker(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// buildImage builds the image as `make image` does: a static binary and an empty
+// data/ in a context directory, deploy/Dockerfile.
+func buildImage(t *testing.T) string {
+	t.Helper()
+	root, err := testutil.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxDir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(ctxDir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(ctxDir, "keygrid"), "./cmd/keygrid")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tag := "keygrid-test:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	docker(t, "build", "-q", "-f", filepath.Join(root, "deploy", "Dockerfile"), "-t", tag, ctxDir)
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	return tag
+}
+
+// TestImage builds the FROM scratch image, runs it, and checks what a user relies
+// on: it becomes healthy through its own HEALTHCHECK, serves clients on the published
+// port, runs as the unprivileged user, and keeps its data in /data.
+func TestImage(t *testing.T) {
+	dockerOrSkip(t)
+	tag := buildImage(t)
+	if u := docker(t, "image", "inspect", "-f", "{{.Config.User}}", tag); u != "65532:65532" {
+		t.Errorf("image user %q, want 65532:65532", u)
+	}
+	id := docker(t, "run", "-d", "--rm", "-p", "127.0.0.1::6379", "--health-interval", "1s", "--health-start-period", "1s", tag)
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", id).Run() })
+	deadline := time.Now().Add(30 * time.Second)
+	status := ""
+	for time.Now().Before(deadline) {
+		status = docker(t, "inspect", "-f", "{{.State.Health.Status}}", id)
+		if status == "healthy" {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if status != "healthy" {
+		t.Fatalf("container health %q after 30 s; logs:\n%s", status, docker(t, "logs", id))
+	}
+	hostPort := docker(t, "port", id, "6379/tcp") // "127.0.0.1:49153"
+	c, err := testutil.Dial(strings.Split(hostPort, "\n")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, step := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"SET", "k", "v"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "$1\r\nv\r\n"},
+		{[]string{"CONFIG", "GET", "dir"}, "*2\r\n$3\r\ndir\r\n$5\r\n/data\r\n"},
+	} {
+		got, err := c.Do(step.cmd...)
+		if err != nil || string(got) != step.want {
+			t.Fatalf("%v: %q %v, want %q", step.cmd, got, err, step.want)
+		}
+	}
+}
