@@ -325,12 +325,7 @@ func TestBlockedClientState(t *testing.T) {
 // TestBlockingInMulti: inside MULTI a blocking command times out at once, and a push
 // inside a transaction serves waiters only after EXEC.
 func TestBlockingInMulti(t *testing.T) {
-	s, addr := startTestServer(t, nil)
-	if s.commands.Lookup([]byte("multi")) == nil {
-		// TODO(transactions issue: MULTI/EXEC): enable once MULTI exists; EXEC must set
-		// flagDenyBlocking around the queued commands (blockingDenied).
-		t.Skip("MULTI/EXEC not implemented yet")
-	}
+	_, addr := startTestServer(t, nil)
 	ctl := dialTest(t, addr)
 	c1, c2 := dialTest(t, addr), dialTest(t, addr)
 	c2.do("MULTI")

@@ -32,6 +32,9 @@ const (
 	flagUnblocked                              // just unblocked: queued to run what it pipelined meanwhile
 	flagDenyBlocking                           // may not block (MULTI/EXEC, scripts): blocking commands time out at once
 	flagNoPropagate                            // propagate only what the command passed to alsoPropagate (XREADGROUP)
+	flagMulti                                  // inside MULTI: commands are queued (multi.go)
+	flagDirtyCAS                               // a WATCHed key changed: EXEC will fail (multi.go)
+	flagDirtyExec                              // a command was refused while queueing: EXEC will abort (multi.go)
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
@@ -91,6 +94,19 @@ type Client struct {
 	closeReason   string
 	// bstate is set while the client is blocked (blocking.go).
 	bstate *blockState
+	// aclUser is the ACL user the client is authenticated as (acl.go); nil for
+	// internal clients, which ACL never restricts.
+	aclUser *aclUser
+	// ps holds the client's Pub/Sub subscriptions (pubsub.go), nil before the first.
+	ps *clientPubSub
+	// trk is the client's CLIENT TRACKING state (tracking.go), nil while tracking is off.
+	trk *clientTracking
+	// tx is the MULTI queue and the WATCHed keys (multi.go); nil when neither.
+	tx *clientTx
+	// woff is the replication offset right after its last propagated write (WAIT).
+	woff int64
+	// clusterFlags are READONLY and ASKING (cluster_route.go).
+	clusterFlags uint8
 }
 
 // redactArg hides argv[i] of the current command from SLOWLOG and MONITOR, as
@@ -381,6 +397,12 @@ func (s *Server) writeClient(c *Client) bool {
 }
 
 func (s *Server) onWritable(fd int, _ loop.Mask) {
+	// appendfsync always: replies of commands whose AOF records are not yet written
+	// and fsynced (beforeSleep does it) must wait; the socket stays writable, so the
+	// next iteration sends them (Redis's AE_BARRIER).
+	if len(s.aof.buf) > 0 && s.cfg.AppendFsync == "always" {
+		return
+	}
 	if c := s.byFD[fd]; c != nil {
 		s.writeClient(c)
 	}
@@ -390,7 +412,7 @@ func (s *Server) onWritable(fd int, _ loop.Mask) {
 // limit closes at once, the soft one after it has been exceeded for soft-seconds.
 func (s *Server) checkOutputLimits(c *Client) bool {
 	pending := int64(len(c.out) - c.sent)
-	lim := s.cfg.ClientOutputBufferLimit[0]
+	lim := s.cfg.ClientOutputBufferLimit[s.outputLimitClass(c)] // pubsub.go
 	hard := lim.Hard > 0 && pending >= lim.Hard
 	soft := false
 	if lim.Soft > 0 && pending >= lim.Soft {
@@ -474,6 +496,7 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 		db:       s.dbs[0],
 		proto:    2,
 		user:     "default",
+		aclUser:  s.aclDefaultUser(),
 		ctime:    s.nowMs,
 		lastSeen: s.nowMs,
 	}

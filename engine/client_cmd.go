@@ -111,6 +111,8 @@ var clientCommands = []*Command{
 				}},
 				Proc: clientSetnameCommand},
 			clientUnblockSpec, // blocking.go
+			// tracking.go
+			clientCachingSpec, clientGetredirSpec, clientTrackingSpec, clientTrackinginfoSpec,
 			{Name: "unpause", Arity: 2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagSentinel, Cats: CatConnection,
 				Group: "connection", Since: "6.2.0", Complexity: "O(N) Where N is the number of paused clients",
 				Summary: "Resume processing of clients that were paused",

@@ -28,6 +28,7 @@ const (
 	FlagSentinel                            // available in sentinel mode
 	FlagOnlySentinel                        // only in sentinel mode
 	FlagNoAsyncLoading                      // refused during async loading
+	FlagAsking                              // served in an importing slot without ASKING (RESTORE-ASKING)
 )
 
 // flagNames are the flags COMMAND INFO shows, in Redis 7.0's order. may_replicate,
@@ -40,7 +41,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"},
-	{FlagSkipMonitor, "skip_monitor"}, {FlagSkipSlowlog, "skip_slowlog"}, {FlagFast, "fast"},
+	{FlagSkipMonitor, "skip_monitor"}, {FlagSkipSlowlog, "skip_slowlog"}, {FlagAsking, "asking"}, {FlagFast, "fast"},
 	{FlagNoAuth, "no_auth"}, {FlagNoMandatoryKeys, "no_mandatory_keys"},
 	{FlagNoAsyncLoading, "no_async_loading"}, {FlagNoMulti, "no_multi"},
 	{FlagAllowBusy, "allow_busy"},

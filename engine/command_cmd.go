@@ -281,7 +281,17 @@ func (cmd *Command) keySpecs() []KeySpec {
 
 // hasKeys is Redis's doesCommandHaveKeys: a key extractor or at least one key spec.
 func (cmd *Command) hasKeys() bool {
-	return cmd.Keys != nil || len(cmd.KeySpecs) > 0 || cmd.FirstKey > 0
+	if cmd.Keys != nil {
+		return true
+	}
+	// As Redis's doesCommandHaveKeys: a not_key spec (SPUBLISH's shard channel) is
+	// there for cluster routing only, not a key.
+	for _, ks := range cmd.KeySpecs {
+		if !ks.NotKey && !containsString(ks.Flags, "not_key") {
+			return true
+		}
+	}
+	return len(cmd.KeySpecs) == 0 && cmd.FirstKey > 0
 }
 
 // movableKeys reports whether key positions depend on the arguments: a key

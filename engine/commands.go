@@ -6,6 +6,7 @@ package engine
 func commandFamilies() [][]*Command {
 	return [][]*Command{
 		connectionCommands,
+		aclCommands,
 		stringCommands,
 		listCommands,
 		bitmapCommands,
@@ -20,10 +21,22 @@ func commandFamilies() [][]*Command {
 		infoCommands,
 		clientCommands,
 		debugCommands,
+		dumpCommands,
 		setCommands,
 		hashCommands,
 		streamCommands,
 		zsetCommands,
 		geoCommands,
+		pubsubCommands,
+		multiCommands,
+		persistCommands,
+		aofCommands,
+		scriptCommands,
+		functionCommands,
+		replMasterCommands,
+		clusterCommands,
+		migrateCommands,
+		replReplicaCommands,
+		replFailoverCommands,
 	}
 }

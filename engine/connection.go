@@ -16,9 +16,25 @@ var connectionCommands = []*Command{
 	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Change the selected database for the current connection", Proc: selectCommand},
 	{Name: "hello", Arity: -1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagSentinel | FlagAllowBusy, Cats: CatConnection,
-		Group: "connection", Since: "6.0.0", Complexity: "O(1)", Summary: "Handshake with Redis", Proc: helloCommand},
+		Group: "connection", Since: "6.0.0", Complexity: "O(1)", Summary: "Handshake with Redis",
+		Doc: &CmdDoc{History: [][2]string{{"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."}}, Args: []Arg{
+			{Name: "arguments", Type: "block", Optional: true, Args: []Arg{
+				{Name: "protover", Type: "integer"},
+				{Name: "username_password", Type: "block", Token: "AUTH", Optional: true, Args: []Arg{
+					{Name: "username", Type: "string"},
+					{Name: "password", Type: "string"},
+				}},
+				{Name: "clientname", Type: "string", Token: "SETNAME", Optional: true},
+			}},
+		}},
+		Proc: helloCommand},
 	{Name: "auth", Arity: -2, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagSentinel | FlagAllowBusy, Cats: CatConnection,
-		Group: "connection", Since: "1.0.0", Complexity: "O(N) where N is the number of passwords defined for the user", Summary: "Authenticate to the server", Proc: authCommand},
+		Group: "connection", Since: "1.0.0", Complexity: "O(N) where N is the number of passwords defined for the user", Summary: "Authenticate to the server",
+		Doc: &CmdDoc{History: [][2]string{{"6.0.0", "Added ACL style (username and password)."}}, Args: []Arg{
+			{Name: "username", Type: "string", Since: "6.0.0", Optional: true},
+			{Name: "password", Type: "string"},
+		}},
+		Proc: authCommand},
 	{Name: "quit", Arity: -1, Flags: FlagAllowBusy | FlagNoAuth | FlagLoading | FlagStale | FlagFast | FlagNoScript, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Close the connection", Proc: quitCommand},
 	{Name: "reset", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy, Cats: CatConnection,
@@ -176,7 +192,7 @@ func authCommand(c *Client) {
 	if len(argv) == 3 {
 		c.redactArg(2)
 		user, pass = string(argv[1]), string(argv[2])
-	} else if c.srv.cfg.RequirePass == "" && !c.srv.hasACLUsers() {
+	} else if c.srv.aclDefaultNoPass() {
 		c.ReplyError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
@@ -217,8 +233,6 @@ func (s *Server) authRequired(c *Client) bool {
 	}
 	return s.cfg.RequirePass != ""
 }
-
-func (s *Server) hasACLUsers() bool { return s.authNeeded != nil }
 
 // QUIT
 func quitCommand(c *Client) {

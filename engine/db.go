@@ -129,12 +129,23 @@ func (db *DB) lookup(key []byte) *keyspace.Entry {
 		return nil
 	}
 	e := d.E(r)
-	if e.Expire != 0 && e.Expire <= db.srv.nowMs && db.srv.expireAllowed() {
-		db.expireEntry(d, r, key)
-		return nil
+	if e.Expire != 0 && e.Expire <= db.srv.nowMs {
+		// A replica hides such keys from its clients; the write commands of a
+		// writable replica delete them (repl_replica.go).
+		hide := db.srv.replicaHidesExpired()
+		if db.srv.expireAllowed() || hide && db.srv.evict.writing {
+			db.expireEntry(d, r, key)
+			return nil
+		}
+		if hide {
+			return nil
+		}
 	}
 	if db.srv.evict.writing {
 		db.srv.noteEntry(db, e) // a write command may change it: measure it after
+		if db.srv.persist.walk != nil {
+			db.srv.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
+		}
 	}
 	return e
 }
@@ -169,6 +180,9 @@ func (db *DB) LookupWrite(key []byte) *keyspace.Entry {
 		}
 		if !db.srv.evict.writing {
 			db.srv.noteEntry(db, e) // outside a write command (lookup noted it inside)
+			if db.srv.persist.walk != nil {
+				db.srv.snapBeforeChangeEntry(db, e)
+			}
 		}
 	}
 	return e
@@ -182,9 +196,14 @@ func (db *DB) Add(key []byte, typ, enc uint32) *keyspace.Entry {
 	d := db.dictFor(key)
 	r, _ := d.Insert(key)
 	db.keys++
+	if db.srv.persist.walk != nil {
+		db.srv.snapNewEntry(d, r) // not in the running snapshot
+	}
 	e := d.E(r)
 	e.Meta = makeMeta(typ, enc, db.srv.newObjClock())
 	db.srv.noteNewEntry(db, e)
+	// Keyspace event "new", as Redis's dbAdd raises it (notify.go).
+	db.srv.notifyNewKey(db, key)
 	db.srv.signalKeyAsReady(db, key, typ) // clients blocked on key (blocking.go)
 	return e
 }
@@ -194,9 +213,14 @@ func (db *DB) AddString(key, val []byte) *keyspace.Entry {
 	d := db.dictFor(key)
 	r := d.InsertWithValue(key, val)
 	db.keys++
+	if db.srv.persist.walk != nil {
+		db.srv.snapNewEntry(d, r) // not in the running snapshot
+	}
 	e := d.E(r)
 	e.Meta = makeMeta(TypeString, stringEncoding(val), db.srv.newObjClock())
 	db.srv.noteNewEntry(db, e)
+	// Keyspace event "new", as Redis's dbAdd raises it (notify.go).
+	db.srv.notifyNewKey(db, key)
 	return e
 }
 
@@ -216,6 +240,9 @@ func (db *DB) Delete(key []byte) bool {
 	if metaType(e.Meta) == TypeStream {
 		db.srv.signalKeyAsReady(db, key, TypeStream) // XREADGROUP waiters fail (blocking.go)
 	}
+	if db.srv.persist.walk != nil {
+		db.srv.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
+	}
 	d.Delete(r)
 	db.keys--
 	return true
@@ -225,6 +252,9 @@ func (db *DB) Delete(key []byte) bool {
 func (db *DB) SetExpire(key []byte, ms int64) {
 	d := db.dictFor(key)
 	if r := d.Find(key); r != 0 {
+		if db.srv.persist.walk != nil {
+			db.srv.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
+		}
 		d.SetExpire(r, ms)
 	}
 }
@@ -235,7 +265,11 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 	s := db.srv
 	if s.propagate != nil {
 		k := append([]byte(nil), key...)
-		s.propagate(db.id, [][]byte{[]byte("DEL"), k})
+		del := argDEL
+		if s.cfg.LazyfreeLazyExpire {
+			del = argUNLINK // Redis's propagateDeletion(db, key, lazyfree_lazy_expire)
+		}
+		s.propagate(db.id, [][]byte{del, k})
 	}
 	for _, h := range s.onExpired {
 		h(db, key)
@@ -243,6 +277,9 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 	s.unaccount(db, d.E(r))
 	if metaType(d.E(r).Meta) == TypeStream {
 		s.signalKeyAsReady(db, key, TypeStream) // XREADGROUP waiters fail (blocking.go)
+	}
+	if s.persist.walk != nil {
+		s.snapBeforeChange(d, r) // copy-before-write: an expired key is still in it
 	}
 	d.Delete(r)
 	db.keys--

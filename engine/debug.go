@@ -13,6 +13,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -84,6 +85,14 @@ type debugSub struct {
 
 // debugSubs are the DEBUG subcommands, in HELP order.
 var debugSubs = []debugSub{
+	{"digest", 2, 2, []string{
+		"DIGEST",
+		"    Output a hex signature representing the current DB content.",
+	}, debugDigest},
+	{"digest-value", 2, math.MaxInt, []string{
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Output a hex signature of the values of all the specified keys.",
+	}, debugDigestValue},
 	{"error", 3, 3, []string{
 		"ERROR <string>",
 		"    Return a Redis protocol error with <string> as message. Useful for clients",
@@ -93,6 +102,10 @@ var debugSubs = []debugSub{
 		"LOG <message>",
 		"    Write <message> to the server log.",
 	}, debugLog},
+	{"loadaof", 2, 2, []string{
+		"LOADAOF",
+		"    Flush the AOF buffers on disk and reload the AOF in memory.",
+	}, debugLoadAOF}, // aof_load.go
 	{"object", 3, 3, []string{
 		"OBJECT <key>",
 		"    Show low level info about `key` and associated value.",
@@ -110,6 +123,21 @@ var debugSubs = []debugSub{
 		"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
 		"    true, false.",
 	}, debugProtocol},
+	{"reload", 2, 5, []string{
+		"RELOAD [option ...]",
+		"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+		"    * MERGE: conflicting keys will be loaded from RDB.",
+		"    * NOFLUSH: the existing database will not be removed before load, but",
+		"      conflicting keys will generate an exception and kill the server.",
+		"    * NOSAVE: the database will be loaded from an existing RDB file.",
+		"    Examples:",
+		"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+		"      the database.",
+		"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+		"      existing RDB file.",
+		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+		"      file to the database.",
+	}, debugReload},
 	{"set-active-expire", 3, 3, []string{
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",

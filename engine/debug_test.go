@@ -92,7 +92,7 @@ func TestDebugSubcommands(t *testing.T) {
 		t.Errorf("DEBUG SLEEP 0.1 took %v", d)
 	}
 	help := c.do("DEBUG", "HELP")
-	if !strings.HasPrefix(help, "[DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are: ERROR <string>") {
+	if !strings.HasPrefix(help, "[DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are: DIGEST ") {
 		t.Errorf("DEBUG HELP = %s", help)
 	}
 }

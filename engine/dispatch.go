@@ -26,6 +26,9 @@ func (s *Server) processCommand(c *Client) {
 	if c.flags&flagReplySkipNext != 0 {
 		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
 	}
+	if s.tracking.clients > 0 { // client-side caching (tracking.go)
+		s.trackingAfterCommand(c)
+	}
 }
 
 // dispatchCommand looks up, checks and runs the command in c.argv, as Redis's
@@ -57,6 +60,7 @@ func (s *Server) dispatchCommand(c *Client) {
 		if sub == nil {
 			c.cmd = cmd
 			s.stats.unknownCmd++
+			c.flagTransaction()
 			c.ReplyError("ERR unknown subcommand '" + truncate(sanitize(string(argv[1])), 128) +
 				"'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
 			s.queueWrite(c)
@@ -68,47 +72,58 @@ func (s *Server) dispatchCommand(c *Client) {
 		c.lastTop = cmd
 	}
 	c.cmd = cmd
+	// Refusals go through rejectCommand, which also fails a transaction being queued
+	// (and aborts a refused EXEC), as Redis's rejectCommand (multi.go).
 	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
-		cmd.stats.Rejected++
-		c.ReplyArityError()
-		s.queueWrite(c)
+		s.rejectCommand(c, cmd, "ERR wrong number of arguments for '"+cmd.Name+"' command")
 		return
 	}
 	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 && s.authRequired(c) {
-		cmd.stats.Rejected++
-		c.ReplyError(ErrNoAuth)
-		s.queueWrite(c)
+		s.rejectCommand(c, cmd, ErrNoAuth)
+		return
+	}
+	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
+		s.rejectCommand(c, cmd, errNoMulti)
+		return
+	}
+	// ACL (acl.go): clients of a user allowed everything skip it.
+	if c.aclUser != nil && c.aclUser.restricted {
+		if msg := s.aclDeny(c, cmd); msg != "" {
+			s.rejectCommand(c, cmd, msg)
+			return
+		}
+	}
+	// Cluster redirection (cluster_route.go), where Redis's processCommand does it.
+	if s.cluster.st != nil && s.clusterRoute(c, cmd) {
 		return
 	}
 	for _, check := range s.commandChecks {
 		if msg := check(c, cmd); msg != "" {
-			cmd.stats.Rejected++
-			c.ReplyError(msg)
-			s.queueWrite(c)
+			s.rejectCommand(c, cmd, msg)
 			return
 		}
 	}
 	// maxmemory: evict what the policy allows, then refuse commands that may grow
 	// memory if it is still over the limit (evict.go).
 	if s.cfg.MaxMemory > 0 && s.oomRejected(c, cmd) {
-		cmd.stats.Rejected++
-		c.ReplyError(ErrOOM)
-		s.queueWrite(c)
+		s.rejectCommand(c, cmd, ErrOOM)
 		return
 	}
 	for _, check := range s.lateCommandChecks {
 		if msg := check(c, cmd); msg != "" {
-			cmd.stats.Rejected++
-			c.ReplyError(msg)
-			s.queueWrite(c)
+			s.rejectCommand(c, cmd, msg)
 			return
 		}
 	}
-	if s.pausedFor(cmd) {
+	if s.pausedFor(cmd) || (c.tx != nil && s.execPaused(c, cmd)) {
 		c.flags |= flagPaused
 		s.pausedClients = append(s.pausedClients, c)
 		// Keep the request: it runs again on unpause.
 		c.req.Reset()
+		return
+	}
+	if c.flags&flagMulti != 0 && s.queueMulti(c, cmd) { // MULTI: queue instead (multi.go)
+		s.queueWrite(c)
 		return
 	}
 	s.call(c, cmd)
@@ -131,15 +146,22 @@ func (s *Server) call(c *Client, cmd *Command) {
 	// Commands run back to back share readings: a command starts when the previous one
 	// in the same batch ended (processInput takes the first reading after its read).
 	start := s.cmdStart
-	s.nowMs = s.wallMs(start)
-	errsBefore := s.stats.errorReplies
+	// The commands of an EXEC or a script share its time (Redis's fixed_time_expire).
+	if !s.tx.inExec && s.script.run == nil {
+		s.nowMs = s.wallMs(start)
+	}
+	s.errMark = s.stats.errorReplies
 	dirtyBefore := s.dirty
 	// The lookups of a write command note the entries it may change; they are
 	// measured again once it returns (memory accounting, evict.go).
 	wasWriting := s.evict.writing
 	s.evict.writing = cmd.Flags&FlagWrite != 0
+	s.prop.depth++ // what propagates until the outermost call returns is sent as one unit
 	cmd.Proc(c)
 	s.evict.writing = wasWriting
+	if c.trk != nil && cmd.Flags&FlagReadonly != 0 && c.trk.flags&trackBcast == 0 {
+		s.trackingRememberKeys(c, cmd) // client-side caching (tracking.go)
+	}
 	if len(s.evict.pending) > 0 {
 		s.settleMem()
 	}
@@ -154,9 +176,10 @@ func (s *Server) call(c *Client, cmd *Command) {
 		}
 		cmd.latency.record(us)
 	}
-	if s.stats.errorReplies != errsBefore {
+	if s.stats.errorReplies != s.errMark {
 		cmd.stats.Failed++
 	}
+	s.errMark = s.stats.errorReplies
 	s.stats.numCommands++
 	c.cmdCount++
 	c.last = cmd
@@ -176,6 +199,10 @@ func (s *Server) call(c *Client, cmd *Command) {
 	c.rewritten = nil
 	c.propagateMany = nil
 	c.flags &^= flagForcePropagate | flagNoPropagate
+	if s.prop.depth--; s.prop.depth == 0 && len(s.prop.ops) > 0 {
+		s.propagatePending(cmd) // propagate.go
+		c.woff = s.repl.offset  // WAIT waits for this offset (repl_master.go)
+	}
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)
 	}
@@ -231,6 +258,7 @@ func (s *Server) rejectUnknown(c *Client, argv [][]byte) {
 	}
 	c.cmd = nil
 	s.stats.unknownCmd++
+	c.flagTransaction()
 	c.ReplyError("ERR unknown command '" + truncate(sanitize(string(argv[0])), 128) +
 		"', with args beginning with: " + sanitize(args.String()))
 	s.queueWrite(c)

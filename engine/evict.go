@@ -802,6 +802,9 @@ func (s *Server) evictEntry(db *DB, d *keyspace.Dict, r keyspace.Ref) int64 {
 	key := bytesOf(e.Key())
 	freed := int64(e.Mem) * 8
 	s.unaccount(db, e)
+	if s.persist.walk != nil {
+		s.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
+	}
 	d.Delete(r)
 	db.keys--
 	if threshold > 0 {

@@ -32,6 +32,7 @@ type evLocal struct {
 
 func newEvLocal(t testing.TB, mutate func(*config.Config)) *evLocal {
 	cfg := config.Default()
+	cfg.Dir = t.TempDir() // FLUSHALL saves dump.rdb there (default save points)
 	if mutate != nil {
 		mutate(cfg)
 	}

@@ -83,6 +83,14 @@ type hookSet struct {
 	// rdbSavedLen is the size of a value in an RDB file (DEBUG OBJECT
 	// serializedlength), set by the persistence part.
 	rdbSavedLen func(e *keyspace.Entry) int64
+	// functionLibraries returns the code of every function library, which RDB
+	// files carry (FUNCTION2 opcodes), and loadFunctionLibrary loads one read
+	// from a file; set by the scripting part (rdb_file.go).
+	functionLibraries   func() [][]byte
+	loadFunctionLibrary func(code []byte) error
+	// rdbReplInfo gives the repl-stream-db, repl-id and repl-offset aux fields
+	// of an RDB file, ok false when there are none to write; set by replication.
+	rdbReplInfo func() (streamDB int, replID string, offset int64, ok bool)
 }
 
 // signalModified tells watchers that key changed (Redis's signalModifiedKey).

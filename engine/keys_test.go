@@ -23,6 +23,10 @@ import (
 func newKeysTester(t testing.TB, mutate func(*config.Config)) *strTester {
 	t.Helper()
 	cfg := config.Default()
+	// Like the redis-server it is compared with (--save ""): no save points, so
+	// FLUSHALL counts its changes instead of saving; and a data dir of its own.
+	cfg.Save = nil
+	cfg.Dir = t.TempDir()
 	if mutate != nil {
 		mutate(cfg)
 	}

@@ -87,6 +87,10 @@ type Server struct {
 	clk   clock
 	// cmdStart is the monotonic time the next command starts (see clock.go).
 	cmdStart time.Duration
+	// errMark is the error count call compares with once a command returns; the calls
+	// nested in it (EXEC's commands) move it, so a command counts as failed only for
+	// errors it replied itself (Redis's prev_err_count).
+	errMark int64
 	hookSet
 
 	lastSave       int64
@@ -106,6 +110,27 @@ type Server struct {
 	evict  evictState // memory accounting, maxmemory and eviction (evict.go)
 	// blocking is the registry of clients blocked on keys or timeouts (blocking.go).
 	blocking blockingState
+	// acl holds the ACL users and log (acl.go).
+	acl *aclState
+	// pubsub holds channel and pattern subscriptions (pubsub.go).
+	pubsub pubsubState
+	// tracking is the client-side caching state (tracking.go).
+	tracking trackingState
+	// script is EVAL and FUNCTION state: interpreters, caches, the running script (script.go).
+	script scriptState
+	// tx holds the WATCHed keys of every database and the EXEC state (multi.go).
+	tx txState
+	// aof is the append-only file (aof.go); prop the propagation path (propagate.go).
+	aof  aofState
+	prop propState
+	// persist is RDB persistence and the forkless snapshot (persist.go, snapshot.go).
+	persist persistState
+	// repl is replication: ids, offset, backlog, replicas (repl_master.go).
+	repl replState
+	// cluster is cluster mode (cluster.go), nil state when off.
+	cluster clusterState
+	// replica is the replica side: the link with the master (repl_replica.go).
+	replica replicaSide
 }
 
 type serverStats struct {
@@ -155,6 +180,22 @@ func New(opts Options) (*Server, error) {
 	}
 	s.initEvict()
 	s.initBlocking()
+	if err := s.initACL(); err != nil {
+		return nil, err
+	}
+	s.initPubSub()
+	s.initTracking()
+	s.initMulti()
+	// After initMulti: scripting wraps the OOM decision that multi installs.
+	s.initScripting()
+	s.initPersist() // before initAOF: MISCONF for RDB is checked before AOF's, as Redis
+	s.initAOF()
+	s.initRDB()
+	s.initReplication()
+	if err := s.initCluster(); err != nil {
+		return nil, err
+	}
+	s.initReplica() // after initReplication: it fills the replica hooks
 	s.lastSave = time.Now().Unix()
 	s.initClock()
 	s.nowMs = s.wallMs(s.monoNow())
@@ -175,6 +216,16 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.loop = l
+	// The dataset is loaded before the sockets open (Redis's loadDataFromDisk).
+	if err := s.loadDataAtStart(); err != nil {
+		l.Close()
+		return err
+	}
+	// With appendonly yes the AOF is the dataset instead (aof_load.go).
+	if err := s.aofLoadAtStart(); err != nil {
+		l.Close()
+		return err
+	}
 	if s.cfg.Port != 0 {
 		binds := s.cfg.Bind
 		if len(binds) == 0 {
@@ -211,6 +262,7 @@ func (s *Server) Start() error {
 	if s.unixFD >= 0 {
 		s.loop.AddFile(s.unixFD, loop.Readable, s.onAcceptUnix, nil)
 	}
+	s.clusterListening()
 	s.loop.SetBeforeSleep(s.beforeSleep)
 	s.cronID = s.loop.Every(time.Second/time.Duration(s.cfg.Hz), s.serverCron)
 	s.startTime = time.Now()
@@ -264,6 +316,7 @@ func (s *Server) finish() {
 		s.unlinkClient(c)
 	}
 	s.closeListeners()
+	s.clusterRelease() // cluster.go: the nodes.conf lock and MIGRATE connections
 	s.loop.Close()
 	close(s.done)
 }

@@ -198,8 +198,12 @@ func shutdownCommand(c *Client) {
 		return
 	}
 	if abort {
-		// Shutdowns never wait for replicas here, so none can be in progress.
-		c.ReplyError("ERR No shutdown in progress.")
+		// Only a shutdown waiting for its replicas can be aborted (repl_shutdown.go).
+		if c.srv.replShutdownAbort() {
+			c.ReplyOK()
+		} else {
+			c.ReplyError("ERR No shutdown in progress.")
+		}
 		return
 	}
 	if !now && c.blockingDenied() {
@@ -207,6 +211,9 @@ func shutdownCommand(c *Client) {
 		return
 	}
 	s := c.srv
+	if !now && s.replShutdownWait(c, nosave, save, force) {
+		return // blocked until the replicas caught up (repl_shutdown.go)
+	}
 	if err := s.prepareShutdownAndStop(nosave, save); err != nil {
 		if !force {
 			s.log.Warn("SHUTDOWN failed: " + err.Error())

@@ -34,6 +34,7 @@ func newStrTester(t testing.TB) *strTester {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.cfg.Dir = t.TempDir() // FLUSHALL saves dump.rdb there (default save points)
 	st := &strTester{t: t, s: s}
 	st.c = &Client{srv: s, fd: -1, id: 1, db: s.dbs[0], proto: 2, flags: flagAuthenticated}
 	s.propagate = func(db int, argv [][]byte) {

@@ -32,6 +32,9 @@ func startTestServer(t testing.TB, mutate func(*config.Config)) (*Server, string
 		cfg := config.Default()
 		cfg.Port = port
 		cfg.Bind = []string{"127.0.0.1"}
+		// A data directory of its own: FLUSHALL and SHUTDOWN save dump.rdb there
+		// (default save points), and Start loads what it finds.
+		cfg.Dir = t.TempDir()
 		if mutate != nil {
 			mutate(cfg)
 		}

@@ -69,7 +69,6 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
-	startGCPolicy()
 	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level})
 	if err != nil {
 		return nil, err
@@ -77,6 +76,9 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
+	// After Start, which loads the RDB/AOF: a load allocates its whole dataset at once,
+	// and the default GOGC lets it run with fewer collections (see gcpolicy.go).
+	startGCPolicy()
 	n := &Node{Engine: srv, cfg: cfg, log: log}
 	if cfg.MetricsPort > 0 {
 		reg.MustRegister(NewCollector(srv))

@@ -56,7 +56,13 @@ type Loop struct {
 	epfd   int
 	evfd   int
 	events []unix.EpollEvent
-	files  []fileEvent // indexed by fd
+	// nested is the event buffer of a ProcessFileEvents called from inside an event
+	// handler (a long script serving other clients), which must not overwrite the
+	// events the outer call is still going through.
+	nested   []unix.EpollEvent
+	handling bool
+
+	files []fileEvent // indexed by fd
 
 	timers []*timeEvent
 	nextID int64
@@ -297,12 +303,30 @@ func (l *Loop) Run() {
 
 // ProcessEvents waits up to timeoutMs for events and handles them and due timers once.
 func (l *Loop) ProcessEvents(timeoutMs int) {
-	n, err := unix.EpollWait(l.epfd, l.events, timeoutMs)
+	l.ProcessFileEvents(timeoutMs)
+	l.runTimers()
+}
+
+// ProcessFileEvents waits up to timeoutMs for file events and handles them, without
+// running timers: what the engine uses to keep serving clients from inside a long
+// script (Redis's processEventsWhileBlocked).
+func (l *Loop) ProcessFileEvents(timeoutMs int) {
+	events := l.events
+	if l.handling {
+		if l.nested == nil {
+			l.nested = make([]unix.EpollEvent, 64)
+		}
+		events = l.nested
+	}
+	n, err := unix.EpollWait(l.epfd, events, timeoutMs)
 	if err != nil && err != unix.EINTR {
 		return
 	}
+	wasHandling := l.handling
+	l.handling = true
+	defer func() { l.handling = wasHandling }()
 	for i := 0; i < n; i++ {
-		ev := l.events[i]
+		ev := events[i]
 		fd := int(ev.Fd)
 		if fd >= len(l.files) {
 			continue
@@ -325,8 +349,10 @@ func (l *Loop) ProcessEvents(timeoutMs int) {
 			}
 		}
 	}
-	l.runTimers()
 }
+
+// Stopped reports whether the loop was asked to stop (loop goroutine only).
+func (l *Loop) Stopped() bool { return l.stopped }
 
 // Close releases the loop's descriptors. Registered descriptors are not closed.
 func (l *Loop) Close() {

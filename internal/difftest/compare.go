@@ -47,6 +47,16 @@ func Compare(mode Mode, a, b []byte) (ok bool, why string) {
 			return false, fmt.Sprintf("shape %s vs %s", sa, sb)
 		}
 		return true, ""
+	case ModeFields:
+		// INFO's values (times, sizes, ids) differ between any two servers; its
+		// section headers and field names, in order, must not.
+		if va.Kind != vb.Kind || va.IsAggregate() || vb.IsAggregate() {
+			return false, fmt.Sprintf("type %s vs %s", typeName(va), typeName(vb))
+		}
+		if fa, fb := infoFields(va.Str), infoFields(vb.Str); fa != fb {
+			return false, fmt.Sprintf("fields %q vs %q", fa, fb)
+		}
+		return true, ""
 	case ModeErrPrefix:
 		if !va.IsError() || !vb.IsError() {
 			return false, "!errprefix wants two error replies"
@@ -179,4 +189,16 @@ func firstDiff(a, b []byte) int {
 		n++
 	}
 	return n
+}
+
+// infoFields is INFO-style text with every value cut off: its lines up to the
+// first ':' (section headers and blank lines as they are).
+func infoFields(s string) string {
+	lines := strings.Split(s, "\r\n")
+	for i, l := range lines {
+		if k, _, ok := strings.Cut(l, ":"); ok {
+			lines[i] = k
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -52,9 +52,10 @@ const (
 	ModeShape                 // !shape: types and lengths all the way down, map keys exactly
 	ModeErrPrefix             // !errprefix: both are errors with the same first word
 	ModeIgnore                // !ignore: not compared
+	ModeFields                // !fields: INFO-style text, the same lines up to each ':'
 )
 
-var modeNames = [...]string{"exact", "!sort", "!sortpairs", "!type", "!shape", "!errprefix", "!ignore"}
+var modeNames = [...]string{"exact", "!sort", "!sortpairs", "!type", "!shape", "!errprefix", "!ignore", "!fields"}
 
 func (m Mode) String() string {
 	if int(m) < len(modeNames) {
@@ -66,6 +67,7 @@ func (m Mode) String() string {
 var modeByDirective = map[string]Mode{
 	"!sort": ModeSort, "!sortpairs": ModeSortPairs, "!type": ModeType,
 	"!shape": ModeShape, "!errprefix": ModeErrPrefix, "!ignore": ModeIgnore,
+	"!fields": ModeFields,
 }
 
 // Step is one line of a script.

@@ -185,6 +185,10 @@ func TestCompare(t *testing.T) {
 		{ModeShape, "*2\r\n$2\r\n10\r\n$1\r\n5\r\n", "*2\r\n$2\r\n10\r\n:5\r\n", false},
 		{ModeShape, "%1\r\n$1\r\na\r\n:1\r\n", "%1\r\n$1\r\na\r\n:2\r\n", true},
 		{ModeShape, "%1\r\n$1\r\na\r\n:1\r\n", "%1\r\n$1\r\nb\r\n:1\r\n", false},
+		{ModeFields, "$20\r\n# S\r\na:1\r\nb:2\r\n\r\nc:x\r\n", "$21\r\n# S\r\na:10\r\nb:2\r\n\r\nc:y\r\n", true},
+		{ModeFields, "$13\r\n# S\r\na:1\r\nb:2\r\n", "$13\r\n# S\r\nb:1\r\na:2\r\n", false}, // order matters
+		{ModeFields, "$8\r\n# S\r\na:1\r\n", "$13\r\n# S\r\na:1\r\nb:2\r\n", false},
+		{ModeFields, "$8\r\n# S\r\na:1\r\n", "*1\r\n$8\r\n# S\r\na:1\r\n", false},
 		{ModeErrPrefix, "-ERR a\r\n", "-ERR b\r\n", true},
 		{ModeErrPrefix, "-ERR a\r\n", "-WRONGTYPE a\r\n", false},
 		{ModeErrPrefix, "+OK\r\n", "+OK\r\n", false},

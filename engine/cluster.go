@@ -1,0 +1,694 @@
+package engine
+
+// Cluster mode (cluster-enabled yes), after Redis 7.0's cluster.c: the node's view of
+// the cluster (a slots.State owned by the loop), nodes.conf, cluster_state and the
+// periodic work. The flow:
+//
+//   - New → initCluster: lock cluster-config-file (flock, as Redis: two nodes must
+//     never share one), load it, or create myself with a fresh id and save it.
+//   - Start → clusterListening: myself's ports are known; keys loaded from disk in
+//     slots we do not own are claimed or marked importing (verifyClusterConfigWithData).
+//   - Every change goes through clusterApply with slots.Effects: what to save, whether
+//     cluster_state must be recomputed, keys to delete, a master to follow, whether
+//     myself must be gossiped. The work is coalesced into beforeSleep, as Redis's
+//     clusterBeforeSleep (CLUSTER_TODO_*), except an fsync'ed save, done at once.
+//   - clusterCron (every 100 ms): cluster_state, manual failover timeout, the replica
+//     side of failover elections.
+//
+// Commands are in cluster_cmds.go, routing in cluster_route.go, MIGRATE in
+// migrate.go, the bus contract in cluster_bus.go.
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/keyspace"
+	"github.com/keygrid/keygrid/slots"
+	"golang.org/x/sys/unix"
+)
+
+// clusterTodo are the deferred cluster actions (Redis's CLUSTER_TODO_*).
+type clusterTodo uint8
+
+const (
+	todoSave        clusterTodo = 1 << iota // rewrite nodes.conf
+	todoUpdateState                         // recompute cluster_state
+	todoBroadcast                           // refresh myself's meta and tell the bus
+)
+
+// Redis's delays for cluster_state (cluster.c): a master waits before it turns ok
+// after start or after being in a minority partition, so it learns the new
+// configuration before it accepts writes.
+const (
+	clusterWritableDelay   = 2000
+	clusterMinRejoinDelay  = 500
+	clusterMaxRejoinDelay  = 5000
+	clusterMFTimeout       = 5000 // a manual failover's time limit (CLUSTER_MF_TIMEOUT)
+	clusterMFPauseMult     = 2    // the master pauses clients mf_timeout*2
+	clusterFailoverMinRank = 1000 // ms of extra delay per rank of replica
+)
+
+// clusterState is the engine's cluster mode (loop goroutine only, except myself).
+type clusterState struct {
+	st     *slots.State
+	bus    ClusterBus
+	myself clusterMyself
+	ok     bool // cluster_state:ok
+	todo   clusterTodo
+	path   string
+	lockFD int
+	// size is the number of masters serving at least one slot (cluster_size).
+	size int
+	// firstUpdate and minorityTime drive the writable and rejoin delays.
+	firstUpdate, minorityTime int64
+	// Failover election of myself, a replica (clusterHandleSlaveFailover).
+	authTime      int64  // when the election may start / started
+	authCount     int    // votes received
+	authSent      bool   // the request went out
+	authEpoch     uint64 // the epoch of our request
+	authRank      int
+	lastVoteTimes map[string]int64 // master side: id of a failed master → when we voted for one of its replicas
+	// Manual failover (CLUSTER FAILOVER): on the replica, mfEnd and mfCanStart;
+	// on the master, mfReplica (who asked) and the client pause.
+	mfEnd      int64
+	mfCanStart bool
+	mfReplica  string
+	// migrate caches MIGRATE's connections (migrate.go).
+	migrate     map[string]*migrateConn
+	migrateCron bool // migrateCron is installed
+	// replOffsets are the replication offsets other nodes announce (CLUSTER SLOTS
+	// lists a replica only once it has data; SHARDS shows them).
+	replOffsets map[string]int64
+}
+
+// clusterEnabled reports whether the node runs in cluster mode.
+func (s *Server) clusterEnabled() bool { return s.cluster.st != nil }
+
+// initCluster loads or creates the node's cluster state (Redis's clusterInit).
+func (s *Server) initCluster() error {
+	if !s.cfg.ClusterEnabled {
+		return nil
+	}
+	cl := &s.cluster
+	cl.lockFD = -1
+	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
+	cl.replOffsets = map[string]int64{}
+	cl.lastVoteTimes = map[string]int64{}
+	cl.path = s.cfg.ClusterConfigFile
+	if !filepath.IsAbs(cl.path) {
+		cl.path = filepath.Join(s.cfg.Dir, cl.path)
+	}
+	if err := s.clusterLock(); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(cl.path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("Unrecoverable error opening the cluster config file %s: %w", cl.path, err)
+	}
+	if len(data) == 0 {
+		// No configuration yet (or an empty file, which Redis treats the same): we
+		// are a fresh master that knows only itself.
+		cl.st = slots.NewState(slots.NewID())
+		s.log.Info("No cluster configuration found, I'm " + cl.st.Myself.ID)
+		s.clusterSetMyselfAddr()
+		if err := s.clusterSave(true); err != nil {
+			return err
+		}
+	} else {
+		st, err := slots.ParseConfig(data, s.wallNow())
+		if err != nil {
+			return err
+		}
+		cl.st = st
+		s.log.Info("Node configuration loaded, I'm " + st.Myself.ID)
+		s.clusterSetMyselfAddr()
+	}
+	s.cronHooks = append(s.cronHooks, s.clusterCron)
+	s.beforeSleepHooks = append(s.beforeSleepHooks, s.clusterBeforeSleep)
+	s.onClientReset = append(s.onClientReset, func(c *Client) { c.clusterFlags = 0 })
+	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
+		if c.clusterFlags&clientReadonly != 0 {
+			x.Flags = insertClientFlag(x.Flags, 'r')
+		}
+	})
+	// CONFIG SET of what myself announces takes effect at once and is gossiped.
+	s.configApplyHooks = append(s.configApplyHooks, func(changed []string) error {
+		for _, name := range changed {
+			if strings.HasPrefix(name, "cluster-announce-") {
+				s.clusterSetMyselfAddr()
+				s.clusterChanged()
+				break
+			}
+		}
+		return nil
+	})
+	s.shutdownHooks = append(s.shutdownHooks, func(nosave, save bool) error {
+		s.clusterShutdown()
+		return nil
+	})
+	cl.todo |= todoUpdateState | todoBroadcast
+	s.clusterPublishMyself()
+	return nil
+}
+
+// wallNow is the wall clock in unix ms (usable before the loop runs).
+func (s *Server) wallNow() int64 {
+	if s.nowMs != 0 {
+		return s.nowMs
+	}
+	return time.Now().UnixMilli()
+}
+
+// clusterSetMyselfAddr sets the ports and names myself announces from the
+// configuration (Redis's clusterUpdateMyselfAnnouncedPorts and Hostname). The IP
+// stays what the bus learned unless cluster-announce-ip is set.
+func (s *Server) clusterSetMyselfAddr() {
+	me := s.cluster.st.Myself
+	port := s.cfg.Port
+	if port == 0 {
+		if a := s.Addr(); a != "" {
+			if i := lastColon(a); i >= 0 {
+				port, _ = strconv.Atoi(a[i+1:])
+			}
+		}
+	}
+	cport := s.cfg.ClusterPort
+	if cport == 0 {
+		cport = port + 10000
+	}
+	if s.cfg.ClusterAnnouncePort != 0 {
+		port = s.cfg.ClusterAnnouncePort
+	}
+	if s.cfg.ClusterAnnounceBusPort != 0 {
+		cport = s.cfg.ClusterAnnounceBusPort
+	}
+	me.Port, me.CPort = port, cport
+	me.Hostname = s.cfg.ClusterAnnounceHostname
+	if s.cfg.ClusterAnnounceIP != "" {
+		me.IP = s.cfg.ClusterAnnounceIP
+	}
+}
+
+func lastColon(a string) int {
+	for i := len(a) - 1; i >= 0; i-- {
+		if a[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// clusterListening runs once the sockets are open and the data is loaded: myself's
+// port is known (port 0 in tests), and keys in slots we do not serve are reconciled.
+func (s *Server) clusterListening() {
+	if !s.clusterEnabled() {
+		return
+	}
+	s.clusterSetMyselfAddr()
+	s.clusterVerifyData()
+	s.clusterPublishMyself()
+	s.cluster.todo |= todoSave
+}
+
+// clusterVerifyData is Redis's verifyClusterConfigWithData: keys loaded for a slot
+// nobody serves make myself its owner; keys for a slot another node serves mark
+// the slot importing from it, so redis-cli --cluster fix sees and repairs it.
+func (s *Server) clusterVerifyData() {
+	st := s.cluster.st
+	if st.Myself.IsReplica() {
+		return
+	}
+	db := s.dbs[0]
+	changed := false
+	for slot := 0; slot < slots.Count; slot++ {
+		if db.dicts[slot].Len() == 0 || st.Owner[slot] == st.Myself || st.Importing[slot] != nil {
+			continue
+		}
+		changed = true
+		if st.Owner[slot] == nil {
+			s.log.Warn("I have keys for unassigned slot " + strconv.Itoa(slot) + ". Taking responsibility for it.")
+			st.SetOwner(slot, st.Myself)
+		} else {
+			s.log.Warn("I have keys for slot " + strconv.Itoa(slot) + ", but the slot is assigned to another node. Setting it to importing state.")
+			st.Importing[slot] = st.Owner[slot]
+		}
+	}
+	if changed {
+		s.cluster.todo |= todoSave | todoUpdateState
+	}
+}
+
+// clusterLock takes an exclusive flock on the config file, as Redis's
+// clusterLockConfig, so two nodes never share one.
+func (s *Server) clusterLock() error {
+	cl := &s.cluster
+	fd, err := unix.Open(cl.path, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return fmt.Errorf("Can't open %s in order to acquire a lock: %w", cl.path, err)
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		unix.Close(fd)
+		if err == unix.EWOULDBLOCK {
+			return fmt.Errorf("Sorry, the cluster configuration file %s is already used by a different Redis Cluster node. Please make sure that different nodes use different cluster configuration files.", cl.path)
+		}
+		return fmt.Errorf("Impossible to lock %s: %w", cl.path, err)
+	}
+	if cl.lockFD >= 0 {
+		unix.Close(cl.lockFD)
+	}
+	cl.lockFD = fd
+	return nil
+}
+
+// clusterSave writes nodes.conf atomically: a temp file, fsync'ed, renamed over the
+// old one, and the directory fsync'ed when fsync is asked (votes, failovers). The
+// lock moves to the new file. Redis 7.0 rewrites in place with padding; a rename
+// never leaves a half-written file, whatever the crash.
+func (s *Server) clusterSave(fsync bool) error {
+	cl := &s.cluster
+	data := cl.st.ConfigFile()
+	tmp := cl.path + ".tmp-" + strconv.Itoa(os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, cl.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		s.log.Warn("Could not save the cluster configuration: " + err.Error())
+		return err
+	}
+	if fsync {
+		if d, err := os.Open(filepath.Dir(cl.path)); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return s.clusterLock()
+}
+
+// clusterApply carries out what a change of the state requires.
+func (s *Server) clusterApply(e slots.Effects) {
+	cl := &s.cluster
+	if e.Save {
+		cl.todo |= todoSave
+	}
+	if e.UpdateState {
+		cl.todo |= todoUpdateState
+	}
+	if e.Broadcast {
+		cl.todo |= todoBroadcast
+	}
+	for _, slot := range e.DirtySlots {
+		s.clusterDelKeysInSlot(slot)
+	}
+	if e.FollowMaster != nil && e.FollowMaster != cl.st.Myself {
+		s.log.Warn("Configuration change detected. Reconfiguring myself as a replica of " + e.FollowMaster.ID)
+		s.clusterSetMaster(e.FollowMaster)
+		e.Fsync = true
+	}
+	if e.Fsync {
+		s.clusterSave(true)
+		cl.todo &^= todoSave
+	}
+}
+
+// clusterChanged marks myself's configuration changed: save, state, gossip.
+func (s *Server) clusterChanged() {
+	s.cluster.todo |= todoSave | todoUpdateState | todoBroadcast
+}
+
+// clusterBeforeSleep does the deferred work (Redis's clusterBeforeSleep).
+func (s *Server) clusterBeforeSleep() {
+	cl := &s.cluster
+	if cl.todo == 0 {
+		return
+	}
+	todo := cl.todo
+	cl.todo = 0
+	if todo&todoUpdateState != 0 {
+		s.clusterUpdateState()
+	}
+	if todo&todoSave != 0 {
+		s.clusterSave(false)
+	}
+	// Any change may touch myself (epochs, role, address): refresh what the bus
+	// reads, and tell it when myself's announcement changed.
+	s.clusterPublishMyself()
+	if todo&todoBroadcast != 0 && cl.bus != nil {
+		cl.bus.Changed()
+	}
+}
+
+// clusterPublishMyself refreshes the meta the bus reads from any goroutine.
+func (s *Server) clusterPublishMyself() {
+	st := s.cluster.st
+	m := st.MetaOf(st.Myself)
+	m.MFPaused = s.cluster.mfReplica != "" && s.pause.until != 0
+	m.ReplOffset = s.repl.offset
+	s.cluster.myself.Store(&m)
+}
+
+// clusterUpdateState recomputes cluster_state (Redis's clusterUpdateState).
+func (s *Server) clusterUpdateState() {
+	cl := &s.cluster
+	st := cl.st
+	now := s.wallNow()
+	if cl.firstUpdate == 0 {
+		cl.firstUpdate = now
+	}
+	if st.Myself.IsMaster() && !cl.ok && now-cl.firstUpdate < clusterWritableDelay {
+		cl.todo |= todoUpdateState // try again: nothing else may trigger it
+		return
+	}
+	ok := true
+	if s.cfg.ClusterRequireFullCoverage && !st.Covered() {
+		ok = false
+	}
+	size, reachable := 0, 0
+	for _, n := range st.Nodes {
+		if n.IsMaster() && n.Slots.Len() > 0 {
+			size++
+			if n.Flags&(slots.FlagFail|slots.FlagPFail) == 0 {
+				reachable++
+			}
+		}
+	}
+	cl.size = size
+	if reachable < size/2+1 {
+		ok = false
+		cl.minorityTime = now
+	}
+	if ok != cl.ok {
+		delay := s.cfg.ClusterNodeTimeout
+		if delay > clusterMaxRejoinDelay {
+			delay = clusterMaxRejoinDelay
+		}
+		if delay < clusterMinRejoinDelay {
+			delay = clusterMinRejoinDelay
+		}
+		if ok && st.Myself.IsMaster() && now-cl.minorityTime < delay {
+			cl.todo |= todoUpdateState
+			return
+		}
+		if ok {
+			s.log.Warn("Cluster state changed: ok")
+		} else {
+			s.log.Warn("Cluster state changed: fail")
+		}
+		cl.ok = ok
+	}
+}
+
+// clusterCron is the periodic cluster work (part of Redis's clusterCron that is
+// not the bus's: the bus pings and detects failures).
+func (s *Server) clusterCron() {
+	if !s.every(100) {
+		return
+	}
+	s.clusterUpdateState()
+	s.clusterManualFailoverCron()
+	s.clusterReplicaFailoverCron()
+	s.clusterRedirectBlocked()
+}
+
+// clusterSlotHasKeys reports whether this node holds keys in slot.
+func (s *Server) clusterSlotHasKeys(slot int) bool { return s.dbs[0].dicts[slot].Len() > 0 }
+
+// clusterKeysInSlot returns up to max keys of slot (CLUSTER GETKEYSINSLOT, MIGRATE
+// of a whole slot by redis-cli).
+func (s *Server) clusterKeysInSlot(slot, max int) [][]byte {
+	d := s.dbs[0].dicts[slot]
+	out := make([][]byte, 0, min(max, d.Len()))
+	d.Each(func(r keyspace.Ref) bool {
+		if len(out) >= max {
+			return false
+		}
+		out = append(out, []byte(d.E(r).Key()))
+		return true
+	})
+	return out
+}
+
+// clusterDelKeysInSlot deletes every key of slot (a slot this node lost while it
+// still held keys: Redis's delKeysInSlot for dirty slots), propagating DELs.
+func (s *Server) clusterDelKeysInSlot(slot int) int {
+	db := s.dbs[0]
+	keys := s.clusterKeysInSlot(slot, db.dicts[slot].Len())
+	for _, k := range keys {
+		if db.Delete(k) {
+			s.signalModified(db, k)
+			s.notifyKeyspace(NotifyGeneric, "del", k, 0)
+			if s.propagate != nil {
+				s.propagate(0, [][]byte{[]byte("DEL"), k})
+			}
+			s.dirty++
+		}
+	}
+	return len(keys)
+}
+
+// clusterShutdown leaves the bus and saves the configuration (Redis saves
+// nodes.conf on shutdown too).
+func (s *Server) clusterShutdown() {
+	cl := &s.cluster
+	if cl.st == nil {
+		return
+	}
+	s.clusterSave(true)
+	if cl.bus != nil {
+		cl.bus.Close()
+	}
+	for _, mc := range cl.migrate {
+		mc.close()
+	}
+	cl.migrate = nil
+}
+
+// clusterRelease closes the nodes.conf lock and the MIGRATE connections once the
+// loop has stopped (any shutdown path), so the same process may start a node on
+// the same file again (tests, embedding).
+func (s *Server) clusterRelease() {
+	cl := &s.cluster
+	for _, mc := range cl.migrate {
+		mc.close()
+	}
+	cl.migrate = nil
+	if cl.lockFD >= 0 && cl.st != nil {
+		unix.Close(cl.lockFD)
+		cl.lockFD = -1
+	}
+}
+
+// clusterPublishOut sends a PUBLISH (or SPUBLISH) to the other nodes, as Redis's
+// pubsubPublishMessageAndPropagateToCluster: subscribers on any node of the cluster
+// (of the shard, for SPUBLISH) receive it. Nothing without a bus.
+func (s *Server) clusterPublishOut(channel, message []byte, shard bool) {
+	if s.cluster.bus != nil {
+		s.cluster.bus.Publish(channel, message, shard)
+	}
+}
+
+// clusterDeliver delivers a message published on another node.
+func (s *Server) clusterDeliver(channel, message []byte, shard bool) {
+	s.Publish(channel, message, shard)
+}
+
+// --- failover -----------------------------------------------------------------------
+
+// clusterVote decides myself's vote for replica id (Redis's
+// clusterSendFailoverAuthIfNeeded): myself must be a master with slots, the epoch
+// current, no vote given in it yet, the replica's master failed (or force), no
+// vote for a replica of that master in the last 2×node-timeout, and no claimed slot
+// owned by a master with a greater config epoch.
+func (s *Server) clusterVote(id string, reqEpoch uint64, claimed *slots.Bitmap, force bool) {
+	cl := &s.cluster
+	st := cl.st
+	if st == nil || st.Myself.IsReplica() || st.Myself.Slots.Len() == 0 {
+		return
+	}
+	node := st.Nodes[id]
+	if node == nil || reqEpoch < st.CurrentEpoch || st.LastVoteEpoch == st.CurrentEpoch {
+		return
+	}
+	if !node.IsReplica() || node.MasterID == "" {
+		return
+	}
+	master := st.Nodes[node.MasterID]
+	if master == nil || (master.Flags&slots.FlagFail == 0 && !force) {
+		return
+	}
+	now := s.wallNow()
+	if now-cl.lastVoteTimes[master.ID] < s.cfg.ClusterNodeTimeout*2 {
+		return
+	}
+	for slot := 0; slot < slots.Count; slot++ {
+		if !claimed.Has(slot) {
+			continue
+		}
+		if o := st.Owner[slot]; o != nil && o.ConfigEpoch > reqEpoch {
+			return
+		}
+	}
+	st.LastVoteEpoch = st.CurrentEpoch
+	cl.lastVoteTimes[master.ID] = now
+	// The vote is on disk before it leaves: a restarted master must not vote twice
+	// in one epoch.
+	s.clusterSave(true)
+	if cl.bus != nil {
+		cl.bus.SendFailoverAuthAck(id, st.CurrentEpoch)
+	}
+}
+
+// clusterAuthAck counts a vote for myself (Redis's FAILOVER_AUTH_ACK handling).
+func (s *Server) clusterAuthAck(id string, epoch uint64) {
+	cl := &s.cluster
+	st := cl.st
+	if st == nil || !cl.authSent || epoch < cl.authEpoch {
+		return
+	}
+	if n := st.Nodes[id]; n == nil || !n.IsMaster() || n.Slots.Len() == 0 {
+		return
+	}
+	cl.authCount++
+	s.clusterReplicaFailoverCron() // may have the majority now
+}
+
+// clusterMFStart is the master side of a manual failover: pause writes for twice
+// the manual failover timeout so the replica can catch up (Redis's MFSTART).
+func (s *Server) clusterMFStart(id string) {
+	cl := &s.cluster
+	st := cl.st
+	if st == nil {
+		return
+	}
+	n := st.Nodes[id]
+	if n == nil || n.MasterID != st.Myself.ID {
+		return
+	}
+	cl.mfReplica = id
+	cl.mfEnd = s.wallNow() + clusterMFTimeout
+	s.Pause(clusterMFTimeout*clusterMFPauseMult, true)
+	cl.todo |= todoBroadcast
+}
+
+// clusterManualFailoverCron ends a manual failover that timed out.
+func (s *Server) clusterManualFailoverCron() {
+	cl := &s.cluster
+	if cl.mfEnd != 0 && s.wallNow() > cl.mfEnd {
+		s.log.Warn("Manual failover timed out.")
+		s.clusterResetManualFailover()
+	}
+}
+
+func (s *Server) clusterResetManualFailover() {
+	cl := &s.cluster
+	if cl.mfReplica != "" {
+		s.Unpause()
+	}
+	cl.mfEnd, cl.mfCanStart, cl.mfReplica = 0, false, ""
+	cl.todo |= todoBroadcast
+}
+
+// clusterReplicaFailoverCron is the replica side of an election (Redis's
+// clusterHandleSlaveFailover): when our master is FAIL (or a manual failover may
+// start), wait the rank delay, ask for votes in a new epoch, and take over with a
+// majority of the masters.
+func (s *Server) clusterReplicaFailoverCron() {
+	cl := &s.cluster
+	st := cl.st
+	me := st.Myself
+	if !me.IsReplica() || me.MasterID == "" {
+		return
+	}
+	master := st.Nodes[me.MasterID]
+	manual := cl.mfEnd != 0 && cl.mfCanStart
+	if master == nil || (master.Flags&slots.FlagFail == 0 && !manual) || master.Slots.Len() == 0 {
+		return
+	}
+	if s.cfg.ClusterReplicaNoFailover && !manual {
+		return
+	}
+	now := s.wallNow()
+	timeout := max(s.cfg.ClusterNodeTimeout*2, 2000)
+	retry := timeout * 2
+	if now-cl.authTime > retry {
+		// A new election: delay 500 ms + random + rank (a manual failover starts now).
+		cl.authTime = now + 500 + rand.Int64N(500)
+		cl.authCount, cl.authSent = 0, false
+		cl.authRank = s.clusterReplicaRank()
+		cl.authTime += int64(cl.authRank * clusterFailoverMinRank)
+		if manual {
+			cl.authTime = now
+		}
+		return
+	}
+	if now < cl.authTime || now-cl.authTime > timeout {
+		return
+	}
+	if !cl.authSent {
+		st.CurrentEpoch++
+		cl.authEpoch = st.CurrentEpoch
+		cl.authSent = true
+		s.clusterSave(true)
+		if cl.bus != nil {
+			cl.bus.RequestFailoverAuth(cl.authEpoch, manual)
+		}
+		return
+	}
+	needed := cl.size/2 + 1
+	if cl.authCount >= needed {
+		s.log.Warn("Failover election won: I'm the new master.")
+		s.clusterFailoverReplaceMaster(cl.authEpoch)
+	}
+}
+
+// clusterReplicaRank is Redis's clusterGetSlaveRank: how many other replicas of our
+// master have processed more of its stream than we have. The best replica (rank 0)
+// asks for votes first, so it usually wins.
+func (s *Server) clusterReplicaRank() int {
+	st := s.cluster.st
+	m := st.Nodes[st.Myself.MasterID]
+	if m == nil {
+		return 0
+	}
+	mine, rank := s.repl.offset, 0
+	for _, r := range st.Replicas(m) {
+		if r != st.Myself && r.Flags&slots.FlagNoFailover == 0 && s.cluster.replOffsets[r.ID] > mine {
+			rank++
+		}
+	}
+	return rank
+}
+
+// clusterFailoverReplaceMaster turns myself into the master of our old master's
+// slots with epoch (Redis's clusterFailoverReplaceYourMaster).
+func (s *Server) clusterFailoverReplaceMaster(epoch uint64) {
+	cl := &s.cluster
+	if epoch > cl.st.Myself.ConfigEpoch {
+		cl.st.BecomeMaster(epoch)
+	} else {
+		cl.st.BecomeMaster(cl.st.Myself.ConfigEpoch)
+	}
+	cl.authSent = false
+	s.clusterResetManualFailover()
+	// Stop replicating: our history continues as the master's (PSYNC2 lets the old
+	// master's other replicas follow us).
+	s.replicaUnsetMaster()
+	s.clusterSave(true)
+	s.clusterChanged()
+}

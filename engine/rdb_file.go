@@ -1,0 +1,305 @@
+package engine
+
+// Whole RDB files (Redis 7.0's rdbSaveRio and rdbLoadRioWithLoadingCtx): the
+// header with its aux fields, one key at a time with its expiry and LRU/LFU
+// opcodes, the footer with the CRC64; and loading a whole stream into the
+// keyspace. SAVE, BGSAVE, SHUTDOWN, DEBUG RELOAD and full resyncs (persist.go,
+// snapshot.go) drive these.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/keyspace"
+	"github.com/keygrid/keygrid/engine/rdb"
+	"go.uber.org/zap"
+)
+
+// newRDBWriter returns an rdb.Writer to w with rdbcompression and rdbchecksum
+// applied.
+func (s *Server) newRDBWriter(w io.Writer) *rdb.Writer {
+	rw := rdb.NewWriter(w)
+	rw.Compress = s.cfg.RDBCompression
+	rw.NoChecksum = !s.cfg.RDBChecksum
+	return rw
+}
+
+// rdbWriteHeader writes "REDIS0010", the aux fields Redis 7.0 writes
+// (redis-ver, redis-bits, ctime, used-mem, the repl-* fields when replication
+// provides them, aof-base) and the function libraries.
+func (s *Server) rdbWriteHeader(w *rdb.Writer, aofBase bool) error {
+	w.WriteMagic(rdb.Version)
+	w.SaveAux("redis-ver", Version)
+	w.SaveAux("redis-bits", "64")
+	w.SaveAux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
+	w.SaveAux("used-mem", strconv.FormatUint(s.usedMemory(), 10))
+	if s.rdbReplInfo != nil {
+		if db, id, off, ok := s.rdbReplInfo(); ok {
+			w.SaveAux("repl-stream-db", strconv.Itoa(db))
+			w.SaveAux("repl-id", id)
+			w.SaveAux("repl-offset", strconv.FormatInt(off, 10))
+		}
+	}
+	base := "0"
+	if aofBase {
+		base = "1"
+	}
+	w.SaveAux("aof-base", base)
+	if s.functionLibraries != nil {
+		for _, code := range s.functionLibraries() {
+			w.SaveType(rdb.OpFunction2)
+			w.SaveString(code)
+		}
+	}
+	return w.Err()
+}
+
+// rdbWriteSelectDB starts a database's section: SELECTDB and the RESIZEDB hint
+// (its key count and keys with a TTL).
+func (s *Server) rdbWriteSelectDB(w *rdb.Writer, db *DB) error {
+	w.SaveType(rdb.OpSelectDB)
+	w.SaveLen(uint64(db.id))
+	w.SaveType(rdb.OpResizeDB)
+	w.SaveLen(uint64(db.Len()))
+	w.SaveLen(uint64(db.VolatileLen()))
+	return w.Err()
+}
+
+// rdbSaveKey writes one key (rdbSaveKeyValuePair): EXPIRETIME_MS when it has a
+// TTL, IDLE under an LRU policy or FREQ under an LFU one, then type, key, value.
+func (s *Server) rdbSaveKey(w *rdb.Writer, e *keyspace.Entry) error {
+	if e.Expire != 0 {
+		w.SaveType(rdb.OpExpireTimeMs)
+		w.SaveMillisecondTime(e.Expire)
+	}
+	policy := s.cfg.MaxMemoryPolicy
+	switch {
+	case strings.HasSuffix(policy, "-lru"):
+		w.SaveType(rdb.OpIdle)
+		w.SaveLen(estimateIdleTime(s.lruClock(), metaLRU(e.Meta)) / 1000)
+	case strings.HasSuffix(policy, "-lfu"):
+		w.SaveType(rdb.OpFreq)
+		w.WriteByte(byte(s.lfuDecayed(metaLRU(e.Meta))))
+	}
+	w.SaveType(rdbType(e))
+	w.SaveString(bytesOf(e.Key()))
+	return s.rdbSaveValue(w, e)
+}
+
+// rdbWriteFooter writes EOF and the CRC64, and flushes.
+func (s *Server) rdbWriteFooter(w *rdb.Writer) error { return w.WriteFooter() }
+
+// saveRDBSync writes the whole dataset, synchronously (SAVE, SHUTDOWN, DEBUG
+// RELOAD, tests).
+func (s *Server) saveRDBSync(dst io.Writer) error {
+	w := s.newRDBWriter(dst)
+	if err := s.rdbWriteHeader(w, false); err != nil {
+		return err
+	}
+	for _, db := range s.dbs {
+		if err := s.rdbSaveDB(w, db); err != nil {
+			return err
+		}
+	}
+	return s.rdbWriteFooter(w)
+}
+
+// rdbSaveDB writes one database's section (nothing for an empty one).
+func (s *Server) rdbSaveDB(w *rdb.Writer, db *DB) error {
+	if db.Len() == 0 {
+		return nil
+	}
+	if err := s.rdbWriteSelectDB(w, db); err != nil {
+		return err
+	}
+	var err error
+	for _, d := range db.dicts {
+		d.Each(func(r keyspace.Ref) bool {
+			err = s.rdbSaveKey(w, d.E(r))
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return w.Err()
+}
+
+// rdbLoadStats counts what a load did (INFO's rdb_last_load_keys_*).
+type rdbLoadStats struct {
+	Loaded, Expired, EmptySkipped int64
+	Version                       int
+}
+
+// loadRDB loads a whole RDB stream into the (empty) keyspace; errors name the
+// offset and reason.
+func (s *Server) loadRDB(r io.Reader) error {
+	_, err := s.loadRDBStats(rdb.NewReader(r), false)
+	return err
+}
+
+// loadRDBStats is loadRDB from an rdb.Reader (after it, r.Rest() is what
+// follows the RDB, an AOF preamble's commands), with the counts; aofPreamble
+// keeps keys whose TTL passed (the AOF tail decides their fate, as in Redis).
+func (s *Server) loadRDBStats(r *rdb.Reader, aofPreamble bool) (rdbLoadStats, error) {
+	return s.loadRDBOpts(r, rdbLoadOpts{aofPreamble: aofPreamble})
+}
+
+// rdbLoadOpts are Redis's RDBFLAGS_* that change loading.
+type rdbLoadOpts struct {
+	// aofPreamble (RDBFLAGS_AOF_PREAMBLE): keys whose TTL passed are kept.
+	aofPreamble bool
+	// allowDup (RDBFLAGS_ALLOW_DUP, DEBUG RELOAD MERGE): a key already in the
+	// keyspace is replaced instead of failing the load.
+	allowDup bool
+}
+
+// loadRDBOpts is loadRDBStats with all the options.
+func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, error) {
+	aofPreamble := opts.aofPreamble
+	var st rdbLoadStats
+	master := s.roleFn == nil || s.roleFn() == "master"
+	now := time.Now().UnixMilli()
+	db := s.dbs[0]
+	h := &rdb.Handler{
+		SelectDB: func(id uint64) error {
+			if id >= uint64(len(s.dbs)) {
+				return r.Corrupt("FATAL: Data file was created with a Redis server configured to handle more than %d databases", len(s.dbs))
+			}
+			db = s.dbs[id]
+			return nil
+		},
+		ResizeDB: func(size, _ uint64) error {
+			// A hint only: capped so a corrupt count cannot allocate much ahead
+			// of the keys actually read. A key takes at least 3 bytes of the
+			// file, so when its size is known the cap follows it: a big file
+			// fills a table sized once, without rehashing mid-load.
+			if len(db.dicts) == 1 && db.Len() == 0 {
+				limit := uint64(1 << 22)
+				if n := r.InputSize(); n > 0 {
+					limit = max(limit, uint64(n)/3)
+				}
+				db.dicts[0].Expand(int(min(size, limit)))
+			}
+			return nil
+		},
+		Function: func(code []byte) error {
+			if s.loadFunctionLibrary == nil {
+				return r.Corrupt("Failed loading library: functions are not supported")
+			}
+			if err := s.loadFunctionLibrary(code); err != nil {
+				return r.Corrupt("Failed loading library, %v", err)
+			}
+			return nil
+		},
+		Aux: s.rdbLoadAux, // repl-id / repl-offset (repl_master.go)
+		EmptyKey: func(uint64, []byte) error {
+			st.EmptySkipped++
+			return nil
+		},
+		Key: func(k *rdb.Key) error {
+			if master && !aofPreamble && k.Expire != -1 && k.Expire < now {
+				st.Expired++
+				return nil
+			}
+			if _, ref := db.find(k.Key); ref != 0 {
+				if opts.allowDup {
+					db.Delete(k.Key)
+				} else {
+					return &rdb.Error{Offset: k.Offset, Type: -1, Reason: fmt.Sprintf("RDB has duplicated key '%s' in DB %d", k.Key, db.id)}
+				}
+			}
+			e, err := s.rdbStoreValue(db, k.Key, k.Value)
+			if err != nil {
+				return &rdb.Error{Offset: k.Offset, Type: -1, Reason: err.Error()}
+			}
+			if k.Expire != -1 {
+				db.SetExpire(k.Key, k.Expire)
+			}
+			s.rdbSetLRUOrLFU(e, k.Freq, k.Idle)
+			st.Loaded++
+			return nil
+		},
+	}
+	// Transient: the handler above copies keys and string values into the
+	// keyspace, so the parser need not allocate them per key.
+	res, err := rdb.Parse(r, h, rdb.ParseOptions{Options: rdb.Options{Now: now}, SkipChecksum: !s.cfg.RDBChecksum, Transient: true})
+	st.Version = res.Version
+	s.settleMem()
+	if err != nil {
+		return st, err
+	}
+	if s.log != nil {
+		s.log.Info("Done loading RDB", zap.Int64("keys_loaded", st.Loaded),
+			zap.Int64("keys_expired", st.Expired), zap.Int64("empty_keys_skipped", st.EmptySkipped))
+	}
+	return st, nil
+}
+
+// rdbSetLRUOrLFU applies a loaded key's FREQ or IDLE (objectSetLRUOrLFU): the
+// LFU counter under an LFU policy, else the idle time as an LRU clock in the
+// past. -1 means the file had none.
+func (s *Server) rdbSetLRUOrLFU(e *keyspace.Entry, freq int, idle int64) bool {
+	if s.policyLFU() {
+		if freq < 0 {
+			return false
+		}
+		e.Meta = e.Meta&0xff | (s.lfuTimeInMinutes()<<8|uint32(freq))<<8
+		return true
+	}
+	if idle < 0 {
+		return false
+	}
+	abs := int64(s.lruClock()) - idle
+	if abs < 0 {
+		abs += lruClockMax
+	}
+	e.Meta = e.Meta&0xff | uint32(abs)<<8
+	return true
+}
+
+// loadRDBFile loads the RDB file at path (used by tests and DEBUG RELOAD's
+// callers); a missing file is os.ErrNotExist.
+func (s *Server) loadRDBFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := s.loadRDB(f); err != nil {
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// rdbWriterPool are reusable writers for rdbSerializedLen and dumpPayload
+// (Reset before use).
+var rdbWriterPool = sync.Pool{New: func() any { return rdb.NewWriter(io.Discard) }}
+
+// rdbSerializedLen is the size of e's value in an RDB file, compression
+// included (rdbSavedObjectLen: DEBUG OBJECT's serializedlength).
+func (s *Server) rdbSerializedLen(e *keyspace.Entry) int64 {
+	w := rdbWriterPool.Get().(*rdb.Writer)
+	w.Reset(io.Discard)
+	w.Compress = s.cfg.RDBCompression
+	w.NoChecksum = true
+	s.rdbSaveValue(w, e)
+	n := w.Written()
+	rdbWriterPool.Put(w)
+	return n
+}
+
+// initRDB attaches the RDB part to the core.
+func (s *Server) initRDB() {
+	s.rdbSavedLen = s.rdbSerializedLen
+}

@@ -1,0 +1,1199 @@
+package engine
+
+// repl_replica.go: the replica side of replication (Redis 7.0's replication.c,
+// replica half): REPLICAOF / SLAVEOF, the link to the master, full and partial
+// resyncs, the master's command stream applied through the engine, REPLCONF ACK,
+// repl-timeout, replica-read-only, replica-serve-stale-data, ROLE and INFO for a
+// replica.
+//
+// The link, as in Redis:
+//
+//	REPLICAOF host port     state connect: the cron (or the command itself) starts a link
+//	link goroutine:         dial, replication.Handshake (PING, AUTH, REPLCONF, PSYNC)
+//	  +CONTINUE [id]        → loop: the socket becomes the master client, stream continues
+//	  +FULLRESYNC id off    → the RDB ("$<len>" or "$EOF:<mark>") to temp-<time>.<pid>.rdb,
+//	                          → loop: flush, rename to dbfilename, load, master client
+//	master client:          its stream runs through processCommand, replies dropped;
+//	                        each applied command's bytes go to replFeedStream (the
+//	                        backlog, the offset, and this node's own replicas: chained
+//	                        replication passes on the exact bytes)
+//	link lost:              the history (repl.id, repl.offset) is the cached master:
+//	                        the next link asks PSYNC id offset+1
+//
+// Only the link goroutine blocks (on the network and the temp file); it owns
+// nothing of the server and hands each result to the loop with Submit. A result
+// from a link the loop abandoned meanwhile (REPLICAOF to another master, NO ONE)
+// is recognized by its job pointer and thrown away. Loading the RDB happens on the
+// loop, which serves nothing meanwhile, as Redis's blocking load does.
+//
+// repl-diskless-load: "disabled" stages the payload in the temp file (renamed to
+// dbfilename, as Redis does); "swapdb", and "on-empty-db" when the dataset is
+// empty, keep it in memory instead and never touch the disk. The loop parses it
+// once it is whole (the loop never blocks on a socket), which costs the payload's
+// size in memory while it loads. With swapdb the old dataset is kept aside during
+// the load and comes back if the load fails, as Redis's swapdb does.
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/loop"
+	"github.com/keygrid/keygrid/engine/rdb"
+	"github.com/keygrid/keygrid/replication"
+	"golang.org/x/sys/unix"
+)
+
+var replicaofDoc = &CmdDoc{Args: []Arg{{Name: "args", Type: "oneof", Args: []Arg{
+	{Name: "host-port", Type: "block", Args: []Arg{
+		{Name: "host", Type: "string"},
+		{Name: "port", Type: "integer"},
+	}},
+	{Name: "no-one", Type: "block", Args: []Arg{
+		{Name: "no", Type: "pure-token", Token: "NO"},
+		{Name: "one", Type: "pure-token", Token: "ONE"},
+	}},
+}}}}
+
+var replReplicaCommands = []*Command{
+	{Name: "replicaof", Arity: 3, Flags: FlagAdmin | FlagNoScript | FlagStale | FlagNoAsyncLoading,
+		Group: "server", Since: "5.0.0", Complexity: "O(1)",
+		Summary: "Make the server a replica of another instance, or promote it as master.",
+		Doc:     replicaofDoc,
+		Proc:    replicaofCommand},
+	{Name: "slaveof", Arity: 3, Flags: FlagAdmin | FlagNoScript | FlagStale | FlagNoAsyncLoading,
+		Group: "server", Since: "1.0.0", Complexity: "O(1)",
+		Summary: "Make the server a replica of another instance, or promote it as master.",
+		Doc: &CmdDoc{Flags: []string{"deprecated"}, DeprecatedSince: "5.0.0", ReplacedBy: "`REPLICAOF`",
+			Args: replicaofDoc.Args},
+		Proc: replicaofCommand},
+}
+
+// replLinkState is where the link with the master is (Redis's REPL_STATE_*; the
+// handshake's sub-states are the link goroutine's business).
+type replLinkState int
+
+const (
+	replLinkNone       replLinkState = iota // not a replica
+	replLinkConnect                         // must connect
+	replLinkConnecting                      // dialing
+	replLinkHandshake                       // PING ... PSYNC
+	replLinkTransfer                        // receiving the RDB
+	replLinkUp                              // the stream flows
+)
+
+// replicaSide is the replica side's state (loop goroutine only, except the
+// transfer counters of a job, which are atomics).
+type replicaSide struct {
+	host string // "" when this node is a master
+	port int
+	// state of the link; master is the connected master client.
+	state  replLinkState
+	master *Client
+	// cached: repl.id and repl.offset are a history the next PSYNC may continue
+	// (Redis's cached_master); masterDB is the db the stream had selected.
+	cached   bool
+	masterDB int
+	// job is the link goroutine at work, nil when none.
+	job *replJob
+	// downSince is when the link went down (unix s), 0 when it never was up.
+	downSince int64
+	// applied and parsed are positions in the master client's query buffer: bytes
+	// before applied were fed to the stream; parsed bytes ran but are held back
+	// (inside MULTI, the transaction goes on as a whole at EXEC, as in Redis).
+	applied, parsed int
+	// lastAck is when the last REPLCONF ACK went, lastIO when the master last
+	// sent anything (unix ms; the master client's lastSeen is kept fresh instead,
+	// since the master is exempt from the idle timeout).
+	lastAck, lastIO int64
+	// loadedChecked: the history of the RDB loaded at start was looked at.
+	loadedChecked bool
+	// failover is the FAILOVER in progress (repl_failover.go).
+	failover replFailover
+	// applying is set while the master's commands run: they see every key.
+	applying bool
+}
+
+// replJob is one link goroutine. The loop reads the counters for INFO.
+type replJob struct {
+	host    string
+	port    int
+	hs      replication.HandshakeConfig
+	timeout time.Duration
+	dir     string
+	// diskless: the payload goes to memory (repl-diskless-load), not to a file.
+	diskless bool
+
+	mu        sync.Mutex
+	conn      net.Conn
+	cancelled bool
+
+	// transfer progress: payload size (-1 unknown), bytes read, last read (unix s).
+	size, read, lastIO atomic.Int64
+}
+
+// initReplica wires the replica side in (New, after initReplication).
+func (s *Server) initReplica() {
+	rs := &s.replica
+	s.roleFn = func() string {
+		if rs.host != "" {
+			return "slave"
+		}
+		return "master"
+	}
+	s.repl.role = s.replicaRole
+	s.repl.info = s.replicaInfo
+	s.repl.failoverState = rs.failover.stateName
+	s.repl.syncRefused = func() string {
+		if rs.failover.state != failoverNone {
+			return "NOMASTERLINK Can't SYNC while failing over"
+		}
+		if rs.host != "" && rs.state != replLinkUp {
+			return "NOMASTERLINK Can't SYNC while not connected with my master"
+		}
+		return ""
+	}
+	s.cronHooks = append(s.cronHooks, s.failoverCron, s.replicaCron)
+	s.onClientFree = append(s.onClientFree, s.replicaClientFreed)
+	s.lateCommandChecks = append(s.lateCommandChecks, s.replicaDeny)
+	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
+		if c == rs.master && c != nil {
+			x.Type = "master"
+			x.Flags = insertClientFlag(x.Flags, 'M')
+		}
+	})
+	s.shutdownHooks = append(s.shutdownHooks, func(bool, bool) error {
+		s.replicaAbortLink()
+		return nil
+	})
+	if s.cfg.ReplicaOfHost != "" {
+		// The replicaof directive: the first cron connects (Redis's
+		// replicationSetMaster at start, without the log of a user request).
+		rs.host, rs.port = s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort
+		rs.state = replLinkConnect
+		s.replicaNoExpire = true
+	}
+}
+
+// replicaUseLoadedHistory makes the history of the RDB loaded at start the cached
+// master (Redis's loadDataFromDisk on a replica): a restarted replica continues with
+// a partial resync.
+func (s *Server) replicaUseLoadedHistory() {
+	a := &s.repl.loaded
+	if a.hasID && a.offset >= 0 && !s.replica.cached {
+		s.repl.id, s.info.replID, s.repl.offset = a.id, a.id, a.offset
+		s.replica.cached = true
+		if a.streamDB >= 0 && a.streamDB < len(s.dbs) {
+			s.replica.masterDB = a.streamDB
+		}
+	}
+}
+
+// --- commands --------------------------------------------------------------------------
+
+// REPLICAOF host port | NO ONE
+// SLAVEOF host port | NO ONE
+func replicaofCommand(c *Client) {
+	s := c.srv
+	rs := &s.replica
+	if s.cfg.ClusterEnabled {
+		c.ReplyError("ERR REPLICAOF not allowed in cluster mode.")
+		return
+	}
+	if rs.failover.state != failoverNone {
+		c.ReplyError("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
+	if strings.EqualFold(string(c.argv[1]), "no") && strings.EqualFold(string(c.argv[2]), "one") {
+		if rs.host != "" {
+			s.replicaUnsetMaster()
+			s.log.Warn("MASTER MODE enabled (user request from '" + s.clientInfoLine(c) + "')")
+		}
+		c.ReplyOK()
+		return
+	}
+	if s.repl.links[c] != nil {
+		c.ReplyError("ERR Command is not valid when client is a replica.")
+		return
+	}
+	port, ok := parseInt(c.argv[2])
+	if !ok || port < 0 || port > 65535 {
+		c.ReplyError("ERR Invalid master port")
+		return
+	}
+	host := string(c.argv[1])
+	if rs.host != "" && strings.EqualFold(rs.host, host) && rs.port == int(port) {
+		s.log.Info("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+		c.ReplySimple("OK Already connected to specified master")
+		return
+	}
+	s.replicaSetMaster(host, int(port))
+	s.log.Info("REPLICAOF " + host + ":" + strconv.Itoa(int(port)) + " enabled (user request from '" + s.clientInfoLine(c) + "')")
+	c.ReplyOK()
+}
+
+// clientInfoLine is how Redis's logs name the client of a request (CLIENT
+// LIST's line for it).
+func (s *Server) clientInfoLine(c *Client) string {
+	return "id=" + strconv.FormatInt(c.id, 10) + " addr=" + c.addr + " laddr=" + c.laddr + " name=" + c.name
+}
+
+// replicaSetMaster makes this node a replica of host:port (Redis's
+// replicationSetMaster).
+func (s *Server) replicaSetMaster(host string, port int) {
+	rs := &s.replica
+	wasMaster := rs.host == ""
+	rs.host = ""
+	rs.loadedChecked = true // the history loaded at start, if any, is the master's own
+	if rs.master != nil {
+		s.freeClient(rs.master)
+	}
+	s.replicaAbortLink()
+	if wasMaster {
+		// A master's own history is what it asks to continue with its new master
+		// (replicationCacheMasterUsingMyself): after a failover, the old master
+		// may partially resync with the promoted replica.
+		rs.cached = true
+		rs.masterDB = max(s.prop.replDB, 0)
+		if s.repl.backlog == nil {
+			// Its offset is only worth a PSYNC if a backlog was recording it.
+			rs.cached = s.repl.offset > 0
+		}
+	}
+	rs.host, rs.port = host, port
+	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = host, port
+	s.replicaNoExpire = true
+	rs.state = replLinkConnect
+	s.log.Info("Connecting to MASTER " + host + ":" + strconv.Itoa(port))
+	s.replicaConnect()
+}
+
+// replicaUnsetMaster makes this node a master again (Redis's
+// replicationUnsetMaster): the inherited history becomes replid2, so the other
+// replicas of the old master may continue with this node.
+func (s *Server) replicaUnsetMaster() {
+	rs := &s.replica
+	if rs.host == "" {
+		return
+	}
+	rs.host, rs.port = "", 0
+	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = "", 0
+	if rs.master != nil {
+		s.freeClient(rs.master)
+	}
+	rs.cached = false
+	s.replicaAbortLink()
+	s.replShiftID()
+	s.replDisconnectReplicas()
+	rs.state = replLinkNone
+	s.replicaNoExpire = false
+	// The new master's stream starts with a SELECT (slaveseldb = -1).
+	s.ResetReplicationDB()
+	s.repl.noReplicasSince = time.Now().Unix()
+	rs.downSince = 0
+}
+
+// replicaAbortLink stops the link goroutine, if any (cancelReplicationHandshake).
+func (s *Server) replicaAbortLink() {
+	rs := &s.replica
+	if j := rs.job; j != nil {
+		j.mu.Lock()
+		j.cancelled = true
+		if j.conn != nil {
+			j.conn.Close()
+		}
+		j.mu.Unlock()
+		rs.job = nil
+	}
+	if rs.state != replLinkUp && rs.host != "" {
+		rs.state = replLinkConnect
+	}
+}
+
+// --- the link goroutine ----------------------------------------------------------------
+
+// replicaConnect starts a link (connectWithMaster).
+func (s *Server) replicaConnect() {
+	rs := &s.replica
+	if rs.host == "" || rs.job != nil || rs.master != nil {
+		return
+	}
+	if !rs.loadedChecked {
+		rs.loadedChecked = true
+		s.replicaUseLoadedHistory()
+	}
+	port := s.cfg.ReplicaAnnouncePort
+	if port == 0 {
+		port = s.cfg.Port
+	}
+	j := &replJob{
+		host:    rs.host,
+		port:    rs.port,
+		timeout: time.Duration(max(s.cfg.ReplTimeout, 1)) * time.Second,
+		dir:     s.cfg.Dir,
+		hs: replication.HandshakeConfig{
+			User: s.cfg.MasterUser, Auth: s.cfg.MasterAuth,
+			ListeningPort: port, AnnounceIP: s.cfg.ReplicaAnnounceIP,
+		},
+	}
+	if rs.cached {
+		j.hs.ReplID, j.hs.Offset = s.repl.id, s.repl.offset
+	}
+	// A master handing over (FAILOVER) tells its target to take over.
+	j.hs.Failover = rs.failover.state == failoverInProgress
+	switch s.cfg.ReplDisklessLoad {
+	case "swapdb":
+		j.diskless = true
+	case "on-empty-db":
+		j.diskless = s.totalKeys() == 0
+	}
+	j.size.Store(-1)
+	rs.job = j
+	rs.state = replLinkConnecting
+	s.log.Info("MASTER <-> REPLICA sync started")
+	go s.replicaLink(j)
+}
+
+// replicaLink runs one link attempt; everything it learns goes to the loop.
+func (s *Server) replicaLink(j *replJob) {
+	fail := func(msg string) {
+		if msg != "" {
+			s.log.Warn(msg)
+		}
+		j.mu.Lock()
+		if j.conn != nil {
+			j.conn.Close()
+		}
+		j.mu.Unlock()
+		s.Submit(func() { s.replicaLinkFailed(j, false) })
+	}
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout)
+	if err != nil {
+		fail("Unable to connect to MASTER: " + err.Error())
+		return
+	}
+	j.mu.Lock()
+	if j.cancelled {
+		j.mu.Unlock()
+		conn.Close()
+		return
+	}
+	j.conn = conn
+	j.mu.Unlock()
+	s.log.Info("Non blocking connect for SYNC fired the event.")
+	s.Submit(func() {
+		if s.replica.job == j {
+			s.replica.state = replLinkHandshake
+		}
+	})
+	hs := replication.NewHandshake(j.hs)
+	rd := &linkReader{conn: conn, timeout: j.timeout}
+	if err := rd.write(hs.Start()); err != nil {
+		fail("Error condition on socket for SYNC: " + err.Error())
+		return
+	}
+	for {
+		used, send, notes, done, err := hs.Feed(rd.pending())
+		rd.consume(used)
+		for _, n := range notes {
+			if n.Warning {
+				s.log.Warn(n.Text)
+			} else {
+				s.log.Info(n.Text)
+			}
+		}
+		if err != nil {
+			fail("")
+			return
+		}
+		if len(send) > 0 {
+			if err := rd.write(send); err != nil {
+				fail("Failed to send handshake to MASTER: " + err.Error())
+				return
+			}
+		}
+		if done {
+			break
+		}
+		if err := rd.fill(); err != nil {
+			fail("Master did not respond to command during SYNC handshake")
+			return
+		}
+	}
+	switch hs.Outcome {
+	case replication.PartialResync:
+		s.log.Info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+		fd, err := dupSocket(conn)
+		if err != nil {
+			fail("Can't take over the MASTER link: " + err.Error())
+			return
+		}
+		rest := append([]byte(nil), rd.pending()...)
+		conn.Close()
+		s.Submit(func() { s.replicaContinue(j, fd, rest, hs.ID) })
+		return
+	case replication.FullResync:
+	default:
+		conn.Close()
+		s.Submit(func() { s.replicaLinkFailed(j, true) })
+		return
+	}
+	s.Submit(func() {
+		if s.replica.job == j {
+			s.replica.state = replLinkTransfer
+			if s.replica.failover.state == failoverInProgress {
+				s.clearFailover() // the target accepted: we are its replica now
+			}
+		}
+	})
+	path, payload, err := j.receivePayload(rd, func(msg string) { s.log.Info(msg) })
+	if err != nil {
+		if path != "" {
+			os.Remove(path)
+		}
+		fail(err.Error())
+		return
+	}
+	fd, err := dupSocket(conn)
+	if err != nil {
+		os.Remove(path)
+		fail("Can't take over the MASTER link: " + err.Error())
+		return
+	}
+	rest := append([]byte(nil), rd.pending()...)
+	conn.Close()
+	s.Submit(func() { s.replicaFullSyncLoaded(j, fd, rest, path, payload, hs.ID, hs.Offset) })
+}
+
+// receivePayload reads the RDB that follows +FULLRESYNC (readSyncBulkPayload) into
+// a temp file in dir, whose path it returns, or for a diskless load into memory.
+func (j *replJob) receivePayload(rd *linkReader, log func(string)) (path string, payload []byte, err error) {
+	path, err = j.receivePayloadTo(rd, log, &payload)
+	return path, payload, err
+}
+
+func (j *replJob) receivePayloadTo(rd *linkReader, log func(string), mem *[]byte) (string, error) {
+	var hdr replication.PayloadHeader
+	for {
+		line, err := rd.line()
+		if err != nil {
+			return "", errors.New("I/O error reading bulk count from MASTER: " + err.Error())
+		}
+		if len(line) == 0 {
+			j.lastIO.Store(time.Now().Unix()) // a keepalive newline
+			continue
+		}
+		if hdr, err = replication.ParsePayloadHeader(line); err != nil {
+			return "", err
+		}
+		break
+	}
+	to, path := "disk", ""
+	var f *os.File
+	if j.diskless {
+		to = "parser"
+	} else {
+		path = filepath.Join(j.dir, "temp-"+strconv.FormatInt(time.Now().Unix(), 10)+"."+strconv.Itoa(os.Getpid())+".rdb")
+		var err error
+		if f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644); err != nil {
+			return "", errors.New("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + err.Error())
+		}
+		defer f.Close()
+	}
+	write := func(b []byte) error {
+		if len(b) == 0 {
+			return nil
+		}
+		if f == nil {
+			*mem = append(*mem, b...)
+			return nil
+		}
+		if _, err := f.Write(b); err != nil {
+			return errors.New("Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: " + err.Error())
+		}
+		return nil
+	}
+	if hdr.Length >= 0 {
+		log("MASTER <-> REPLICA sync: receiving " + strconv.FormatInt(hdr.Length, 10) + " bytes from master to " + to)
+		j.size.Store(hdr.Length)
+		left := hdr.Length
+		for left > 0 {
+			if len(rd.pending()) == 0 {
+				if err := rd.fill(); err != nil {
+					return path, errors.New("I/O error trying to sync with MASTER: " + err.Error())
+				}
+			}
+			p := rd.pending()
+			n := int(min(int64(len(p)), left))
+			if err := write(p[:n]); err != nil {
+				return path, err
+			}
+			rd.consume(n)
+			left -= int64(n)
+			j.read.Add(int64(n))
+			j.lastIO.Store(time.Now().Unix())
+		}
+	} else {
+		// Diskless: everything up to the mark is the RDB. The master sends nothing
+		// after the mark until our first ACK, so the mark ends what we read.
+		log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to " + to)
+		m := replication.NewEOFMatcher(hdr.EOF)
+		var out []byte
+		for !m.Done() {
+			if len(rd.pending()) == 0 {
+				if err := rd.fill(); err != nil {
+					return path, errors.New("I/O error trying to sync with MASTER: " + err.Error())
+				}
+			}
+			p := rd.pending()
+			out = m.Write(out[:0], p)
+			if err := write(out); err != nil {
+				return path, err
+			}
+			rd.consume(len(p))
+			j.read.Add(int64(len(p)))
+			j.lastIO.Store(time.Now().Unix())
+		}
+	}
+	if f == nil {
+		return "", nil
+	}
+	if err := f.Sync(); err != nil {
+		return path, errors.New("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + err.Error())
+	}
+	return path, nil
+}
+
+// linkReader is the link goroutine's buffered, deadline-bound socket.
+type linkReader struct {
+	conn    net.Conn
+	timeout time.Duration
+	buf     []byte
+	pos     int
+}
+
+func (r *linkReader) pending() []byte { return r.buf[r.pos:] }
+func (r *linkReader) consume(n int)   { r.pos += n }
+
+// fill reads more, waiting at most the repl-timeout.
+func (r *linkReader) fill() error {
+	if r.pos > 0 {
+		r.buf = append(r.buf[:0], r.buf[r.pos:]...)
+		r.pos = 0
+	}
+	if cap(r.buf)-len(r.buf) < 16<<10 {
+		nb := make([]byte, len(r.buf), len(r.buf)+64<<10)
+		copy(nb, r.buf)
+		r.buf = nb
+	}
+	r.conn.SetReadDeadline(time.Now().Add(r.timeout))
+	n, err := r.conn.Read(r.buf[len(r.buf):cap(r.buf)])
+	r.buf = r.buf[:len(r.buf)+n]
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// line reads one line without its "\n" (and "\r").
+func (r *linkReader) line() ([]byte, error) {
+	for {
+		p := r.pending()
+		for i, ch := range p {
+			if ch == '\n' {
+				l := p[:i]
+				r.consume(i + 1)
+				if len(l) > 0 && l[len(l)-1] == '\r' {
+					l = l[:len(l)-1]
+				}
+				return l, nil
+			}
+		}
+		if err := r.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (r *linkReader) write(b []byte) error {
+	r.conn.SetWriteDeadline(time.Now().Add(r.timeout))
+	_, err := r.conn.Write(b)
+	return err
+}
+
+// dupSocket duplicates conn's descriptor for the loop, non-blocking and
+// close-on-exec, so that conn can be closed.
+func dupSocket(conn net.Conn) (int, error) {
+	sc, ok := conn.(syscallConn)
+	if !ok {
+		return -1, errors.New("not a socket")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var derr error
+	cerr := rc.Control(func(s uintptr) {
+		fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if cerr != nil {
+		return -1, cerr
+	}
+	if derr != nil {
+		return -1, derr
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+type syscallConn interface {
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// --- results on the loop -----------------------------------------------------------------
+
+// replicaLinkFailed: the attempt ended without a link; the cron tries again.
+// refused: the master answered PSYNC with an error.
+func (s *Server) replicaLinkFailed(j *replJob, refused bool) {
+	rs := &s.replica
+	if rs.job != j {
+		return
+	}
+	rs.job = nil
+	if rs.host != "" {
+		rs.state = replLinkConnect
+	}
+	if refused && rs.failover.state == failoverInProgress {
+		s.abortFailover("Failover target rejected psync request")
+	}
+}
+
+// replicaContinue: +CONTINUE; the socket becomes the master client and the stream
+// resumes where our history ends.
+func (s *Server) replicaContinue(j *replJob, fd int, rest []byte, newID string) {
+	rs := &s.replica
+	if rs.job != j {
+		unix.Close(fd)
+		return
+	}
+	rs.job = nil
+	if rs.failover.state == failoverInProgress {
+		s.clearFailover()
+	}
+	if newID != "" && !strings.EqualFold(newID, s.repl.id) {
+		// The master's history has a new id (it was promoted): ours continues under
+		// it, and our replicas must learn it too.
+		s.log.Warn("Master replication ID changed to " + newID)
+		s.replSwitchID(newID)
+		s.replDisconnectReplicas()
+	}
+	if s.repl.backlog == nil {
+		s.replCreateBacklog()
+	}
+	s.replicaAttach(fd, rest)
+}
+
+// replicaFullSyncLoaded: the RDB is in the file at path, or in payload for a
+// diskless load; it replaces the dataset and the socket becomes the master client.
+func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path string, payload []byte, id string, offset int64) {
+	rs := &s.replica
+	if rs.job != j {
+		unix.Close(fd)
+		if path != "" {
+			os.Remove(path)
+		}
+		return
+	}
+	rs.job = nil
+	// Our own replicas hold a history that is no more: they resync from scratch.
+	s.replDisconnectReplicas()
+	// A snapshot of the old dataset (BGSAVE) is worthless and must not walk a
+	// keyspace being replaced (Redis kills its child here).
+	s.abortSnapshot()
+	var backup []*DB
+	var backupFn functionsState
+	if j.diskless && s.cfg.ReplDisklessLoad == "swapdb" {
+		// The dataset and the functions are set aside, not dropped, until the new
+		// ones loaded (Redis loads into a temp db and swaps; keygrid swaps first,
+		// and back on failure: the loop serves nothing while it loads anyway).
+		for _, h := range s.onFlush {
+			h(-1)
+		}
+		backup = make([]*DB, len(s.dbs))
+		for i, db := range s.dbs {
+			backup[i] = newDB(s, i)
+			db.swap(backup[i])
+		}
+		backupFn = s.script.fn
+		s.flushFunctions()
+	} else {
+		s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
+		s.replicaEmptyData()
+	}
+	streamDB := -1
+	var err error
+	if j.diskless {
+		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+		streamDB = rdbStreamDBFrom(bytes.NewReader(payload))
+		err = s.loadRDB(bytes.NewReader(payload))
+	} else {
+		// Keep the master's RDB as our own, as Redis renames the temp file.
+		dst := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
+		if err = os.Rename(path, dst); err != nil {
+			s.log.Warn("Failed trying to rename the temp DB into " + s.cfg.DBFilename + " in MASTER <-> REPLICA synchronization: " + err.Error())
+			os.Remove(path)
+			unix.Close(fd)
+			rs.state = replLinkConnect
+			return
+		}
+		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+		streamDB = rdbStreamDB(dst)
+		err = s.loadRDBFile(dst)
+	}
+	if err != nil {
+		from := "disk"
+		if j.diskless {
+			from = "socket"
+		}
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from " + from + ": " + err.Error())
+		s.replicaEmptyData()
+		unix.Close(fd)
+		rs.state = replLinkConnect
+		if backup != nil {
+			// swapdb: the old dataset, and the history it belongs to, come back.
+			for i, db := range s.dbs {
+				db.swap(backup[i])
+			}
+			s.script.fn = backupFn
+			s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
+			return
+		}
+		rs.cached = false // what we have is no history of anything
+		return
+	}
+	if backup != nil {
+		for _, db := range backup {
+			db.Flush() // its memory leaves the accounting
+		}
+		s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
+	}
+	if id == "" {
+		id = replication.NoID // a malformed +FULLRESYNC: never a valid PSYNC id
+	}
+	s.replResetHistory(id, offset)
+	rs.cached = true
+	rs.masterDB = max(streamDB, 0)
+	s.replicaAttach(fd, rest)
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	if s.aof.state != aofOff {
+		// The AOF must describe the new dataset (Redis restarts the AOF after a sync).
+		if err := s.rewriteAppendOnlyFileBackground(); err != nil {
+			s.log.Warn("Failed to rewrite the AOF after MASTER <-> REPLICA synchronization: " + err.Error())
+		}
+	}
+}
+
+// rdbStreamDB reads the repl-stream-db aux field of the RDB at path, -1 without:
+// the db the master's stream had selected when its snapshot was taken (a chained
+// master sends no SELECT before continuing in it).
+func rdbStreamDB(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	return rdbStreamDBFrom(f)
+}
+
+// rdbStreamDBFrom is rdbStreamDB from a reader: only the header is read.
+func rdbStreamDBFrom(f io.Reader) int {
+	db := -1
+	stop := errors.New("stop")
+	h := &rdb.Handler{
+		Aux: func(k, v []byte) error {
+			if string(k) == "repl-stream-db" {
+				if n, ok := parseInt(v); ok {
+					db = int(n)
+				}
+			}
+			return nil
+		},
+		SelectDB: func(uint64) error { return stop },
+		ResizeDB: func(uint64, uint64) error { return stop },
+		Function: func([]byte) error { return nil },
+		Key:      func(*rdb.Key) error { return stop },
+		EmptyKey: func(uint64, []byte) error { return stop },
+	}
+	rdb.Parse(rdb.NewReader(f), h, rdb.ParseOptions{SkipChecksum: true})
+	return db
+}
+
+// replicaEmptyData empties every database and function before a new dataset
+// (Redis's emptyData).
+func (s *Server) replicaEmptyData() {
+	for _, h := range s.onFlush {
+		h(-1)
+	}
+	for _, db := range s.dbs {
+		db.Flush()
+	}
+	s.flushFunctions()
+}
+
+// replicaAttach makes fd the master client (replicationCreateMasterClient) and
+// applies what already arrived after the handshake or the RDB.
+func (s *Server) replicaAttach(fd int, rest []byte) {
+	rs := &s.replica
+	s.nextClientID++
+	c := &Client{
+		srv: s, fd: fd, id: s.nextClientID,
+		db: s.dbs[min(rs.masterDB, len(s.dbs)-1)], proto: 2,
+		// The master is obeyed: no auth, no ACL (aclUser nil, which CLIENT LIST
+		// shows as Redis does a client without a user), never blocked.
+		flags: flagAuthenticated | flagDenyBlocking, user: "(superuser)",
+		ctime: s.nowMs, lastSeen: s.nowMs,
+	}
+	c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
+	c.req.Reset()
+	if sa, err := unix.Getpeername(fd); err == nil {
+		c.addr = sockaddrString(sa)
+	}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		c.laddr = sockaddrString(sa)
+	}
+	for fd >= len(s.byFD) {
+		s.byFD = append(s.byFD, nil)
+	}
+	s.byFD[fd] = c
+	s.clients[c.id] = c
+	rs.master = c
+	rs.state = replLinkUp
+	s.prop.replDB = c.db.id // an RDB saved now records the stream's db
+	rs.applied, rs.parsed = 0, 0
+	rs.downSince = 0
+	rs.lastIO = s.nowMs
+	if err := s.loop.AddFile(fd, loop.Readable, s.onMasterReadable, nil); err != nil {
+		s.freeClient(c)
+		return
+	}
+	// The first ACK tells a diskless master the RDB arrived whole: it starts the
+	// stream then.
+	s.replicaSendAck()
+	if len(rest) > 0 {
+		c.qbuf = append(c.qbuf[:0], rest...)
+		s.replicaProcessMaster(c)
+	}
+}
+
+// --- the master's stream -----------------------------------------------------------------
+
+// onMasterReadable reads the master's stream.
+func (s *Server) onMasterReadable(fd int, _ loop.Mask) {
+	c := s.byFD[fd]
+	if c == nil || c != s.replica.master {
+		return
+	}
+	if cap(c.qbuf)-len(c.qbuf) < readChunk {
+		nb := make([]byte, len(c.qbuf), max(2*cap(c.qbuf), len(c.qbuf)+readChunk))
+		copy(nb, c.qbuf)
+		c.qbuf = nb
+	}
+	n, err := loop.Read(fd, c.qbuf[len(c.qbuf):cap(c.qbuf)])
+	if !s.readDone(c, n, err) {
+		return
+	}
+	c.qbuf = c.qbuf[:len(c.qbuf)+n]
+	c.lastSeen = s.nowMs
+	s.replica.lastIO = s.nowMs
+	s.replicaProcessMaster(c)
+}
+
+// replicaProcessMaster runs the complete commands of the master's stream
+// (processInputBuffer for the master client, with commandProcessed's offset
+// bookkeeping): replies are dropped, and the bytes of each applied command go to
+// replFeedStream, which advances the offset and passes them on to our replicas.
+func (s *Server) replicaProcessMaster(c *Client) {
+	rs := &s.replica
+	if s.pause.until != 0 {
+		return // CLIENT PAUSE holds the master too; the cron resumes it
+	}
+	c.flags |= flagExecuting
+	s.cmdStart = s.monoNow()
+	rs.applying = true
+	defer func() { rs.applying = false }()
+	for c.flags&(flagCloseASAP|flagCloseAfterReply) == 0 {
+		n, argv, err := c.req.Parse(c.qbuf[rs.parsed:])
+		if err != nil {
+			s.log.Warn("Protocol error from MASTER: " + err.Error())
+			c.flags &^= flagExecuting
+			s.freeClient(c)
+			return
+		}
+		if n == 0 {
+			break
+		}
+		rs.parsed += n
+		if len(argv) == 0 {
+			continue
+		}
+		if len(argv) >= 2 && eqFoldBytes(argv[0], "replconf") && eqFoldBytes(argv[1], "getack") {
+			// REPLCONF GETACK: the ACK carries what was applied before it.
+			s.replicaSendAck()
+		} else {
+			outLen := len(c.out)
+			c.argv = argv
+			s.processCommand(c)
+			c.argv = nil
+			c.out = c.out[:outLen] // the master gets no replies
+		}
+		if c.flags&flagMulti == 0 {
+			s.replFeedStream(c.qbuf[rs.applied:rs.parsed])
+			rs.applied = rs.parsed
+			// On a replica the propagation sink's db is the stream's: it is what
+			// an RDB made for our own replicas records as repl-stream-db.
+			s.prop.replDB = c.db.id
+		}
+	}
+	c.flags &^= flagExecuting
+	if c.flags&flagCloseASAP != 0 {
+		return
+	}
+	// Keep what was not applied (a partial command, an open MULTI).
+	if rs.applied > 0 {
+		rest := copy(c.qbuf, c.qbuf[rs.applied:])
+		c.qbuf = c.qbuf[:rest]
+		rs.parsed -= rs.applied
+		rs.applied = 0
+	}
+	if cap(c.qbuf) > 1<<20 && len(c.qbuf) < readChunk {
+		c.qbuf = append([]byte(nil), c.qbuf...)
+	}
+	if c.sent < len(c.out) {
+		s.queueWrite(c)
+	}
+}
+
+// replicaSendAck queues REPLCONF ACK <offset> to the master (replicationSendAck).
+func (s *Server) replicaSendAck() {
+	c := s.replica.master
+	if c == nil {
+		return
+	}
+	c.out = append(c.out, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n"...)
+	c.ReplyBulkInt(s.repl.offset)
+	s.replica.lastAck = s.nowMs
+	s.queueWrite(c)
+}
+
+// replicaClientFreed: the master link is gone; its history stays cached for the
+// next PSYNC (replicationCacheMaster, replicationHandleMasterDisconnection).
+func (s *Server) replicaClientFreed(c *Client) {
+	rs := &s.replica
+	if c != rs.master {
+		return
+	}
+	rs.master = nil
+	rs.masterDB = c.db.id
+	rs.cached = true
+	rs.applied, rs.parsed = 0, 0
+	if rs.host == "" {
+		return
+	}
+	s.log.Warn("Connection with master lost.")
+	s.log.Info("Caching the disconnected master state.")
+	rs.state = replLinkConnect
+	rs.downSince = time.Now().Unix()
+	s.log.Info("Reconnecting to MASTER " + rs.host + ":" + strconv.Itoa(rs.port))
+	s.replicaConnect()
+}
+
+// replicaCron is the replica half of replicationCron.
+func (s *Server) replicaCron() {
+	rs := &s.replica
+	if rs.host == "" {
+		return
+	}
+	// A failed attempt is retried once a second, as Redis's replicationCron does.
+	if rs.state == replLinkConnect && rs.job == nil && s.every(1000) {
+		s.log.Info("Connecting to MASTER " + rs.host + ":" + strconv.Itoa(rs.port))
+		s.replicaConnect()
+	}
+	c := rs.master
+	if c == nil {
+		s.replicaCheckTransferTimeout()
+		return
+	}
+	if s.pause.until == 0 && len(c.qbuf) > rs.parsed {
+		s.replicaProcessMaster(c) // held by CLIENT PAUSE until now
+	}
+	if !s.every(1000) {
+		return
+	}
+	if timeout := int64(s.cfg.ReplTimeout) * 1000; s.nowMs-rs.lastIO > timeout {
+		s.log.Warn("MASTER timeout: no data nor PING received...")
+		s.freeClient(c)
+		return
+	}
+	// The master client is exempt from the idle timeout (clientsCron).
+	c.lastSeen = s.nowMs
+	s.replicaSendAck()
+}
+
+// replicaCheckTransferTimeout gives up a transfer that stopped moving for
+// repl-timeout (the handshake's reads time out in the link goroutine itself).
+func (s *Server) replicaCheckTransferTimeout() {
+	rs := &s.replica
+	j := rs.job
+	if j == nil || rs.state != replLinkTransfer {
+		return
+	}
+	last := j.lastIO.Load()
+	if last != 0 && time.Now().Unix()-last > int64(s.cfg.ReplTimeout) {
+		s.log.Warn("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+		s.replicaAbortLink()
+	}
+}
+
+// --- checks, ROLE, INFO ---------------------------------------------------------------
+
+// replicaDeny refuses writes on a read-only replica and, with
+// replica-serve-stale-data no, most commands while the link is down (Redis's
+// processCommand checks, in its order: READONLY, then MASTERDOWN).
+func (s *Server) replicaDeny(c *Client, cmd *Command) string {
+	rs := &s.replica
+	if rs.host == "" || c == rs.master {
+		return ""
+	}
+	exec := cmd.Name == "exec" && c.tx != nil
+	if s.cfg.ReplicaReadOnly && (cmd.Flags&FlagWrite != 0 || exec && c.tx.flags&FlagWrite != 0) {
+		return "READONLY You can't write against a read only replica."
+	}
+	if rs.state != replLinkUp && !s.cfg.ReplicaServeStaleData &&
+		(cmd.Flags&FlagStale == 0 || exec && c.tx.invFlags&FlagStale != 0) {
+		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
+	return ""
+}
+
+// replicaHidesExpired reports whether a lookup must treat a key whose TTL passed
+// as missing without deleting it: on a replica, for every client but the master,
+// whose DEL will come (Redis's expireIfNeeded on a replica).
+func (s *Server) replicaHidesExpired() bool {
+	rs := &s.replica
+	return rs.host != "" && !rs.applying && !s.aof.loading
+}
+
+// replicaStateName is ROLE's name of the link state.
+func (s *Server) replicaStateName() string {
+	switch s.replica.state {
+	case replLinkConnect:
+		return "connect"
+	case replLinkConnecting:
+		return "connecting"
+	case replLinkHandshake:
+		return "handshake"
+	case replLinkTransfer:
+		return "sync"
+	case replLinkUp:
+		return "connected"
+	}
+	return "none"
+}
+
+// replicaRole replies ROLE on a replica: slave, host, port, state, offset.
+func (s *Server) replicaRole(c *Client) {
+	rs := &s.replica
+	c.ReplyArray(5)
+	c.ReplyBulkString("slave")
+	c.ReplyBulkString(rs.host)
+	c.ReplyInt(int64(rs.port))
+	c.ReplyBulkString(s.replicaStateName())
+	if rs.master != nil {
+		c.ReplyInt(s.repl.offset)
+	} else {
+		c.ReplyInt(-1)
+	}
+}
+
+// replicaInfo adds INFO replication's replica fields, as Redis 7.0 lists them.
+func (s *Server) replicaInfo(sec *InfoSection) {
+	rs := &s.replica
+	now := time.Now().Unix()
+	sec.add("master_host", rs.host)
+	sec.add("master_port", strconv.Itoa(rs.port))
+	link := "down"
+	if rs.state == replLinkUp {
+		link = "up"
+	}
+	sec.add("master_link_status", link)
+	lastIO := int64(-1)
+	if rs.master != nil {
+		lastIO = (s.nowMs - rs.lastIO) / 1000
+	}
+	sec.add("master_last_io_seconds_ago", itoa(lastIO))
+	inSync := "0"
+	if rs.state == replLinkTransfer {
+		inSync = "1"
+	}
+	sec.add("master_sync_in_progress", inSync)
+	// Without a link or a history Redis shows 1 for both offsets.
+	off, readOff := int64(1), int64(1)
+	if rs.master != nil || rs.cached {
+		off = s.repl.offset
+		readOff = off
+		if rs.master != nil {
+			readOff += int64(len(rs.master.qbuf) - rs.applied)
+		}
+	}
+	sec.add("slave_read_repl_offset", itoa(readOff))
+	sec.add("slave_repl_offset", itoa(off))
+	if j := rs.job; rs.state == replLinkTransfer && j != nil {
+		size, read := j.size.Load(), j.read.Load()
+		perc := 0.0
+		if size != 0 { // an EOF-marked payload's size is -1: Redis's perc goes negative
+			perc = float64(read) / float64(size) * 100
+		}
+		sec.add("master_sync_total_bytes", itoa(size))
+		sec.add("master_sync_read_bytes", itoa(read))
+		sec.add("master_sync_left_bytes", itoa(size-read))
+		sec.add("master_sync_perc", strconv.FormatFloat(perc, 'f', 2, 64))
+		last := j.lastIO.Load()
+		if last == 0 {
+			last = now
+		}
+		sec.add("master_sync_last_io_seconds_ago", itoa(now-last))
+	}
+	if rs.state != replLinkUp {
+		down := int64(-1)
+		if rs.downSince != 0 {
+			down = now - rs.downSince
+		}
+		sec.add("master_link_down_since_seconds", itoa(down))
+	}
+	sec.add("slave_priority", strconv.Itoa(s.cfg.ReplicaPriority))
+	ro, announced := "0", "0"
+	if s.cfg.ReplicaReadOnly {
+		ro = "1"
+	}
+	if s.cfg.ReplicaAnnounced {
+		announced = "1"
+	}
+	sec.add("slave_read_only", ro)
+	sec.add("replica_announced", announced)
+}

@@ -1,0 +1,761 @@
+package engine
+
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis's eval.c), and the part of a
+// script run shared with FCALL (Redis's script.c): preparing the run from the
+// script's flags, executing redis.call through the ordinary command path on a
+// socketless client, and propagating what the script wrote.
+//
+// A run, step by step:
+//
+//	evalGeneric: numkeys, cache lookup (compile on EVAL), shebang flags
+//	runScript:   checks of the flags (no-writes, allow-oom, *_RO) -> fake client on
+//	             the caller's db -> KEYS/ARGV -> PCall with the error handler ->
+//	             reply converted from the Lua value -> captured writes propagated
+//	             (MULTI/EXEC around more than one)
+//	redis.call:  scriptCall checks (arity, noscript, read-only, OOM) -> s.call on
+//	             the fake client -> its reply bytes parsed back into Lua values
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/resp"
+	"github.com/keygrid/keygrid/slots"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var scriptCommands = []*Command{
+	{Name: "eval", Arity: -3, Flags: FlagNoScript | FlagStale | FlagSkipMonitor | FlagNoMandatoryKeys | FlagMayReplicate, Cats: CatScripting, Keys: evalKeys,
+		KeySpecs: []KeySpec{{Notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", Flags: []string{"RW", "access", "update"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
+		Group:    "scripting", Since: "2.6.0", Complexity: "Depends on the script that is executed.",
+		Summary: "Execute a Lua script server side",
+		Doc: &CmdDoc{Args: []Arg{
+			{Name: "script", Type: "string"},
+			{Name: "numkeys", Type: "integer"},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", Optional: true, Multiple: true},
+		}},
+		Proc: evalCommand,
+	},
+	{Name: "evalsha", Arity: -3, Flags: FlagNoScript | FlagStale | FlagSkipMonitor | FlagNoMandatoryKeys | FlagMayReplicate, Cats: CatScripting, Keys: evalKeys,
+		KeySpecs: []KeySpec{{Flags: []string{"RW", "access", "update"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
+		Group:    "scripting", Since: "2.6.0", Complexity: "Depends on the script that is executed.",
+		Summary: "Execute a Lua script server side",
+		Doc: &CmdDoc{Args: []Arg{
+			{Name: "sha1", Type: "string"},
+			{Name: "numkeys", Type: "integer"},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", Optional: true, Multiple: true},
+		}},
+		Proc: evalshaCommand,
+	},
+	{Name: "eval_ro", Arity: -3, Flags: FlagReadonly | FlagNoScript | FlagStale | FlagSkipMonitor | FlagNoMandatoryKeys, Cats: CatScripting, Keys: evalKeys,
+		KeySpecs: []KeySpec{{Notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", Flags: []string{"RO", "access"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
+		Group:    "scripting", Since: "7.0.0", Complexity: "Depends on the script that is executed.",
+		Summary: "Execute a read-only Lua script server side",
+		Doc: &CmdDoc{Args: []Arg{
+			{Name: "script", Type: "string"},
+			{Name: "numkeys", Type: "integer"},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", Optional: true, Multiple: true},
+		}},
+		Proc: evalCommand,
+	},
+	{Name: "evalsha_ro", Arity: -3, Flags: FlagReadonly | FlagNoScript | FlagStale | FlagSkipMonitor | FlagNoMandatoryKeys, Cats: CatScripting, Keys: evalKeys,
+		KeySpecs: []KeySpec{{Flags: []string{"RO", "access"}, Index: 2, KeyNumIdx: 0, FirstKeyNum: 1, KeyNumStep: 1}},
+		Group:    "scripting", Since: "7.0.0", Complexity: "Depends on the script that is executed.",
+		Summary: "Execute a read-only Lua script server side",
+		Doc: &CmdDoc{Args: []Arg{
+			{Name: "sha1", Type: "string"},
+			{Name: "numkeys", Type: "integer"},
+			{Name: "key", Type: "key", KeySpecIndex: 0, Optional: true, Multiple: true},
+			{Name: "arg", Type: "string", Optional: true, Multiple: true},
+		}},
+		Proc: evalshaCommand,
+	},
+	{Name: "script", Arity: -2,
+		Group: "scripting", Since: "2.6.0", Complexity: "Depends on subcommand.",
+		Summary: "A container for Lua scripts management commands",
+		Subs: []*Command{
+			{Name: "debug", Arity: 3, Flags: FlagNoScript, Cats: CatScripting,
+				Group: "scripting", Since: "3.2.0", Complexity: "O(1)",
+				Summary: "Set the debug mode for executed scripts.",
+				Doc: &CmdDoc{Args: []Arg{
+					{Name: "mode", Type: "oneof", Args: []Arg{
+						{Name: "yes", Type: "pure-token", Token: "YES"},
+						{Name: "sync", Type: "pure-token", Token: "SYNC"},
+						{Name: "no", Type: "pure-token", Token: "NO"},
+					}},
+				}},
+				Proc: scriptDebugCommand,
+			},
+			{Name: "exists", Arity: -3, Flags: FlagNoScript, Cats: CatScripting,
+				Group: "scripting", Since: "2.6.0", Complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+				Summary: "Check existence of scripts in the script cache.",
+				Tips:    []string{"request_policy:all_shards", "response_policy:agg_logical_and"},
+				Doc: &CmdDoc{Args: []Arg{
+					{Name: "sha1", Type: "string", Multiple: true},
+				}},
+				Proc: scriptExistsCommand,
+			},
+			{Name: "flush", Arity: -2, Flags: FlagNoScript, Cats: CatScripting,
+				Group: "scripting", Since: "2.6.0", Complexity: "O(N) with N being the number of scripts in cache",
+				Summary: "Remove all the scripts from the script cache.",
+				Tips:    []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+				Doc: &CmdDoc{History: [][2]string{{"6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers."}}, Args: []Arg{
+					{Name: "async", Type: "oneof", Since: "6.2.0", Optional: true, Args: []Arg{
+						{Name: "async", Type: "pure-token", Token: "ASYNC"},
+						{Name: "sync", Type: "pure-token", Token: "SYNC"},
+					}},
+				}},
+				Proc: scriptFlushCommand,
+			},
+			{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Cats: CatScripting,
+				Group: "scripting", Since: "5.0.0", Complexity: "O(1)",
+				Summary: "Show helpful text about the different subcommands",
+				Proc:    scriptHelpCommand,
+			},
+			{Name: "kill", Arity: 2, Flags: FlagNoScript | FlagAllowBusy, Cats: CatScripting,
+				Group: "scripting", Since: "2.6.0", Complexity: "O(1)",
+				Summary: "Kill the script currently in execution.",
+				Tips:    []string{"request_policy:all_shards", "response_policy:one_succeeded"},
+				Proc:    scriptKillCommand,
+			},
+			{Name: "load", Arity: 3, Flags: FlagNoScript | FlagStale, Cats: CatScripting,
+				Group: "scripting", Since: "2.6.0", Complexity: "O(N) with N being the length in bytes of the script body.",
+				Summary: "Load the specified Lua script into the script cache.",
+				Tips:    []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+				Doc: &CmdDoc{Args: []Arg{
+					{Name: "script", Type: "string"},
+				}},
+				Proc: scriptLoadCommand,
+			},
+		},
+	},
+}
+
+// evalKeys extracts the keys of EVAL-like commands from their numkeys argument.
+func evalKeys(argv [][]byte) []int { return keynumKeys(argv, 2) }
+
+// Script flags (the shebang's flags=, and FUNCTION's register_function flags).
+type scriptFlags uint8
+
+const (
+	scriptNoWrites       scriptFlags = 1 << iota // no-writes: read-only, implies allow-oom
+	scriptAllowOOM                               // allow-oom: runs and writes over maxmemory
+	scriptAllowStale                             // allow-stale: runs on a stale replica
+	scriptNoCluster                              // no-cluster: refused in cluster mode
+	scriptAllowCrossSlot                         // allow-cross-slot-keys
+	scriptEvalCompat                             // EVAL without shebang: the pre-7.0 rules
+)
+
+var scriptFlagNames = []struct {
+	f    scriptFlags
+	name string
+}{
+	{scriptNoWrites, "no-writes"}, {scriptAllowOOM, "allow-oom"}, {scriptAllowStale, "allow-stale"},
+	{scriptNoCluster, "no-cluster"}, {scriptAllowCrossSlot, "allow-cross-slot-keys"},
+}
+
+// evalScript is one cached EVAL script.
+type evalScript struct {
+	body  string
+	fn    *lua.LFunction
+	flags scriptFlags
+}
+
+// scriptState is the server's scripting state (loop goroutine only).
+type scriptState struct {
+	eval    *luaEnv // made on first use, reset by SCRIPT FLUSH
+	scripts map[string]*evalScript
+	// scriptsMem is the memory of the cached bodies (INFO used_memory_scripts_eval).
+	scriptsMem int64
+	fn         functionsState
+	// run is the script executing now, nil otherwise.
+	run  *scriptRun
+	fake *Client // the client redis.call runs commands as (Redis's lua_client)
+	rand struct {
+		x    uint64
+		init bool
+	}
+	// busyCheck is the late command check installed while a script is past the
+	// busy threshold (script_busy.go).
+	busyCheck func(c *Client, cmd *Command) string
+	busyIndex int
+	numCalls  int64
+}
+
+// scriptRun is one execution of a script or function.
+type scriptRun struct {
+	caller   *Client
+	fake     *Client
+	env      *luaEnv
+	name     string // sha for EVAL, function name for FCALL
+	eval     bool
+	readOnly bool
+	allowOOM bool
+	oomStart bool // over maxmemory when the script started
+	dirty    bool // ran a write command: SCRIPT KILL can no longer stop it
+	// slot is the hash slot the script's keys must share in cluster mode (-1: none
+	// yet); allowCrossSlot lifts that rule (allow-cross-slot-keys, or no shebang).
+	slot           int
+	allowCrossSlot bool
+	killed         bool
+	timedOut       bool
+	repl           int // redis.set_repl targets
+	start          time.Duration
+	lastPoll       time.Duration
+	props          []propOp
+}
+
+func (s *Server) evalEnv() *luaEnv {
+	if s.script.eval == nil {
+		s.script.eval = newLuaEnv(s, false)
+		s.script.scripts = make(map[string]*evalScript)
+	}
+	return s.script.eval
+}
+
+func sha1hex(b []byte) string {
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// parseShebang reads the "#!lua flags=..." first line (Redis's
+// evalExtractShebangFlags); n is its length, the newline excluded, so line numbers
+// stay right when the body is compiled without it.
+func parseShebang(body []byte) (flags scriptFlags, n int, err string) {
+	flags = scriptEvalCompat
+	if len(body) < 2 || body[0] != '#' || body[1] != '!' {
+		return flags, 0, ""
+	}
+	end := strings.IndexByte(string(body), '\n')
+	if end < 0 {
+		return 0, 0, "Invalid script shebang"
+	}
+	parts, ok := resp.SplitArgs(body[:end], nil, new([]byte))
+	if !ok || len(parts) == 0 {
+		return 0, 0, "Invalid engine in script shebang"
+	}
+	if string(parts[0]) != "#!lua" {
+		return 0, 0, "Unexpected engine in script shebang: " + string(parts[0])
+	}
+	flags = 0
+	for _, p := range parts[1:] {
+		ps := string(p)
+		if !strings.HasPrefix(ps, "flags=") {
+			return 0, 0, "Unknown lua shebang option: " + ps
+		}
+		for _, f := range strings.Split(ps[6:], ",") {
+			found := false
+			for _, fn := range scriptFlagNames {
+				if fn.name == f {
+					flags |= fn.f
+					found = true
+				}
+			}
+			if !found {
+				return 0, 0, "Unexpected flag in script shebang: " + f
+			}
+		}
+	}
+	return flags, end, ""
+}
+
+// createScript compiles and caches body (Redis's luaCreateFunction); it replies the
+// error itself when it fails.
+func (s *Server) createScript(c *Client, body []byte) (string, *evalScript) {
+	e := s.evalEnv()
+	sha := sha1hex(body)
+	if sc := s.script.scripts[sha]; sc != nil {
+		return sha, sc
+	}
+	flags, n, errMsg := parseShebang(body)
+	if errMsg != "" {
+		c.ReplyError(errMsg)
+		return "", nil
+	}
+	fn, err := e.L.Load(strings.NewReader(string(body[n:])), "user_script")
+	if err != nil {
+		c.ReplyError("Error compiling script (new function): " + luaCompileError(err, "user_script"))
+		return "", nil
+	}
+	sc := &evalScript{body: string(body), fn: fn, flags: flags}
+	s.script.scripts[sha] = sc
+	s.script.scriptsMem += int64(len(body)) + 40
+	return sha, sc
+}
+
+// luaCompileError rewrites gopher-lua's parse errors ("user_script line:1(column:5)
+// near '=':   syntax error") in Lua 5.1's form ("user_script:1: syntax error near
+// '='"), as far as the two parsers' messages correspond.
+func luaCompileError(err error, chunk string) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	rest, ok := strings.CutPrefix(msg, chunk+" ")
+	if !ok {
+		return msg
+	}
+	line := "1"
+	near := ""
+	if strings.HasPrefix(rest, "line:") {
+		end := strings.IndexByte(rest, '(')
+		if end > 5 {
+			line = rest[5:end]
+		}
+		if i := strings.Index(rest, "near '"); i >= 0 {
+			j := strings.Index(rest[i+6:], "'")
+			if j >= 0 {
+				near = rest[i+6 : i+6+j]
+			}
+		}
+	} else if strings.HasPrefix(rest, "at EOF") {
+		near = "<eof>"
+		line = ""
+	}
+	text := rest
+	if i := strings.LastIndex(rest, ":"); i >= 0 {
+		text = strings.TrimSpace(rest[i+1:])
+	}
+	if text == "syntax error" {
+		text = "unexpected symbol"
+	}
+	if line == "" {
+		line = "1"
+	}
+	out := chunk + ":" + line + ": " + text
+	if near != "" {
+		out += " near '" + near + "'"
+	}
+	return out
+}
+
+// EVAL script numkeys [key ...] [arg ...]  (and EVAL_RO)
+func evalCommand(c *Client) { c.srv.evalGeneric(c, false) }
+
+// EVALSHA sha1 numkeys [key ...] [arg ...]  (and EVALSHA_RO)
+func evalshaCommand(c *Client) { c.srv.evalGeneric(c, true) }
+
+func (s *Server) evalGeneric(c *Client, bySHA bool) {
+	// EVAL skips MONITOR's usual feed, which comes after the command ran: Redis feeds
+	// it first so that the commands the script runs follow it.
+	if len(s.monitors) > 0 {
+		s.feedMonitors(c, c.argv)
+	}
+	numkeys, ok := parseInt(c.argv[2])
+	if !ok {
+		c.ReplyError(ErrNotInt)
+		return
+	}
+	if numkeys > int64(len(c.argv)-3) {
+		c.ReplyError("ERR Number of keys can't be greater than number of args")
+		return
+	} else if numkeys < 0 {
+		c.ReplyError("ERR Number of keys can't be negative")
+		return
+	}
+	s.evalEnv()
+	var sc *evalScript
+	var sha string
+	if bySHA {
+		if len(c.argv[1]) == 40 {
+			sha = strings.ToLower(string(c.argv[1]))
+			sc = s.script.scripts[sha]
+		}
+		if sc == nil {
+			c.ReplyError("NOSCRIPT No matching script. Please use EVAL.")
+			return
+		}
+	} else {
+		sha, sc = s.createScript(c, c.argv[1])
+		if sc == nil {
+			return
+		}
+	}
+	ro := c.cmd.Flags&FlagReadonly != 0
+	keys := c.argv[3 : 3+numkeys]
+	args := c.argv[3+numkeys:]
+	s.runScript(c, s.script.eval, sc.fn, sha, sc.flags, ro, true, keys, args)
+}
+
+// runScript runs fn for c (Redis's scriptPrepareForRun + luaCallFunction +
+// scriptResetRun).
+func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string, flags scriptFlags, ro, eval bool, keys, args [][]byte) {
+	if flags&scriptEvalCompat == 0 {
+		if flags&scriptNoCluster != 0 && s.cfg.ClusterEnabled {
+			c.ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.")
+			return
+		}
+		if flags&scriptNoWrites == 0 {
+			if ro {
+				c.ReplyError("ERR Can not execute a script with write flag using *_ro command.")
+				return
+			}
+		}
+		if s.evict.lastOOM && s.cfg.MaxMemory > 0 && flags&(scriptAllowOOM|scriptNoWrites) == 0 {
+			c.ReplyError("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'")
+			return
+		}
+	}
+	fake := s.script.fake
+	if fake == nil {
+		fake = &Client{srv: s, fd: -1, flags: flagDenyBlocking | flagAuthenticated, addr: "lua", user: "default", proto: 2}
+		s.script.fake = fake
+	}
+	fake.db = c.db
+	fake.proto = 2
+	fake.user = c.user
+	fake.aclUser = c.aclUser
+	run := &scriptRun{
+		caller: c, fake: fake, env: e, name: name, eval: eval,
+		readOnly: ro || (flags&scriptEvalCompat == 0 && flags&scriptNoWrites != 0),
+		allowOOM: flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0,
+		oomStart: s.evict.lastOOM,
+		repl:     replAOF | replReplica,
+		start:    s.monoNow(),
+		slot:     -1,
+		// Redis 7.0 lets scripts without a shebang access keys of several slots.
+		allowCrossSlot: flags&(scriptEvalCompat|scriptAllowCrossSlot) != 0,
+	}
+	if s.cfg.ClusterEnabled && len(keys) > 0 {
+		run.slot = slots.Slot(keys[0])
+	}
+	run.lastPoll = run.start
+	L := e.L
+	// Capture the writes the script's commands propagate; they go out together once
+	// it returns.
+	prop := s.propagate
+	if prop != nil {
+		s.propagate = func(db int, argv [][]byte) {
+			if len(argv) == 1 && (eqFold(argv[0], "multi") || eqFold(argv[0], "exec")) {
+				return
+			}
+			if run.repl != replNone {
+				run.props = append(run.props, propOp{db: db, argv: copyArgv(argv)})
+			}
+		}
+	}
+	e.run, s.script.run = run, run
+	s.script.numCalls++
+	if s.cfg.BusyReplyThreshold > 0 {
+		e.hook.reset()
+		L.SetContext(&e.hook)
+	}
+	keysT := luaArray(L, keys)
+	argsT := luaArray(L, args)
+	L.Push(fn)
+	nargs := 0
+	if eval {
+		e.globals.RawSetString("KEYS", keysT)
+		e.globals.RawSetString("ARGV", argsT)
+	} else {
+		L.Push(keysT)
+		L.Push(argsT)
+		nargs = 2
+	}
+	err := L.PCall(nargs, 1, e.errHandler)
+	if s.cfg.BusyReplyThreshold > 0 {
+		L.RemoveContext()
+	}
+	// setfenv(0, t) replaces the thread's globals: undo it for the next script.
+	L.Env = e.gproxy
+	L.G.Global = e.gproxy
+	if err != nil {
+		obj := err.(*lua.ApiError).Object
+		if t, ok := obj.(*lua.LTable); ok {
+			info := extractErrInfo(t)
+			msg := "-" + info.msg
+			if info.hasPos {
+				msg += " script: " + name + ", on " + info.source + ":" + info.line + "."
+			}
+			s.replyScriptError(c, msg, !info.ignoreStats)
+		} else {
+			// The error handler itself failed: on a stack overflow there is no room
+			// left to run it. Lua 5.1 keeps spare stack for it, so Redis still reports
+			// the position, which the message carries.
+			msg := luaToString(obj)
+			if i := strings.IndexByte(msg, '\n'); i >= 0 {
+				msg = msg[:i]
+			}
+			if src, line, ok := errorPosition(msg); ok {
+				s.replyScriptError(c, "-ERR "+msg+" script: "+name+", on @"+src+":"+line+".", true)
+			} else {
+				s.replyScriptError(c, "-ERR Error running script "+name+", "+truncate(msg, 100), true)
+			}
+		}
+	} else {
+		v := L.Get(-1)
+		L.Pop(1)
+		s.replyLua(c, fake.proto, v, 0)
+	}
+	L.SetTop(0)
+	e.run, s.script.run = nil, nil
+	if run.timedOut {
+		s.exitScriptBusy(run)
+	}
+	fake.argv = nil
+	// The script itself never propagates (Redis's preventCommandPropagation): its
+	// effects do, wrapped in MULTI/EXEC when there are several.
+	c.flags |= flagNoPropagate
+	if prop != nil {
+		s.propagate = prop
+		if len(run.props) > 1 {
+			prop(run.props[0].db, [][]byte{[]byte("MULTI")})
+		}
+		for _, op := range run.props {
+			prop(op.db, op.argv)
+		}
+		if len(run.props) > 1 {
+			prop(run.props[len(run.props)-1].db, [][]byte{[]byte("EXEC")})
+		}
+	}
+}
+
+// errorPosition reads the "chunk:line:" prefix of a Lua error message.
+func errorPosition(msg string) (src, line string, ok bool) {
+	for _, chunk := range []string{"user_script:", "user_function:"} {
+		if rest, found := strings.CutPrefix(msg, chunk); found {
+			if i := strings.IndexByte(rest, ':'); i > 0 {
+				if _, err := strconv.Atoi(rest[:i]); err == nil {
+					return chunk[:len(chunk)-1], rest[:i], true
+				}
+			}
+		}
+	}
+	return "", "", false
+}
+
+// luaArray makes a Lua array of strings (KEYS, ARGV).
+func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
+	t := L.CreateTable(len(items), 0)
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
+	return t
+}
+
+// redisCall is redis.call (raise) and redis.pcall (Redis's luaRedisGenericCommand).
+func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
+	run := e.run
+	if run == nil {
+		raiseRedisError(L, "redis.call/pcall can only be called inside a script invocation")
+	}
+	argv, msg := luaArgs(L)
+	if msg != "" {
+		t := luaErrorTable(L, msg)
+		if raise {
+			L.Error(t, 0)
+		}
+		L.Push(t)
+		return 1
+	}
+	s := e.s
+	fake := run.fake
+	fake.out = fake.out[:0]
+	if errMsg := s.scriptCall(run, argv); errMsg != "" {
+		t := luaErrorTable(L, errMsg)
+		t.RawSetString("ignore_error_stats_update", lua.LTrue)
+		if raise {
+			L.Error(t, 0)
+		}
+		L.Push(t)
+		return 1
+	}
+	out := fake.out
+	v, _ := respToLua(L, out)
+	if cap(fake.out) > 64*1024 {
+		fake.out = nil
+	} else {
+		fake.out = fake.out[:0]
+	}
+	if raise && len(out) > 0 && out[0] == '-' {
+		L.Error(v, 0)
+	}
+	L.Push(v)
+	return 1
+}
+
+// scriptCall runs one command for a script (Redis's scriptCall). It returns the
+// reason the command was refused, "" when it ran (its reply is in the fake client).
+func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
+	fake := run.fake
+	fake.argv = argv
+	cmd := s.commands.Lookup(argv[0])
+	if cmd != nil && len(cmd.Subs) > 0 && len(argv) >= 2 {
+		cmd = cmd.LookupSub(argv[1])
+	}
+	if cmd == nil {
+		return s.scriptReject(nil, "Unknown Redis command called from script")
+	}
+	fake.cmd = cmd
+	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		return s.scriptReject(cmd, "Wrong number of args calling Redis command from script")
+	}
+	if cmd.Flags&FlagNoScript != 0 {
+		return s.scriptReject(cmd, "This Redis command is not allowed from script")
+	}
+	// The script runs with its caller's ACL permissions (acl.go).
+	if denied := s.aclCheckCommand(run.caller, cmd, argv); denied != "" {
+		return s.scriptReject(cmd, denied)
+	}
+	if run.readOnly && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
+		return s.scriptReject(cmd, "Write commands are not allowed from read-only scripts.")
+	}
+	// Writes are refused while the data cannot be persisted, unless the script
+	// already wrote (it cannot be stopped half way). The caller stands for the
+	// script: the checks let socketless clients through.
+	if cmd.Flags&FlagWrite != 0 && !run.dirty {
+		if msg := s.rdbDenyWrites(run.caller, cmd); msg != "" {
+			return s.scriptReject(cmd, "-"+msg)
+		}
+		if msg := s.aofDenyWrites(run.caller, cmd); msg != "" {
+			return s.scriptReject(cmd, "-"+msg)
+		}
+	}
+	if !run.allowOOM && s.cfg.MaxMemory > 0 && !run.dirty && run.oomStart && cmd.Flags&FlagDenyOOM != 0 {
+		return s.scriptReject(cmd, "-"+ErrOOM)
+	}
+	if cmd.Flags&FlagWrite != 0 {
+		run.dirty = true
+	}
+	if s.cfg.ClusterEnabled {
+		if msg := s.scriptClusterCheck(run, cmd, argv); msg != "" {
+			return s.scriptReject(cmd, msg)
+		}
+	}
+	s.cmdStart = s.monoNow()
+	s.call(fake, cmd)
+	return ""
+}
+
+// scriptClusterCheck is Redis's scriptVerifyClusterState: in cluster mode a script
+// may only touch keys this node serves, and, unless it declared
+// allow-cross-slot-keys (or has no shebang), only keys of one slot, the slot of the
+// keys it was called with.
+func (s *Server) scriptClusterCheck(run *scriptRun, cmd *Command, argv [][]byte) string {
+	fake := run.fake
+	fake.clusterFlags = run.caller.clusterFlags & (clientReadonly | clientAsking)
+	if msg := s.clusterRouteError(fake, cmd, fake.clusterFlags&clientAsking != 0); msg != "" {
+		switch {
+		case msg == errClusterDownRO:
+			return "Script attempted to execute a write command while the cluster is down and readonly"
+		case strings.HasPrefix(msg, "CLUSTERDOWN The cluster is down"):
+			return "Script attempted to execute a command while the cluster is down"
+		}
+		return "Script attempted to access a non local key in a cluster node"
+	}
+	if run.allowCrossSlot {
+		return ""
+	}
+	for _, pos := range routeKeys(cmd, argv) {
+		slot := slots.Slot(argv[pos])
+		if run.slot < 0 {
+			run.slot = slot
+		} else if run.slot != slot {
+			return "Script attempted to access keys that do not hash to the same slot"
+		}
+	}
+	return ""
+}
+
+// scriptReject counts a command a script may not run, as Redis's afterErrorReply and
+// incrCommandStatsOnError do for it.
+func (s *Server) scriptReject(cmd *Command, msg string) string {
+	if cmd != nil {
+		cmd.stats.Rejected++
+	}
+	code := "ERR"
+	if strings.HasPrefix(msg, "-") {
+		if i := strings.IndexByte(msg, ' '); i > 0 {
+			code = msg[1:i]
+		}
+	}
+	s.countError(code, cmd)
+	return msg
+}
+
+// --- SCRIPT -----------------------------------------------------------------------------
+
+// SCRIPT EXISTS sha1 [sha1 ...]
+func scriptExistsCommand(c *Client) {
+	s := c.srv
+	c.ReplyArray(len(c.argv) - 2)
+	for _, a := range c.argv[2:] {
+		// Digests compare without case, as Redis's script dictionary keys do.
+		if s.script.scripts[strings.ToLower(string(a))] != nil {
+			c.ReplyInt(1)
+		} else {
+			c.ReplyInt(0)
+		}
+	}
+}
+
+// SCRIPT FLUSH [ASYNC|SYNC]
+func scriptFlushCommand(c *Client) {
+	switch {
+	case len(c.argv) == 2:
+	case len(c.argv) == 3 && (eqFold(c.argv[2], "sync") || eqFold(c.argv[2], "async")):
+	default:
+		c.ReplyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	// A fresh interpreter, as Redis's scriptingReset: globals a script managed to
+	// leave behind go too. Freeing is the garbage collector's job either way.
+	s := c.srv
+	s.script.eval = nil
+	s.script.scripts = nil
+	s.script.scriptsMem = 0
+	c.ReplyOK()
+}
+
+// SCRIPT LOAD script
+func scriptLoadCommand(c *Client) {
+	sha, sc := c.srv.createScript(c, c.argv[2])
+	if sc == nil {
+		return
+	}
+	c.ReplyBulkString(sha)
+}
+
+// SCRIPT KILL
+func scriptKillCommand(c *Client) { c.srv.scriptKill(c, true) }
+
+// SCRIPT DEBUG YES|SYNC|NO
+//
+// The Lua debugger (LDB) is not built: NO is accepted, since it is the state every
+// client is in; YES and SYNC are refused.
+func scriptDebugCommand(c *Client) {
+	switch {
+	case eqFold(c.argv[2], "no"):
+		c.ReplyOK()
+	case eqFold(c.argv[2], "yes"), eqFold(c.argv[2], "sync"):
+		c.ReplyError("ERR SCRIPT DEBUG is not supported by this server")
+	default:
+		c.ReplyError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
+}
+
+// SCRIPT HELP
+func scriptHelpCommand(c *Client) {
+	c.replyHelp([]string{
+		"DEBUG (YES|SYNC|NO)",
+		"    Set the debug mode for subsequent scripts executed.",
+		"EXISTS <sha1> [<sha1> ...]",
+		"    Return information about the existence of the scripts in the script cache.",
+		"FLUSH [ASYNC|SYNC]",
+		"    Flush the Lua scripts cache. Very dangerous on replicas.",
+		"    When called without the optional mode argument, the behavior is determined by the",
+		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+		"    * ASYNC: Asynchronously flush the scripts cache.",
+		"    * SYNC: Synchronously flush the scripts cache.",
+		"KILL",
+		"    Kill the currently executing Lua script.",
+		"LOAD <script>",
+		"    Load a script into the scripts cache without executing it.",
+	})
+}

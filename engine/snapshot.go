@@ -1,0 +1,559 @@
+package engine
+
+// snapshot.go: point-in-time snapshots of the whole keyspace without fork and without
+// stopping the world (BGSAVE; AOF rewrite and replication full sync consume the same
+// stream).
+//
+// Redis forks and lets the kernel's copy-on-write keep the parent's image frozen for
+// the child. keygrid does the same work in user space:
+//
+//   - At start, every non-empty keyspace dict gets a bitset with one bit per slab index
+//     (keyspace.Dict.SlabLen), all set: "not written yet". Setting them is a memset, a
+//     few hundred microseconds for millions of keys. The dicts are remembered by
+//     pointer, so FLUSHDB (which replaces a db's dicts) and SWAPDB do not disturb the
+//     walk: a detached dict is no longer changed and is simply walked to its end.
+//   - The walker runs from the loop in time slices (snapStep, about 1 ms, re-armed as a
+//     0 ms timer so it alternates with event processing): it walks each dict in slab
+//     order, skipping clear bits a word at a time, and encodes every pending live
+//     entry with rdbSaveKey into an rdb.Writer whose output is cut into chunks.
+//   - Copy-before-write: before an entry with its bit set is changed or deleted (a
+//     write command's lookup, DB.Delete, expiry, eviction, SetExpire), it is encoded
+//     first and its bit cleared (snapBeforeChange). Entries created after the start
+//     clear their bit (snapNewEntry, for a reused slab slot) or lie beyond the bitset,
+//     so they are never written. Out-of-order records are preceded by SELECTDB when
+//     they belong to another db than the previous record, which RDB allows.
+//   - Chunks go to a writer goroutine (no I/O on the loop) that computes the CRC64,
+//     hands them to a snapshotSink (the file sink writes, fsyncs and renames) and posts
+//     completion back to the loop through the mailbox (Submit).
+//
+// A large value (a million-member hash) is encoded whole when its first change comes:
+// that is the worst stall, recorded in snapshot.maxStall and logged at the end.
+//
+// For consumers (AOF rewrite, replication): call
+//
+//	s.startSnapshot(sink, snapshotOpts{Kind: snapshotAOF, AOFBase: true, Done: func(err error) {...}})
+//
+// on the loop. sink.Write receives the RDB bytes in order on the snapshot's writer
+// goroutine (it may block; the chunk is only valid during the call); sink.Finish(nil)
+// follows the last byte (commit: fsync, rename), sink.Finish(err) an abort or failure
+// (discard). Done then runs on the loop with the final error. Only one snapshot runs
+// at a time (Redis's one child at a time): startSnapshot fails with errSnapshotBusy.
+// The data is the keyspace at the moment startSnapshot returns: commands propagated
+// after it are not in the snapshot, so an AOF rewrite starts its new incremental file
+// at that point.
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/keyspace"
+	"github.com/keygrid/keygrid/engine/rdb"
+	"go.uber.org/zap"
+)
+
+// snapshotKind says who consumes a snapshot: FLUSHALL aborts RDB snapshots (Redis
+// kills an RDB child there) but not AOF rewrites.
+type snapshotKind int
+
+const (
+	snapshotRDB     snapshotKind = iota // BGSAVE, save points: dump.rdb
+	snapshotAOF                         // AOF rewrite with an RDB preamble (aof engineer)
+	snapshotReplica                     // replication full sync (later)
+)
+
+// snapshotSink receives a snapshot's bytes. Its methods run on the snapshot's writer
+// goroutine, never on the loop, and may block.
+type snapshotSink interface {
+	// Write receives the next chunk of the stream; p is only valid during the call.
+	// An error ends the snapshot (Finish follows with it).
+	Write(p []byte) error
+	// Finish is called once, last: with nil when every byte was written (commit),
+	// with the failure otherwise (errSnapshotAborted when aborted). Its error, if
+	// any, becomes the snapshot's result.
+	Finish(err error) error
+}
+
+// snapshotOpts configure startSnapshot.
+type snapshotOpts struct {
+	Kind snapshotKind
+	// AOFBase writes the aof-base aux field (an AOF base file with an RDB preamble).
+	AOFBase bool
+	// Done runs on the loop when the sink has finished, with nil on success.
+	Done func(err error)
+	// SliceKeys, when > 0, also bounds a slice to that many keys (tests use it to
+	// interleave many writes with the walk).
+	SliceKeys int
+}
+
+var (
+	errSnapshotBusy    = errors.New("a snapshot is already in progress")
+	errSnapshotAborted = errors.New("snapshot aborted")
+)
+
+const (
+	// snapChunk is the size at which encoded bytes are handed to the writer.
+	snapChunk = 256 << 10
+	// snapMaxInflight pauses the walker (not copy-before-write, which cannot wait)
+	// while this much is encoded but not yet written: it bounds the memory a slow
+	// disk costs.
+	snapMaxInflight = 64 << 20
+	// Slice budgets: a full slice when the loop had nothing else to do since the
+	// last one, a shorter one under client load, so a command waits at most about
+	// that long behind the snapshot (p99 during BGSAVE).
+	snapSliceIdle = time.Millisecond
+	snapSliceBusy = 500 * time.Microsecond
+)
+
+// snapDict is the walk state of one keyspace dict.
+type snapDict struct {
+	d       *keyspace.Dict
+	db      int
+	pending []uint64 // bit i: the entry at slab index i (Ref i+1) is still to be written
+	n       int32    // slab length at start: later Refs were created after it
+	next    int32    // walk position (slab index)
+}
+
+func (sd *snapDict) isPending(r keyspace.Ref) bool {
+	i := int32(r) - 1
+	return i < sd.n && sd.pending[i>>6]&(1<<(uint(i)&63)) != 0
+}
+
+func (sd *snapDict) clear(r keyspace.Ref) {
+	if i := int32(r) - 1; i < sd.n {
+		sd.pending[i>>6] &^= 1 << (uint(i) & 63)
+	}
+}
+
+// nextPending returns the next Ref at or after the walk position whose bit is set,
+// or 0 at the end, skipping clear bits 64 at a time.
+func (sd *snapDict) nextPending() keyspace.Ref {
+	for sd.next < sd.n {
+		w := sd.next >> 6
+		word := sd.pending[w] >> (uint(sd.next) & 63)
+		if word == 0 {
+			sd.next = (w + 1) << 6
+			continue
+		}
+		i := sd.next + int32(bits.TrailingZeros64(word))
+		if i >= sd.n {
+			sd.next = sd.n
+			return 0
+		}
+		sd.next = i + 1
+		return keyspace.Ref(i + 1)
+	}
+	return 0
+}
+
+// snapshot is one running snapshot. Fields above the writer's are loop-only.
+type snapshot struct {
+	s      *Server
+	opts   snapshotOpts
+	sink   snapshotSink
+	dicts  []*snapDict
+	byDict map[*keyspace.Dict]*snapDict
+	cur    int // index in dicts of the walk
+	w      *rdb.Writer
+	out    chunkOut
+	// selected is the db of the last SELECTDB written; resized[db] whether its
+	// RESIZEDB hint went out (only with its first SELECTDB, as Redis writes it).
+	selected          int
+	resized           []bool
+	dbKeys, dbExpires []int
+	keysTotal         int64
+	keysDone          int64
+	start             time.Time
+	timer             int64
+	lastStepEnd       time.Time
+	completed         bool
+	// maxStall is the longest single copy-before-write encoding (one entry);
+	// maxSlice the longest walk slice. Both are how long a command can wait behind
+	// the snapshot, logged at the end.
+	maxStall time.Duration
+	maxSlice time.Duration
+	cowPeak  int64
+
+	// Shared with the writer goroutine.
+	checksum   bool
+	mu         sync.Mutex
+	cond       *sync.Cond
+	queue      [][]byte
+	spare      [][]byte
+	ended      bool // the last chunk is queued
+	abortReq   bool
+	inflight   atomic.Int64 // bytes queued and not yet written
+	writeErr   atomic.Bool  // the sink failed: stop walking
+	exited     chan struct{}
+	result     error
+	bufMu      sync.Mutex
+	freeChunks [][]byte
+}
+
+// chunkOut collects the rdb.Writer's output and hands it to the writer goroutine in
+// chunks of about snapChunk bytes.
+type chunkOut struct {
+	sn  *snapshot
+	buf []byte
+}
+
+func (o *chunkOut) Write(p []byte) (int, error) {
+	o.buf = append(o.buf, p...)
+	if len(o.buf) >= snapChunk {
+		o.sn.send()
+	}
+	return len(p), nil
+}
+
+// snapshotRunning reports whether a snapshot (of any kind) is in progress, walking
+// or still being written.
+func (s *Server) snapshotRunning() bool { return s.persist.running != nil }
+
+// startSnapshot starts a snapshot of every database into sink (see the file
+// comment). Loop goroutine only.
+func (s *Server) startSnapshot(sink snapshotSink, opts snapshotOpts) error {
+	if s.persist.running != nil {
+		return errSnapshotBusy
+	}
+	sn := &snapshot{
+		s: s, opts: opts, sink: sink,
+		byDict:    make(map[*keyspace.Dict]*snapDict),
+		selected:  -1,
+		resized:   make([]bool, len(s.dbs)),
+		dbKeys:    make([]int, len(s.dbs)),
+		dbExpires: make([]int, len(s.dbs)),
+		start:     time.Now(),
+		checksum:  s.cfg.RDBChecksum,
+		exited:    make(chan struct{}),
+	}
+	sn.cond = sync.NewCond(&sn.mu)
+	sn.out = chunkOut{sn: sn, buf: sn.getChunk()}
+	sn.w = rdb.NewWriter(&sn.out)
+	sn.w.Compress = s.cfg.RDBCompression
+	sn.w.NoChecksum = true // the writer goroutine computes it, off the loop
+	for _, db := range s.dbs {
+		sn.dbKeys[db.id] = db.keys
+		sn.dbExpires[db.id] = db.VolatileLen()
+		sn.keysTotal += int64(db.keys)
+		for _, d := range db.dicts {
+			if d.Len() == 0 {
+				continue // keys added to it later are not in the snapshot
+			}
+			n := d.SlabLen()
+			sd := &snapDict{d: d, db: db.id, n: n, pending: make([]uint64, (n+63)/64)}
+			for i := range sd.pending {
+				sd.pending[i] = ^uint64(0)
+			}
+			sn.dicts = append(sn.dicts, sd)
+			sn.byDict[d] = sd
+		}
+	}
+	if err := s.rdbWriteHeader(sn.w, opts.AOFBase); err != nil {
+		return err
+	}
+	s.persist.running = sn
+	s.persist.walk = sn
+	go sn.writerLoop()
+	sn.lastStepEnd = time.Now()
+	sn.arm(0)
+	return nil
+}
+
+func (sn *snapshot) arm(d time.Duration) {
+	sn.timer = sn.s.loop.After(d, sn.step)
+}
+
+// step is one time slice of the walk.
+func (sn *snapshot) step() {
+	sn.timer = 0
+	s := sn.s
+	if s.persist.walk != sn {
+		return
+	}
+	if sn.writeErr.Load() {
+		sn.endStream(false)
+		return
+	}
+	if sn.inflight.Load() > snapMaxInflight {
+		sn.flushOut()
+		sn.arm(time.Millisecond)
+		return
+	}
+	now := time.Now()
+	budget := snapSliceBusy
+	if now.Sub(sn.lastStepEnd) < 100*time.Microsecond {
+		budget = snapSliceIdle // nothing else ran since the last slice
+	}
+	deadline := now.Add(budget)
+	// rdb-key-save-delay (a test hook that makes saves slow) is Redis's per-key
+	// sleep in the child; here it becomes a rate: as many keys as the time since
+	// the last slice allows, so the loop itself never sleeps.
+	limit, next := -1, time.Duration(0)
+	if sn.opts.SliceKeys > 0 {
+		limit = sn.opts.SliceKeys
+	}
+	if d := sn.s.cfg.RDBKeySaveDelay; d > 0 {
+		limit = max(1, int(now.Sub(sn.lastStepEnd)/(time.Duration(d)*time.Microsecond)))
+		next = time.Millisecond
+	}
+	n := 0
+	for sn.cur < len(sn.dicts) {
+		sd := sn.dicts[sn.cur]
+		for {
+			r := sd.nextPending()
+			if r == 0 {
+				break
+			}
+			sd.clear(r)
+			if sd.d.InUse(r) {
+				sn.writeEntry(sd, sd.d.E(r))
+			}
+			n++
+			if n == limit || n&31 == 0 && time.Now().After(deadline) {
+				sn.flushOut()
+				sn.lastStepEnd = time.Now()
+				sn.maxSlice = max(sn.maxSlice, sn.lastStepEnd.Sub(now))
+				sn.arm(next)
+				return
+			}
+		}
+		sd.pending, sd.n = nil, 0 // done: free the bitset now
+		sn.cur++
+	}
+	sn.endStream(true)
+}
+
+// writeEntry encodes one entry of sd's dict.
+func (sn *snapshot) writeEntry(sd *snapDict, e *keyspace.Entry) {
+	if sn.selected != sd.db {
+		w := sn.w
+		w.SaveType(rdb.OpSelectDB)
+		w.SaveLen(uint64(sd.db))
+		if !sn.resized[sd.db] {
+			sn.resized[sd.db] = true
+			w.SaveType(rdb.OpResizeDB)
+			w.SaveLen(uint64(sn.dbKeys[sd.db]))
+			w.SaveLen(uint64(sn.dbExpires[sd.db]))
+		}
+		sn.selected = sd.db
+	}
+	if err := sn.s.rdbSaveKey(sn.w, e); err != nil {
+		// Only an encoder bug gets here (the writer never fails: chunkOut does
+		// not); the snapshot must not claim success.
+		sn.s.log.Warn("snapshot: can't encode a key", zap.String("key", e.Key()), zap.Error(err))
+		sn.writeErr.Store(true)
+	}
+	sn.keysDone++
+}
+
+// flushOut moves everything encoded so far to the writer goroutine.
+func (sn *snapshot) flushOut() {
+	sn.w.Flush()
+	sn.send()
+}
+
+// send queues the collected bytes for the writer goroutine.
+func (sn *snapshot) send() {
+	b := sn.out.buf
+	if len(b) == 0 {
+		return
+	}
+	sn.out.buf = sn.getChunk()
+	n := sn.inflight.Add(int64(len(b)))
+	if n > sn.cowPeak {
+		sn.cowPeak = n
+	}
+	sn.mu.Lock()
+	sn.queue = append(sn.queue, b)
+	sn.mu.Unlock()
+	sn.cond.Signal()
+}
+
+func (sn *snapshot) getChunk() []byte {
+	sn.bufMu.Lock()
+	defer sn.bufMu.Unlock()
+	if n := len(sn.freeChunks); n > 0 {
+		b := sn.freeChunks[n-1]
+		sn.freeChunks = sn.freeChunks[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, snapChunk+64<<10)
+}
+
+func (sn *snapshot) putChunk(b []byte) {
+	sn.bufMu.Lock()
+	if len(sn.freeChunks) < 8 {
+		sn.freeChunks = append(sn.freeChunks, b)
+	}
+	sn.bufMu.Unlock()
+}
+
+// endStream stops the walk and copy-before-write; complete says the walk reached
+// the end, so the EOF opcode goes out and the writer adds the checksum.
+func (sn *snapshot) endStream(complete bool) {
+	s := sn.s
+	if s.persist.walk == sn {
+		s.persist.walk = nil
+	}
+	if sn.timer != 0 {
+		s.loop.Cancel(sn.timer)
+		sn.timer = 0
+	}
+	if complete {
+		sn.w.SaveType(rdb.OpEOF)
+	}
+	sn.flushOut()
+	sn.dicts, sn.byDict = nil, nil
+	sn.mu.Lock()
+	sn.ended = true
+	if !complete {
+		sn.abortReq = true
+	}
+	sn.mu.Unlock()
+	sn.cond.Signal()
+}
+
+// writerLoop runs on the snapshot's own goroutine: checksum, sink, completion.
+func (sn *snapshot) writerLoop() {
+	defer close(sn.exited)
+	var crc uint64
+	var err error
+	for {
+		sn.mu.Lock()
+		for len(sn.queue) == 0 && !sn.ended && !sn.abortReq {
+			sn.cond.Wait()
+		}
+		q := sn.queue
+		sn.queue = sn.spare[:0]
+		ended, aborted := sn.ended, sn.abortReq
+		sn.mu.Unlock()
+		if aborted && err == nil {
+			err = errSnapshotAborted
+		}
+		for i, c := range q {
+			if err == nil {
+				if sn.checksum {
+					crc = rdb.CRC64(crc, c)
+				}
+				if err = sn.sink.Write(c); err != nil {
+					sn.writeErr.Store(true)
+				}
+			}
+			sn.inflight.Add(-int64(len(c)))
+			sn.putChunk(c)
+			q[i] = nil
+		}
+		sn.mu.Lock()
+		sn.spare = q[:0]
+		sn.mu.Unlock()
+		if aborted || ended && err != nil {
+			break
+		}
+		if ended {
+			sn.mu.Lock()
+			more := len(sn.queue) > 0
+			sn.mu.Unlock()
+			if !more {
+				break
+			}
+		}
+	}
+	if err == nil {
+		// The CRC64 of everything before it, little-endian; 0 with rdbchecksum no,
+		// which loaders take as "not checked".
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], crc)
+		err = sn.sink.Write(b[:])
+	}
+	if ferr := sn.sink.Finish(err); err == nil {
+		err = ferr
+	}
+	sn.result = err
+	sn.s.Submit(func() { sn.complete(err) })
+}
+
+// complete runs on the loop once the writer goroutine is done (or from abort, which
+// waits for it); the first call wins.
+func (sn *snapshot) complete(err error) {
+	if sn.completed {
+		return
+	}
+	sn.completed = true
+	s := sn.s
+	if s.persist.walk == sn {
+		s.persist.walk = nil // the sink failed while the walk was still running
+		if sn.timer != 0 {
+			s.loop.Cancel(sn.timer)
+		}
+	}
+	if s.persist.running == sn {
+		s.persist.running = nil
+	}
+	s.persist.lastCOW = sn.cowPeak
+	s.log.Info("snapshot finished",
+		zap.Int64("keys", sn.keysDone), zap.Duration("took", time.Since(sn.start)),
+		zap.Duration("max_slice", sn.maxSlice), zap.Duration("max_copy_before_write", sn.maxStall),
+		zap.Int64("peak_buffered", sn.cowPeak), zap.Error(err))
+	if sn.opts.Done != nil {
+		sn.opts.Done(err)
+	}
+}
+
+// abortSnapshot stops the running snapshot, if any, and waits for its writer to
+// finish (the sink discards its output: a BGSAVE removes its temp file), so a save
+// that follows cannot meet its leftovers. Done runs before it returns.
+func (s *Server) abortSnapshot() {
+	sn := s.persist.running
+	if sn == nil {
+		return
+	}
+	if s.persist.walk == sn {
+		sn.endStream(false)
+	} else {
+		sn.mu.Lock()
+		sn.abortReq = true
+		sn.mu.Unlock()
+		sn.cond.Signal()
+	}
+	<-sn.exited
+	sn.complete(sn.result)
+}
+
+// snapBeforeChange is copy-before-write: entry r of d is about to change or go, so
+// if the running snapshot still has to write it, it is written now. Callers test
+// s.persist.walk != nil first, so this costs nothing when no snapshot runs.
+func (s *Server) snapBeforeChange(d *keyspace.Dict, r keyspace.Ref) {
+	sn := s.persist.walk
+	sd := sn.byDict[d]
+	if sd == nil || !sd.isPending(r) {
+		return
+	}
+	sd.clear(r)
+	start := time.Now()
+	sn.writeEntry(sd, d.E(r))
+	if t := time.Since(start); t > sn.maxStall {
+		sn.maxStall = t
+	}
+}
+
+// snapBeforeChangeEntry is snapBeforeChange for an entry known by pointer.
+func (s *Server) snapBeforeChangeEntry(db *DB, e *keyspace.Entry) {
+	d := db.dictFor(bytesOf(e.Key()))
+	if _, ok := s.persist.walk.byDict[d]; !ok {
+		return
+	}
+	if r := d.RefOf(e); r != 0 {
+		s.snapBeforeChange(d, r)
+	}
+}
+
+// snapNewEntry marks an entry created after the snapshot started as not part of
+// it: it may reuse the slab slot of an entry deleted since.
+func (s *Server) snapNewEntry(d *keyspace.Dict, r keyspace.Ref) {
+	if sd := s.persist.walk.byDict[d]; sd != nil {
+		sd.clear(r)
+	}
+}

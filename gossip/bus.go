@@ -1,0 +1,562 @@
+package gossip
+
+// Bus: the cluster bus over memberlist. It implements engine.ClusterBus (the
+// methods the engine calls on its loop, all non-blocking) and memberlist's
+// Delegate and EventDelegate (called on memberlist's goroutines).
+//
+// Locking: b.mu guards the peer table and myself's encoded meta. memberlist calls
+// the delegates while holding its own locks, so no code holding b.mu may call into
+// memberlist; the engine is only called after b.mu is released.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/keygrid/keygrid/slots"
+	"go.uber.org/zap"
+)
+
+// Message types (the first byte of a user message).
+const (
+	msgHeader   byte = iota + 1 // a node's header: broadcast on change, reply to msgClaimReq
+	msgClaimReq                 // "send me your header": the sender's claim digest was unknown
+	msgPFail                    // reporter (a master) sees failed as PFAIL: a failure report
+	msgFail                     // failed is FAIL (a majority of masters agreed)
+	msgAuthReq                  // a replica asks for a vote (FAILOVER_AUTH_REQUEST)
+	msgAuthAck                  // a master's vote (FAILOVER_AUTH_ACK)
+	msgMFStart                  // a replica asks its master to pause (MFSTART)
+	msgPublish                  // PUBLISH / SPUBLISH
+	msgTypes
+)
+
+// statNames maps message types onto Redis's bus message names for CLUSTER INFO.
+var statNames = [msgTypes]string{
+	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
+	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
+}
+
+// maxBroadcast is the largest message queued for gossip: memberlist sends
+// broadcasts in UDP packets of at most UDPBufferSize (1400) with its own framing.
+const maxBroadcast = 1100
+
+// banTime is how long a forgotten node is ignored (CLUSTER FORGET's 60 s).
+const banTime = 60 * time.Second
+
+// peer is what the bus knows of another node.
+type peer struct {
+	meta      meta
+	addr      string // memberlist's address for it, the ip fallback
+	claim     slots.Bitmap
+	hasClaim  bool // claim matches claimDigest
+	claimDig  uint64
+	firstSeen time.Time
+	lastReq   time.Time // last claim request sent
+	// Failure detection.
+	downSince time.Time
+	pfail     bool
+	fail      bool
+	failTime  time.Time
+	reports   map[string]time.Time // reporting master id → when
+}
+
+func (p *peer) isMaster() bool { return p.meta.Flags&slots.FlagMaster != 0 }
+
+// Bus is one node's cluster bus.
+type Bus struct {
+	cfg Config
+	eng Engine
+	log *zap.Logger
+
+	ml atomic.Pointer[memberlist.Memberlist]
+	tr *countingTransport
+	q  *memberlist.TransmitLimitedQueue
+
+	mu         sync.Mutex
+	id         string
+	peers      map[string]*peer
+	members    map[string]*memberlist.Node // alive or suspect members (by id), from events
+	joined     map[string]time.Time
+	banned     map[string]time.Time
+	mine       header
+	mineEnc    []byte // mine's encoding without Seq, to notice changes
+	metaBuf    []byte // memberlist meta
+	mfReplica  string
+	ipSet      bool
+	lastReport time.Time
+
+	changed   chan struct{}
+	stop      chan struct{}
+	done      sync.WaitGroup
+	closeOnce sync.Once
+	sem       chan struct{} // bounds concurrent reliable sends
+
+	sent, recv [msgTypes]atomic.Int64
+	meets      atomic.Int64
+}
+
+// New starts the bus of the node the engine describes (ClusterMyself): memberlist
+// binds cfg's port, and the bus joins the nodes the engine already knows
+// (nodes.conf).
+func New(cfg Config, eng Engine) (*Bus, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	me := eng.ClusterMyself()
+	if me == nil {
+		return nil, errors.New("gossip: the engine is not in cluster mode")
+	}
+	b := &Bus{
+		cfg: cfg, eng: eng, log: cfg.Logger,
+		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
+		banned:  map[string]time.Time{},
+		changed: make(chan struct{}, 1), stop: make(chan struct{}), sem: make(chan struct{}, 16),
+	}
+	b.q = &memberlist.TransmitLimitedQueue{NumNodes: b.numNodes, RetransmitMult: 4}
+	if err := b.startMemberlist(me); err != nil {
+		return nil, err
+	}
+	b.done.Add(1)
+	go b.run()
+	b.Changed()
+	b.rejoinKnown(false)
+	return b, nil
+}
+
+// startMemberlist creates memberlist under myself's id (again after a hard reset).
+func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
+	b.mu.Lock()
+	b.id = me.ID
+	b.setMineLocked(me, "")
+	b.mu.Unlock()
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{b.cfg.BindAddr}, BindPort: b.cfg.BindPort,
+		Logger: b.cfg.memberlistConfig(me.ID, nil).Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("gossip: can't listen on the cluster bus port %d: %w", b.cfg.BindPort, err)
+	}
+	b.tr = newCountingTransport(nt)
+	mc := b.cfg.memberlistConfig(me.ID, b.tr)
+	if mc.BindPort == 0 {
+		mc.BindPort = nt.GetAutoBindPort()
+		if mc.AdvertisePort == 0 {
+			mc.AdvertisePort = mc.BindPort
+		}
+	}
+	mc.Delegate = (*delegate)(b)
+	mc.Events = (*events)(b)
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		b.tr.Shutdown()
+		return fmt.Errorf("gossip: %w", err)
+	}
+	b.ml.Store(ml)
+	return nil
+}
+
+// Port is the bus port memberlist listens on (useful with BindPort 0).
+func (b *Bus) Port() int {
+	if ml := b.ml.Load(); ml != nil {
+		return int(ml.LocalNode().Port)
+	}
+	return 0
+}
+
+func (b *Bus) numNodes() int {
+	if ml := b.ml.Load(); ml != nil {
+		return ml.NumMembers()
+	}
+	return 1
+}
+
+// setMineLocked makes myself's header from the engine's meta; it reports whether
+// anything changed (then Seq moved on and metaBuf is fresh).
+func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string) bool {
+	h := header{meta: meta{NodeMeta: *m}, Claim: m.Slots}
+	h.Slots = slots.Bitmap{}
+	if h.IP == "" {
+		h.IP = ip
+	}
+	enc := appendHeader(nil, &h)
+	if b.mineEnc != nil && string(enc) == string(b.mineEnc) {
+		return false
+	}
+	b.mineEnc = enc
+	// Unix nanoseconds keep growing across restarts, so a restarted node's
+	// metas are not taken for stale ones.
+	h.Seq = max(b.mine.Seq+1, uint64(time.Now().UnixNano()))
+	b.mine = h
+	b.metaBuf = appendMeta(nil, &h.meta)
+	return true
+}
+
+// --- engine.ClusterBus ---------------------------------------------------------------
+
+// Meet joins the cluster of the node at ip (bus port cport), in the background as
+// Redis's handshake: the reply is OK and the node shows up when it answers.
+func (b *Bus) Meet(ip string, port, cport int) error {
+	b.meets.Add(1)
+	addr := joinAddr(ip, cport)
+	go func() {
+		if ml := b.ml.Load(); ml != nil {
+			if _, err := ml.Join([]string{addr}); err != nil {
+				b.log.Warn("CLUSTER MEET failed", zap.String("addr", addr), zap.Error(err))
+			}
+		}
+	}()
+	return nil
+}
+
+// Forget ignores node id for 60 s.
+func (b *Bus) Forget(id string) {
+	b.mu.Lock()
+	delete(b.peers, id)
+	b.banned[id] = time.Now().Add(banTime)
+	b.mu.Unlock()
+}
+
+// Changed wakes the bus to announce myself's new meta.
+func (b *Bus) Changed() {
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+}
+
+// RequestFailoverAuth asks the masters for their votes in epoch. The claim sent is
+// our master's slots, read on the loop.
+func (b *Bus) RequestFailoverAuth(epoch uint64, force bool) {
+	b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
+		var claimed slots.Bitmap
+		if m := st.Nodes[st.Myself.MasterID]; m != nil {
+			claimed = m.Slots
+		}
+		go b.sendAuthRequest(epoch, force, &claimed)
+		return slots.Effects{}
+	})
+}
+
+func (b *Bus) sendAuthRequest(epoch uint64, force bool, claimed *slots.Bitmap) {
+	msg := []byte{msgAuthReq}
+	b.mu.Lock()
+	msg = binary.AppendUvarint(msg, epoch)
+	msg = appendID(msg, b.id)
+	var targets []string
+	for id, p := range b.peers {
+		if p.isMaster() && p.meta.SlotCount > 0 {
+			targets = append(targets, id)
+		}
+	}
+	b.mu.Unlock()
+	if force {
+		msg = append(msg, 1)
+	} else {
+		msg = append(msg, 0)
+	}
+	msg = appendClaim(msg, claimed)
+	for _, id := range targets {
+		b.sendTo(id, msg, true)
+	}
+}
+
+// SendFailoverAuthAck sends myself's vote in epoch to replica id.
+func (b *Bus) SendFailoverAuthAck(id string, epoch uint64) {
+	b.mu.Lock()
+	msg := appendID([]byte{msgAuthAck}, b.id)
+	b.mu.Unlock()
+	msg = binary.AppendUvarint(msg, epoch)
+	b.sendTo(id, msg, true)
+}
+
+// ManualFailoverStart asks master id to pause for our manual failover.
+func (b *Bus) ManualFailoverStart(masterID string) {
+	b.mu.Lock()
+	msg := appendID([]byte{msgMFStart}, b.id)
+	b.mu.Unlock()
+	b.sendTo(masterID, msg, true)
+}
+
+// Publish sends a (shard) message to the other nodes (of our shard).
+func (b *Bus) Publish(channel, message []byte, shard bool) {
+	msg := []byte{msgPublish, 0}
+	if shard {
+		msg[1] = 1
+	}
+	msg = binary.AppendUvarint(msg, uint64(len(channel)))
+	msg = append(msg, channel...)
+	msg = append(msg, message...)
+	me := b.eng.ClusterMyself()
+	b.mu.Lock()
+	var targets []string
+	shardMaster := me.ID
+	if me.MasterID != "" {
+		shardMaster = me.MasterID
+	}
+	for id, p := range b.peers {
+		if _, ok := b.members[id]; !ok {
+			continue
+		}
+		if !shard || id == shardMaster || p.meta.MasterID == shardMaster {
+			targets = append(targets, id)
+		}
+	}
+	b.mu.Unlock()
+	// Small messages go as one packet each (Redis's bus is TCP, but a lost
+	// PUBLISH is as lost as one to a disconnected node); big ones by stream.
+	for _, id := range targets {
+		b.sendTo(id, msg, len(msg) > maxBroadcast)
+	}
+}
+
+// Stats returns the message counters and one link per live member.
+func (b *Bus) Stats() slots.BusStats {
+	st := slots.BusStats{Sent: map[string]int64{}, Received: map[string]int64{}}
+	for t := byte(1); t < msgTypes; t++ {
+		st.Sent[statNames[t]] += b.sent[t].Load()
+		st.Received[statNames[t]] += b.recv[t].Load()
+	}
+	if b.tr != nil {
+		tf := b.tr.traffic()
+		st.Sent["ping"] += tf.PacketsOut
+		st.Received["ping"] += tf.PacketsIn
+	}
+	if n := b.meets.Load(); n > 0 {
+		st.Sent["meet"] = n
+	}
+	b.mu.Lock()
+	for id := range b.members {
+		if id == b.id {
+			continue
+		}
+		st.Links = append(st.Links, slots.Link{Direction: "to", Node: id, CreateTime: b.joined[id].UnixMilli(), Events: "rw"})
+	}
+	b.mu.Unlock()
+	return st
+}
+
+// FailureReports is CLUSTER COUNT-FAILURE-REPORTS: valid reports about id.
+func (b *Bus) FailureReports(id string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.peers[id]
+	if p == nil {
+		return 0
+	}
+	n := 0
+	for _, t := range p.reports {
+		if time.Since(t) <= 2*b.cfg.NodeTimeout {
+			n++
+		}
+	}
+	return n
+}
+
+// Traffic returns the bytes and packets the bus sent and received.
+func (b *Bus) Traffic() Traffic { return b.tr.traffic() }
+
+// Close leaves the cluster and stops the bus. Idempotent.
+func (b *Bus) Close() error {
+	b.closeOnce.Do(func() {
+		close(b.stop)
+		b.done.Wait()
+		if ml := b.ml.Load(); ml != nil {
+			ml.Leave(b.cfg.ProbeInterval)
+			ml.Shutdown()
+		}
+	})
+	return nil
+}
+
+func (b *Bus) count(c *[msgTypes]atomic.Int64, t byte) {
+	if t < msgTypes {
+		c[t].Add(1)
+	}
+}
+
+// sendTo sends msg to node id in the background: reliable (TCP) or one packet.
+func (b *Bus) sendTo(id string, msg []byte, reliable bool) {
+	b.mu.Lock()
+	n := b.members[id]
+	b.mu.Unlock()
+	ml := b.ml.Load()
+	if n == nil || ml == nil {
+		return
+	}
+	b.count(&b.sent, msg[0])
+	if !reliable {
+		if err := ml.SendBestEffort(n, msg); err != nil {
+			b.log.Debug("send failed", zap.String("node", id), zap.Error(err))
+		}
+		return
+	}
+	go func() {
+		select {
+		case b.sem <- struct{}{}:
+		case <-b.stop:
+			return
+		}
+		defer func() { <-b.sem }()
+		if err := ml.SendReliable(n, msg); err != nil {
+			b.log.Debug("reliable send failed", zap.String("node", id), zap.Error(err))
+		}
+	}()
+}
+
+// broadcast queues msg for gossip (name: a newer message of the same name
+// replaces an older one still in the queue).
+func (b *Bus) broadcast(name string, msg []byte) {
+	if len(msg) > maxBroadcast {
+		return
+	}
+	b.count(&b.sent, msg[0])
+	b.q.QueueBroadcast(&bcast{name: name, msg: msg})
+}
+
+type bcast struct {
+	name string
+	msg  []byte
+}
+
+func (m *bcast) Invalidates(o memberlist.Broadcast) bool {
+	ob, ok := o.(*bcast)
+	return ok && m.name != "" && ob.name == m.name
+}
+func (m *bcast) Message() []byte { return m.msg }
+func (m *bcast) Finished()       {}
+func (m *bcast) Name() string    { return m.name }
+
+// --- the bus goroutine -----------------------------------------------------------------
+
+func (b *Bus) run() {
+	defer b.done.Done()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	lastRejoin := time.Now()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.changed:
+			b.refreshMine()
+		case now := <-tick.C:
+			// Cheap when nothing changed; catches a Changed lost before SetClusterBus.
+			b.refreshMine()
+			b.failureCron(now)
+			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
+				lastRejoin = now
+				b.rejoinKnown(true)
+			}
+		}
+	}
+}
+
+// refreshMine announces myself's meta if it changed: a new memberlist meta (an
+// alive message) and a header broadcast with the claim.
+func (b *Bus) refreshMine() {
+	m := b.eng.ClusterMyself()
+	ml := b.ml.Load()
+	if m == nil || ml == nil {
+		return
+	}
+	if m.ID != b.currentID() {
+		b.restart(m)
+		return
+	}
+	ip := advertiseIP(ml)
+	b.mu.Lock()
+	changed := b.setMineLocked(m, ip)
+	var hdr []byte
+	if changed {
+		hdr = appendHeader([]byte{msgHeader}, &b.mine)
+	}
+	mf := ""
+	if b.mine.MFPaused {
+		mf = b.mfReplica
+	}
+	needIP := !b.ipSet && m.IP == "" && ip != ""
+	b.ipSet = b.ipSet || needIP
+	b.mu.Unlock()
+	if needIP {
+		// Redis learns myself's address from what peers see; here memberlist's
+		// advertised address is it.
+		b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
+			if st.Myself.IP != "" {
+				return slots.Effects{}
+			}
+			st.Myself.IP = ip
+			return slots.Effects{Save: true, Broadcast: true}
+		})
+	}
+	if !changed {
+		return
+	}
+	go ml.UpdateNode(b.cfg.ProbeInterval * 5)
+	b.broadcast("h", hdr)
+	if mf != "" {
+		b.sendTo(mf, hdr, true)
+	}
+}
+
+func (b *Bus) currentID() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.id
+}
+
+// restart rejoins under a new id after CLUSTER RESET HARD: the old memberlist
+// leaves, and the node starts alone, as a reset Redis node that knows nobody.
+func (b *Bus) restart(m *slots.NodeMeta) {
+	if old := b.ml.Load(); old != nil {
+		old.Leave(b.cfg.ProbeInterval)
+		old.Shutdown()
+	}
+	b.mu.Lock()
+	b.peers = map[string]*peer{}
+	b.members = map[string]*memberlist.Node{}
+	b.mineEnc, b.ipSet = nil, false
+	b.mu.Unlock()
+	if err := b.startMemberlist(m); err != nil {
+		b.log.Error("can't restart the cluster bus after a reset", zap.Error(err))
+	}
+}
+
+// rejoinKnown joins the nodes the engine knows (nodes.conf, or learned) that
+// memberlist does not see: after a restart, and periodically, as Redis re-dials
+// every known node, so a partition that outlived memberlist's memory heals.
+func (b *Bus) rejoinKnown(onlyMissing bool) {
+	b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
+		var addrs []string
+		var ids []string
+		for _, n := range st.Nodes {
+			if n == st.Myself || n.IP == "" || n.CPort == 0 || n.Flags&slots.FlagNoAddr != 0 {
+				continue
+			}
+			addrs = append(addrs, joinAddr(n.IP, n.CPort))
+			ids = append(ids, n.ID)
+		}
+		if len(addrs) == 0 {
+			return slots.Effects{}
+		}
+		go func() {
+			var todo []string
+			b.mu.Lock()
+			for i, id := range ids {
+				if _, ok := b.members[id]; !ok || !onlyMissing {
+					if t, banned := b.banned[id]; !banned || time.Now().After(t) {
+						todo = append(todo, addrs[i])
+					}
+				}
+			}
+			b.mu.Unlock()
+			if ml := b.ml.Load(); ml != nil && len(todo) > 0 {
+				ml.Join(todo)
+			}
+		}()
+		return slots.Effects{}
+	})
+}

@@ -1,0 +1,32 @@
+package gossip
+
+import "github.com/keygrid/keygrid/slots"
+
+// Engine is what the bus needs of the engine: engine.(*Server)'s cluster methods
+// (engine/cluster_bus.go is the contract). Every method may be called from any of
+// the bus's goroutines and must not block: the engine queues the work onto its
+// loop, in call order.
+type Engine interface {
+	// ClusterMyself returns what myself announces (never modified by the bus).
+	ClusterMyself() *slots.NodeMeta
+	// ClusterNodeUpdate merges another node's meta and claim (its header).
+	ClusterNodeUpdate(m slots.NodeMeta)
+	// ClusterNodeHealth sets the bus's verdict on a node: pfail is myself's
+	// suspicion, fail the majority's.
+	ClusterNodeHealth(id string, pfail, fail bool)
+	// ClusterFailoverAuthRequest is replica id asking myself for a vote in epoch.
+	ClusterFailoverAuthRequest(id string, epoch uint64, claimed slots.Bitmap, force bool)
+	// ClusterFailoverAuthAck is master id's vote for myself in epoch.
+	ClusterFailoverAuthAck(id string, epoch uint64)
+	// ClusterManualFailoverRequest is replica id asking myself, its master, to
+	// pause for a manual failover.
+	ClusterManualFailoverRequest(id string)
+	// ClusterManualFailoverReady tells a replica in a manual failover that its
+	// master paused at replication offset.
+	ClusterManualFailoverReady(offset int64)
+	// ClusterPublish delivers a message published on another node.
+	ClusterPublish(channel, message []byte, shard bool)
+	// ClusterUpdate runs f on the engine's loop with the cluster state; f must
+	// not block and must not keep st.
+	ClusterUpdate(f func(st *slots.State) slots.Effects)
+}

@@ -1,0 +1,298 @@
+package gossip
+
+// What the bus receives: memberlist's events (members and their metas), user
+// messages, and push/pull state.
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/keygrid/keygrid/slots"
+	"go.uber.org/zap"
+)
+
+// delegate is memberlist.Delegate on the bus.
+type delegate Bus
+
+func (d *delegate) NodeMeta(limit int) []byte {
+	b := (*Bus)(d)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.metaBuf) > limit {
+		// Only a hostname far beyond Redis's limits could do this: announce
+		// without it rather than not at all.
+		m := b.mine.meta
+		m.Hostname = ""
+		return appendMeta(nil, &m)
+	}
+	return b.metaBuf
+}
+
+func (d *delegate) NotifyMsg(buf []byte) {
+	if len(buf) == 0 {
+		return
+	}
+	(*Bus)(d).handle(append([]byte(nil), buf...))
+}
+
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	return (*Bus)(d).q.GetBroadcasts(overhead, limit)
+}
+
+// LocalState is the push/pull payload: myself's header and every header we hold
+// with its claim, so a joiner learns the whole slot map in one exchange.
+func (d *delegate) LocalState(join bool) []byte {
+	b := (*Bus)(d)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := []byte{1}
+	n := 1
+	for _, p := range b.peers {
+		if p.hasClaim && p.claimDig == p.meta.Digest {
+			n++
+		}
+	}
+	out = binary.AppendUvarint(out, uint64(n))
+	add := func(h *header) {
+		enc := appendHeader(nil, h)
+		out = binary.AppendUvarint(out, uint64(len(enc)))
+		out = append(out, enc...)
+	}
+	mine := b.mine
+	add(&mine)
+	for _, p := range b.peers {
+		if p.hasClaim && p.claimDig == p.meta.Digest {
+			add(&header{meta: p.meta, Claim: p.claim})
+		}
+	}
+	return out
+}
+
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	b := (*Bus)(d)
+	r := reader{b: buf}
+	if r.byte() != 1 {
+		return
+	}
+	n := r.uvarint()
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		hr := reader{b: r.bytes(r.uvarint())}
+		if r.err != nil {
+			return
+		}
+		h := hr.header()
+		if hr.err != nil {
+			continue
+		}
+		b.learnHeader(&h, "")
+	}
+}
+
+// events is memberlist.EventDelegate on the bus.
+type events Bus
+
+func (e *events) NotifyJoin(n *memberlist.Node)   { (*Bus)(e).member(n, true) }
+func (e *events) NotifyUpdate(n *memberlist.Node) { (*Bus)(e).member(n, true) }
+func (e *events) NotifyLeave(n *memberlist.Node)  { (*Bus)(e).member(n, false) }
+
+// member records memberlist's view of n (called with memberlist's lock held:
+// no calls back into memberlist).
+func (b *Bus) member(n *memberlist.Node, alive bool) {
+	b.mu.Lock()
+	if n.Name == b.id {
+		b.mu.Unlock()
+		return
+	}
+	if !alive {
+		delete(b.members, n.Name)
+		b.mu.Unlock()
+		return
+	}
+	cp := *n
+	if _, ok := b.members[n.Name]; !ok {
+		b.joined[n.Name] = time.Now()
+	}
+	b.members[n.Name] = &cp
+	b.mu.Unlock()
+	m, err := decodeMeta(n.Meta)
+	if err != nil || m.ID != n.Name {
+		return
+	}
+	b.learnMeta(&m, n.Addr.String())
+}
+
+// learnMeta takes a node's meta (from memberlist). A digest we have no claim for
+// makes us ask the node for its header.
+func (b *Bus) learnMeta(m *meta, addr string) {
+	now := time.Now()
+	b.mu.Lock()
+	p := b.peerLocked(m.ID, now)
+	if p == nil || m.Seq < p.meta.Seq {
+		b.mu.Unlock()
+		return
+	}
+	p.meta = *m
+	if addr != "" {
+		p.addr = addr
+	}
+	if m.SlotCount == 0 {
+		p.claim, p.hasClaim, p.claimDig = slots.Bitmap{}, true, m.Digest
+	}
+	ask := !(p.hasClaim && p.claimDig == m.Digest) && now.Sub(p.lastReq) > 500*time.Millisecond
+	if ask {
+		p.lastReq = now
+	}
+	nm := b.nodeMetaLocked(p)
+	myID := b.id
+	b.mu.Unlock()
+	b.deliver(nm, p)
+	if ask {
+		b.sendTo(m.ID, appendID([]byte{msgClaimReq}, myID), false)
+	}
+}
+
+// learnHeader takes a node's header (broadcast, reply, push/pull).
+func (b *Bus) learnHeader(h *header, addr string) {
+	now := time.Now()
+	b.mu.Lock()
+	p := b.peerLocked(h.ID, now)
+	if p == nil || h.Seq < p.meta.Seq {
+		b.mu.Unlock()
+		return
+	}
+	p.meta = h.meta
+	if addr != "" {
+		p.addr = addr
+	}
+	p.claim, p.hasClaim, p.claimDig = h.Claim, true, h.Digest
+	nm := b.nodeMetaLocked(p)
+	b.mu.Unlock()
+	b.deliver(nm, p)
+}
+
+// peerLocked returns the peer id, created if new; nil for myself and banned ids.
+func (b *Bus) peerLocked(id string, now time.Time) *peer {
+	if id == b.id || !slots.ValidID(id) {
+		return nil
+	}
+	if t, ok := b.banned[id]; ok {
+		if now.Before(t) {
+			return nil
+		}
+		delete(b.banned, id)
+	}
+	p := b.peers[id]
+	if p == nil {
+		p = &peer{firstSeen: now, reports: map[string]time.Time{}}
+		b.peers[id] = p
+	}
+	return p
+}
+
+// nodeMetaLocked is what the engine gets for p: the meta, with the claim when it
+// is the one the meta announces (a master's claim of unknown content is left
+// empty: claims only add slots, so nothing is taken away by mistake).
+func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
+	nm := p.meta.NodeMeta
+	nm.Slots = slots.Bitmap{}
+	if p.hasClaim && p.claimDig == p.meta.Digest {
+		nm.Slots = p.claim
+	}
+	if nm.IP == "" {
+		nm.IP = p.addr
+	}
+	return nm
+}
+
+// deliver hands nm to the engine, then the health verdict (a meta update marks
+// the node connected in the engine), then a manual failover's readiness.
+func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
+	b.eng.ClusterNodeUpdate(nm)
+	b.mu.Lock()
+	pfail, fail := p.pfail, p.fail
+	b.mu.Unlock()
+	if pfail || fail {
+		b.eng.ClusterNodeHealth(nm.ID, pfail, fail)
+	}
+	if nm.MFPaused {
+		if me := b.eng.ClusterMyself(); me != nil && me.MasterID == nm.ID {
+			b.eng.ClusterManualFailoverReady(nm.ReplOffset)
+		}
+	}
+}
+
+// handle processes one user message.
+func (b *Bus) handle(msg []byte) {
+	t := msg[0]
+	b.count(&b.recv, t)
+	r := reader{b: msg[1:]}
+	switch t {
+	case msgHeader:
+		h := r.header()
+		if r.err == nil {
+			b.learnHeader(&h, "")
+		}
+	case msgClaimReq:
+		from := r.id()
+		if r.err != nil {
+			return
+		}
+		b.mu.Lock()
+		mine := b.mine
+		b.mu.Unlock()
+		b.sendTo(from, appendHeader([]byte{msgHeader}, &mine), true)
+	case msgPFail:
+		reporter, failed := r.id(), r.id()
+		if r.err == nil {
+			b.failureReport(reporter, failed)
+		}
+	case msgFail:
+		sender, failed := r.id(), r.id()
+		if r.err == nil {
+			b.failMessage(sender, failed)
+		}
+	case msgAuthReq:
+		epoch := r.uvarint()
+		from := r.id()
+		force := r.byte() == 1
+		claimed := r.claim()
+		if r.err != nil {
+			return
+		}
+		// The request's epoch is the replica's new current epoch: observe it
+		// first, as Redis does with every message's header, so the vote is
+		// given in it.
+		b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
+			if epoch > st.CurrentEpoch {
+				st.ObserveCurrentEpoch(epoch)
+				return slots.Effects{Save: true}
+			}
+			return slots.Effects{}
+		})
+		b.eng.ClusterFailoverAuthRequest(from, epoch, claimed, force)
+	case msgAuthAck:
+		from := r.id()
+		epoch := r.uvarint()
+		if r.err == nil {
+			b.eng.ClusterFailoverAuthAck(from, epoch)
+		}
+	case msgMFStart:
+		from := r.id()
+		if r.err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.mfReplica = from
+		b.mu.Unlock()
+		b.eng.ClusterManualFailoverRequest(from)
+	case msgPublish:
+		shard := r.byte() == 1
+		ch := r.bytes(r.uvarint())
+		if r.err == nil {
+			b.eng.ClusterPublish(ch, r.b, shard)
+		}
+	default:
+		b.log.Debug("unknown bus message", zap.Uint8("type", t))
+	}
+}

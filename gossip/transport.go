@@ -1,0 +1,142 @@
+package gossip
+
+// countingTransport wraps memberlist's network transport to count what the bus
+// sends and receives: packets (UDP: probes, gossip, broadcasts) and stream bytes
+// (TCP: push/pull, reliable messages). CLUSTER INFO's ping counters and the gossip
+// cost benchmark read them.
+
+import (
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+type countingTransport struct {
+	memberlist.NodeAwareTransport
+	packetsOut, packetsIn atomic.Int64
+	bytesOut, bytesIn     atomic.Int64 // packets and streams together
+	streamsOut, streamsIn atomic.Int64
+	pch                   chan *memberlist.Packet
+	sch                   chan net.Conn
+	stop                  chan struct{}
+}
+
+func newCountingTransport(inner memberlist.NodeAwareTransport) *countingTransport {
+	t := &countingTransport{NodeAwareTransport: inner, pch: make(chan *memberlist.Packet), sch: make(chan net.Conn), stop: make(chan struct{})}
+	go t.forwardPackets()
+	go t.forwardStreams()
+	return t
+}
+
+func (t *countingTransport) forwardPackets() {
+	in := t.NodeAwareTransport.PacketCh()
+	for {
+		select {
+		case p := <-in:
+			t.packetsIn.Add(1)
+			t.bytesIn.Add(int64(len(p.Buf)))
+			select {
+			case t.pch <- p:
+			case <-t.stop:
+				return
+			}
+		case <-t.stop:
+			return
+		}
+	}
+}
+
+func (t *countingTransport) forwardStreams() {
+	in := t.NodeAwareTransport.StreamCh()
+	for {
+		select {
+		case c := <-in:
+			t.streamsIn.Add(1)
+			select {
+			case t.sch <- &countingConn{Conn: c, t: t}:
+			case <-t.stop:
+				c.Close()
+				return
+			}
+		case <-t.stop:
+			return
+		}
+	}
+}
+
+func (t *countingTransport) PacketCh() <-chan *memberlist.Packet { return t.pch }
+func (t *countingTransport) StreamCh() <-chan net.Conn           { return t.sch }
+
+func (t *countingTransport) WriteTo(b []byte, addr string) (time.Time, error) {
+	t.packetsOut.Add(1)
+	t.bytesOut.Add(int64(len(b)))
+	return t.NodeAwareTransport.WriteTo(b, addr)
+}
+
+func (t *countingTransport) WriteToAddress(b []byte, addr memberlist.Address) (time.Time, error) {
+	t.packetsOut.Add(1)
+	t.bytesOut.Add(int64(len(b)))
+	return t.NodeAwareTransport.WriteToAddress(b, addr)
+}
+
+func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := t.NodeAwareTransport.DialTimeout(addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	t.streamsOut.Add(1)
+	return &countingConn{Conn: c, t: t}, nil
+}
+
+func (t *countingTransport) DialAddressTimeout(addr memberlist.Address, timeout time.Duration) (net.Conn, error) {
+	c, err := t.NodeAwareTransport.DialAddressTimeout(addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	t.streamsOut.Add(1)
+	return &countingConn{Conn: c, t: t}, nil
+}
+
+func (t *countingTransport) Shutdown() error {
+	select {
+	case <-t.stop:
+	default:
+		close(t.stop)
+	}
+	return t.NodeAwareTransport.Shutdown()
+}
+
+// countingConn counts a stream's bytes both ways.
+type countingConn struct {
+	net.Conn
+	t *countingTransport
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.t.bytesIn.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.t.bytesOut.Add(int64(n))
+	return n, err
+}
+
+// Traffic is what a bus sent and received since it started.
+type Traffic struct {
+	PacketsOut, PacketsIn int64
+	BytesOut, BytesIn     int64
+	StreamsOut, StreamsIn int64
+}
+
+func (t *countingTransport) traffic() Traffic {
+	return Traffic{
+		PacketsOut: t.packetsOut.Load(), PacketsIn: t.packetsIn.Load(),
+		BytesOut: t.bytesOut.Load(), BytesIn: t.bytesIn.Load(),
+		StreamsOut: t.streamsOut.Load(), StreamsIn: t.streamsIn.Load(),
+	}
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bgsave.sh — BGSAVE of a large keyspace under write load, keygrid's forkless snapshot
+# against redis-server's fork, one after the other on one machine (issue #5):
+#
+#   internal/bench/bgsave.sh                      # 5,000,000 keys
+#   KEYS=1000000 N=1000000 internal/bench/bgsave.sh
+#
+# For each server: load KEYS keys named as redis-benchmark -r names them (key:%012d, so
+# the benchmark overwrites keys the snapshot has or has not written yet), start
+#   redis-benchmark -P 16 -t set -n N -r KEYS
+# and one second later BGSAVE; poll INFO every 20 ms until the save ends. Reported:
+#   rss_before / rss_peak  the server process's RSS before the save and its maximum during
+#                          it (keygrid has no child: this is all the memory the save costs;
+#                          redis's fork child is not counted: its COW is rdb_last_cow_size)
+#   save_s                 BGSAVE duration as polled (20 ms resolution)
+#   p99_ms                 redis-benchmark's p99 over its whole run, which the save spans
+#                          most of (run alone, without a save, for the baseline)
+#   load_s                 "DB loaded from disk: X seconds" after a restart on the file
+# The issue's bars: keygrid peak RSS <= 1.15x before, p99 < 2 ms during the save, save time
+# <= 1.5x redis's, load time <= 1.0x redis's.
+#
+# Run from the project's root after `make build`. Settings (environment): KEYGRID_BIN
+# (./bin/keygrid), REDIS_BIN (redis-server), KEYS (5000000), N (5000000), CLIENTS (50),
+# PIN (1: servers on CPU 0, redis-benchmark on CPU 1; the save shares the server's CPU).
+set -euo pipefail
+
+KEYGRID_BIN=${KEYGRID_BIN:-./bin/keygrid}
+REDIS_BIN=${REDIS_BIN:-redis-server}
+KEYS=${KEYS:-5000000}
+N=${N:-5000000}
+CLIENTS=${CLIENTS:-50}
+PIN=${PIN:-1}
+srv_pin=() cli_pin=()
+if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
+  srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
+fi
+[[ -x $KEYGRID_BIN ]] || { echo "bgsave.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((12000 + RANDOM % 8000))
+    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "bgsave.sh: no free port" >&2; exit 2
+}
+wait_ready() {
+  for _ in $(seq 1 600); do
+    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
+    sleep 0.1
+  done
+  echo "bgsave.sh: port $1 did not answer PING" >&2; exit 1
+}
+start() { # kind dir port -> sets pid
+  if [[ $1 == keygrid ]]; then
+    "${srv_pin[@]}" "$KEYGRID_BIN" server --port "$3" --bind 127.0.0.1 --save "" --appendonly no \
+      --dir "$2" >>"$2/server.log" 2>&1 &
+  else
+    "${srv_pin[@]}" "$REDIS_BIN" --port "$3" --bind 127.0.0.1 --save "" --appendonly no \
+      --dir "$2" --logfile "$2/server.log" &
+  fi
+  pid=$!
+  wait_ready "$3"
+}
+stop() { redis-cli -p "$1" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true; pid=""; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+info() { redis-cli -p "$1" INFO persistence | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'; }
+
+awk -v n="$KEYS" 'BEGIN { for (i = 0; i < n; i++) {
+  printf "*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$3\r\nxxx\r\n", i } }' >"$work/load.resp"
+
+printf '%-8s %10s %10s %6s %7s %8s %7s %7s\n' server rss_before rss_peak ratio save_s p99_ms base_p99 load_s
+for kind in keygrid redis; do
+  dir="$work/$kind"; mkdir -p "$dir"; port=$(free_port)
+  start "$kind" "$dir" "$port"
+  redis-cli -p "$port" --pipe <"$work/load.resp" >/dev/null
+  [[ $(redis-cli -p "$port" DBSIZE) == "$KEYS" ]] || { echo "bgsave.sh: $kind did not load $KEYS keys" >&2; exit 1; }
+  # Baseline p99: the same benchmark, no save.
+  base=$("${cli_pin[@]}" redis-benchmark -p "$port" -t set -r "$KEYS" -n "$N" -c "$CLIENTS" -P 16 --csv 2>/dev/null |
+    awk -F, 'NR>1 {gsub(/"/,"",$7); print $7}')
+  before=$(rss_kb "$pid")
+  "${cli_pin[@]}" redis-benchmark -p "$port" -t set -r "$KEYS" -n "$N" -c "$CLIENTS" -P 16 --csv \
+    >"$work/$kind.csv" 2>/dev/null &
+  bench=$!
+  sleep 1
+  redis-cli -p "$port" BGSAVE >/dev/null
+  t0=$(date +%s.%N); peak=$before
+  while [[ $(info "$port" rdb_bgsave_in_progress) == 1 ]]; do
+    r=$(rss_kb "$pid"); (( r > peak )) && peak=$r
+    sleep 0.02
+  done
+  t1=$(date +%s.%N)
+  wait "$bench"
+  p99=$(awk -F, 'NR>1 {gsub(/"/,"",$7); print $7}' "$work/$kind.csv")
+  status=$(info "$port" rdb_last_bgsave_status)
+  [[ $status == ok ]] || { echo "bgsave.sh: $kind BGSAVE failed" >&2; exit 1; }
+  stop "$port"
+  # Load time of the file just written, as the server logs it at start.
+  start "$kind" "$dir" "$port"
+  load=$(grep -o 'DB loaded from disk: [0-9.]* seconds' "$dir/server.log" | tail -1 | awk '{print $5}')
+  stop "$port"
+  save=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b-a}')
+  ratio=$(awk -v a="$peak" -v b="$before" 'BEGIN {printf "%.3f", a/b}')
+  printf '%-8s %10s %10s %6s %7s %8s %7s %7s\n' "$kind" "${before}kB" "${peak}kB" "$ratio" "$save" "$p99" "$base" "$load"
+  if [[ $kind == keygrid ]]; then
+    grep -o 'snapshot finished.*' "$dir/server.log" | tail -1 || true
+  fi
+done

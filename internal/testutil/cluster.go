@@ -1,0 +1,86 @@
+// Starting a Redis Cluster of real server processes for tests (the proxy's, first).
+
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Cluster is a cluster of server processes built by StartCluster.
+type Cluster struct {
+	Nodes []*Server // masters first, then replicas, in the order redis-cli paired them
+}
+
+// ClusterServer names the server binary clusters are made of: "redis" (redis-server,
+// the default while keygrid's cluster mode is being built) or "keygrid", from
+// $KEYGRID_CLUSTER_SERVER.
+func ClusterServer() string {
+	if os.Getenv("KEYGRID_CLUSTER_SERVER") == "keygrid" {
+		return "keygrid"
+	}
+	return "redis"
+}
+
+// StartCluster starts masters*(1+replicasPer) cluster-enabled servers of kind
+// ("redis" or "keygrid"), joins them with `redis-cli --cluster create`, and waits
+// until every node reports cluster_state:ok.
+func StartCluster(t testing.TB, kind string, masters, replicasPer int) *Cluster {
+	t.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found")
+	}
+	n := masters * (1 + replicasPer)
+	cl := &Cluster{}
+	args := []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-node-timeout", "2000", "--appendonly", "no",
+		// A replica that synced seconds ago must still be allowed to take over.
+		"--cluster-replica-validity-factor", "0"}
+	for range n {
+		var s *Server
+		if kind == "keygrid" {
+			s = StartKeygrid(t, args...)
+		} else {
+			s = StartRedis(t, args...)
+		}
+		cl.Nodes = append(cl.Nodes, s)
+	}
+	create := []string{"--cluster", "create"}
+	for _, s := range cl.Nodes {
+		create = append(create, s.Addr())
+	}
+	create = append(create, "--cluster-replicas", strconv.Itoa(replicasPer), "--cluster-yes")
+	out, err := exec.Command(cli, create...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	WaitFor(t, 30*time.Second, func() bool {
+		for _, s := range cl.Nodes {
+			c, err := Dial(s.Addr())
+			if err != nil {
+				return false
+			}
+			raw, err := c.Do("CLUSTER", "INFO")
+			c.Close()
+			if err != nil || !strings.Contains(string(raw), "cluster_state:ok") {
+				return false
+			}
+		}
+		return true
+	}, "cluster state ok on every node")
+	return cl
+}
+
+// Addrs lists every node's address.
+func (cl *Cluster) Addrs() []string {
+	var out []string
+	for _, s := range cl.Nodes {
+		out = append(out, s.Addr())
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/internal/testutil"
+)
+
+func nodeID(t *testing.T, s *testutil.Server) string {
+	c := s.Conn(t)
+	defer c.Close()
+	raw, err := c.Do("CLUSTER", "MYID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := testutil.ParseReply(raw)
+	return v.Str
+}
+
+// load runs SET/GET pairs through the proxy until stop is closed, counting failures.
+type load struct {
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	firstErr   time.Time
+	lastErr    time.Time
+	errs       []string
+}
+
+func (l *load) run(ctx context.Context, t *testing.T, p *Proxy, worker int, stop chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	rc := client(t, p, 2)
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		k := fmt.Sprintf("w%d:%d", worker, i%500)
+		err := rc.Set(ctx, k, i, 0).Err()
+		if err == nil {
+			var v int
+			v, err = rc.Get(ctx, k).Int()
+			if err == nil && v != i {
+				err = fmt.Errorf("GET %s = %d, want %d", k, v, i)
+			}
+		}
+		if err != nil {
+			l.failed.Add(1)
+			l.mu.Lock()
+			if l.firstErr.IsZero() {
+				l.firstErr = time.Now()
+			}
+			l.lastErr = time.Now()
+			if len(l.errs) < 5 {
+				l.errs = append(l.errs, err.Error())
+			}
+			l.mu.Unlock()
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		l.ok.Add(1)
+	}
+}
+
+// Redis Cluster spec, "Redirection and resharding": while slots move, clients see
+// ASK and MOVED; through the proxy they must see nothing.
+func TestProxyReshard(t *testing.T) {
+	cl := testutil.StartCluster(t, testutil.ClusterServer(), 3, 0)
+	p := startProxy(t, cl, nil)
+	ctx := context.Background()
+	var l load
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go l.run(ctx, t, p, w, stop, &wg)
+	}
+	time.Sleep(200 * time.Millisecond) // let the keys exist before they move
+	from, to := nodeID(t, cl.Nodes[0]), nodeID(t, cl.Nodes[1])
+	out, err := exec.Command("redis-cli", "--cluster", "reshard", cl.Nodes[0].Addr(),
+		"--cluster-from", from, "--cluster-to", to, "--cluster-slots", "1000",
+		"--cluster-yes", "--cluster-pipeline", "10").CombinedOutput()
+	if err != nil {
+		t.Fatalf("reshard: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	t.Logf("reshard of 1000 slots: %d ok, %d failed, version %d", l.ok.Load(), l.failed.Load(), p.metrics.topologyVersion.Load())
+	if l.failed.Load() > 0 {
+		t.Fatalf("%d client-visible errors during reshard: %v", l.failed.Load(), l.errs)
+	}
+	if l.ok.Load() == 0 {
+		t.Fatal("no request succeeded")
+	}
+}
+
+// A master killed underneath: errors are allowed only until its replica takes over.
+func TestProxyMasterKilled(t *testing.T) {
+	cl := testutil.StartCluster(t, testutil.ClusterServer(), 3, 1)
+	p := startProxy(t, cl, nil)
+	ctx := context.Background()
+	var l load
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go l.run(ctx, t, p, w, stop, &wg)
+	}
+	time.Sleep(200 * time.Millisecond)
+	killed := time.Now()
+	cl.Nodes[0].Kill()
+	// Wait for the failover to be visible through the proxy, then for more traffic.
+	defer func() {
+		if t.Failed() {
+			c := cl.Nodes[1].Conn(t)
+			raw, _ := c.Do("CLUSTER", "NODES")
+			t.Logf("CLUSTER NODES:\n%s\nproxy map: %+v", raw, p.topo.cur.Load().shards[0])
+		}
+	}()
+	testutil.WaitFor(t, 20*time.Second, func() bool {
+		m := p.topo.cur.Load()
+		for _, sh := range m.shards {
+			if sh.master == cl.Nodes[0].Addr() {
+				return false
+			}
+		}
+		return true
+	}, "the proxy to learn the new master")
+	failover := time.Since(killed)
+	_ = killed
+	before := l.ok.Load()
+	testutil.WaitFor(t, 10*time.Second, func() bool { return l.ok.Load() > before+200 }, "traffic after failover")
+	close(stop)
+	wg.Wait()
+	window := time.Duration(0)
+	if !l.firstErr.IsZero() {
+		window = l.lastErr.Sub(l.firstErr)
+	}
+	t.Logf("master killed: failover seen after %v; %d ok, %d failed, error window %v, errors %v",
+		failover, l.ok.Load(), l.failed.Load(), window, l.errs)
+	if window > 15*time.Second {
+		t.Fatalf("error window %v", window)
+	}
+	for _, e := range l.errs {
+		if !strings.Contains(e, "proxy") && !strings.Contains(e, "CLUSTERDOWN") {
+			t.Fatalf("unexpected error kind: %s", e)
+		}
+	}
+}

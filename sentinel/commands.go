@@ -1,0 +1,673 @@
+// SENTINEL subcommands and INFO, with Redis Sentinel 7.0's replies.
+
+package sentinel
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/resp"
+)
+
+// sentinelSubcommands maps each subcommand to its arity (Redis's command table).
+var sentinelSubcommands = map[string]int{
+	"masters": 2, "master": 3, "replicas": 3, "slaves": 3, "sentinels": 3,
+	"get-master-addr-by-name": 3, "ckquorum": 3, "failover": 3, "reset": 3,
+	"monitor": 6, "remove": 3, "set": -5, "config": -4, "myid": 2, "info-cache": -3,
+	"is-master-down-by-addr": 6, "simulate-failure": -3, "debug": -2,
+	"pending-scripts": 2, "flushconfig": 2, "help": 2,
+}
+
+func errNoMaster(b []byte) []byte { return resp.AppendError(b, "ERR No such master with that name") }
+
+// SENTINEL <subcommand> [arg ...]
+func sentinelCommand(c *client, args []string, b []byte) []byte {
+	sub := strings.ToLower(args[1])
+	ar, ok := sentinelSubcommands[sub]
+	if !ok {
+		return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[1]))
+	}
+	if (ar > 0 && len(args) != ar) || (ar < 0 && len(args) < -ar) {
+		return resp.AppendError(b, fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub))
+	}
+	s := c.s
+	switch sub {
+	case "failover":
+		return s.failoverCommand(c, args[2], b)
+	case "monitor":
+		return s.monitorCommand(c, args, b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	switch sub {
+	case "masters":
+		b = resp.AppendArray(b, len(s.order))
+		for _, n := range s.order {
+			b = s.appendInstance(b, c.proto, s.masters[n].instance, now)
+		}
+	case "master", "replicas", "slaves", "sentinels":
+		m := s.masters[args[2]]
+		if m == nil {
+			return errNoMaster(b)
+		}
+		switch sub {
+		case "master":
+			return s.appendInstance(b, c.proto, m.instance, now)
+		case "sentinels":
+			list := sortedSentinels(m)
+			b = resp.AppendArray(b, len(list))
+			for _, ri := range list {
+				b = s.appendInstance(b, c.proto, ri, now)
+			}
+		default:
+			list := sortedReplicas(m)
+			b = resp.AppendArray(b, len(list))
+			for _, ri := range list {
+				b = s.appendInstance(b, c.proto, ri, now)
+			}
+		}
+	case "get-master-addr-by-name":
+		m := s.masters[args[2]]
+		if m == nil {
+			return resp.AppendNullArray(b, c.proto)
+		}
+		b = resp.AppendArray(b, 2)
+		b = resp.AppendBulkString(b, m.ip)
+		return resp.AppendBulkString(b, strconv.Itoa(m.port))
+	case "ckquorum":
+		m := s.masters[args[2]]
+		if m == nil {
+			return errNoMaster(b)
+		}
+		return s.ckquorumLocked(m, b)
+	case "reset":
+		n := 0
+		for _, name := range s.order {
+			if config.Match(args[2], name, false) {
+				s.resetMasterLocked(s.masters[name])
+				n++
+			}
+		}
+		return resp.AppendInt(b, int64(n))
+	case "remove":
+		m := s.masters[args[2]]
+		if m == nil {
+			return errNoMaster(b)
+		}
+		s.event("-monitor", m.instance, "")
+		s.stopMasterLinksLocked(m)
+		delete(s.masters, m.name)
+		for i, n := range s.order {
+			if n == m.name {
+				s.order = append(s.order[:i:i], s.order[i+1:]...)
+				break
+			}
+		}
+		return resp.AppendOK(b)
+	case "set":
+		return s.setCommandLocked(args, b)
+	case "config":
+		return s.configCommandLocked(c, args, b)
+	case "myid":
+		return resp.AppendBulkString(b, s.myid)
+	case "info-cache":
+		return s.infoCacheLocked(c, args[2:], b, now)
+	case "is-master-down-by-addr":
+		// SENTINEL IS-MASTER-DOWN-BY-ADDR ip port current-epoch runid
+		port, err := strconv.Atoi(args[3])
+		if err != nil {
+			return resp.AppendError(b, "ERR value is not an integer or out of range")
+		}
+		down := int64(0)
+		for _, m := range s.masters {
+			if m.ip == args[2] && m.port == port && m.sdown && !s.tilt {
+				down = 1
+			}
+		}
+		// Leadership is raft's business, not a per-epoch vote: keygrid never votes
+		// in Redis's election, so a mixed group cannot elect two leaders.
+		b = resp.AppendArray(b, 3)
+		b = resp.AppendInt(b, down)
+		b = resp.AppendBulkString(b, "*")
+		return resp.AppendInt(b, 0)
+	case "simulate-failure":
+		for _, a := range args[2:] {
+			switch strings.ToLower(a) {
+			case "crash-after-election":
+				s.simFail |= simCrashAfterElection
+			case "crash-after-promotion":
+				s.simFail |= simCrashAfterPromotion
+			case "help":
+				b = resp.AppendArray(b, 2)
+				b = resp.AppendBulkString(b, "crash-after-election")
+				return resp.AppendBulkString(b, "crash-after-promotion")
+			default:
+				return resp.AppendError(b, "ERR Unknown failure simulation specified")
+			}
+		}
+		return resp.AppendOK(b)
+	case "debug":
+		return s.debugLocked(c, args, b)
+	case "pending-scripts":
+		return resp.AppendArray(b, 0)
+	case "flushconfig":
+		// The config file is never rewritten: runtime state lives in raft.
+		return resp.AppendOK(b)
+	case "help":
+		lines := []string{
+			"SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"CKQUORUM <master-name>", "CONFIG SET <param> <value>", "CONFIG GET <param>",
+			"DEBUG [<param> <value> ...]", "GET-MASTER-ADDR-BY-NAME <master-name>",
+			"FAILOVER <master-name>", "FLUSHCONFIG", "INFO-CACHE <master-name>",
+			"IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>", "MASTER <master-name>",
+			"MASTERS", "MONITOR <name> <ip> <port> <quorum>", "MYID", "PENDING-SCRIPTS",
+			"REMOVE <master-name>", "REPLICAS <master-name>", "RESET <pattern>",
+			"SENTINELS <master-name>", "SET <master-name> <option> <value> [<option> <value> ...]",
+			"SIMULATE-FAILURE (CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP)",
+			"HELP", "    Print this help.",
+		}
+		b = resp.AppendArray(b, len(lines))
+		for _, l := range lines {
+			b = resp.AppendSimple(b, l)
+		}
+	}
+	return b
+}
+
+// appendInstance is addReplySentinelRedisInstance: a map of fields.
+func (s *Sentinel) appendInstance(b []byte, proto int, ri *instance, now time.Time) []byte {
+	type kv struct{ k, v string }
+	ms := func(t time.Time) string { return strconv.FormatInt(now.Sub(t).Milliseconds(), 10) }
+	var f []kv
+	add := func(k, v string) { f = append(f, kv{k, v}) }
+	m := ri.master
+	add("name", ri.name)
+	add("ip", ri.ip)
+	add("port", strconv.Itoa(ri.port))
+	add("runid", ri.runid)
+	var flags []string
+	if ri.sdown {
+		flags = append(flags, "s_down")
+	}
+	if ri.kind == kindMaster && m.odown {
+		flags = append(flags, "o_down")
+	}
+	flags = append(flags, ri.kind.String())
+	if !ri.connected {
+		flags = append(flags, "disconnected")
+	}
+	if ri.kind == kindSentinel && ri.masterDownSays {
+		flags = append(flags, "master_down")
+	}
+	if ri.kind == kindMaster && m.fo != nil {
+		flags = append(flags, "failover_in_progress")
+		if m.fo.forced {
+			flags = append(flags, "force_failover")
+		}
+	}
+	if ri.kind == kindReplica && m.fo != nil && m.fo.promoted == ri {
+		flags = append(flags, "promoted")
+	}
+	add("flags", strings.Join(flags, ","))
+	add("link-pending-commands", "0")
+	add("link-refcount", "1")
+	if ri.kind == kindMaster && m.fo != nil {
+		add("failover-state", m.fo.state)
+	}
+	if ri.pingPending.IsZero() {
+		add("last-ping-sent", "0")
+	} else {
+		add("last-ping-sent", ms(ri.pingPending))
+	}
+	add("last-ok-ping-reply", ms(ri.lastAvail))
+	if ri.lastPong.IsZero() {
+		add("last-ping-reply", ms(ri.created))
+	} else {
+		add("last-ping-reply", ms(ri.lastPong))
+	}
+	if ri.sdown {
+		add("s-down-time", ms(ri.sdownAt))
+	}
+	if ri.kind == kindMaster && m.odown {
+		add("o-down-time", ms(m.odownAt))
+	}
+	add("down-after-milliseconds", strconv.FormatInt(m.cfg.DownAfter.Milliseconds(), 10))
+	if ri.kind != kindSentinel {
+		if ri.infoRefresh.IsZero() {
+			add("info-refresh", "0")
+		} else {
+			add("info-refresh", ms(ri.infoRefresh))
+		}
+		role := ri.roleReported
+		if role == "" {
+			role = ri.kind.String()
+		}
+		add("role-reported", role)
+		if ri.roleReportedTime.IsZero() {
+			add("role-reported-time", ms(ri.created))
+		} else {
+			add("role-reported-time", ms(ri.roleReportedTime))
+		}
+	}
+	if ri.kind == kindMaster {
+		add("config-epoch", strconv.FormatUint(m.configEpoch, 10))
+		add("num-slaves", strconv.Itoa(len(m.replicas)))
+		add("num-other-sentinels", strconv.Itoa(len(m.sentinels)))
+		add("quorum", strconv.Itoa(m.cfg.Quorum))
+		add("failover-timeout", strconv.FormatInt(m.cfg.FailoverTimeout.Milliseconds(), 10))
+		add("parallel-syncs", strconv.Itoa(m.cfg.ParallelSyncs))
+		// keygrid's failover measurements (issue point 5), after Redis's fields so
+		// clients that read Redis's ignore them.
+		if st := m.lastFailover; st != nil {
+			add("failover-count", strconv.FormatInt(m.failoverCount, 10))
+			add("last-failover-epoch", strconv.FormatUint(st.Epoch, 10))
+			add("last-failover-result", st.Result)
+			add("last-failover-odown-ms", strconv.FormatInt(st.ToODown.Milliseconds(), 10))
+			add("last-failover-promotion-ms", strconv.FormatInt(st.ToPromotion.Milliseconds(), 10))
+			add("last-failover-first-write-ms", strconv.FormatInt(st.ToWrite.Milliseconds(), 10))
+			add("last-failover-offset-gap", strconv.FormatInt(st.OffsetGap, 10))
+		}
+	}
+	if ri.kind == kindReplica {
+		add("master-link-down-time", strconv.FormatInt(ri.masterLinkDownSince.Milliseconds(), 10))
+		if ri.masterLinkUp {
+			add("master-link-status", "ok")
+		} else {
+			add("master-link-status", "err")
+		}
+		host := ri.masterHost
+		if host == "" {
+			host = "?"
+		}
+		add("master-host", host)
+		add("master-port", strconv.Itoa(ri.masterPort))
+		add("slave-priority", strconv.Itoa(ri.priority))
+		add("slave-repl-offset", strconv.FormatInt(ri.replOffset, 10))
+		if ri.announced {
+			add("replica-announced", "1")
+		} else {
+			add("replica-announced", "0")
+		}
+	}
+	if ri.kind == kindSentinel {
+		add("last-hello-message", ms(ri.lastHello))
+		add("voted-leader", "?")
+		add("voted-leader-epoch", "0")
+	}
+	b = resp.AppendMap(b, len(f), proto)
+	for _, p := range f {
+		b = resp.AppendBulkString(b, p.k)
+		b = resp.AppendBulkString(b, p.v)
+	}
+	return b
+}
+
+// raftVoters is the number of voting members of the raft group.
+func (s *Sentinel) raftVoters() int {
+	if s.raft == nil {
+		return 1
+	}
+	f := s.raft.GetConfiguration()
+	if f.Error() != nil {
+		return 1
+	}
+	n := 0
+	for _, srv := range f.Configuration().Servers {
+		if srv.Suffrage == raft.Voter {
+			n++
+		}
+	}
+	return max(n, 1)
+}
+
+// ckquorumLocked is SENTINEL CKQUORUM: the quorum must be reachable among healthy
+// sentinels, and a raft majority must be reachable to authorize a failover.
+func (s *Sentinel) ckquorumLocked(m *master, b []byte) []byte {
+	usable := 1
+	for _, se := range m.sentinels {
+		if !se.sdown {
+			usable++
+		}
+	}
+	voters := max(s.raftVoters(), len(m.sentinels)+1)
+	noQuorum := usable < m.cfg.Quorum
+	noAuth := usable < voters/2+1
+	if !noQuorum && !noAuth {
+		return append(b, fmt.Sprintf("+OK %d usable Sentinels. Quorum and failover authorization can be reached\r\n", usable)...)
+	}
+	e := fmt.Sprintf("NOQUORUM %d usable Sentinels. ", usable)
+	if noQuorum {
+		e += "Not enough available Sentinels to reach the specified quorum for this master"
+	}
+	if noAuth {
+		if noQuorum {
+			e += ". "
+		}
+		e += "Not enough available Sentinels to reach the majority and authorize a failover"
+	}
+	return resp.AppendError(b, e)
+}
+
+// resetMasterLocked is SENTINEL RESET for one master: forget replicas, sentinels
+// and failover state; they are rediscovered from INFO and hello messages.
+func (s *Sentinel) resetMasterLocked(m *master) {
+	s.stopMasterLinksLocked(m)
+	m.instance = newInstance(kindMaster, m.name, m.ip, m.port, m)
+	m.replicas = map[string]*instance{}
+	m.sentinels = map[string]*instance{}
+	m.odown = false
+	m.failoverStart = time.Time{}
+	if s.running {
+		s.startLinks(m.instance)
+	}
+}
+
+// SENTINEL MONITOR name ip port quorum
+func (s *Sentinel) monitorCommand(c *client, args []string, b []byte) []byte {
+	quorum, err := strconv.ParseInt(args[5], 10, 64)
+	if err != nil {
+		return resp.AppendError(b, "ERR Invalid quorum")
+	}
+	port, err := strconv.ParseInt(args[4], 10, 64)
+	if err != nil {
+		return resp.AppendError(b, "ERR Invalid port")
+	}
+	if quorum <= 0 {
+		return resp.AppendError(b, "ERR Quorum must be 1 or greater.")
+	}
+	if net.ParseIP(args[3]) == nil {
+		if !s.cfg.ResolveHostnames {
+			return resp.AppendError(b, "ERR Invalid IP address or hostname specified")
+		}
+		if _, err := net.LookupHost(args[3]); err != nil {
+			return resp.AppendError(b, "ERR Invalid IP address or hostname specified")
+		}
+	}
+	if port <= 0 || port > 65535 {
+		return resp.AppendError(b, "ERR Invalid port number.")
+	}
+	mc := *defaultMaster()
+	mc.Name, mc.Host, mc.Port, mc.Quorum = args[2], args[3], int(port), int(quorum)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.masters[mc.Name]; ok {
+		return resp.AppendError(b, "ERR Duplicate master name.")
+	}
+	m, err := s.addMaster(mc)
+	if err != nil {
+		return resp.AppendError(b, "ERR "+err.Error())
+	}
+	s.syncFromFSMLocked(m)
+	if s.running {
+		s.startLinks(m.instance)
+	}
+	s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
+	return resp.AppendOK(b)
+}
+
+// SENTINEL SET master option value [option value ...]
+func (s *Sentinel) setCommandLocked(args []string, b []byte) []byte {
+	m := s.masters[args[2]]
+	if m == nil {
+		return errNoMaster(b)
+	}
+	if (len(args)-3)%2 != 0 {
+		return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[len(args)-1]))
+	}
+	for i := 3; i+1 < len(args); i += 2 {
+		opt, val := strings.ToLower(args[i]), args[i+1]
+		bad := func() []byte {
+			return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", val, args[i]))
+		}
+		n, nerr := strconv.ParseInt(val, 10, 64)
+		switch opt {
+		case "down-after-milliseconds", "failover-timeout":
+			if nerr != nil || n <= 0 {
+				return bad()
+			}
+			if opt == "down-after-milliseconds" {
+				m.cfg.DownAfter = time.Duration(n) * time.Millisecond
+			} else {
+				m.cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
+			}
+		case "parallel-syncs", "quorum":
+			if nerr != nil || n <= 0 {
+				return bad()
+			}
+			if opt == "quorum" {
+				m.cfg.Quorum = int(n)
+			} else {
+				m.cfg.ParallelSyncs = int(n)
+			}
+		case "auth-pass":
+			m.cfg.AuthPass = val
+		case "auth-user":
+			m.cfg.AuthUser = val
+		default:
+			return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[i]))
+		}
+		s.event("+set", m.instance, "%s %s", args[i], val)
+	}
+	return resp.AppendOK(b)
+}
+
+// SENTINEL CONFIG GET param / SET param value
+func (s *Sentinel) configCommandLocked(c *client, args []string, b []byte) []byte {
+	op := strings.ToLower(args[2])
+	params := []struct {
+		name string
+		get  func() string
+		set  func(v string) bool
+	}{
+		{"resolve-hostnames", func() string { return yn(s.cfg.ResolveHostnames) }, func(v string) bool {
+			x, err := yesno(v)
+			s.cfg.ResolveHostnames = x
+			return err == nil
+		}},
+		{"announce-hostnames", func() string { return yn(s.cfg.AnnounceHostnames) }, func(v string) bool {
+			x, err := yesno(v)
+			s.cfg.AnnounceHostnames = x
+			return err == nil
+		}},
+		{"announce-ip", func() string { return s.cfg.AnnounceIP }, func(v string) bool { s.cfg.AnnounceIP = v; return true }},
+		{"announce-port", func() string { return strconv.Itoa(s.cfg.AnnouncePort) }, func(v string) bool {
+			n, err := atoi(v, 0, 65535)
+			if err == nil {
+				s.cfg.AnnouncePort = n
+			}
+			return err == nil
+		}},
+	}
+	switch {
+	case op == "get" && len(args) == 4:
+		var out []string
+		for _, p := range params {
+			if config.Match(args[3], p.name, true) {
+				out = append(out, p.name, p.get())
+			}
+		}
+		b = resp.AppendMap(b, len(out)/2, c.proto)
+		for _, x := range out {
+			b = resp.AppendBulkString(b, x)
+		}
+		return b
+	case op == "set" && len(args) == 5:
+		for _, p := range params {
+			if strings.EqualFold(p.name, args[3]) {
+				if !p.set(args[4]) {
+					return resp.AppendError(b, fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", args[4], args[3]))
+				}
+				return resp.AppendOK(b)
+			}
+		}
+		return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", args[3]))
+	}
+	return resp.AppendError(b, "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
+}
+
+func yn(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// SENTINEL INFO-CACHE [master ...]: the last INFO of each master and replica.
+func (s *Sentinel) infoCacheLocked(c *client, names []string, b []byte, now time.Time) []byte {
+	var ms []*master
+	if len(names) == 0 {
+		for _, n := range s.order {
+			ms = append(ms, s.masters[n])
+		}
+	} else {
+		for _, n := range names {
+			if m := s.masters[n]; m != nil {
+				ms = append(ms, m)
+			}
+		}
+	}
+	b = resp.AppendMap(b, len(ms), c.proto)
+	for _, m := range ms {
+		b = resp.AppendBulkString(b, m.name)
+		insts := append([]*instance{m.instance}, sortedReplicas(m)...)
+		b = resp.AppendArray(b, len(insts))
+		for _, ri := range insts {
+			b = resp.AppendArray(b, 2)
+			if ri.infoRefresh.IsZero() {
+				b = resp.AppendInt(b, 0)
+				b = resp.AppendNull(b, c.proto)
+				continue
+			}
+			b = resp.AppendInt(b, now.Sub(ri.infoRefresh).Milliseconds())
+			b = resp.AppendBulkString(b, ri.infoText)
+		}
+	}
+	return b
+}
+
+// SENTINEL DEBUG: the timing parameters, in milliseconds.
+func (s *Sentinel) debugLocked(c *client, args []string, b []byte) []byte {
+	if len(args) > 2 {
+		return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[2], args[2]))
+	}
+	p := []struct {
+		k string
+		v time.Duration
+	}{
+		{"INFO-PERIOD", infoPeriod}, {"PING-PERIOD", pingPeriod}, {"ASK-PERIOD", askPeriod},
+		{"PUBLISH-PERIOD", helloPeriod}, {"DEFAULT-DOWN-AFTER", 30 * time.Second},
+		{"DEFAULT-FAILOVER-TIMEOUT", 3 * time.Minute}, {"TILT-TRIGGER", tiltTrigger},
+		{"TILT-PERIOD", tiltPeriod}, {"SLAVE-RECONF-TIMEOUT", 10 * time.Second},
+		{"MIN-LINK-RECONNECT-PERIOD", minLinkReconnect}, {"ELECTION-TIMEOUT", electionTimeout},
+	}
+	b = resp.AppendMap(b, len(p), c.proto)
+	for _, x := range p {
+		b = resp.AppendBulkString(b, x.k)
+		b = resp.AppendBulkString(b, strconv.FormatInt(x.v.Milliseconds(), 10))
+	}
+	return b
+}
+
+// SENTINEL FAILOVER master: forced, no agreement needed, but only the raft leader
+// runs it; any other sentinel hands the request to the leader.
+func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
+	s.mu.Lock()
+	m := s.masters[name]
+	if m == nil {
+		s.mu.Unlock()
+		return errNoMaster(b)
+	}
+	if m.fo != nil {
+		s.mu.Unlock()
+		return resp.AppendError(b, "INPROG Failover already in progress")
+	}
+	if s.isLeader() {
+		defer s.mu.Unlock()
+		if selectReplica(m, time.Now()) == nil {
+			return resp.AppendError(b, "NOGOODSLAVE No suitable replica to promote")
+		}
+		s.log.Warn("Executing user requested FAILOVER of '" + name + "'")
+		s.startFailoverLocked(m, time.Now(), true)
+		return resp.AppendOK(b)
+	}
+	s.mu.Unlock()
+	leader := s.leaderClientAddr()
+	if leader == "" {
+		return resp.AppendError(b, "NOQUORUM no raft leader: a majority of sentinels is not reachable")
+	}
+	lc, err := dialConn(leader, 2*time.Second)
+	if err != nil {
+		return resp.AppendError(b, "NOQUORUM cannot reach the raft leader "+leader)
+	}
+	defer lc.Close()
+	v, err := lc.do(5*time.Second, "SENTINEL", "FAILOVER", name)
+	if err != nil {
+		return resp.AppendError(b, "NOQUORUM cannot reach the raft leader "+leader)
+	}
+	return append(b, v.Raw...)
+}
+
+// INFO [section ...]
+func infoCommand(c *client, args []string, b []byte) []byte {
+	s := c.s
+	want := map[string]bool{}
+	for _, a := range args[1:] {
+		want[strings.ToLower(a)] = true
+	}
+	all := len(want) == 0 || want["all"] || want["default"] || want["everything"]
+	var sb strings.Builder
+	section := func(name string) bool {
+		if !all && !want[strings.ToLower(name)] {
+			return false
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("\r\n")
+		}
+		sb.WriteString("# " + name + "\r\n")
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	up := time.Since(s.started)
+	if section("Server") {
+		exe, _ := os.Executable()
+		fmt.Fprintf(&sb, "redis_version:%s\r\nredis_mode:sentinel\r\nos:%s %s\r\narch_bits:64\r\n"+
+			"multiplexing_api:epoll\r\ngo_version:%s\r\nprocess_id:%d\r\nrun_id:%s\r\ntcp_port:%d\r\n"+
+			"server_time_usec:%d\r\nuptime_in_seconds:%d\r\nuptime_in_days:%d\r\nhz:10\r\nconfigured_hz:10\r\n"+
+			"executable:%s\r\nconfig_file:%s\r\n",
+			redisVersion, runtime.GOOS, runtime.GOARCH, runtime.Version(), os.Getpid(), s.runID, s.cfg.Port,
+			time.Now().UnixMicro(), int64(up.Seconds()), int64(up.Hours()/24), exe, s.path)
+	}
+	if section("Clients") {
+		fmt.Fprintf(&sb, "connected_clients:%d\r\n", clientIDs.Load())
+	}
+	if section("Sentinel") {
+		tilt, since := 0, int64(-1)
+		if s.tilt {
+			tilt, since = 1, int64(time.Since(s.tiltAt).Seconds())
+		}
+		fmt.Fprintf(&sb, "sentinel_masters:%d\r\nsentinel_tilt:%d\r\nsentinel_tilt_since_seconds:%d\r\n"+
+			"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:%d\r\n",
+			len(s.order), tilt, since, s.simFail)
+		for i, n := range s.order {
+			m := s.masters[n]
+			status := "ok"
+			if m.odown {
+				status = "odown"
+			} else if m.sdown {
+				status = "sdown"
+			}
+			fmt.Fprintf(&sb, "master%d:name=%s,status=%s,address=%s,slaves=%d,sentinels=%d\r\n",
+				i, m.name, status, m.addr(), len(m.replicas), len(m.sentinels)+1)
+		}
+	}
+	return resp.AppendBulkString(b, sb.String())
+}

@@ -1,0 +1,367 @@
+// Sentinel configuration: the sentinel.conf directives of Redis 7.0 Sentinel that
+// keygrid understands, plus keygrid's raft directives.
+
+package sentinel
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/config"
+)
+
+// MasterConfig is one `sentinel monitor` group and its per-master directives.
+type MasterConfig struct {
+	Name   string
+	Host   string // as configured; resolved when resolve-hostnames is on
+	Port   int
+	Quorum int
+	// DownAfter is how long an instance may not answer PING before it is SDOWN.
+	// Redis's default: 30 s.
+	DownAfter time.Duration
+	// FailoverTimeout bounds each failover step; Redis's default: 3 minutes.
+	FailoverTimeout time.Duration
+	// ParallelSyncs is how many replicas are re-pointed at once after a failover.
+	ParallelSyncs int
+	AuthPass      string
+	AuthUser      string
+}
+
+// Config is the whole sentinel configuration.
+type Config struct {
+	Port int    // client port; Redis Sentinel's default 26379
+	Bind string // listen address; default all interfaces, like Redis
+	// Dir holds the raft log and snapshots (relative paths are relative to the
+	// working directory, as Redis's `dir`).
+	Dir               string
+	MyID              string // 40 hex characters; generated when empty
+	AnnounceIP        string
+	AnnouncePort      int
+	ResolveHostnames  bool
+	AnnounceHostnames bool
+	LogFile           string
+	LogLevel          string
+	// RaftPort is where this sentinel's raft transport listens; default port+10000,
+	// the same offset Redis Cluster uses for its bus.
+	RaftPort int
+	// RaftPeers lists every sentinel of the raft group as "host:port" client
+	// addresses (raft address = host:port+10000 unless given as host:port@raftport).
+	// All sentinels must be given the same list; it is used once, to bootstrap.
+	RaftPeers []string
+	// MetricsAddr serves Prometheus metrics over HTTP when not empty.
+	MetricsAddr string
+	// Masters in configuration order.
+	Masters []*MasterConfig
+}
+
+// DefaultConfig returns Redis Sentinel's defaults.
+func DefaultConfig() *Config {
+	return &Config{Port: 26379, Dir: ".", LogLevel: "notice"}
+}
+
+func defaultMaster() *MasterConfig {
+	return &MasterConfig{
+		DownAfter:       30 * time.Second, // SENTINEL_DEFAULT_DOWN_AFTER
+		FailoverTimeout: 3 * time.Minute,  // SENTINEL_DEFAULT_FAILOVER_TIMEOUT
+		ParallelSyncs:   1,                // SENTINEL_DEFAULT_PARALLEL_SYNCS
+	}
+}
+
+// Master returns the configured master called name, or nil.
+func (c *Config) Master(name string) *MasterConfig {
+	for _, m := range c.Masters {
+		if strings.EqualFold(m.Name, name) {
+			return m
+		}
+	}
+	return nil
+}
+
+// LoadConfig reads path (may be empty) and then the "--directive value ..." args,
+// as `redis-sentinel sentinel.conf --port 5000` does.
+func LoadConfig(path string, args []string) (*Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("Fatal error, can't open config file '%s': %v", path, err)
+		}
+		defer f.Close()
+		if err := cfg.parse(f); err != nil {
+			return nil, err
+		}
+	}
+	if len(args) > 0 {
+		var b strings.Builder
+		for i, a := range args {
+			if strings.HasPrefix(a, "--") {
+				if i > 0 {
+					b.WriteByte('\n')
+				}
+				b.WriteString(a[2:])
+			} else {
+				b.WriteByte(' ')
+				b.WriteString(config.Quote(a))
+			}
+		}
+		if err := cfg.parse(strings.NewReader(b.String())); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// ParseConfig parses sentinel.conf text onto the defaults.
+func ParseConfig(r io.Reader) (*Config, error) {
+	cfg := DefaultConfig()
+	if err := cfg.parse(r); err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks what a single directive cannot check on its own.
+func (c *Config) Validate() error {
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("Invalid port")
+	}
+	if c.MyID != "" && len(c.MyID) != 40 {
+		return fmt.Errorf("Malformed Sentinel id in myid option.")
+	}
+	return nil
+}
+
+func (c *Config) parse(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		argv, err := config.SplitArgs(text)
+		if err != nil {
+			return configError(line, text, "Unbalanced quotes in configuration line")
+		}
+		if len(argv) == 0 {
+			continue
+		}
+		if err := c.directive(argv); err != nil {
+			return configError(line, text, err.Error())
+		}
+	}
+	return sc.Err()
+}
+
+// configError formats an error the way Redis's loadServerConfig reports it.
+func configError(line int, text, msg string) error {
+	return fmt.Errorf(">>> 'line %d: %s'\n%s", line, text, msg)
+}
+
+func atoi(s string, min, max int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, fmt.Errorf("argument must be a number between %d and %d", min, max)
+	}
+	return n, nil
+}
+
+func yesno(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("argument must be 'yes' or 'no'")
+}
+
+func (c *Config) directive(argv []string) error {
+	name := strings.ToLower(argv[0])
+	if name == "sentinel" {
+		if len(argv) < 2 {
+			return fmt.Errorf("Unrecognized sentinel configuration statement.")
+		}
+		return c.sentinelDirective(argv[1:])
+	}
+	if len(argv) != 2 {
+		switch name {
+		case "port", "bind", "dir", "logfile", "loglevel", "daemonize", "protected-mode":
+			return fmt.Errorf("wrong number of arguments")
+		}
+	}
+	var err error
+	switch name {
+	case "port":
+		c.Port, err = atoi(argv[1], 0, 65535)
+	case "bind":
+		c.Bind = strings.Join(argv[1:], " ")
+	case "dir":
+		c.Dir = argv[1]
+	case "logfile":
+		c.LogFile = argv[1]
+	case "loglevel":
+		c.LogLevel = argv[1]
+	case "daemonize", "protected-mode", "pidfile", "supervised", "syslog-enabled", "syslog-ident", "syslog-facility":
+		// Accepted for compatibility with existing sentinel.conf files; keygrid runs in
+		// the foreground under a supervisor and never binds outside `bind`.
+	case "sentinel-metrics-addr", "metrics-addr":
+		c.MetricsAddr = argv[1]
+	default:
+		return fmt.Errorf("Bad directive or wrong number of arguments")
+	}
+	return err
+}
+
+func (c *Config) sentinelDirective(argv []string) error {
+	sub := strings.ToLower(argv[0])
+	n := len(argv)
+	var err error
+	need := func(k int) error {
+		if n != k {
+			return fmt.Errorf("Wrong number of arguments for sentinel %s", sub)
+		}
+		return nil
+	}
+	master := func() (*MasterConfig, error) {
+		if n < 2 {
+			return nil, fmt.Errorf("Wrong number of arguments for sentinel %s", sub)
+		}
+		m := c.Master(argv[1])
+		if m == nil {
+			return nil, fmt.Errorf("No such master with specified name.")
+		}
+		return m, nil
+	}
+	switch sub {
+	case "monitor":
+		if err = need(5); err != nil {
+			return err
+		}
+		if c.Master(argv[1]) != nil {
+			return fmt.Errorf("Duplicated master name.")
+		}
+		m := defaultMaster()
+		m.Name, m.Host = argv[1], argv[2]
+		if m.Port, err = atoi(argv[3], 1, 65535); err != nil {
+			return fmt.Errorf("Invalid port number")
+		}
+		if m.Quorum, err = strconv.Atoi(argv[4]); err != nil || m.Quorum <= 0 {
+			return fmt.Errorf("Quorum must be 1 or greater.")
+		}
+		c.Masters = append(c.Masters, m)
+	case "down-after-milliseconds", "failover-timeout":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		ms, err := strconv.Atoi(argv[2])
+		if err != nil || ms <= 0 {
+			return fmt.Errorf("negative or zero time parameter.")
+		}
+		if sub == "down-after-milliseconds" {
+			m.DownAfter = time.Duration(ms) * time.Millisecond
+		} else {
+			m.FailoverTimeout = time.Duration(ms) * time.Millisecond
+		}
+	case "parallel-syncs":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if m.ParallelSyncs, err = strconv.Atoi(argv[2]); err != nil || m.ParallelSyncs <= 0 {
+			return fmt.Errorf("parallel-syncs must be 1 or greater.")
+		}
+	case "auth-pass", "auth-user":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if sub == "auth-pass" {
+			m.AuthPass = argv[2]
+		} else {
+			m.AuthUser = argv[2]
+		}
+	case "quorum":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if m.Quorum, err = strconv.Atoi(argv[2]); err != nil || m.Quorum <= 0 {
+			return fmt.Errorf("Quorum must be 1 or greater.")
+		}
+	case "myid":
+		if err = need(2); err != nil {
+			return err
+		}
+		if len(argv[1]) != 40 {
+			return fmt.Errorf("Malformed Sentinel id in myid option.")
+		}
+		c.MyID = argv[1]
+	case "announce-ip":
+		if err = need(2); err != nil {
+			return err
+		}
+		c.AnnounceIP = argv[1]
+	case "announce-port":
+		if err = need(2); err != nil {
+			return err
+		}
+		c.AnnouncePort, err = atoi(argv[1], 0, 65535)
+	case "resolve-hostnames", "announce-hostnames":
+		if err = need(2); err != nil {
+			return err
+		}
+		v, err := yesno(argv[1])
+		if err != nil {
+			return err
+		}
+		if sub == "resolve-hostnames" {
+			c.ResolveHostnames = v
+		} else {
+			c.AnnounceHostnames = v
+		}
+	case "raft-port":
+		if err = need(2); err != nil {
+			return err
+		}
+		c.RaftPort, err = atoi(argv[1], 1, 65535)
+	case "raft-peers":
+		// sentinel raft-peers host:port [host:port ...] (or one comma-separated list)
+		for _, a := range argv[1:] {
+			for _, p := range strings.Split(a, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					c.RaftPeers = append(c.RaftPeers, p)
+				}
+			}
+		}
+	case "config-epoch", "leader-epoch", "current-epoch", "known-replica", "known-slave",
+		"known-sentinel", "rename-command", "deny-scripts-reconfig", "notification-script",
+		"client-reconfig-script", "sentinel-user", "sentinel-pass", "master-reboot-down-after-period":
+		// State Redis Sentinel rewrites into its own config file, and features keygrid
+		// does not run (scripts). keygrid keeps runtime state in raft, so these are
+		// accepted and ignored: a Redis-written sentinel.conf still loads.
+	default:
+		return fmt.Errorf("Unrecognized sentinel configuration statement.")
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+// Forming the raft group from hello messages, for deployments that do not list
+// `sentinel raft-peers`: the sentinels of a master find each other as Redis
+// Sentinels do, and the one with the smallest id starts a group that the others
+// are added to. A sentinel's raft address is its announced address with the port
+// plus 10000 (or its raft-port), since the hello format has no field for it.
+
+package sentinel
+
+import (
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"go.uber.org/zap"
+)
+
+// discoverySettle is how long a sentinel listens to hellos before it may start a
+// group alone: long enough to hear every sentinel's hello (published every 2 s).
+const discoverySettle = 3 * helloPeriod
+
+// discoverRaftLocked bootstraps or grows the raft group. mu held.
+func (s *Sentinel) discoverRaftLocked(now time.Time, leader bool) {
+	if s.raft == nil || now.Sub(s.lastJoinCheck) < time.Second {
+		return
+	}
+	s.lastJoinCheck = now
+	known := map[string]*instance{} // run id -> any instance of that sentinel
+	for _, m := range s.masters {
+		for id, se := range m.sentinels {
+			if now.Sub(se.lastHello) < 5*helloPeriod {
+				known[id] = se
+			}
+		}
+	}
+	if s.raft.State() != raft.Leader && s.raft.Leader() == "" && s.raftEmpty() {
+		if now.Sub(s.started) < discoverySettle {
+			return
+		}
+		for id := range known {
+			if id < s.myid {
+				return // the smallest id starts the group; we will be added
+			}
+		}
+		_, self, err := s.raftPeers()
+		if err != nil {
+			return
+		}
+		s.log.Info("starting the sentinel raft group", zap.String("id", self.ID))
+		go s.raft.BootstrapCluster(raft.Configuration{Servers: []raft.Server{
+			{ID: raft.ServerID(self.ID), Address: raft.ServerAddress(self.Addr)}}})
+		return
+	}
+	if !leader {
+		return
+	}
+	members := map[string]bool{}
+	if f := s.raft.GetConfiguration(); f.Error() == nil {
+		for _, srv := range f.Configuration().Servers {
+			members[string(srv.ID)] = true
+		}
+	}
+	if s.joining == nil {
+		s.joining = map[string]bool{}
+	}
+	for _, se := range known {
+		id := net.JoinHostPort(se.ip, strconv.Itoa(se.port))
+		if members[id] || s.joining[id] {
+			continue
+		}
+		addr := net.JoinHostPort(se.ip, strconv.Itoa(se.port+10000))
+		s.joining[id] = true
+		s.log.Info("adding sentinel to the raft group", zap.String("id", id), zap.String("raft", addr))
+		go func() {
+			err := s.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, 5*time.Second).Error()
+			s.mu.Lock()
+			delete(s.joining, id)
+			s.mu.Unlock()
+			if err != nil {
+				s.log.Warn("cannot add sentinel to the raft group", zap.String("id", id), zap.Error(err))
+			}
+		}()
+	}
+}
+
+// raftEmpty reports whether this node has no raft configuration yet.
+func (s *Sentinel) raftEmpty() bool {
+	f := s.raft.GetConfiguration()
+	return f.Error() == nil && len(f.Configuration().Servers) == 0
+}
+
+// groupCanDecideLocked is the guard against a raft group that does not stand for
+// the sentinels of m (a group formed by discovery while some were unreachable):
+// it must hold at least quorum voters and a majority of the sentinels known for m.
+func (s *Sentinel) groupCanDecideLocked(m *master) bool {
+	voters := s.raftVoters()
+	return voters >= m.cfg.Quorum && voters >= (len(m.sentinels)+1)/2+1
+}

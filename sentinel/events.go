@@ -1,0 +1,156 @@
+// Sentinel events: logged, and published on the pub/sub channel named after the
+// event type, in Redis Sentinel's message format.
+
+package sentinel
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/resp"
+	"go.uber.org/zap"
+)
+
+// instanceDesc is Redis's "%@" format: "master <name> <ip> <port>", or for a
+// replica or sentinel "<kind> <name> <ip> <port> @ <master> <ip> <port>".
+func instanceDesc(ri *instance) string {
+	var b strings.Builder
+	b.WriteString(ri.kind.String())
+	b.WriteByte(' ')
+	b.WriteString(ri.name)
+	b.WriteByte(' ')
+	b.WriteString(ri.ip)
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(ri.port))
+	if ri.kind != kindMaster {
+		m := ri.master
+		fmt.Fprintf(&b, " @ %s %s %d", m.name, m.ip, m.port)
+	}
+	return b.String()
+}
+
+// event reports an event about ri; extra (printf-style) is appended after a space.
+func (s *Sentinel) event(typ string, ri *instance, extra string, args ...any) {
+	msg := instanceDesc(ri)
+	if extra != "" {
+		msg += " " + fmt.Sprintf(extra, args...)
+	}
+	s.emit(typ, msg)
+}
+
+// eventf reports an event whose message is not about one instance
+// (+new-epoch, +switch-master, +tilt).
+func (s *Sentinel) eventf(typ, format string, args ...any) {
+	s.emit(typ, fmt.Sprintf(format, args...))
+}
+
+func (s *Sentinel) emit(typ, msg string) {
+	s.log.Info(typ+" "+msg, zap.String("event", typ))
+	s.ps.publish(typ, msg)
+}
+
+// pubsub is the sentinel's own channel registry. Clients subscribe on the
+// sentinel's port; events are fanned out here.
+type pubsub struct {
+	mu       sync.Mutex
+	channels map[string]map[*client]struct{}
+	patterns map[string]map[*client]struct{}
+}
+
+func newPubsub() *pubsub {
+	return &pubsub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
+}
+
+func (p *pubsub) subscribe(c *client, ch string, pattern bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tbl := p.channels
+	if pattern {
+		tbl = p.patterns
+	}
+	if tbl[ch] == nil {
+		tbl[ch] = map[*client]struct{}{}
+	}
+	tbl[ch][c] = struct{}{}
+}
+
+func (p *pubsub) unsubscribe(c *client, ch string, pattern bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tbl := p.channels
+	if pattern {
+		tbl = p.patterns
+	}
+	delete(tbl[ch], c)
+	if len(tbl[ch]) == 0 {
+		delete(tbl, ch)
+	}
+}
+
+// publish delivers msg to subscribers of ch and of matching patterns and returns
+// how many received it.
+func (p *pubsub) publish(ch, msg string) int {
+	type target struct {
+		c   *client
+		pat string
+	}
+	p.mu.Lock()
+	var ts []target
+	for c := range p.channels[ch] {
+		ts = append(ts, target{c: c})
+	}
+	for pat, cs := range p.patterns {
+		if config.Match(pat, ch, false) {
+			for c := range cs {
+				ts = append(ts, target{c: c, pat: pat})
+			}
+		}
+	}
+	p.mu.Unlock()
+	for _, t := range ts {
+		t.c.deliver(t.pat, ch, msg)
+	}
+	return len(ts)
+}
+
+func (p *pubsub) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seen := map[*client]bool{}
+	for _, tbl := range []map[string]map[*client]struct{}{p.channels, p.patterns} {
+		for _, cs := range tbl {
+			for c := range cs {
+				if !seen[c] {
+					seen[c] = true
+					c.nc.Close()
+				}
+			}
+		}
+	}
+}
+
+// deliver writes one (p)message to c. A client that cannot take it within a
+// second is disconnected rather than allowed to stall event delivery.
+func (c *client) deliver(pattern, ch, msg string) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var b []byte
+	if pattern != "" {
+		b = resp.AppendPush(b, 4, c.proto)
+		b = resp.AppendBulkString(b, "pmessage")
+		b = resp.AppendBulkString(b, pattern)
+	} else {
+		b = resp.AppendPush(b, 3, c.proto)
+		b = resp.AppendBulkString(b, "message")
+	}
+	b = resp.AppendBulkString(b, ch)
+	b = resp.AppendBulkString(b, msg)
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := c.nc.Write(b); err != nil {
+		c.nc.Close()
+	}
+}

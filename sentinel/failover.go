@@ -1,0 +1,429 @@
+// Failover, run by the raft leader only: pick a replica, promote it, commit the new
+// master to the raft log, then re-point the other replicas (sentinelFailover*).
+
+package sentinel
+
+import (
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// failover is a failover in progress on this sentinel.
+type failover struct {
+	state    string // Redis's failover-state name, for SENTINEL MASTER
+	epoch    uint64
+	forced   bool // SENTINEL FAILOVER: no ODOWN and no agreement needed
+	promoted *instance
+	start    time.Time
+}
+
+// maybeStartFailover starts a failover of an ODOWN master (mu held, leader only).
+func (s *Sentinel) maybeStartFailover(m *master, now time.Time) {
+	if m.fo != nil || !m.odown || !s.groupCanDecideLocked(m) {
+		return
+	}
+	// Redis waits twice the failover timeout before trying again after an attempt.
+	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.cfg.FailoverTimeout {
+		return
+	}
+	s.startFailoverLocked(m, now, false)
+}
+
+func (s *Sentinel) startFailoverLocked(m *master, now time.Time, forced bool) {
+	m.fo = &failover{state: "wait_start", forced: forced, start: now}
+	m.failoverStart = now
+	s.wg.Add(1)
+	go s.runFailover(m, m.fo)
+}
+
+// selectReplica is sentinelSelectSlave: among healthy replicas, lowest priority
+// first (0 means never), then the highest replication offset, then the smallest run
+// id, so every sentinel would pick the same one from the same data.
+func selectReplica(m *master, now time.Time) *instance {
+	maxInfoAge := 3 * infoPeriod
+	if m.sdown {
+		maxInfoAge = 5 * pingPeriod
+	}
+	// A replica disconnected from its master for much longer than the master has
+	// been down has stale data.
+	maxLinkDown := 10 * m.cfg.DownAfter
+	if m.sdown {
+		maxLinkDown += now.Sub(m.sdownAt)
+	}
+	var cands []*instance
+	for _, r := range m.replicas {
+		switch {
+		case r.sdown, !r.connected, m.instance.ip == r.ip && m.instance.port == r.port:
+		case now.Sub(r.lastAvail) > 5*pingPeriod:
+		case r.priority == 0:
+		case r.infoRefresh.IsZero() || now.Sub(r.infoRefresh) > maxInfoAge:
+		case r.masterLinkDownSince > maxLinkDown:
+		default:
+			cands = append(cands, r)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	sort.Slice(cands, func(i, j int) bool { return replicaLess(cands[i], cands[j]) })
+	return cands[0]
+}
+
+func replicaLess(a, b *instance) bool {
+	if a.priority != b.priority {
+		return a.priority < b.priority
+	}
+	if a.replOffset != b.replOffset {
+		return a.replOffset > b.replOffset
+	}
+	// A replica with no known run id sorts last.
+	if (a.runid == "") != (b.runid == "") {
+		return b.runid == ""
+	}
+	return strings.Compare(a.runid, b.runid) < 0
+}
+
+func (s *Sentinel) setFailoverState(fo *failover, st string) {
+	s.mu.Lock()
+	fo.state = st
+	s.mu.Unlock()
+}
+
+// runFailover drives one failover to its end or to an abort.
+func (s *Sentinel) runFailover(m *master, fo *failover) {
+	defer s.wg.Done()
+	stats := &failoverStats{Start: fo.start}
+	defer func() {
+		s.mu.Lock()
+		m.fo = nil
+		if stats.Result != "" {
+			m.lastFailover = stats
+			m.failoverCount++
+		}
+		s.mu.Unlock()
+		if stats.Result != "" {
+			s.metrics.failover(m.name, stats)
+		}
+	}()
+	s.mu.Lock()
+	old := m.instance
+	lossAt := old.lastAvail
+	oldOffset := old.replOffset
+	odownAt := m.odownAt
+	timeout := m.cfg.FailoverTimeout
+	opTO := opTimeout(m)
+	s.mu.Unlock()
+	if fo.forced {
+		lossAt = fo.start
+		odownAt = fo.start
+	}
+	stats.ToODown = odownAt.Sub(lossAt)
+
+	// A new epoch, committed: no other failover can ever claim it.
+	epoch := s.fsm.currentEpoch() + 1
+	if err := s.apply(command{Op: opEpoch, Epoch: epoch}); err != nil {
+		s.log.Sugar().Warnf("failover of %s: cannot commit epoch %d: %v", m.name, epoch, err)
+		stats.Result = "not-elected"
+		s.event("-failover-abort-not-elected", old, "")
+		return
+	}
+	stats.Epoch = epoch
+	s.mu.Lock()
+	fo.epoch = epoch
+	m.leaderRunID, m.leaderEpoch = s.myid, epoch
+	simFail := s.simFail
+	s.mu.Unlock()
+	s.event("+try-failover", old, "")
+	s.event("+elected-leader", old, "")
+	if simFail&simCrashAfterElection != 0 {
+		s.log.Warn("Simulated crash after election")
+		os.Exit(99)
+	}
+	s.setFailoverState(fo, "select_slave")
+	s.event("+failover-state-select-slave", old, "")
+	// Replicas' INFO is refreshed every second once the master is down; give a
+	// replica whose last INFO predates that a moment to qualify.
+	var r *instance
+	for wait := time.Now().Add(min(timeout, 3*time.Second)); ; {
+		s.mu.Lock()
+		r = selectReplica(m, time.Now())
+		s.mu.Unlock()
+		if r != nil || time.Now().After(wait) || !s.sleepOrStop(old, 100*time.Millisecond) {
+			break
+		}
+	}
+	if r == nil {
+		stats.Result = "no-good-slave"
+		s.event("-failover-abort-no-good-slave", old, "")
+		return
+	}
+	s.mu.Lock()
+	fo.promoted = r
+	promotedOffset := r.replOffset
+	rip, rport := r.ip, r.port
+	s.mu.Unlock()
+	stats.OffsetGap = max(oldOffset-promotedOffset, 0)
+	s.event("+selected-slave", r, "")
+
+	s.setFailoverState(fo, "send_slaveof_noone")
+	s.event("+failover-state-send-slaveof-noone", r, "")
+	deadline := fo.start.Add(timeout)
+	var newOffset int64
+	promoted := false
+	for !promoted && time.Now().Before(deadline) {
+		c, err := s.dialInstance(r, "failover")
+		if err != nil {
+			if !s.sleepOrStop(r, 200*time.Millisecond) {
+				return
+			}
+			continue
+		}
+		if v, err := c.do(opTO, "REPLICAOF", "NO", "ONE"); err == nil && !v.IsError() {
+			// Persist the new role where the server can, and drop clients that may
+			// still believe it is a replica; failures here do not stop the failover.
+			c.do(opTO, "CONFIG", "REWRITE")
+			c.do(opTO, "CLIENT", "KILL", "TYPE", "normal")
+			c.do(opTO, "CLIENT", "KILL", "TYPE", "pubsub")
+			s.setFailoverState(fo, "wait_promotion")
+			s.event("+failover-state-wait-promotion", r, "")
+			for time.Now().Before(deadline) {
+				v, err := c.do(opTO, "INFO", "replication")
+				if err != nil {
+					break
+				}
+				if role, off := infoRole(v.Str); role == "master" {
+					promoted, newOffset = true, off
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		c.Close()
+	}
+	if !promoted {
+		stats.Result = "slave-timeout"
+		s.event("-failover-abort-slave-timeout", old, "")
+		return
+	}
+	stats.ToPromotion = time.Since(lossAt)
+	s.mu.Lock()
+	simFail = s.simFail
+	s.mu.Unlock()
+	s.event("+promoted-slave", r, "")
+	if simFail&simCrashAfterPromotion != 0 {
+		s.log.Warn("Simulated crash after promotion")
+		os.Exit(99)
+	}
+
+	// Commit the outcome before anyone is told: the switch entry, once applied,
+	// makes every sentinel answer the new address and publish +switch-master.
+	s.mu.Lock()
+	var replicas []string
+	var others []*instance
+	for _, o := range m.replicas {
+		if o != r {
+			replicas = append(replicas, o.name)
+			others = append(others, o)
+		}
+	}
+	replicas = append(replicas, old.addr())
+	oldIP, oldPort := old.ip, old.port
+	parallel := m.cfg.ParallelSyncs
+	s.mu.Unlock()
+	if err := s.apply(command{Op: opSwitch, Epoch: epoch, Name: m.name, IP: rip, Port: rport,
+		Replicas: replicas, OldIP: oldIP, OldPort: oldPort, Leader: s.myid}); err != nil {
+		s.log.Sugar().Warnf("failover of %s: cannot commit the switch: %v", m.name, err)
+		stats.Result = "not-elected"
+		s.event("-failover-abort-not-elected", old, "")
+		return
+	}
+	s.mu.Lock()
+	newInst := m.instance
+	s.mu.Unlock()
+	// Measure the first write the new master accepts, without delaying the rest.
+	s.wg.Add(1)
+	go s.watchFirstWrite(m, newInst, lossAt, newOffset, deadline, stats)
+
+	s.setFailoverState(fo, "reconf_slaves")
+	s.event("+failover-state-reconf-slaves", newInst, "")
+	s.reconfReplicas(m, others, rip, rport, parallel, deadline)
+	stats.Result = "ok"
+	s.event("+failover-end", newInst, "")
+}
+
+// infoRole returns role and master_repl_offset from an INFO reply.
+func infoRole(info string) (role string, offset int64) {
+	for _, line := range strings.Split(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimRight(line, "\r"), ":")
+		switch k {
+		case "role":
+			role = v
+		case "master_repl_offset":
+			offset, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return role, offset
+}
+
+// reconfReplicas points replicas at the new master, at most parallel at a time,
+// waiting for each to report a working link (+slave-reconf-done).
+func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port int, parallel int, deadline time.Time) {
+	sem := make(chan struct{}, max(parallel, 1))
+	done := make(chan struct{}, len(reps))
+	for _, r := range reps {
+		sem <- struct{}{}
+		go func(r *instance) {
+			defer func() { <-sem; done <- struct{}{} }()
+			s.mu.Lock()
+			opTO := opTimeout(m)
+			// Events name the replica as known to the new master.
+			ev := m.replicas[r.name]
+			if ev == nil {
+				ev = r
+			}
+			s.mu.Unlock()
+			c, err := dialConn(r.addr(), opTO)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			if m.cfg.AuthPass != "" {
+				if m.cfg.AuthUser != "" {
+					c.do(opTO, "AUTH", m.cfg.AuthUser, m.cfg.AuthPass)
+				} else {
+					c.do(opTO, "AUTH", m.cfg.AuthPass)
+				}
+			}
+			if v, err := c.do(opTO, "REPLICAOF", ip, strconv.Itoa(port)); err != nil || v.IsError() {
+				return
+			}
+			c.do(opTO, "CONFIG", "REWRITE")
+			s.event("+slave-reconf-sent", ev, "")
+			inprog := false
+			for time.Now().Before(deadline) {
+				v, err := c.do(opTO, "INFO", "replication")
+				if err != nil {
+					return
+				}
+				host, p, up := infoMasterLink(v.Str)
+				if host == ip && p == port {
+					if !inprog {
+						inprog = true
+						s.event("+slave-reconf-inprog", ev, "")
+					}
+					if up {
+						s.event("+slave-reconf-done", ev, "")
+						return
+					}
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}(r)
+	}
+	for range reps {
+		<-done
+	}
+}
+
+func infoMasterLink(info string) (host string, port int, up bool) {
+	for _, line := range strings.Split(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimRight(line, "\r"), ":")
+		switch k {
+		case "master_host":
+			host = v
+		case "master_port":
+			port, _ = strconv.Atoi(v)
+		case "master_link_status":
+			up = v == "up"
+		}
+	}
+	return host, port, up
+}
+
+// watchFirstWrite polls the new master until its replication offset moves past the
+// promotion point: a write (or an expiry) was accepted. That moment, relative to
+// the master loss, is the failover's time to first write.
+func (s *Sentinel) watchFirstWrite(m *master, ri *instance, lossAt time.Time, base int64, deadline time.Time, stats *failoverStats) {
+	defer s.wg.Done()
+	c, err := dialConn(ri.addr(), time.Second)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if m.cfg.AuthPass != "" {
+		if m.cfg.AuthUser != "" {
+			c.do(time.Second, "AUTH", m.cfg.AuthUser, m.cfg.AuthPass)
+		} else {
+			c.do(time.Second, "AUTH", m.cfg.AuthPass)
+		}
+	}
+	for time.Now().Before(deadline) {
+		v, err := c.do(time.Second, "INFO", "replication")
+		if err != nil {
+			return
+		}
+		if _, off := infoRole(v.Str); off > base {
+			d := time.Since(lossAt)
+			s.mu.Lock()
+			stats.ToWrite = d
+			s.mu.Unlock()
+			s.metrics.firstWrite(m.name, d)
+			return
+		}
+		if !s.sleepOrStop(ri, 20*time.Millisecond) {
+			return
+		}
+	}
+}
+
+// fixReplicaConfig re-points instances that disagree with the committed master:
+// the old master when it comes back (+convert-to-slave) and replicas following
+// someone else (+fix-slave-config). Leader only, mu held.
+func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
+	if m.fo != nil || m.sdown {
+		return
+	}
+	for _, r := range m.replicas {
+		if r.sdown || !r.connected || r.infoRefresh.IsZero() || now.Sub(r.reconfSent) < 5*time.Second {
+			continue
+		}
+		var ev string
+		switch {
+		case r.roleReported == "master" && now.Sub(r.roleReportedTime) > 4*time.Second:
+			ev = "+convert-to-slave"
+		case r.roleReported == "slave" && (r.masterHost != m.ip || r.masterPort != m.port) &&
+			now.Sub(r.roleReportedTime) > 4*time.Second:
+			ev = "+fix-slave-config"
+		default:
+			continue
+		}
+		r.reconfSent = now
+		s.event(ev, r, "")
+		addr, ip, port := r.addr(), m.ip, m.port
+		pass, user := m.cfg.AuthPass, m.cfg.AuthUser
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c, err := dialConn(addr, time.Second)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			if pass != "" {
+				if user != "" {
+					c.do(time.Second, "AUTH", user, pass)
+				} else {
+					c.do(time.Second, "AUTH", pass)
+				}
+			}
+			c.do(time.Second, "REPLICAOF", ip, strconv.Itoa(port))
+			c.do(time.Second, "CONFIG", "REWRITE")
+		}()
+	}
+}
+
+var _ = net.JoinHostPort

@@ -1,0 +1,175 @@
+// The raft state machine: what every sentinel agrees on. Only the outcome of
+// decisions lives here (epochs, who is master, which replicas it has); monitoring
+// state (SDOWN, link times) is local to each sentinel and never replicated.
+
+package sentinel
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/hashicorp/raft"
+)
+
+// Log entry operations.
+const (
+	opEpoch  = "epoch"  // raise the current epoch (a failover attempt starts)
+	opSwitch = "switch" // a failover promoted a replica: new master address and epoch
+)
+
+// command is one raft log entry, JSON-encoded.
+type command struct {
+	Op    string `json:"op"`
+	Epoch uint64 `json:"epoch"`
+	Name  string `json:"name,omitempty"`
+	IP    string `json:"ip,omitempty"`
+	Port  int    `json:"port,omitempty"`
+	// Replicas of the new master as "ip:port", the demoted master included.
+	Replicas []string `json:"replicas,omitempty"`
+	// OldIP/OldPort is the master the switch replaces, for +switch-master.
+	OldIP   string `json:"old_ip,omitempty"`
+	OldPort int    `json:"old_port,omitempty"`
+	// Leader is the run id of the sentinel that ran the failover.
+	Leader string `json:"leader,omitempty"`
+}
+
+// masterRecord is the replicated truth about one monitored group.
+type masterRecord struct {
+	Name        string   `json:"name"`
+	IP          string   `json:"ip"`
+	Port        int      `json:"port"`
+	ConfigEpoch uint64   `json:"config_epoch"`
+	Replicas    []string `json:"replicas"`
+	Leader      string   `json:"leader"`
+}
+
+// fsmState is everything the FSM holds; it is also the snapshot format.
+type fsmState struct {
+	CurrentEpoch uint64                   `json:"current_epoch"`
+	Masters      map[string]*masterRecord `json:"masters"`
+}
+
+// fsm implements raft.FSM. Apply runs on raft's FSM goroutine; onSwitch is called
+// there too, after the state changed, and must not call back into raft (it would
+// deadlock a caller waiting on Apply).
+type fsm struct {
+	mu       sync.Mutex
+	st       fsmState
+	onSwitch func(c command) // may be nil
+	onEpoch  func(epoch uint64)
+}
+
+func newFSM() *fsm {
+	return &fsm{st: fsmState{Masters: map[string]*masterRecord{}}}
+}
+
+// Apply implements raft.FSM. The returned value is an error for a rejected entry.
+func (f *fsm) Apply(l *raft.Log) any {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	var c command
+	if err := json.Unmarshal(l.Data, &c); err != nil {
+		return fmt.Errorf("bad log entry %d: %w", l.Index, err)
+	}
+	return f.apply(c)
+}
+
+func (f *fsm) apply(c command) error {
+	f.mu.Lock()
+	switch c.Op {
+	case opEpoch:
+		raised := c.Epoch > f.st.CurrentEpoch
+		if raised {
+			f.st.CurrentEpoch = c.Epoch
+		}
+		f.mu.Unlock()
+		if raised && f.onEpoch != nil {
+			f.onEpoch(c.Epoch)
+		}
+		return nil
+	case opSwitch:
+		m := f.st.Masters[c.Name]
+		// A switch for an epoch not newer than the one already recorded lost a
+		// race: the log order decides, and only the first of an epoch wins.
+		if m != nil && c.Epoch <= m.ConfigEpoch {
+			f.mu.Unlock()
+			return fmt.Errorf("stale switch: epoch %d <= %d", c.Epoch, m.ConfigEpoch)
+		}
+		reps := append([]string(nil), c.Replicas...)
+		sort.Strings(reps)
+		f.st.Masters[c.Name] = &masterRecord{Name: c.Name, IP: c.IP, Port: c.Port,
+			ConfigEpoch: c.Epoch, Replicas: reps, Leader: c.Leader}
+		if c.Epoch > f.st.CurrentEpoch {
+			f.st.CurrentEpoch = c.Epoch
+		}
+		f.mu.Unlock()
+		if f.onSwitch != nil {
+			f.onSwitch(c)
+		}
+		return nil
+	}
+	f.mu.Unlock()
+	return fmt.Errorf("unknown op %q", c.Op)
+}
+
+// master returns a copy of the record for name.
+func (f *fsm) master(name string) (masterRecord, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.st.Masters[name]
+	if !ok {
+		return masterRecord{}, false
+	}
+	r := *m
+	r.Replicas = append([]string(nil), m.Replicas...)
+	return r, true
+}
+
+func (f *fsm) currentEpoch() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st.CurrentEpoch
+}
+
+// Snapshot implements raft.FSM.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := json.Marshal(&f.st)
+	if err != nil {
+		return nil, err
+	}
+	return fsmSnapshot(b), nil
+}
+
+// Restore implements raft.FSM.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	var st fsmState
+	if err := json.NewDecoder(rc).Decode(&st); err != nil {
+		return err
+	}
+	if st.Masters == nil {
+		st.Masters = map[string]*masterRecord{}
+	}
+	f.mu.Lock()
+	f.st = st
+	f.mu.Unlock()
+	return nil
+}
+
+type fsmSnapshot []byte
+
+func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := sink.Write(s); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s fsmSnapshot) Release() {}

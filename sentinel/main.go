@@ -1,0 +1,78 @@
+// `keygrid sentinel [sentinel.conf] [--directive value ...]`.
+
+package sentinel
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Main runs a sentinel until SIGTERM/SIGINT or SHUTDOWN and returns the exit code.
+func Main(args []string) int {
+	path := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		path, args = args[0], args[1:]
+	}
+	cfg, err := LoadConfig(path, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid sentinel) ***\n%v\n", err)
+		return 1
+	}
+	log, err := newLogger(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keygrid sentinel: can't open the log file: %v\n", err)
+		return 1
+	}
+	defer log.Sync()
+	reg := prometheus.NewRegistry()
+	s, err := New(cfg, path, log, reg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := s.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if cfg.MetricsAddr != "" {
+		s.metrics.serve(cfg.MetricsAddr, reg)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case sig := <-sigs:
+		log.Warn("Received " + sig.String() + " scheduling shutdown...")
+	case <-s.stopped:
+	}
+	s.Shutdown()
+	return 0
+}
+
+func newLogger(cfg *Config) (*zap.Logger, error) {
+	level := zapcore.InfoLevel
+	switch strings.ToLower(cfg.LogLevel) {
+	case "debug":
+		level = zapcore.DebugLevel
+	case "warning":
+		level = zapcore.WarnLevel
+	}
+	zc := zap.NewProductionConfig()
+	zc.Level = zap.NewAtomicLevelAt(level)
+	zc.Encoding = "console"
+	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	zc.OutputPaths = []string{"stdout"}
+	if cfg.LogFile != "" {
+		zc.OutputPaths = []string{cfg.LogFile}
+	}
+	zc.Sampling = nil
+	zc.DisableCaller = true
+	zc.DisableStacktrace = true
+	return zc.Build()
+}

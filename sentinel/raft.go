@@ -1,0 +1,260 @@
+// The sentinels' raft group: bootstrap from `sentinel raft-peers`, the durable
+// store in the data dir, and what happens on every sentinel when an entry commits.
+
+package sentinel
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// raftPeer is one member of the group: ID is its client address (so any sentinel
+// can reach the leader's SENTINEL port), Addr its raft transport address.
+type raftPeer struct {
+	ID   string
+	Addr string
+}
+
+// parsePeer reads "host:port" or "host:port@raftport".
+func parsePeer(s string) (raftPeer, error) {
+	client, rport, hasRaft := strings.Cut(s, "@")
+	host, port, err := net.SplitHostPort(client)
+	if err != nil {
+		return raftPeer{}, fmt.Errorf("bad raft peer %q: %v", s, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return raftPeer{}, fmt.Errorf("bad raft peer %q", s)
+	}
+	if !hasRaft {
+		rport = strconv.Itoa(p + 10000)
+	}
+	return raftPeer{ID: client, Addr: net.JoinHostPort(host, rport)}, nil
+}
+
+// raftPeers returns the group and which member this sentinel is.
+func (s *Sentinel) raftPeers() ([]raftPeer, raftPeer, error) {
+	port := s.cfg.AnnouncePort
+	if port == 0 {
+		port = s.cfg.Port
+	}
+	host := s.cfg.AnnounceIP
+	if host == "" {
+		host = "127.0.0.1"
+		if s.cfg.Bind != "" {
+			host = strings.Fields(s.cfg.Bind)[0]
+		}
+	}
+	if len(s.cfg.RaftPeers) == 0 {
+		// Discovery mode: the group forms from hello messages (discovery.go).
+		self := raftPeer{ID: net.JoinHostPort(host, strconv.Itoa(port))}
+		rp := s.cfg.RaftPort
+		if rp == 0 {
+			rp = port + 10000
+		}
+		self.Addr = net.JoinHostPort(host, strconv.Itoa(rp))
+		return []raftPeer{self}, self, nil
+	}
+	var peers []raftPeer
+	var self raftPeer
+	found := false
+	for _, p := range s.cfg.RaftPeers {
+		rp, err := parsePeer(p)
+		if err != nil {
+			return nil, raftPeer{}, err
+		}
+		peers = append(peers, rp)
+		h, pp, _ := net.SplitHostPort(rp.ID)
+		if pp == strconv.Itoa(port) && (h == host || h == s.cfg.AnnounceIP || h == "localhost") && !found {
+			self, found = rp, true
+		}
+	}
+	if !found {
+		return nil, raftPeer{}, fmt.Errorf("this sentinel (%s:%d) is not in sentinel raft-peers", host, port)
+	}
+	if s.cfg.RaftPort != 0 {
+		h, _, _ := net.SplitHostPort(self.Addr)
+		self.Addr = net.JoinHostPort(h, strconv.Itoa(s.cfg.RaftPort))
+	}
+	return peers, self, nil
+}
+
+func (s *Sentinel) startRaft() error {
+	peers, self, err := s.raftPeers()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(s.cfg.Dir, "sentinel-raft")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(self.ID)
+	conf.Logger = hlog
+	// Faster than raft's WAN-friendly defaults: sentinels run on a LAN and a leader
+	// change must take well under down-after-milliseconds.
+	conf.HeartbeatTimeout = 500 * time.Millisecond
+	conf.ElectionTimeout = 500 * time.Millisecond
+	conf.LeaderLeaseTimeout = 250 * time.Millisecond
+	// The log is a few entries per failover: snapshot often so the store stays tiny.
+	conf.SnapshotThreshold = 32
+	conf.TrailingLogs = 32
+	conf.SnapshotInterval = 30 * time.Second
+
+	bindHost := "0.0.0.0"
+	if s.cfg.Bind != "" {
+		bindHost = strings.Fields(s.cfg.Bind)[0]
+	}
+	_, rport, _ := net.SplitHostPort(self.Addr)
+	adv, err := net.ResolveTCPAddr("tcp", self.Addr)
+	if err != nil {
+		return err
+	}
+	trans, err := raft.NewTCPTransportWithLogger(net.JoinHostPort(bindHost, rport), adv, 3, 2*time.Second, hlog)
+	if err != nil {
+		return fmt.Errorf("raft transport on %s: %v", self.Addr, err)
+	}
+	store, err := openFileStore(filepath.Join(dir, "raft-log.json"))
+	if err != nil {
+		trans.Close()
+		return err
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
+	if err != nil {
+		trans.Close()
+		return err
+	}
+	s.fsm.onSwitch = s.onSwitch
+	s.fsm.onEpoch = func(epoch uint64) { s.eventf("+new-epoch", "%d", epoch) }
+	has, err := raft.HasExistingState(store, store, snaps)
+	if err != nil {
+		trans.Close()
+		return err
+	}
+	s.discovery = len(s.cfg.RaftPeers) == 0
+	if !has && !s.discovery {
+		var servers []raft.Server
+		for _, p := range peers {
+			servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+		}
+		// Every sentinel bootstraps with the same list, which raft allows: the
+		// first election settles the leader.
+		if err := raft.BootstrapCluster(conf, store, store, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+			trans.Close()
+			return err
+		}
+	}
+	r, err := raft.NewRaft(conf, s.fsm, store, store, snaps, trans)
+	if err != nil {
+		trans.Close()
+		return err
+	}
+	s.raft, s.trans, s.store = r, trans, store
+	return nil
+}
+
+// isLeader reports whether this sentinel leads the raft group.
+func (s *Sentinel) isLeader() bool { return s.raft != nil && s.raft.State() == raft.Leader }
+
+// leaderClientAddr is the SENTINEL port of the current raft leader, or "".
+func (s *Sentinel) leaderClientAddr() string {
+	if s.raft == nil {
+		return ""
+	}
+	_, id := s.raft.LeaderWithID()
+	return string(id)
+}
+
+// apply commits c and returns the FSM's verdict. Never call with mu held: the FSM
+// callbacks take it.
+func (s *Sentinel) apply(c command) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	f := s.raft.Apply(b, 5*time.Second)
+	if err := f.Error(); err != nil {
+		return err
+	}
+	if e, ok := f.Response().(error); ok && e != nil {
+		return e
+	}
+	return nil
+}
+
+var errNoLeader = errors.New("no raft leader")
+
+// onSwitch runs on every sentinel when a failover's outcome commits: clients are
+// told only now, after a majority stored it.
+func (s *Sentinel) onSwitch(c command) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.masters[c.Name]
+	if m == nil {
+		return
+	}
+	if c.Leader != s.myid {
+		if se := m.sentinels[c.Leader]; se != nil {
+			s.event("+config-update-from", se, "")
+		}
+	}
+	s.switchMasterLocked(m, c.IP, c.Port, c.Replicas, c.Epoch)
+}
+
+// switchMasterLocked points m at a new address (sentinelResetMasterAndChangeAddress).
+func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas []string, epoch uint64) {
+	if epoch > m.configEpoch {
+		m.configEpoch = epoch
+	}
+	if m.ip == ip && m.port == port {
+		return
+	}
+	oldIP, oldPort := m.ip, m.port
+	s.stopMasterLinksLocked(m)
+	m.instance = newInstance(kindMaster, m.name, ip, port, m)
+	m.odown = false
+	m.replicas = map[string]*instance{}
+	sentinels := m.sentinels
+	m.sentinels = map[string]*instance{}
+	s.eventf("+switch-master", "%s %s %d %s %d", m.name, oldIP, oldPort, ip, port)
+	if s.running {
+		s.startLinks(m.instance)
+	}
+	for _, se := range sentinels {
+		n := newInstance(kindSentinel, se.name, se.ip, se.port, m)
+		n.runid, n.lastHello = se.runid, se.lastHello
+		m.sentinels[se.name] = n
+		if s.running {
+			s.startLinks(n)
+		}
+	}
+	for _, r := range replicas {
+		h, p, err := net.SplitHostPort(r)
+		if err != nil {
+			continue
+		}
+		if ri := s.addReplicaLocked(m, h, p, s.running); ri != nil {
+			_ = ri
+		}
+	}
+}
+
+// syncFromFSMLocked applies what the restored raft state says about m.
+func (s *Sentinel) syncFromFSMLocked(m *master) {
+	rec, ok := s.fsm.master(m.name)
+	if !ok || rec.ConfigEpoch <= m.configEpoch {
+		return
+	}
+	s.switchMasterLocked(m, rec.IP, rec.Port, rec.Replicas, rec.ConfigEpoch)
+}

@@ -1,0 +1,388 @@
+// The client port: one goroutine per connection (sentinels have few clients),
+// Redis's request parser, and the commands a sentinel accepts.
+
+package sentinel
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keygrid/keygrid/engine/resp"
+)
+
+// client is one connection to the sentinel port.
+type client struct {
+	s     *Sentinel
+	nc    net.Conn
+	id    int64
+	wmu   sync.Mutex // guards writes: replies and published messages interleave
+	out   []byte
+	proto int
+	name  string
+	chans map[string]bool
+	pats  map[string]bool
+}
+
+var clientIDs atomic.Int64
+
+func (s *Sentinel) serve() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stopped:
+				return
+			default:
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		c := &client{s: s, nc: nc, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{}}
+		go c.run()
+	}
+}
+
+func (c *client) run() {
+	defer func() {
+		for ch := range c.chans {
+			c.s.ps.unsubscribe(c, ch, false)
+		}
+		for p := range c.pats {
+			c.s.ps.unsubscribe(c, p, true)
+		}
+		c.nc.Close()
+	}()
+	var req resp.Request
+	req.Reset()
+	req.MaxBulk = 512 << 20
+	buf := make([]byte, 0, 16<<10)
+	tmp := make([]byte, 16<<10)
+	for {
+		n, err := c.nc.Read(tmp)
+		if n > 0 {
+			buf = append(buf, tmp[:n]...)
+		}
+		for len(buf) > 0 {
+			used, argv, perr := req.Parse(buf)
+			if perr != nil {
+				c.reply(resp.AppendError(nil, "ERR "+perr.Error()))
+				return
+			}
+			if used == 0 {
+				break
+			}
+			args := make([]string, len(argv))
+			for i, a := range argv {
+				args[i] = string(a)
+			}
+			buf = buf[used:]
+			req.Reset()
+			if len(args) > 0 {
+				quit := c.exec(args)
+				if quit {
+					return
+				}
+			}
+		}
+		if len(buf) == 0 {
+			buf = buf[:0]
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// reply writes b to the client.
+func (c *client) reply(b []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	c.nc.Write(b)
+}
+
+// subscribed reports whether c is in RESP2 pub/sub mode, where only a few
+// commands are allowed.
+func (c *client) subscribed() bool { return len(c.chans)+len(c.pats) > 0 }
+
+// exec runs one command and reports whether the connection must close.
+func (c *client) exec(args []string) bool {
+	name := strings.ToLower(args[0])
+	var b []byte
+	if c.subscribed() && c.proto == 2 {
+		switch name {
+		case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
+		default:
+			c.reply(resp.AppendError(nil, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name)))
+			return false
+		}
+	}
+	spec, ok := sentinelCommandTable[name]
+	if !ok {
+		var sb strings.Builder
+		for _, a := range args[1:] {
+			if sb.Len() >= 128 {
+				break
+			}
+			fmt.Fprintf(&sb, "'%s' ", a)
+		}
+		c.reply(resp.AppendError(nil, fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", args[0], sb.String())))
+		return false
+	}
+	if (spec.arity > 0 && len(args) != spec.arity) || (spec.arity < 0 && len(args) < -spec.arity) {
+		c.reply(resp.AppendError(nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)))
+		return false
+	}
+	b = spec.proc(c, args, b)
+	if b != nil {
+		c.reply(b)
+	}
+	return name == "quit" || name == "shutdown"
+}
+
+// commandSpec is one entry of the sentinel's own command table.
+type commandSpec struct {
+	arity int
+	proc  func(c *client, args []string, b []byte) []byte
+}
+
+var sentinelCommandTable map[string]commandSpec
+
+func init() {
+	sentinelCommandTable = map[string]commandSpec{
+		"ping":         {-1, pingCommand},
+		"sentinel":     {-2, sentinelCommand},
+		"info":         {-1, infoCommand},
+		"role":         {1, roleCommand},
+		"subscribe":    {-2, subscribeCommand},
+		"psubscribe":   {-2, subscribeCommand},
+		"unsubscribe":  {-1, unsubscribeCommand},
+		"punsubscribe": {-1, unsubscribeCommand},
+		"publish":      {3, publishCommand},
+		"client":       {-2, clientCommand},
+		"hello":        {-1, helloCommand},
+		"auth":         {-2, authCommand},
+		"quit":         {-1, func(c *client, _ []string, b []byte) []byte { return resp.AppendOK(b) }},
+		"shutdown":     {-1, shutdownCommand},
+		"command":      {-1, commandCommand},
+		"reset":        {1, resetCommand},
+	}
+}
+
+// PING [message]
+func pingCommand(c *client, args []string, b []byte) []byte {
+	if len(args) > 2 {
+		return resp.AppendError(b, "ERR wrong number of arguments for 'ping' command")
+	}
+	if c.subscribed() && c.proto == 2 {
+		b = resp.AppendArray(b, 2)
+		b = resp.AppendBulkString(b, "pong")
+		if len(args) == 2 {
+			return resp.AppendBulkString(b, args[1])
+		}
+		return resp.AppendBulkString(b, "")
+	}
+	if len(args) == 2 {
+		return resp.AppendBulkString(b, args[1])
+	}
+	return resp.AppendSimple(b, "PONG")
+}
+
+// ROLE: "sentinel" and the names of the monitored masters.
+func roleCommand(c *client, _ []string, b []byte) []byte {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b = resp.AppendArray(b, 2)
+	b = resp.AppendBulkString(b, "sentinel")
+	b = resp.AppendArray(b, len(s.order))
+	for _, n := range s.order {
+		b = resp.AppendBulkString(b, n)
+	}
+	return b
+}
+
+// SUBSCRIBE channel [channel ...] / PSUBSCRIBE pattern [pattern ...]
+func subscribeCommand(c *client, args []string, b []byte) []byte {
+	pattern := strings.EqualFold(args[0], "psubscribe")
+	kind := "subscribe"
+	set := c.chans
+	if pattern {
+		kind, set = "psubscribe", c.pats
+	}
+	// Replies go out under the write lock, so an event published meanwhile cannot
+	// overtake the subscription confirmation.
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	for _, ch := range args[1:] {
+		if !set[ch] {
+			set[ch] = true
+			c.s.ps.subscribe(c, ch, pattern)
+		}
+		b = resp.AppendPush(b, 3, c.proto)
+		b = resp.AppendBulkString(b, kind)
+		b = resp.AppendBulkString(b, ch)
+		b = resp.AppendInt(b, int64(len(c.chans)+len(c.pats)))
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	c.nc.Write(b)
+	return nil
+}
+
+// UNSUBSCRIBE [channel ...] / PUNSUBSCRIBE [pattern ...]
+func unsubscribeCommand(c *client, args []string, b []byte) []byte {
+	pattern := strings.EqualFold(args[0], "punsubscribe")
+	kind := "unsubscribe"
+	set := c.chans
+	if pattern {
+		kind, set = "punsubscribe", c.pats
+	}
+	names := args[1:]
+	if len(names) == 0 {
+		for ch := range set {
+			names = append(names, ch)
+		}
+	}
+	if len(names) == 0 {
+		b = resp.AppendPush(b, 3, c.proto)
+		b = resp.AppendBulkString(b, kind)
+		b = resp.AppendNull(b, c.proto)
+		return resp.AppendInt(b, int64(len(c.chans)+len(c.pats)))
+	}
+	for _, ch := range names {
+		if set[ch] {
+			delete(set, ch)
+			c.s.ps.unsubscribe(c, ch, pattern)
+		}
+		b = resp.AppendPush(b, 3, c.proto)
+		b = resp.AppendBulkString(b, kind)
+		b = resp.AppendBulkString(b, ch)
+		b = resp.AppendInt(b, int64(len(c.chans)+len(c.pats)))
+	}
+	return b
+}
+
+// PUBLISH channel message: Redis Sentinel accepts only hello messages this way
+// (sentinels may deliver hellos directly to each other).
+func publishCommand(c *client, args []string, b []byte) []byte {
+	if args[1] != helloChannel {
+		return resp.AppendError(b, "ERR Only HELLO messages are accepted by Sentinel instances.")
+	}
+	c.s.processHello(args[2])
+	return resp.AppendInt(b, 1)
+}
+
+// CLIENT SETNAME|GETNAME|ID|KILL|LIST|INFO|SETINFO ...
+func clientCommand(c *client, args []string, b []byte) []byte {
+	sub := strings.ToLower(args[1])
+	switch {
+	case sub == "setname" && len(args) == 3:
+		if strings.ContainsAny(args[2], " \n") {
+			return resp.AppendError(b, "ERR Client names cannot contain spaces, newlines or special characters.")
+		}
+		c.name = args[2]
+		return resp.AppendOK(b)
+	case sub == "getname" && len(args) == 2:
+		if c.name == "" {
+			return resp.AppendNull(b, c.proto)
+		}
+		return resp.AppendBulkString(b, c.name)
+	case sub == "id" && len(args) == 2:
+		return resp.AppendInt(b, c.id)
+	case (sub == "info" && len(args) == 2) || (sub == "list" && len(args) == 2):
+		line := fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s db=0 sub=%d psub=%d resp=%d cmd=client|%s\n",
+			c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, len(c.chans), len(c.pats), c.proto, sub)
+		return resp.AppendBulkString(b, line)
+	}
+	return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", args[1]))
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func helloCommand(c *client, args []string, b []byte) []byte {
+	proto := c.proto
+	if len(args) >= 2 {
+		v, err := strconv.Atoi(args[1])
+		if err != nil {
+			return resp.AppendError(b, "ERR Protocol version is not an integer or out of range")
+		}
+		if v < 2 || v > 3 {
+			return resp.AppendError(b, "NOPROTO unsupported protocol version")
+		}
+		proto = v
+	}
+	for i := 2; i < len(args); i++ {
+		switch strings.ToLower(args[i]) {
+		case "auth":
+			i += 2
+		case "setname":
+			if i+1 < len(args) {
+				c.name = args[i+1]
+			}
+			i++
+		default:
+			return resp.AppendError(b, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+		}
+	}
+	c.proto = proto
+	b = resp.AppendMap(b, 7, proto)
+	b = resp.AppendBulkString(b, "server")
+	b = resp.AppendBulkString(b, "redis")
+	b = resp.AppendBulkString(b, "version")
+	b = resp.AppendBulkString(b, redisVersion)
+	b = resp.AppendBulkString(b, "proto")
+	b = resp.AppendInt(b, int64(proto))
+	b = resp.AppendBulkString(b, "id")
+	b = resp.AppendInt(b, c.id)
+	b = resp.AppendBulkString(b, "mode")
+	b = resp.AppendBulkString(b, "sentinel")
+	b = resp.AppendBulkString(b, "role")
+	b = resp.AppendBulkString(b, "master")
+	b = resp.AppendBulkString(b, "modules")
+	return resp.AppendArray(b, 0)
+}
+
+// AUTH [username] password: keygrid sentinel has no requirepass yet, so, like a
+// Redis without a password, it refuses.
+func authCommand(c *client, args []string, b []byte) []byte {
+	if len(args) > 3 {
+		return resp.AppendError(b, "ERR syntax error")
+	}
+	return resp.AppendError(b, "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+}
+
+// SHUTDOWN [NOSAVE|SAVE] ...
+func shutdownCommand(c *client, _ []string, b []byte) []byte {
+	go c.s.Shutdown()
+	return nil
+}
+
+// COMMAND: sentinel-aware clients call COMMAND only for discovery; an empty list is
+// a valid reply that makes them fall back to sending everything as is.
+func commandCommand(c *client, args []string, b []byte) []byte {
+	if len(args) > 1 && strings.EqualFold(args[1], "count") {
+		return resp.AppendInt(b, int64(len(sentinelCommandTable)))
+	}
+	return resp.AppendArray(b, 0)
+}
+
+// RESET: leave pub/sub mode and return to RESP2 defaults.
+func resetCommand(c *client, _ []string, b []byte) []byte {
+	for ch := range c.chans {
+		c.s.ps.unsubscribe(c, ch, false)
+	}
+	for p := range c.pats {
+		c.s.ps.unsubscribe(c, p, true)
+	}
+	c.chans, c.pats = map[string]bool{}, map[string]bool{}
+	c.proto, c.name = 2, ""
+	return resp.AppendSimple(b, "RESET")
+}
+
+// redisVersion is the Redis version keygrid sentinel speaks.
+const redisVersion = "7.0.15"

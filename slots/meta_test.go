@@ -1,0 +1,104 @@
+package slots
+
+import "testing"
+
+const (
+	idA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	idB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	idM = "1111111111111111111111111111111111111111"
+)
+
+func rangeBitmap(lo, hi int) Bitmap {
+	var b Bitmap
+	for s := lo; s <= hi; s++ {
+		b.Set(s)
+	}
+	return b
+}
+
+// A ping's header adds an unknown node, its claim and the current epoch it saw
+// (Redis's clusterProcessPacket on a node's first pong).
+func TestApplyMetaNewNode(t *testing.T) {
+	st := NewState(idM)
+	eff := st.ApplyMeta(NodeMeta{ID: idA, IP: "10.0.0.1", Port: 7000, CPort: 17000, Flags: FlagMaster,
+		ConfigEpoch: 3, CurrentEpoch: 5, Slots: rangeBitmap(0, 99)}, nil, true)
+	if !eff.Save || !eff.UpdateState {
+		t.Fatalf("effects %+v", eff)
+	}
+	a := st.Node(idA)
+	if a == nil || a.Addr() != "10.0.0.1:7000@17000" || !a.IsMaster() || a.ConfigEpoch != 3 {
+		t.Fatalf("node %+v", a)
+	}
+	if st.CurrentEpoch != 5 || st.Owner[0] != a || st.Owner[99] != a || st.Owner[100] != nil {
+		t.Fatalf("epoch %d owners %v %v %v", st.CurrentEpoch, st.Owner[0], st.Owner[99], st.Owner[100])
+	}
+	// The same header again changes nothing.
+	if eff := st.ApplyMeta(st.MetaOf(a), nil, true); eff.Save || eff.UpdateState {
+		t.Fatalf("repeated meta: %+v", eff)
+	}
+	// Our own meta coming back is ignored.
+	if eff := st.ApplyMeta(NodeMeta{ID: idM, Flags: FlagReplica}, nil, true); eff.Save || !st.Myself.IsMaster() {
+		t.Fatalf("own meta applied: %+v", eff)
+	}
+}
+
+// Cluster spec, "Replica migration" / failover: a replica that took its master's
+// slots with a greater config epoch wins them; a node that had keys in a slot it
+// lost to another master reports it dirty.
+func TestApplyMetaFailoverAndDirtySlots(t *testing.T) {
+	st := NewState(idM)
+	for s := 0; s < 10; s++ {
+		st.SetOwner(s, st.Myself)
+	}
+	st.Myself.ConfigEpoch = 1
+	st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagMaster, ConfigEpoch: 2, Slots: rangeBitmap(10, 19)}, nil, true)
+	st.ApplyMeta(NodeMeta{ID: idB, Flags: FlagReplica, MasterID: idA, ConfigEpoch: 2}, nil, true)
+	if b := st.Node(idB); !b.IsReplica() || b.MasterID != idA {
+		t.Fatalf("replica %+v", b)
+	}
+	// B fails over A: it claims 10-19 with epoch 3.
+	eff := st.ApplyMeta(NodeMeta{ID: idB, Flags: FlagMaster, ConfigEpoch: 3, CurrentEpoch: 3, Slots: rangeBitmap(10, 19)}, nil, true)
+	if !eff.UpdateState || st.Owner[10] != st.Node(idB) || st.Owner[19] != st.Node(idB) {
+		t.Fatalf("failover not applied: %+v owner %v", eff, st.Owner[10])
+	}
+	// A comes back as B's replica: its old claim (lower epoch) does not matter.
+	st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagReplica, MasterID: idB, ConfigEpoch: 2, CurrentEpoch: 3}, nil, true)
+	if st.Node(idA).IsMaster() || st.Owner[10] != st.Node(idB) {
+		t.Fatal("old master still owns slots")
+	}
+	// B takes slot 5, where we hold keys: dirty. We keep other slots: no follow.
+	eff = st.ApplyMeta(NodeMeta{ID: idB, Flags: FlagMaster, ConfigEpoch: 4, CurrentEpoch: 4, Slots: func() Bitmap {
+		b := rangeBitmap(10, 19)
+		b.Set(5)
+		return b
+	}()}, func(s int) bool { return s == 5 }, true)
+	if len(eff.DirtySlots) != 1 || eff.DirtySlots[0] != 5 || eff.FollowMaster != nil {
+		t.Fatalf("dirty slots %+v", eff)
+	}
+	// B takes all our remaining slots: we follow it.
+	eff = st.ApplyMeta(NodeMeta{ID: idB, Flags: FlagMaster, ConfigEpoch: 5, CurrentEpoch: 5, Slots: rangeBitmap(0, 19)}, nil, true)
+	if eff.FollowMaster != st.Node(idB) {
+		t.Fatalf("no follow: %+v", eff)
+	}
+}
+
+// Two masters with the same config epoch: the one with the smaller id moves on
+// (Redis's clusterHandleConfigEpochCollision), and must gossip it.
+func TestApplyMetaEpochCollision(t *testing.T) {
+	st := NewState(idM) // "1111..." < "aaaa...": we are the one that bumps
+	st.Myself.ConfigEpoch, st.CurrentEpoch = 4, 4
+	eff := st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagMaster, ConfigEpoch: 4, CurrentEpoch: 4}, nil, true)
+	if !eff.Broadcast || st.Myself.ConfigEpoch != 5 || st.CurrentEpoch != 5 {
+		t.Fatalf("collision: %+v my epoch %d current %d", eff, st.Myself.ConfigEpoch, st.CurrentEpoch)
+	}
+}
+
+func TestEffectsMerge(t *testing.T) {
+	var e Effects
+	n := &Node{ID: idA}
+	e.Merge(Effects{Save: true, DirtySlots: []int{1}})
+	e.Merge(Effects{Fsync: true, FollowMaster: n, DirtySlots: []int{2}})
+	if !e.Save || !e.Fsync || e.UpdateState || e.FollowMaster != n || len(e.DirtySlots) != 2 {
+		t.Fatalf("%+v", e)
+	}
+}
