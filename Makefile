@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/keygrid/keygrid/engine.KeygridVersion=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: build run test race fuzz fuzz-long bench lint tidy-check deps image
+.PHONY: build run test race fuzz fuzz-long bench lint tidy-check deps image drills
 
 # build: the static binary at bin/keygrid (CGO off, so it runs FROM scratch).
 build:
@@ -36,6 +36,12 @@ test: deps build
 	$(GO) vet ./...
 	KEYGRID_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime 10s ./engine/resp/
+
+# drills: the full-size fault drills (issue #11); one JSON result per drill in bin/drills/.
+# `make test` runs the bounded versions of the same drills.
+drills: deps build
+	mkdir -p bin/drills
+	DRILLS=full DRILL_OUT=$(CURDIR)/bin/drills KEYGRID_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -v -run '^TestDrill' ./deploy/drills/
 
 # race: the tests under the race detector.
 race: deps

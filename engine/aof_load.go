@@ -275,6 +275,14 @@ func (s *Server) replayAOF(r io.Reader, start int64, name, path string) (int, er
 				s.log.Warn(msg)
 				return aofLoadFailed, errors.New(msg)
 			}
+			if inMulti {
+				// Redis 7.0 cuts after the last whole queued command here, leaving a
+				// MULTI with no EXEC in the file: writes appended after restart are
+				// then queued behind it and reverted at the next load (found by the
+				// aof-unfinished-multi drill; Valkey fixed it the same way, #4342).
+				s.log.Warn("Revert incomplete MULTI/EXEC transaction in AOF file " + name)
+				validUpTo = validBeforeMulti
+			}
 			return s.aofShortRead(name, path, validUpTo)
 		case aofParseFormat:
 			msg := "Bad file format reading the append only file " + name + ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"

@@ -46,12 +46,12 @@ const (
 // after start or after being in a minority partition, so it learns the new
 // configuration before it accepts writes.
 const (
-	clusterWritableDelay   = 2000
-	clusterMinRejoinDelay  = 500
-	clusterMaxRejoinDelay  = 5000
-	clusterMFTimeout       = 5000 // a manual failover's time limit (CLUSTER_MF_TIMEOUT)
-	clusterMFPauseMult     = 2    // the master pauses clients mf_timeout*2
-	clusterFailoverMinRank = 1000 // ms of extra delay per rank of replica
+	clusterWritableDelay  = 2000
+	clusterMinRejoinDelay = 500
+	clusterMaxRejoinDelay = 5000
+	clusterMFTimeout      = 5000 // a manual failover's time limit (CLUSTER_MF_TIMEOUT)
+	clusterMFPauseMult    = 2    // the master pauses clients mf_timeout*2
+	clusterRankDelay      = 1000 // ms of extra election delay per rank of replica
 )
 
 // clusterState is the engine's cluster mode (loop goroutine only, except myself).
@@ -85,6 +85,10 @@ type clusterState struct {
 	// replOffsets are the replication offsets other nodes announce (CLUSTER SLOTS
 	// lists a replica only once it has data; SHARDS shows them).
 	replOffsets map[string]int64
+	// Replica migration: masters that have had replicas (Redis's
+	// CLUSTER_NODE_MIGRATE_TO) and since when each has none that works.
+	hadReplicas   map[string]bool
+	orphanedSince map[string]int64
 }
 
 // clusterEnabled reports whether the node runs in cluster mode.
@@ -99,6 +103,8 @@ func (s *Server) initCluster() error {
 	cl.lockFD = -1
 	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
 	cl.replOffsets = map[string]int64{}
+	cl.hadReplicas = map[string]bool{}
+	cl.orphanedSince = map[string]int64{}
 	cl.lastVoteTimes = map[string]int64{}
 	cl.path = s.cfg.ClusterConfigFile
 	if !filepath.IsAbs(cl.path) {
@@ -421,8 +427,17 @@ func (s *Server) clusterCron() {
 		return
 	}
 	s.clusterUpdateState()
+	// A replica whose replication is off (restarted from nodes.conf, or its
+	// master's address was unknown when it was told to follow it) starts it once
+	// the address is known, as Redis's clusterCron.
+	if me := s.cluster.st.Myself; me.IsReplica() && s.replica.host == "" {
+		if m := s.cluster.st.Nodes[me.MasterID]; m != nil && m.IP != "" && m.Port != 0 && m.Flags&slots.FlagNoAddr == 0 {
+			s.clusterReplicateFrom(m)
+		}
+	}
 	s.clusterManualFailoverCron()
 	s.clusterReplicaFailoverCron()
+	s.clusterReplicaMigrationCron()
 	s.clusterRedirectBlocked()
 }
 
@@ -501,6 +516,14 @@ func (s *Server) clusterPublishOut(channel, message []byte, shard bool) {
 	if s.cluster.bus != nil {
 		s.cluster.bus.Publish(channel, message, shard)
 	}
+}
+
+// clusterReplicateFrom points replication at master n. In cluster mode the master
+// is the cluster's business, never a replicaof directive: the configuration keeps
+// none, so CONFIG REWRITE writes none (as Redis) and the config stays valid.
+func (s *Server) clusterReplicateFrom(n *slots.Node) {
+	s.replicaSetMaster(n.IP, n.Port)
+	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = "", 0
 }
 
 // clusterDeliver delivers a message published on another node.
@@ -624,6 +647,18 @@ func (s *Server) clusterReplicaFailoverCron() {
 		return
 	}
 	now := s.wallNow()
+	// A replica whose data is too old must not take over (cluster-replica-validity-
+	// factor), unless the operator asked: the age counts from the last byte of the
+	// master, minus the node timeout it took to declare the master failed.
+	if f := int64(s.cfg.ClusterReplicaValidityFactor); f > 0 && !manual {
+		age := s.clusterDataAge(now)
+		if age > s.cfg.ClusterNodeTimeout {
+			age -= s.cfg.ClusterNodeTimeout
+		}
+		if age > int64(s.cfg.ReplPingReplicaPeriod)*1000+s.cfg.ClusterNodeTimeout*f {
+			return
+		}
+	}
 	timeout := max(s.cfg.ClusterNodeTimeout*2, 2000)
 	retry := timeout * 2
 	if now-cl.authTime > retry {
@@ -631,7 +666,7 @@ func (s *Server) clusterReplicaFailoverCron() {
 		cl.authTime = now + 500 + rand.Int64N(500)
 		cl.authCount, cl.authSent = 0, false
 		cl.authRank = s.clusterReplicaRank()
-		cl.authTime += int64(cl.authRank * clusterFailoverMinRank)
+		cl.authTime += int64(cl.authRank * clusterRankDelay)
 		if manual {
 			cl.authTime = now
 		}
@@ -657,6 +692,17 @@ func (s *Server) clusterReplicaFailoverCron() {
 	}
 }
 
+// clusterDataAge is how old our copy of the master's data is, in ms: since the
+// master last sent anything while the link is up, else since the link went down
+// (forever if it never was up), as Redis's data_age.
+func (s *Server) clusterDataAge(now int64) int64 {
+	rs := &s.replica
+	if rs.master != nil {
+		return now - rs.master.lastSeen
+	}
+	return now - rs.downSince*1000
+}
+
 // clusterReplicaRank is Redis's clusterGetSlaveRank: how many other replicas of our
 // master have processed more of its stream than we have. The best replica (rank 0)
 // asks for votes first, so it usually wins.
@@ -673,6 +719,93 @@ func (s *Server) clusterReplicaRank() int {
 		}
 	}
 	return rank
+}
+
+// clusterReplicaMigrationDelay is how long a master must stay orphaned before a
+// replica migrates to it (CLUSTER_SLAVE_MIGRATION_DELAY): during a failover its
+// own replicas need a moment to announce they follow the new master.
+const clusterReplicaMigrationDelay = 5000
+
+// okReplicas counts m's replicas that are neither failed nor suspected.
+func okReplicas(st *slots.State, m *slots.Node) int {
+	n := 0
+	for _, r := range st.Replicas(m) {
+		if r.Flags&(slots.FlagFail|slots.FlagPFail) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// clusterReplicaMigrationCron is Redis's replica migration (clusterCron and
+// clusterHandleSlaveMigration): when a master with slots has lost every working
+// replica, one replica of the master with the most replicas moves to it — the one
+// with the smallest id, so only one moves — as long as its own master keeps more
+// than cluster-migration-barrier replicas.
+func (s *Server) clusterReplicaMigrationCron() {
+	cl := &s.cluster
+	st := cl.st
+	me := st.Myself
+	for _, n := range st.Nodes {
+		if n.IsMaster() && len(st.Replicas(n)) > 0 {
+			cl.hadReplicas[n.ID] = true
+		}
+	}
+	if !me.IsReplica() || !s.cfg.ClusterAllowReplicaMigration || !cl.ok {
+		return
+	}
+	mine := st.Nodes[me.MasterID]
+	if mine == nil {
+		return
+	}
+	orphans, maxOK, mineOK := 0, 0, 0
+	for _, n := range st.Nodes {
+		if !n.IsMaster() || n.Flags&slots.FlagFail != 0 {
+			continue
+		}
+		ok := okReplicas(st, n)
+		if ok == 0 && n.Slots.Len() > 0 && cl.hadReplicas[n.ID] {
+			orphans++
+		}
+		maxOK = max(maxOK, ok)
+		if n == mine {
+			mineOK = ok
+		}
+	}
+	if orphans == 0 || maxOK < 2 || mineOK != maxOK || mineOK <= s.cfg.ClusterMigrationBarrier {
+		return
+	}
+	now := s.wallNow()
+	candidate := me
+	var target *slots.Node
+	for _, n := range st.Sorted() {
+		ok := 0
+		if n.IsMaster() {
+			ok = okReplicas(st, n)
+		}
+		if n.IsMaster() && n.Flags&slots.FlagFail == 0 && cl.hadReplicas[n.ID] && ok == 0 {
+			if target == nil && n.Slots.Len() > 0 {
+				target = n
+			}
+			if cl.orphanedSince[n.ID] == 0 {
+				cl.orphanedSince[n.ID] = now
+			}
+		} else {
+			delete(cl.orphanedSince, n.ID)
+		}
+		if n.IsMaster() && ok == maxOK {
+			for _, r := range st.Replicas(n) {
+				if r.ID < candidate.ID {
+					candidate = r
+				}
+			}
+		}
+	}
+	if target != nil && candidate == me && now-cl.orphanedSince[target.ID] > clusterReplicaMigrationDelay {
+		s.log.Info("Migrating to orphaned master " + target.ID)
+		s.clusterSetMaster(target)
+		s.clusterApply(slots.Effects{Fsync: true})
+	}
 }
 
 // clusterFailoverReplaceMaster turns myself into the master of our old master's

@@ -5,6 +5,7 @@ package engine
 // are Redis 7.0's command JSON files (src/commands/cluster-*.json) as Go literals.
 
 import (
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -301,8 +302,9 @@ func clusterMeetCommand(c *Client) {
 		}
 	}
 	ip := string(c.argv[2])
-	// Redis's clusterStartHandshake refuses what is not an address or a port.
-	if !validIP(ip) || port <= 0 || port > 65535 || cport <= 0 || cport > 65535 {
+	// Redis's clusterStartHandshake refuses what is not an IP address (no names:
+	// inet_pton) or not a port.
+	if net.ParseIP(ip) == nil || port <= 0 || port > 65535 || cport <= 0 || cport > 65535 {
 		c.ReplyError("ERR Invalid node address specified: " + ip + ":" + string(c.argv[3]))
 		return
 	}
@@ -714,7 +716,7 @@ func (s *Server) clusterSetMaster(n *slots.Node) {
 	st.SetMaster(n)
 	s.clusterResetManualFailover()
 	if n.IP != "" && n.Port != 0 {
-		s.replicaSetMaster(n.IP, n.Port)
+		s.clusterReplicateFrom(n)
 	}
 	s.clusterChanged()
 }
@@ -1177,10 +1179,4 @@ func clusterLinksCommand(c *Client) {
 		c.ReplyBulkString("send-buffer-used")
 		c.ReplyInt(l.SendBufferUsed)
 	}
-}
-
-// validIP reports whether s is an IPv4 or IPv6 address (CLUSTER MEET takes no
-// names, as Redis's inet_pton check).
-func validIP(s string) bool {
-	return parseIPAddr(s)
 }

@@ -7,7 +7,6 @@ package engine
 
 import (
 	"bytes"
-	"net"
 	"strconv"
 
 	"github.com/keygrid/keygrid/slots"
@@ -287,6 +286,3 @@ func readwriteCommand(c *Client) {
 	c.clusterFlags &^= clientReadonly
 	c.ReplyOK()
 }
-
-// parseIPAddr reports whether s parses as an IP address.
-func parseIPAddr(s string) bool { return net.ParseIP(s) != nil }

@@ -338,6 +338,14 @@ func TestClusterReadonlyReplica(t *testing.T) {
 	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
 		t.Fatal(got)
 	}
+	// No replicaof in the configuration of a cluster node: CONFIG SET still
+	// validates, CONFIG GET shows none.
+	if got := tc.do("CONFIG", "SET", "maxmemory-samples", "6"); got != "OK" {
+		t.Errorf("CONFIG SET on a cluster replica: %q", got)
+	}
+	if got := tc.do("CONFIG", "GET", "replicaof"); got != "[replicaof ]" {
+		t.Errorf("CONFIG GET replicaof = %q", got)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(tc.do("CLUSTER", "INFO"), "cluster_state:ok") {
 		if time.Now().After(deadline) {
@@ -448,7 +456,8 @@ func TestClusterBlockedRedirect(t *testing.T) {
 // masters takes over its master's slots.
 func TestClusterReplicaElection(t *testing.T) {
 	bus := &stubBus{}
-	s, addr := startClusterNode(t, "", nil)
+	// This replica never synced (no master runs): allow it to fail over anyway.
+	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
 	s.SetClusterBus(bus)
 	tc := dialTest(t, addr)
 	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
@@ -525,6 +534,7 @@ func TestClusterResharding(t *testing.T) {
 	}
 	exchange()
 	waitClusterOK(t, ca)
+	waitClusterOK(t, cb)
 	idA, idB := ca.do("CLUSTER", "MYID"), cb.do("CLUSTER", "MYID")
 	portB := addrB[strings.LastIndexByte(addrB, ':')+1:]
 	// "foo" and "{foo}2" are in slot 12182.
@@ -573,5 +583,63 @@ func TestClusterResharding(t *testing.T) {
 	}
 	if got := cb.do("CLUSTER", "INFO"); !strings.Contains(got, "cluster_my_epoch:2\r\n") {
 		t.Errorf("B's epoch after the import: %s", got)
+	}
+}
+
+// cluster-replica-validity-factor: a replica that never got data from its master
+// does not stand for election when the master fails.
+func TestClusterReplicaTooOldForElection(t *testing.T) {
+	bus := &stubBus{}
+	s, addr := startClusterNode(t, "", nil) // validity factor 10 (Redis's default)
+	s.SetClusterBus(bus)
+	tc := dialTest(t, addr)
+	for i, id := range []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"} {
+		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster, ConfigEpoch: uint64(i + 1)}
+		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
+			m.Slots.Set(sl)
+		}
+		s.ClusterNodeUpdate(m)
+	}
+	onLoop(t, s, func() {})
+	tc.do("CLUSTER", "REPLICATE", otherID)
+	s.ClusterNodeHealth(otherID, false, true)
+	time.Sleep(1500 * time.Millisecond) // longer than the 500-1000 ms election delay
+	bus.mu.Lock()
+	defer bus.mu.Unlock()
+	if len(bus.authReq) != 0 {
+		t.Fatalf("a replica with no data asked for votes: %v", bus.authReq)
+	}
+}
+
+// Redis Cluster spec, "Replica migration": a master left without working replicas
+// gets one from the master with the most, after a delay.
+func TestClusterReplicaMigration(t *testing.T) {
+	s, addr := startClusterNode(t, "", nil)
+	s.SetClusterBus(&stubBus{})
+	tc := dialTest(t, addr)
+	masterB := "cccccccccccccccccccccccccccccccccccccccc"
+	for i, id := range []string{otherID, masterB} {
+		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster, ConfigEpoch: uint64(i + 1)}
+		for sl := i * 8192; sl < (i+1)*8192; sl++ {
+			m.Slots.Set(sl)
+		}
+		s.ClusterNodeUpdate(m)
+	}
+	// Our master gets a second replica; B's only replica is failed.
+	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("f", 40), IP: "127.0.0.3", Port: 7010, CPort: 17010, Flags: slots.FlagReplica, MasterID: otherID})
+	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("e", 40), IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagReplica, MasterID: masterB})
+	onLoop(t, s, func() {})
+	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
+		t.Fatal(got)
+	}
+	onLoop(t, s, func() {}) // one cron pass sees B with a replica
+	time.Sleep(200 * time.Millisecond)
+	s.ClusterNodeHealth(strings.Repeat("e", 40), false, true)
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(tc.do("CLUSTER", "NODES"), "myself,slave "+masterB) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no migration to the orphaned master:\n%s", tc.do("CLUSTER", "NODES"))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

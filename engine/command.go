@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"slices"
 	"strings"
 )
 
@@ -101,8 +103,11 @@ var ACLCatNames = []struct {
 // Command is one entry of the command table: everything COMMAND, ACL and the dispatcher
 // need to know about a command, and its handler.
 type Command struct {
-	Name  string // lower case; for subcommands "container|sub"
-	Arity int    // > 0: exact argc; < 0: at least -Arity
+	Name string // lower case; for subcommands "container|sub"
+	// key is the name the command answers to in its table: Name, unless
+	// rename-command changed it ("" when renamed away).
+	key   string
+	Arity int // > 0: exact argc; < 0: at least -Arity
 	Flags CmdFlag
 	Cats  ACLCat // categories beyond those implied by Flags
 	// Key positions for the legacy (first, last, step) key spec; FirstKey 0 means none.
@@ -219,6 +224,7 @@ func newCommandTable(families ...[]*Command) *CommandTable {
 			*cmd = *spec
 			cmd.Subs = make([]*Command, len(spec.Subs))
 			cmd.id = len(t.all)
+			cmd.key = cmd.Name
 			t.byName[cmd.Name] = cmd
 			t.list = append(t.list, cmd)
 			t.all = append(t.all, cmd)
@@ -236,6 +242,58 @@ func newCommandTable(families ...[]*Command) *CommandTable {
 		}
 	}
 	return t
+}
+
+// Rename applies one rename-command line: the command called old answers to new
+// from now on, or to nothing when new is "". It keeps its own name in COMMAND's
+// replies, ACL rules and docs, as in Redis, where only the lookup table changes;
+// a command renamed to nothing leaves COMMAND, COUNT and LIST too. The config loader
+// has checked the names (config.CommandNames).
+func (t *CommandTable) Rename(old, new string) error {
+	old, new = strings.ToLower(old), strings.ToLower(new)
+	cmd := t.byName[old]
+	if cmd == nil {
+		return errors.New("No such command in rename-command")
+	}
+	if other := t.byName[new]; new != "" && other != nil && other != cmd {
+		return errors.New("Target command name already exists")
+	}
+	delete(t.byName, old)
+	cmd.key = new
+	if new != "" {
+		t.byName[new] = cmd
+	}
+	return nil
+}
+
+// visible returns the top-level commands COMMAND, COMMAND COUNT and LIST show: all
+// but those renamed to nothing. (ACL descriptions keep using every command, as
+// Redis's use its original table.)
+func (t *CommandTable) visible() []*Command {
+	for _, cmd := range t.list {
+		if cmd.key == "" {
+			return slices.DeleteFunc(slices.Clone(t.list), func(c *Command) bool { return c.key == "" })
+		}
+	}
+	return t.list
+}
+
+// renamedAway reports whether cmd, or the container of a subcommand, was renamed
+// to nothing.
+func (cmd *Command) renamedAway() bool {
+	if cmd.parent != nil {
+		cmd = cmd.parent
+	}
+	return cmd.key == ""
+}
+
+// Names returns the names the top-level commands answer to.
+func (t *CommandTable) Names() []string {
+	out := make([]string, 0, len(t.byName))
+	for n := range t.byName {
+		out = append(out, n)
+	}
+	return out
 }
 
 // Lookup finds a top-level command by name, case-insensitively, without allocating

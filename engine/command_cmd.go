@@ -71,7 +71,7 @@ var commandCommands = []*Command{
 
 // COMMAND
 func commandCommand(c *Client) {
-	list := c.srv.commands.list
+	list := c.srv.commands.visible()
 	c.ReplyArray(len(list))
 	for _, cmd := range list {
 		c.replyCommandInfo(cmd)
@@ -79,7 +79,7 @@ func commandCommand(c *Client) {
 }
 
 // COMMAND COUNT
-func commandCountCommand(c *Client) { c.ReplyInt(int64(len(c.srv.commands.list))) }
+func commandCountCommand(c *Client) { c.ReplyInt(int64(len(c.srv.commands.visible()))) }
 
 // COMMAND INFO [command-name ...]
 func commandInfoCommand(c *Client) {
@@ -146,7 +146,7 @@ func commandListCommand(c *Client) {
 	}
 	var names []string
 	for _, cmd := range c.srv.commands.all {
-		if match(cmd) {
+		if match(cmd) && !cmd.renamedAway() {
 			names = append(names, cmd.Name)
 		}
 	}

@@ -39,7 +39,7 @@ func (s *Server) dispatchCommand(c *Client) {
 	// Clients repeat commands (pipelines, benchmarks, pollers): try the last one first,
 	// which costs a short compare instead of a map lookup.
 	cmd := c.lastTop
-	if cmd == nil || !eqFold(argv[0], cmd.Name) {
+	if cmd == nil || !eqFold(argv[0], cmd.key) {
 		cmd = s.commands.Lookup(argv[0])
 	}
 	if cmd == nil {
@@ -61,8 +61,9 @@ func (s *Server) dispatchCommand(c *Client) {
 			c.cmd = cmd
 			s.stats.unknownCmd++
 			c.flagTransaction()
+			// The name the client typed: CONFIG renamed to XCONFIG says "Try XCONFIG HELP."
 			c.ReplyError("ERR unknown subcommand '" + truncate(sanitize(string(argv[1])), 128) +
-				"'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+				"'. Try " + strings.ToUpper(string(argv[0])) + " HELP.")
 			s.queueWrite(c)
 			return
 		}
@@ -80,6 +81,7 @@ func (s *Server) dispatchCommand(c *Client) {
 	}
 	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 && s.authRequired(c) {
 		s.rejectCommand(c, cmd, ErrNoAuth)
+		s.limitUnauthOutput(c) // auth_limit.go
 		return
 	}
 	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {

@@ -40,6 +40,7 @@ func newEvLocal(t testing.TB, mutate func(*config.Config)) *evLocal {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.ownAllSlots() // cluster mode: serve every slot
 	c := &Client{srv: s, fd: -1, id: 1, db: s.dbs[0], proto: 2, flags: flagAuthenticated}
 	c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
 	c.req.Reset()

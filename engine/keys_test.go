@@ -34,6 +34,7 @@ func newKeysTester(t testing.TB, mutate func(*config.Config)) *strTester {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.ownAllSlots() // cluster mode: serve every slot
 	st := &strTester{t: t, s: s}
 	st.c = &Client{srv: s, fd: -1, id: 1, db: s.dbs[0], proto: 2, flags: flagAuthenticated}
 	s.propagate = func(db int, argv [][]byte) {
@@ -656,8 +657,10 @@ func TestScanServer(t *testing.T) {
 				st.script(`
 					MOVE s:1 1 => -ERR MOVE is not allowed in cluster mode
 					SWAPDB 0 1 => -ERR SWAPDB is not allowed in cluster mode
-					COPY s:1 s:2 DB 1 => -ERR Copying to another database is not allowed in cluster mode
-					COPY s:1 s:2 DB 0 REPLACE => :1
+					COPY s:1 s:2 DB 1 => -CROSSSLOT Keys in request don't hash to the same slot
+					SET {s}:1 x => OK
+					COPY {s}:1 {s}:2 DB 1 => -ERR Copying to another database is not allowed in cluster mode
+					COPY {s}:1 {s}:2 DB 0 REPLACE => :1
 				`)
 			}
 		})
@@ -832,7 +835,8 @@ func TestKeysEvents(t *testing.T) {
 func TestActiveExpireServer(t *testing.T) {
 	for _, cluster := range []bool{false, true} {
 		t.Run(fmt.Sprint("cluster=", cluster), func(t *testing.T) {
-			_, addr := startTestServer(t, func(c *config.Config) { c.ClusterEnabled = cluster })
+			s, addr := startTestServer(t, func(c *config.Config) { c.ClusterEnabled = cluster })
+			onLoop(t, s, s.ownAllSlots)
 			activeExpireRun(t, dialTest(t, addr))
 		})
 	}

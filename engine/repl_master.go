@@ -17,7 +17,7 @@ package engine
 //	         acknowledges with REPLCONF ACK <offset> every second (WAIT, lag).
 //
 // All of this runs on the loop. A replica is an ordinary client with a *replicaLink
-// (replicas map): its output buffer holds the stream; during a full sync the loop
+// (s.repl.links): its output buffer holds the stream; during a full sync the loop
 // does not write it (flagWriteHandler is set without a handler, so the pending-write
 // path skips the client) while a goroutine sends the RDB through a dup of the
 // socket, and the stream accumulated meanwhile follows when the RDB is done.

@@ -366,14 +366,15 @@ func (s *Server) replicaConnect() {
 // replicaLink runs one link attempt; everything it learns goes to the loop.
 func (s *Server) replicaLink(j *replJob) {
 	fail := func(msg string) {
-		if msg != "" {
-			s.log.Warn(msg)
-		}
 		j.mu.Lock()
 		if j.conn != nil {
 			j.conn.Close()
 		}
+		cancelled := j.cancelled
 		j.mu.Unlock()
+		if msg != "" && !cancelled { // an abandoned link's errors are its closing
+			s.log.Warn(msg)
+		}
 		s.Submit(func() { s.replicaLinkFailed(j, false) })
 	}
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout)

@@ -486,3 +486,40 @@ func TestReplicaInfoDuringTransfer(t *testing.T) {
 		t.Fatalf("ROLE %q", role)
 	}
 }
+
+// FAILOVER TIMEOUT without FORCE gives up when the replica does not catch up, and
+// writes resume on the master; FAILOVER ABORT likewise.
+func TestReplicaFailoverTimeoutAndAbort(t *testing.T) {
+	master, replica, maddr, raddr := rrpPair(t, nil)
+	replica.do("REPLICAOF", "127.0.0.1", rrpPort(maddr))
+	rrpInSync(t, master, replica)
+	replica.do("CLIENT", "PAUSE", "3000", "WRITE") // holds the master's stream too
+	master.do("SET", "k", "v")
+	if got := master.do("FAILOVER", "TIMEOUT", "300"); got != "OK" {
+		t.Fatal(got)
+	}
+	if got := rrpInfo(master, "master_failover_state"); got != "waiting-for-sync" {
+		t.Fatalf("state %q", got)
+	}
+	if got := master.do("FAILOVER"); got != "-ERR FAILOVER already in progress." {
+		t.Fatalf("second FAILOVER %q", got)
+	}
+	rrpWait(t, "the timeout", func() bool { return rrpInfo(master, "master_failover_state") == "no-failover" })
+	if got := master.do("SET", "k2", "v"); got != "OK" {
+		t.Fatalf("write after the aborted FAILOVER %q", got)
+	}
+	if got := rrpInfo(master, "role"); got != "master" {
+		t.Fatalf("role %q", got)
+	}
+	if got := master.do("FAILOVER", "TO", "127.0.0.1", rrpPort(raddr)); got != "OK" {
+		t.Fatal(got)
+	}
+	if got := master.do("FAILOVER", "ABORT"); got != "OK" {
+		t.Fatalf("ABORT %q", got)
+	}
+	if got := master.do("SET", "k3", "v"); got != "OK" {
+		t.Fatalf("write after ABORT %q", got)
+	}
+	replica.do("CLIENT", "UNPAUSE")
+	rrpInSync(t, master, replica)
+}

@@ -162,6 +162,7 @@ var scriptFlagNames = []struct {
 
 // evalScript is one cached EVAL script.
 type evalScript struct {
+	sha   string // lower-case hex, the cache's key
 	body  string
 	fn    *lua.LFunction
 	flags scriptFlags
@@ -175,9 +176,15 @@ type scriptState struct {
 	scriptsMem int64
 	fn         functionsState
 	// run is the script executing now, nil otherwise.
-	run  *scriptRun
-	fake *Client // the client redis.call runs commands as (Redis's lua_client)
-	rand struct {
+	run *scriptRun
+	// runBuf is the storage of run, reused by each script run.
+	runBuf scriptRun
+	// capture stands in for s.propagate while a script runs, collecting the
+	// writes of the run capturing into its props.
+	capture   func(db int, argv [][]byte)
+	capturing *scriptRun
+	fake      *Client // the client redis.call runs commands as (Redis's lua_client)
+	rand      struct {
 		x    uint64
 		init bool
 	}
@@ -283,7 +290,11 @@ func (s *Server) createScript(c *Client, body []byte) (string, *evalScript) {
 		c.ReplyError("Error compiling script (new function): " + luaCompileError(err, "user_script"))
 		return "", nil
 	}
-	sc := &evalScript{body: string(body), fn: fn, flags: flags}
+	// A chunk is vararg, and gopher-lua's Lua 5.0 compatibility would build an
+	// unreachable "arg" table (a map) on every call of it. Lua 5.1 never makes
+	// one for a main chunk, so the flag goes: nothing a script can see changes.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
+	sc := &evalScript{sha: sha, body: string(body), fn: fn, flags: flags}
 	s.script.scripts[sha] = sc
 	s.script.scriptsMem += int64(len(body)) + 40
 	return sha, sc
@@ -364,13 +375,18 @@ func (s *Server) evalGeneric(c *Client, bySHA bool) {
 	var sha string
 	if bySHA {
 		if len(c.argv[1]) == 40 {
-			sha = strings.ToLower(string(c.argv[1]))
-			sc = s.script.scripts[sha]
+			// Digests match without case; the lookup of a lower-case one (what
+			// SCRIPT LOAD returns) allocates nothing.
+			sc = s.script.scripts[string(c.argv[1])]
+			if sc == nil {
+				sc = s.script.scripts[strings.ToLower(string(c.argv[1]))]
+			}
 		}
 		if sc == nil {
 			c.ReplyError("NOSCRIPT No matching script. Please use EVAL.")
 			return
 		}
+		sha = sc.sha
 	} else {
 		sha, sc = s.createScript(c, c.argv[1])
 		if sc == nil {
@@ -411,7 +427,15 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	fake.proto = 2
 	fake.user = c.user
 	fake.aclUser = c.aclUser
-	run := &scriptRun{
+	// One scriptRun serves every run (scripts cannot nest; the check is for
+	// safety), keeping its props' storage.
+	run := &s.script.runBuf
+	if s.script.run != nil {
+		run = new(scriptRun)
+	}
+	clear(run.props)
+	*run = scriptRun{
+		props:  run.props[:0],
 		caller: c, fake: fake, env: e, name: name, eval: eval,
 		readOnly: ro || (flags&scriptEvalCompat == 0 && flags&scriptNoWrites != 0),
 		allowOOM: flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0,
@@ -429,16 +453,22 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	L := e.L
 	// Capture the writes the script's commands propagate; they go out together once
 	// it returns.
-	prop := s.propagate
+	prop, prevCapturing := s.propagate, s.script.capturing
 	if prop != nil {
-		s.propagate = func(db int, argv [][]byte) {
-			if len(argv) == 1 && (eqFold(argv[0], "multi") || eqFold(argv[0], "exec")) {
-				return
-			}
-			if run.repl != replNone {
-				run.props = append(run.props, propOp{db: db, argv: copyArgv(argv)})
+		// One closure per server, made on first use, capturing into the run
+		// named by s.script.capturing.
+		if s.script.capture == nil {
+			s.script.capture = func(db int, argv [][]byte) {
+				if len(argv) == 1 && (eqFold(argv[0], "multi") || eqFold(argv[0], "exec")) {
+					return
+				}
+				if r := s.script.capturing; r != nil && r.repl != replNone {
+					r.props = append(r.props, propOp{db: db, argv: copyArgv(argv)})
+				}
 			}
 		}
+		s.script.capturing = run
+		s.propagate = s.script.capture
 	}
 	e.run, s.script.run = run, run
 	s.script.numCalls++
@@ -504,6 +534,7 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	c.flags |= flagNoPropagate
 	if prop != nil {
 		s.propagate = prop
+		s.script.capturing = prevCapturing
 		if len(run.props) > 1 {
 			prop(run.props[0].db, [][]byte{[]byte("MULTI")})
 		}
@@ -514,6 +545,9 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 			prop(run.props[len(run.props)-1].db, [][]byte{[]byte("EXEC")})
 		}
 	}
+	// Hold on to no client or command copies until the next run.
+	clear(run.props)
+	*run = scriptRun{props: run.props[:0]}
 }
 
 // errorPosition reads the "chunk:line:" prefix of a Lua error message.
@@ -545,7 +579,7 @@ func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
 	if run == nil {
 		raiseRedisError(L, "redis.call/pcall can only be called inside a script invocation")
 	}
-	argv, msg := luaArgs(L)
+	argv, msg := luaArgs(L, e.argvBuf)
 	if msg != "" {
 		t := luaErrorTable(L, msg)
 		if raise {
@@ -553,6 +587,9 @@ func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
 		}
 		L.Push(t)
 		return 1
+	}
+	if cap(argv) <= 64 {
+		e.argvBuf = argv
 	}
 	s := e.s
 	fake := run.fake

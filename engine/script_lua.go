@@ -50,6 +50,9 @@ type luaEnv struct {
 	hook scriptHook
 	// run is the script being executed, nil between scripts.
 	run *scriptRun
+	// argvBuf is the storage of redis.call's argv, reused call after call (the
+	// command reads it and keeps copies of what it needs, as with c.argv).
+	argvBuf [][]byte
 	// functions: this interpreter loads FUNCTION libraries (redis.register_function
 	// exists only while loading one).
 	functions bool
@@ -668,7 +671,7 @@ func (e *luaEnv) redisACLCheckCmd(L *lua.LState) int {
 	if e.run == nil {
 		raiseRedisError(L, "redis.acl_check_cmd can only be called inside a script invocation")
 	}
-	argv, errMsg := luaArgs(L)
+	argv, errMsg := luaArgs(L, nil)
 	if errMsg != "" {
 		raiseRedisError(L, errMsg)
 	}
@@ -686,12 +689,16 @@ func (e *luaEnv) redisACLCheckCmd(L *lua.LState) int {
 // luaArgs converts the arguments of redis.call into a command line, as Redis's
 // luaArgsToRedisArgv: numbers as "%.17g", strings as they are, anything else an
 // error.
-func luaArgs(L *lua.LState) ([][]byte, string) {
+func luaArgs(L *lua.LState, dst [][]byte) ([][]byte, string) {
 	n := L.GetTop()
 	if n == 0 {
 		return nil, "Please specify at least one argument for this redis lib call"
 	}
-	argv := make([][]byte, n)
+	argv := dst[:0]
+	if cap(argv) < n {
+		argv = make([][]byte, n)
+	}
+	argv = argv[:n]
 	for i := 1; i <= n; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:

@@ -174,6 +174,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s.applyLogLevel()
 	s.commands = newCommandTable(commandFamilies()...)
+	for _, r := range cfg.RenameCommands {
+		if err := s.commands.Rename(r[0], r[1]); err != nil {
+			return nil, err
+		}
+	}
 	s.dbs = make([]*DB, cfg.Databases)
 	for i := range s.dbs {
 		s.dbs[i] = newDB(s, i)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/resp"
+	"github.com/keygrid/keygrid/slots"
 )
 
 // startTestServer runs a Server on 127.0.0.1 with a free port. mutate, if not nil,
@@ -166,4 +167,21 @@ func ioReadFull(rd *bufio.Reader, buf []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// ownAllSlots makes a cluster-mode server the one master of every slot with
+// cluster_state ok at once, skipping Redis's 2 s writable delay: for tests of
+// cluster-mode keyspace behaviour (per-slot dicts, SCAN, eviction, expiry) that are
+// not about the cluster. Call it before the loop runs, or through onLoop
+// (rdb_interop_test.go).
+func (s *Server) ownAllSlots() {
+	if !s.cfg.ClusterEnabled {
+		return
+	}
+	st := s.cluster.st
+	for i := 0; i < slots.Count; i++ {
+		st.SetOwner(i, st.Myself)
+	}
+	s.cluster.firstUpdate = 1 // long before now: the writable delay has passed
+	s.clusterUpdateState()
 }

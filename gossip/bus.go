@@ -23,14 +23,15 @@ import (
 
 // Message types (the first byte of a user message).
 const (
-	msgHeader   byte = iota + 1 // a node's header: broadcast on change, reply to msgClaimReq
-	msgClaimReq                 // "send me your header": the sender's claim digest was unknown
-	msgPFail                    // reporter (a master) sees failed as PFAIL: a failure report
-	msgFail                     // failed is FAIL (a majority of masters agreed)
-	msgAuthReq                  // a replica asks for a vote (FAILOVER_AUTH_REQUEST)
-	msgAuthAck                  // a master's vote (FAILOVER_AUTH_ACK)
-	msgMFStart                  // a replica asks its master to pause (MFSTART)
-	msgPublish                  // PUBLISH / SPUBLISH
+	msgHeader       byte = iota + 1 // a node's header: broadcast on change, reply to msgClaimReq
+	msgClaimReq                     // "send me your header": the sender's claim digest was unknown
+	msgPFail                        // reporter (a master) sees failed as PFAIL: a failure report
+	msgFail                         // failed is FAIL (a majority of masters agreed)
+	msgAuthReq                      // a replica asks for a vote (FAILOVER_AUTH_REQUEST)
+	msgAuthAck                      // a master's vote (FAILOVER_AUTH_ACK)
+	msgMFStart                      // a replica asks its master to pause (MFSTART)
+	msgPublish                      // PUBLISH
+	msgPublishShard                 // SPUBLISH
 	msgTypes
 )
 
@@ -38,6 +39,7 @@ const (
 var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
+	msgPublishShard: "publishshard",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends
@@ -55,7 +57,8 @@ type peer struct {
 	hasClaim  bool // claim matches claimDigest
 	claimDig  uint64
 	firstSeen time.Time
-	lastReq   time.Time // last claim request sent
+	lastReq   time.Time     // last claim request sent
+	reqWait   time.Duration // backoff before the next request (doubles, up to 8 s)
 	// Failure detection.
 	downSince time.Time
 	pfail     bool
@@ -97,6 +100,7 @@ type Bus struct {
 
 	sent, recv [msgTypes]atomic.Int64
 	meets      atomic.Int64
+	rejoining  atomic.Bool // a rejoinKnown round is under way
 }
 
 // New starts the bus of the node the engine describes (ClusterMyself): memberlist
@@ -283,9 +287,9 @@ func (b *Bus) ManualFailoverStart(masterID string) {
 
 // Publish sends a (shard) message to the other nodes (of our shard).
 func (b *Bus) Publish(channel, message []byte, shard bool) {
-	msg := []byte{msgPublish, 0}
+	msg := []byte{msgPublish}
 	if shard {
-		msg[1] = 1
+		msg[0] = msgPublishShard
 	}
 	msg = binary.AppendUvarint(msg, uint64(len(channel)))
 	msg = append(msg, channel...)
@@ -408,12 +412,12 @@ func (b *Bus) sendTo(id string, msg []byte, reliable bool) {
 }
 
 // broadcast queues msg for gossip (name: a newer message of the same name
-// replaces an older one still in the queue).
+// replaces an older one still in the queue). It is counted as sent each time
+// memberlist takes it (GetBroadcasts), so a lone node reports nothing sent.
 func (b *Bus) broadcast(name string, msg []byte) {
 	if len(msg) > maxBroadcast {
 		return
 	}
-	b.count(&b.sent, msg[0])
 	b.q.QueueBroadcast(&bcast{name: name, msg: msg})
 }
 
@@ -478,7 +482,9 @@ func (b *Bus) refreshMine() {
 	if b.mine.MFPaused {
 		mf = b.mfReplica
 	}
-	needIP := !b.ipSet && m.IP == "" && ip != ""
+	// As Redis, myself's address is learned once another node is in touch
+	// (a lone node lists itself as ":port@cport").
+	needIP := !b.ipSet && m.IP == "" && ip != "" && len(b.members) > 0
 	b.ipSet = b.ipSet || needIP
 	b.mu.Unlock()
 	if needIP {
@@ -542,7 +548,11 @@ func (b *Bus) rejoinKnown(onlyMissing bool) {
 		if len(addrs) == 0 {
 			return slots.Effects{}
 		}
+		if !b.rejoining.CompareAndSwap(false, true) {
+			return slots.Effects{} // the previous round is still dialing dead nodes
+		}
 		go func() {
+			defer b.rejoining.Store(false)
 			var todo []string
 			b.mu.Lock()
 			for i, id := range ids {
@@ -559,4 +569,20 @@ func (b *Bus) rejoinKnown(onlyMissing bool) {
 		}()
 		return slots.Effects{}
 	})
+}
+
+// askClaimLocked reports whether to ask p for its header now, and backs off:
+// under load a request or its answer may be slow, and asking again every
+// 500 ms would add to the load.
+func (p *peer) askClaimLocked(now time.Time) bool {
+	if p.hasClaim && p.claimDig == p.meta.Digest {
+		p.reqWait = 0
+		return false
+	}
+	if now.Sub(p.lastReq) <= max(p.reqWait, 500*time.Millisecond) {
+		return false
+	}
+	p.lastReq = now
+	p.reqWait = min(max(2*p.reqWait, 500*time.Millisecond), 8*time.Second)
+	return true
 }

@@ -122,6 +122,10 @@ func (c *Config) memberlistConfig(name string, t memberlist.Transport) *memberli
 	// up to 6 times that without confirmations) before memberlist declares the
 	// node dead; PFAIL/FAIL do not wait for it.
 	mc.SuspicionMult = 4
+	// A node restarted on a new address (a container rescheduled) takes its
+	// id back as soon as memberlist declared the old incarnation dead: ids are
+	// 160 random bits, so the same name is the same node.
+	mc.DeadNodeReclaimTime = c.ProbeInterval
 	mc.TCPTimeout = min(max(c.NodeTimeout, time.Second), 10*time.Second)
 	mc.SecretKey = c.SecretKey
 	mc.Logger = log.New(&zapWriter{c.Logger}, "", 0)

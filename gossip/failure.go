@@ -28,7 +28,8 @@ type health struct {
 	pfail, fail bool
 }
 
-// failureCron runs every 100 ms on the bus goroutine.
+// failureCron runs every 100 ms on the bus goroutine; it also re-asks for
+// claims we lack.
 func (b *Bus) failureCron(now time.Time) {
 	ml := b.ml.Load()
 	if ml == nil {
@@ -44,6 +45,7 @@ func (b *Bus) failureCron(now time.Time) {
 	var verdicts []health
 	var failed []string
 	var report []string
+	var askClaim []string
 	b.mu.Lock()
 	myID := b.id
 	validity := 2 * b.cfg.NodeTimeout
@@ -58,6 +60,11 @@ func (b *Bus) failureCron(now time.Time) {
 	}
 	needed := size/2 + 1
 	for id, p := range b.peers {
+		// A claim we still lack (the request or its answer was lost, or the
+		// node was not a member yet when we asked): ask again.
+		if p.askClaimLocked(now) {
+			askClaim = append(askClaim, id)
+		}
 		before := health{id, p.pfail, p.fail}
 		st, known := state[id]
 		alive := known && st == memberlist.StateAlive
@@ -114,6 +121,9 @@ func (b *Bus) failureCron(now time.Time) {
 
 	for _, v := range verdicts {
 		b.eng.ClusterNodeHealth(v.id, v.pfail, v.fail)
+	}
+	for _, id := range askClaim {
+		b.sendTo(id, appendID([]byte{msgClaimReq}, myID), false)
 	}
 	if sendReports {
 		for _, id := range report {

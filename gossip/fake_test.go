@@ -144,7 +144,7 @@ func (f *fakeEngine) ClusterUpdate(fn func(st *slots.State) slots.Effects) {
 	f.submit(func() { f.apply(fn(f.st)) })
 }
 
-func (f *fakeEngine) ClusterManualFailoverRequest(id string) {}
+func (f *fakeEngine) ClusterManualFailoverRequest(id string)  {}
 func (f *fakeEngine) ClusterManualFailoverReady(offset int64) {}
 
 func (f *fakeEngine) ClusterPublish(channel, message []byte, shard bool) {

@@ -37,7 +37,12 @@ func (d *delegate) NotifyMsg(buf []byte) {
 }
 
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
-	return (*Bus)(d).q.GetBroadcasts(overhead, limit)
+	b := (*Bus)(d)
+	msgs := b.q.GetBroadcasts(overhead, limit)
+	for _, m := range msgs {
+		b.count(&b.sent, m[0])
+	}
+	return msgs
 }
 
 // LocalState is the push/pull payload: myself's header and every header we hold
@@ -139,10 +144,7 @@ func (b *Bus) learnMeta(m *meta, addr string) {
 	if m.SlotCount == 0 {
 		p.claim, p.hasClaim, p.claimDig = slots.Bitmap{}, true, m.Digest
 	}
-	ask := !(p.hasClaim && p.claimDig == m.Digest) && now.Sub(p.lastReq) > 500*time.Millisecond
-	if ask {
-		p.lastReq = now
-	}
+	ask := p.askClaimLocked(now)
 	nm := b.nodeMetaLocked(p)
 	myID := b.id
 	b.mu.Unlock()
@@ -165,7 +167,7 @@ func (b *Bus) learnHeader(h *header, addr string) {
 	if addr != "" {
 		p.addr = addr
 	}
-	p.claim, p.hasClaim, p.claimDig = h.Claim, true, h.Digest
+	p.claim, p.hasClaim, p.claimDig, p.reqWait = h.Claim, true, h.Digest, 0
 	nm := b.nodeMetaLocked(p)
 	b.mu.Unlock()
 	b.deliver(nm, p)
@@ -286,11 +288,10 @@ func (b *Bus) handle(msg []byte) {
 		b.mfReplica = from
 		b.mu.Unlock()
 		b.eng.ClusterManualFailoverRequest(from)
-	case msgPublish:
-		shard := r.byte() == 1
+	case msgPublish, msgPublishShard:
 		ch := r.bytes(r.uvarint())
 		if r.err == nil {
-			b.eng.ClusterPublish(ch, r.b, shard)
+			b.eng.ClusterPublish(ch, r.b, t == msgPublishShard)
 		}
 	default:
 		b.log.Debug("unknown bus message", zap.Uint8("type", t))

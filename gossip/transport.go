@@ -20,11 +20,14 @@ type countingTransport struct {
 	streamsOut, streamsIn atomic.Int64
 	pch                   chan *memberlist.Packet
 	sch                   chan net.Conn
-	stop                  chan struct{}
+	// stop closes when Shutdown starts: the forwarders then drop what the
+	// inner transport still hands over; innerDone when the inner transport's
+	// listeners are gone and the forwarders may return.
+	stop, innerDone chan struct{}
 }
 
 func newCountingTransport(inner memberlist.NodeAwareTransport) *countingTransport {
-	t := &countingTransport{NodeAwareTransport: inner, pch: make(chan *memberlist.Packet), sch: make(chan net.Conn), stop: make(chan struct{})}
+	t := &countingTransport{NodeAwareTransport: inner, pch: make(chan *memberlist.Packet), sch: make(chan net.Conn), stop: make(chan struct{}), innerDone: make(chan struct{})}
 	go t.forwardPackets()
 	go t.forwardStreams()
 	return t
@@ -40,9 +43,8 @@ func (t *countingTransport) forwardPackets() {
 			select {
 			case t.pch <- p:
 			case <-t.stop:
-				return
 			}
-		case <-t.stop:
+		case <-t.innerDone:
 			return
 		}
 	}
@@ -58,9 +60,8 @@ func (t *countingTransport) forwardStreams() {
 			case t.sch <- &countingConn{Conn: c, t: t}:
 			case <-t.stop:
 				c.Close()
-				return
 			}
-		case <-t.stop:
+		case <-t.innerDone:
 			return
 		}
 	}
@@ -102,10 +103,13 @@ func (t *countingTransport) DialAddressTimeout(addr memberlist.Address, timeout 
 func (t *countingTransport) Shutdown() error {
 	select {
 	case <-t.stop:
+		return nil
 	default:
 		close(t.stop)
 	}
-	return t.NodeAwareTransport.Shutdown()
+	err := t.NodeAwareTransport.Shutdown()
+	close(t.innerDone)
+	return err
 }
 
 // countingConn counts a stream's bytes both ways.

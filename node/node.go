@@ -80,6 +80,10 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 	// and the default GOGC lets it run with fewer collections (see gcpolicy.go).
 	startGCPolicy()
 	n := &Node{Engine: srv, cfg: cfg, log: log}
+	if err := startCluster(srv, cfg, log); err != nil { // cluster.go
+		srv.Shutdown()
+		return nil, err
+	}
 	if cfg.MetricsPort > 0 {
 		reg.MustRegister(NewCollector(srv))
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

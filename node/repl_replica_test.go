@@ -9,6 +9,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -270,5 +271,42 @@ func TestReplKeygridReplicaAuth(t *testing.T) {
 	}, "the failed AUTH is logged")
 	if got := replInfo(client(t, bad), "master_link_status"); got != "down" {
 		t.Fatalf("link %q with a wrong password", got)
+	}
+}
+
+// The master dies (kill -9) in the middle of a full sync: the keygrid replica keeps
+// its old dataset (a disk-staged load flushes only once the RDB is whole), removes
+// its temp file, and keeps trying.
+func TestReplKeygridReplicaMasterKilledDuringSync(t *testing.T) {
+	ms := testutil.StartRedis(t, "--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0",
+		"--rdb-key-save-delay", "100") // 100 µs a key: the transfer takes seconds
+	master := client(t, ms)
+	ctx := context.Background()
+	if err := master.Do(ctx, "DEBUG", "POPULATE", "50000").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rs := testutil.StartKeygrid(t, "--enable-debug-command", "yes")
+	replica := client(t, rs)
+	replica.Set(ctx, "old", "1", 0)
+	if err := replica.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(ms.Port())).Err(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, 10*time.Second, func() bool {
+		n, _ := strconv.Atoi(replInfo(replica, "master_sync_read_bytes"))
+		return n > 0
+	}, "the transfer starts")
+	ms.Kill()
+	testutil.WaitFor(t, 10*time.Second, func() bool {
+		return replInfo(replica, "master_sync_in_progress") == "0"
+	}, "the transfer is given up")
+	if n, err := replica.Exists(ctx, "old").Result(); err != nil || n != 1 {
+		t.Fatalf("the old dataset is gone: %d, %v", n, err)
+	}
+	testutil.WaitFor(t, 5*time.Second, func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(rs.Dir(), "temp-*.rdb"))
+		return len(tmp) == 0
+	}, "the temp file is removed")
+	if got := replInfo(replica, "master_link_status"); got != "down" {
+		t.Fatalf("link %s", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -250,5 +251,37 @@ func TestReplPromoteReplicaPSYNC2(t *testing.T) {
 	}
 	if !strings.Contains(r.Log(), "Successful partial resynchronization with master") {
 		t.Fatalf("redis-server did not resync partially:\n%s", r.Log())
+	}
+}
+
+// A replica stopped (SIGSTOP) for longer than repl-timeout is dropped by the
+// master; once it runs again it reconnects and continues from the backlog.
+func TestReplStoppedReplicaDropped(t *testing.T) {
+	ms := testutil.StartKeygrid(t, "--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", "--repl-timeout", "2")
+	master := client(t, ms)
+	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", strconv.Itoa(ms.Port()))
+	replica := client(t, rs)
+	replWriteDataset(t, master, "a", 20)
+	replWaitInSync(t, master, replica)
+	if err := syscall.Kill(rs.Pid(), syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			syscall.Kill(rs.Pid(), syscall.SIGCONT)
+		}
+	}()
+	testutil.WaitFor(t, 10*time.Second, func() bool { return replInfo(master, "connected_slaves") == "0" },
+		"the stopped replica is dropped after repl-timeout")
+	if !strings.Contains(ms.Log(), "Disconnecting timedout replica (streaming sync)") {
+		t.Fatalf("no timeout logged:\n%s", ms.Log())
+	}
+	replWriteDataset(t, master, "b", 20)
+	syscall.Kill(rs.Pid(), syscall.SIGCONT)
+	stopped = false
+	replWaitInSync(t, master, replica)
+	if strings.Count(rs.Log(), "Full resync from master") != 1 {
+		t.Fatalf("the replica needed another full sync:\n%s", rs.Log())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -22,7 +23,6 @@ type request struct {
 	addr  string // the node it was last sent to
 	slot  int    // -1 for keyless commands
 	skip  bool   // an ASKING whose +OK nobody wants
-	start int64  // nanotime when queued, for the latency metric
 }
 
 // complete hands the reply to the session; the last completion of a batch wakes it.
@@ -50,7 +50,7 @@ type backend struct {
 	spare []byte     // the writer's buffer, swapped with out
 	queue []*request // waiting for replies, oldest first
 	head  int        // queue[head:] are live
-	gen   int  // connection generation, so an old goroutine does not kill a new conn
+	gen   int        // connection generation, so an old goroutine does not kill a new conn
 	// writing is set while a sending session writes out; the others only append.
 	// Writing from the sender saves the handoff to a writer goroutine per batch.
 	writing bool
@@ -62,7 +62,8 @@ func newBackend(p *Proxy, key backendKey) *backend {
 	return &backend{key: key, p: p}
 }
 
-// send queues reqs (already encoded in their cmd) in order on this connection.
+// send queues reqs (already encoded in their cmd) in order on this connection; they
+// leave at the next flush.
 func (b *backend) send(reqs ...*request) {
 	b.mu.Lock()
 	if b.conn == nil {
@@ -81,13 +82,27 @@ func (b *backend) send(reqs ...*request) {
 		b.out = append(b.out, r.cmd...)
 		b.queue = append(b.queue, r)
 	}
-	if b.writing {
-		// The session already writing will pick these bytes up before it stops:
-		// requests of concurrent sessions coalesce into one write.
+	b.mu.Unlock()
+}
+
+// flush writes what is queued, unless a session is already writing: that one picks
+// these bytes up before it stops, so requests of concurrent sessions coalesce into
+// one write. Sessions queue a whole batch with send, then flush each backend once.
+func (b *backend) flush() {
+	b.mu.Lock()
+	if b.writing || b.conn == nil || len(b.out) == 0 {
 		b.mu.Unlock()
 		return
 	}
 	b.writing = true
+	b.mu.Unlock()
+	runtime.Gosched() // let other runnable sessions add their requests to this write
+	b.mu.Lock()
+	if b.conn == nil {
+		b.writing = false
+		b.mu.Unlock()
+		return
+	}
 	b.flushLocked(b.conn, b.gen, 8)
 }
 
@@ -290,6 +305,33 @@ func (bs *backends) get(addr string, proto int, readonly bool) *backend {
 		bs.m[k] = b
 	}
 	return b
+}
+
+// prune closes the idle connections to nodes that left the slot map, so a proxy that
+// outlives many topology changes does not keep sockets to nodes long gone. A busy one
+// is left alone: it fails or drains on its own, and the next refresh retries.
+func (bs *backends) prune(m *slotMap) {
+	keep := map[string]bool{}
+	for _, sh := range m.shards {
+		keep[sh.master] = true
+		for _, r := range sh.replicas {
+			keep[r] = true
+		}
+	}
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	for k, b := range bs.m {
+		if keep[k.addr] {
+			continue
+		}
+		b.mu.Lock()
+		idle := !b.writing && b.head == len(b.queue) && len(b.out) == 0
+		b.mu.Unlock()
+		if idle {
+			b.close()
+			delete(bs.m, k)
+		}
+	}
 }
 
 func (bs *backends) closeAll() {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/keygrid/keygrid/internal/testutil"
 )
 
@@ -93,13 +95,57 @@ func TestProxyReshard(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
-	t.Logf("reshard of 1000 slots: %d ok, %d failed, version %d", l.ok.Load(), l.failed.Load(), p.metrics.topologyVersion.Load())
+	moved := counterValue(p, "moved")
+	ask := counterValue(p, "ask")
+	t.Logf("reshard of 1000 slots: %d ok, %d failed, topology version %d, %v MOVED and %v ASK followed",
+		l.ok.Load(), l.failed.Load(), p.metrics.topologyVersion.Load(), moved, ask)
+	if moved+ask == 0 {
+		t.Error("no redirection was followed: the test did not exercise them")
+	}
 	if l.failed.Load() > 0 {
 		t.Fatalf("%d client-visible errors during reshard: %v", l.failed.Load(), l.errs)
 	}
 	if l.ok.Load() == 0 {
 		t.Fatal("no request succeeded")
 	}
+
+	// Redis Cluster spec, "ASK redirection": a slot half-way between two nodes, moved
+	// by hand. Keys absent from the source are served by the target after ASKING.
+	var key string
+	for i := 0; ; i++ {
+		key = fmt.Sprintf("ask%d", i)
+		if slotsOf(key) >= 11000 { // owned by Nodes[2], untouched by the reshard above
+			break
+		}
+	}
+	slot := fmt.Sprint(slotsOf(key))
+	src, dst := cl.Nodes[2], cl.Nodes[1]
+	srcID, dstID := nodeID(t, src), nodeID(t, dst)
+	do := func(s *testutil.Server, args ...string) {
+		c := s.Conn(t)
+		defer c.Close()
+		if raw, err := c.Do(args...); err != nil || string(raw) != "+OK\r\n" {
+			t.Fatalf("%v: %q %v", args, raw, err)
+		}
+	}
+	do(dst, "CLUSTER", "SETSLOT", slot, "IMPORTING", srcID)
+	do(src, "CLUSTER", "SETSLOT", slot, "MIGRATING", dstID)
+	rc := client(t, p, 2)
+	must(rc.Set(ctx, key, "there", 0).Result())
+	if v := must(rc.Get(ctx, key).Result()); v != "there" {
+		t.Fatalf("GET during migration = %q", v)
+	}
+	if counterValue(p, "ask") == 0 {
+		t.Fatal("no ASK followed")
+	}
+	// Hand the slot over: the proxy follows MOVED and then its refreshed map.
+	for _, n := range cl.Nodes {
+		do(n, "CLUSTER", "SETSLOT", slot, "NODE", dstID)
+	}
+	if v := must(rc.Get(ctx, key).Result()); v != "there" {
+		t.Fatalf("GET after the move = %q", v)
+	}
+	testutil.WaitFor(t, 5*time.Second, func() bool { return p.topo.owner(slotsOf(key)) == dst.Addr() }, "the map to show the move")
 }
 
 // A master killed underneath: errors are allowed only until its replica takes over.
@@ -135,6 +181,17 @@ func TestProxyMasterKilled(t *testing.T) {
 		return true
 	}, "the proxy to learn the new master")
 	failover := time.Since(killed)
+	// The connection to the dead node is dropped once the map no longer lists it.
+	testutil.WaitFor(t, 5*time.Second, func() bool {
+		p.backends.mu.RLock()
+		defer p.backends.mu.RUnlock()
+		for k := range p.backends.m {
+			if k.addr == cl.Nodes[0].Addr() {
+				return false
+			}
+		}
+		return true
+	}, "the dead node's backend to be pruned")
 	_ = killed
 	before := l.ok.Load()
 	testutil.WaitFor(t, 10*time.Second, func() bool { return l.ok.Load() > before+200 }, "traffic after failover")
@@ -154,4 +211,11 @@ func TestProxyMasterKilled(t *testing.T) {
 			t.Fatalf("unexpected error kind: %s", e)
 		}
 	}
+}
+
+// counterValue reads the redirections counter of kind.
+func counterValue(p *Proxy, kind string) float64 {
+	var m dto.Metric
+	p.metrics.redirects.WithLabelValues(kind).(interface{ Write(*dto.Metric) error }).Write(&m)
+	return m.GetCounter().GetValue()
 }

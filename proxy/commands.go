@@ -116,6 +116,8 @@ func buildTable(v resp.Value, metrics *metrics) *cmdTable {
 	}
 	set(kindLocal, "ping", "echo", "quit", "hello", "auth", "select", "readonly", "readwrite", "client", "reset")
 	set(kindTxn, "multi", "exec", "discard", "watch", "unwatch")
+	// WAIT blocks its connection until replicas acknowledge: never on a shared one.
+	set(kindBlocking, "wait")
 	set(kindSubscribe, "subscribe", "psubscribe", "ssubscribe")
 	set(kindAll, "dbsize", "scan", "keys", "info", "flushall", "flushdb", "randomkey", "script", "function")
 	set(kindDenied, "migrate", "move", "swapdb", "monitor", "sync", "psync", "replicaof", "slaveof",

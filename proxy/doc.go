@@ -16,8 +16,13 @@
 //	  on the same connection), TRYAGAIN/CLUSTERDOWN (back off, resend) are followed
 //	  before the client sees anything, within Config.RetryDeadline.
 //
-// Clients that need server-side state of their own (MULTI/WATCH, blocking commands,
-// SUBSCRIBE) get a dedicated backend connection (pinned.go) for as long as they need it.
+// Clients that need server-side state of their own get a dedicated backend connection
+// for as long as they need it: MULTI/WATCH and blocking commands (pinned.go), SUBSCRIBE
+// until the last unsubscribe (pubsub.go).
+//
+// Everything else the proxy answers itself or by asking every master (local.go); the
+// slot map lives in topology.go, metrics in metrics.go, the options in config.go.
+// docs/proxy.md is the user's view.
 //
 // Multi-key commands split across slots are not atomic: MSET over two slots may apply
 // on one node and fail on the other; DEL/EXISTS/... sum what each node reports.

@@ -319,7 +319,7 @@ func (s *session) info(argv [][]byte, masters []string) {
 	}
 	m := s.p.metrics
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Proxy\r\nproxy_version:%s\r\nredis_version:%s\r\nredis_mode:proxy\r\ntcp_port:%s\r\n", redisVersion, redisVersion, portOf(s.p.Addr()))
+	fmt.Fprintf(&b, "# Proxy\r\nredis_version:%s\r\nredis_mode:proxy\r\ntcp_port:%s\r\n", redisVersion, portOf(s.p.Addr()))
 	fmt.Fprintf(&b, "connected_clients:%d\r\ntotal_commands_processed:%d\r\nbackend_errors:%d\r\ntopology_version:%d\r\ncluster_masters:%d\r\nread_from:%s\r\n",
 		m.clients.Load(), m.totalCommands.Load(), m.backendErrors.Load(), m.topologyVersion.Load(), len(masters), s.p.cfg.ReadFrom)
 	b.WriteString("\r\n# Keyspace\r\n")

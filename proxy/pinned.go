@@ -5,10 +5,10 @@
 package proxy
 
 import (
-	"io"
+	"errors"
+	"net"
 	"sync"
-
-	"github.com/keygrid/keygrid/slots"
+	"time"
 )
 
 // txState is a session's transaction: the commands of a MULTI go to one node, on a
@@ -33,7 +33,7 @@ func (t *txState) release() {
 
 // pin opens the dedicated connection to the node serving slot (any master for -1).
 func (s *session) pin(slot int) error {
-	c, err := dialHandshake(s.p.cfg, s.p.pickAddr(slot, false), s.proto, false)
+	c, err := dialHandshake(s.p.cfg, s.p.pickAddr(slot, false, 0), s.proto, false)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (s *session) blocking(ci *cmdInfo, argv [][]byte, raw []byte) {
 	if s.parser.Inline {
 		cmd = encodeArgs(nil, argv)
 	}
-	addr := s.p.pickAddr(slot, false)
+	addr := s.p.pickAddr(slot, false, 0)
 	var asking bool
 	for range 5 {
 		k := backendKey{addr: addr, proto: s.proto}
@@ -245,14 +245,20 @@ func (s *session) blocking(ci *cmdInfo, argv [][]byte, raw []byte) {
 		}
 		var reply []byte
 		_, err = c.Write(out)
+		stop := s.watchClient(c)
 		if err == nil && asking {
 			_, err = c.readReply()
 		}
 		if err == nil {
 			reply, err = c.readReply()
 		}
+		gone := stop()
 		if err != nil {
 			c.Close()
+			if gone {
+				s.close = true
+				return
+			}
 			s.wbuf = append(s.wbuf, "-ERR proxy: blocking connection lost\r\n"...)
 			return
 		}
@@ -274,54 +280,41 @@ func (s *session) blocking(ci *cmdInfo, argv [][]byte, raw []byte) {
 	s.wbuf = append(s.wbuf, "-ERR proxy: too many redirections\r\n"...)
 }
 
-// subscribe enters pub/sub mode: from now on the client talks to one node through a
-// dedicated connection, byte for byte. SUBSCRIBE and PSUBSCRIBE may use any master
-// (cluster nodes forward PUBLISH to each other); SSUBSCRIBE goes to the channel's slot.
-func (s *session) subscribe(ci *cmdInfo, argv [][]byte, raw []byte) {
-	slot := -1
-	if ci.name == "ssubscribe" {
-		for i := 1; i < len(argv); i++ {
-			if sl := slots.Slot(argv[i]); slot >= 0 && sl != slot {
-				s.wbuf = append(s.wbuf, errCrossSlot...)
-				return
-			} else {
-				slot = sl
-			}
-		}
+// watchClient notices the client leaving while it waits for a blocking command: it
+// then closes the dedicated connection, which ends the command on the node too (else a
+// BLPOP k 0 of a vanished client would hold a connection forever). Bytes the client
+// pipelines meanwhile are kept for the session. stop ends the watch and reports
+// whether the client is gone.
+func (s *session) watchClient(c *syncConn) (stop func() bool) {
+	type result struct {
+		data []byte
+		gone bool
 	}
-	c, err := dialHandshake(s.p.cfg, s.p.pickAddr(slot, false), s.proto, false)
-	if err != nil {
-		s.wbuf = append(s.wbuf, "-ERR proxy: "+err.Error()+"\r\n"...)
-		return
-	}
-	cmd := raw
-	if s.parser.Inline {
-		cmd = encodeArgs(nil, argv)
-	}
-	if _, err := c.Write(cmd); err != nil {
-		c.Close()
-		s.wbuf = append(s.wbuf, "-ERR proxy: "+err.Error()+"\r\n"...)
-		return
-	}
-	s.sub = &syncConn{Conn: c}
-}
-
-// forwardSub passes what the client pipelined after its SUBSCRIBE to the node.
-func (s *session) forwardSub(pos int) {
-	if pos < s.rn {
-		s.sub.Write(s.rbuf[pos:s.rn])
-	}
-}
-
-// pubsubLoop copies bytes both ways until either side closes.
-func (s *session) pubsubLoop() {
-	done := make(chan struct{})
+	done := make(chan result, 1)
 	go func() {
-		io.Copy(s.conn, s.sub.Conn)
-		s.conn.Close()
-		close(done)
+		buf := make([]byte, 4096)
+		n, err := s.conn.Read(buf)
+		if err != nil && !isTimeout(err) {
+			c.Close()
+			done <- result{gone: true}
+			return
+		}
+		done <- result{data: buf[:n]}
 	}()
-	io.Copy(s.sub.Conn, s.conn)
-	s.sub.Close()
-	<-done
+	return func() bool {
+		s.conn.SetReadDeadline(time.Now()) // interrupt the watcher's read
+		r := <-done
+		s.conn.SetReadDeadline(time.Time{})
+		if len(r.data) > 0 {
+			s.rbuf = append(s.rbuf[:s.rn], r.data...)
+			s.rn += len(r.data)
+			s.rbuf = s.rbuf[:cap(s.rbuf)]
+		}
+		return r.gone
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -93,6 +93,22 @@ func TestProxy(t *testing.T) {
 		if v := must(rc.Eval(ctx, "return redis.call('GET', KEYS[1])", []string{"k7"}).Result()); v != "7" {
 			t.Fatalf("EVAL %v", v)
 		}
+		must(rc.GeoAdd(ctx, "geo", &redis.GeoLocation{Name: "a", Longitude: 13.36, Latitude: 38.11},
+			&redis.GeoLocation{Name: "b", Longitude: 15.08, Latitude: 37.50}).Result())
+		if d := must(rc.GeoDist(ctx, "geo", "a", "b", "km").Result()); d != 165.679 { // what redis-server replies for these coordinates
+			t.Fatalf("GEODIST %v", d)
+		}
+		must(rc.SetBit(ctx, "bits", 7, 1).Result())
+		if n := must(rc.BitCount(ctx, "bits", nil).Result()); n != 1 {
+			t.Fatalf("BITCOUNT %d", n)
+		}
+		// FUNCTION LOAD reaches every master, so FCALL works whatever its key's slot.
+		must(rc.FunctionLoadReplace(ctx, "#!lua name=lib\nredis.register_function('get1', function(keys) return redis.call('GET', keys[1]) end)").Result())
+		for _, k := range []string{"k1", "k2", "k3", "k4"} {
+			if v := must(rc.FCall(ctx, "get1", []string{k}).Result()); v != k[1:] {
+				t.Fatalf("FCALL get1 %s = %v", k, v)
+			}
+		}
 		if v := must(rc.Do(ctx, "SELECT", "0").Result()); v != "OK" {
 			t.Fatalf("SELECT 0 %v", v)
 		}
@@ -161,6 +177,15 @@ func TestProxy(t *testing.T) {
 			t.Fatalf("RESP3 HGETALL %v", m)
 		}
 	})
+	t.Run("go-redis-defaults", func(t *testing.T) {
+		// Default options: HELLO 3 and CLIENT SETINFO (which Redis 7.0 refuses too).
+		dc := redis.NewClient(&redis.Options{Addr: p.Addr()})
+		defer dc.Close()
+		must(dc.Set(ctx, "d", "v", 0).Result())
+		if v := must(dc.Get(ctx, "d").Result()); v != "v" {
+			t.Fatalf("GET %q", v)
+		}
+	})
 	t.Run("multi", func(t *testing.T) {
 		cmds, err := rc.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, "{t}a", "1", 0)
@@ -212,6 +237,44 @@ func TestProxy(t *testing.T) {
 			t.Fatal("BLPOP did not return")
 		}
 	})
+	t.Run("blocking-disconnect", func(t *testing.T) {
+		blocked := func() int {
+			n := 0
+			for _, s := range cl.Nodes {
+				nc := redis.NewClient(&redis.Options{Addr: s.Addr()})
+				info := must(nc.Info(ctx, "clients").Result())
+				nc.Close()
+				var b int
+				for _, line := range strings.Split(info, "\r\n") {
+					if v, ok := strings.CutPrefix(line, "blocked_clients:"); ok {
+						fmt.Sscan(v, &b)
+					}
+				}
+				n += b
+			}
+			return n
+		}
+		c, err := testutil.Dial(p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Send(testutil.AppendCommand(nil, "BLPOP", "never", "0"))
+		testutil.WaitFor(t, 5*time.Second, func() bool { return blocked() == 1 }, "BLPOP blocked on a node")
+		// What the client sends while blocked waits for the blocking reply.
+		c.Send(testutil.AppendCommand(nil, "PING"))
+		time.Sleep(50 * time.Millisecond) // the PING must not overtake the BLPOP
+		must(rc.RPush(ctx, "never", "v").Result())
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "*2\r\n$5\r\nnever\r\n$1\r\nv\r\n" {
+			t.Fatalf("BLPOP reply %q %v", raw, err)
+		}
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "+PONG\r\n" {
+			t.Fatalf("PING reply %q %v", raw, err)
+		}
+		c.Send(testutil.AppendCommand(nil, "BLPOP", "never", "0"))
+		testutil.WaitFor(t, 5*time.Second, func() bool { return blocked() == 1 }, "BLPOP blocked again")
+		c.Close()
+		testutil.WaitFor(t, 5*time.Second, func() bool { return blocked() == 0 }, "the node to drop the vanished client's BLPOP")
+	})
 	t.Run("pubsub", func(t *testing.T) {
 		sub := client(t, p, 2).Subscribe(ctx, "news")
 		defer sub.Close()
@@ -237,6 +300,45 @@ func TestProxy(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("no smessage")
+		}
+	})
+	t.Run("pubsub-exit", func(t *testing.T) {
+		// A connection that unsubscribes from everything is an ordinary one again.
+		key := "k1"
+		for i := 0; slotsOf(key) > 5460; i++ { // on the node SUBSCRIBE uses: no MOVED
+			key = fmt.Sprintf("k%d", i)
+		}
+		must(rc.Set(ctx, key, "1", 0).Result())
+		c, err := testutil.Dial(p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Send(testutil.AppendCommand(nil, "SUBSCRIBE", "a", "b"))
+		for _, want := range []string{"*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n", "*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"} {
+			if raw, err := c.ReadReply(); err != nil || string(raw) != want {
+				t.Fatalf("SUBSCRIBE reply %q %v", raw, err)
+			}
+		}
+		must(rc.Publish(ctx, "b", "m").Result())
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "*3\r\n$7\r\nmessage\r\n$1\r\nb\r\n$1\r\nm\r\n" {
+			t.Fatalf("message %q %v", raw, err)
+		}
+		// Unsubscribing from one channel keeps pub/sub mode: GET is refused by the node.
+		c.Send(append(testutil.AppendCommand(nil, "UNSUBSCRIBE", "a"), testutil.AppendCommand(nil, "GET", key)...))
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n" {
+			t.Fatalf("UNSUBSCRIBE a %q %v", raw, err)
+		}
+		if raw, err := c.ReadReply(); err != nil || !strings.HasPrefix(string(raw), "-ERR Can't execute 'get'") {
+			t.Fatalf("GET while subscribed %q %v", raw, err)
+		}
+		// The last unsubscribe and a GET pipelined after it: the GET is served normally.
+		c.Send(append(testutil.AppendCommand(nil, "UNSUBSCRIBE"), testutil.AppendCommand(nil, "GET", key)...))
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n" {
+			t.Fatalf("UNSUBSCRIBE %q %v", raw, err)
+		}
+		if raw, err := c.ReadReply(); err != nil || string(raw) != "$1\r\n1\r\n" {
+			t.Fatalf("GET after unsubscribing %q %v", raw, err)
 		}
 	})
 	t.Run("scan", func(t *testing.T) {

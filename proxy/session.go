@@ -6,7 +6,9 @@ package proxy
 import (
 	"bytes"
 	"net"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,12 +54,17 @@ type session struct {
 	keySub  []int
 	start   int64
 
+	dirty   []*backend // backends with requests of this batch not yet flushed
 	pending atomic.Int32
 	done    chan struct{}
 
-	tx    txState
-	sub   *syncConn // pub/sub mode: the dedicated connection
-	close bool
+	tx  txState
+	sub *syncConn // pub/sub mode: the dedicated connection
+	// subEvents carries the subscription count at each marker (pubsub.go); -1 when
+	// the dedicated connection broke.
+	subEvents chan int
+	wmu       sync.Mutex // serializes client writes with the pub/sub forwarder
+	close     bool
 }
 
 func newSession(p *Proxy, c net.Conn) *session {
@@ -99,21 +106,10 @@ func (s *session) serve() {
 				s.handle(argv, s.rbuf[pos:pos+m])
 			}
 			pos += m
-			if s.sub != nil {
-				s.forwardSub(pos)
-				pos = s.rn
-			}
 		}
 		s.rn = copy(s.rbuf, s.rbuf[pos:s.rn])
 		s.finishBatch()
-		if len(s.wbuf) > 0 {
-			if _, err := s.conn.Write(s.wbuf); err != nil {
-				return
-			}
-			s.wbuf = s.wbuf[:0]
-		}
-		if s.sub != nil {
-			s.pubsubLoop()
+		if !s.writeOut() {
 			return
 		}
 		if len(s.rbuf) > 1<<20 && s.rn < 16<<10 {
@@ -128,6 +124,18 @@ func (s *session) cleanup() {
 	if s.sub != nil {
 		s.sub.Close()
 	}
+}
+
+// writeOut writes wbuf to the client; the lock orders it with the pub/sub forwarder.
+func (s *session) writeOut() bool {
+	if len(s.wbuf) == 0 {
+		return true
+	}
+	s.wmu.Lock()
+	_, err := s.conn.Write(s.wbuf)
+	s.wmu.Unlock()
+	s.wbuf = s.wbuf[:0]
+	return err == nil
 }
 
 // newReq takes a request from the pool for this batch.
@@ -170,7 +178,11 @@ func (s *session) handle(argv [][]byte, raw []byte) {
 		return
 	}
 	if ci.arity > 0 && len(argv) != ci.arity || ci.arity < 0 && len(argv) < -ci.arity {
-		s.localReply([]byte("-ERR wrong number of arguments for '"+string(argv[0])+"' command\r\n"), ci.stats)
+		s.localReply([]byte("-ERR wrong number of arguments for '"+ci.name+"' command\r\n"), ci.stats)
+		return
+	}
+	if s.sub != nil {
+		s.subCommand(ci, argv, raw)
 		return
 	}
 	if s.tx.active() && ci.kind != kindTxn {
@@ -234,7 +246,7 @@ func errUnknown(argv [][]byte) []byte {
 
 // dispatch sends r to the node serving its slot (any master when keyless).
 func (s *session) dispatch(r *request, readonly bool) {
-	addr := s.p.pickAddr(r.slot, readonly)
+	addr := s.p.pickAddr(r.slot, readonly, s.id)
 	ro := readonly && addr != s.p.topo.owner(max(r.slot, 0))
 	s.sendTo(r, addr, ro)
 }
@@ -248,6 +260,9 @@ func (s *session) sendTo(r *request, addr string, ro bool, pre ...*request) {
 		return
 	}
 	b := s.p.backends.get(addr, s.proto, ro)
+	if !slices.Contains(s.dirty, b) {
+		s.dirty = append(s.dirty, b)
+	}
 	if len(pre) > 0 {
 		b.send(append(pre, r)...)
 	} else {
@@ -256,8 +271,10 @@ func (s *session) sendTo(r *request, addr string, ro bool, pre ...*request) {
 }
 
 // pickAddr chooses the node for a slot: the master, or a replica for reads when the
-// proxy was told to read from replicas.
-func (p *Proxy) pickAddr(slot int, readonly bool) string {
+// proxy was told to read from replicas (spread over replicas by salt, the session id,
+// so one client keeps reading from one replica and sees its writes in order there).
+// Both replica modes fall back to the master while the slot lists no replica.
+func (p *Proxy) pickAddr(slot int, readonly bool, salt int64) string {
 	m := p.topo.cur.Load()
 	if m == nil || len(m.shards) == 0 {
 		return ""
@@ -272,7 +289,7 @@ func (p *Proxy) pickAddr(slot int, readonly bool) string {
 		return ""
 	}
 	if readonly && p.cfg.ReadFrom != "master" && len(sh.replicas) > 0 {
-		return sh.replicas[int(p.nextID.Load())%len(sh.replicas)]
+		return sh.replicas[int(salt)%len(sh.replicas)]
 	}
 	return sh.master
 }
@@ -308,6 +325,11 @@ func (s *session) finishBatch() {
 
 // wait blocks until every request dispatched since the last wait has its reply.
 func (s *session) wait() {
+	for i, b := range s.dirty {
+		b.flush()
+		s.dirty[i] = nil
+	}
+	s.dirty = s.dirty[:0]
 	if s.pending.Add(-1) != 0 {
 		<-s.done
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,6 +175,7 @@ func (t *topology) refresh() error {
 		m.version = t.version.Add(1)
 		t.cur.Store(m)
 		t.p.metrics.topologyVersion.Store(m.version)
+		t.p.backends.prune(m)
 		return nil
 	}
 	return lastErr
@@ -240,7 +242,7 @@ func sameMap(a, b *slotMap) bool {
 		if (x == nil) != (y == nil) {
 			return false
 		}
-		if x != nil && (x.master != y.master || strings.Join(x.replicas, ",") != strings.Join(y.replicas, ",")) {
+		if x != nil && (x.master != y.master || !slices.Equal(x.replicas, y.replicas)) {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@
 package sentinel
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -25,24 +26,35 @@ var sentinelSubcommands = map[string]int{
 	"pending-scripts": 2, "flushconfig": 2, "help": 2,
 }
 
+// sentinelArityError checks the subcommand name and arity, before authentication
+// as Redis does; it returns the error to reply, or "".
+func sentinelArityError(args []string) string {
+	sub := strings.ToLower(args[1])
+	ar, ok := sentinelSubcommands[sub]
+	if !ok {
+		return fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[1])
+	}
+	if (ar > 0 && len(args) != ar) || (ar < 0 && len(args) < -ar) {
+		return fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub)
+	}
+	return ""
+}
+
 func errNoMaster(b []byte) []byte { return resp.AppendError(b, "ERR No such master with that name") }
 
 // SENTINEL <subcommand> [arg ...]
 func sentinelCommand(c *client, args []string, b []byte) []byte {
 	sub := strings.ToLower(args[1])
-	ar, ok := sentinelSubcommands[sub]
-	if !ok {
-		return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand '%s'. Try SENTINEL HELP.", args[1]))
-	}
-	if (ar > 0 && len(args) != ar) || (ar < 0 && len(args) < -ar) {
-		return resp.AppendError(b, fmt.Sprintf("ERR wrong number of arguments for 'sentinel|%s' command", sub))
-	}
 	s := c.s
 	switch sub {
 	case "failover":
 		return s.failoverCommand(c, args[2], b)
 	case "monitor":
 		return s.monitorCommand(c, args, b)
+	case "remove":
+		return s.removeCommand(args, b)
+	case "set":
+		return s.setCommand(args, b)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,7 +80,13 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 				b = s.appendInstance(b, c.proto, ri, now)
 			}
 		default:
-			list := sortedReplicas(m)
+			// Replicas started with replica-announced no are not shown, as in Redis.
+			var list []*instance
+			for _, ri := range sortedReplicas(m) {
+				if ri.announced {
+					list = append(list, ri)
+				}
+			}
 			b = resp.AppendArray(b, len(list))
 			for _, ri := range list {
 				b = s.appendInstance(b, c.proto, ri, now)
@@ -97,23 +115,6 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 			}
 		}
 		return resp.AppendInt(b, int64(n))
-	case "remove":
-		m := s.masters[args[2]]
-		if m == nil {
-			return errNoMaster(b)
-		}
-		s.event("-monitor", m.instance, "")
-		s.stopMasterLinksLocked(m)
-		delete(s.masters, m.name)
-		for i, n := range s.order {
-			if n == m.name {
-				s.order = append(s.order[:i:i], s.order[i+1:]...)
-				break
-			}
-		}
-		return resp.AppendOK(b)
-	case "set":
-		return s.setCommandLocked(args, b)
 	case "config":
 		return s.configCommandLocked(c, args, b)
 	case "myid":
@@ -162,17 +163,57 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 		// The config file is never rewritten: runtime state lives in raft.
 		return resp.AppendOK(b)
 	case "help":
+		// The reply text is Redis Sentinel's, which tools may show verbatim.
 		lines := []string{
 			"SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-			"CKQUORUM <master-name>", "CONFIG SET <param> <value>", "CONFIG GET <param>",
-			"DEBUG [<param> <value> ...]", "GET-MASTER-ADDR-BY-NAME <master-name>",
-			"FAILOVER <master-name>", "FLUSHCONFIG", "INFO-CACHE <master-name>",
-			"IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>", "MASTER <master-name>",
-			"MASTERS", "MONITOR <name> <ip> <port> <quorum>", "MYID", "PENDING-SCRIPTS",
-			"REMOVE <master-name>", "REPLICAS <master-name>", "RESET <pattern>",
-			"SENTINELS <master-name>", "SET <master-name> <option> <value> [<option> <value> ...]",
-			"SIMULATE-FAILURE (CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP)",
-			"HELP", "    Print this help.",
+			"CKQUORUM <master-name>",
+			"    Check if the current Sentinel configuration is able to reach the quorum",
+			"    needed to failover a master and the majority needed to authorize the",
+			"    failover.",
+			"CONFIG SET <param> <value>",
+			"    Set a global Sentinel configuration parameter.",
+			"CONFIG GET <param>",
+			"    Get global Sentinel configuration parameter.",
+			"DEBUG [<param> <value> ...]",
+			"    Show a list of configurable time parameters and their values (milliseconds).",
+			"    Or update current configurable parameters values (one or more).",
+			"GET-MASTER-ADDR-BY-NAME <master-name>",
+			"    Return the ip and port number of the master with that name.",
+			"FAILOVER <master-name>",
+			"    Manually failover a master node without asking for agreement from other",
+			"    Sentinels",
+			"FLUSHCONFIG",
+			"    Force Sentinel to rewrite its configuration on disk, including the current",
+			"    Sentinel state.",
+			"INFO-CACHE <master-name>",
+			"    Return last cached INFO output from masters and all its replicas.",
+			"IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>",
+			"    Check if the master specified by ip:port is down from current Sentinel's",
+			"    point of view.",
+			"MASTER <master-name>",
+			"    Show the state and info of the specified master.",
+			"MASTERS",
+			"    Show a list of monitored masters and their state.",
+			"MONITOR <name> <ip> <port> <quorum>",
+			"    Start monitoring a new master with the specified name, ip, port and quorum.",
+			"MYID",
+			"    Return the ID of the Sentinel instance.",
+			"PENDING-SCRIPTS",
+			"    Get pending scripts information.",
+			"REMOVE <master-name>",
+			"    Remove master from Sentinel's monitor list.",
+			"REPLICAS <master-name>",
+			"    Show a list of replicas for this master and their state.",
+			"RESET <pattern>",
+			"    Reset masters for specific master name matching this pattern.",
+			"SENTINELS <master-name>",
+			"    Show a list of Sentinel instances for this master and their state.",
+			"SET <master-name> <option> <value> [<option> <value> ...]",
+			"    Set configuration parameters for certain masters.",
+			"SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]",
+			"    Simulate a Sentinel crash.",
+			"HELP",
+			"    Prints this help.",
 		}
 		b = resp.AppendArray(b, len(lines))
 		for _, l := range lines {
@@ -359,6 +400,7 @@ func (s *Sentinel) ckquorumLocked(m *master, b []byte) []byte {
 // resetMasterLocked is SENTINEL RESET for one master: forget replicas, sentinels
 // and failover state; they are rediscovered from INFO and hello messages.
 func (s *Sentinel) resetMasterLocked(m *master) {
+	s.event("+reset-master", m.instance, "")
 	s.stopMasterLinksLocked(m)
 	m.instance = newInstance(kindMaster, m.name, m.ip, m.port, m)
 	m.replicas = map[string]*instance{}
@@ -396,29 +438,59 @@ func (s *Sentinel) monitorCommand(c *client, args []string, b []byte) []byte {
 	}
 	mc := *defaultMaster()
 	mc.Name, mc.Host, mc.Port, mc.Quorum = args[2], args[3], int(port), int(quorum)
+	// The leader's state decides (a follower may not have applied the latest
+	// changes yet), so followers hand the whole command over.
+	if !s.isLeader() {
+		return s.forward(b, args...)
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.masters[mc.Name]; ok {
+	_, dup := s.masters[mc.Name]
+	s.mu.Unlock()
+	if dup {
 		return resp.AppendError(b, "ERR Duplicate master name.")
 	}
-	m, err := s.addMaster(mc)
-	if err != nil {
-		return resp.AppendError(b, "ERR "+err.Error())
+	return s.commitConfig(b, command{Op: opMonitor, Monitor: &mc}, args)
+}
+
+// commitConfig commits a configuration change on the leader, or has the leader
+// run the same command. The reply comes once a majority stored the change.
+func (s *Sentinel) commitConfig(b []byte, c command, args []string) []byte {
+	if !s.isLeader() {
+		return s.forward(b, args...)
 	}
-	s.syncFromFSMLocked(m)
-	if s.running {
-		s.startLinks(m.instance)
+	if err := s.apply(c); err != nil {
+		return resp.AppendError(b, "NOQUORUM cannot commit the change: "+err.Error())
 	}
-	s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
 	return resp.AppendOK(b)
 }
 
-// SENTINEL SET master option value [option value ...]
-func (s *Sentinel) setCommandLocked(args []string, b []byte) []byte {
+// SENTINEL REMOVE master
+func (s *Sentinel) removeCommand(args []string, b []byte) []byte {
+	if !s.isLeader() {
+		return s.forward(b, args...)
+	}
+	s.mu.Lock()
 	m := s.masters[args[2]]
+	s.mu.Unlock()
 	if m == nil {
 		return errNoMaster(b)
 	}
+	return s.commitConfig(b, command{Op: opRemove, Name: args[2]}, args)
+}
+
+// SENTINEL SET master option value [option value ...]
+func (s *Sentinel) setCommand(args []string, b []byte) []byte {
+	if !s.isLeader() {
+		return s.forward(b, args...)
+	}
+	s.mu.Lock()
+	m := s.masters[args[2]]
+	if m == nil {
+		s.mu.Unlock()
+		return errNoMaster(b)
+	}
+	cfg := m.cfg
+	s.mu.Unlock()
 	if (len(args)-3)%2 != 0 {
 		return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[len(args)-1]))
 	}
@@ -434,29 +506,38 @@ func (s *Sentinel) setCommandLocked(args []string, b []byte) []byte {
 				return bad()
 			}
 			if opt == "down-after-milliseconds" {
-				m.cfg.DownAfter = time.Duration(n) * time.Millisecond
+				cfg.DownAfter = time.Duration(n) * time.Millisecond
 			} else {
-				m.cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
+				cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
 			}
 		case "parallel-syncs", "quorum":
 			if nerr != nil || n <= 0 {
 				return bad()
 			}
 			if opt == "quorum" {
-				m.cfg.Quorum = int(n)
+				cfg.Quorum = int(n)
 			} else {
-				m.cfg.ParallelSyncs = int(n)
+				cfg.ParallelSyncs = int(n)
 			}
 		case "auth-pass":
-			m.cfg.AuthPass = val
+			cfg.AuthPass = val
 		case "auth-user":
-			m.cfg.AuthUser = val
+			cfg.AuthUser = val
 		default:
 			return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[i]))
 		}
-		s.event("+set", m.instance, "%s %s", args[i], val)
 	}
-	return resp.AppendOK(b)
+	out := s.commitConfig(b, command{Op: opMonitor, Monitor: &cfg}, args)
+	if s.isLeader() && bytes.HasPrefix(out[len(b):], []byte("+OK")) {
+		s.mu.Lock()
+		if m := s.masters[args[2]]; m != nil {
+			for i := 3; i+1 < len(args); i += 2 {
+				s.event("+set", m.instance, "%s %s", args[i], args[i+1])
+			}
+		}
+		s.mu.Unlock()
+	}
+	return out
 }
 
 // SENTINEL CONFIG GET param / SET param value
@@ -567,6 +648,8 @@ func (s *Sentinel) debugLocked(c *client, args []string, b []byte) []byte {
 		{"DEFAULT-FAILOVER-TIMEOUT", 3 * time.Minute}, {"TILT-TRIGGER", tiltTrigger},
 		{"TILT-PERIOD", tiltPeriod}, {"SLAVE-RECONF-TIMEOUT", 10 * time.Second},
 		{"MIN-LINK-RECONNECT-PERIOD", minLinkReconnect}, {"ELECTION-TIMEOUT", electionTimeout},
+		// keygrid runs no scripts; Redis's defaults, for tools that read them.
+		{"SCRIPT-MAX-RUNTIME", time.Minute}, {"SCRIPT-RETRY-DELAY", 30 * time.Second},
 	}
 	b = resp.AppendMap(b, len(p), c.proto)
 	for _, x := range p {
@@ -599,20 +682,7 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		return resp.AppendOK(b)
 	}
 	s.mu.Unlock()
-	leader := s.leaderClientAddr()
-	if leader == "" {
-		return resp.AppendError(b, "NOQUORUM no raft leader: a majority of sentinels is not reachable")
-	}
-	lc, err := dialConn(leader, 2*time.Second)
-	if err != nil {
-		return resp.AppendError(b, "NOQUORUM cannot reach the raft leader "+leader)
-	}
-	defer lc.Close()
-	v, err := lc.do(5*time.Second, "SENTINEL", "FAILOVER", name)
-	if err != nil {
-		return resp.AppendError(b, "NOQUORUM cannot reach the raft leader "+leader)
-	}
-	return append(b, v.Raw...)
+	return s.forward(b, "SENTINEL", "FAILOVER", name)
 }
 
 // INFO [section ...]
@@ -647,7 +717,7 @@ func infoCommand(c *client, args []string, b []byte) []byte {
 			time.Now().UnixMicro(), int64(up.Seconds()), int64(up.Hours()/24), exe, s.path)
 	}
 	if section("Clients") {
-		fmt.Fprintf(&sb, "connected_clients:%d\r\n", clientIDs.Load())
+		fmt.Fprintf(&sb, "connected_clients:%d\r\n", connectedClients.Load())
 	}
 	if section("Sentinel") {
 		tilt, since := 0, int64(-1)

@@ -111,6 +111,12 @@ func TestRepliesMatchRedisSentinel(t *testing.T) {
 		{"SENTINEL", "CONFIG", "GET", "resolve-hostnames"},
 		{"SENTINEL", "CONFIG", "BOGUS", "x"},
 		{"SENTINEL", "PENDING-SCRIPTS"},
+		{"SENTINEL", "DEBUG"},
+		{"SENTINEL", "HELP"},
+		{"SENTINEL", "INFO-CACHE", "nope"},
+		{"SENTINEL", "SIMULATE-FAILURE", "bogus"},
+		{"SENTINEL", "RESET", "nomatch*"},
+		{"SENTINEL", "CONFIG", "GET", "announce-*"},
 		{"ROLE"},
 		{"PING"},
 		{"FOO", "bar"},
@@ -138,5 +144,48 @@ func TestRepliesMatchRedisSentinel(t *testing.T) {
 	}
 	if reps, err := sc.Replicas(ctx, "mymaster").Result(); err != nil || len(reps) != 2 {
 		t.Errorf("go-redis Replicas = %v, %v", reps, err)
+	}
+}
+
+// requirepass on the sentinel itself behaves as Redis Sentinel's.
+func TestAuthMatchesRedisSentinel(t *testing.T) {
+	t.Parallel()
+	master := testutil.StartRedis(t)
+	cfg := DefaultConfig()
+	cfg.Port, cfg.Bind, cfg.Dir, cfg.RequirePass = freePorts(t, 1)[0], "127.0.0.1", t.TempDir(), "s3cret"
+	ks, err := New(cfg, "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ks.Shutdown)
+	raddr := startRedisSentinels(t, 1, master.Port(), "requirepass s3cret")[0]
+	kc, err := testutil.Dial(ks.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	var rc *testutil.Conn
+	waitFor(t, 10*time.Second, "redis-sentinel up", func() bool {
+		rc, err = testutil.Dial(raddr)
+		return err == nil
+	})
+	defer rc.Close()
+	for _, args := range [][]string{
+		{"PING"},
+		{"SENTINEL", "MYID", "x"},
+		{"HELLO", "3"},
+		{"AUTH", "wrong"},
+		{"AUTH", "someone", "s3cret"},
+		{"AUTH", "s3cret"},
+		{"PING"},
+		{"AUTH", "default", "s3cret"},
+	} {
+		k, r := doRaw(t, kc, args...), doRaw(t, rc, args...)
+		if !bytes.Equal(k.Raw, r.Raw) {
+			t.Errorf("%v:\nkeygrid %q\nredis   %q", args, k.Raw, r.Raw)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ type MasterConfig struct {
 	ParallelSyncs int
 	AuthPass      string
 	AuthUser      string
+	// KnownReplicas are "ip:port" from `sentinel known-replica` lines (written by
+	// Redis Sentinel): monitored from the start instead of after the first INFO.
+	KnownReplicas []string
 }
 
 // Config is the whole sentinel configuration.
@@ -53,6 +57,13 @@ type Config struct {
 	// addresses (raft address = host:port+10000 unless given as host:port@raftport).
 	// All sentinels must be given the same list; it is used once, to bootstrap.
 	RaftPeers []string
+	// RequirePass, when set, is the password clients of this sentinel must AUTH
+	// with (Redis's requirepass in sentinel mode).
+	RequirePass string
+	// SentinelUser/SentinelPass authenticate this sentinel to the other sentinels
+	// (Redis's sentinel-user / sentinel-pass; requirepass is used when unset).
+	SentinelUser string
+	SentinelPass string
 	// MetricsAddr serves Prometheus metrics over HTTP when not empty.
 	MetricsAddr string
 	// Masters in configuration order.
@@ -193,7 +204,7 @@ func (c *Config) directive(argv []string) error {
 	}
 	if len(argv) != 2 {
 		switch name {
-		case "port", "bind", "dir", "logfile", "loglevel", "daemonize", "protected-mode":
+		case "port", "bind", "dir", "logfile", "loglevel", "daemonize", "protected-mode", "requirepass":
 			return fmt.Errorf("wrong number of arguments")
 		}
 	}
@@ -212,9 +223,24 @@ func (c *Config) directive(argv []string) error {
 	case "daemonize", "protected-mode", "pidfile", "supervised", "syslog-enabled", "syslog-ident", "syslog-facility":
 		// Accepted for compatibility with existing sentinel.conf files; keygrid runs in
 		// the foreground under a supervisor and never binds outside `bind`.
+	case "requirepass":
+		c.RequirePass = argv[1]
 	case "sentinel-metrics-addr", "metrics-addr":
 		c.MetricsAddr = argv[1]
+	case "user":
+		// Redis writes "user default on nopass ..." into sentinel.conf. Users with
+		// passwords would be silently unprotected here, so they are refused.
+		for _, r := range argv[1:] {
+			if strings.HasPrefix(r, ">") || strings.HasPrefix(r, "#") {
+				return fmt.Errorf("ACL users with passwords are not supported by keygrid sentinel: use requirepass")
+			}
+		}
 	default:
+		// Server directives Redis writes into sentinel.conf on CONFIG REWRITE
+		// (latency-tracking-info-percentiles, ...) mean nothing to a sentinel.
+		if _, ok := config.Lookup(name); ok {
+			return nil
+		}
 		return fmt.Errorf("Bad directive or wrong number of arguments")
 	}
 	return err
@@ -340,6 +366,15 @@ func (c *Config) sentinelDirective(argv []string) error {
 		} else {
 			c.AnnounceHostnames = v
 		}
+	case "sentinel-user", "sentinel-pass":
+		if err = need(2); err != nil {
+			return err
+		}
+		if sub == "sentinel-user" {
+			c.SentinelUser = argv[1]
+		} else {
+			c.SentinelPass = argv[1]
+		}
 	case "raft-port":
 		if err = need(2); err != nil {
 			return err
@@ -354,9 +389,21 @@ func (c *Config) sentinelDirective(argv []string) error {
 				}
 			}
 		}
-	case "config-epoch", "leader-epoch", "current-epoch", "known-replica", "known-slave",
+	case "known-replica", "known-slave":
+		if err = need(4); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if _, err := atoi(argv[3], 1, 65535); err != nil {
+			return fmt.Errorf("Invalid port number")
+		}
+		m.KnownReplicas = append(m.KnownReplicas, net.JoinHostPort(argv[2], argv[3]))
+	case "config-epoch", "leader-epoch", "current-epoch",
 		"known-sentinel", "rename-command", "deny-scripts-reconfig", "notification-script",
-		"client-reconfig-script", "sentinel-user", "sentinel-pass", "master-reboot-down-after-period":
+		"client-reconfig-script", "master-reboot-down-after-period":
 		// State Redis Sentinel rewrites into its own config file, and features keygrid
 		// does not run (scripts). keygrid keeps runtime state in raft, so these are
 		// accepted and ignored: a Redis-written sentinel.conf still loads.

@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ sentinel current-epoch 3
 sentinel known-replica mymaster 10.0.0.3 6379
 sentinel known-sentinel mymaster 10.0.0.6 26379 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 daemonize no
+latency-tracking-info-percentiles 50 99 99.9
+user default on nopass ~* &* +@all
 `
 	cfg, err := ParseConfig(strings.NewReader(text))
 	if err != nil {
@@ -51,8 +54,9 @@ daemonize no
 	}
 	m := cfg.Master("mymaster")
 	want := MasterConfig{Name: "mymaster", Host: "10.0.0.1", Port: 6379, Quorum: 2, DownAfter: 5 * time.Second,
-		FailoverTimeout: time.Minute, ParallelSyncs: 3, AuthPass: "s3cret pass", AuthUser: "app"}
-	if *m != want {
+		FailoverTimeout: time.Minute, ParallelSyncs: 3, AuthPass: "s3cret pass", AuthUser: "app",
+		KnownReplicas: []string{"10.0.0.3:6379"}}
+	if !reflect.DeepEqual(*m, want) {
 		t.Errorf("mymaster = %+v, want %+v", *m, want)
 	}
 	o := cfg.Master("other")
@@ -74,6 +78,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"nonsense 1", "Bad directive or wrong number of arguments"},
 		{`sentinel monitor "m 1.2.3.4 6379 2`, "Unbalanced quotes in configuration line"},
 		{"sentinel resolve-hostnames maybe", "argument must be 'yes' or 'no'"},
+		{"user default on >secret +@all", "ACL users with passwords are not supported"},
 	} {
 		_, err := ParseConfig(strings.NewReader(tc.text))
 		if err == nil || !strings.Contains(err.Error(), tc.err) {

@@ -113,8 +113,9 @@ func startKeygridSentinels(t *testing.T, n int, masterPort int) []*Sentinel {
 	return out
 }
 
-// startRedisSentinels starts n redis-sentinel processes (Debian's 7.0).
-func startRedisSentinels(t *testing.T, n int, masterPort int) []string {
+// startRedisSentinels starts n redis-sentinel processes (Debian's 7.0); extra
+// lines are appended to their config.
+func startRedisSentinels(t *testing.T, n int, masterPort int, extra ...string) []string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-sentinel")
 	if err != nil {
@@ -126,7 +127,7 @@ func startRedisSentinels(t *testing.T, n int, masterPort int) []string {
 		conf := filepath.Join(dir, "sentinel.conf")
 		text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %d 2\n"+
 			"sentinel down-after-milliseconds mymaster %d\nsentinel failover-timeout mymaster 10000\n",
-			p, dir, masterPort, drillDownAfter.Milliseconds())
+			p, dir, masterPort, drillDownAfter.Milliseconds()) + strings.Join(extra, "\n") + "\n"
 		if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +166,7 @@ func runDrill(t *testing.T, master *testutil.Server, sentinels []string) drillRe
 	}
 	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: sentinels,
 		DialTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
-		MaxRetries: -1, Protocol: 2})
+		MaxRetries: -1, Protocol: 3})
 	defer fc.Close()
 
 	var mu sync.Mutex
@@ -291,6 +292,12 @@ func TestFailoverDrill(t *testing.T) {
 	if res.lost != 0 {
 		t.Errorf("%d of %d acknowledged writes lost", res.lost, res.acked)
 	}
+	// Detection takes at most down-after past the last reply; the rest (ODOWN
+	// agreement, raft commit, promotion) must be quick. Redis Sentinel takes about
+	// 2.4 s here (TestFailoverDrillRedisSentinel).
+	if limit := drillDownAfter + 2*time.Second; res.toSwitch > limit {
+		t.Errorf("failover took %v, more than %v", res.toSwitch, limit)
+	}
 	if res.newMaster != reps[0].Addr() && res.newMaster != reps[1].Addr() {
 		t.Errorf("new master %s is not one of the replicas", res.newMaster)
 	}
@@ -333,12 +340,21 @@ func TestFailoverDrill(t *testing.T) {
 	}
 	// The leader's measurements, as SENTINEL MASTER reports them.
 	var stats *failoverStats
+	var leader *Sentinel
 	for _, s := range ss {
 		s.mu.Lock()
 		if st := s.masters["mymaster"].lastFailover; st != nil {
-			stats = st
+			stats, leader = st, s
 		}
 		s.mu.Unlock()
+	}
+	if leader != nil {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: leader.Addr()})
+		defer sc.Close()
+		m, err := sc.Master(ctx, "mymaster").Result()
+		if err != nil || m["last-failover-result"] != "ok" || m["failover-count"] != "1" || m["last-failover-epoch"] != "1" {
+			t.Errorf("SENTINEL MASTER on the leader = %v, %v", m, err)
+		}
 	}
 	if stats == nil || stats.Result != "ok" || stats.ToPromotion <= stats.ToODown {
 		t.Fatalf("failover stats = %+v", stats)
@@ -403,6 +419,8 @@ func TestFailoverDrillRedisSentinel(t *testing.T) {
 // Issue #8 point 6, both ways with keygrid data nodes: keygrid sentinels and
 // Debian's redis-sentinel 7.0 each fail over a group of `keygrid server` nodes.
 func TestFailoverDrillKeygridNodes(t *testing.T) {
+	// Mostly waiting on timers: runs beside the other waiting tests.
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		start func(t *testing.T, port int) []string

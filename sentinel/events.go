@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/resp"
@@ -36,6 +35,18 @@ func instanceDesc(ri *instance) string {
 // event reports an event about ri; extra (printf-style) is appended after a space.
 func (s *Sentinel) event(typ string, ri *instance, extra string, args ...any) {
 	msg := instanceDesc(ri)
+	if extra != "" {
+		msg += " " + fmt.Sprintf(extra, args...)
+	}
+	s.emit(typ, msg)
+}
+
+// eventUnlocked is event for goroutines that do not hold mu: the instance's
+// description is read under it.
+func (s *Sentinel) eventUnlocked(typ string, ri *instance, extra string, args ...any) {
+	s.mu.Lock()
+	msg := instanceDesc(ri)
+	s.mu.Unlock()
 	if extra != "" {
 		msg += " " + fmt.Sprintf(extra, args...)
 	}
@@ -133,11 +144,9 @@ func (p *pubsub) closeAll() {
 	}
 }
 
-// deliver writes one (p)message to c. A client that cannot take it within a
-// second is disconnected rather than allowed to stall event delivery.
+// deliver queues one (p)message for c. It never blocks, since events are emitted
+// with Sentinel.mu held: a client that lets 1024 messages pile up is disconnected.
 func (c *client) deliver(pattern, ch, msg string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
 	var b []byte
 	if pattern != "" {
 		b = resp.AppendPush(b, 4, c.proto)
@@ -149,8 +158,22 @@ func (c *client) deliver(pattern, ch, msg string) {
 	}
 	b = resp.AppendBulkString(b, ch)
 	b = resp.AppendBulkString(b, msg)
-	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	if _, err := c.nc.Write(b); err != nil {
+	c.writerOnce.Do(func() { go c.writer() })
+	select {
+	case c.outq <- b:
+	default:
 		c.nc.Close()
+	}
+}
+
+// writer sends queued messages; it ends with the connection.
+func (c *client) writer() {
+	for {
+		select {
+		case b := <-c.outq:
+			c.reply(b)
+		case <-c.done:
+			return
+		}
 	}
 }

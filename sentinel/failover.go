@@ -4,13 +4,16 @@
 package sentinel
 
 import (
-	"net"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// simulatedCrash ends the process for SENTINEL SIMULATE-FAILURE, as Redis does.
+// Tests replace it to stop one in-process sentinel instead.
+var simulatedCrash = func(*Sentinel) { os.Exit(99) }
 
 // failover is a failover in progress on this sentinel.
 type failover struct {
@@ -123,28 +126,34 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	}
 	stats.ToODown = odownAt.Sub(lossAt)
 
-	// A new epoch, committed: no other failover can ever claim it.
+	// A new epoch, committed: no other failover can ever claim it. The barrier
+	// makes sure the FSM has applied everything an earlier leader committed, so
+	// the epoch is really new (the FSM also refuses one that is not).
+	if err := s.raft.Barrier(5 * time.Second).Error(); err != nil {
+		stats.Result = "not-elected"
+		s.eventUnlocked("-failover-abort-not-elected", old, "")
+		return
+	}
 	epoch := s.fsm.currentEpoch() + 1
 	if err := s.apply(command{Op: opEpoch, Epoch: epoch}); err != nil {
 		s.log.Sugar().Warnf("failover of %s: cannot commit epoch %d: %v", m.name, epoch, err)
 		stats.Result = "not-elected"
-		s.event("-failover-abort-not-elected", old, "")
+		s.eventUnlocked("-failover-abort-not-elected", old, "")
 		return
 	}
 	stats.Epoch = epoch
 	s.mu.Lock()
 	fo.epoch = epoch
-	m.leaderRunID, m.leaderEpoch = s.myid, epoch
 	simFail := s.simFail
 	s.mu.Unlock()
-	s.event("+try-failover", old, "")
-	s.event("+elected-leader", old, "")
+	s.eventUnlocked("+try-failover", old, "")
+	s.eventUnlocked("+elected-leader", old, "")
 	if simFail&simCrashAfterElection != 0 {
 		s.log.Warn("Simulated crash after election")
-		os.Exit(99)
+		simulatedCrash(s)
 	}
 	s.setFailoverState(fo, "select_slave")
-	s.event("+failover-state-select-slave", old, "")
+	s.eventUnlocked("+failover-state-select-slave", old, "")
 	// Replicas' INFO is refreshed every second once the master is down; give a
 	// replica whose last INFO predates that a moment to qualify.
 	var r *instance
@@ -158,7 +167,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	}
 	if r == nil {
 		stats.Result = "no-good-slave"
-		s.event("-failover-abort-no-good-slave", old, "")
+		s.eventUnlocked("-failover-abort-no-good-slave", old, "")
 		return
 	}
 	s.mu.Lock()
@@ -167,10 +176,10 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	rip, rport := r.ip, r.port
 	s.mu.Unlock()
 	stats.OffsetGap = max(oldOffset-promotedOffset, 0)
-	s.event("+selected-slave", r, "")
+	s.eventUnlocked("+selected-slave", r, "")
 
 	s.setFailoverState(fo, "send_slaveof_noone")
-	s.event("+failover-state-send-slaveof-noone", r, "")
+	s.eventUnlocked("+failover-state-send-slaveof-noone", r, "")
 	deadline := fo.start.Add(timeout)
 	var newOffset int64
 	promoted := false
@@ -189,7 +198,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 			c.do(opTO, "CLIENT", "KILL", "TYPE", "normal")
 			c.do(opTO, "CLIENT", "KILL", "TYPE", "pubsub")
 			s.setFailoverState(fo, "wait_promotion")
-			s.event("+failover-state-wait-promotion", r, "")
+			s.eventUnlocked("+failover-state-wait-promotion", r, "")
 			for time.Now().Before(deadline) {
 				v, err := c.do(opTO, "INFO", "replication")
 				if err != nil {
@@ -206,17 +215,17 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	}
 	if !promoted {
 		stats.Result = "slave-timeout"
-		s.event("-failover-abort-slave-timeout", old, "")
+		s.eventUnlocked("-failover-abort-slave-timeout", old, "")
 		return
 	}
 	stats.ToPromotion = time.Since(lossAt)
 	s.mu.Lock()
 	simFail = s.simFail
 	s.mu.Unlock()
-	s.event("+promoted-slave", r, "")
+	s.eventUnlocked("+promoted-slave", r, "")
 	if simFail&simCrashAfterPromotion != 0 {
 		s.log.Warn("Simulated crash after promotion")
-		os.Exit(99)
+		simulatedCrash(s)
 	}
 
 	// Commit the outcome before anyone is told: the switch entry, once applied,
@@ -238,7 +247,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		Replicas: replicas, OldIP: oldIP, OldPort: oldPort, Leader: s.myid}); err != nil {
 		s.log.Sugar().Warnf("failover of %s: cannot commit the switch: %v", m.name, err)
 		stats.Result = "not-elected"
-		s.event("-failover-abort-not-elected", old, "")
+		s.eventUnlocked("-failover-abort-not-elected", old, "")
 		return
 	}
 	s.mu.Lock()
@@ -249,10 +258,10 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	go s.watchFirstWrite(m, newInst, lossAt, newOffset, deadline, stats)
 
 	s.setFailoverState(fo, "reconf_slaves")
-	s.event("+failover-state-reconf-slaves", newInst, "")
+	s.eventUnlocked("+failover-state-reconf-slaves", newInst, "")
 	s.reconfReplicas(m, others, rip, rport, parallel, deadline)
 	stats.Result = "ok"
-	s.event("+failover-end", newInst, "")
+	s.eventUnlocked("+failover-end", newInst, "")
 }
 
 // infoRole returns role and master_repl_offset from an INFO reply.
@@ -285,24 +294,22 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 			if ev == nil {
 				ev = r
 			}
+			auth := authArgs(m)
+			addr := r.addr()
 			s.mu.Unlock()
-			c, err := dialConn(r.addr(), opTO)
+			c, err := dialConn(addr, opTO)
 			if err != nil {
 				return
 			}
 			defer c.Close()
-			if m.cfg.AuthPass != "" {
-				if m.cfg.AuthUser != "" {
-					c.do(opTO, "AUTH", m.cfg.AuthUser, m.cfg.AuthPass)
-				} else {
-					c.do(opTO, "AUTH", m.cfg.AuthPass)
-				}
+			if auth != nil {
+				c.do(opTO, auth...)
 			}
 			if v, err := c.do(opTO, "REPLICAOF", ip, strconv.Itoa(port)); err != nil || v.IsError() {
 				return
 			}
 			c.do(opTO, "CONFIG", "REWRITE")
-			s.event("+slave-reconf-sent", ev, "")
+			s.eventUnlocked("+slave-reconf-sent", ev, "")
 			inprog := false
 			for time.Now().Before(deadline) {
 				v, err := c.do(opTO, "INFO", "replication")
@@ -313,10 +320,10 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 				if host == ip && p == port {
 					if !inprog {
 						inprog = true
-						s.event("+slave-reconf-inprog", ev, "")
+						s.eventUnlocked("+slave-reconf-inprog", ev, "")
 					}
 					if up {
-						s.event("+slave-reconf-done", ev, "")
+						s.eventUnlocked("+slave-reconf-done", ev, "")
 						return
 					}
 				}
@@ -349,17 +356,17 @@ func infoMasterLink(info string) (host string, port int, up bool) {
 // the master loss, is the failover's time to first write.
 func (s *Sentinel) watchFirstWrite(m *master, ri *instance, lossAt time.Time, base int64, deadline time.Time, stats *failoverStats) {
 	defer s.wg.Done()
-	c, err := dialConn(ri.addr(), time.Second)
+	s.mu.Lock()
+	auth := authArgs(m)
+	addr := ri.addr()
+	s.mu.Unlock()
+	c, err := dialConn(addr, time.Second)
 	if err != nil {
 		return
 	}
 	defer c.Close()
-	if m.cfg.AuthPass != "" {
-		if m.cfg.AuthUser != "" {
-			c.do(time.Second, "AUTH", m.cfg.AuthUser, m.cfg.AuthPass)
-		} else {
-			c.do(time.Second, "AUTH", m.cfg.AuthPass)
-		}
+	if auth != nil {
+		c.do(time.Second, auth...)
 	}
 	for time.Now().Before(deadline) {
 		v, err := c.do(time.Second, "INFO", "replication")
@@ -404,7 +411,7 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 		r.reconfSent = now
 		s.event(ev, r, "")
 		addr, ip, port := r.addr(), m.ip, m.port
-		pass, user := m.cfg.AuthPass, m.cfg.AuthUser
+		auth := authArgs(m)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -413,12 +420,8 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 				return
 			}
 			defer c.Close()
-			if pass != "" {
-				if user != "" {
-					c.do(time.Second, "AUTH", user, pass)
-				} else {
-					c.do(time.Second, "AUTH", pass)
-				}
+			if auth != nil {
+				c.do(time.Second, auth...)
 			}
 			c.do(time.Second, "REPLICAOF", ip, strconv.Itoa(port))
 			c.do(time.Second, "CONFIG", "REWRITE")
@@ -426,4 +429,13 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 	}
 }
 
-var _ = net.JoinHostPort
+// authArgs is the AUTH command for m's instances, or nil. mu held.
+func authArgs(m *master) []string {
+	switch {
+	case m.cfg.AuthPass == "":
+		return nil
+	case m.cfg.AuthUser != "":
+		return []string{"AUTH", m.cfg.AuthUser, m.cfg.AuthPass}
+	}
+	return []string{"AUTH", m.cfg.AuthPass}
+}

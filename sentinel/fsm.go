@@ -18,6 +18,11 @@ import (
 const (
 	opEpoch  = "epoch"  // raise the current epoch (a failover attempt starts)
 	opSwitch = "switch" // a failover promoted a replica: new master address and epoch
+	// opMonitor adds a monitored master or replaces its settings (SENTINEL MONITOR
+	// and SET), opRemove drops one (SENTINEL REMOVE): runtime configuration every
+	// sentinel shares, kept here because the config file is never rewritten.
+	opMonitor = "monitor"
+	opRemove  = "remove"
 )
 
 // command is one raft log entry, JSON-encoded.
@@ -34,6 +39,14 @@ type command struct {
 	OldPort int    `json:"old_port,omitempty"`
 	// Leader is the run id of the sentinel that ran the failover.
 	Leader string `json:"leader,omitempty"`
+	// Monitor is the master's configuration for opMonitor.
+	Monitor *MasterConfig `json:"monitor,omitempty"`
+}
+
+// monitorRecord is runtime configuration of one master name.
+type monitorRecord struct {
+	Config  MasterConfig `json:"config"`
+	Removed bool         `json:"removed"`
 }
 
 // masterRecord is the replicated truth about one monitored group.
@@ -48,8 +61,9 @@ type masterRecord struct {
 
 // fsmState is everything the FSM holds; it is also the snapshot format.
 type fsmState struct {
-	CurrentEpoch uint64                   `json:"current_epoch"`
-	Masters      map[string]*masterRecord `json:"masters"`
+	CurrentEpoch uint64                    `json:"current_epoch"`
+	Masters      map[string]*masterRecord  `json:"masters"`
+	Monitors     map[string]*monitorRecord `json:"monitors"`
 }
 
 // fsm implements raft.FSM. Apply runs on raft's FSM goroutine; onSwitch is called
@@ -60,10 +74,14 @@ type fsm struct {
 	st       fsmState
 	onSwitch func(c command) // may be nil
 	onEpoch  func(epoch uint64)
+	onConfig func(c command)
+	// onRestore runs after a snapshot replaced the state (at start, or when the
+	// leader sends one to a lagging follower).
+	onRestore func()
 }
 
 func newFSM() *fsm {
-	return &fsm{st: fsmState{Masters: map[string]*masterRecord{}}}
+	return &fsm{st: fsmState{Masters: map[string]*masterRecord{}, Monitors: map[string]*monitorRecord{}}}
 }
 
 // Apply implements raft.FSM. The returned value is an error for a rejected entry.
@@ -82,12 +100,16 @@ func (f *fsm) apply(c command) error {
 	f.mu.Lock()
 	switch c.Op {
 	case opEpoch:
-		raised := c.Epoch > f.st.CurrentEpoch
-		if raised {
-			f.st.CurrentEpoch = c.Epoch
+		// Each failover attempt owns its epoch: one that is not above the current
+		// epoch was already used (the proposer read a stale value) and is refused.
+		if c.Epoch <= f.st.CurrentEpoch {
+			cur := f.st.CurrentEpoch
+			f.mu.Unlock()
+			return fmt.Errorf("stale epoch %d <= %d", c.Epoch, cur)
 		}
+		f.st.CurrentEpoch = c.Epoch
 		f.mu.Unlock()
-		if raised && f.onEpoch != nil {
+		if f.onEpoch != nil {
 			f.onEpoch(c.Epoch)
 		}
 		return nil
@@ -111,6 +133,24 @@ func (f *fsm) apply(c command) error {
 			f.onSwitch(c)
 		}
 		return nil
+	case opMonitor, opRemove:
+		if c.Op == opMonitor {
+			if c.Monitor == nil {
+				f.mu.Unlock()
+				return fmt.Errorf("monitor entry without a config")
+			}
+			c.Name = c.Monitor.Name
+			f.st.Monitors[c.Name] = &monitorRecord{Config: *c.Monitor}
+		} else {
+			f.st.Monitors[c.Name] = &monitorRecord{Removed: true}
+			// A master monitored again later starts from its new address.
+			delete(f.st.Masters, c.Name)
+		}
+		f.mu.Unlock()
+		if f.onConfig != nil {
+			f.onConfig(c)
+		}
+		return nil
 	}
 	f.mu.Unlock()
 	return fmt.Errorf("unknown op %q", c.Op)
@@ -127,6 +167,17 @@ func (f *fsm) master(name string) (masterRecord, bool) {
 	r := *m
 	r.Replicas = append([]string(nil), m.Replicas...)
 	return r, true
+}
+
+// monitors returns a copy of the runtime configuration records.
+func (f *fsm) monitors() map[string]monitorRecord {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]monitorRecord, len(f.st.Monitors))
+	for k, v := range f.st.Monitors {
+		out[k] = *v
+	}
+	return out
 }
 
 func (f *fsm) currentEpoch() uint64 {
@@ -156,9 +207,15 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if st.Masters == nil {
 		st.Masters = map[string]*masterRecord{}
 	}
+	if st.Monitors == nil {
+		st.Monitors = map[string]*monitorRecord{}
+	}
 	f.mu.Lock()
 	f.st = st
 	f.mu.Unlock()
+	if f.onRestore != nil {
+		f.onRestore()
+	}
 	return nil
 }
 

@@ -48,8 +48,10 @@ func TestFSMSwitch(t *testing.T) {
 	if len(switches) != 1 {
 		t.Fatalf("switch callbacks = %d", len(switches))
 	}
-	// A lower epoch never goes backwards.
-	applyCmd(t, f, 4, command{Op: opEpoch, Epoch: 0})
+	// An epoch is used once: a stale proposal is refused and nothing goes back.
+	if r := applyCmd(t, f, 4, command{Op: opEpoch, Epoch: 1}); r == nil {
+		t.Fatal("epoch 1 accepted twice")
+	}
 	if f.currentEpoch() != 1 {
 		t.Fatalf("epoch went back to %d", f.currentEpoch())
 	}

@@ -89,11 +89,8 @@ type master struct {
 	// Failover state; fo is non-nil while this sentinel runs a failover.
 	fo            *failover
 	failoverStart time.Time // last attempt, for the retry delay
-	promotedAddr  string    // while reconfiguring replicas
 	lastFailover  *failoverStats
 	failoverCount int64
-	leaderRunID   string
-	leaderEpoch   uint64
 }
 
 // failoverStats is what one failover measured (issue point 5).

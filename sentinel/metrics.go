@@ -46,6 +46,7 @@ func newMetrics(s *Sentinel, reg prometheus.Registerer) *metrics {
 			}
 			return 0
 		}))
+		reg.MustRegister(&stateCollector{s: s})
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "keygrid_sentinel_current_epoch",
 			Help: "The committed current epoch."}, func() float64 { return float64(s.fsm.currentEpoch()) }))
 	}
@@ -78,5 +79,47 @@ func (m *metrics) serve(addr string, g prometheus.Gatherer) {
 func (m *metrics) close() {
 	if m.http != nil {
 		m.http.Close()
+	}
+}
+
+// stateCollector exports each monitored master's state at scrape time.
+type stateCollector struct{ s *Sentinel }
+
+var (
+	descMasterDown = prometheus.NewDesc("keygrid_sentinel_master_down",
+		"1 while this sentinel sees the master down, by kind: sdown (subjective) or odown (objective).", []string{"master", "kind"}, nil)
+	descReplicas = prometheus.NewDesc("keygrid_sentinel_master_replicas",
+		"Replicas known for the master.", []string{"master"}, nil)
+	descSentinels = prometheus.NewDesc("keygrid_sentinel_master_sentinels",
+		"Sentinels monitoring the master, this one included.", []string{"master"}, nil)
+	descConfigEpoch = prometheus.NewDesc("keygrid_sentinel_master_config_epoch",
+		"Epoch of the master's last committed failover.", []string{"master"}, nil)
+	descTilt = prometheus.NewDesc("keygrid_sentinel_tilt", "1 while in TILT mode.", nil, nil)
+)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descMasterDown, descReplicas, descSentinels, descConfigEpoch, descTilt} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	ch <- prometheus.MustNewConstMetric(descTilt, prometheus.GaugeValue, b(s.tilt))
+	for _, name := range s.order {
+		m := s.masters[name]
+		ch <- prometheus.MustNewConstMetric(descMasterDown, prometheus.GaugeValue, b(m.sdown), name, "sdown")
+		ch <- prometheus.MustNewConstMetric(descMasterDown, prometheus.GaugeValue, b(m.odown), name, "odown")
+		ch <- prometheus.MustNewConstMetric(descReplicas, prometheus.GaugeValue, float64(len(m.replicas)), name)
+		ch <- prometheus.MustNewConstMetric(descSentinels, prometheus.GaugeValue, float64(len(m.sentinels)+1), name)
+		ch <- prometheus.MustNewConstMetric(descConfigEpoch, prometheus.GaugeValue, float64(m.configEpoch), name)
 	}
 }

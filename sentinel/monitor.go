@@ -50,19 +50,18 @@ func (s *Sentinel) dialInstance(ri *instance, role string) (*conn, error) {
 	s.mu.Lock()
 	addr := ri.addr()
 	m := ri.master
-	pass, user := m.cfg.AuthPass, m.cfg.AuthUser
+	auth := authArgs(m)
+	if ri.kind == kindSentinel {
+		auth = s.sentinelAuth()
+	}
 	timeout := opTimeout(m)
 	s.mu.Unlock()
 	c, err := dialConn(addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	if ri.kind != kindSentinel && pass != "" {
-		args := []string{"AUTH", pass}
-		if user != "" {
-			args = []string{"AUTH", user, pass}
-		}
-		if v, err := c.do(timeout, args...); err != nil {
+	if auth != nil {
+		if v, err := c.do(timeout, auth...); err != nil {
 			c.Close()
 			return nil, err
 		} else if v.IsError() {
@@ -126,7 +125,9 @@ func (s *Sentinel) linkLoop(ri *instance, c *conn) error {
 			period = time.Second
 		}
 		doInfo := ri.kind != kindSentinel && (ri.infoRefresh.IsZero() || now.Sub(ri.infoRefresh) >= period)
-		doHello := ri.kind != kindSentinel && now.Sub(lastHello) >= helloPeriod
+		// Hellos go to other sentinels too (PUBLISH on their port), as Redis
+		// does, so sentinels keep hearing each other while a master is down.
+		doHello := now.Sub(lastHello) >= helloPeriod
 		doAsk := ri.kind == kindSentinel && m.sdown && now.Sub(lastAsk) >= askPeriod
 		if doPing {
 			if ri.pingPending.IsZero() {
@@ -193,8 +194,8 @@ func (s *Sentinel) pingReply(ri *instance, v resp.Value) {
 
 // helloMessage is "ip,port,runid,current_epoch,master_name,master_ip,master_port,master_config_epoch".
 func (s *Sentinel) helloMessage(ri *instance, local net.Addr) string {
-	ip, port := s.announce(local)
 	s.mu.Lock()
+	ip, port := s.announce(local)
 	m := ri.master
 	msg := fmt.Sprintf("%s,%d,%s,%d,%s,%s,%d,%d", ip, port, s.myid, s.fsm.currentEpoch(),
 		m.name, m.ip, m.port, m.configEpoch)
@@ -259,7 +260,7 @@ func (s *Sentinel) processHello(msg string) {
 		return
 	}
 	port, err1 := strconv.Atoi(f[1])
-	mport, err2 := strconv.Atoi(f[6])
+	_, err2 := strconv.Atoi(f[6]) // the master's port: validated, the name identifies it
 	if err1 != nil || err2 != nil {
 		return
 	}
@@ -273,7 +274,6 @@ func (s *Sentinel) processHello(msg string) {
 	if m == nil {
 		return
 	}
-	_ = mport
 	se := m.sentinels[runid]
 	if se == nil {
 		// A sentinel that restarted with a new id at the same address replaces the
@@ -397,4 +397,20 @@ func (s *Sentinel) addReplicaLocked(m *master, ip, port string, announce bool) *
 		s.startLinks(r)
 	}
 	return r
+}
+
+// sentinelAuth is the AUTH command for other sentinels (sentinel-user and
+// sentinel-pass, or this sentinel's own requirepass, as Redis does), or nil.
+func (s *Sentinel) sentinelAuth() []string {
+	pass := s.cfg.SentinelPass
+	if pass == "" {
+		pass = s.cfg.RequirePass
+	}
+	switch {
+	case pass == "":
+		return nil
+	case s.cfg.SentinelUser != "":
+		return []string{"AUTH", s.cfg.SentinelUser, pass}
+	}
+	return []string{"AUTH", pass}
 }

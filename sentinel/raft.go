@@ -5,7 +5,6 @@ package sentinel
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -136,6 +135,15 @@ func (s *Sentinel) startRaft() error {
 		return err
 	}
 	s.fsm.onSwitch = s.onSwitch
+	s.fsm.onConfig = s.onConfig
+	s.fsm.onRestore = func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.syncMonitorsLocked()
+		for _, m := range s.masters {
+			s.syncFromFSMLocked(m)
+		}
+	}
 	s.fsm.onEpoch = func(epoch uint64) { s.eventf("+new-epoch", "%d", epoch) }
 	has, err := raft.HasExistingState(store, store, snaps)
 	if err != nil {
@@ -193,8 +201,6 @@ func (s *Sentinel) apply(c command) error {
 	return nil
 }
 
-var errNoLeader = errors.New("no raft leader")
-
 // onSwitch runs on every sentinel when a failover's outcome commits: clients are
 // told only now, after a majority stored it.
 func (s *Sentinel) onSwitch(c command) {
@@ -244,9 +250,7 @@ func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas [
 		if err != nil {
 			continue
 		}
-		if ri := s.addReplicaLocked(m, h, p, s.running); ri != nil {
-			_ = ri
-		}
+		s.addReplicaLocked(m, h, p, s.running)
 	}
 }
 
@@ -257,4 +261,78 @@ func (s *Sentinel) syncFromFSMLocked(m *master) {
 		return
 	}
 	s.switchMasterLocked(m, rec.IP, rec.Port, rec.Replicas, rec.ConfigEpoch)
+}
+
+// onConfig applies a committed SENTINEL MONITOR / SET / REMOVE on this sentinel.
+func (s *Sentinel) onConfig(c command) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyMonitorLocked(c.Op == opRemove, c.Name, c.Monitor)
+}
+
+func (s *Sentinel) applyMonitorLocked(removed bool, name string, mc *MasterConfig) {
+	m := s.masters[name]
+	switch {
+	case removed && m != nil:
+		s.event("-monitor", m.instance, "")
+		s.stopMasterLinksLocked(m)
+		delete(s.masters, name)
+		for i, n := range s.order {
+			if n == name {
+				s.order = append(s.order[:i:i], s.order[i+1:]...)
+				break
+			}
+		}
+	case removed:
+	case m != nil:
+		// SET: new settings; the address is the one failovers committed.
+		cfg := *mc
+		cfg.Host, cfg.Port = m.cfg.Host, m.cfg.Port
+		m.cfg = cfg
+	default:
+		m, err := s.addMaster(*mc)
+		if err != nil {
+			s.log.Warn("cannot monitor " + name + ": " + err.Error())
+			return
+		}
+		s.syncFromFSMLocked(m)
+		if s.running {
+			s.startLinks(m.instance)
+			s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
+		}
+	}
+}
+
+// syncMonitorsLocked applies the runtime configuration restored from a snapshot.
+func (s *Sentinel) syncMonitorsLocked() {
+	for name, rec := range s.fsm.monitors() {
+		mc := rec.Config
+		s.applyMonitorLocked(rec.Removed, name, &mc)
+	}
+}
+
+// forward sends a command to the raft leader and returns its raw reply.
+func (s *Sentinel) forward(b []byte, args ...string) []byte {
+	// Right after an election a follower may not have heard from the new leader.
+	leader := s.leaderClientAddr()
+	for deadline := time.Now().Add(3 * time.Second); leader == "" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		leader = s.leaderClientAddr()
+	}
+	if leader == "" {
+		return append(b, "-NOQUORUM no raft leader: a majority of sentinels is not reachable\r\n"...)
+	}
+	lc, err := dialConn(leader, 2*time.Second)
+	if err != nil {
+		return append(b, ("-NOQUORUM cannot reach the raft leader " + leader + "\r\n")...)
+	}
+	defer lc.Close()
+	if auth := s.sentinelAuth(); auth != nil {
+		lc.do(2*time.Second, auth...)
+	}
+	v, err := lc.do(10*time.Second, args...)
+	if err != nil {
+		return append(b, ("-NOQUORUM cannot reach the raft leader " + leader + "\r\n")...)
+	}
+	return append(b, v.Raw...)
 }

@@ -2,11 +2,14 @@ package sentinel
 
 import (
 	"context"
+	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/keygrid/keygrid/internal/testutil"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -116,4 +119,120 @@ func TestTilt(t *testing.T) {
 	if s.tilt {
 		t.Fatal("TILT not left after tilt-period")
 	}
+}
+
+// The raft leader dies right after committing the failover's epoch (SENTINEL
+// SIMULATE-FAILURE crash-after-election): the survivors elect a new leader, which
+// fails over with the next epoch. The dead leader's epoch is never reused.
+func TestLeaderCrashAfterElection(t *testing.T) {
+	master, reps := redisGroup(t)
+	ss := startKeygridSentinels(t, 3, master.Port())
+	crashed := make(chan *Sentinel, 1)
+	simulatedCrash = func(s *Sentinel) {
+		crashed <- s
+		go s.Shutdown()
+		runtime.Goexit()
+	}
+	defer func() { simulatedCrash = func(*Sentinel) { os.Exit(99) } }()
+	waitDiscovered(t, ss)
+	var leader *Sentinel
+	waitFor(t, 10*time.Second, "a raft leader", func() bool {
+		for _, s := range ss {
+			if s.isLeader() {
+				leader = s
+				return true
+			}
+		}
+		return false
+	})
+	c, err := testutil.Dial(leader.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := c.Do("SENTINEL", "SIMULATE-FAILURE", "crash-after-election"); err != nil || string(raw) != "+OK\r\n" {
+		t.Fatalf("SIMULATE-FAILURE = %q, %v", raw, err)
+	}
+	c.Close()
+	master.Kill()
+	select {
+	case s := <-crashed:
+		if s != leader {
+			t.Fatal("the wrong sentinel crashed")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leader never started the failover")
+	}
+	var survivors []*Sentinel
+	for _, s := range ss {
+		if s != leader {
+			survivors = append(survivors, s)
+		}
+	}
+	waitFor(t, 15*time.Second, "the failover by the new leader", func() bool {
+		for _, s := range survivors {
+			addr, epoch := masterAddrOf(s)
+			if (addr != reps[0].Addr() && addr != reps[1].Addr()) || epoch != 2 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// A master frozen well past down-after-milliseconds (the nearest a loopback test
+// gets to isolating it) is failed over; when it wakes up it is demoted, and no
+// write it takes in between is acknowledged by a replica (WAIT 1), so no
+// acknowledged write can be lost.
+func TestFrozenMasterDemotedOnReturn(t *testing.T) {
+	t.Parallel()
+	master, reps := redisGroup(t, "--min-replicas-to-write", "1", "--min-replicas-max-lag", "10")
+	ss := startKeygridSentinels(t, 3, master.Port())
+	// Hellos travel through the master: once it is frozen, sentinels that have not
+	// met yet never will.
+	waitDiscovered(t, ss)
+	pid := master.Pid()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var newMaster string
+	waitFor(t, 10*time.Second, "the failover", func() bool {
+		addr, _ := masterAddrOf(ss[0])
+		newMaster = addr
+		return addr == reps[0].Addr() || addr == reps[1].Addr()
+	})
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	oc := redis.NewClient(&redis.Options{Addr: master.Addr()})
+	defer oc.Close()
+	// Whatever the old master still accepts, no replica acknowledges it.
+	if err := oc.Set(ctx, "stale", "1", 0).Err(); err == nil {
+		if n, err := oc.Do(ctx, "WAIT", 1, 500).Int64(); err == nil && n > 0 {
+			t.Errorf("a write on the old master was acknowledged by %d replicas", n)
+		}
+	}
+	newPort := newMaster[strings.LastIndex(newMaster, ":")+1:]
+	waitFor(t, 20*time.Second, "the old master to be demoted", func() bool {
+		s, err := oc.Info(ctx, "replication").Result()
+		return err == nil && strings.Contains(s, "role:slave") && strings.Contains(s, "master_port:"+newPort)
+	})
+}
+
+// waitDiscovered waits until every sentinel knows both replicas and the other
+// sentinels, and a raft leader exists.
+func waitDiscovered(t *testing.T, ss []*Sentinel) {
+	t.Helper()
+	waitFor(t, 15*time.Second, "replicas and sentinels discovered", func() bool {
+		for _, s := range ss {
+			s.mu.Lock()
+			m := s.masters["mymaster"]
+			ok := len(m.replicas) == 2 && len(m.sentinels) == len(ss)-1
+			s.mu.Unlock()
+			if !ok || s.leaderClientAddr() == "" {
+				return false
+			}
+		}
+		return true
+	})
 }

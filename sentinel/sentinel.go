@@ -140,6 +140,11 @@ func (s *Sentinel) addMaster(mc MasterConfig) (*master, error) {
 	m.instance.master = m
 	s.masters[mc.Name] = m
 	s.order = append(s.order, mc.Name)
+	for _, r := range mc.KnownReplicas {
+		if h, p, err := net.SplitHostPort(r); err == nil {
+			s.addReplicaLocked(m, h, p, false)
+		}
+	}
 	return m, nil
 }
 
@@ -162,6 +167,7 @@ func (s *Sentinel) Start() error {
 		return err
 	}
 	s.mu.Lock()
+	s.syncMonitorsLocked()
 	s.running = true
 	// The committed log overrides the config file: a failover that happened before
 	// a restart is not undone by a stale `sentinel monitor` line.
@@ -202,6 +208,9 @@ func (s *Sentinel) Shutdown() {
 		s.mu.Unlock()
 		s.ps.closeAll()
 		if s.raft != nil {
+			// A snapshot of the committed state is restored as soon as the next
+			// start opens raft, before any leader is reachable.
+			s.raft.Snapshot().Error()
 			s.raft.Shutdown().Error()
 		}
 		if s.trans != nil {

@@ -17,18 +17,27 @@ import (
 
 // client is one connection to the sentinel port.
 type client struct {
-	s     *Sentinel
-	nc    net.Conn
-	id    int64
-	wmu   sync.Mutex // guards writes: replies and published messages interleave
-	out   []byte
-	proto int
-	name  string
-	chans map[string]bool
-	pats  map[string]bool
+	s      *Sentinel
+	nc     net.Conn
+	id     int64
+	wmu    sync.Mutex // guards writes: replies and published messages interleave
+	out    []byte
+	proto  int
+	name   string
+	authed bool // AUTH succeeded, or no requirepass
+	chans  map[string]bool
+	pats   map[string]bool
+	// Published messages are queued and written by their own goroutine (started
+	// on the first message), so a slow subscriber never stalls the sentinel.
+	outq       chan []byte
+	done       chan struct{}
+	writerOnce sync.Once
 }
 
 var clientIDs atomic.Int64
+
+// connectedClients counts open client connections, for INFO.
+var connectedClients atomic.Int64
 
 func (s *Sentinel) serve() {
 	defer s.wg.Done()
@@ -43,13 +52,17 @@ func (s *Sentinel) serve() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		c := &client{s: s, nc: nc, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{}}
+		c := &client{s: s, nc: nc, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{},
+			outq: make(chan []byte, 1024), done: make(chan struct{})}
 		go c.run()
 	}
 }
 
 func (c *client) run() {
+	connectedClients.Add(1)
 	defer func() {
+		connectedClients.Add(-1)
+		close(c.done)
 		for ch := range c.chans {
 			c.s.ps.unsubscribe(c, ch, false)
 		}
@@ -138,6 +151,21 @@ func (c *client) exec(args []string) bool {
 	if (spec.arity > 0 && len(args) != spec.arity) || (spec.arity < 0 && len(args) < -spec.arity) {
 		c.reply(resp.AppendError(nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)))
 		return false
+	}
+	if name == "sentinel" {
+		if e := sentinelArityError(args); e != "" {
+			c.reply(resp.AppendError(nil, e))
+			return false
+		}
+	}
+	// As in Redis, lookup and arity errors come before authentication.
+	if !c.authed && c.s.cfg.RequirePass != "" {
+		switch name {
+		case "auth", "hello", "quit":
+		default:
+			c.reply(resp.AppendError(nil, "NOAUTH Authentication required."))
+			return false
+		}
 	}
 	b = spec.proc(c, args, b)
 	if b != nil {
@@ -319,6 +347,12 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 	for i := 2; i < len(args); i++ {
 		switch strings.ToLower(args[i]) {
 		case "auth":
+			if i+2 >= len(args) {
+				return resp.AppendError(b, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+			}
+			if err := c.checkAuth(args[i+1 : i+3]); err != "" {
+				return resp.AppendError(b, err)
+			}
 			i += 2
 		case "setname":
 			if i+1 < len(args) {
@@ -328,6 +362,9 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 		default:
 			return resp.AppendError(b, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
 		}
+	}
+	if !c.authed && c.s.cfg.RequirePass != "" {
+		return resp.AppendError(b, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	c.proto = proto
 	b = resp.AppendMap(b, 7, proto)
@@ -347,13 +384,32 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 	return resp.AppendArray(b, 0)
 }
 
-// AUTH [username] password: keygrid sentinel has no requirepass yet, so, like a
-// Redis without a password, it refuses.
+// AUTH [username] password, against requirepass (user "default").
 func authCommand(c *client, args []string, b []byte) []byte {
 	if len(args) > 3 {
 		return resp.AppendError(b, "ERR syntax error")
 	}
-	return resp.AppendError(b, "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+	if err := c.checkAuth(args[1:]); err != "" {
+		return resp.AppendError(b, err)
+	}
+	return resp.AppendOK(b)
+}
+
+// checkAuth checks [username] password and returns the error to reply, or "".
+func (c *client) checkAuth(cred []string) string {
+	pass := c.s.cfg.RequirePass
+	user := "default"
+	if len(cred) == 2 {
+		user = cred[0]
+	}
+	if pass == "" && len(cred) == 1 {
+		return "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	}
+	if user != "default" || (pass != "" && cred[len(cred)-1] != pass) {
+		return "WRONGPASS invalid username-password pair or user is disabled."
+	}
+	c.authed = true
+	return ""
 }
 
 // SHUTDOWN [NOSAVE|SAVE] ...

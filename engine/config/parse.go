@@ -166,6 +166,9 @@ func (l *loader) line(raw, file string, lineno, depth int) error {
 		}
 		return l.file(p, depth+1)
 	case name == "rename-command" && len(argv) == 3:
+		if msg := l.checkRename(argv[1], argv[2]); msg != "" {
+			return fail(msg)
+		}
 		l.c.RenameCommands = append(l.c.RenameCommands, [2]string{argv[1], argv[2]})
 	case name == "user" && len(argv) >= 2:
 		l.c.Users = append(l.c.Users, append([]string(nil), argv[1:]...))
@@ -392,4 +395,34 @@ func Quote(s string) string {
 		}
 	}
 	return string(append(b, '"'))
+}
+
+// CommandNames, when set (the engine sets it), returns the names of the top-level
+// commands, so rename-command lines are checked where they are read, with Redis's
+// messages and the file and line, as redis-server does.
+var CommandNames func() []string
+
+// checkRename applies Redis's checks to "rename-command old new", against the names
+// as the earlier rename-command lines left them.
+func (l *loader) checkRename(old, new string) string {
+	if CommandNames == nil {
+		return ""
+	}
+	names := map[string]bool{}
+	for _, n := range CommandNames() {
+		names[n] = true
+	}
+	for _, r := range l.c.RenameCommands {
+		delete(names, strings.ToLower(r[0]))
+		if r[1] != "" {
+			names[strings.ToLower(r[1])] = true
+		}
+	}
+	if !names[strings.ToLower(old)] {
+		return "No such command in rename-command"
+	}
+	if new != "" && names[strings.ToLower(new)] && !strings.EqualFold(old, new) {
+		return "Target command name already exists"
+	}
+	return ""
 }

@@ -200,6 +200,15 @@ type DurabilityReport struct {
 // as the unique-key workload does) with what the restarted server holds (get), for a
 // crash at crash.
 func CheckDurability(ops []Op, crash time.Time, get func(key string) (string, bool, error)) (DurabilityReport, error) {
+	return CheckDurabilityCrashes(ops, []time.Time{crash}, get)
+}
+
+// CheckDurabilityCrashes is CheckDurability for a run with several crashes (sorted,
+// as a drill records them): a lost write's age is measured to the first crash after
+// its acknowledgement, the one that lost it. A write acknowledged after the last
+// crash can only be lost by a bug; its age is measured to the last crash, which
+// makes it negative and so visible.
+func CheckDurabilityCrashes(ops []Op, crashes []time.Time, get func(key string) (string, bool, error)) (DurabilityReport, error) {
 	var rep DurabilityReport
 	for _, op := range ops {
 		if op.Kind != Write || op.Outcome != OK {
@@ -212,6 +221,13 @@ func CheckDurability(ops []Op, crash time.Time, get func(key string) (string, bo
 		}
 		if !found || v != op.Value {
 			rep.Lost = append(rep.Lost, op)
+			crash := crashes[len(crashes)-1]
+			for _, c := range crashes {
+				if !c.Before(op.Return) {
+					crash = c
+					break
+				}
+			}
 			if age := crash.Sub(op.Return); age > rep.MaxLostAge {
 				rep.MaxLostAge = age
 			}

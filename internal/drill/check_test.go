@@ -96,6 +96,19 @@ func TestCheckDurability(t *testing.T) {
 	}
 }
 
+func TestCheckDurabilityCrashes(t *testing.T) {
+	ops := []Op{w(0, "k1", "v1", 0, 100, OK), w(0, "k2", "v2", 1200, 1300, OK), w(0, "k3", "v3", 1900, 1950, OK), w(0, "k4", "v4", 2500, 2600, OK)}
+	store := map[string]string{"k1": "v1", "k4": "v4"}
+	rep, err := CheckDurabilityCrashes(ops, []time.Time{at(1000), at(2000)}, func(k string) (string, bool, error) { v, ok := store[k]; return v, ok, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// k2 was acknowledged 700 ms before the second crash, k3 50 ms before it.
+	if rep.Acked != 4 || len(rep.Lost) != 2 || rep.MaxLostAge != 700*time.Millisecond {
+		t.Fatalf("%+v", rep)
+	}
+}
+
 func TestResultJSON(t *testing.T) {
 	r := Result{Drill: "kill9-always", Fault: "kill -9", Cycles: 3, Acked: 100, RecoveryMs: []int64{30, 10, 20}, Bar: "0 lost", Pass: true}
 	if med, max := r.RecoveryStats(); med != 20*time.Millisecond || max != 30*time.Millisecond {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -24,8 +25,14 @@ type Result struct {
 	// write after it.
 	RecoveryMs []int64 `json:"recovery_ms"`
 	Checker    string  `json:"checker,omitempty"` // e.g. "linearizable", "list: acked=... lost=0 ..."
-	Bar        string  `json:"bar"`               // the pass criterion, in words
-	Pass       bool    `json:"pass"`
+	// Cases counts the inputs of a drill that tries many (cut offsets, flipped
+	// bytes, bad frames); Failures describes each one that missed the bar.
+	Cases    int      `json:"cases,omitempty"`
+	Failures []string `json:"failures,omitempty"`
+	// Figures holds other measurements by name, e.g. "rss_growth_mb".
+	Figures map[string]float64 `json:"figures,omitempty"`
+	Bar     string             `json:"bar"` // the pass criterion, in words
+	Pass    bool               `json:"pass"`
 }
 
 // RecoveryStats returns the median and the maximum recovery time.
@@ -45,8 +52,32 @@ func (r *Result) Summary() string {
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("%s %s (%s): cycles=%d acked=%d lost=%d recovery median=%v max=%v %s [bar: %s]",
-		verdict, r.Drill, r.Fault, r.Cycles, r.Acked, r.Lost, med, max, r.Checker, r.Bar)
+	var figs []string
+	for k, v := range r.Figures {
+		figs = append(figs, fmt.Sprintf("%s=%.4g", k, v))
+	}
+	sort.Strings(figs)
+	var s string
+	if r.Cases > 0 {
+		// A many-inputs drill: cycles and writes mean nothing there.
+		s = fmt.Sprintf("%s %s (%s): cases=%d failures=%d", verdict, r.Drill, r.Fault, r.Cases, len(r.Failures))
+	} else {
+		s = fmt.Sprintf("%s %s (%s): cycles=%d acked=%d lost=%d max_lost_age=%dms recovery median=%v max=%v",
+			verdict, r.Drill, r.Fault, r.Cycles, r.Acked, r.Lost, r.MaxLostMs, med, max)
+	}
+	if len(figs) > 0 {
+		s += " " + strings.Join(figs, " ")
+	}
+	if r.Checker != "" {
+		s += " " + r.Checker
+	}
+	return s + " [bar: " + r.Bar + "]"
+}
+
+// Fail records a case that missed the bar; the result no longer passes.
+func (r *Result) Fail(format string, args ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
+	r.Pass = false
 }
 
 // WriteJSON writes r to w.

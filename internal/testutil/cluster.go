@@ -28,7 +28,7 @@ func ClusterServer() string {
 
 // StartCluster starts masters*(1+replicasPer) cluster-enabled servers of kind
 // ("redis" or "keygrid"), joins them with `redis-cli --cluster create`, and waits
-// until every node reports cluster_state:ok.
+// until every node reports cluster_state:ok and knows every replica.
 func StartCluster(t testing.TB, kind string, masters, replicasPer int) *Cluster {
 	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
@@ -66,8 +66,14 @@ func StartCluster(t testing.TB, kind string, masters, replicasPer int) *Cluster 
 				return false
 			}
 			raw, err := c.Do("CLUSTER", "INFO")
-			c.Close()
 			if err != nil || !strings.Contains(string(raw), "cluster_state:ok") {
+				c.Close()
+				return false
+			}
+			// Every node must also know every replica, so CLUSTER SLOTS lists them.
+			raw, err = c.Do("CLUSTER", "NODES")
+			c.Close()
+			if err != nil || strings.Count(string(raw), "slave") != masters*replicasPer {
 				return false
 			}
 		}

@@ -1,0 +1,27 @@
+package engine
+
+// The output cap of unauthenticated clients. Redis 7.0.15 (checkClientOutputBufferLimits)
+// closes a client that must still authenticate as soon as its reply list holds more
+// than 1 KB beyond the 16 KB static reply buffer, whatever client-output-buffer-limit
+// says: otherwise anyone who can connect could pipeline commands, never read the
+// NOAUTH errors, and make the server buffer them without bound. keygrid has one
+// output buffer per client, so the same cap is 16 KB + 1 KB of unsent bytes.
+
+import "go.uber.org/zap"
+
+const unauthOutputMax = 16<<10 + 1<<10
+
+// limitUnauthOutput closes c, dropping its pending replies as Redis does (the
+// client is freed asynchronously and never written to), when c is unauthenticated
+// and over the cap. Called where an unauthenticated client is refused, the only
+// place its output grows unboundedly.
+func (s *Server) limitUnauthOutput(c *Client) {
+	if len(c.out)-c.sent <= unauthOutputMax || c.flags&flagCloseASAP != 0 {
+		return
+	}
+	s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
+		zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int("omem", len(c.out)-c.sent))
+	c.out = c.out[:c.sent]
+	c.flags |= flagCloseASAP
+	s.closeASAP = append(s.closeASAP, c)
+}

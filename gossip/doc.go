@@ -1,0 +1,44 @@
+// Package gossip is keygrid's cluster bus: membership, failure detection, slot
+// claim propagation and failover elections between the nodes of a cluster, over
+// hashicorp/memberlist (SWIM) on the cluster bus port. The engine knows nothing
+// of it: it talks to the engine through Engine (engine.(*Server)'s Cluster*
+// methods) and is the engine's engine.ClusterBus; node/cluster.go wires them.
+//
+// # Flow
+//
+//	engine change ─Changed()─► refreshMine: new meta (memberlist alive message)
+//	                                        + header broadcast (claim as ranges)
+//	memberlist join/update ─► learnMeta ─► ClusterNodeUpdate (claim if digest known,
+//	                                        else ask the node: msgClaimReq)
+//	broadcast/reply/push-pull ─► learnHeader ─► ClusterNodeUpdate (meta + claim)
+//	every 100 ms: failureCron ─► PFAIL/FAIL verdicts ─► ClusterNodeHealth,
+//	                             failure reports and FAIL messages to the others
+//	election: engine ─RequestFailoverAuth─► msgAuthReq to masters
+//	          ─► ClusterFailoverAuthRequest ─(vote saved)─► SendFailoverAuthAck
+//	          ─► msgAuthAck ─► ClusterFailoverAuthAck
+//
+// # What a node sends
+//
+//   - memberlist's own traffic: a probe (ping/ack, indirect probes on failure)
+//     per ProbeInterval, piggybacked gossip every GossipInterval when there is
+//     something to say, a push/pull every PushPullInterval. Its node meta is
+//     ours: id, role, master id, config and current epochs, replication offset,
+//     manual-failover pause flag, announced ip/port/bus port/hostname, a sequence
+//     number and the digest and size of the slot claim (≤ 512 bytes; codec.go).
+//   - msgHeader (meta + claim ranges): broadcast when myself changes, sent in
+//     reply to msgClaimReq, and the content of push/pull (every header we hold,
+//     so a joiner learns the whole map in one exchange).
+//   - msgPFail (failure report, masters only, every ReportInterval while a node
+//     is PFAIL) and msgFail (to every member and broadcast when FAIL is reached).
+//   - msgAuthReq / msgAuthAck (stream, reliable), msgMFStart (stream),
+//     msgPublish / msgPublishShard (a packet per target, a stream when large).
+//
+// Idle, a node's cost is memberlist's probing: constant per node whatever the
+// cluster size (Redis's bus sends pings carrying gossip about N/10 nodes to
+// every node, O(N) per node).
+//
+// CLUSTER INFO's counters map our messages onto Redis's names: memberlist
+// packets and claim requests and failure reports count as "ping", headers as
+// "pong", then "fail", "auth-req", "auth-ack", "mfstart", "publish",
+// "publishshard", and CLUSTER MEET as "meet".
+package gossip
