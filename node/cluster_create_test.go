@@ -86,6 +86,31 @@ func TestKeygridClusterCreateReshardFailover(t *testing.T) {
 	victimID := id(victim)
 	c0 := cl.Nodes[0].Conn(t)
 	defer c0.Close()
+	// Replication is asynchronous, as in Redis Cluster: only writes the replica has
+	// acknowledged survive a master's death. Wait until it acknowledged everything
+	// (its offset in the master's INFO replication equals master_repl_offset).
+	vc := victim.Conn(t)
+	testutil.WaitFor(t, 20*time.Second, func() bool {
+		raw, err := vc.Do("INFO", "replication")
+		if err != nil {
+			return false
+		}
+		var master, acked int64 = -1, -2
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if v, ok := strings.CutPrefix(line, "master_repl_offset:"); ok {
+				fmt.Sscan(v, &master)
+			}
+			if strings.HasPrefix(line, "slave0:") {
+				for _, kv := range strings.Split(line[len("slave0:"):], ",") {
+					if v, ok := strings.CutPrefix(kv, "offset="); ok {
+						fmt.Sscan(v, &acked)
+					}
+				}
+			}
+		}
+		return master == acked
+	}, "the victim's replica acknowledging every write")
+	vc.Close()
 	victim.Kill()
 	start := time.Now()
 	// cluster_state:ok with full coverage means no slot is owned by a FAIL node:
