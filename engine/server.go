@@ -314,6 +314,11 @@ func (s *Server) Shutdown() {
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 func (s *Server) finish() {
+	// A snapshot's writer goroutine (BGSAVE, a disk-based full sync, an AOF
+	// rewrite) must not outlive the server: stop it and let its sink remove its
+	// temp file, as Redis kills its child on exit.
+	s.killAppendOnlyRewrite()
+	s.abortSnapshot()
 	for _, c := range s.clients {
 		s.writeClient(c)
 	}
