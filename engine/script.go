@@ -441,7 +441,7 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 		allowOOM: flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0,
 		oomStart: s.evict.lastOOM,
 		repl:     replAOF | replReplica,
-		start:    s.monoNow(),
+		start:    s.cmdStart, // the EVAL's own start (call), read a moment ago
 		slot:     -1,
 		// Redis 7.0 lets scripts without a shebang access keys of several slots.
 		allowCrossSlot: flags&(scriptEvalCompat|scriptAllowCrossSlot) != 0,
@@ -476,16 +476,16 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 		e.hook.reset()
 		L.SetContext(&e.hook)
 	}
-	keysT := luaArray(L, keys)
-	argsT := luaArray(L, args)
 	L.Push(fn)
 	nargs := 0
 	if eval {
-		e.globals.RawSetString("KEYS", keysT)
-		e.globals.RawSetString("ARGV", argsT)
+		e.globals.RawSetString("KEYS", scriptArray(L, &e.keysT, keys))
+		e.globals.RawSetString("ARGV", scriptArray(L, &e.argvT, args))
 	} else {
-		L.Push(keysT)
-		L.Push(argsT)
+		// A function may keep its arguments (in an upvalue of its library), so
+		// each call gets tables of its own.
+		L.Push(luaArray(L, keys))
+		L.Push(luaArray(L, args))
 		nargs = 2
 	}
 	err := L.PCall(nargs, 1, e.errHandler)
@@ -571,6 +571,34 @@ func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
 		t.RawSetInt(i+1, lua.LString(it))
 	}
 	return t
+}
+
+// scriptArray fills *cached with items for an EVAL, reusing the table of the
+// previous run when it still holds exactly its items: an EVAL script cannot keep a
+// reference past its run (globals and library tables are read-only, the chunk's
+// locals die with it), so only what the script did to the table itself matters —
+// a metatable, or keys added past its items, make a new one. Entries it replaced
+// or removed are all overwritten.
+func scriptArray(L *lua.LState, cached **lua.LTable, items [][]byte) *lua.LTable {
+	t := *cached
+	if t == nil || t.Metatable != lua.LNil || t.Len() != len(items) || !endsAt(t, len(items)) {
+		t = L.CreateTable(len(items), 0)
+		*cached = t
+	}
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
+	return t
+}
+
+// endsAt reports whether t has no key after the array index n.
+func endsAt(t *lua.LTable, n int) bool {
+	var k lua.LValue = lua.LNil
+	if n > 0 {
+		k = lua.LNumber(n)
+	}
+	next, _ := t.Next(k)
+	return next == lua.LNil
 }
 
 // redisCall is redis.call (raise) and redis.pcall (Redis's luaRedisGenericCommand).

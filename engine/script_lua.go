@@ -19,6 +19,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/keygrid/keygrid/engine/lualib"
 	"github.com/keygrid/keygrid/engine/resp"
@@ -53,6 +54,9 @@ type luaEnv struct {
 	// argvBuf is the storage of redis.call's argv, reused call after call (the
 	// command reads it and keeps copies of what it needs, as with c.argv).
 	argvBuf [][]byte
+	// keysT and argvT are EVAL's KEYS and ARGV tables, refilled run after run
+	// (scriptArray) rather than made anew.
+	keysT, argvT *lua.LTable
 	// functions: this interpreter loads FUNCTION libraries (redis.register_function
 	// exists only while loading one).
 	functions bool
@@ -702,7 +706,11 @@ func luaArgs(L *lua.LState, dst [][]byte) ([][]byte, string) {
 	for i := 1; i <= n; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
-			argv[i-1] = []byte(v)
+			// No copy: the bytes are only read while the command runs (a client's
+			// argv normally points into its read buffer, so commands copy what they
+			// keep and never write to their arguments), and the slice keeps the
+			// immutable Lua string alive.
+			argv[i-1] = unsafe.Slice(unsafe.StringData(string(v)), len(v))
 		case lua.LNumber:
 			argv[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
 			argv[i-1] = fixG17(argv[i-1])

@@ -458,3 +458,42 @@ func TestScriptFixedTime(t *testing.T) {
 		t.Errorf("after the script: %q", got)
 	}
 }
+
+// EVAL refills the KEYS and ARGV tables of the previous run (scriptArray): whatever
+// a script did to them — changed, removed or added entries, a metatable — the next
+// run sees exactly its own arguments.
+func TestScriptKeysArgvFresh(t *testing.T) {
+	_, addr := startTestServer(t, nil)
+	tc := dialTest(t, addr)
+	const show = "return {#KEYS, #ARGV, KEYS[1] or 'nil', ARGV[1] or 'nil', tostring(KEYS.x), tostring(getmetatable(ARGV))}"
+	fresh := func(step string, keys ...string) {
+		t.Helper()
+		args := append([]string{"EVAL", show, strconv.Itoa(len(keys))}, keys...)
+		args = append(args, "a1")
+		k1 := "nil"
+		if len(keys) > 0 {
+			k1 = keys[0]
+		}
+		want := "[:" + strconv.Itoa(len(keys)) + " :1 " + k1 + " a1 nil nil]"
+		if got := tc.do(args...); got != want {
+			t.Fatalf("after %s: %q, want %q", step, got, want)
+		}
+	}
+	fresh("nothing", "k1")
+	for _, body := range []string{
+		"KEYS[1] = 'changed'; ARGV[1] = 'changed'",
+		"KEYS[1] = nil; ARGV[1] = nil",
+		"table.insert(KEYS, 'extra'); table.insert(ARGV, 'extra')",
+		"KEYS.x = 1; ARGV.y = 2",
+		"KEYS[5] = 'far'",
+		"setmetatable(ARGV, {__index = function() return 'meta' end})",
+		"for i = #KEYS, 1, -1 do table.remove(KEYS, i) end",
+	} {
+		if got := tc.do("EVAL", body+"; return 1", "1", "k1", "a1"); got != ":1" {
+			t.Fatalf("%s: %q", body, got)
+		}
+		fresh(body, "k1")
+		fresh(body+" (then two keys)", "k1", "k2")
+		fresh(body+" (then none)")
+	}
+}
