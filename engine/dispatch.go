@@ -161,8 +161,16 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.prop.depth++ // what propagates until the outermost call returns is sent as one unit
 	cmd.Proc(c)
 	s.evict.writing = wasWriting
-	if c.trk != nil && cmd.Flags&FlagReadonly != 0 && c.trk.flags&trackBcast == 0 {
-		s.trackingRememberKeys(c, cmd) // client-side caching (tracking.go)
+	if cmd.Flags&FlagReadonly != 0 {
+		// Client-side caching (tracking.go): a script's reads are remembered for
+		// the client that ran the script, as 7.0's call() does.
+		tc := c
+		if c == s.script.fake && s.script.run != nil {
+			tc = s.script.run.caller
+		}
+		if tc.trk != nil && tc.trk.flags&trackBcast == 0 {
+			s.trackingRememberKeys(tc, cmd, c.argv)
+		}
 	}
 	if len(s.evict.pending) > 0 {
 		s.settleMem()

@@ -425,7 +425,7 @@ func (s *Server) disableTracking(c *Client) {
 // trackingRememberKeys notes the keys a read-only command of c read, so that their
 // next modification invalidates them for c (call runs it for tracking clients not
 // in BCAST mode).
-func (s *Server) trackingRememberKeys(c *Client, cmd *Command) {
+func (s *Server) trackingRememberKeys(c *Client, cmd *Command, argv [][]byte) {
 	f := c.trk.flags
 	if (f&trackOptin != 0 && f&trackCaching == 0) || (f&trackOptout != 0 && f&trackCaching != 0) {
 		return
@@ -435,8 +435,8 @@ func (s *Server) trackingRememberKeys(c *Client, cmd *Command) {
 		return
 	}
 	t := &s.tracking
-	for _, i := range cmd.keyIndexes(c.argv) {
-		key := c.argv[i]
+	for _, i := range cmd.keyIndexes(argv) {
+		key := argv[i]
 		ids := t.table[string(key)]
 		if ids == nil {
 			ids = make(map[int64]struct{}, 1)
