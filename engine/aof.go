@@ -405,8 +405,18 @@ func (s *Server) aofRewriteLimited() bool {
 // aofDenyWrites refuses write commands (and PING) while the AOF can't be written,
 // as Redis's writeCommandsDeniedByDiskError for DISK_ERROR_TYPE_AOF.
 func (s *Server) aofDenyWrites(c *Client, cmd *Command) string {
-	if s.aof.state == aofOff {
+	err := s.aofWriteError()
+	if err == nil || (c.checkFlags(cmd)&FlagWrite == 0 && cmd.Name != "ping") || c.fd < 0 {
 		return ""
+	}
+	return "MISCONF Errors writing to the AOF file: " + aofStrerror(err)
+}
+
+// aofWriteError is the last AOF write or fsync error while it lasts (Redis's
+// aof_last_write_status == C_ERR), nil when the AOF is fine or off.
+func (s *Server) aofWriteError() error {
+	if s.aof.state == aofOff {
+		return nil
 	}
 	err := s.aof.writeErr
 	if err == nil && s.aof.bio != nil {
@@ -414,10 +424,7 @@ func (s *Server) aofDenyWrites(c *Client, cmd *Command) string {
 			err = syscall.Errno(e)
 		}
 	}
-	if err == nil || (c.checkFlags(cmd)&FlagWrite == 0 && cmd.Name != "ping") || c.fd < 0 {
-		return ""
-	}
-	return "MISCONF Errors writing to the AOF file: " + aofStrerror(err)
+	return err
 }
 
 // startBio starts the background fsync worker once.

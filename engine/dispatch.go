@@ -117,7 +117,7 @@ func (s *Server) dispatchCommand(c *Client) {
 			return
 		}
 	}
-	if s.pausedFor(cmd) || (c.tx != nil && s.execPaused(c, cmd)) {
+	if s.pausedFor(c, cmd) || (c.tx != nil && s.execPaused(c, cmd)) {
 		c.flags |= flagPaused
 		s.pausedClients = append(s.pausedClients, c)
 		// Keep the request: it runs again on unpause.

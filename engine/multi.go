@@ -186,6 +186,9 @@ func isExec(cmd *Command) bool { return cmd != nil && cmd.Name == "exec" }
 // no_async_loading), and without loading or stale when any of them lacks it.
 func (c *Client) checkFlags(cmd *Command) CmdFlag {
 	f := cmd.Flags
+	if f&FlagNoScript != 0 && cmd.Cats&CatScripting != 0 {
+		f = c.srv.scriptCmdFlags(c, cmd, f) // EVAL*, FCALL* (script.go)
+	}
 	if c.tx != nil && isExec(cmd) {
 		f |= c.tx.flags & (FlagWrite | FlagReadonly | FlagDenyOOM | FlagMayReplicate | FlagNoAsyncLoading)
 		f &^= c.tx.invFlags & (FlagLoading | FlagStale)
@@ -287,8 +290,9 @@ func (s *Server) queueMulti(c *Client, cmd *Command) bool {
 		tx := c.tx
 		argv := copyArgv(c.argv)
 		tx.cmds = append(tx.cmds, multiCmd{cmd: cmd, argv: argv})
-		tx.flags |= cmd.Flags
-		tx.invFlags |= ^cmd.Flags
+		f := c.checkFlags(cmd) // a script with flags counts as what it declared
+		tx.flags |= f
+		tx.invFlags |= ^f
 		tx.argvMem += int64(8 * len(argv))
 		for _, a := range argv {
 			tx.argvMem += int64(len(a))

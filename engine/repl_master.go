@@ -798,7 +798,7 @@ func (s *Server) replDenyWrite(c *Client, cmd *Command) string {
 	if s.cfg.MinReplicasToWrite == 0 || s.cfg.MinReplicasMaxLag == 0 {
 		return ""
 	}
-	write := cmd.Flags&FlagWrite != 0 || cmd.Name == "exec" && c.tx != nil && c.tx.flags&FlagWrite != 0
+	write := c.checkFlags(cmd)&FlagWrite != 0 // EXEC: its queued commands; scripts: their flags
 	if !write || s.isReplica() || s.repl.goodReplicas >= s.cfg.MinReplicasToWrite {
 		return ""
 	}

@@ -1082,11 +1082,12 @@ func (s *Server) replicaDeny(c *Client, cmd *Command) string {
 		return ""
 	}
 	exec := cmd.Name == "exec" && c.tx != nil
-	if s.cfg.ReplicaReadOnly && (cmd.Flags&FlagWrite != 0 || exec && c.tx.flags&FlagWrite != 0) {
+	f := c.checkFlags(cmd) // a script with flags counts as what it declared
+	if s.cfg.ReplicaReadOnly && (f&FlagWrite != 0 || exec && c.tx.flags&FlagWrite != 0) {
 		return "READONLY You can't write against a read only replica."
 	}
 	if rs.state != replLinkUp && !s.cfg.ReplicaServeStaleData &&
-		(cmd.Flags&FlagStale == 0 || exec && c.tx.invFlags&FlagStale != 0) {
+		(f&FlagStale == 0 || exec && c.tx.invFlags&FlagStale != 0) {
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	}
 	return ""

@@ -16,6 +16,7 @@ package engine
 //	             the fake client -> its reply bytes parsed back into Lua values
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"strconv"
@@ -399,24 +400,121 @@ func (s *Server) evalGeneric(c *Client, bySHA bool) {
 	s.runScript(c, s.script.eval, sc.fn, sha, sc.flags, ro, true, keys, args)
 }
 
+// isScript reports whether c is the client redis.call runs commands as (Redis's
+// CLIENT_SCRIPT), for the commands that behave differently there.
+func (c *Client) isScript() bool { return c == c.srv.script.fake }
+
+// scriptCmdFlags is 7.0's evalGetCommandFlags / fcallGetCommandFlags: the flags
+// processCommand checks an EVAL*, FCALL* call with (read-only replica, MISCONF,
+// NOREPLICAS, MASTERDOWN, OOM, CLIENT PAUSE WRITE, a transaction's flags). A
+// script that declared flags (a shebang, or register_function's flags) counts as
+// what it declared; one that did not (or that is not known yet) keeps the
+// command's own flags.
+func (s *Server) scriptCmdFlags(c *Client, cmd *Command, f CmdFlag) CmdFlag {
+	if len(c.argv) < 2 {
+		return f
+	}
+	var sf scriptFlags
+	switch cmd.Name {
+	case "fcall", "fcall_ro":
+		fn := s.script.fn.fns[string(c.argv[1])]
+		if fn == nil {
+			return f
+		}
+		sf = fn.flags
+	case "evalsha", "evalsha_ro":
+		if len(c.argv[1]) != 40 {
+			return f
+		}
+		sc := s.script.scripts[string(c.argv[1])]
+		if sc == nil {
+			sc = s.script.scripts[strings.ToLower(string(c.argv[1]))]
+		}
+		if sc == nil {
+			return f
+		}
+		sf = sc.flags
+	case "eval", "eval_ro":
+		// The flags come from the body alone: no need to hash it to find the
+		// cached script. A body without a shebang is an EVAL-compatible script.
+		if !bytes.HasPrefix(c.argv[1], []byte("#!")) {
+			return f
+		}
+		var errMsg string
+		if sf, _, errMsg = parseShebang(c.argv[1]); errMsg != "" {
+			return f
+		}
+	default:
+		return f
+	}
+	if sf&scriptEvalCompat != 0 {
+		return f
+	}
+	// Redis's scriptFlagsToCmdFlags.
+	f &^= FlagStale | FlagDenyOOM | FlagWrite | FlagMayReplicate
+	if sf&(scriptAllowOOM|scriptNoWrites) == 0 {
+		f |= FlagDenyOOM
+	}
+	if sf&scriptNoWrites == 0 {
+		f |= FlagWrite
+	}
+	if sf&scriptAllowStale != 0 {
+		f |= FlagStale
+	}
+	return f
+}
+
+// scriptPrepare is the state check of 7.0's scriptPrepareForRun, in its order and
+// with its messages: most of it was already done by processCommand with the
+// script's flags (scriptCmdFlags), and is reached here when the state changed in
+// between (a queued EVAL run by EXEC) or for the _ro variants.
+func (s *Server) scriptPrepare(c *Client, flags scriptFlags, ro bool) string {
+	rs := &s.replica
+	stale := rs.host != "" && rs.state != replLinkUp && !s.cfg.ReplicaServeStaleData
+	if flags&scriptEvalCompat != 0 {
+		if stale {
+			return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		}
+		return ""
+	}
+	if flags&scriptNoCluster != 0 && s.cfg.ClusterEnabled {
+		return "ERR Can not run script on cluster, 'no-cluster' flag is set."
+	}
+	if stale && flags&scriptAllowStale == 0 {
+		return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
+	}
+	if flags&scriptNoWrites == 0 {
+		obey := c.id == -1 || c == s.replica.master // the AOF loader or our master (mustObeyClient)
+		if rs.host != "" && s.cfg.ReplicaReadOnly && !obey {
+			return "READONLY Can not run script with write flag on readonly replica"
+		}
+		if !obey {
+			if s.persist.lastBgsaveErr && s.cfg.StopWritesOnBgsaveError && len(s.cfg.Save) > 0 {
+				return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+			}
+			if err := s.aofWriteError(); err != nil {
+				return "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: " + aofStrerror(err)
+			}
+		}
+		if ro {
+			return "ERR Can not execute a script with write flag using *_ro command."
+		}
+		if rs.host == "" && s.cfg.MinReplicasMaxLag != 0 && s.cfg.MinReplicasToWrite != 0 && s.repl.goodReplicas < s.cfg.MinReplicasToWrite {
+			return errNoReplicas
+		}
+	}
+	if s.evict.lastOOM && s.cfg.MaxMemory > 0 && flags&(scriptAllowOOM|scriptNoWrites) == 0 {
+		return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+	}
+	return ""
+}
+
 // runScript runs fn for c (Redis's scriptPrepareForRun + luaCallFunction +
 // scriptResetRun).
 func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string, flags scriptFlags, ro, eval bool, keys, args [][]byte) {
-	if flags&scriptEvalCompat == 0 {
-		if flags&scriptNoCluster != 0 && s.cfg.ClusterEnabled {
-			c.ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.")
-			return
-		}
-		if flags&scriptNoWrites == 0 {
-			if ro {
-				c.ReplyError("ERR Can not execute a script with write flag using *_ro command.")
-				return
-			}
-		}
-		if s.evict.lastOOM && s.cfg.MaxMemory > 0 && flags&(scriptAllowOOM|scriptNoWrites) == 0 {
-			c.ReplyError("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'")
-			return
-		}
+	if msg := s.scriptPrepare(c, flags, ro); msg != "" {
+		c.ReplyError(msg)
+		return
 	}
 	fake := s.script.fake
 	if fake == nil {
@@ -675,11 +773,19 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	// already wrote (it cannot be stopped half way). The caller stands for the
 	// script: the checks let socketless clients through.
 	if cmd.Flags&FlagWrite != 0 && !run.dirty {
+		// 7.0's scriptVerifyWriteCommandAllow, in its order: read-only replica,
+		// disk errors, min-replicas.
+		if s.replica.host != "" && s.cfg.ReplicaReadOnly && !(run.caller.id == -1 || run.caller == s.replica.master) {
+			return s.scriptReject(cmd, "-READONLY You can't write against a read only replica.")
+		}
 		if msg := s.rdbDenyWrites(run.caller, cmd); msg != "" {
 			return s.scriptReject(cmd, "-"+msg)
 		}
 		if msg := s.aofDenyWrites(run.caller, cmd); msg != "" {
 			return s.scriptReject(cmd, "-"+msg)
+		}
+		if s.replica.host == "" && s.cfg.MinReplicasMaxLag != 0 && s.cfg.MinReplicasToWrite != 0 && s.repl.goodReplicas < s.cfg.MinReplicasToWrite {
+			return s.scriptReject(cmd, "-"+errNoReplicas)
 		}
 	}
 	if !run.allowOOM && s.cfg.MaxMemory > 0 && !run.dirty && run.oomStart && cmd.Flags&FlagDenyOOM != 0 {

@@ -494,6 +494,6 @@ func TestScriptKeysArgvFresh(t *testing.T) {
 		}
 		fresh(body, "k1")
 		fresh(body+" (then two keys)", "k1", "k2")
-		fresh(body+" (then none)")
+		fresh(body + " (then none)")
 	}
 }

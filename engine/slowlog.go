@@ -209,14 +209,14 @@ type pauseState struct {
 
 // pausedFor reports whether cmd must wait because of CLIENT PAUSE: ALL pauses every
 // command, WRITE pauses writes and commands that may write (EVAL, PUBLISH, ...).
-func (s *Server) pausedFor(cmd *Command) bool {
+func (s *Server) pausedFor(c *Client, cmd *Command) bool {
 	if s.pause.until == 0 {
 		return false
 	}
 	if !s.pause.writeOnly {
 		return true
 	}
-	return cmd.Flags&(FlagWrite|FlagMayReplicate) != 0
+	return c.checkFlags(cmd)&(FlagWrite|FlagMayReplicate) != 0
 }
 
 // Pause starts CLIENT PAUSE for ms milliseconds.
