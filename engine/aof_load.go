@@ -227,6 +227,9 @@ func (s *Server) loadSingleAppendOnlyFile(name string) (int, error) {
 		}
 		rr := rdb.NewReader(f)
 		if _, err := s.loadRDBStats(rr, true); err != nil {
+			if errors.Is(err, errShutdownWhileLoading) {
+				return aofLoadFailed, err
+			}
 			var msg string
 			if oldStyle {
 				msg = "Error reading the RDB preamble of the AOF file " + name + ", AOF loading aborted"
@@ -256,6 +259,12 @@ func (s *Server) replayAOF(r io.Reader, start int64, name, path string) (int, er
 	s.nowMs = time.Now().UnixMilli()
 	for loops := 0; ; loops++ {
 		if loops%1024 == 0 {
+			if loops > 0 && s.persist.ld.events {
+				// Redis serves clients every 1024 commands of an AOF.
+				if err := s.loadingServe(ar.off); err != nil {
+					return aofLoadFailed, err
+				}
+			}
 			s.nowMs = time.Now().UnixMilli()
 		}
 		cmdStart := ar.off
@@ -373,15 +382,16 @@ func (s *Server) loadAppendOnlyFiles(m *aofManifest) (int, error) {
 		return aofLoadEmpty, nil
 	}
 	s.aof.loading = true
-	s.persist.loading = true // INFO persistence loading:1
+	s.startLoading(totalSize) // INFO persistence loading:1, clients get -LOADING
 	noExpire := s.replicaNoExpire
 	s.replicaNoExpire = true // nothing expires while loading (Redis's keyIsExpired)
 	defer func() {
 		s.aof.loading = false
-		s.persist.loading = false
+		s.stopLoading()
 		s.replicaNoExpire = noExpire
 	}()
 	ret := aofLoadOK
+	var done int64 // bytes of the files before this one (loading_loaded_bytes)
 	for i, n := range names {
 		last := i == total-1
 		isBase := m.base != nil && i == 0
@@ -389,7 +399,13 @@ func (s *Server) loadAppendOnlyFiles(m *aofManifest) (int, error) {
 		if isBase {
 			baseSize, _ = s.aofFileSize(n)
 		}
+		s.loadingFile(done)
+		size, _ := s.aofFileSize(n)
+		done += size
 		r, err := s.loadSingleAppendOnlyFile(n)
+		if errors.Is(err, errShutdownWhileLoading) {
+			return aofLoadFailed, err
+		}
 		ret = r
 		if r == aofLoadOK || (r == aofLoadTruncated && last) {
 			kind := "incr"
@@ -479,7 +495,7 @@ func (s *Server) aofLoadManifestFromDisk() error {
 // (Redis's aofLoadManifestFromDisk, loadDataFromDisk's AOF branch,
 // aofOpenIfNeededOnServerStart, aofDelHistoryFiles); the RDB is then not loaded
 // (persist.go's loadDataAtStart skips it). An error is fatal: the server must not
-// start. Start calls it once, before the sockets open.
+// start. Start calls it once, with the sockets open (clients get -LOADING).
 func (s *Server) aofLoadAtStart() error {
 	if err := s.aofLoadManifestFromDisk(); err != nil {
 		return err
@@ -491,7 +507,13 @@ func (s *Server) aofLoadAtStart() error {
 	s.startBio()
 	s.updatePropagate()
 	started := time.Now()
-	ret, err := s.loadAppendOnlyFiles(s.aof.manifest)
+	var ret int
+	var err error
+	// The listening sockets are open: clients are served -LOADING meanwhile.
+	s.loadServing(nil, func() { ret, err = s.loadAppendOnlyFiles(s.aof.manifest) })
+	if errors.Is(err, errShutdownWhileLoading) {
+		return err
+	}
 	if ret == aofLoadFailed || ret == aofLoadOpenErr {
 		if err == nil {
 			err = errors.New("AOF loading failed")
@@ -514,6 +536,10 @@ func (s *Server) aofLoadAtStart() error {
 // does not end in OK or empty stops the server.
 func debugLoadAOF(c *Client) {
 	s := c.srv
+	if s.persist.loading {
+		c.ReplyError(errLoading) // DEBUG has the loading flag: no load inside a load
+		return
+	}
 	if s.aof.state == aofOn {
 		s.flushAOF(true)
 	}
@@ -525,7 +551,13 @@ func debugLoadAOF(c *Client) {
 		os.Exit(1)
 	}
 	s.aofDelHistoryFiles()
-	if ret, _ := s.loadAppendOnlyFiles(s.aof.manifest); ret != aofLoadOK && ret != aofLoadEmpty {
+	var ret int
+	var err error
+	s.loadServing(c, func() { ret, err = s.loadAppendOnlyFiles(s.aof.manifest) })
+	if errors.Is(err, errShutdownWhileLoading) {
+		return // SHUTDOWN came meanwhile: the server is stopping
+	}
+	if ret != aofLoadOK && ret != aofLoadEmpty {
 		s.log.Sync()
 		os.Exit(1)
 	}

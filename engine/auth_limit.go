@@ -7,7 +7,12 @@ package engine
 // NOAUTH errors, and make the server buffer them without bound. keygrid has one
 // output buffer per client, so the same cap is 16 KB + 1 KB of unsent bytes.
 
-import "go.uber.org/zap"
+import (
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
 
 const unauthOutputMax = 16<<10 + 1<<10
 
@@ -24,4 +29,23 @@ func (s *Server) limitUnauthOutput(c *Client) {
 	c.out = c.out[:c.sent]
 	c.flags |= flagCloseASAP
 	s.closeASAP = append(s.closeASAP, c)
+}
+
+// securityWarnedAt is when the POST / Host: warning was last logged (Unix
+// seconds). Package-wide like Redis's function-static: several servers in one
+// process (tests) only share how often they log.
+var securityWarnedAt atomic.Int64
+
+// securityWarning logs the cross-protocol-scripting warning at most once a
+// minute, as Redis 7.0.15 does (securityWarningCommand): a flood of HTTP
+// requests must not turn into a flood of synchronous log writes, which would
+// stall the event loop for everyone else.
+func (s *Server) securityWarning() {
+	now := time.Now().Unix()
+	// Either direction: a clock stepped back must not silence it for good.
+	if last := securityWarnedAt.Load(); last != 0 && now-last <= 60 && last-now <= 60 {
+		return
+	}
+	securityWarnedAt.Store(now)
+	s.log.Warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
 }

@@ -536,6 +536,7 @@ func bitopCommand(c *Client) {
 	if e == nil {
 		e = db.Add(target, TypeString, EncRaw)
 	} else {
+		c.srv.signalOverwrite(db, target, e)
 		e.ClearVal()
 		setTypeEnc(e, TypeString, EncRaw)
 		if e.Expire != 0 {

@@ -133,8 +133,13 @@ type BlockSpec struct {
 
 // blockState is a blocked client's side of the registry.
 type blockState struct {
-	spec  BlockSpec
-	cmd   *Command // the blocking command (stats)
+	spec BlockSpec
+	cmd  *Command // the blocking command (stats)
+	// argv is a copy of the blocking command as sent, and us the time its first
+	// run took: SLOWLOG logs the command when it is unblocked (Redis keeps the
+	// client's original_argv until then).
+	argv  [][]byte
+	us    int64
 	db    *DB
 	nodes []*waitNode // one per distinct key, in the per-key FIFOs
 	// deadline in the timeout heap: the timeout as an unsigned number, as Redis's
@@ -217,7 +222,10 @@ func (s *Server) initBlocking() {
 	b := &s.blocking
 	b.waiters = make([]map[string]*waitList, len(s.dbs))
 	b.readySet = make([]map[string]struct{}, len(s.dbs))
-	s.blockedFn = func(c *Client) bool { return c.flags&flagBlocked != 0 }
+	// A client held by CLIENT PAUSE is blocked too (Redis's BLOCKED_POSTPONE): it
+	// counts in INFO blocked_clients, shows 'b' in CLIENT LIST and is exempt from
+	// the idle timeout.
+	s.blockedFn = func(c *Client) bool { return c.flags&(flagBlocked|flagPaused) != 0 }
 	s.onClientFree = append(s.onClientFree, func(c *Client) {
 		if c.flags&flagBlocked != 0 {
 			s.unblockClient(c, false)
@@ -229,7 +237,14 @@ func (s *Server) initBlocking() {
 	s.onFlush = append(s.onFlush, s.blockingOnFlush)
 	s.infoHooks = append(s.infoHooks, func(section string, sec *InfoSection) {
 		if section == "clients" {
-			sec.Set("blocked_clients", itoa(int64(b.count)))
+			// Clients held by CLIENT PAUSE count too (BLOCKED_POSTPONE).
+			n := b.count
+			for _, c := range s.pausedClients {
+				if c.fd >= 0 && c.flags&flagPaused != 0 {
+					n++
+				}
+			}
+			sec.Set("blocked_clients", itoa(int64(n)))
 			sec.Set("clients_in_timeout_table", itoa(int64(len(b.timeouts))))
 		}
 	})
@@ -256,7 +271,7 @@ func (c *Client) blockData() any {
 // has replied nothing; it must have checked c.blockingDenied() first.
 func (s *Server) blockForKeys(c *Client, spec *BlockSpec) {
 	b := &s.blocking
-	st := &blockState{spec: *spec, cmd: c.cmd, db: c.db, heapIdx: -1}
+	st := &blockState{spec: *spec, cmd: c.cmd, db: c.db, heapIdx: -1, argv: copyArgv(c.argv)}
 	st.spec.Keys = nil
 	id := c.db.id
 	if len(spec.Keys) > 0 && b.waiters[id] == nil {
@@ -357,6 +372,15 @@ func (s *Server) signalKeyAsReady(db *DB, key []byte, typ uint32) {
 	b.ready = append(b.ready, readyKey{db: db, key: k})
 }
 
+// signalOverwrite is called before a write replaces e, the value at key, in place
+// with a new value (SET over any key, the *STORE commands): a stream going away this
+// way must fail its XREADGROUP waiters as a deleted one does (Redis's dbOverwrite).
+func (s *Server) signalOverwrite(db *DB, key []byte, e *keyspace.Entry) {
+	if metaType(e.Meta) == TypeStream {
+		s.signalKeyAsReady(db, key, TypeStream)
+	}
+}
+
 // holdBlockedServing defers serving ready keys until the matching
 // releaseBlockedServing: for a part that runs several commands as one unit and does
 // not go through call alone (EXEC and scripts need not: see the file comment).
@@ -446,18 +470,53 @@ func (s *Server) serveBlocked(c *Client, st *blockState, serve func() bool) {
 	c.cmd = st.cmd
 	errs := s.stats.errorReplies
 	start := s.monoNow()
+	// Client-side caching: invalidations the served command causes for c itself
+	// (BLMOVE into a key c tracks) follow its reply, as for a command c runs.
+	t := &s.tracking
+	tracked := t.clients > 0 && c.trk != nil
+	var prevCur *Client
+	var prevPending int
+	wasExecuting := c.flags & flagExecuting
+	if tracked {
+		prevCur, prevPending = t.current, len(t.pending)
+		t.current = c
+		c.flags |= flagExecuting
+	}
 	served := serve()
+	if tracked {
+		c.flags = c.flags&^flagExecuting | wasExecuting
+		for _, key := range t.pending[prevPending:] {
+			s.sendTrackingMessage(c, key, key == nil)
+		}
+		t.pending = t.pending[:prevPending]
+		t.current = prevCur
+	}
 	if !served {
 		c.cmd = prevCmd
 		return
 	}
+	us := int64((s.monoNow() - start) / time.Microsecond)
 	if cmd := st.cmd; cmd != nil {
-		cmd.stats.Usec += int64((s.monoNow() - start) / time.Microsecond)
+		cmd.stats.Usec += us
 		if s.stats.errorReplies != errs {
 			cmd.stats.Failed++
 		}
 	}
 	s.unblockClient(c, true)
+	s.slowlogUnblocked(c, st, us)
+}
+
+// slowlogUnblocked logs a blocking command in SLOWLOG once it is unblocked (served,
+// timed out or CLIENT UNBLOCKed), with the time of its first run and of the reply,
+// as Redis's updateStatsOnUnblock; dispatch does not log a command that blocked.
+func (s *Server) slowlogUnblocked(c *Client, st *blockState, replyUs int64) {
+	if st.cmd == nil || st.cmd.Flags&FlagSkipSlowlog != 0 || st.argv == nil {
+		return
+	}
+	argv, redacted := c.argv, c.redacted
+	c.argv, c.redacted = st.argv, nil
+	s.slowlogPush(c, st.us+replyUs)
+	c.argv, c.redacted = argv, redacted
 }
 
 // propagateArgs hands a command to the propagation path (AOF, replicas) from outside
@@ -525,8 +584,10 @@ func (s *Server) handleBlockedClientsTimeout() {
 		if c.bstate.deadline >= now {
 			break
 		}
+		st := c.bstate
 		s.replyBlockedTimeout(c)
 		s.unblockClient(c, true)
+		s.slowlogUnblocked(c, st, 0)
 	}
 	s.armBlockTimer()
 }
@@ -762,6 +823,7 @@ func clientUnblockCommand(c *Client) {
 	}
 	target.cmd = prevCmd
 	s.unblockClient(target, true)
+	s.slowlogUnblocked(target, st, 0)
 	// Redis counts the unblocked command as failed either way (updateStatsOnUnblock
 	// with had_errors set).
 	if st.cmd != nil {

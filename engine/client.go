@@ -71,6 +71,10 @@ type Client struct {
 
 	out  []byte // reply bytes not yet written
 	sent int    // bytes of out already written
+	// pushEnd is where the last Pub/Sub message or (un)subscribe confirmation
+	// appended to out ends: CLIENT REPLY OFF/SKIP drop a command's reply but not
+	// those (Redis's CLIENT_PUSHING), so processCommand keeps out up to here.
+	pushEnd int
 
 	db    *DB
 	proto int // 2 or 3
@@ -299,10 +303,22 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 	c.flags |= flagExecuting
 	defer func() { c.flags &^= flagExecuting }()
 	s.cmdStart = s.monoNow()
+	// With a big keyspace the keys of the next few requests are loaded together before
+	// they run (prefetch.go); ahead is where the last lookahead window ended. Decided
+	// once per batch: the check stays off the per-request path of small keyspaces.
+	ahead := len(buf)
+	if c.db.keys >= prefetchMinKeys && c.flags&flagAuthenticated != 0 {
+		ahead = 0
+	}
 	for used < len(buf) {
 		if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
 			// Redis stops reading from a client that is going away.
 			return len(buf)
+		}
+		if used >= ahead {
+			if ahead = used + s.prefetchAhead(c, buf[used:]); ahead == used {
+				ahead = len(buf) // nothing worth it ahead: not again in this batch
+			}
 		}
 		c.req.Unauth = s.authRequired(c)
 		n, argv, err := c.req.Parse(buf[used:])
@@ -468,6 +484,13 @@ func (s *Server) onAccept(lfd int, _ loop.Mask) {
 }
 
 func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
+	s.acceptConn(fd, sa, unixSock, "")
+}
+
+// acceptConn registers fd as a client whose peer is sa. laddr, when set, is the
+// local address to show (a TLS client's fd is a pipe, tls.go): the socket
+// options and getsockname apply to a real TCP socket only.
+func (s *Server) acceptConn(fd int, sa unix.Sockaddr, unixSock bool, laddr string) {
 	if len(s.clients) >= s.cfg.MaxClients {
 		// Redis writes the error straight to the socket, best effort, and closes.
 		if s.cfg.ClusterEnabled {
@@ -479,7 +502,7 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 		s.stats.rejectedConns++
 		return
 	}
-	if !unixSock {
+	if !unixSock && laddr == "" {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		if ka := s.cfg.TCPKeepalive; ka > 0 {
 			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
@@ -508,7 +531,9 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 		c.laddr = s.cfg.UnixSocket + ":0" // as Redis shows it in CLIENT LIST laddr=
 	} else {
 		c.addr = sockaddrString(sa)
-		if lsa, err := unix.Getsockname(fd); err == nil {
+		if laddr != "" {
+			c.laddr = laddr
+		} else if lsa, err := unix.Getsockname(fd); err == nil {
 			c.laddr = sockaddrString(lsa)
 		}
 	}

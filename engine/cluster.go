@@ -427,6 +427,11 @@ func (s *Server) clusterCron() {
 		return
 	}
 	s.clusterUpdateState()
+	// The bus reads myself's offset from the published meta (probe acks carry
+	// it): keep it current, ten times a second at most.
+	if me := s.cluster.myself.Load(); me != nil && me.ReplOffset != s.repl.offset {
+		s.clusterPublishMyself()
+	}
 	// A replica whose replication is off (restarted from nodes.conf, or its
 	// master's address was unknown when it was told to follow it) starts it once
 	// the address is known, as Redis's clusterCron.
@@ -670,7 +675,18 @@ func (s *Server) clusterReplicaFailoverCron() {
 		if manual {
 			cl.authTime = now
 		}
+		// Tell the others (our sibling replicas above all) our exact offset now:
+		// their ranks depend on it (Redis broadcasts a pong to the local replicas).
+		cl.todo |= todoBroadcast
 		return
+	}
+	// A sibling's offset learned during the delay may show it is better placed:
+	// step back by the ranks lost, as Redis does (not in a manual failover).
+	if !cl.authSent && cl.mfEnd == 0 {
+		if r := s.clusterReplicaRank(); r > cl.authRank {
+			cl.authTime += int64((r - cl.authRank) * clusterRankDelay)
+			cl.authRank = r
+		}
 	}
 	if now < cl.authTime || now-cl.authTime > timeout {
 		return
@@ -726,11 +742,17 @@ func (s *Server) clusterReplicaRank() int {
 // own replicas need a moment to announce they follow the new master.
 const clusterReplicaMigrationDelay = 5000
 
-// okReplicas counts m's replicas that are neither failed nor suspected.
-func okReplicas(st *slots.State, m *slots.Node) int {
+// okReplicas counts m's replicas that are not failed (Redis's
+// clusterCountNonFailingSlaves); with strict, not suspected (PFAIL) either, as
+// Redis counts the replicas its own master keeps for the migration barrier.
+func okReplicas(st *slots.State, m *slots.Node, strict bool) int {
+	bad := slots.FlagFail
+	if strict {
+		bad |= slots.FlagPFail
+	}
 	n := 0
 	for _, r := range st.Replicas(m) {
-		if r.Flags&(slots.FlagFail|slots.FlagPFail) == 0 {
+		if r.Flags&bad == 0 {
 			n++
 		}
 	}
@@ -763,7 +785,7 @@ func (s *Server) clusterReplicaMigrationCron() {
 		if !n.IsMaster() || n.Flags&slots.FlagFail != 0 {
 			continue
 		}
-		ok := okReplicas(st, n)
+		ok := okReplicas(st, n, false)
 		if ok == 0 && n.Slots.Len() > 0 && cl.hadReplicas[n.ID] {
 			orphans++
 		}
@@ -772,7 +794,11 @@ func (s *Server) clusterReplicaMigrationCron() {
 			mineOK = ok
 		}
 	}
-	if orphans == 0 || maxOK < 2 || mineOK != maxOK || mineOK <= s.cfg.ClusterMigrationBarrier {
+	if orphans == 0 || maxOK < 2 || mineOK != maxOK {
+		return
+	}
+	// Our master must keep more than the barrier of working replicas.
+	if okReplicas(st, mine, true) <= s.cfg.ClusterMigrationBarrier {
 		return
 	}
 	now := s.wallNow()
@@ -781,7 +807,7 @@ func (s *Server) clusterReplicaMigrationCron() {
 	for _, n := range st.Sorted() {
 		ok := 0
 		if n.IsMaster() {
-			ok = okReplicas(st, n)
+			ok = okReplicas(st, n, false)
 		}
 		if n.IsMaster() && n.Flags&slots.FlagFail == 0 && cl.hadReplicas[n.ID] && ok == 0 {
 			if target == nil && n.Slots.Len() > 0 {

@@ -66,6 +66,14 @@ type ClusterBus interface {
 //
 // for CLUSTER COUNT-FAILURE-REPORTS (0 otherwise). A bus must notice a hard
 // CLUSTER RESET (myself's id changes: ClusterMyself().ID) and rejoin under the new id.
+// A bus that also implements
+//
+//	SoftReset()
+//
+// is told of a soft CLUSTER RESET: myself forgot every other node (the engine
+// already deleted them) and must stay alone, as a reset Redis node, which
+// ignores the gossip of nodes it does not know, until a CLUSTER MEET from or to
+// it; the others keep knowing it and learn its new role from its meta.
 //
 // Manual failover (CLUSTER FAILOVER without FORCE): the replica's engine calls
 // ManualFailoverStart(master); the master's bus delivers it with
@@ -102,9 +110,21 @@ func (s *Server) ClusterNodeUpdate(m slots.NodeMeta) {
 		}
 		s.cluster.replOffsets[m.ID] = m.ReplOffset
 		s.clusterApply(s.cluster.st.ApplyMeta(m, s.clusterSlotHasKeys, s.cfg.ClusterAllowReplicaMigration))
+		s.clusterFollowMasterAddr(m.ID) // cluster_bootstrap.go: my master moved
 		// An announcement is the bus's pong: CLUSTER NODES shows when it came.
 		if n := s.cluster.st.Nodes[m.ID]; n != nil {
 			n.PongRecv = time.Now().UnixMilli()
+		}
+	})
+}
+
+// ClusterNodeOffset records node id's replication offset, which the bus learns
+// between meta updates (Redis reads it from every ping's header). Safe from any
+// goroutine.
+func (s *Server) ClusterNodeOffset(id string, offset int64) {
+	s.Submit(func() {
+		if s.cluster.st != nil && s.cluster.st.Nodes[id] != nil {
+			s.cluster.replOffsets[id] = offset
 		}
 	})
 }

@@ -1152,6 +1152,9 @@ func (s *Server) clusterReset(hard bool) {
 	}
 	s.clusterChanged()
 	s.clusterApply(slots.Effects{Fsync: true})
+	if r, ok := cl.bus.(interface{ SoftReset() }); ok && !hard {
+		r.SoftReset()
+	}
 }
 
 // CLUSTER LINKS

@@ -134,6 +134,9 @@ func (db *DB) lookup(key []byte) *keyspace.Entry {
 		// writable replica delete them (repl_replica.go).
 		hide := db.srv.replicaHidesExpired()
 		if db.srv.expireAllowed() || hide && db.srv.evict.writing {
+			if db.srv.expirePaused() {
+				return nil // expired, but deleted only after CLIENT UNPAUSE
+			}
 			db.expireEntry(d, r, key)
 			return nil
 		}
@@ -233,7 +236,9 @@ func (db *DB) Delete(key []byte) bool {
 	}
 	e := d.E(r)
 	if e.Expire != 0 && e.Expire <= db.srv.nowMs && db.srv.expireAllowed() {
-		db.expireEntry(d, r, key)
+		if !db.srv.expirePaused() {
+			db.expireEntry(d, r, key)
+		}
 		return false
 	}
 	db.srv.unaccount(db, e)
@@ -346,6 +351,12 @@ func (db *DB) cron(activeRehashing bool) {
 // expireAllowed reports whether lookups may delete expired keys: not while loading,
 // and (later) not on replicas, which wait for the master's DEL.
 func (s *Server) expireAllowed() bool { return !s.replicaNoExpire }
+
+// expirePaused reports a CLIENT PAUSE in effect: the dataset must not change, so
+// expired keys read as missing but are not deleted (nor propagated) until it ends
+// (Redis's checkClientPauseTimeoutAndReturnIfPaused in expireIfNeeded and
+// activeExpireCycle).
+func (s *Server) expirePaused() bool { return s.pause.until != 0 && s.pause.until > s.nowMs }
 
 // touch updates the entry's LRU clock after an access. Under an LFU maxmemory-policy
 // the lookups call touchLFU instead (Redis's lookupKey: updateLFU under an LFU policy,

@@ -20,7 +20,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/keyspace"
+	"github.com/keygrid/keygrid/engine/quicklist"
 	"github.com/keygrid/keygrid/engine/resp"
 	"go.uber.org/zap"
 )
@@ -144,10 +146,21 @@ var debugSubs = []debugSub{
 		"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
 		"    default.",
 	}, debugSetActiveExpire},
+	{"quicklist-packed-threshold", 3, 3, []string{
+		"QUICKLIST-PACKED-THRESHOLD <size>",
+		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
+		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+	}, debugQuicklistPackedThreshold},
+	// Undocumented in Redis's DEBUG HELP too.
+	{"set-disable-deny-scripts", 3, 3, nil, debugSetDisableDenyScripts},
 	{"sleep", 3, 3, []string{
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
 	}, debugSleep},
+	{"pause-cron", 3, 3, []string{
+		"PAUSE-CRON <0|1>",
+		"    Stop periodic cron job processing.",
+	}, debugPauseCron},
 }
 
 // DEBUG subcommand [arg ...]
@@ -234,6 +247,28 @@ func atoi(s string) int64 {
 // DEBUG SET-ACTIVE-EXPIRE 0|1
 func debugSetActiveExpire(c *Client) {
 	c.srv.activeExpire = atoi(string(c.argv[2])) != 0
+	c.ReplyOK()
+}
+
+// DEBUG QUICKLIST-PACKED-THRESHOLD size
+func debugQuicklistPackedThreshold(c *Client) {
+	sz, ok := config.ParseMemory(string(c.argv[2]))
+	if !ok || !quicklist.SetPackedThreshold(sz) {
+		c.ReplyError("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+		return
+	}
+	c.ReplyOK()
+}
+
+// DEBUG PAUSE-CRON 0|1
+func debugPauseCron(c *Client) {
+	c.srv.cronPaused = atoi(string(c.argv[2])) != 0
+	c.ReplyOK()
+}
+
+// DEBUG SET-DISABLE-DENY-SCRIPTS 0|1
+func debugSetDisableDenyScripts(c *Client) {
+	c.srv.script.denyDisabled = atoi(string(c.argv[2])) != 0
 	c.ReplyOK()
 }
 

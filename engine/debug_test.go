@@ -163,3 +163,69 @@ func TestMemoryStatsAndDoctor(t *testing.T) {
 		t.Errorf("MEMORY DOCTOR = %q", got)
 	}
 }
+
+// DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript commands (Redis's
+// unit/scripting uses it to reach DEBUG PROTOCOL from Lua).
+func TestDebugSetDisableDenyScripts(t *testing.T) {
+	c := debugServer(t)
+	script := "return redis.call('debug', 'protocol', 'integer')"
+	denied := "-ERR This Redis command is not allowed from script script: " + sha1hex([]byte(script)) + ", on @user_script:1."
+	if got := c.do("EVAL", script, "0"); got != denied {
+		t.Fatalf("EVAL DEBUG before = %q, want %q", got, denied)
+	}
+	if got := c.do("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"); got != "OK" {
+		t.Fatalf("DEBUG SET-DISABLE-DENY-SCRIPTS 1 = %q", got)
+	}
+	if got := c.do("EVAL", script, "0"); got != ":12345" {
+		t.Fatalf("EVAL DEBUG PROTOCOL integer = %q, want :12345", got)
+	}
+	c.do("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")
+	if got := c.do("EVAL", script, "0"); got != denied {
+		t.Fatalf("EVAL DEBUG after = %q, want %q", got, denied)
+	}
+}
+
+// DEBUG RELOAD empties the functions with the keys (Redis's emptyData), and MERGE
+// lets the file's keys and libraries replace those loaded: Redis's unit/functions
+// "test loading from rdb", "debug reload different options" and "debug reload with
+// nosave and noflush".
+func TestDebugReloadFunctions(t *testing.T) {
+	_, addr := startTestServer(t, func(cfg *config.Config) {
+		cfg.EnableDebugCommand = "yes"
+		cfg.Dir = t.TempDir()
+		cfg.Save = nil
+	})
+	c := dialTest(t, addr)
+	lib := func(name string) string {
+		return "#!lua name=" + name + "\nredis.register_function('" + name + "', function() return 'hello' end)"
+	}
+	c.do("FUNCTION", "LOAD", lib("test"))
+	if got := c.do("DEBUG", "RELOAD"); got != "OK" {
+		t.Fatalf("DEBUG RELOAD = %q", got)
+	}
+	if got := c.do("FCALL", "test", "0"); got != "hello" {
+		t.Fatalf("FCALL after DEBUG RELOAD = %q", got)
+	}
+	if got := c.do("DEBUG", "RELOAD", "NOFLUSH"); got != "-ERR Error trying to load the RDB dump" {
+		t.Fatalf("DEBUG RELOAD NOFLUSH = %q", got)
+	}
+	if got := c.do("DEBUG", "RELOAD", "NOFLUSH", "MERGE"); got != "OK" {
+		t.Fatalf("DEBUG RELOAD NOFLUSH MERGE = %q", got)
+	}
+	c.do("FUNCTION", "DELETE", "test")
+	c.do("SET", "x", "1")
+	c.do("FUNCTION", "LOAD", lib("test1"))
+	c.do("DEBUG", "RELOAD")
+	c.do("FUNCTION", "LOAD", lib("test2"))
+	if got := c.do("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"); got != "OK" {
+		t.Fatalf("DEBUG RELOAD NOSAVE NOFLUSH MERGE = %q", got)
+	}
+	for _, f := range []string{"test1", "test2"} {
+		if got := c.do("FCALL", f, "0"); got != "hello" {
+			t.Errorf("FCALL %s = %q", f, got)
+		}
+	}
+	if got := c.do("GET", "x"); got != "1" {
+		t.Errorf("GET x = %q", got)
+	}
+}

@@ -13,13 +13,16 @@ func (s *Server) processCommand(c *Client) {
 		s.dispatchCommand(c)
 	} else {
 		outBefore := len(c.out)
+		c.pushEnd = 0
 		s.dispatchCommand(c)
 		if c.flags&flagPaused != 0 {
 			return // held by CLIENT PAUSE: runs again, and is skipped, later
 		}
 		// CLIENT REPLY ON clears both flags before replying its OK, which then stays.
+		// Pub/Sub pushes are delivered all the same: SUBSCRIBE's confirmations, a
+		// message published to the client itself.
 		if c.flags&(flagReplyOff|flagReplySkip) != 0 {
-			c.out = c.out[:outBefore]
+			c.out = c.out[:max(outBefore, c.pushEnd)]
 		}
 		c.flags &^= flagReplySkip
 	}
@@ -29,6 +32,16 @@ func (s *Server) processCommand(c *Client) {
 	if s.tracking.clients > 0 { // client-side caching (tracking.go)
 		s.trackingAfterCommand(c)
 	}
+}
+
+// isReadOnlyScriptCmd reports EVAL_RO, EVALSHA_RO and FCALL_RO, which Redis's call()
+// leaves out of key tracking: the commands their script runs are tracked instead.
+func isReadOnlyScriptCmd(cmd *Command) bool {
+	switch cmd.Name {
+	case "eval_ro", "evalsha_ro", "fcall_ro":
+		return true
+	}
+	return false
 }
 
 // dispatchCommand looks up, checks and runs the command in c.argv, as Redis's
@@ -46,7 +59,7 @@ func (s *Server) dispatchCommand(c *Client) {
 		// "POST" and "Host:" are what a browser or a cross-protocol attack sends
 		// first: Redis logs a warning and drops the connection without replying.
 		if strings.EqualFold(string(argv[0]), "post") || strings.EqualFold(string(argv[0]), "host:") {
-			s.log.Warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
+			s.securityWarning()
 			c.out = c.out[:c.sent]
 			c.flags |= flagCloseASAP
 			s.closeASAP = append(s.closeASAP, c)
@@ -161,15 +174,18 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.prop.depth++ // what propagates until the outermost call returns is sent as one unit
 	cmd.Proc(c)
 	s.evict.writing = wasWriting
-	if cmd.Flags&FlagReadonly != 0 {
-		// Client-side caching (tracking.go): a script's reads are remembered for
-		// the client that ran the script, as 7.0's call() does.
-		tc := c
+	if cmd.Flags&FlagReadonly != 0 && !isReadOnlyScriptCmd(cmd) {
+		// Client-side caching (tracking.go): a read inside a script is remembered
+		// for the client that ran the script, and, as 7.0's call() does, what is
+		// remembered is the script's declared keys (EVAL's KEYS), not the keys the
+		// read touched. The *_RO script commands track only through their reads.
+		tc, tcmd, targv := c, cmd, c.argv
 		if c == s.script.fake && s.script.run != nil {
 			tc = s.script.run.caller
+			tcmd, targv = tc.cmd, tc.argv
 		}
-		if tc.trk != nil && tc.trk.flags&trackBcast == 0 {
-			s.trackingRememberKeys(tc, cmd, c.argv)
+		if tc.trk != nil && tc.trk.flags&trackBcast == 0 && tcmd != nil {
+			s.trackingRememberKeys(tc, tcmd, targv)
 		}
 	}
 	if len(s.evict.pending) > 0 {
@@ -213,7 +229,9 @@ func (s *Server) call(c *Client, cmd *Command) {
 		s.propagatePending(cmd) // propagate.go
 		c.woff = s.repl.offset  // WAIT waits for this offset (repl_master.go)
 	}
-	if cmd.Flags&FlagSkipSlowlog == 0 {
+	if c.flags&flagBlocked != 0 {
+		c.bstate.us = us // logged when unblocked (blocking.go)
+	} else if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogPush(c, us)
 	}
 	// As Redis 7.0, MONITOR sees a command after it ran (so SELECT shows the new db),

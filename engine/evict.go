@@ -439,6 +439,9 @@ func goAllocSize(n int) int64 {
 // safeToEvict is Redis's isSafeToPerformEvictions: not while clients are paused (the
 // dataset must stay still), and not on a replica that leaves eviction to its master.
 func (s *Server) safeToEvict() bool {
+	if s.persist.loading {
+		return false // clients served during a load must not evict from it (Redis's isSafeToPerformEvictions)
+	}
 	if s.pause.until != 0 && s.pause.until > time.Now().UnixMilli() {
 		return false
 	}

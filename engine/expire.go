@@ -28,7 +28,7 @@ func (s *Server) expireTunables() (keysPerLoop int, fastDuration time.Duration, 
 }
 
 func (s *Server) activeExpireCycle(fast bool) {
-	if !s.expireAllowed() {
+	if !s.expireAllowed() || s.expirePaused() {
 		return
 	}
 	keysPerLoop, fastDur, slowPerc, stale := s.expireTunables()
@@ -84,6 +84,11 @@ func (s *Server) activeExpireCycle(fast bool) {
 	// Moving average, as Redis's stat_expired_stale_perc (5% weight for the new value).
 	s.expireStats.stalePerc = cur*0.05 + s.expireStats.stalePerc*0.95
 	s.stats.expiredStalePerc = s.expireStats.stalePerc * 100
+	// LATENCY: a cycle over latency-monitor-threshold is an "expire-cycle" event
+	// (Redis's latencyAddSampleIfNeeded at the end of activeExpireCycle).
+	if ms := time.Since(start).Milliseconds(); s.cfg.LatencyMonitorThreshold > 0 && ms >= s.cfg.LatencyMonitorThreshold {
+		s.latencyAdd("expire-cycle", ms)
+	}
 }
 
 // expireSample checks up to n random keys that have a TTL and deletes the expired ones.

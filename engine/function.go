@@ -154,7 +154,10 @@ type fnFunction struct {
 type functionsState struct {
 	env  *luaEnv
 	libs map[string]*fnLibrary
-	fns  map[string]*fnFunction
+	fns  map[string]*fnFunction // by fnKey: lower-cased name
+	// loadReplace lets a library read from an RDB replace a loaded one of the
+	// same name (DEBUG RELOAD MERGE, Redis's RDBFLAGS_ALLOW_DUP).
+	loadReplace bool
 	// libAPI is the globals view while a library loads; runAPI the normal one.
 	libAPI, runAPI *lua.LTable
 	// loading collects what register_function registers during a load.
@@ -420,6 +423,8 @@ func (e *luaEnv) registerFunction(L *lua.LState) int {
 		raiseRedisError(L, errNameChars)
 	}
 	for _, o := range lib.fns {
+		// Case-sensitive here, as Redis's per-library dict: 'x' and 'X' may
+		// share a library (FCALL finds the first registered).
 		if o.name == f.name {
 			raiseRedisError(L, "Function already exists in the library")
 		}
@@ -448,7 +453,7 @@ func (s *Server) linkLibrary(lib *fnLibrary, replace bool) string {
 		return "Library '" + lib.name + "' already exists"
 	}
 	for _, f := range lib.fns {
-		if o := fs.fns[f.name]; o != nil && o.lib != old {
+		if o := fs.fns[fnKey(f.name)]; o != nil && o.lib != old {
 			return "Function " + f.name + " already exists"
 		}
 	}
@@ -457,17 +462,46 @@ func (s *Server) linkLibrary(lib *fnLibrary, replace bool) string {
 	}
 	fs.libs[lib.name] = lib
 	for _, f := range lib.fns {
-		fs.fns[f.name] = f
+		if k := fnKey(f.name); fs.fns[k] == nil {
+			fs.fns[k] = f // the first of names equal but for case wins (Redis's dictAdd)
+		}
 	}
 	return ""
+}
+
+// fnKey is a function's key in functionsState.fns: function names compare without
+// ASCII case, as in Redis's functions dict (FCALL TEST runs "test"); library
+// names are case-sensitive.
+func fnKey(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}
+
+// lookupFunction finds a function by name in any case. The exact name is tried
+// first: it is the usual case and m[string(b)] does not allocate.
+func (s *Server) lookupFunction(name []byte) *fnFunction {
+	if f := s.script.fn.fns[string(name)]; f != nil {
+		return f
+	}
+	return s.script.fn.fns[fnKey(string(name))]
 }
 
 func (s *Server) unlinkLibrary(lib *fnLibrary) {
 	fs := &s.script.fn
 	delete(fs.libs, lib.name)
 	for _, f := range lib.fns {
-		if fs.fns[f.name] == f {
-			delete(fs.fns, f.name)
+		if fs.fns[fnKey(f.name)] == f {
+			delete(fs.fns, fnKey(f.name))
 		}
 	}
 }
@@ -507,7 +541,7 @@ func fcallCommand(c *Client) {
 	if len(s.monitors) > 0 {
 		s.feedMonitors(c, c.argv)
 	}
-	f := s.script.fn.fns[string(c.argv[1])]
+	f := s.lookupFunction(c.argv[1])
 	if f == nil {
 		c.ReplyError("ERR Function not found")
 		return
@@ -545,7 +579,10 @@ func functionDeleteCommand(c *Client) {
 func functionFlushCommand(c *Client) {
 	switch {
 	case len(c.argv) == 2:
-	case len(c.argv) == 3 && (eqFold(c.argv[2], "sync") || eqFold(c.argv[2], "async")):
+	case len(c.argv) > 3:
+		c.replySubcommandSyntaxError() // Redis checks the count first
+		return
+	case eqFold(c.argv[2], "sync") || eqFold(c.argv[2], "async"):
 	default:
 		c.ReplyError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 		return
@@ -798,7 +835,7 @@ func (s *Server) restoreLibraries(libs []*fnLibrary, policy string) string {
 	}
 	for _, l := range libs {
 		for _, f := range l.fns {
-			if o := fs.fns[f.name]; o != nil && !replaced[o.lib] {
+			if o := fs.fns[fnKey(f.name)]; o != nil && !replaced[o.lib] {
 				return "Function " + f.name + " already exists"
 			}
 		}
@@ -869,7 +906,7 @@ func (s *Server) functionLibraryCodes() [][]byte {
 func (s *Server) loadFunctionLibraryCode(code []byte) error {
 	lib, errMsg := s.createLibrary(string(code), 0)
 	if errMsg == "" {
-		errMsg = s.linkLibrary(lib, false)
+		errMsg = s.linkLibrary(lib, s.script.fn.loadReplace)
 	}
 	if errMsg != "" {
 		return errString(errMsg)

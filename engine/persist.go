@@ -62,11 +62,15 @@ type persistState struct {
 	loading                     bool
 	reloading                   bool // DEBUG RELOAD empties the keyspace: no FLUSHALL
 	lastLoadKeys, lastLoadExpir int64
+	// ld is the progress of the load in progress and whether it serves clients
+	// (persist_loading.go).
+	ld loadingState
 }
 
 // initPersist registers this part's hooks; New calls it.
 func (s *Server) initPersist() {
 	s.persist.lastBgsaveSecs = -1
+	s.persist.ld.replFD = -1
 	s.cronHooks = append(s.cronHooks, s.persistCron)
 	s.lateCommandChecks = append(s.lateCommandChecks, s.rdbDenyWrites)
 	s.infoHooks = append(s.infoHooks, s.infoPersistenceHook)
@@ -137,7 +141,7 @@ func bgsaveCommand(c *Client) {
 		}
 	}
 	switch {
-	case s.persist.bgsave:
+	case s.persist.bgsave || s.replSyncSaving(): // Redis's child_type == CHILD_TYPE_RDB
 		c.ReplyError("ERR Background save already in progress")
 	case s.saveChildActive() || s.tx.inExec:
 		if schedule || s.tx.inExec {
@@ -404,7 +408,7 @@ func (s *Server) infoPersistenceHook(section string, sec *InfoSection) {
 	sec.Set("current_save_keys_processed", i64(processed))
 	sec.Set("current_save_keys_total", i64(total))
 	sec.Set("rdb_changes_since_last_save", i64(s.dirty))
-	sec.Set("rdb_bgsave_in_progress", boolDigit(p.bgsave))
+	sec.Set("rdb_bgsave_in_progress", boolDigit(p.bgsave || s.replSyncSaving()))
 	sec.Set("rdb_last_save_time", i64(s.lastSave))
 	status := "ok"
 	if p.lastBgsaveErr {
@@ -421,6 +425,9 @@ func (s *Server) infoPersistenceHook(section string, sec *InfoSection) {
 	sec.Set("rdb_last_cow_size", i64(p.lastCOW))
 	sec.Set("rdb_last_load_keys_expired", i64(p.lastLoadExpir))
 	sec.Set("rdb_last_load_keys_loaded", i64(p.lastLoadKeys))
+	if p.loading {
+		s.infoLoading(sec) // after the aof_* and module_fork_* fields, as Redis
+	}
 }
 
 // persistShutdown is the RDB part of Redis's prepareForShutdown: stop a BGSAVE in
@@ -440,18 +447,24 @@ func (s *Server) persistShutdown(nosave, save bool) error {
 	return nil
 }
 
-// loadDataAtStart loads dbfilename into the empty keyspace before the server serves
-// clients (Redis's loadDataFromDisk, RDB case). A missing file is an empty dataset;
-// a corrupt one is an error naming the offset and the reason, and the server must
-// not start. With appendonly yes the AOF part loads the data instead.
+// loadDataAtStart loads dbfilename into the empty keyspace (Redis's
+// loadDataFromDisk, RDB case). Start calls it with the listening sockets open:
+// clients connecting meanwhile get -LOADING (persist_loading.go). A missing file is
+// an empty dataset; a corrupt one is an error naming the offset and the reason, and
+// the server must not start. With appendonly yes the AOF part loads the data instead.
 func (s *Server) loadDataAtStart() error {
 	if s.cfg.AppendOnly {
 		return nil
 	}
 	start := time.Now()
-	n, err := s.rdbLoadFile(s.rdbPath())
+	var n int64
+	var err error
+	s.loadServing(nil, func() { n, err = s.rdbLoadFile(s.rdbPath()) })
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
+	}
+	if errors.Is(err, errShutdownWhileLoading) {
+		return err
 	}
 	if err != nil {
 		s.log.Warn("Fatal error loading the DB: " + err.Error() + ". Exiting.")
@@ -464,15 +477,24 @@ func (s *Server) loadDataAtStart() error {
 // rdbLoadFile loads an RDB file into the keyspace and returns the number of keys
 // loaded (Redis's rdbLoad with its loading state around it).
 func (s *Server) rdbLoadFile(path string) (int64, error) {
+	return s.rdbLoadFileOpts(path, rdbLoadOpts{})
+}
+
+// rdbLoadFileOpts is rdbLoadFile with Redis's RDBFLAGS_* (DEBUG RELOAD MERGE).
+func (s *Server) rdbLoadFileOpts(path string, opts rdbLoadOpts) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
 	p := &s.persist
-	p.loading = true
-	st, err := s.loadRDBStats(rdb.NewReader(f), false)
-	p.loading = false
+	s.startLoading(size)
+	st, err := s.loadRDBOpts(rdb.NewReader(f), opts)
+	s.stopLoading()
 	p.lastLoadKeys, p.lastLoadExpir = st.Loaded, st.Expired
 	return st.Loaded, err
 }
@@ -488,11 +510,19 @@ func (s *Server) totalKeys() int64 {
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
 func debugReload(c *Client) {
 	s := c.srv
-	flush, save := true, true
+	if s.persist.loading {
+		// DEBUG has the loading flag; a reload inside a load would nest two
+		// loaders over one keyspace.
+		c.ReplyError(errLoading)
+		return
+	}
+	flush, save, merge := true, true, false
 	for _, a := range c.argv[2:] {
 		switch {
 		case eqFold(a, "merge"):
-			// Duplicates are left to loadRDB (RDBFLAGS_ALLOW_DUP is not modelled).
+			// RDBFLAGS_ALLOW_DUP: the file's keys and libraries replace those
+			// already loaded (with NOFLUSH).
+			merge = true
 		case eqFold(a, "noflush"):
 			flush = false
 		case eqFold(a, "nosave"):
@@ -519,8 +549,17 @@ func debugReload(c *Client) {
 		for _, db := range s.dbs {
 			db.Flush()
 		}
+		s.flushFunctions() // Redis's emptyData drops the functions too
 	}
-	if _, err := s.rdbLoadFile(s.rdbPath()); err != nil {
+	s.script.fn.loadReplace = merge
+	defer func() { s.script.fn.loadReplace = false }()
+	var err error
+	// Other clients are served (-LOADING) while it loads; the caller waits.
+	s.loadServing(c, func() { _, err = s.rdbLoadFileOpts(s.rdbPath(), rdbLoadOpts{allowDup: merge}) })
+	if errors.Is(err, errShutdownWhileLoading) {
+		return // the server is stopping: the dataset is partial, nothing is saved
+	}
+	if err != nil {
 		s.log.Warn("Error loading the RDB dump: " + err.Error())
 		c.ReplyError("ERR Error trying to load the RDB dump")
 		return

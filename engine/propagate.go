@@ -10,7 +10,8 @@ package engine
 // a SELECT when the command's db differs from the last one that sink received. The
 // AOF and the replication stream track their selected db separately, as Redis's
 // aof_selected_db and slaveseldb do: an AOF rewrite resets one, a new replica the
-// other.
+// other. A command may also go to the replicas only (propagateReplOnly: PUBLISH,
+// Redis's PROPAGATE_REPL target).
 //
 // When no sink is active s.propagate is nil, so the callers skip building the
 // arguments of what they would propagate and the hot path does no work at all
@@ -59,6 +60,8 @@ type propState struct {
 type pendingOp struct {
 	db         int
 	start, end int
+	// replOnly: for the replicas, not the AOF (PUBLISH, Redis's PROPAGATE_REPL).
+	replOnly bool
 }
 
 // SetReplicationFeed installs (or, with nil, removes) the replication sink. Call it
@@ -99,12 +102,33 @@ func (s *Server) propagateCommand(db int, argv [][]byte) {
 	}
 	enc := appendRESPCommand(s.prop.enc[:0], argv)
 	s.prop.enc = enc
-	s.feedSinks(db, enc)
+	s.feedSinks(db, enc, false)
 }
 
-// feedSinks hands one encoded command to each sink.
-func (s *Server) feedSinks(db int, enc []byte) {
-	if s.aof.state != aofOff {
+// propagateReplOnly hands one command to the replicas only, not to the AOF: Redis
+// 7.0's forceCommandPropagation(c, PROPAGATE_REPL), which PUBLISH and SPUBLISH
+// use outside cluster mode so that a replica's subscribers get the messages
+// published on its master, while the AOF, which replays data, never holds them.
+// Inside a command it joins the pending commands in order (and so is wrapped in
+// MULTI/EXEC with them, as Redis's also_propagate array is).
+func (s *Server) propagateReplOnly(db int, argv [][]byte) {
+	if s.prop.repl == nil || s.aof.loading {
+		return
+	}
+	if s.prop.depth > 0 {
+		start := len(s.prop.pend)
+		s.prop.pend = appendRESPCommand(s.prop.pend, argv)
+		s.prop.ops = append(s.prop.ops, pendingOp{db: db, start: start, end: len(s.prop.pend), replOnly: true})
+		return
+	}
+	enc := appendRESPCommand(s.prop.enc[:0], argv)
+	s.prop.enc = enc
+	s.feedSinks(db, enc, true)
+}
+
+// feedSinks hands one encoded command to each sink; replOnly skips the AOF.
+func (s *Server) feedSinks(db int, enc []byte, replOnly bool) {
+	if s.aof.state != aofOff && !replOnly {
 		s.feedAOF(db, enc)
 	}
 	if s.prop.repl != nil {
@@ -140,14 +164,16 @@ func (s *Server) propagatePending(cmd *Command) {
 		ops = append(ops, op)
 	}
 	wrap := len(ops) > 1 && cmd.Name != "randomkey" && cmd.Name != "scan"
+	// The markers go to both sinks, as Redis's propagatePendingCommands sends them
+	// (an AOF may so get an empty MULTI/EXEC around replica-only commands).
 	if wrap {
-		s.feedSinks(ops[0].db, encMulti)
+		s.feedSinks(ops[0].db, encMulti, false)
 	}
 	for _, op := range ops {
-		s.feedSinks(op.db, s.prop.pend[op.start:op.end])
+		s.feedSinks(op.db, s.prop.pend[op.start:op.end], op.replOnly)
 	}
 	if wrap {
-		s.feedSinks(ops[len(ops)-1].db, encExec)
+		s.feedSinks(ops[len(ops)-1].db, encExec, false)
 	}
 	s.prop.ops = s.prop.ops[:0]
 	if cap(s.prop.pend) > 64<<10 {

@@ -308,6 +308,7 @@ func (c *Client) replySubscription(kind string, name []byte, null bool, count in
 		c.ReplyBulk(name)
 	}
 	c.ReplyInt(int64(count))
+	c.pushEnd = len(c.out) // survives CLIENT REPLY OFF (dispatch.go)
 }
 
 // --- the low-level API -------------------------------------------------------------------
@@ -504,6 +505,7 @@ func (s *Server) deliver(clients []*Client, msg []byte) int {
 		if c.proto >= 3 {
 			c.out[start] = '>'
 		}
+		c.pushEnd = len(c.out) // survives CLIENT REPLY OFF (dispatch.go)
 		s.queueWrite(c)
 		if threshold > 0 && int64(len(c.out)-c.sent) >= threshold {
 			s.pubsubOutputLimit(c, lim)
@@ -618,12 +620,23 @@ func sunsubscribeCommand(c *Client) {
 func publishCommand(c *Client) {
 	c.ReplyInt(int64(c.srv.Publish(c.argv[1], c.argv[2], false)))
 	c.srv.clusterPublishOut(c.argv[1], c.argv[2], false) // to the other nodes (cluster.go)
+	c.srv.publishToReplicas(c)
+}
+
+// publishToReplicas sends a PUBLISH or SPUBLISH to the replicas, not to the AOF, as
+// Redis 7.0 does outside cluster mode (the cluster bus carries it there): the
+// replicas' subscribers get what is published on their master.
+func (s *Server) publishToReplicas(c *Client) {
+	if !s.cfg.ClusterEnabled && s.prop.repl != nil {
+		s.propagateReplOnly(c.db.id, c.argv) // propagate.go
+	}
 }
 
 // SPUBLISH shardchannel message
 func spublishCommand(c *Client) {
 	c.ReplyInt(int64(c.srv.Publish(c.argv[1], c.argv[2], true)))
 	c.srv.clusterPublishOut(c.argv[1], c.argv[2], true) // to the shard's other nodes (cluster.go)
+	c.srv.publishToReplicas(c)
 }
 
 // PUBSUB CHANNELS [pattern]

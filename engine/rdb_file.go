@@ -74,6 +74,13 @@ func (s *Server) rdbWriteSelectDB(w *rdb.Writer, db *DB) error {
 // rdbSaveKey writes one key (rdbSaveKeyValuePair): EXPIRETIME_MS when it has a
 // TTL, IDLE under an LRU policy or FREQ under an LFU one, then type, key, value.
 func (s *Server) rdbSaveKey(w *rdb.Writer, e *keyspace.Entry) error {
+	s.rdbSaveKeyHeader(w, e)
+	return s.rdbSaveValue(w, e)
+}
+
+// rdbSaveKeyHeader is rdbSaveKey up to the value: the expiry and LRU/LFU opcodes,
+// the type and the key (a snapshot writes a big value's elements later, in slices).
+func (s *Server) rdbSaveKeyHeader(w *rdb.Writer, e *keyspace.Entry) {
 	if e.Expire != 0 {
 		w.SaveType(rdb.OpExpireTimeMs)
 		w.SaveMillisecondTime(e.Expire)
@@ -89,7 +96,6 @@ func (s *Server) rdbSaveKey(w *rdb.Writer, e *keyspace.Entry) error {
 	}
 	w.SaveType(rdbType(e))
 	w.SaveString(bytesOf(e.Key()))
-	return s.rdbSaveValue(w, e)
 }
 
 // rdbWriteFooter writes EOF and the CRC64, and flushes.
@@ -167,6 +173,7 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 	master := s.roleFn == nil || s.roleFn() == "master"
 	now := time.Now().UnixMilli()
 	db := s.dbs[0]
+	ld := &s.persist.ld
 	h := &rdb.Handler{
 		SelectDB: func(id uint64) error {
 			if id >= uint64(len(s.dbs)) {
@@ -198,7 +205,10 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 			}
 			return nil
 		},
-		Aux: s.rdbLoadAux, // repl-id / repl-offset (repl_master.go)
+		Aux: func(key, val []byte) error {
+			s.loadingAux(key, val)        // used-mem: INFO's loading_rdb_used_mem
+			return s.rdbLoadAux(key, val) // repl-id / repl-offset (repl_master.go)
+		},
 		EmptyKey: func(uint64, []byte) error {
 			st.EmptySkipped++
 			return nil
@@ -224,6 +234,12 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 			}
 			s.rdbSetLRUOrLFU(e, k.Freq, k.Idle)
 			st.Loaded++
+			if ld.events && k.Offset >= ld.nextAt {
+				// Serve clients every loading-process-events-interval-bytes
+				// (persist_loading.go); INFO shows the keys loaded so far.
+				s.persist.lastLoadKeys, s.persist.lastLoadExpir = st.Loaded, st.Expired
+				return s.loadingRDBProgress(r.Offset())
+			}
 			return nil
 		},
 	}

@@ -43,6 +43,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
@@ -187,15 +188,26 @@ type replState struct {
 
 	syncFull, syncPartialOK, syncPartialErr int64
 	// netOutput is total_net_repl_output_bytes: RDB payloads sent and stream
-	// bytes queued to replicas (Redis counts the stream as written; keygrid's
-	// write path counts it in total_net_output_bytes as well).
+	// bytes queued to replicas (Redis counts the stream as written). The write
+	// path counts the stream in total_net_output_bytes as well, and
+	// replCountPayload the payloads: Redis's total is clients' plus replication's.
 	netOutput int64
+	// netInput is total_net_repl_input_bytes on a replica: the master's payloads
+	// and stream (also in total_net_input_bytes, as in Redis).
+	netInput int64
 
 	// shutdown is a SHUTDOWN waiting for the replicas (repl_shutdown.go).
 	shutdown replShutdownState
+	// signalled is Redis's shutdown_asap: a SIGTERM or SIGINT asked for a shutdown
+	// that has not ended (or failed) yet. The signal goroutine reads it.
+	signalled atomic.Bool
 
 	// loaded is the repl-* aux fields of the RDB loaded at start (rdbLoadAux).
 	loaded rdbReplAux
+	// syncStreamDB is the repl-stream-db of the last RDB loaded (-1 without): after
+	// a full sync, the db the master's stream had selected when its snapshot was
+	// taken (a chained master sends no SELECT before continuing in it).
+	syncStreamDB int
 
 	replicaHooks
 }
@@ -225,6 +237,9 @@ func (s *Server) initReplication() {
 	r.noReplicasSince = time.Now().Unix()
 	s.rdbReplInfo = s.replRDBInfo
 	s.cronHooks = append(s.cronHooks, s.replShutdownCron, s.replCron)
+	// Before the other shutdown hooks (save, AOF): the lagging replicas are logged
+	// first, as Redis's finishShutdown does.
+	s.shutdownHooks = append([]func(bool, bool) error{s.replShutdownLog}, s.shutdownHooks...)
 	s.beforeSleepHooks = append(s.beforeSleepHooks, s.replBeforeSleep)
 	s.onClientFree = append(s.onClientFree, s.replClientFreed)
 	s.infoHooks = append(s.infoHooks, s.replInfoHook)
@@ -353,6 +368,15 @@ func (s *Server) replFeedStream(b []byte) {
 		}
 		s.replCheckOutputLimits(rl)
 	}
+}
+
+// replCountPayload counts n bytes of an RDB payload sent to a replica (by a
+// transfer goroutine, not the write path): Redis 7.0 counts them in
+// total_net_repl_output_bytes, and total_net_output_bytes is the sum of the
+// clients' and the replication's bytes.
+func (s *Server) replCountPayload(n int64) {
+	s.repl.netOutput += n
+	s.stats.netOutput += n
 }
 
 // replCheckOutputLimits applies client-output-buffer-limit replica: a replica too
@@ -916,6 +940,7 @@ func (s *Server) replInfoHook(section string, sec *InfoSection) {
 	switch section {
 	case "stats":
 		sec.Set("total_net_repl_output_bytes", itoa(r.netOutput))
+		sec.Set("total_net_repl_input_bytes", itoa(r.netInput))
 		sec.Set("sync_full", itoa(r.syncFull))
 		sec.Set("sync_partial_ok", itoa(r.syncPartialOK))
 		sec.Set("sync_partial_err", itoa(r.syncPartialErr))
@@ -986,7 +1011,12 @@ func (s *Server) replRDBInfo() (int, string, int64, bool) {
 // whose file has them keeps that history as its secondary one (Redis's
 // loadDataFromDisk): replicas of the previous run continue with a partial resync.
 func (s *Server) rdbLoadAux(key, val []byte) error {
-	if !s.startTime.IsZero() || s.cfg.AppendOnly {
+	if string(key) == "repl-stream-db" {
+		if n, ok := parseInt(val); ok {
+			s.repl.syncStreamDB = int(n)
+		}
+	}
+	if !s.persist.ld.atStartup || s.cfg.AppendOnly {
 		return nil // only the dataset loaded at start carries the history
 	}
 	a := &s.repl.loaded

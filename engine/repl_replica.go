@@ -13,6 +13,7 @@ package engine
 //	  +CONTINUE [id]        → loop: the socket becomes the master client, stream continues
 //	  +FULLRESYNC id off    → the RDB ("$<len>" or "$EOF:<mark>") to temp-<time>.<pid>.rdb,
 //	                          → loop: flush, rename to dbfilename, load, master client
+//	                          (diskless load: → loop: flush, load from the socket)
 //	master client:          its stream runs through processCommand, replies dropped;
 //	                        each applied command's bytes go to replFeedStream (the
 //	                        backlog, the offset, and this node's own replicas: chained
@@ -20,21 +21,24 @@ package engine
 //	link lost:              the history (repl.id, repl.offset) is the cached master:
 //	                        the next link asks PSYNC id offset+1
 //
-// Only the link goroutine blocks (on the network and the temp file); it owns
-// nothing of the server and hands each result to the loop with Submit. A result
-// from a link the loop abandoned meanwhile (REPLICAOF to another master, NO ONE)
-// is recognized by its job pointer and thrown away. Loading the RDB happens on the
-// loop, which serves nothing meanwhile, as Redis's blocking load does.
+// The link goroutine blocks on the network and the temp file (the loop only on a
+// diskless load's payload, below); it owns nothing of the server and hands each
+// result to the loop with Submit. A result from a link the loop abandoned
+// meanwhile (REPLICAOF to another master, NO ONE) is recognized by its job
+// pointer and thrown away. Loading the RDB happens on the
+// loop, which serves nothing else meanwhile, as Redis's blocking load does.
 //
 // repl-diskless-load: "disabled" stages the payload in the temp file (renamed to
 // dbfilename, as Redis does); "swapdb", and "on-empty-db" when the dataset is
-// empty, keep it in memory instead and never touch the disk. The loop parses it
-// once it is whole (the loop never blocks on a socket), which costs the payload's
-// size in memory while it loads. With swapdb the old dataset is kept aside during
-// the load and comes back if the load fails, as Redis's swapdb does.
+// empty, never touch the disk: once the payload's header arrived the link goroutine
+// hands the socket to the loop, which parses the RDB from it as it arrives (reads
+// bounded by repl-timeout), as Redis's diskless load does, so the payload is never
+// held whole in memory. With swapdb the old dataset is kept aside during the load
+// and comes back if the load fails, as Redis's swapdb does (Redis 7.0's
+// async_loading, which also serves reads from the old dataset meanwhile, is not
+// done: the loop loads as for on-empty-db).
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -48,7 +52,6 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/loop"
-	"github.com/keygrid/keygrid/engine/rdb"
 	"github.com/keygrid/keygrid/replication"
 	"golang.org/x/sys/unix"
 )
@@ -332,6 +335,9 @@ func (s *Server) replicaConnect() {
 		s.replicaUseLoadedHistory()
 	}
 	port := s.cfg.ReplicaAnnouncePort
+	if port == 0 && s.cfg.TLSReplication && s.cfg.TLSPort != 0 {
+		port = s.cfg.TLSPort // the master and sentinels reach us with TLS (Redis's syncWithMaster)
+	}
 	if port == 0 {
 		port = s.cfg.Port
 	}
@@ -377,7 +383,7 @@ func (s *Server) replicaLink(j *replJob) {
 		}
 		s.Submit(func() { s.replicaLinkFailed(j, false) })
 	}
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout)
+	conn, err := s.dialMaster(net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout) // tls.go
 	if err != nil {
 		fail("Unable to connect to MASTER: " + err.Error())
 		return
@@ -456,7 +462,21 @@ func (s *Server) replicaLink(j *replJob) {
 			}
 		}
 	})
-	path, payload, err := j.receivePayload(rd, func(msg string) { s.log.Info(msg) })
+	log := func(msg string) { s.log.Info(msg) }
+	hdr, err := j.receiveHeader(rd)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	if j.diskless {
+		// The loop parses the payload from the socket as it arrives (Redis's
+		// rdbLoadRioWithLoadingCtx on a connection rio): the socket is the loop's
+		// from here on, and the payload never sits whole in memory.
+		pl := j.newSyncPayload(rd, hdr, log)
+		s.Submit(func() { s.replicaFullSyncLoaded(j, &syncSource{fd: -1, conn: conn, stream: pl}, hs.ID, hs.Offset) })
+		return
+	}
+	path, err := j.receivePayloadToDisk(rd, hdr, log)
 	if err != nil {
 		if path != "" {
 			os.Remove(path)
@@ -472,50 +492,48 @@ func (s *Server) replicaLink(j *replJob) {
 	}
 	rest := append([]byte(nil), rd.pending()...)
 	conn.Close()
-	s.Submit(func() { s.replicaFullSyncLoaded(j, fd, rest, path, payload, hs.ID, hs.Offset) })
+	s.Submit(func() { s.replicaFullSyncLoaded(j, &syncSource{fd: fd, rest: rest, path: path}, hs.ID, hs.Offset) })
 }
 
-// receivePayload reads the RDB that follows +FULLRESYNC (readSyncBulkPayload) into
-// a temp file in dir, whose path it returns, or for a diskless load into memory.
-func (j *replJob) receivePayload(rd *linkReader, log func(string)) (path string, payload []byte, err error) {
-	path, err = j.receivePayloadTo(rd, log, &payload)
-	return path, payload, err
+// syncSource is where a full sync's RDB is: the temp file at path, the socket
+// already duplicated as fd with rest read after the payload; or, for a diskless
+// load, the payload still on conn, read through stream.
+type syncSource struct {
+	path   string
+	fd     int
+	rest   []byte
+	conn   net.Conn
+	stream *syncPayload
 }
 
-func (j *replJob) receivePayloadTo(rd *linkReader, log func(string), mem *[]byte) (string, error) {
-	var hdr replication.PayloadHeader
+// receiveHeader reads the line that introduces the RDB after +FULLRESYNC
+// ("$<len>" or "$EOF:<mark>"), skipping the master's keepalive newlines.
+func (j *replJob) receiveHeader(rd *linkReader) (replication.PayloadHeader, error) {
 	for {
 		line, err := rd.line()
 		if err != nil {
-			return "", errors.New("I/O error reading bulk count from MASTER: " + err.Error())
+			return replication.PayloadHeader{}, errors.New("I/O error reading bulk count from MASTER: " + err.Error())
 		}
 		if len(line) == 0 {
 			j.lastIO.Store(time.Now().Unix()) // a keepalive newline
 			continue
 		}
-		if hdr, err = replication.ParsePayloadHeader(line); err != nil {
-			return "", err
-		}
-		break
+		return replication.ParsePayloadHeader(line)
 	}
-	to, path := "disk", ""
-	var f *os.File
-	if j.diskless {
-		to = "parser"
-	} else {
-		path = filepath.Join(j.dir, "temp-"+strconv.FormatInt(time.Now().Unix(), 10)+"."+strconv.Itoa(os.Getpid())+".rdb")
-		var err error
-		if f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644); err != nil {
-			return "", errors.New("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + err.Error())
-		}
-		defer f.Close()
+}
+
+// receivePayloadToDisk reads the RDB (readSyncBulkPayload) into a temp file in
+// dir, whose path it returns.
+func (j *replJob) receivePayloadToDisk(rd *linkReader, hdr replication.PayloadHeader, log func(string)) (string, error) {
+	to := "disk"
+	path := filepath.Join(j.dir, "temp-"+strconv.FormatInt(time.Now().Unix(), 10)+"."+strconv.Itoa(os.Getpid())+".rdb")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", errors.New("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + err.Error())
 	}
+	defer f.Close()
 	write := func(b []byte) error {
 		if len(b) == 0 {
-			return nil
-		}
-		if f == nil {
-			*mem = append(*mem, b...)
 			return nil
 		}
 		if _, err := f.Write(b); err != nil {
@@ -565,13 +583,110 @@ func (j *replJob) receivePayloadTo(rd *linkReader, log func(string), mem *[]byte
 			j.lastIO.Store(time.Now().Unix())
 		}
 	}
-	if f == nil {
-		return "", nil
-	}
 	if err := f.Sync(); err != nil {
 		return path, errors.New("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + err.Error())
 	}
 	return path, nil
+}
+
+// syncPayload reads a diskless full sync's RDB from the socket, as an io.Reader
+// that ends (io.EOF) where the payload does: after "$<len>" bytes, or before the
+// "$EOF:<mark>" mark. The link goroutine creates it; the loop reads it while it
+// loads, blocking on the socket for at most repl-timeout per read as Redis's
+// diskless load does, so only the parser's buffers hold payload bytes.
+type syncPayload struct {
+	j  *replJob
+	rd *linkReader
+	// left is what remains of a "$<len>" payload; -1 for an EOF-marked one,
+	// whose bytes m releases into out (read from outPos on).
+	left   int64
+	m      *replication.EOFMatcher
+	out    []byte
+	outPos int
+}
+
+// newSyncPayload starts reading the payload hdr announced.
+func (j *replJob) newSyncPayload(rd *linkReader, hdr replication.PayloadHeader, log func(string)) *syncPayload {
+	p := &syncPayload{j: j, rd: rd, left: hdr.Length}
+	if hdr.Length >= 0 {
+		log("MASTER <-> REPLICA sync: receiving " + strconv.FormatInt(hdr.Length, 10) + " bytes from master to parser")
+		j.size.Store(hdr.Length)
+	} else {
+		log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser")
+		p.m = replication.NewEOFMatcher(hdr.EOF)
+	}
+	return p
+}
+
+// more reads from the socket into rd.
+func (p *syncPayload) more() error {
+	if err := p.rd.fill(); err != nil {
+		return errors.New("I/O error trying to sync with MASTER: " + err.Error())
+	}
+	return nil
+}
+
+func (p *syncPayload) Read(b []byte) (int, error) {
+	if p.m == nil {
+		if p.left == 0 {
+			return 0, io.EOF
+		}
+		if len(p.rd.pending()) == 0 {
+			if err := p.more(); err != nil {
+				return 0, err
+			}
+		}
+		q := p.rd.pending()
+		n := copy(b, q[:min(int64(len(q)), p.left)])
+		p.rd.consume(n)
+		p.left -= int64(n)
+		p.progress(n)
+		return n, nil
+	}
+	for p.outPos == len(p.out) {
+		if p.m.Done() {
+			return 0, io.EOF
+		}
+		if len(p.rd.pending()) == 0 {
+			if err := p.more(); err != nil {
+				return 0, err
+			}
+		}
+		// The master sends nothing after the mark until our first ACK, so the
+		// mark ends what we read.
+		q := p.rd.pending()
+		p.out, p.outPos = p.m.Write(p.out[:0], q), 0
+		p.rd.consume(len(q))
+		p.progress(len(q))
+	}
+	n := copy(b, p.out[p.outPos:])
+	p.outPos += n
+	return n, nil
+}
+
+func (p *syncPayload) progress(n int) {
+	p.j.read.Add(int64(n))
+	p.j.lastIO.Store(time.Now().Unix())
+}
+
+// finish reads what the parser left of the payload (the EOF mark, bytes after
+// the RDB's end) and hands over the socket: fd for the master client, with what
+// already arrived after the payload.
+func (p *syncPayload) finish(conn net.Conn) (fd int, rest []byte, err error) {
+	var scratch [4096]byte
+	for {
+		_, err := p.Read(scratch[:])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return -1, nil, err
+		}
+	}
+	if fd, err = dupSocket(conn); err != nil {
+		return -1, nil, errors.New("Can't take over the MASTER link: " + err.Error())
+	}
+	return fd, append([]byte(nil), p.rd.pending()...), nil
 }
 
 // linkReader is the link goroutine's buffered, deadline-bound socket.
@@ -710,15 +825,31 @@ func (s *Server) replicaContinue(j *replJob, fd int, rest []byte, newID string) 
 	s.replicaAttach(fd, rest)
 }
 
-// replicaFullSyncLoaded: the RDB is in the file at path, or in payload for a
-// diskless load; it replaces the dataset and the socket becomes the master client.
-func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path string, payload []byte, id string, offset int64) {
+// replicaFullSyncLoaded: the RDB is in the temp file, or for a diskless load
+// still arriving on the socket, which the load reads as it goes; it replaces the
+// dataset and the socket becomes the master client.
+func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, offset int64) {
 	rs := &s.replica
-	if rs.job != j {
-		unix.Close(fd)
-		if path != "" {
-			os.Remove(path)
+	defer func() {
+		// The payload bytes read (INFO stats' total_net_*input_bytes, as Redis's
+		// readSyncBulkPayload counts them).
+		n := j.read.Load()
+		s.repl.netInput += n
+		s.stats.netInput += n
+	}()
+	drop := func() { // the socket and the temp file are given up
+		if src.conn != nil {
+			src.conn.Close()
 		}
+		if src.fd >= 0 {
+			unix.Close(src.fd)
+		}
+		if src.path != "" {
+			os.Remove(src.path)
+		}
+	}
+	if rs.job != j {
+		drop()
 		return
 	}
 	rs.job = nil
@@ -747,25 +878,30 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path str
 		s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
 		s.replicaEmptyData()
 	}
-	streamDB := -1
+	s.repl.syncStreamDB = -1 // the RDB's repl-stream-db, set by rdbLoadAux
 	var err error
 	if j.diskless {
 		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-		streamDB = rdbStreamDBFrom(bytes.NewReader(payload))
-		err = s.loadRDB(bytes.NewReader(payload))
+		err = s.loadRDB(src.stream)
+		if err == nil {
+			src.fd, src.rest, err = src.stream.finish(src.conn)
+		}
 	} else {
 		// Keep the master's RDB as our own, as Redis renames the temp file.
 		dst := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
-		if err = os.Rename(path, dst); err != nil {
+		if err = os.Rename(src.path, dst); err != nil {
 			s.log.Warn("Failed trying to rename the temp DB into " + s.cfg.DBFilename + " in MASTER <-> REPLICA synchronization: " + err.Error())
-			os.Remove(path)
-			unix.Close(fd)
+			drop()
 			rs.state = replLinkConnect
 			return
 		}
+		src.path = ""
 		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-		streamDB = rdbStreamDB(dst)
 		err = s.loadRDBFile(dst)
+	}
+	if src.conn != nil {
+		src.conn.Close() // the loop has its own descriptor (src.fd) when it worked
+		src.conn = nil
 	}
 	if err != nil {
 		from := "disk"
@@ -774,7 +910,9 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path str
 		}
 		s.log.Warn("Failed trying to load the MASTER synchronization DB from " + from + ": " + err.Error())
 		s.replicaEmptyData()
-		unix.Close(fd)
+		if src.fd >= 0 {
+			unix.Close(src.fd)
+		}
 		rs.state = replLinkConnect
 		if backup != nil {
 			// swapdb: the old dataset, and the history it belongs to, come back.
@@ -799,8 +937,8 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path str
 	}
 	s.replResetHistory(id, offset)
 	rs.cached = true
-	rs.masterDB = max(streamDB, 0)
-	s.replicaAttach(fd, rest)
+	rs.masterDB = max(s.repl.syncStreamDB, 0)
+	s.replicaAttach(src.fd, src.rest)
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
 	if s.aof.state != aofOff {
 		// The AOF must describe the new dataset (Redis restarts the AOF after a sync).
@@ -808,41 +946,6 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, fd int, rest []byte, path str
 			s.log.Warn("Failed to rewrite the AOF after MASTER <-> REPLICA synchronization: " + err.Error())
 		}
 	}
-}
-
-// rdbStreamDB reads the repl-stream-db aux field of the RDB at path, -1 without:
-// the db the master's stream had selected when its snapshot was taken (a chained
-// master sends no SELECT before continuing in it).
-func rdbStreamDB(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	return rdbStreamDBFrom(f)
-}
-
-// rdbStreamDBFrom is rdbStreamDB from a reader: only the header is read.
-func rdbStreamDBFrom(f io.Reader) int {
-	db := -1
-	stop := errors.New("stop")
-	h := &rdb.Handler{
-		Aux: func(k, v []byte) error {
-			if string(k) == "repl-stream-db" {
-				if n, ok := parseInt(v); ok {
-					db = int(n)
-				}
-			}
-			return nil
-		},
-		SelectDB: func(uint64) error { return stop },
-		ResizeDB: func(uint64, uint64) error { return stop },
-		Function: func([]byte) error { return nil },
-		Key:      func(*rdb.Key) error { return stop },
-		EmptyKey: func(uint64, []byte) error { return stop },
-	}
-	rdb.Parse(rdb.NewReader(f), h, rdb.ParseOptions{SkipChecksum: true})
-	return db
 }
 
 // replicaEmptyData empties every database and function before a new dataset
@@ -873,7 +976,12 @@ func (s *Server) replicaAttach(fd int, rest []byte) {
 	c.req.MaxBulk = s.cfg.ProtoMaxBulkLen
 	c.req.Reset()
 	if sa, err := unix.Getpeername(fd); err == nil {
-		c.addr = sockaddrString(sa)
+		if _, pipe := sa.(*unix.SockaddrUnix); pipe {
+			// A TLS link is a pipe to its bridge (tls.go): show the master's address.
+			c.addr = net.JoinHostPort(rs.host, strconv.Itoa(rs.port))
+		} else {
+			c.addr = sockaddrString(sa)
+		}
 	}
 	if sa, err := unix.Getsockname(fd); err == nil {
 		c.laddr = sockaddrString(sa)
@@ -897,6 +1005,8 @@ func (s *Server) replicaAttach(fd int, rest []byte) {
 	// stream then.
 	s.replicaSendAck()
 	if len(rest) > 0 {
+		s.repl.netInput += int64(len(rest)) // read by the link, not by readDone
+		s.stats.netInput += int64(len(rest))
 		c.qbuf = append(c.qbuf[:0], rest...)
 		s.replicaProcessMaster(c)
 	}
@@ -920,6 +1030,7 @@ func (s *Server) onMasterReadable(fd int, _ loop.Mask) {
 		return
 	}
 	c.qbuf = c.qbuf[:len(c.qbuf)+n]
+	s.repl.netInput += int64(n) // readDone counted it in total_net_input_bytes
 	c.lastSeen = s.nowMs
 	s.replica.lastIO = s.nowMs
 	s.replicaProcessMaster(c)

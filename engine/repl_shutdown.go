@@ -10,10 +10,19 @@ package engine
 // shutdown-timeout seconds have passed (logging the replicas still behind). SHUTDOWN
 // ABORT cancels the wait: the writes resume and the waiting SHUTDOWNs get an error.
 // A shutdown that then fails (its save did) replies that error too and resumes.
+//
+// SIGTERM and SIGINT take the same path (Redis's shutdown_asap, handled by
+// serverCron with prepareForShutdown): the flags come from shutdown-on-sigterm /
+// shutdown-on-sigint, so unless those say "now" the signal also waits for lagging
+// replicas, up to shutdown-timeout. A second SIGINT while that shutdown is pending
+// makes the process exit at once with status 1 ("You insist... exiting now.").
 
 import (
 	"strconv"
+	"syscall"
 	"time"
+
+	"github.com/keygrid/keygrid/engine/config"
 )
 
 // replShutdownState is a SHUTDOWN waiting for replicas.
@@ -55,8 +64,10 @@ func (s *Server) replShutdownWait(c *Client, nosave, save, force bool) bool {
 		s.Pause(int64(s.cfg.ShutdownTimeout)*1000+60_000, true)
 		s.log.Info("Waiting for replicas before shutting down.")
 	}
-	s.blockForKeys(c, &BlockSpec{Type: BlockNone, Data: shutdownWaitMark{}})
-	sd.clients = append(sd.clients, c)
+	if c != nil { // nil: a signal's shutdown, which nobody waits on
+		s.blockForKeys(c, &BlockSpec{Type: BlockNone, Data: shutdownWaitMark{}})
+		sd.clients = append(sd.clients, c)
+	}
 	return true
 }
 
@@ -68,13 +79,6 @@ func (s *Server) replShutdownCron() {
 	}
 	if !s.replReadyToShutdown() && time.Now().UnixMilli() < sd.deadline {
 		return
-	}
-	now := time.Now().Unix()
-	for _, rl := range s.repl.replicas {
-		if rl.ackOff != s.repl.offset {
-			s.log.Warn("Lagging replica " + s.replicaName(rl) + " reported offset " + strconv.FormatInt(rl.ackOff, 10) +
-				" behind master, lag=" + strconv.FormatInt(now-rl.ackTime, 10) + ", state=" + replicaStateName(rl.state) + ".")
-		}
 	}
 	nosave, save, force := sd.nosave, sd.save, sd.force
 	err := s.prepareShutdownAndStop(nosave, save)
@@ -99,10 +103,12 @@ func (s *Server) replShutdownAbort() bool {
 }
 
 // replShutdownCancel ends the wait: writes resume, the SHUTDOWNs get an error.
+// A signal's shutdown is over too (Redis's cancelShutdown clears shutdown_asap).
 func (s *Server) replShutdownCancel() {
 	sd := &s.repl.shutdown
 	clients := sd.clients
 	*sd = replShutdownState{}
+	s.repl.signalled.Store(false)
 	for _, c := range clients {
 		if _, ok := c.blockData().(shutdownWaitMark); !ok || c.fd < 0 {
 			continue
@@ -123,4 +129,78 @@ func replicaStateName(st replicaState) string {
 		return "online"
 	}
 	return ""
+}
+
+// replShutdownLog is the first shutdown hook: every shutdown, waiting or not,
+// first logs each replica that has not acknowledged master_repl_offset and how many
+// are in sync (the start of Redis's finishShutdown).
+func (s *Server) replShutdownLog(bool, bool) error {
+	r := &s.repl
+	if len(r.replicas) == 0 {
+		return nil
+	}
+	now := time.Now().Unix()
+	lagging := 0
+	for _, rl := range r.replicas {
+		if rl.ackOff == r.offset {
+			continue
+		}
+		lagging++
+		lag := int64(0) // Redis reports a lag for online replicas only
+		if rl.state == replOnline {
+			lag = now - rl.ackTime
+		}
+		s.log.Warn("Lagging replica " + s.replicaName(rl) + " reported offset " + strconv.FormatInt(r.offset-rl.ackOff, 10) +
+			" behind master, lag=" + strconv.FormatInt(lag, 10) + ", state=" + replicaStateName(rl.state) + ".")
+	}
+	s.log.Info(strconv.Itoa(len(r.replicas)-lagging) + " of " + strconv.Itoa(len(r.replicas)) + " replicas are in sync when shutting down.")
+	return nil
+}
+
+// ShutdownSignal handles a SIGTERM or SIGINT (the node's signal goroutine calls
+// it; Redis's sigShutdownHandler): the loop starts a shutdown as SHUTDOWN would,
+// with the flags of shutdown-on-sigterm / shutdown-on-sigint. It returns true when
+// the caller must exit the process at once with status 1: a SIGINT while a
+// signal's shutdown is still pending (the user insists).
+func (s *Server) ShutdownSignal(sig syscall.Signal) (exitNow bool) {
+	if sig == syscall.SIGINT && s.repl.signalled.Load() {
+		s.log.Warn("You insist... exiting now.")
+		return true
+	}
+	switch sig {
+	case syscall.SIGINT:
+		s.log.Warn("Received SIGINT scheduling shutdown...")
+	case syscall.SIGTERM:
+		s.log.Warn("Received SIGTERM scheduling shutdown...")
+	default:
+		s.log.Warn("Received shutdown signal, scheduling shutdown...")
+	}
+	s.repl.signalled.Store(true)
+	s.loop.Submit(func() { s.signalShutdown(sig) })
+	return false
+}
+
+// signalShutdown is serverCron's shutdown_asap branch, on the loop.
+func (s *Server) signalShutdown(sig syscall.Signal) {
+	if s.repl.shutdown.active {
+		return // a shutdown already waits for the replicas: the cron ends it
+	}
+	flags := s.cfg.ShutdownOnSigterm
+	if sig == syscall.SIGINT {
+		flags = s.cfg.ShutdownOnSigint
+	}
+	nosave, save := flags&config.ShutdownNoSave != 0, flags&config.ShutdownSave != 0
+	now, force := flags&config.ShutdownNow != 0, flags&config.ShutdownForce != 0
+	if !now && s.replShutdownWait(nil, nosave, save, force) {
+		return // the cron finishes it (replShutdownCron)
+	}
+	s.log.Warn("User requested shutdown...")
+	err := s.prepareShutdownAndStop(nosave, save)
+	if err != nil && force {
+		err = s.prepareShutdownAndStop(true, false)
+	}
+	if err != nil {
+		s.log.Warn("Errors trying to shut down the server. Check the logs for more information.")
+		s.repl.signalled.Store(false)
+	}
 }

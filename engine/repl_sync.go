@@ -45,6 +45,14 @@ type replSync struct {
 	path     string          // disk only: the file to send
 }
 
+// replSyncSaving reports whether a full sync's snapshot is being written. Redis
+// makes it with the same kind of child as BGSAVE (CHILD_TYPE_RDB), so meanwhile
+// BGSAVE replies that a save is in progress and INFO shows rdb_bgsave_in_progress:1.
+func (s *Server) replSyncSaving() bool {
+	sn := s.persist.running
+	return sn != nil && sn.opts.Kind == snapshotReplica
+}
+
 // replMaybeStartSync starts a full sync for a replica that just asked, unless it
 // must wait: for the diskless delay, or for a snapshot in progress to end (the
 // cron starts it then).
@@ -235,7 +243,7 @@ func (s *Server) replSyncDone(sync *replSync, err error) {
 		}
 		if sync.diskless {
 			t := sync.sink.targets[i]
-			r.netOutput += t.written.Load()
+			s.replCountPayload(t.written.Load())
 			s.replCloseTransfer(rl)
 			if t.dead.Load() {
 				s.freeClientAsync(rl.c)
@@ -301,7 +309,7 @@ func (s *Server) replFilteredSync(rl *replicaLink) {
 		conn.SetWriteDeadline(time.Now().Add(timeout))
 		n, err := conn.Write(payload)
 		s.Submit(func() {
-			s.repl.netOutput += int64(n)
+			s.replCountPayload(int64(n))
 			if s.repl.links[rl.c] != rl || rl.state != replWaitBgsaveEnd {
 				return
 			}
@@ -324,7 +332,7 @@ func (s *Server) replFilteredSync(rl *replicaLink) {
 
 // replBulkDone runs on the loop when a disk-based RDB transfer ended.
 func (s *Server) replBulkDone(rl *replicaLink, n int64, err error) {
-	s.repl.netOutput += n
+	s.replCountPayload(n)
 	if s.repl.links[rl.c] != rl {
 		return
 	}

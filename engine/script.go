@@ -194,6 +194,10 @@ type scriptState struct {
 	busyCheck func(c *Client, cmd *Command) string
 	busyIndex int
 	numCalls  int64
+	// denyDisabled lets scripts call commands flagged noscript (DEBUG
+	// SET-DISABLE-DENY-SCRIPTS, Redis's script_disable_deny_script): tests use it
+	// to reach DEBUG PROTOCOL and CLIENT LIST from Lua.
+	denyDisabled bool
 }
 
 // scriptRun is one execution of a script or function.
@@ -256,6 +260,9 @@ func parseShebang(body []byte) (flags scriptFlags, n int, err string) {
 		ps := string(p)
 		if !strings.HasPrefix(ps, "flags=") {
 			return 0, 0, "Unknown lua shebang option: " + ps
+		}
+		if ps == "flags=" {
+			continue // no flags at all (sdssplitlen of "" has no parts)
 		}
 		for _, f := range strings.Split(ps[6:], ",") {
 			found := false
@@ -417,7 +424,7 @@ func (s *Server) scriptCmdFlags(c *Client, cmd *Command, f CmdFlag) CmdFlag {
 	var sf scriptFlags
 	switch cmd.Name {
 	case "fcall", "fcall_ro":
-		fn := s.script.fn.fns[string(c.argv[1])]
+		fn := s.lookupFunction(c.argv[1])
 		if fn == nil {
 			return f
 		}
@@ -484,7 +491,7 @@ func (s *Server) scriptPrepare(c *Client, flags scriptFlags, ro bool) string {
 		return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
 	}
 	if flags&scriptNoWrites == 0 {
-		obey := c.id == -1 || c == s.replica.master // the AOF loader or our master (mustObeyClient)
+		obey := c.mustObey()
 		if rs.host != "" && s.cfg.ReplicaReadOnly && !obey {
 			return "READONLY Can not run script with write flag on readonly replica"
 		}
@@ -759,7 +766,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
 		return s.scriptReject(cmd, "Wrong number of args calling Redis command from script")
 	}
-	if cmd.Flags&FlagNoScript != 0 {
+	if cmd.Flags&FlagNoScript != 0 && !s.script.denyDisabled {
 		return s.scriptReject(cmd, "This Redis command is not allowed from script")
 	}
 	// The script runs with its caller's ACL permissions (acl.go).
@@ -775,7 +782,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if cmd.Flags&FlagWrite != 0 && !run.dirty {
 		// 7.0's scriptVerifyWriteCommandAllow, in its order: read-only replica,
 		// disk errors, min-replicas.
-		if s.replica.host != "" && s.cfg.ReplicaReadOnly && !(run.caller.id == -1 || run.caller == s.replica.master) {
+		if s.replica.host != "" && s.cfg.ReplicaReadOnly && !run.caller.mustObey() {
 			return s.scriptReject(cmd, "-READONLY You can't write against a read only replica.")
 		}
 		if msg := s.rdbDenyWrites(run.caller, cmd); msg != "" {
@@ -847,6 +854,10 @@ func (s *Server) scriptReject(cmd *Command, msg string) string {
 		}
 	}
 	s.countError(code, cmd)
+	// The rejection is this command's (rejected_calls), not the script's: the
+	// script fails only if its own reply is an error (Redis's
+	// incrCommandStatsOnError moves its error mark here too).
+	s.errMark = s.stats.errorReplies
 	return msg
 }
 

@@ -48,7 +48,7 @@ func (s *Server) scriptCommandFlags(c *Client, cmd *Command) (scriptFlags, bool)
 			return sc.flags, true
 		}
 	case "fcall", "fcall_ro":
-		if f := s.script.fn.fns[string(c.argv[1])]; f != nil {
+		if f := s.lookupFunction(c.argv[1]); f != nil {
 			return f.flags, true
 		}
 	}

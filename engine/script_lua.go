@@ -765,13 +765,13 @@ func (e *luaEnv) mathRandom(L *lua.LState) int {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := L.CheckInt(1)
+		u := luaCheckInt(L, 1)
 		if u < 1 {
 			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := L.CheckInt(1), L.CheckInt(2)
+		l, u := luaCheckInt(L, 1), luaCheckInt(L, 2)
 		if l > u {
 			L.ArgError(2, "interval is empty")
 		}
@@ -786,8 +786,14 @@ func (e *luaEnv) mathRandomseed(L *lua.LState) int {
 	if e.run == nil {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
-	e.s.srand48(int32(L.CheckInt(1)))
+	e.s.srand48(int32(luaCheckInt(L, 1)))
 	return 0
+}
+
+// luaCheckInt is Lua 5.1's luaL_checkint: a number, or a string that reads as one
+// (math.randomseed(ARGV[1])), truncated; gopher-lua's CheckInt refuses strings.
+func luaCheckInt(L *lua.LState, n int) int {
+	return int(L.CheckNumber(n))
 }
 
 // memory is the interpreter's heap as INFO reports it; gopher-lua has no allocator
@@ -1046,6 +1052,11 @@ func (s *Server) replyScriptError(c *Client, msg string, count bool) {
 	}
 	c.out = resp.AppendError(c.out, msg)
 	if !count {
+		// Not counted again in the error stats, but the script did fail
+		// (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE counts failed_calls directly).
+		if c.cmd != nil {
+			c.cmd.stats.Failed++
+		}
 		return
 	}
 	// The code is the first word, looked for in the first 32 bytes (Redis's

@@ -497,3 +497,45 @@ func TestScriptKeysArgvFresh(t *testing.T) {
 		fresh(body + " (then none)")
 	}
 }
+
+// A command rejected inside a script counts as the command's rejected call, not as
+// the script's failure: the script fails only when its own reply is an error
+// (Redis's unit/scripting "Consistent eval error reporting").
+func TestScriptRejectedCallStats(t *testing.T) {
+	_, addr := startTestServer(t, nil)
+	tc := dialTest(t, addr)
+	stat := func(cmd string) string { return infoField(tc, "commandstats", "cmdstat_"+cmd) }
+	check := func(what, cmd, want string) {
+		t.Helper()
+		if got := stat(cmd); !strings.Contains(got, want) {
+			t.Errorf("%s: cmdstat_%s = %q, want %q in it", what, cmd, got, want)
+		}
+	}
+	tc.do("CONFIG", "SET", "maxmemory", "1")
+	for _, tt := range []struct {
+		what, script, reply, evalStat string
+	}{
+		{"redis.call rejected", "return redis.call('set','x','y')", "-OOM", "rejected_calls=0,failed_calls=1"},
+		{"redis.pcall rejected, handled", "local t = redis.pcall('set','x','y') if t['err'] then return 1 end return 0", ":1", "rejected_calls=0,failed_calls=0"},
+		{"redis.pcall rejected, returned", "return redis.pcall('set','x','y')", "-OOM", "rejected_calls=0,failed_calls=1"},
+	} {
+		tc.do("CONFIG", "RESETSTAT")
+		if got := tc.do("EVAL", tt.script, "1", "x"); !strings.HasPrefix(got, tt.reply) {
+			t.Errorf("%s: EVAL = %q, want %s...", tt.what, got, tt.reply)
+		}
+		check(tt.what, "eval", "calls=1,")
+		check(tt.what, "eval", tt.evalStat)
+		check(tt.what, "set", "calls=0,")
+		check(tt.what, "set", "rejected_calls=1,failed_calls=0")
+		if got := infoField(tc, "stats", "total_error_replies"); got != "1" {
+			t.Errorf("%s: total_error_replies = %s, want 1", tt.what, got)
+		}
+	}
+	tc.do("CONFIG", "SET", "maxmemory", "0")
+	// A command that fails (not rejected) inside redis.call: both fail.
+	tc.do("CONFIG", "RESETSTAT")
+	tc.do("EVAL", "return redis.call('select',99)", "0")
+	check("redis.call failed", "select", "calls=1,")
+	check("redis.call failed", "select", "rejected_calls=0,failed_calls=1")
+	check("redis.call failed", "eval", "rejected_calls=0,failed_calls=1")
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -50,6 +51,8 @@ type Server struct {
 	byFD      []*Client
 	clients   map[int64]*Client
 	readBuf   []byte
+	// prefetch is the lookahead batch of processInput (prefetch.go), made on first use.
+	prefetch *prefetchBatch
 
 	pendingWrite  []*Client
 	closeASAP     []*Client
@@ -93,10 +96,11 @@ type Server struct {
 	errMark int64
 	hookSet
 
-	lastSave       int64
-	activeExpire   bool
+	lastSave     int64
+	activeExpire bool
+	// cronPaused stops serverCron's work (DEBUG PAUSE-CRON, for tests).
+	cronPaused     bool
 	expireStats    expireStats
-	shutdownReq    bool
 	shutdownOnce   sync.Once
 	done           chan struct{}
 	started        chan struct{}
@@ -131,6 +135,8 @@ type Server struct {
 	cluster clusterState
 	// replica is the replica side: the link with the master (repl_replica.go).
 	replica replicaSide
+	// tls is the tls-port listeners and TLS configurations (tls.go).
+	tls tlsState
 }
 
 type serverStats struct {
@@ -201,6 +207,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.initReplica() // after initReplication: it fills the replica hooks
+	s.initTLS()
 	s.lastSave = time.Now().Unix()
 	s.initClock()
 	s.nowMs = s.wallMs(s.monoNow())
@@ -213,24 +220,15 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Start opens the listening sockets and the event loop. Errors are returned, not
-// logged: the caller decides how to report a port already in use.
+// Start opens the listening sockets and the event loop, then loads the dataset
+// (serving -LOADING meanwhile). Errors are returned, not logged: the caller decides
+// how to report a port already in use.
 func (s *Server) Start() error {
 	l, err := loop.New(1024)
 	if err != nil {
 		return err
 	}
 	s.loop = l
-	// The dataset is loaded before the sockets open (Redis's loadDataFromDisk).
-	if err := s.loadDataAtStart(); err != nil {
-		l.Close()
-		return err
-	}
-	// With appendonly yes the AOF is the dataset instead (aof_load.go).
-	if err := s.aofLoadAtStart(); err != nil {
-		l.Close()
-		return err
-	}
 	if s.cfg.Port != 0 {
 		binds := s.cfg.Bind
 		if len(binds) == 0 {
@@ -243,11 +241,13 @@ func (s *Server) Start() error {
 					continue // "-addr": optional, skip when unavailable
 				}
 				s.closeListeners()
+				l.Close()
 				return fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", b, s.cfg.Port, err)
 			}
 			s.listeners = append(s.listeners, fd)
 		}
 		if len(s.listeners) == 0 {
+			l.Close()
 			return fmt.Errorf("Could not create server TCP listening socket on port %d", s.cfg.Port)
 		}
 	}
@@ -255,6 +255,7 @@ func (s *Server) Start() error {
 		fd, err := listenUnix(s.cfg.UnixSocket, s.cfg.UnixSocketPerm, s.cfg.TCPBacklog)
 		if err != nil {
 			s.closeListeners()
+			l.Close()
 			return fmt.Errorf("Failed opening Unix socket %s: %w", s.cfg.UnixSocket, err)
 		}
 		s.unixFD = fd
@@ -267,12 +268,38 @@ func (s *Server) Start() error {
 	if s.unixFD >= 0 {
 		s.loop.AddFile(s.unixFD, loop.Readable, s.onAcceptUnix, nil)
 	}
-	s.clusterListening()
-	s.loop.SetBeforeSleep(s.beforeSleep)
-	s.cronID = s.loop.Every(time.Second/time.Duration(s.cfg.Hz), s.serverCron)
+	if err := s.startTLS(); err != nil { // tls.go
+		s.closeListeners()
+		l.Close()
+		return err
+	}
 	s.startTime = time.Now()
 	s.statResetTime = s.startTime
 	s.nowMs = s.startTime.UnixMilli()
+	// The sockets are open before the dataset loads, as Redis's: clients that connect
+	// meanwhile are served -LOADING (persist_loading.go) instead of being refused.
+	s.persist.ld.atStartup = true
+	err = s.loadDataAtStart()
+	if err == nil {
+		// With appendonly yes the AOF is the dataset instead (aof_load.go).
+		err = s.aofLoadAtStart()
+	}
+	s.persist.ld.atStartup = false
+	if errors.Is(err, errShutdownWhileLoading) {
+		// SHUTDOWN during the load: the loop is stopped, Run finishes at once.
+		return nil
+	}
+	if err != nil {
+		for _, c := range s.clients {
+			s.unlinkClient(c)
+		}
+		s.closeListeners()
+		l.Close()
+		return err
+	}
+	s.clusterListening()
+	s.loop.SetBeforeSleep(s.beforeSleep)
+	s.cronID = s.loop.Every(time.Second/time.Duration(s.cfg.Hz), s.serverCron)
 	return nil
 }
 
@@ -281,6 +308,7 @@ func (s *Server) closeListeners() {
 		unix.Close(fd)
 	}
 	s.listeners = nil
+	s.closeTLSListeners()
 	if s.unixFD >= 0 {
 		unix.Close(s.unixFD)
 		os.Remove(s.cfg.UnixSocket)
@@ -370,6 +398,9 @@ func (s *Server) serverCron() {
 	s.nowMs = now.UnixMilli()
 	s.cronLoops++
 	s.lastCronTime = now
+	if s.cronPaused {
+		return
+	}
 	if s.activeExpire {
 		s.activeExpireCycle(false)
 	}
@@ -384,10 +415,6 @@ func (s *Server) serverCron() {
 	s.infoCron()
 	for _, h := range s.cronHooks {
 		h()
-	}
-	if s.shutdownReq {
-		s.shutdownReq = false
-		s.prepareShutdownAndStop(false, false)
 	}
 }
 
@@ -405,15 +432,17 @@ func (s *Server) databasesCron() {
 	}
 }
 
-// RequestShutdown asks for a shutdown from a signal handler goroutine (SIGTERM): the
-// loop saves if configured and stops, as Redis does on SIGTERM.
-func (s *Server) RequestShutdown() {
-	s.loop.Submit(func() { s.shutdownReq = true; s.prepareShutdownAndStop(false, false) })
-}
+// RequestShutdown asks for a shutdown as SIGTERM does (ShutdownSignal,
+// repl_shutdown.go): the loop waits for lagging replicas, saves if configured and
+// stops.
+func (s *Server) RequestShutdown() { s.ShutdownSignal(unix.SIGTERM) }
 
 // prepareShutdownAndStop stops the server: flush replies, run shutdown hooks (save,
 // AOF fsync, telling replicas), then stop the loop.
 func (s *Server) prepareShutdownAndStop(nosave, save bool) error {
+	if s.persist.loading {
+		nosave, save = true, false // a partial dataset is never saved (as Redis)
+	}
 	for _, h := range s.shutdownHooks {
 		if err := h(nosave, save); err != nil {
 			return err

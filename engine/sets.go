@@ -533,6 +533,7 @@ func (c *Client) setStore(key []byte, so *setObj) {
 	if e == nil {
 		e = db.Add(key, TypeSet, so.enc())
 	} else {
+		c.srv.signalOverwrite(db, key, e)
 		e.ClearVal()
 		if e.Expire != 0 {
 			db.SetExpire(key, 0)

@@ -26,8 +26,11 @@ package engine
 //     hands them to a snapshotSink (the file sink writes, fsyncs and renames) and posts
 //     completion back to the loop through the mailbox (Submit).
 //
-// A large value (a million-member hash) is encoded whole when its first change comes:
-// that is the worst stall, recorded in snapshot.maxStall and logged at the end.
+// A big hash or set (thousands of elements) is not encoded in one go, by the walk or
+// by copy-before-write: its table keeps its own point-in-time view and the elements
+// are written in later slices (snapshot_big.go). Lists, sorted sets and streams are
+// encoded whole; the longest copy-before-write is recorded in snapshot.maxStall and
+// logged at the end.
 //
 // For consumers (AOF rewrite, replication): call
 //
@@ -176,6 +179,13 @@ type snapshot struct {
 	maxStall time.Duration
 	maxSlice time.Duration
 	cowPeak  int64
+	// Big hashes and sets written in slices (snapshot_big.go): the queue, the one
+	// being written, and the records deferred meanwhile with their SELECTDB state.
+	bigQ        []*snapBig
+	big         *snapBig
+	dw          *rdb.Writer
+	defOut      byteSink
+	defSelected int
 
 	// Shared with the writer goroutine.
 	checksum   bool
@@ -300,47 +310,59 @@ func (sn *snapshot) step() {
 		next = time.Millisecond
 	}
 	n := 0
-	for sn.cur < len(sn.dicts) {
-		sd := sn.dicts[sn.cur]
-		for {
-			r := sd.nextPending()
-			if r == 0 {
-				break
-			}
-			sd.clear(r)
-			if sd.d.InUse(r) {
-				sn.writeEntry(sd, sd.d.E(r))
-			}
-			n++
-			if n == limit || n&31 == 0 && time.Now().After(deadline) {
-				sn.flushOut()
-				sn.lastStepEnd = time.Now()
-				sn.maxSlice = max(sn.maxSlice, sn.lastStepEnd.Sub(now))
-				sn.arm(next)
+	pause := func() {
+		sn.flushOut()
+		sn.lastStepEnd = time.Now()
+		sn.maxSlice = max(sn.maxSlice, sn.lastStepEnd.Sub(now))
+		sn.arm(next)
+	}
+	for {
+		// Big values first (snapshot_big.go): their tables keep copies of what
+		// changes until they are written.
+		if sn.big == nil && len(sn.bigQ) > 0 {
+			sn.bigStart()
+		}
+		if sn.big != nil {
+			if !sn.bigStep(deadline) {
+				pause()
 				return
 			}
+			continue
 		}
-		sd.pending, sd.n = nil, 0 // done: free the bitset now
-		sn.cur++
+		if sn.cur >= len(sn.dicts) {
+			break
+		}
+		sd := sn.dicts[sn.cur]
+		r := sd.nextPending()
+		if r == 0 {
+			sd.pending, sd.n = nil, 0 // done: free the bitset now
+			sn.cur++
+			continue
+		}
+		sd.clear(r)
+		if sd.d.InUse(r) {
+			if e := sd.d.E(r); !sn.bigJob(sd.db, e) {
+				sn.writeEntry(sd, e)
+			}
+		}
+		n++
+		if n == limit || n&31 == 0 && time.Now().After(deadline) {
+			pause()
+			return
+		}
 	}
 	sn.endStream(true)
 }
 
 // writeEntry encodes one entry of sd's dict.
 func (sn *snapshot) writeEntry(sd *snapDict, e *keyspace.Entry) {
-	if sn.selected != sd.db {
-		w := sn.w
-		w.SaveType(rdb.OpSelectDB)
-		w.SaveLen(uint64(sd.db))
-		if !sn.resized[sd.db] {
-			sn.resized[sd.db] = true
-			w.SaveType(rdb.OpResizeDB)
-			w.SaveLen(uint64(sn.dbKeys[sd.db]))
-			w.SaveLen(uint64(sn.dbExpires[sd.db]))
-		}
-		sn.selected = sd.db
+	w, selected := sn.w, &sn.selected
+	if sn.big != nil {
+		// A big value's elements are being written: this record follows them.
+		w, selected = sn.dw, &sn.defSelected
 	}
-	if err := sn.s.rdbSaveKey(sn.w, e); err != nil {
+	sn.selectDB(w, selected, sd.db)
+	if err := sn.s.rdbSaveKey(w, e); err != nil {
 		// Only an encoder bug gets here (the writer never fails: chunkOut does
 		// not); the snapshot must not claim success.
 		sn.s.log.Warn("snapshot: can't encode a key", zap.String("key", e.Key()), zap.Error(err))
@@ -385,7 +407,9 @@ func (sn *snapshot) getChunk() []byte {
 
 func (sn *snapshot) putChunk(b []byte) {
 	sn.bufMu.Lock()
-	if len(sn.freeChunks) < 8 {
+	// Enough to cover what a slow disk keeps in flight: a chunk allocated anew
+	// costs the loop GC assist work during the save.
+	if len(sn.freeChunks) < 32 {
 		sn.freeChunks = append(sn.freeChunks, b)
 	}
 	sn.bufMu.Unlock()
@@ -402,6 +426,7 @@ func (sn *snapshot) endStream(complete bool) {
 		s.loop.Cancel(sn.timer)
 		sn.timer = 0
 	}
+	sn.bigAbort() // nothing left when complete; else the tables are released
 	if complete {
 		sn.w.SaveType(rdb.OpEOF)
 	}
@@ -533,7 +558,9 @@ func (s *Server) snapBeforeChange(d *keyspace.Dict, r keyspace.Ref) {
 	}
 	sd.clear(r)
 	start := time.Now()
-	sn.writeEntry(sd, d.E(r))
+	if e := d.E(r); !sn.bigJob(sd.db, e) {
+		sn.writeEntry(sd, e)
+	}
 	if t := time.Since(start); t > sn.maxStall {
 		sn.maxStall = t
 	}

@@ -294,10 +294,9 @@ func (c *Client) sortGeneric(readonly bool) {
 		}
 	}
 
-	// A set has no order of its own: when its elements are stored (or, in Redis,
-	// when a script sorts), they are sorted ALPHA so that replicas and the AOF get
-	// the same list.
-	if dontsort && typ == TypeSet && storeKey != nil {
+	// A set has no order of its own: when its elements are stored or a script
+	// sorts, they are sorted ALPHA so that replicas and the AOF get the same list.
+	if dontsort && typ == TypeSet && (storeKey != nil || c.isScript()) {
 		dontsort = false
 		alpha = true
 		sortBy = nil
@@ -537,6 +536,7 @@ func (c *Client) sortStore(key []byte, l *listValue) {
 	if e == nil {
 		e = db.Add(key, TypeList, EncQuicklist)
 	} else {
+		c.srv.signalOverwrite(db, key, e)
 		e.ClearVal()
 		if e.Expire != 0 {
 			db.SetExpire(key, 0)

@@ -633,8 +633,14 @@ func (c *Client) finishAddTrimArgs(a *addTrimArgs, xadd, limitGiven bool, i int)
 	}
 	if limitGiven {
 		if !a.trim.Approx {
-			c.ReplyError("ERR syntax error, LIMIT cannot be used without the special ~ option")
-			return -1
+			if !c.mustObey() {
+				c.ReplyError("ERR syntax error, LIMIT cannot be used without the special ~ option")
+				return -1
+			}
+			// The AOF and the master send the exact trim that an approximate one
+			// with LIMIT did, LIMIT kept (trimRewrite): it must do the same here,
+			// whatever the node sizes, so LIMIT is dropped as Redis drops it.
+			a.trim.Limit = 0
 		}
 	} else if a.trim.Approx {
 		// Bound the work of "~": at most 100 nodes' worth of entries.
@@ -647,6 +653,13 @@ func (c *Client) finishAddTrimArgs(a *addTrimArgs, xadd, limitGiven bool, i int)
 		a.trim.Limit = 0
 	}
 	return i
+}
+
+// mustObey reports whether c is the AOF loader (the client of id -1, aof_load.go) or
+// our master: their commands were checked where they first ran and are applied as
+// sent (Redis's mustObeyClient).
+func (c *Client) mustObey() bool {
+	return c.id == -1 || c == c.srv.replica.master
 }
 
 // trimRewrite returns argv with an approximate trim rewritten as the exact trim

@@ -79,6 +79,12 @@ func (c *Client) xreadGeneric(isGroup bool) {
 		o := argv[i]
 		switch {
 		case eqFold(o, "block") && more > 0:
+			if c.isScript() {
+				// Redis refuses BLOCK in scripts outright (where MULTI gets an
+				// immediate timeout), kept for compatibility with older versions.
+				c.ReplyError("ERR " + string(argv[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
 			i++
 			t, ok := c.blockTimeoutArg(argv[i], false)
 			if !ok {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/stream"
 	"github.com/keygrid/keygrid/internal/testutil"
 )
@@ -164,6 +165,35 @@ func TestStreamUnit(t *testing.T) {
 	v := st.parsed("MEMORY", "USAGE", "s")
 	if v.Int < 100 {
 		t.Errorf("MEMORY USAGE s = %d", v.Int)
+	}
+}
+
+// An approximate trim with LIMIT reaches the AOF as an exact trim with LIMIT kept
+// (XADD ... MAXLEN = 71 LIMIT 30): loading it must apply it as written, whatever the
+// node sizes are then, and only a normal client is refused "= ... LIMIT". Redis's
+// unit/type/stream "XADD with ~ MAXLEN and LIMIT can propagate correctly".
+func TestStreamTrimLimitAOFReplay(t *testing.T) {
+	_, tc := aofTestServer(t, t.TempDir(), func(c *config.Config) {
+		c.EnableDebugCommand = "yes"
+		c.StreamNodeMaxEntries = 10
+	})
+	for i := 0; i < 100; i++ {
+		tc.do("XADD", "s", "*", "f", "v")
+	}
+	tc.do("XADD", "s", "MAXLEN", "~", "55", "LIMIT", "30", "*", "f", "v")
+	if got := tc.do("XLEN", "s"); got != ":71" {
+		t.Fatalf("XLEN after the trim = %s, want 71", got)
+	}
+	tc.do("CONFIG", "SET", "stream-node-max-entries", "1")
+	if got := tc.do("DEBUG", "LOADAOF"); got != "OK" {
+		t.Fatalf("DEBUG LOADAOF = %q", got)
+	}
+	if got := tc.do("XLEN", "s"); got != ":71" {
+		t.Fatalf("XLEN after DEBUG LOADAOF = %s, want 71", got)
+	}
+	want := "-ERR syntax error, LIMIT cannot be used without the special ~ option"
+	if got := tc.do("XADD", "s", "MAXLEN", "=", "5", "LIMIT", "3", "*", "f", "v"); got != want {
+		t.Fatalf("XADD MAXLEN = LIMIT from a client = %q, want %q", got, want)
 	}
 }
 

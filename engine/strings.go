@@ -395,6 +395,7 @@ func (c *Client) setKeyValue(key, val []byte) {
 	if e := db.LookupWrite(key); e == nil {
 		db.AddString(key, val)
 	} else {
+		c.srv.signalOverwrite(db, key, e)
 		setStringValue(e, val)
 		if e.Expire != 0 {
 			db.SetExpire(key, 0)
@@ -572,6 +573,7 @@ func (c *Client) setGeneric(key, val []byte, opts strOpts, expArg []byte, intRep
 	if e == nil {
 		db.AddString(key, val)
 	} else {
+		c.srv.signalOverwrite(db, key, e)
 		setStringValue(e, val)
 		if e.Expire != 0 && opts&strOptKeepTTL == 0 {
 			db.SetExpire(key, 0)

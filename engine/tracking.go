@@ -91,6 +91,13 @@ func (s *Server) initTracking() {
 		}
 	})
 	s.beforeSleepHooks = append(s.beforeSleepHooks, s.trackingBroadcastInvalidations)
+	// The table is also kept within tracking-table-max-keys by the cron, so a
+	// CONFIG SET lowering it takes effect on an idle server (Redis's serverCron).
+	s.cronHooks = append(s.cronHooks, func() {
+		if t.clients > 0 {
+			s.trackingLimitUsedSlots()
+		}
+	})
 	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
 		if c.trk == nil {
 			return

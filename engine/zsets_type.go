@@ -842,6 +842,7 @@ func (c *Client) zsetStore(key []byte, z *zsetObj) {
 	if e == nil {
 		e = db.Add(key, TypeZSet, z.enc())
 	} else {
+		c.srv.signalOverwrite(db, key, e)
 		e.ClearVal()
 		if e.Expire != 0 {
 			db.SetExpire(key, 0)

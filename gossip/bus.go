@@ -65,6 +65,10 @@ type peer struct {
 	fail      bool
 	failTime  time.Time
 	reports   map[string]time.Time // reporting master id → when
+	// The node's replication offset, the freshest reading from any source
+	// (its meta, its header, its probe acks: offset.go), by its stamp.
+	off      int64
+	offStamp uint64
 }
 
 func (p *peer) isMaster() bool { return p.meta.Flags&slots.FlagMaster != 0 }
@@ -101,6 +105,11 @@ type Bus struct {
 	sent, recv [msgTypes]atomic.Int64
 	meets      atomic.Int64
 	rejoining  atomic.Bool // a rejoinKnown round is under way
+	// live is when each peer last answered a probe (failure.go's PFAIL rule).
+	live liveness
+	// alone: after a soft CLUSTER RESET, nothing learned about other nodes
+	// reaches the engine until a join (a CLUSTER MEET from or to us).
+	alone bool
 }
 
 // New starts the bus of the node the engine describes (ClusterMyself): memberlist
@@ -135,7 +144,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	b.mu.Lock()
 	b.id = me.ID
-	b.setMineLocked(me, "")
+	b.setMineLocked(me, "", true)
 	b.mu.Unlock()
 	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
 		BindAddrs: []string{b.cfg.BindAddr}, BindPort: b.cfg.BindPort,
@@ -154,6 +163,8 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	}
 	mc.Delegate = (*delegate)(b)
 	mc.Events = (*events)(b)
+	mc.Ping = (*pinger)(b)
+	mc.Conflict = (*conflicts)(b)
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		b.tr.Shutdown()
@@ -179,21 +190,36 @@ func (b *Bus) numNodes() int {
 }
 
 // setMineLocked makes myself's header from the engine's meta; it reports whether
-// anything changed (then Seq moved on and metaBuf is fresh).
-func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string) bool {
+// it must be announced (then Seq moved on and metaBuf is fresh).
+//
+// The replication offset changes with every write: announcing each change would
+// be a gossip broadcast per write. Only its going from zero to non-zero or back
+// (a replica has data: CLUSTER SLOTS lists it) counts as a change by itself; the
+// exact value rides in every probe ack (offset.go, as Redis carries it in every
+// ping) and in whatever is announced anyway. withOffset (an explicit Changed:
+// an election starting, a manual failover) announces a new offset too.
+func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string, withOffset bool) bool {
 	h := header{meta: meta{NodeMeta: *m}, Claim: m.Slots}
 	h.Slots = slots.Bitmap{}
 	if h.IP == "" {
 		h.IP = ip
 	}
+	h.ReplOffset = min(m.ReplOffset, 1) // zero or not, for the comparison
 	enc := appendHeader(nil, &h)
-	if b.mineEnc != nil && string(enc) == string(b.mineEnc) {
+	h.ReplOffset = m.ReplOffset
+	now := uint64(time.Now().UnixNano())
+	offMoved := b.mine.ReplOffset != m.ReplOffset
+	if offMoved {
+		b.mine.ReplOffset, b.mine.OffStamp = m.ReplOffset, max(b.mine.OffStamp+1, now)
+	}
+	if b.mineEnc != nil && string(enc) == string(b.mineEnc) && !(withOffset && offMoved) {
 		return false
 	}
 	b.mineEnc = enc
 	// Unix nanoseconds keep growing across restarts, so a restarted node's
 	// metas are not taken for stale ones.
-	h.Seq = max(b.mine.Seq+1, uint64(time.Now().UnixNano()))
+	h.Seq = max(b.mine.Seq+1, now)
+	h.OffStamp = max(b.mine.OffStamp, now)
 	b.mine = h
 	b.metaBuf = appendMeta(nil, &h.meta)
 	return true
@@ -214,6 +240,57 @@ func (b *Bus) Meet(ip string, port, cport int) error {
 		}
 	}()
 	return nil
+}
+
+// SoftReset is a soft CLUSTER RESET: the engine forgot every other node, and
+// myself must stay alone as a reset Redis node does: it answers the others'
+// pings (memberlist keeps probing it, so they keep it, and learn its new role
+// from its meta) but learns nothing from them, until a CLUSTER MEET from or to
+// it (a memberlist join, MergeRemoteState with join set).
+func (b *Bus) SoftReset() {
+	b.mu.Lock()
+	b.alone = true
+	b.mfReplica = ""
+	b.mu.Unlock()
+	// What the bus delivered before it went alone may still be queued on the
+	// engine's loop, ahead of this: forget those nodes again after it.
+	b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
+		b.mu.Lock()
+		alone := b.alone
+		b.mu.Unlock()
+		if !alone || len(st.Nodes) == 1 {
+			return slots.Effects{}
+		}
+		for _, n := range st.Sorted() {
+			if n != st.Myself {
+				st.DelNode(n)
+			}
+		}
+		return slots.Effects{Save: true, UpdateState: true}
+	})
+}
+
+// endAlone ends a soft reset's isolation (a join): every node held is
+// delivered again.
+func (b *Bus) endAlone() {
+	b.mu.Lock()
+	if !b.alone {
+		b.mu.Unlock()
+		return
+	}
+	b.alone = false
+	var nms []slots.NodeMeta
+	var ps []*peer
+	for _, p := range b.peers {
+		if p.meta.ID != "" {
+			nms = append(nms, b.nodeMetaLocked(p))
+			ps = append(ps, p)
+		}
+	}
+	b.mu.Unlock()
+	for i := range nms {
+		b.deliver(nms[i], ps[i])
+	}
 }
 
 // Forget ignores node id for 60 s.
@@ -300,6 +377,10 @@ func (b *Bus) Publish(channel, message []byte, shard bool) {
 	shardMaster := me.ID
 	if me.MasterID != "" {
 		shardMaster = me.MasterID
+	}
+	if b.alone {
+		b.mu.Unlock()
+		return // a reset node knows nobody to send to
 	}
 	for id, p := range b.peers {
 		if _, ok := b.members[id]; !ok {
@@ -446,10 +527,10 @@ func (b *Bus) run() {
 		case <-b.stop:
 			return
 		case <-b.changed:
-			b.refreshMine()
+			b.refreshMine(true)
 		case now := <-tick.C:
 			// Cheap when nothing changed; catches a Changed lost before SetClusterBus.
-			b.refreshMine()
+			b.refreshMine(false)
 			b.failureCron(now)
 			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
 				lastRejoin = now
@@ -460,8 +541,9 @@ func (b *Bus) run() {
 }
 
 // refreshMine announces myself's meta if it changed: a new memberlist meta (an
-// alive message) and a header broadcast with the claim.
-func (b *Bus) refreshMine() {
+// alive message) and a header broadcast with the claim. explicit is the engine's
+// Changed: a new replication offset alone is announced then (setMineLocked).
+func (b *Bus) refreshMine(explicit bool) {
 	m := b.eng.ClusterMyself()
 	ml := b.ml.Load()
 	if m == nil || ml == nil {
@@ -473,7 +555,7 @@ func (b *Bus) refreshMine() {
 	}
 	ip := advertiseIP(ml)
 	b.mu.Lock()
-	changed := b.setMineLocked(m, ip)
+	changed := b.setMineLocked(m, ip, explicit)
 	var hdr []byte
 	if changed {
 		hdr = appendHeader([]byte{msgHeader}, &b.mine)
@@ -483,15 +565,20 @@ func (b *Bus) refreshMine() {
 		mf = b.mfReplica
 	}
 	// As Redis, myself's address is learned once another node is in touch
-	// (a lone node lists itself as ":port@cport").
-	needIP := !b.ipSet && m.IP == "" && ip != "" && len(b.members) > 0
+	// (a lone node lists itself as ":port@cport"). A node restarted on a new
+	// address (a rescheduled pod, a recreated container) loaded its old one from
+	// nodes.conf: unless cluster-announce-ip pins it, the address it is reached
+	// at now replaces it, and the others learn it from the next announcement
+	// (Redis: myself's ip follows what peers see, nodeUpdateAddressIfNeeded).
+	needIP := !b.ipSet && ip != "" && len(b.members) > 0 && (m.IP == "" || m.IP != ip && b.cfg.AdvertiseAddr == "")
 	b.ipSet = b.ipSet || needIP
 	b.mu.Unlock()
 	if needIP {
 		// Redis learns myself's address from what peers see; here memberlist's
 		// advertised address is it.
+		old := m.IP
 		b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
-			if st.Myself.IP != "" {
+			if st.Myself.IP != old || old == ip { // changed meanwhile (CONFIG SET cluster-announce-ip)
 				return slots.Effects{}
 			}
 			st.Myself.IP = ip
@@ -524,7 +611,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.mu.Lock()
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
-	b.mineEnc, b.ipSet = nil, false
+	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.mu.Unlock()
 	if err := b.startMemberlist(m); err != nil {
 		b.log.Error("can't restart the cluster bus after a reset", zap.Error(err))

@@ -27,8 +27,9 @@ import (
 	"github.com/keygrid/keygrid/slots"
 )
 
-// metaVersion is the version of the meta record this code writes.
-const metaVersion = 1
+// metaVersion is the version of the meta record this code writes. Version 2
+// appends the replication offset's stamp.
+const metaVersion = 2
 
 // MetaMaxSize is memberlist's limit on node meta.
 const MetaMaxSize = 512
@@ -52,6 +53,10 @@ type meta struct {
 	Seq            uint64 // grows with every change of the sender (unix ns at change)
 	Digest         uint64 // claimDigest of the claim
 	SlotCount      int    // number of slots claimed
+	// OffStamp orders the sender's ReplOffset readings (unix ns when read): an
+	// offset also travels in probe acks (offset.go), and a relayed header must
+	// not replace a fresher one.
+	OffStamp uint64
 }
 
 // claimDigest is FNV-1a over the bitmap: equal claims, equal digests.
@@ -114,6 +119,7 @@ func appendMeta(b []byte, m *meta) []byte {
 	b = appendString(b, m.Hostname)
 	b = binary.LittleEndian.AppendUint64(b, m.Digest)
 	b = binary.AppendUvarint(b, uint64(m.SlotCount))
+	b = binary.AppendUvarint(b, m.OffStamp)
 	return b
 }
 
@@ -206,7 +212,8 @@ func (r *reader) port() int {
 // the claim starts because the claim is read after the known fields).
 func (r *reader) meta() meta {
 	var m meta
-	if v := r.byte(); r.err == nil && v < 1 {
+	v := r.byte()
+	if r.err == nil && v < 1 {
 		r.err = errors.New("gossip: bad meta version")
 	}
 	fl := r.byte()
@@ -234,6 +241,9 @@ func (r *reader) meta() meta {
 	m.Hostname = r.string()
 	m.Digest = r.u64()
 	m.SlotCount = int(r.uvarint())
+	if v >= 2 {
+		m.OffStamp = r.uvarint()
+	}
 	if r.err == nil && (m.ID == "" || m.SlotCount > slots.Count) {
 		r.err = errors.New("gossip: bad meta")
 	}

@@ -16,7 +16,7 @@ func testHeader() header {
 		ID: slots.NewID(), IP: "10.0.0.7", Port: 6379, CPort: 16379, Hostname: "node-7.example",
 		Flags: slots.FlagReplica | slots.FlagNoFailover, MasterID: slots.NewID(),
 		ConfigEpoch: 7, CurrentEpoch: 12, ReplOffset: -1 << 40, MFPaused: true,
-	}, Seq: 1 << 62}}
+	}, Seq: 1 << 62, OffStamp: 1 << 61}}
 	for s := 100; s < 5000; s++ {
 		h.Claim.Set(s)
 	}
@@ -48,6 +48,7 @@ func TestMetaSize(t *testing.T) {
 	h.IP = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
 	h.Hostname = string(bytes.Repeat([]byte("h"), 255))
 	h.ConfigEpoch, h.CurrentEpoch, h.Seq, h.Port, h.CPort = ^uint64(0), ^uint64(0), ^uint64(0), 65535, 65535
+	h.OffStamp, h.ReplOffset = ^uint64(0), -1<<63
 	h.SlotCount = slots.Count
 	if n := len(appendMeta(nil, &h.meta)); n > MetaMaxSize {
 		t.Fatalf("meta is %d bytes", n)
@@ -128,6 +129,7 @@ type nopEngine struct{}
 
 func (nopEngine) ClusterMyself() *slots.NodeMeta                                { return &slots.NodeMeta{} }
 func (nopEngine) ClusterNodeUpdate(slots.NodeMeta)                              {}
+func (nopEngine) ClusterNodeOffset(string, int64)                               {}
 func (nopEngine) ClusterNodeHealth(string, bool, bool)                          {}
 func (nopEngine) ClusterFailoverAuthRequest(string, uint64, slots.Bitmap, bool) {}
 func (nopEngine) ClusterFailoverAuthAck(string, uint64)                         {}

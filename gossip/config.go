@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +102,16 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// KeyFromSecret derives SecretKey from a cluster-bus-secret passphrase: its
+// SHA-256, a 32-byte AES-256 key, so any length of secret can be configured.
+func KeyFromSecret(secret string) []byte {
+	if secret == "" {
+		return nil
+	}
+	k := sha256.Sum256([]byte(secret))
+	return k[:]
+}
+
 // memberlistConfig is memberlist's configuration for node name on transport t.
 func (c *Config) memberlistConfig(name string, t memberlist.Transport) *memberlist.Config {
 	mc := memberlist.DefaultLANConfig()
@@ -125,9 +136,14 @@ func (c *Config) memberlistConfig(name string, t memberlist.Transport) *memberli
 	// A node restarted on a new address (a container rescheduled) takes its
 	// id back as soon as memberlist declared the old incarnation dead: ids are
 	// 160 random bits, so the same name is the same node.
-	mc.DeadNodeReclaimTime = c.ProbeInterval
+	mc.DeadNodeReclaimTime = time.Millisecond // (0 would disable reclaiming)
 	mc.TCPTimeout = min(max(c.NodeTimeout, time.Second), 10*time.Second)
 	mc.SecretKey = c.SecretKey
+	// With a key, nothing unencrypted is sent or accepted: a node without the key
+	// (or with another) cannot join or be heard (memberlist's defaults, made
+	// explicit because the promise depends on them).
+	mc.GossipVerifyIncoming = len(c.SecretKey) > 0
+	mc.GossipVerifyOutgoing = len(c.SecretKey) > 0
 	mc.Logger = log.New(&zapWriter{c.Logger}, "", 0)
 	return mc
 }

@@ -11,6 +11,9 @@ type Engine interface {
 	ClusterMyself() *slots.NodeMeta
 	// ClusterNodeUpdate merges another node's meta and claim (its header).
 	ClusterNodeUpdate(m slots.NodeMeta)
+	// ClusterNodeOffset records node id's replication offset (from a probe ack,
+	// between its meta updates).
+	ClusterNodeOffset(id string, offset int64)
 	// ClusterNodeHealth sets the bus's verdict on a node: pfail is myself's
 	// suspicion, fail the majority's.
 	ClusterNodeHealth(id string, pfail, fail bool)

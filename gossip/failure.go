@@ -4,8 +4,16 @@ package gossip
 // clearNodeFailureIfNeeded, clusterNodeAddFailureReport), with memberlist as the
 // pinger:
 //
-//   - PFAIL: memberlist does not see the node alive (suspect, dead, or gone) —
-//     its probes, indirect probes and TCP fallback all failed.
+//   - PFAIL: the node has not answered a ping for node-timeout (Redis's rule),
+//     whatever memberlist thinks of it meanwhile. Its answers are memberlist's direct
+//     probe acks (PingDelegate) and, for a node that no probe round reached for
+//     half the node timeout, a ping of our own (memberlist.Ping), as Redis pings
+//     every node whose last pong is older than node-timeout/2. memberlist's own
+//     verdict alone is not enough: a node cut off from everyone keeps seeing its
+//     peers as merely suspect for many rounds (its suspicions are never
+//     confirmed), and memberlist.Node.State is never filled in (always "alive"),
+//     so an isolated master would keep serving writes the majority has already
+//     given to its replica.
 //   - A master that sees a node PFAIL gossips a failure report about it every
 //     ReportInterval; reports older than 2×node-timeout are void.
 //   - FAIL: a node that sees a node PFAIL and holds reports from a majority of
@@ -16,11 +24,74 @@ package gossip
 //     (no replica took over, so it serves again).
 
 import (
+	"net"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/memberlist"
 	"github.com/keygrid/keygrid/slots"
 )
+
+// liveness is when each peer last answered a ping, and which pings of our own
+// are under way. It has its own lock: acks arrive on memberlist's goroutines.
+type liveness struct {
+	mu      sync.Mutex
+	last    map[string]time.Time
+	pinging map[string]bool
+}
+
+func (l *liveness) heard(id string, t time.Time) {
+	l.mu.Lock()
+	if l.last == nil {
+		l.last = map[string]time.Time{}
+	}
+	if t.After(l.last[id]) {
+		l.last[id] = t
+	}
+	l.mu.Unlock()
+}
+
+func (l *liveness) lastHeard(id string) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last[id]
+}
+
+// startPing reports whether a ping of id may start (none is under way) and
+// marks one under way.
+func (l *liveness) startPing(id string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pinging[id] {
+		return false
+	}
+	if l.pinging == nil {
+		l.pinging = map[string]bool{}
+	}
+	l.pinging[id] = true
+	return true
+}
+
+func (l *liveness) endPing(id string) {
+	l.mu.Lock()
+	delete(l.pinging, id)
+	l.mu.Unlock()
+}
+
+// pingPeer pings id at addr with memberlist's ping and records the answer.
+func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr) {
+	defer b.done.Done()
+	defer b.live.endPing(id)
+	select {
+	case <-b.stop:
+		return
+	default:
+	}
+	if _, err := ml.Ping(id, addr); err == nil {
+		b.live.heard(id, time.Now())
+	}
+}
 
 // health is one verdict to pass to the engine.
 type health struct {
@@ -35,9 +106,11 @@ func (b *Bus) failureCron(now time.Time) {
 	if ml == nil {
 		return
 	}
-	state := map[string]memberlist.NodeStateType{}
+	// The members memberlist has not dropped (alive or suspect), with the
+	// address to ping them at.
+	state := map[string]net.Addr{}
 	for _, n := range ml.Members() {
-		state[n.Name] = n.State
+		state[n.Name] = &net.UDPAddr{IP: n.Addr, Port: int(n.Port)}
 	}
 	me := b.eng.ClusterMyself()
 	iAmMaster := me != nil && me.Flags&slots.FlagMaster != 0
@@ -66,11 +139,23 @@ func (b *Bus) failureCron(now time.Time) {
 			askClaim = append(askClaim, id)
 		}
 		before := health{id, p.pfail, p.fail}
-		st, known := state[id]
-		alive := known && st == memberlist.StateAlive
+		addr, known := state[id]
 		if !known && now.Sub(p.firstSeen) < 2*b.cfg.ProbeInterval {
 			// Learned from someone else's state before memberlist saw it.
 			continue
+		}
+		heard := b.live.lastHeard(id)
+		if heard.Before(p.firstSeen) {
+			heard = p.firstSeen // a node met recently has node-timeout to answer
+		}
+		silent := now.Sub(heard)
+		// As in Redis, a node is PFAIL only once it has been silent for the node
+		// timeout, even if memberlist already dropped it: a node that left (a
+		// restart, a rolling upgrade) must not trigger a failover before then.
+		alive := silent <= b.cfg.NodeTimeout
+		if known && silent > b.cfg.NodeTimeout/2 && id != myID && b.live.startPing(id) {
+			b.done.Add(1)
+			go b.pingPeer(ml, id, addr)
 		}
 		for r, t := range p.reports {
 			if now.Sub(t) > validity {
@@ -175,4 +260,50 @@ func (b *Bus) failMessage(sender, failed string) {
 	p.fail, p.pfail, p.failTime = true, false, time.Now()
 	b.mu.Unlock()
 	b.eng.ClusterNodeHealth(failed, false, true)
+}
+
+// conflicts is memberlist's ConflictDelegate. A node restarted on a new address
+// while memberlist still holds the old one (suspect, or just declared dead) is
+// refused as a conflicting address, and would be heard again only at the next
+// push/pull (PushPullInterval). Now that PFAIL and FAIL come at node-timeout,
+// before memberlist's own verdict, such a restart is common: joining the new
+// address ourselves, every probe interval until memberlist takes it, brings
+// the node back within about a suspicion timeout.
+type conflicts Bus
+
+// NotifyConflict runs with memberlist's lock held: the join is left to a goroutine.
+func (d *conflicts) NotifyConflict(existing, other *memberlist.Node) {
+	if existing == nil || other == nil || existing.Name != other.Name {
+		return
+	}
+	b := (*Bus)(d)
+	addr := net.JoinHostPort(other.Addr.String(), strconv.Itoa(int(other.Port)))
+	if !b.live.startPing("join " + other.Name) {
+		return // already retrying
+	}
+	b.done.Add(1)
+	go b.rejoinConflicting(other.Name, addr)
+}
+
+func (b *Bus) rejoinConflicting(id, addr string) {
+	defer b.done.Done()
+	defer b.live.endPing("join " + id)
+	limit := time.Now().Add(4*b.cfg.NodeTimeout + 10*b.cfg.ProbeInterval)
+	for time.Now().Before(limit) {
+		select {
+		case <-b.stop:
+			return
+		case <-time.After(b.cfg.ProbeInterval):
+		}
+		ml := b.ml.Load()
+		if ml == nil {
+			return
+		}
+		for _, n := range ml.Members() {
+			if n.Name == id && net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))) == addr {
+				return // memberlist has the new address
+			}
+		}
+		ml.Join([]string{id + "/" + addr})
+	}
 }

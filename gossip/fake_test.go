@@ -35,11 +35,13 @@ type fakeEngine struct {
 	wins          []uint64 // epochs this node won an election in
 	votes         []uint64 // epochs this node voted in
 	published     [][2]string
+	offsets       map[string]int64 // what ClusterNodeOffset and ClusterNodeUpdate delivered
+	replOffset    int64            // myself's, as the engine's s.repl.offset
 }
 
 func newFakeEngine(timeout time.Duration) *fakeEngine {
 	f := &fakeEngine{st: slots.NewState(slots.NewID()), timeout: timeout, wake: make(chan struct{}, 1),
-		quit: make(chan struct{}), done: make(chan struct{}), lastVoteTimes: map[string]time.Time{}}
+		quit: make(chan struct{}), done: make(chan struct{}), lastVoteTimes: map[string]time.Time{}, offsets: map[string]int64{}}
 	f.publishMyself()
 	go f.loop()
 	return f
@@ -99,6 +101,7 @@ func (f *fakeEngine) stop() {
 
 func (f *fakeEngine) publishMyself() {
 	m := f.st.MetaOf(f.st.Myself)
+	m.ReplOffset = f.replOffset
 	f.myself.Store(&m)
 }
 
@@ -121,7 +124,14 @@ func (f *fakeEngine) changed(broadcast bool) {
 func (f *fakeEngine) ClusterMyself() *slots.NodeMeta { return f.myself.Load() }
 
 func (f *fakeEngine) ClusterNodeUpdate(m slots.NodeMeta) {
-	f.submit(func() { f.apply(f.st.ApplyMeta(m, nil, true)) })
+	f.submit(func() {
+		f.offsets[m.ID] = m.ReplOffset
+		f.apply(f.st.ApplyMeta(m, nil, true))
+	})
+}
+
+func (f *fakeEngine) ClusterNodeOffset(id string, offset int64) {
+	f.submit(func() { f.offsets[id] = offset })
 }
 
 func (f *fakeEngine) ClusterNodeHealth(id string, pfail, fail bool) {

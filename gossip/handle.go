@@ -92,6 +92,11 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		}
 		b.learnHeader(&h, "")
 	}
+	if join {
+		// A CLUSTER MEET from or to us: a soft-reset node knows the others
+		// again (in Redis it learns the met node, then the rest by its gossip).
+		b.endAlone()
+	}
 }
 
 // events is memberlist.EventDelegate on the bus.
@@ -138,6 +143,7 @@ func (b *Bus) learnMeta(m *meta, addr string) {
 		return
 	}
 	p.meta = *m
+	p.takeOffset(m.ReplOffset, m.OffStamp)
 	if addr != "" {
 		p.addr = addr
 	}
@@ -164,6 +170,7 @@ func (b *Bus) learnHeader(h *header, addr string) {
 		return
 	}
 	p.meta = h.meta
+	p.takeOffset(h.ReplOffset, h.OffStamp)
 	if addr != "" {
 		p.addr = addr
 	}
@@ -197,6 +204,7 @@ func (b *Bus) peerLocked(id string, now time.Time) *peer {
 // empty: claims only add slots, so nothing is taken away by mistake).
 func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 	nm := p.meta.NodeMeta
+	nm.ReplOffset = p.off
 	nm.Slots = slots.Bitmap{}
 	if p.hasClaim && p.claimDig == p.meta.Digest {
 		nm.Slots = p.claim
@@ -210,10 +218,13 @@ func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 // deliver hands nm to the engine, then the health verdict (a meta update marks
 // the node connected in the engine), then a manual failover's readiness.
 func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
-	b.eng.ClusterNodeUpdate(nm)
 	b.mu.Lock()
-	pfail, fail := p.pfail, p.fail
+	pfail, fail, alone := p.pfail, p.fail, b.alone
 	b.mu.Unlock()
+	if alone {
+		return // soft reset: myself knows nobody
+	}
+	b.eng.ClusterNodeUpdate(nm)
 	if pfail || fail {
 		b.eng.ClusterNodeHealth(nm.ID, pfail, fail)
 	}

@@ -35,6 +35,7 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 	gc.AdvertiseAddr = cfg.ClusterAnnounceIP
 	gc.AdvertisePort = cfg.ClusterAnnounceBusPort
 	gc.Logger = log.Named("gossip")
+	gc.SecretKey = gossip.KeyFromSecret(cfg.ClusterBusSecret)
 	b, err := gossip.New(gc, srv)
 	if err != nil && gc.AdvertiseAddr == "" && strings.Contains(err.Error(), "private IP") {
 		// Bound to every interface on a host with no private address (a laptop
@@ -48,6 +49,7 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 	}
 	srv.SetClusterBus(b)
 	log.Info("Cluster bus listening", zap.Int("port", b.Port()))
+	startBootstrap(srv, b, cfg, log) // bootstrap.go: cluster-bootstrap-* directives
 	return nil
 }
 

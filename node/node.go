@@ -50,8 +50,11 @@ func Main(args []string) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		for sig := range sigs {
-			log.Warn("Received signal, scheduling shutdown...", zap.String("signal", sig.String()))
-			n.Engine.RequestShutdown()
+			// The engine logs it and shuts down as Redis does on the signal (waiting
+			// for lagging replicas); a second SIGINT meanwhile means exit now.
+			if n.Engine.ShutdownSignal(sig.(syscall.Signal)) {
+				os.Exit(1)
+			}
 		}
 	}()
 	n.Run()

@@ -1,5 +1,6 @@
-// Shared, pipelined backend connections: many sessions queue requests on one
-// connection per (node, protocol, readonly) and get their replies in FIFO order.
+// Shared, pipelined backend connections, owned by the proxy's event loop: the requests
+// of all clients queue on one connection per (node, protocol, readonly), leave in one
+// write per loop iteration and get their replies back in FIFO order.
 
 package proxy
 
@@ -7,28 +8,76 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/keygrid/keygrid/engine/loop"
 	"github.com/keygrid/keygrid/engine/resp"
 )
 
-// request is one command sent to a backend on behalf of a session. Sessions reuse
-// them from batch to batch, so the steady state allocates nothing.
+// request is one command sent to a backend on behalf of a session, or, for the first
+// part of a client request (its head), also the bookkeeping of that client request.
+// They come from the proxy's free list and go back to it once answered, so the steady
+// state allocates nothing. Loop goroutine only.
 type request struct {
 	s     *session
-	cmd   []byte // the encoded command, kept for resending after a redirection
-	reply []byte // the raw reply, filled by the backend reader
-	addr  string // the node it was last sent to
-	slot  int    // -1 for keyless commands
-	skip  bool   // an ASKING whose +OK nobody wants
+	head  *request // the client request this part belongs to (itself for a head)
+	next  *request // the next part of a split command
+	cmd   []byte   // the encoded command, kept for resending after a redirection
+	reply []byte   // the raw reply, once it arrived and is not yet merged
+	slot  int      // -1 for keyless commands
+	// inflight is set while a backend queue or a retry timer holds the request: it
+	// must not return to the free list before.
+	inflight bool
+	skip     bool  // an ASKING whose +OK nobody wants
+	deadline int64 // nanotime after which redirections are no longer followed
+	backoff  time.Duration
+
+	// Head only.
+	kind    uint8 // entSingle or entSplit
+	merge   uint8
+	pending int // parts without a reply yet
+	nparts  int
+	nkeys   int
+	keySub  []int // the part (index in the chain) each key went to
+	stats   *cmdStats
+	start   int64
 }
 
-// complete hands the reply to the session; the last completion of a batch wakes it.
-func (r *request) complete() {
-	if r.s != nil && r.s.pending.Add(-1) == 0 {
-		r.s.done <- struct{}{}
+// Head kinds.
+const (
+	entSingle = iota // the reply of the head itself (or a local reply kept in it)
+	entSplit         // the merge of the chain's replies
+)
+
+// getReq takes a request from the free list.
+func (p *Proxy) getReq() *request {
+	if n := len(p.free); n > 0 {
+		r := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return r
+	}
+	return &request{slot: -1}
+}
+
+// putReq returns r to the free list; buffers grown by a huge value are dropped so
+// one big MGET does not keep megabytes per pooled request.
+func (p *Proxy) putReq(r *request) {
+	cmd, reply, ks := r.cmd[:0], r.reply[:0], r.keySub[:0]
+	if cap(cmd) > 64<<10 {
+		cmd = nil
+	}
+	if cap(reply) > 64<<10 {
+		reply = nil
+	}
+	*r = request{cmd: cmd, reply: reply, keySub: ks, slot: -1}
+	if len(p.free) < 1<<16 {
+		p.free = append(p.free, r)
 	}
 }
 
@@ -38,119 +87,275 @@ type backendKey struct {
 	readonly bool
 }
 
-// backend is one multiplexed connection to a node. It is (re)dialed lazily: a broken
-// connection fails the requests in flight and the next send dials again.
-type backend struct {
-	key backendKey
-	p   *Proxy
+// Backend connection states.
+const (
+	beIdle    = iota // no connection; the next request dials
+	beDialing        // a goroutine dials; requests queue meanwhile
+	beUp             // connected, registered with the loop
+)
 
-	mu    sync.Mutex // guards everything below
-	conn  net.Conn
-	out   []byte     // bytes not yet written
-	spare []byte     // the writer's buffer, swapped with out
-	queue []*request // waiting for replies, oldest first
-	head  int        // queue[head:] are live
-	gen   int        // connection generation, so an old goroutine does not kill a new conn
-	// writing is set while a sending session writes out; the others only append.
-	// Writing from the sender saves the handoff to a writer goroutine per batch.
-	writing bool
+// backend is one multiplexed connection to a node. It is (re)dialed lazily: a broken
+// connection fails the requests in flight and the next request dials again. Every
+// field is owned by the loop goroutine.
+type backend struct {
+	key   backendKey
+	p     *Proxy
+	state uint8
+	fd    int
+	gen   int // bumped when a connection ends, so a late dial result is dropped
+
+	out   []byte // requests not yet written; out[wpos:] is left
+	wpos  int
+	queue []*request // waiting for replies, oldest first; queue[head:] are live
+	head  int
+
+	rbuf []byte
+	rn   int
+
+	inList    bool // in Proxy.wBackends, to be written before the next wait
+	wantWrite bool // registered for writability after a short write
 }
 
 var errBackendDown = errors.New("connection lost")
 
-func newBackend(p *Proxy, key backendKey) *backend {
-	return &backend{key: key, p: p}
+// enqueue appends r to the connection's output; it leaves at the end of the loop
+// iteration, in one write with every other request queued meanwhile.
+func (b *backend) enqueue(r *request) {
+	if b.state == beIdle {
+		b.dial()
+	}
+	r.inflight = true
+	b.out = append(b.out, r.cmd...)
+	b.queue = append(b.queue, r)
+	if !b.inList && b.state == beUp {
+		b.inList = true
+		b.p.wBackends = append(b.p.wBackends, b)
+	}
 }
 
-// send queues reqs (already encoded in their cmd) in order on this connection; they
-// leave at the next flush.
-func (b *backend) send(reqs ...*request) {
-	b.mu.Lock()
-	if b.conn == nil {
-		if err := b.dialLocked(); err != nil {
-			b.mu.Unlock()
-			b.p.metrics.backendErrors.Add(1)
-			for _, r := range reqs {
-				// Nothing was sent, so the request is safe to retry once the map changes.
-				r.reply = fmt.Appendf(r.reply[:0], "%s%s: %v\r\n", unreachable, b.key.addr, err)
-				r.complete()
-			}
-			return
-		}
-	}
-	for _, r := range reqs {
-		b.out = append(b.out, r.cmd...)
-		b.queue = append(b.queue, r)
-	}
-	b.mu.Unlock()
-}
-
-// flush writes what is queued, unless a session is already writing: that one picks
-// these bytes up before it stops, so requests of concurrent sessions coalesce into
-// one write. Sessions queue a whole batch with send, then flush each backend once.
-func (b *backend) flush() {
-	b.mu.Lock()
-	if b.writing || b.conn == nil || len(b.out) == 0 {
-		b.mu.Unlock()
-		return
-	}
-	b.writing = true
-	b.mu.Unlock()
-	runtime.Gosched() // let other runnable sessions add their requests to this write
-	b.mu.Lock()
-	if b.conn == nil {
-		b.writing = false
-		b.mu.Unlock()
-		return
-	}
-	b.flushLocked(b.conn, b.gen, 8)
-}
-
-// flushLocked writes b.out until it is empty, at most rounds writes; then a goroutine
-// takes over, so one session is not kept writing others' requests forever. Called with
-// b.mu held and b.writing set; returns with b.mu released.
-func (b *backend) flushLocked(c net.Conn, gen int, rounds int) {
-	for len(b.out) > 0 {
-		if rounds == 0 {
-			b.mu.Unlock()
-			go func() {
-				b.mu.Lock()
-				b.flushLocked(c, gen, -1)
-			}()
-			return
-		}
-		rounds--
-		buf := b.out
-		b.out = b.spare[:0]
-		b.mu.Unlock()
-		_, err := c.Write(buf)
-		b.mu.Lock()
-		b.spare = buf[:0]
-		if err != nil || b.gen != gen {
-			b.writing = false
-			b.mu.Unlock()
-			if err != nil {
-				b.fail(c, gen, err)
-			}
-			return
-		}
-	}
-	b.writing = false
-	b.mu.Unlock()
-}
-
-// dialLocked connects and runs the handshake (AUTH, HELLO 3, READONLY) synchronously,
-// before the reader and writer goroutines take over.
-func (b *backend) dialLocked() error {
-	c, err := dialHandshake(b.p.cfg, b.key.addr, b.key.proto, b.key.readonly)
-	if err != nil {
-		return err
-	}
-	b.conn = c
+// dial connects in a goroutine (a dial or a handshake must not stall the loop); the
+// result comes back through the loop's mailbox.
+func (b *backend) dial() {
+	b.state = beDialing
 	b.gen++
-	b.out, b.queue, b.head = b.out[:0], b.queue[:0], 0
-	go b.reader(c, b.gen)
-	return nil
+	gen := b.gen
+	p := b.p
+	go func() {
+		fd := -1
+		c, err := dialHandshake(p.cfg, b.key.addr, b.key.proto, b.key.readonly)
+		if err == nil {
+			fd, err = dupSocket(c.(*net.TCPConn))
+			c.Close()
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.closed {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			return
+		}
+		p.loop.Submit(func() { b.dialed(gen, fd, err) })
+	}()
+}
+
+func (b *backend) dialed(gen, fd int, err error) {
+	if gen != b.gen || b.state != beDialing {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return
+	}
+	if err == nil {
+		err = b.p.loop.AddFile(fd, loop.Readable, b.onReadable, b.onWritable)
+		if err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		b.state = beIdle
+		b.p.metrics.backendErrors.Add(1)
+		b.p.topo.refreshSoon()
+		// Nothing was sent, so the requests are safe to retry once the map changes.
+		msg := fmt.Appendf(nil, "%s%s: %v\r\n", unreachable, b.key.addr, err)
+		b.failQueued(msg)
+		return
+	}
+	b.state = beUp
+	b.fd = fd
+	if b.rbuf == nil {
+		b.rbuf = make([]byte, 64<<10)
+	}
+	b.rn = 0
+	if len(b.out) > b.wpos && !b.inList {
+		b.inList = true
+		b.p.wBackends = append(b.p.wBackends, b)
+	}
+}
+
+// failQueued answers every queued request with reply and empties the connection.
+func (b *backend) failQueued(reply []byte) {
+	q := append([]*request(nil), b.queue[b.head:]...)
+	clear(b.queue)
+	b.queue, b.head, b.out, b.wpos = b.queue[:0], 0, b.out[:0], 0
+	b.p.now = nanotime()
+	for _, r := range q {
+		b.p.deliver(r, reply)
+	}
+}
+
+// flush writes what is queued: one write per loop iteration. A short write waits for
+// writability; the rest stays in out.
+func (b *backend) flush() {
+	if b.state != beUp || b.wpos == len(b.out) {
+		return
+	}
+	n, err := loop.Write(b.fd, b.out[b.wpos:])
+	if err != nil && err != unix.EAGAIN {
+		b.fail()
+		return
+	}
+	b.wpos += max(n, 0)
+	if b.wpos == len(b.out) {
+		b.out, b.wpos = b.out[:0], 0
+		if cap(b.out) > 4<<20 {
+			b.out = nil
+		}
+		if b.wantWrite {
+			b.wantWrite = false
+			b.p.loop.DelFile(b.fd, loop.Writable)
+		}
+		return
+	}
+	if !b.wantWrite {
+		b.wantWrite = true
+		b.p.loop.AddFile(b.fd, loop.Writable, nil, nil) // Readable stays registered: the handlers are kept
+	}
+}
+
+func (b *backend) onWritable(int, loop.Mask) { b.flush() }
+
+// onReadable reads once and hands every complete reply to its request.
+func (b *backend) onReadable(int, loop.Mask) {
+	if b.rn == len(b.rbuf) {
+		b.rbuf = append(b.rbuf, make([]byte, len(b.rbuf))...)
+	}
+	n, err := loop.Read(b.fd, b.rbuf[b.rn:])
+	if err == unix.EAGAIN {
+		return
+	}
+	if err != nil || n == 0 {
+		b.fail()
+		return
+	}
+	b.rn += n
+	p := b.p
+	p.now = nanotime()
+	pos := 0
+	gen := b.gen
+	for pos < b.rn {
+		l, err := replyLen(b.rbuf[pos:b.rn])
+		if err != nil || l > 0 && b.head >= len(b.queue) {
+			b.fail() // garbage or a reply without a request: the stream is lost
+			return
+		}
+		if l == 0 {
+			break
+		}
+		r := b.queue[b.head]
+		b.queue[b.head] = nil
+		b.head++
+		p.deliver(r, b.rbuf[pos:pos+l])
+		pos += l
+		if b.gen != gen { // delivering cannot close this connection, but be safe
+			return
+		}
+	}
+	if b.head == len(b.queue) {
+		b.queue, b.head = b.queue[:0], 0
+	}
+	b.rn = copy(b.rbuf, b.rbuf[pos:b.rn])
+	if b.rn == 0 && len(b.rbuf) > 1<<20 {
+		b.rbuf = make([]byte, 64<<10) // give back a buffer grown by one huge reply
+	}
+}
+
+// fail closes the connection and fails its requests in flight: they may have run, so
+// they are not retried.
+func (b *backend) fail() {
+	b.closeConn()
+	b.p.metrics.backendErrors.Add(1)
+	b.p.topo.refreshSoon()
+	msg := resp.AppendError(nil, fmt.Sprintf("ERR proxy: backend %s: %v", b.key.addr, errBackendDown))
+	b.failQueued(msg)
+}
+
+// closeConn drops the connection (any state), leaving the queue to the caller.
+func (b *backend) closeConn() {
+	if b.state == beUp {
+		b.p.loop.DelFile(b.fd, loop.Readable|loop.Writable)
+		unix.Close(b.fd)
+	}
+	b.state = beIdle
+	b.gen++
+	b.fd = -1
+	b.wantWrite = false
+	b.rn = 0
+}
+
+func (b *backend) idle() bool {
+	return b.state != beDialing && b.head == len(b.queue) && len(b.out) == b.wpos
+}
+
+// backends is the set of shared connections, one per key. The loop goroutine is the
+// only writer; the lock lets other goroutines (tests, metrics) look.
+type backends struct {
+	p  *Proxy
+	mu sync.RWMutex
+	m  map[backendKey]*backend
+}
+
+// get returns the backend for a key, creating it; loop goroutine only.
+func (bs *backends) get(addr string, proto int, readonly bool) *backend {
+	k := backendKey{addr, proto, readonly}
+	if b := bs.m[k]; b != nil {
+		return b
+	}
+	b := &backend{key: k, p: bs.p, fd: -1}
+	bs.mu.Lock()
+	bs.m[k] = b
+	bs.mu.Unlock()
+	return b
+}
+
+// prune closes the idle connections to nodes that left the slot map, so a proxy that
+// outlives many topology changes does not keep sockets to nodes long gone. A busy one
+// is left alone: it fails or drains on its own, and the next refresh retries. Loop
+// goroutine only.
+func (bs *backends) prune(m *slotMap) {
+	keep := map[string]bool{}
+	for _, sh := range m.shards {
+		keep[sh.master] = true
+		for _, r := range sh.replicas {
+			keep[r] = true
+		}
+	}
+	for k, b := range bs.m {
+		if keep[k.addr] || !b.idle() {
+			continue
+		}
+		b.closeConn()
+		bs.mu.Lock()
+		delete(bs.m, k)
+		bs.mu.Unlock()
+	}
+}
+
+// closeAll drops every connection; loop goroutine only (at shutdown).
+func (bs *backends) closeAll() {
+	for _, b := range bs.m {
+		b.closeConn()
+	}
 }
 
 // dialHandshake opens a connection to addr ready for commands.
@@ -204,142 +409,40 @@ func dialHandshake(cfg *Config, addr string, proto int, readonly bool) (net.Conn
 	return c, nil
 }
 
-func (b *backend) reader(c net.Conn, gen int) {
-	buf := make([]byte, 64<<10)
-	n := 0
-	for {
-		if n == len(buf) {
-			buf = append(buf, make([]byte, len(buf))...)
-		}
-		m, err := c.Read(buf[n:])
-		if err != nil {
-			b.fail(c, gen, err)
-			return
-		}
-		n += m
-		pos := 0
-		b.mu.Lock()
-		for pos < n {
-			l, err := replyLen(buf[pos:n])
-			if err != nil {
-				b.mu.Unlock()
-				b.fail(c, gen, err)
-				return
-			}
-			if l == 0 {
-				break
-			}
-			if b.head >= len(b.queue) {
-				b.mu.Unlock()
-				b.fail(c, gen, errors.New("reply without a request"))
-				return
-			}
-			r := b.queue[b.head]
-			b.queue[b.head] = nil
-			b.head++
-			r.reply = append(r.reply[:0], buf[pos:pos+l]...)
-			r.complete()
-			pos += l
-		}
-		if b.head == len(b.queue) {
-			b.queue, b.head = b.queue[:0], 0
-		}
-		b.mu.Unlock()
-		n = copy(buf, buf[pos:n])
-		if n == 0 && len(buf) > 1<<20 {
-			buf = make([]byte, 64<<10) // give back a buffer grown by one huge reply
-		}
+// dupSocket duplicates conn's descriptor for the loop, non-blocking and close-on-exec,
+// so that conn (and its registration with Go's poller) can be closed.
+func dupSocket(conn syscall.Conn) (int, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return -1, err
 	}
+	fd := -1
+	var derr error
+	if cerr := rc.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); cerr != nil {
+		return -1, cerr
+	}
+	if derr != nil {
+		return -1, derr
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
-// fail closes the connection of generation gen and fails its requests in flight.
-func (b *backend) fail(c net.Conn, gen int, err error) {
-	c.Close()
-	b.mu.Lock()
-	if b.gen != gen {
-		b.mu.Unlock()
-		return
+// dupConn returns a net.Conn on a duplicate of the loop's descriptor fd: a session
+// that leaves the loop (MULTI, blocking, pub/sub) then uses Go's blocking I/O and
+// deadlines, and closing that conn never closes the loop's descriptor.
+func dupConn(fd int) (net.Conn, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
 	}
-	q := b.queue[b.head:]
-	b.conn = nil
-	b.gen++
-	b.queue, b.head, b.out = nil, 0, b.out[:0]
-	b.mu.Unlock()
-	b.p.metrics.backendErrors.Add(1)
-	b.p.topo.refreshSoon()
-	msg := fmt.Sprintf("ERR proxy: backend %s: %v", b.key.addr, errBackendDown)
-	for _, r := range q {
-		r.reply = resp.AppendError(r.reply[:0], msg)
-		r.complete()
-	}
-}
-
-func (b *backend) close() {
-	b.mu.Lock()
-	c := b.conn
-	b.mu.Unlock()
-	if c != nil {
-		c.Close()
-	}
-}
-
-// backends is the set of shared connections, one per key.
-type backends struct {
-	p  *Proxy
-	mu sync.RWMutex
-	m  map[backendKey]*backend
-}
-
-func (bs *backends) get(addr string, proto int, readonly bool) *backend {
-	k := backendKey{addr, proto, readonly}
-	bs.mu.RLock()
-	b := bs.m[k]
-	bs.mu.RUnlock()
-	if b != nil {
-		return b
-	}
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	if b = bs.m[k]; b == nil {
-		b = newBackend(bs.p, k)
-		bs.m[k] = b
-	}
-	return b
-}
-
-// prune closes the idle connections to nodes that left the slot map, so a proxy that
-// outlives many topology changes does not keep sockets to nodes long gone. A busy one
-// is left alone: it fails or drains on its own, and the next refresh retries.
-func (bs *backends) prune(m *slotMap) {
-	keep := map[string]bool{}
-	for _, sh := range m.shards {
-		keep[sh.master] = true
-		for _, r := range sh.replicas {
-			keep[r] = true
-		}
-	}
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	for k, b := range bs.m {
-		if keep[k.addr] {
-			continue
-		}
-		b.mu.Lock()
-		idle := !b.writing && b.head == len(b.queue) && len(b.out) == 0
-		b.mu.Unlock()
-		if idle {
-			b.close()
-			delete(bs.m, k)
-		}
-	}
-}
-
-func (bs *backends) closeAll() {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	for _, b := range bs.m {
-		b.close()
-	}
+	f := os.NewFile(uintptr(nfd), "client")
+	conn, err := net.FileConn(f) // dups again: f is closed either way
+	f.Close()
+	return conn, err
 }
 
 var nanotimeBase = time.Now()

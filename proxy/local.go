@@ -153,21 +153,33 @@ func (s *session) client(argv [][]byte) []byte {
 	case "id":
 		return resp.AppendInt(nil, s.id)
 	case "info", "list":
-		return resp.AppendBulkString(nil, fmt.Sprintf("id=%d addr=%s name=%s resp=%d\n", s.id, s.conn.RemoteAddr(), s.name, s.proto))
+		return resp.AppendBulkString(nil, fmt.Sprintf("id=%d addr=%s name=%s resp=%d\n", s.id, s.remote, s.name, s.proto))
 	}
 	return []byte("-ERR CLIENT " + strings.ToUpper(string(argv[1])) + " is not supported by keygrid proxy\r\n")
 }
 
-// fanout sends cmd to every master (or to addrs) and waits for all replies.
-func (s *session) fanout(cmd []byte, addrs []string) []*request {
-	lo := s.nreq
-	for _, a := range addrs {
-		r := s.newReq()
-		r.cmd = append(r.cmd, cmd...)
-		s.sendTo(r, a, false)
+// fanout sends cmd to each of addrs in turn, on pooled dedicated connections (the
+// detached mode does not use the loop's shared ones), and returns their replies.
+func (s *session) fanout(cmd []byte, addrs []string) [][]byte {
+	out := make([][]byte, len(addrs))
+	for i, a := range addrs {
+		k := backendKey{addr: a, proto: s.proto}
+		c, err := s.p.blocked.get(s.p, k)
+		if err != nil {
+			out[i] = fmt.Appendf(nil, "%s%s: %v\r\n", unreachable, a, err)
+			continue
+		}
+		_, err = c.Write(cmd)
+		if err == nil {
+			out[i], err = c.readReply()
+		}
+		if err != nil {
+			c.Close()
+			out[i] = resp.AppendError(nil, fmt.Sprintf("ERR proxy: backend %s: %v", a, errBackendDown))
+			continue
+		}
+		s.p.blocked.put(k, c)
 	}
-	s.wait()
-	out := s.reqs[lo:s.nreq]
 	return out
 }
 
@@ -186,12 +198,11 @@ func (s *session) masters() []string {
 func (s *session) all(ci *cmdInfo, argv [][]byte, raw []byte) {
 	cmd := encodeArgs(nil, argv)
 	masters := s.masters()
-	defer func() { s.nreq = 0 }()
 	reply := func(b []byte) { s.wbuf = append(s.wbuf, b...) }
-	firstErr := func(rs []*request) []byte {
+	firstErr := func(rs [][]byte) []byte {
 		for _, r := range rs {
-			if len(r.reply) == 0 || r.reply[0] == '-' || r.reply[0] == '!' {
-				return r.reply
+			if len(r) == 0 || r[0] == '-' || r[0] == '!' {
+				return r
 			}
 		}
 		return nil
@@ -205,7 +216,7 @@ func (s *session) all(ci *cmdInfo, argv [][]byte, raw []byte) {
 		}
 		var sum int64
 		for _, r := range rs {
-			n, _, _ := lineInt(r.reply, 1)
+			n, _, _ := lineInt(r, 1)
 			sum += n
 		}
 		reply(resp.AppendInt(nil, sum))
@@ -218,9 +229,9 @@ func (s *session) all(ci *cmdInfo, argv [][]byte, raw []byte) {
 		var elems []byte
 		total := 0
 		for _, r := range rs {
-			n, next, _ := lineInt(r.reply, 1)
+			n, next, _ := lineInt(r, 1)
 			total += int(n)
-			elems = append(elems, r.reply[next:]...)
+			elems = append(elems, r[next:]...)
 		}
 		reply(append(resp.AppendArray(nil, total), elems...))
 	case "scan":
@@ -235,11 +246,10 @@ func (s *session) all(ci *cmdInfo, argv [][]byte, raw []byte) {
 		start := rand.IntN(len(masters))
 		for i := range masters {
 			rs := s.fanout(cmd, []string{masters[(start+i)%len(masters)]})
-			if rs[0].reply[0] != '$' || rs[0].reply[1] != '-' || i == len(masters)-1 {
-				reply(rs[0].reply)
+			if rs[0][0] != '$' || rs[0][1] != '-' || i == len(masters)-1 {
+				reply(rs[0])
 				return
 			}
-			s.nreq = 0
 		}
 	default: // flushall, flushdb, script, function: same effect everywhere, first reply
 		rs := s.fanout(cmd, masters)
@@ -251,7 +261,7 @@ func (s *session) all(ci *cmdInfo, argv [][]byte, raw []byte) {
 			reply([]byte("-CLUSTERDOWN Hash slot not served\r\n"))
 			return
 		}
-		reply(rs[0].reply)
+		reply(rs[0])
 	}
 }
 
@@ -272,9 +282,9 @@ func (s *session) scan(argv [][]byte, masters []string) {
 	idx, nodeCur := cur%n, cur/n
 	args := append([][]byte{argv[0], []byte(strconv.FormatUint(nodeCur, 10))}, argv[2:]...)
 	rs := s.fanout(encodeArgs(nil, args), []string{masters[idx]})
-	v, err := resp.ParseReply(rs[0].reply)
+	v, err := resp.ParseReply(rs[0])
 	if err != nil || v.IsError() || len(v.Elems) != 2 {
-		s.wbuf = append(s.wbuf, rs[0].reply...)
+		s.wbuf = append(s.wbuf, rs[0]...)
 		return
 	}
 	next, _ := strconv.ParseUint(v.Elems[0].Str, 10, 64)
@@ -296,7 +306,7 @@ func (s *session) info(argv [][]byte, masters []string) {
 	rs := s.fanout(resp.AppendCommand(nil, "INFO", "keyspace"), masters)
 	var keys, expires int64
 	for _, r := range rs {
-		v, err := resp.ParseReply(r.reply)
+		v, err := resp.ParseReply(r)
 		if err != nil || v.IsError() {
 			continue
 		}

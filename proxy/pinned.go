@@ -205,6 +205,18 @@ func (bp *blockPool) get(p *Proxy, k backendKey) (*syncConn, error) {
 	return &syncConn{Conn: c}, nil
 }
 
+// closeAll closes the idle connections (at shutdown).
+func (bp *blockPool) closeAll() {
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	for k, l := range bp.idle {
+		for _, c := range l {
+			c.Close()
+		}
+		delete(bp.idle, k)
+	}
+}
+
 func (bp *blockPool) put(k backendKey, c *syncConn) {
 	bp.mu.Lock()
 	defer bp.mu.Unlock()

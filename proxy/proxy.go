@@ -1,4 +1,4 @@
-// The Proxy: listener, shared state and lifecycle.
+// The Proxy: listener, event loop, shared state and lifecycle.
 
 package proxy
 
@@ -9,10 +9,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/keygrid/keygrid/engine/loop"
 )
 
 // Proxy is one `keygrid proxy` process.
@@ -24,13 +30,25 @@ type Proxy struct {
 	metrics  *metrics
 	blocked  blockPool
 
-	ln       net.Listener
+	loop     *loop.Loop
+	loopDone chan struct{}
+	lfd      int // the listening socket, accepted from on the loop
+	addr     string
 	httpSrv  *http.Server
 	nextID   atomic.Int64
-	mu       sync.Mutex // guards sessions and closed
-	sessions map[*session]struct{}
-	closed   bool
-	wg       sync.WaitGroup
+
+	// Loop goroutine only.
+	lsessions map[*session]struct{} // sessions on the loop
+	wSessions []*session            // sessions with output to write before the next wait
+	wBackends []*backend            // backends with requests to write before the next wait
+	free      []*request
+	now       int64         // nanotime of the current backend read
+	lmap      *slotMap      // the map lcache was built for
+	lcache    [2][]*backend // master connections per shard of lmap, per RESP version
+
+	mu        sync.Mutex            // guards gsessions and closed
+	gsessions map[*session]struct{} // detached sessions
+	closed    bool
 }
 
 // New validates cfg; Start connects.
@@ -38,7 +56,8 @@ func New(cfg *Config) (*Proxy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, metrics: newMetrics(), sessions: map[*session]struct{}{}}
+	p := &Proxy{cfg: cfg, metrics: newMetrics(), lfd: -1,
+		lsessions: map[*session]struct{}{}, gsessions: map[*session]struct{}{}}
 	p.topo = newTopology(p)
 	p.backends = &backends{p: p, m: map[backendKey]*backend{}}
 	return p, nil
@@ -46,7 +65,22 @@ func New(cfg *Config) (*Proxy, error) {
 
 // Start learns the slot map and the command table, then accepts clients.
 func (p *Proxy) Start() error {
+	l, err := loop.New(1024)
+	if err != nil {
+		return err
+	}
+	p.loop = l
+	l.SetBeforeSleep(p.beforeSleep)
+	p.loopDone = make(chan struct{})
+	go func() {
+		// The loop is the proxy's data path: one thread serves every client and every
+		// shared backend connection, as Redis's does its clients.
+		runtime.LockOSThread()
+		l.Run()
+		close(p.loopDone)
+	}()
 	if err := p.topo.refresh(); err != nil {
+		p.stopLoop()
 		return fmt.Errorf("proxy: learning the slot map from %v: %w", p.cfg.Seeds, err)
 	}
 	p.topo.mu.Lock()
@@ -66,13 +100,30 @@ func (p *Proxy) Start() error {
 	}
 	p.topo.mu.Unlock()
 	if cmdErr != nil {
+		p.stopLoop()
 		return fmt.Errorf("proxy: reading COMMAND: %w", cmdErr)
 	}
+	// net.Listen parses the address (ports, wildcards, IPv6); the loop accepts on a
+	// duplicate of its socket, which Go's poller does not watch.
 	ln, err := net.Listen("tcp", p.cfg.Listen)
 	if err != nil {
+		p.stopLoop()
 		return err
 	}
-	p.ln = ln
+	p.addr = ln.Addr().String()
+	lfd, err := dupSocket(ln.(*net.TCPListener))
+	ln.Close()
+	if err != nil {
+		p.stopLoop()
+		return err
+	}
+	p.lfd = lfd
+	done := make(chan error, 1)
+	l.Submit(func() { done <- l.AddFile(lfd, loop.Readable, p.onAccept, nil) })
+	if err := <-done; err != nil {
+		p.stopLoop()
+		return err
+	}
 	go p.topo.watch()
 	if p.cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
@@ -80,42 +131,65 @@ func (p *Proxy) Start() error {
 		p.httpSrv = &http.Server{Addr: p.cfg.MetricsAddr, Handler: mux}
 		go p.httpSrv.ListenAndServe()
 	}
-	p.wg.Add(1)
-	go p.accept()
 	return nil
 }
 
 // Addr is the address clients connect to.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.addr }
 
-func (p *Proxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
+// onAccept takes new clients onto the loop.
+func (p *Proxy) onAccept(lfd int, _ loop.Mask) {
+	for range 1000 {
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			return
 		}
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		s := newSession(p, fd, sockaddrString(sa))
+		if err := p.loop.AddFile(fd, loop.Readable, s.rh, s.wh); err != nil {
+			unix.Close(fd)
+			continue
 		}
-		s := newSession(p, c)
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			c.Close()
-			return
-		}
-		p.sessions[s] = struct{}{}
-		p.mu.Unlock()
+		s.readOn = true
+		p.lsessions[s] = struct{}{}
 		p.metrics.clients.Add(1)
-		go func() {
-			s.serve()
-			p.metrics.clients.Add(-1)
-			p.mu.Lock()
-			delete(p.sessions, s)
-			p.mu.Unlock()
-		}()
 	}
+}
+
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	}
+	return "?"
+}
+
+// beforeSleep writes, once per loop iteration, every backend with queued requests,
+// then every client with replies: the requests that a read of many clients produced
+// leave in one write per node.
+func (p *Proxy) beforeSleep() {
+	for i, b := range p.wBackends {
+		b.inList = false
+		b.flush()
+		p.wBackends[i] = nil
+	}
+	p.wBackends = p.wBackends[:0]
+	for i, s := range p.wSessions {
+		s.inList = false
+		s.flush()
+		p.wSessions[i] = nil
+	}
+	p.wSessions = p.wSessions[:0]
+}
+
+// stopLoop stops the loop goroutine and waits for it.
+func (p *Proxy) stopLoop() {
+	p.loop.Stop()
+	<-p.loopDone
+	p.loop.Close()
+	p.loop = nil
 }
 
 // Shutdown stops accepting, closes every connection. It is idempotent.
@@ -126,19 +200,29 @@ func (p *Proxy) Shutdown() {
 		return
 	}
 	p.closed = true
-	for s := range p.sessions {
-		s.conn.Close()
+	for s := range p.gsessions {
+		s.conn.Close() // the session's goroutine then ends it
 	}
 	p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
+	// The watcher submits to the loop: it stops first.
+	p.topo.close()
+	if p.loop != nil {
+		p.loop.Submit(func() {
+			for s := range p.lsessions {
+				s.closeLoop()
+			}
+			p.backends.closeAll()
+			if p.lfd >= 0 {
+				p.loop.DelFile(p.lfd, loop.Readable)
+				unix.Close(p.lfd)
+			}
+		})
+		p.stopLoop()
 	}
 	if p.httpSrv != nil {
 		p.httpSrv.Close()
 	}
-	p.topo.close()
-	p.backends.closeAll()
-	p.wg.Wait()
+	p.blocked.closeAll()
 }
 
 // Main is `keygrid proxy [config-file] --cluster host:port[,...] [flags]`.

@@ -8,6 +8,7 @@ package proxy
 
 import (
 	"bytes"
+	"net"
 
 	"github.com/keygrid/keygrid/engine/resp"
 	"github.com/keygrid/keygrid/slots"
@@ -45,7 +46,7 @@ func (s *session) subscribe(ci *cmdInfo, argv [][]byte, raw []byte) {
 	}
 	s.sub = &syncConn{Conn: c}
 	s.subEvents = make(chan int, 1)
-	go s.forward(s.sub, s.subEvents)
+	go s.forward(s.conn, s.sub, s.subEvents)
 	s.subCommand(ci, argv, raw)
 }
 
@@ -77,12 +78,12 @@ func (s *session) subCommand(ci *cmdInfo, argv [][]byte, raw []byte) {
 
 // forward copies the node's replies to the client until the connection breaks or a
 // marker finds no subscription left.
-func (s *session) forward(c *syncConn, events chan<- int) {
+func (s *session) forward(client net.Conn, c *syncConn, events chan<- int) {
 	var normal, shard int64
 	for {
 		raw, err := c.readReply()
 		if err != nil {
-			s.conn.Close() // the client cannot go on without its subscriptions
+			client.Close() // the client cannot go on without its subscriptions
 			events <- -1
 			return
 		}
@@ -105,7 +106,7 @@ func (s *session) forward(c *syncConn, events chan<- int) {
 			}
 		}
 		s.wmu.Lock()
-		_, err = s.conn.Write(raw)
+		_, err = client.Write(raw)
 		s.wmu.Unlock()
 		if err != nil {
 			c.Close()

@@ -1,46 +1,38 @@
-// A client session: reads a batch of requests, routes them, waits for their replies
-// (following redirections) and writes them back in order in one write.
+// A client session on the event loop: the loop reads what the client pipelined, parses
+// every complete request, queues each on the backend connection of its slot (or
+// answers it), and appends the replies to the client's output in request order as they
+// come back. Writes happen once per loop iteration, before the loop sleeps.
+//
+// A command that needs a connection of its own (MULTI, blocking, SUBSCRIBE) or asks
+// every master (DBSIZE, SCAN, ...) moves the session to a goroutine (detached.go) once
+// the replies before it are out; it comes back when that state ends.
 
 package proxy
 
 import (
 	"bytes"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/keygrid/keygrid/engine/loop"
 	"github.com/keygrid/keygrid/engine/resp"
 )
 
-// Entry kinds: what one client request turns into.
-const (
-	entLocal  = iota // a reply already in s.local[lo:hi]
-	entSingle        // the reply of s.reqs[lo]
-	entSplit         // the merge of s.reqs[lo:hi]
-)
-
-type entry struct {
-	kind   uint8
-	merge  uint8
-	lo, hi int // reqs or local bytes
-	klo    int // s.keySub[klo:klo+nkeys]: the part each key went to (MGET)
-	nkeys  int
-	stats  *cmdStats
-}
-
 type session struct {
-	p    *Proxy
-	conn net.Conn
-	id   int64
+	p      *Proxy
+	fd     int // the client socket, owned by the loop except while detached
+	remote string
+	id     int64
 
 	rbuf   []byte
 	rn     int
 	parser resp.Request
 	wbuf   []byte
-	local  []byte
+	wpos   int // wbuf[wpos:] is not written yet
 	scr    []byte
 	keyIdx []int
 
@@ -48,163 +40,248 @@ type session struct {
 	authed bool
 	name   string
 
-	reqs    []*request // pool; reqs[:nreq] are in use this batch
-	nreq    int
-	entries []entry
-	keySub  []int
-	start   int64
+	// Loop mode.
+	q      []*request // client requests waiting for replies, in order; q[qhead:] live
+	qhead  int
+	start  int64
+	slow   bool // a request for the detached mode waits in rbuf: reading stops until q drains
+	readOn bool // registered for readability
+	wantW  bool // registered for writability
+	inList bool // in Proxy.wSessions
+	// The loop handlers, bound once: DelFile of the last readiness forgets them, so
+	// every AddFile passes them again.
+	rh, wh   loop.Handler
+	detached bool
+	closed   bool
+	merged   []*request // scratch of merge
 
-	dirty   []*backend // backends with requests of this batch not yet flushed
-	pending atomic.Int32
-	done    chan struct{}
-
-	tx  txState
-	sub *syncConn // pub/sub mode: the dedicated connection
+	// Detached mode (detached.go, pinned.go, pubsub.go).
+	conn net.Conn // a duplicate of fd with Go's blocking I/O
+	tx   txState
+	sub  *syncConn // pub/sub mode: the dedicated connection
 	// subEvents carries the subscription count at each marker (pubsub.go); -1 when
 	// the dedicated connection broke.
 	subEvents chan int
 	wmu       sync.Mutex // serializes client writes with the pub/sub forwarder
-	close     bool
+	// close asks for the connection to be closed once the replies so far are out
+	// (QUIT, a protocol error, a client gone).
+	close bool
 }
 
-func newSession(p *Proxy, c net.Conn) *session {
-	s := &session{p: p, conn: c, id: p.nextID.Add(1), proto: 2, done: make(chan struct{}, 1),
+// Limits past which the loop stops reading a client until it catches up: replies it
+// does not read, or requests it sends faster than the nodes answer.
+const (
+	maxPendingOut  = 4 << 20
+	maxPendingReqs = 16 << 10
+)
+
+func newSession(p *Proxy, fd int, remote string) *session {
+	s := &session{p: p, fd: fd, remote: remote, id: p.nextID.Add(1), proto: 2,
 		rbuf: make([]byte, 16<<10), authed: p.cfg.Password == ""}
 	s.parser.MaxBulk = 512 << 20
 	s.parser.Reset()
-	s.pending.Store(1)
 	s.tx.slot = -1
+	s.rh, s.wh = s.onReadable, s.onWritable
 	return s
 }
 
-func (s *session) serve() {
-	defer s.cleanup()
-	for !s.close {
-		if s.rn == len(s.rbuf) {
-			s.rbuf = append(s.rbuf, make([]byte, len(s.rbuf))...)
-		}
-		n, err := s.conn.Read(s.rbuf[s.rn:])
+func (s *session) onReadable(int, loop.Mask) {
+	if s.rn == len(s.rbuf) {
+		s.rbuf = append(s.rbuf, make([]byte, len(s.rbuf))...)
+	}
+	n, err := loop.Read(s.fd, s.rbuf[s.rn:])
+	if err == unix.EAGAIN {
+		return
+	}
+	if err != nil || n == 0 {
+		s.closeLoop()
+		return
+	}
+	s.rn += n
+	s.process()
+}
+
+func (s *session) onWritable(int, loop.Mask) { s.flush() }
+
+// process parses and routes every complete request in rbuf, stopping at one that
+// needs the detached mode.
+func (s *session) process() {
+	s.start = nanotime()
+	pos := 0
+	for pos < s.rn && !s.close && !s.slow {
+		s.parser.Unauth = !s.authed
+		m, argv, err := s.parser.Parse(s.rbuf[pos:s.rn])
 		if err != nil {
-			return
+			s.localReply(resp.AppendError(nil, err.Error()), nil)
+			s.close = true
+			break
 		}
-		s.rn += n
-		pos := 0
-		s.start = nanotime()
-		for pos < s.rn && !s.close {
-			s.parser.Unauth = !s.authed
-			m, argv, err := s.parser.Parse(s.rbuf[pos:s.rn])
-			if err != nil {
-				s.finishBatch()
-				s.wbuf = resp.AppendError(s.wbuf, err.Error())
-				s.close = true
-				break
-			}
-			if m == 0 {
-				break
-			}
-			if len(argv) > 0 {
-				s.handle(argv, s.rbuf[pos:pos+m])
-			}
-			pos += m
+		if m == 0 {
+			break
 		}
-		s.rn = copy(s.rbuf, s.rbuf[pos:s.rn])
-		s.finishBatch()
-		if !s.writeOut() {
-			return
+		if len(argv) > 0 && !s.handle(argv, s.rbuf[pos:pos+m]) {
+			s.slow = true
+			break
 		}
-		if len(s.rbuf) > 1<<20 && s.rn < 16<<10 {
-			s.rbuf = append(make([]byte, 0, 16<<10), s.rbuf[:s.rn]...)[:16<<10]
-		}
+		pos += m
+	}
+	s.rn = copy(s.rbuf, s.rbuf[pos:s.rn])
+	if len(s.rbuf) > 1<<20 && s.rn < 16<<10 {
+		s.rbuf = append(make([]byte, 0, 16<<10), s.rbuf[:s.rn]...)[:16<<10]
+	}
+	s.markWrite()
+	s.updateRead()
+}
+
+// updateRead registers the client for reading unless it must wait: a request for
+// the detached mode is pending, it is closing, or it is too far behind.
+func (s *session) updateRead() {
+	want := !s.slow && !s.close && len(s.wbuf)-s.wpos < maxPendingOut && len(s.q)-s.qhead < maxPendingReqs
+	if want == s.readOn {
+		return
+	}
+	s.readOn = want
+	if want {
+		s.p.loop.AddFile(s.fd, loop.Readable, s.rh, s.wh)
+	} else {
+		s.p.loop.DelFile(s.fd, loop.Readable)
 	}
 }
 
-func (s *session) cleanup() {
-	s.conn.Close()
+func (s *session) markWrite() {
+	if !s.inList {
+		s.inList = true
+		s.p.wSessions = append(s.p.wSessions, s)
+	}
+}
+
+// flush writes the client's output (once per loop iteration), then closes or detaches
+// the session when that is what it waits for.
+func (s *session) flush() {
+	if s.closed || s.detached {
+		return
+	}
+	if s.wpos < len(s.wbuf) {
+		n, err := loop.Write(s.fd, s.wbuf[s.wpos:])
+		if err != nil && err != unix.EAGAIN {
+			s.closeLoop()
+			return
+		}
+		s.wpos += max(n, 0)
+	}
+	if s.wpos == len(s.wbuf) {
+		s.wbuf, s.wpos = s.wbuf[:0], 0
+		if cap(s.wbuf) > 4<<20 {
+			s.wbuf = nil
+		}
+		if s.wantW {
+			s.wantW = false
+			s.p.loop.DelFile(s.fd, loop.Writable)
+		}
+	} else if !s.wantW {
+		s.wantW = true
+		s.p.loop.AddFile(s.fd, loop.Writable, s.rh, s.wh)
+	}
+	idle := s.qhead == len(s.q)
+	switch {
+	case s.close && idle && s.wpos == len(s.wbuf):
+		s.closeLoop()
+	case s.slow && idle && !s.close:
+		s.detach() // the detached goroutine writes what is left of wbuf first
+	default:
+		s.updateRead()
+	}
+}
+
+// closeLoop closes a session the loop owns.
+func (s *session) closeLoop() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	p := s.p
+	p.loop.DelFile(s.fd, loop.Readable|loop.Writable)
+	unix.Close(s.fd)
+	for i := s.qhead; i < len(s.q); i++ {
+		for r := s.q[i]; r != nil; {
+			next := r.next
+			if !r.inflight { // else the backend reply or the timer frees it
+				p.putReq(r)
+			}
+			r = next
+		}
+		s.q[i] = nil
+	}
+	s.q, s.qhead = nil, 0
 	s.tx.release()
-	if s.sub != nil {
-		s.sub.Close()
-	}
+	delete(p.lsessions, s)
+	p.metrics.clients.Add(-1)
 }
 
-// writeOut writes wbuf to the client; the lock orders it with the pub/sub forwarder.
-func (s *session) writeOut() bool {
-	if len(s.wbuf) == 0 {
-		return true
+// localReply answers a request at the proxy: straight into the output when nothing
+// is pending before it, else kept in order behind the pending ones.
+func (s *session) localReply(b []byte, stats *cmdStats) {
+	if s.qhead == len(s.q) {
+		s.wbuf = append(s.wbuf, b...)
+		if stats != nil {
+			stats.latency.Observe(float64(nanotime()-s.start) / 1e9)
+		}
+		return
 	}
-	s.wmu.Lock()
-	_, err := s.conn.Write(s.wbuf)
-	s.wmu.Unlock()
-	s.wbuf = s.wbuf[:0]
-	return err == nil
+	r := s.newHead(stats)
+	r.reply = append(r.reply, b...)
+	r.pending = 0
 }
 
-// newReq takes a request from the pool for this batch.
-func (s *session) newReq() *request {
-	if s.nreq == len(s.reqs) {
-		s.reqs = append(s.reqs, &request{s: s})
-	}
-	r := s.reqs[s.nreq]
-	s.nreq++
-	r.skip, r.addr, r.cmd, r.slot = false, "", r.cmd[:0], -1
+// newHead queues a new client request with one part.
+func (s *session) newHead(stats *cmdStats) *request {
+	r := s.p.getReq()
+	r.s, r.head, r.kind, r.nparts, r.pending, r.stats, r.start = s, r, entSingle, 1, 1, stats, s.start
+	s.q = append(s.q, r)
 	return r
 }
 
-// encode sets r.cmd: the client's bytes when they are a multibulk, else argv encoded.
-func encodeArgs(dst []byte, argv [][]byte) []byte {
-	dst = resp.AppendArray(dst, len(argv))
-	for _, a := range argv {
-		dst = resp.AppendBulk(dst, a)
-	}
-	return dst
+// isSlow reports whether a command is served in the detached mode.
+func isSlow(k cmdKind) bool {
+	return k == kindTxn || k == kindSubscribe || k == kindBlocking || k == kindAll
 }
 
-func (s *session) localReply(b []byte, stats *cmdStats) {
-	lo := len(s.local)
-	s.local = append(s.local, b...)
-	s.entries = append(s.entries, entry{kind: entLocal, lo: lo, hi: len(s.local), stats: stats})
-}
-
-// handle routes one request.
-func (s *session) handle(argv [][]byte, raw []byte) {
-	ci := s.p.cmds.lookup(argv[0], &s.scr)
-	s.p.metrics.totalCommands.Add(1)
+// check answers what the proxy refuses before routing: unknown commands, NOAUTH,
+// wrong arity. It returns nil when the command may run.
+func (s *session) check(ci *cmdInfo, argv [][]byte) []byte {
 	if ci == nil {
-		s.localReply(errUnknown(argv), nil)
-		return
+		return errUnknown(argv)
 	}
-	ci.stats.calls.Inc()
 	if !s.authed && ci.name != "auth" && ci.name != "hello" && ci.name != "quit" {
-		s.localReply([]byte("-NOAUTH Authentication required.\r\n"), ci.stats)
-		return
+		return []byte("-NOAUTH Authentication required.\r\n")
 	}
 	if ci.arity > 0 && len(argv) != ci.arity || ci.arity < 0 && len(argv) < -ci.arity {
-		s.localReply([]byte("-ERR wrong number of arguments for '"+ci.name+"' command\r\n"), ci.stats)
-		return
+		return []byte("-ERR wrong number of arguments for '" + ci.name + "' command\r\n")
 	}
-	if s.sub != nil {
-		s.subCommand(ci, argv, raw)
-		return
+	return nil
+}
+
+// handle routes one request on the loop; false leaves it for the detached mode.
+func (s *session) handle(argv [][]byte, raw []byte) bool {
+	ci := s.p.cmds.lookup(argv[0], &s.scr)
+	if ci != nil && isSlow(ci.kind) {
+		return false
 	}
-	if s.tx.active() && ci.kind != kindTxn {
-		s.finishBatch()
-		s.txCommand(ci, argv, raw)
-		return
+	s.p.metrics.totalCommands.Add(1)
+	if ci != nil {
+		ci.stats.calls.Inc()
+	}
+	if e := s.check(ci, argv); e != nil {
+		var st *cmdStats
+		if ci != nil {
+			st = ci.stats
+		}
+		s.localReply(e, st)
+		return true
 	}
 	switch ci.kind {
 	case kindLocal:
 		s.local1(ci, argv)
-	case kindTxn:
-		s.finishBatch()
-		s.txCommand(ci, argv, raw)
-	case kindSubscribe:
-		s.finishBatch()
-		s.subscribe(ci, argv, raw)
-	case kindBlocking:
-		s.finishBatch()
-		s.blocking(ci, argv, raw)
-	case kindAll:
-		s.finishBatch()
-		s.all(ci, argv, raw)
 	case kindDenied:
 		s.localReply([]byte("-ERR command '"+ci.name+"' is not supported by keygrid proxy\r\n"), ci.stats)
 	case kindSplit:
@@ -214,21 +291,36 @@ func (s *session) handle(argv [][]byte, raw []byte) {
 		slot := slotOf(argv, s.keyIdx)
 		if slot == -2 {
 			s.localReply([]byte(errCrossSlot), ci.stats)
-			return
+			return true
 		}
-		r := s.newReq()
-		if s.parser.Inline {
-			r.cmd = encodeArgs(r.cmd, argv)
-		} else {
-			r.cmd = append(r.cmd, raw...)
-		}
+		r := s.newHead(ci.stats)
+		s.encode(r, argv, raw)
 		r.slot = slot
-		s.entries = append(s.entries, entry{kind: entSingle, lo: s.nreq - 1, hi: s.nreq, stats: ci.stats})
 		s.dispatch(r, ci.readonly)
+	}
+	return true
+}
+
+// encode sets r.cmd: the client's bytes when they are a multibulk, else argv encoded.
+func (s *session) encode(r *request, argv [][]byte, raw []byte) {
+	if s.parser.Inline {
+		r.cmd = encodeArgs(r.cmd[:0], argv)
+	} else {
+		r.cmd = append(r.cmd[:0], raw...)
 	}
 }
 
+func encodeArgs(dst []byte, argv [][]byte) []byte {
+	dst = resp.AppendArray(dst, len(argv))
+	for _, a := range argv {
+		dst = resp.AppendBulk(dst, a)
+	}
+	return dst
+}
+
 const errCrossSlot = "-CROSSSLOT Keys in request don't hash to the same slot\r\n"
+
+var errSlotUnserved = []byte("-CLUSTERDOWN Hash slot not served\r\n")
 
 func errUnknown(argv [][]byte) []byte {
 	var b bytes.Buffer
@@ -244,30 +336,55 @@ func errUnknown(argv [][]byte) []byte {
 	return b.Bytes()
 }
 
-// dispatch sends r to the node serving its slot (any master when keyless).
+// dispatch queues r on the connection of the node serving its slot (any master when
+// keyless).
 func (s *session) dispatch(r *request, readonly bool) {
-	addr := s.p.pickAddr(r.slot, readonly, s.id)
-	ro := readonly && addr != s.p.topo.owner(max(r.slot, 0))
-	s.sendTo(r, addr, ro)
-}
-
-func (s *session) sendTo(r *request, addr string, ro bool, pre ...*request) {
-	r.addr = addr
-	s.pending.Add(int32(1 + len(pre)))
-	if addr == "" {
-		r.reply = append(r.reply[:0], "-CLUSTERDOWN Hash slot not served\r\n"...)
-		r.complete()
+	b := s.p.backendFor(r.slot, readonly, s)
+	if b == nil {
+		s.p.now = nanotime()
+		s.p.deliver(r, errSlotUnserved)
 		return
 	}
-	b := s.p.backends.get(addr, s.proto, ro)
-	if !slices.Contains(s.dirty, b) {
-		s.dirty = append(s.dirty, b)
+	b.enqueue(r)
+}
+
+// backendFor picks the shared connection for a slot: the master's, or a replica's for
+// reads when the proxy was told to read from replicas. The masters' connections are
+// cached per shard of the current map, so routing a request costs no map lookup.
+func (p *Proxy) backendFor(slot int, readonly bool, s *session) *backend {
+	m := p.topo.cur.Load()
+	if m == nil || len(m.shards) == 0 {
+		return nil
 	}
-	if len(pre) > 0 {
-		b.send(append(pre, r)...)
+	if readonly && p.cfg.ReadFrom != "master" {
+		addr := p.pickAddr(slot, true, s.id)
+		if addr == "" {
+			return nil
+		}
+		return p.backends.get(addr, s.proto, addr != p.topo.owner(max(slot, 0)))
+	}
+	var sh *shard
+	if slot < 0 {
+		sh = m.shards[0]
 	} else {
-		b.send(r)
+		sh = m.slots[slot]
 	}
+	if sh == nil {
+		return nil
+	}
+	if m != p.lmap {
+		p.lmap = m
+		for i := range p.lcache {
+			p.lcache[i] = append(p.lcache[i][:0], make([]*backend, len(m.shards))...)
+		}
+	}
+	c := p.lcache[s.proto&1]
+	b := c[sh.idx]
+	if b == nil {
+		b = p.backends.get(sh.master, s.proto, false)
+		c[sh.idx] = b
+	}
+	return b
 }
 
 // pickAddr chooses the node for a slot: the master, or a replica for reads when the
@@ -294,106 +411,123 @@ func (p *Proxy) pickAddr(slot int, readonly bool, salt int64) string {
 	return sh.master
 }
 
-// finishBatch waits for every request of the batch, follows redirections, and
-// appends the replies to wbuf in request order.
-func (s *session) finishBatch() {
-	if len(s.entries) == 0 {
+// deliver hands a backend's reply (or a synthetic error) to the request it answers.
+// raw is only valid during the call. Loop goroutine only.
+func (p *Proxy) deliver(r *request, raw []byte) {
+	r.inflight = false
+	s := r.s
+	if r.skip || s == nil || s.closed {
+		p.putReq(r)
 		return
 	}
-	s.wait()
-	s.redirects()
-	now := nanotime()
-	for i := range s.entries {
-		e := &s.entries[i]
-		switch e.kind {
-		case entLocal:
-			s.wbuf = append(s.wbuf, s.local[e.lo:e.hi]...)
-		case entSingle:
-			s.wbuf = append(s.wbuf, s.reqs[e.lo].reply...)
-		case entSplit:
-			s.wbuf = s.merge(s.wbuf, e)
-		}
-		if e.stats != nil {
-			e.stats.latency.Observe(float64(now-s.start) / 1e9)
-		}
-	}
-	s.entries = s.entries[:0]
-	s.local = s.local[:0]
-	s.keySub = s.keySub[:0]
-	s.nreq = 0
-}
-
-// wait blocks until every request dispatched since the last wait has its reply.
-func (s *session) wait() {
-	for i, b := range s.dirty {
-		b.flush()
-		s.dirty[i] = nil
-	}
-	s.dirty = s.dirty[:0]
-	if s.pending.Add(-1) != 0 {
-		<-s.done
-	}
-	s.pending.Store(1)
-}
-
-// redirects resends the requests that got MOVED, ASK, TRYAGAIN or CLUSTERDOWN (or
-// could not reach their node) until none did or the retry deadline passes.
-func (s *session) redirects() {
-	var deadline time.Time
-	backoff := 10 * time.Millisecond
-	for {
-		var redo bool
-		var sleep bool
-		for _, r := range s.reqs[:s.nreq] {
-			if r.skip || len(r.reply) == 0 || r.reply[0] != '-' {
-				continue
-			}
-			kind := redirectKind(r.reply)
-			if kind == "" {
-				continue
-			}
-			if deadline.IsZero() {
-				deadline = time.Now().Add(s.p.cfg.RetryDeadline)
-			}
-			if time.Now().After(deadline) {
-				return
-			}
-			s.p.metrics.redirects.WithLabelValues(kind).Inc()
-			redo = true
-			switch kind {
-			case "moved":
-				_, addr := parseRedirect(r.reply)
-				s.p.topo.refreshSoon()
-				s.sendTo(r, addr, false)
-			case "ask":
-				_, addr := parseRedirect(r.reply)
-				a := s.newReq()
-				a.skip = true
-				a.cmd = append(a.cmd, "*1\r\n$6\r\nASKING\r\n"...)
-				s.sendTo(r, addr, false, a)
-			default: // tryagain, clusterdown, unreachable: wait, then ask the map again
-				sleep = true
-				s.p.topo.refreshSoon()
-			}
-		}
-		if !redo {
+	if raw[0] == '-' {
+		if kind := redirectKind(raw); kind != "" && s.redirect(r, kind, raw) {
 			return
 		}
-		if sleep {
-			s.wait()
-			time.Sleep(backoff)
-			backoff = min(2*backoff, 200*time.Millisecond)
-			for _, r := range s.reqs[:s.nreq] {
-				if !r.skip && len(r.reply) > 0 && r.reply[0] == '-' {
-					switch redirectKind(r.reply) {
-					case "tryagain", "clusterdown", "unreachable":
-						s.dispatch(r, false)
-					}
-				}
-			}
-		}
-		s.wait()
 	}
+	h := r.head
+	if r == h && h.nparts == 1 && s.q[s.qhead] == h {
+		// The common case: the oldest pending request of its client, in one part,
+		// goes straight to the client's output.
+		s.wbuf = append(s.wbuf, raw...)
+		if h.stats != nil {
+			h.stats.latency.Observe(float64(p.now-h.start) / 1e9)
+		}
+		s.q[s.qhead] = nil
+		s.qhead++
+		p.putReq(h)
+	} else {
+		r.reply = append(r.reply[:0], raw...)
+		h.pending--
+		if h.pending > 0 || s.q[s.qhead] != h {
+			return
+		}
+	}
+	s.drain()
+}
+
+// drain moves the replies of the oldest requests, as long as they are complete, to the
+// client's output.
+func (s *session) drain() {
+	p := s.p
+	for s.qhead < len(s.q) {
+		h := s.q[s.qhead]
+		if h.pending > 0 {
+			break
+		}
+		if h.kind == entSplit {
+			s.wbuf = s.merge(s.wbuf, h)
+		} else {
+			s.wbuf = append(s.wbuf, h.reply...)
+		}
+		if h.stats != nil {
+			h.stats.latency.Observe(float64(nanotime()-h.start) / 1e9)
+		}
+		s.q[s.qhead] = nil
+		s.qhead++
+		for r := h; r != nil; {
+			next := r.next
+			p.putReq(r)
+			r = next
+		}
+	}
+	if s.qhead == len(s.q) {
+		s.q, s.qhead = s.q[:0], 0
+	} else if s.qhead >= 4096 && s.qhead*2 >= len(s.q) {
+		n := copy(s.q, s.q[s.qhead:])
+		clear(s.q[n:])
+		s.q, s.qhead = s.q[:n], 0
+	}
+	s.markWrite()
+}
+
+// redirect follows MOVED (refresh the map, resend), ASK (ASKING + resend on the same
+// connection), TRYAGAIN, CLUSTERDOWN and unreachable nodes (back off, resend to the
+// current owner) for up to the retry deadline. false: give the client the error.
+func (s *session) redirect(r *request, kind string, raw []byte) bool {
+	p := s.p
+	now := nanotime()
+	if r.deadline == 0 {
+		r.deadline = now + int64(p.cfg.RetryDeadline)
+	}
+	if now > r.deadline {
+		return false
+	}
+	p.metrics.redirects.WithLabelValues(kind).Inc()
+	switch kind {
+	case "moved", "ask":
+		_, addr := parseRedirect(raw)
+		if addr == "" {
+			return false
+		}
+		b := p.backends.get(addr, s.proto, false)
+		if kind == "moved" {
+			p.topo.refreshSoon()
+		} else {
+			a := p.getReq()
+			a.skip = true
+			a.cmd = append(a.cmd, "*1\r\n$6\r\nASKING\r\n"...)
+			b.enqueue(a)
+		}
+		b.enqueue(r)
+	default: // tryagain, clusterdown, unreachable: wait, then ask the map again
+		p.topo.refreshSoon()
+		if r.backoff == 0 {
+			r.backoff = 10 * time.Millisecond
+		}
+		d := r.backoff
+		r.backoff = min(2*r.backoff, 200*time.Millisecond)
+		r.inflight = true
+		p.loop.After(d, func() {
+			r.inflight = false
+			if r.s.closed {
+				p.putReq(r)
+				return
+			}
+			r.s.dispatch(r, false)
+		})
+	}
+	return true
 }
 
 const unreachable = "-ERR proxy: unreachable "

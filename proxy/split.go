@@ -9,7 +9,8 @@ import (
 	"github.com/keygrid/keygrid/slots"
 )
 
-// split queues the parts of a multi-key command.
+// split queues the parts of a multi-key command: one part per distinct slot, chained
+// from the head, in order of first appearance.
 func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 	step := ci.keyStep
 	if (len(argv)-1)%step != 0 {
@@ -25,72 +26,74 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 			break
 		}
 	}
+	h := s.newHead(ci.stats)
 	if same { // the common case costs what a plain command does
-		r := s.newReq()
-		if s.parser.Inline {
-			r.cmd = encodeArgs(r.cmd, argv)
-		} else {
-			r.cmd = append(r.cmd, raw...)
-		}
-		r.slot = first
-		s.entries = append(s.entries, entry{kind: entSingle, lo: s.nreq - 1, hi: s.nreq, stats: ci.stats})
-		s.dispatch(r, ci.readonly)
+		s.encode(h, argv, raw)
+		h.slot = first
+		s.dispatch(h, ci.readonly)
 		return
 	}
-	// One part per distinct slot, in order of first appearance.
-	lo := s.nreq
-	klo := len(s.keySub)
+	h.kind, h.merge, h.nkeys, h.slot = entSplit, uint8(ci.merge), nkeys, first
+	last := h
+	nparts := 1
 	for k := range nkeys {
 		slot := slots.Slot(argv[1+k*step])
-		part := -1
-		for j := lo; j < s.nreq; j++ {
-			if s.reqs[j].slot == slot {
-				part = j - lo
-				break
-			}
+		part := 0
+		r := h
+		for ; r != nil && r.slot != slot; r = r.next {
+			part++
 		}
-		if part < 0 {
-			r := s.newReq()
-			r.slot = slot
-			part = s.nreq - 1 - lo
+		if r == nil {
+			r = s.p.getReq()
+			r.s, r.head, r.slot = s, h, slot
+			last.next = r
+			last = r
+			nparts++
 		}
-		s.keySub = append(s.keySub, part)
+		h.keySub = append(h.keySub, part)
 	}
+	h.nparts, h.pending = nparts, nparts
 	// Encode each part: the command name, then its keys (and values) in order.
-	for j := lo; j < s.nreq; j++ {
-		r := s.reqs[j]
+	part := 0
+	for r := h; r != nil; r = r.next {
 		n := 0
-		for k := range nkeys {
-			if s.keySub[klo+k] == j-lo {
+		for _, j := range h.keySub {
+			if j == part {
 				n++
 			}
 		}
-		r.cmd = resp.AppendArray(r.cmd, 1+n*step)
+		r.cmd = resp.AppendArray(r.cmd[:0], 1+n*step)
 		r.cmd = resp.AppendBulk(r.cmd, argv[0])
-		for k := range nkeys {
-			if s.keySub[klo+k] == j-lo {
+		for k, j := range h.keySub {
+			if j == part {
 				for x := range step {
 					r.cmd = resp.AppendBulk(r.cmd, argv[1+k*step+x])
 				}
 			}
 		}
+		part++
 	}
-	hi := s.nreq
-	s.entries = append(s.entries, entry{kind: entSplit, merge: uint8(ci.merge), lo: lo, hi: hi, klo: klo, nkeys: nkeys, stats: ci.stats})
-	for j := lo; j < hi; j++ {
-		s.dispatch(s.reqs[j], ci.readonly)
+	for r := h; r != nil; {
+		next := r.next // dispatch may answer r at once (no node serves its slot)
+		s.dispatch(r, ci.readonly)
+		r = next
 	}
 }
 
 // merge appends the merged reply of a split command to dst.
-func (s *session) merge(dst []byte, e *entry) []byte {
-	parts := s.reqs[e.lo:e.hi]
+func (s *session) merge(dst []byte, h *request) []byte {
+	parts := s.merged[:0]
+	for r := h; r != nil; r = r.next {
+		parts = append(parts, r)
+	}
+	s.merged = parts
+	defer clear(parts)
 	for _, r := range parts {
 		if len(r.reply) > 0 && (r.reply[0] == '-' || r.reply[0] == '!') {
 			return append(dst, r.reply...)
 		}
 	}
-	switch e.merge {
+	switch h.merge {
 	case mergeOK:
 		return append(dst, "+OK\r\n"...)
 	case mergeSum:
@@ -112,9 +115,8 @@ func (s *session) merge(dst []byte, e *entry) []byte {
 		pos = append(pos, next)
 	}
 	start := len(dst)
-	dst = resp.AppendArray(dst, e.nkeys)
-	for k := range e.nkeys {
-		j := s.keySub[e.klo+k]
+	dst = resp.AppendArray(dst, h.nkeys)
+	for _, j := range h.keySub {
 		r := parts[j].reply
 		l, err := skipValue(r, pos[j], 0)
 		if err != nil || l == 0 {

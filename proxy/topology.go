@@ -21,6 +21,7 @@ import (
 type shard struct {
 	master   string
 	replicas []string
+	idx      int // position in slotMap.shards
 }
 
 // slotMap is immutable once published; a refresh publishes a new one.
@@ -148,6 +149,11 @@ func (t *topology) candidates() []string {
 func (t *topology) refresh() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	select {
+	case <-t.stop: // the proxy is shutting down: the loop may be gone
+		return nil
+	default:
+	}
 	var lastErr error
 	for range 2 { // a second try after the control connection broke
 		c, err := t.controlLocked()
@@ -169,13 +175,16 @@ func (t *topology) refresh() error {
 		if err != nil {
 			return err
 		}
-		if old := t.cur.Load(); old != nil && sameMap(old, m) {
-			return nil
+		if old := t.cur.Load(); old == nil || !sameMap(old, m) {
+			m.version = t.version.Add(1)
+			t.cur.Store(m)
+			t.p.metrics.topologyVersion.Store(m.version)
+		} else {
+			m = old
 		}
-		m.version = t.version.Add(1)
-		t.cur.Store(m)
-		t.p.metrics.topologyVersion.Store(m.version)
-		t.p.backends.prune(m)
+		// Every refresh, not only a new map: a connection busy when the map changed
+		// is idle by the next one. The backends belong to the loop.
+		t.p.loop.Submit(func() { t.p.backends.prune(m) })
 		return nil
 	}
 	return lastErr
@@ -230,6 +239,7 @@ func parseSlots(v resp.Value, host string) (*slotMap, error) {
 	for _, s := range m.slots {
 		if s != nil && !seen[s] {
 			seen[s] = true
+			s.idx = len(m.shards)
 			m.shards = append(m.shards, s)
 		}
 	}

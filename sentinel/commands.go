@@ -24,6 +24,9 @@ var sentinelSubcommands = map[string]int{
 	"monitor": 6, "remove": 3, "set": -5, "config": -4, "myid": 2, "info-cache": -3,
 	"is-master-down-by-addr": 6, "simulate-failure": -3, "debug": -2,
 	"pending-scripts": 2, "flushconfig": 2, "help": 2,
+	// Internal: a follower hands its CONFIG SET to the raft leader to commit
+	// (SENTINEL CONFIG-COMMIT <run id> <param> <value>).
+	"config-commit": 5,
 }
 
 // sentinelArityError checks the subcommand name and arity, before authentication
@@ -55,6 +58,12 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 		return s.removeCommand(args, b)
 	case "set":
 		return s.setCommand(args, b)
+	case "config":
+		if strings.EqualFold(args[2], "set") && len(args) == 5 {
+			return s.configSetCommand(args, b)
+		}
+	case "config-commit":
+		return s.commitConfig(b, command{Op: opSentinelConfig, Name: args[2], Param: args[3], Value: args[4]}, args)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -113,6 +122,11 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 				s.resetMasterLocked(s.masters[name])
 				n++
 			}
+		}
+		// Reset is how Redis forgets a dead sentinel; the raft leader also drops
+		// the voters it cannot reach now (membership.go).
+		if n > 0 && s.isLeader() {
+			s.pruneRaftLocked(now, 0)
 		}
 		return resp.AppendInt(b, int64(n))
 	case "config":
@@ -540,39 +554,93 @@ func (s *Sentinel) setCommand(args []string, b []byte) []byte {
 	return out
 }
 
-// SENTINEL CONFIG GET param / SET param value
+// sentinelParam is one SENTINEL CONFIG parameter (those of Redis 7.0).
+type sentinelParam struct {
+	name string
+	get  func(cfg *Config) string
+	set  func(cfg *Config, v string) bool
+}
+
+var sentinelParams = []sentinelParam{
+	{"resolve-hostnames", func(cfg *Config) string { return yn(cfg.ResolveHostnames) }, func(cfg *Config, v string) bool {
+		x, err := yesno(v)
+		if err == nil {
+			cfg.ResolveHostnames = x
+		}
+		return err == nil
+	}},
+	{"announce-hostnames", func(cfg *Config) string { return yn(cfg.AnnounceHostnames) }, func(cfg *Config, v string) bool {
+		x, err := yesno(v)
+		if err == nil {
+			cfg.AnnounceHostnames = x
+		}
+		return err == nil
+	}},
+	{"announce-ip", func(cfg *Config) string { return cfg.AnnounceIP }, func(cfg *Config, v string) bool { cfg.AnnounceIP = v; return true }},
+	{"announce-port", func(cfg *Config) string { return strconv.Itoa(cfg.AnnouncePort) }, func(cfg *Config, v string) bool {
+		n, err := atoi(v, 0, 65535)
+		if err == nil {
+			cfg.AnnouncePort = n
+		}
+		return err == nil
+	}},
+}
+
+func findSentinelParam(name string) *sentinelParam {
+	for i := range sentinelParams {
+		if strings.EqualFold(sentinelParams[i].name, name) {
+			return &sentinelParams[i]
+		}
+	}
+	return nil
+}
+
+// configSetCommand is SENTINEL CONFIG SET. Unlike Redis, which rewrites its
+// config file, the change is committed to the raft log (keyed by this
+// sentinel's run id), so it survives a restart with a read-only file; it is
+// applied here once committed, and needs a raft majority.
+func (s *Sentinel) configSetCommand(args []string, b []byte) []byte {
+	p := findSentinelParam(args[3])
+	if p == nil {
+		return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", args[3]))
+	}
+	s.mu.Lock()
+	probe := *s.cfg
+	s.mu.Unlock()
+	if !p.set(&probe, args[4]) {
+		return resp.AppendError(b, fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", args[4], args[3]))
+	}
+	out := s.commitConfig(b, command{Op: opSentinelConfig, Name: s.myid, Param: p.name, Value: args[4]},
+		[]string{"SENTINEL", "CONFIG-COMMIT", s.myid, p.name, args[4]})
+	if bytes.HasPrefix(out[len(b):], []byte("+OK")) {
+		// The entry is committed; apply it now rather than when this
+		// follower's FSM catches up, so that CONFIG GET right after sees it.
+		s.mu.Lock()
+		p.set(s.cfg, args[4])
+		s.mu.Unlock()
+	}
+	return out
+}
+
+// applySentinelConfigLocked applies this sentinel's committed CONFIG SET
+// parameters (after a restart, from the raft log or a snapshot). mu held.
+func (s *Sentinel) applySentinelConfigLocked() {
+	for name, v := range s.fsm.sentinelConfig(s.myid) {
+		if p := findSentinelParam(name); p != nil {
+			p.set(s.cfg, v)
+		}
+	}
+}
+
+// SENTINEL CONFIG GET param (SET is configSetCommand)
 func (s *Sentinel) configCommandLocked(c *client, args []string, b []byte) []byte {
 	op := strings.ToLower(args[2])
-	params := []struct {
-		name string
-		get  func() string
-		set  func(v string) bool
-	}{
-		{"resolve-hostnames", func() string { return yn(s.cfg.ResolveHostnames) }, func(v string) bool {
-			x, err := yesno(v)
-			s.cfg.ResolveHostnames = x
-			return err == nil
-		}},
-		{"announce-hostnames", func() string { return yn(s.cfg.AnnounceHostnames) }, func(v string) bool {
-			x, err := yesno(v)
-			s.cfg.AnnounceHostnames = x
-			return err == nil
-		}},
-		{"announce-ip", func() string { return s.cfg.AnnounceIP }, func(v string) bool { s.cfg.AnnounceIP = v; return true }},
-		{"announce-port", func() string { return strconv.Itoa(s.cfg.AnnouncePort) }, func(v string) bool {
-			n, err := atoi(v, 0, 65535)
-			if err == nil {
-				s.cfg.AnnouncePort = n
-			}
-			return err == nil
-		}},
-	}
 	switch {
 	case op == "get" && len(args) == 4:
 		var out []string
-		for _, p := range params {
+		for _, p := range sentinelParams {
 			if config.Match(args[3], p.name, true) {
-				out = append(out, p.name, p.get())
+				out = append(out, p.name, p.get(s.cfg))
 			}
 		}
 		b = resp.AppendMap(b, len(out)/2, c.proto)
@@ -580,16 +648,6 @@ func (s *Sentinel) configCommandLocked(c *client, args []string, b []byte) []byt
 			b = resp.AppendBulkString(b, x)
 		}
 		return b
-	case op == "set" && len(args) == 5:
-		for _, p := range params {
-			if strings.EqualFold(p.name, args[3]) {
-				if !p.set(args[4]) {
-					return resp.AppendError(b, fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", args[4], args[3]))
-				}
-				return resp.AppendOK(b)
-			}
-		}
-		return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", args[3]))
 	}
 	return resp.AppendError(b, "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/tlsconf"
 )
 
 // MasterConfig is one `sentinel monitor` group and its per-master directives.
@@ -57,6 +58,10 @@ type Config struct {
 	// addresses (raft address = host:port+10000 unless given as host:port@raftport).
 	// All sentinels must be given the same list; it is used once, to bootstrap.
 	RaftPeers []string
+	// RaftRemoveAfter: the raft leader removes a voter it has not reached for
+	// this long (a sentinel replaced by one with a new id would otherwise count
+	// as a missing vote forever); 0 never removes. Default 10 minutes.
+	RaftRemoveAfter time.Duration
 	// RequirePass, when set, is the password clients of this sentinel must AUTH
 	// with (Redis's requirepass in sentinel mode).
 	RequirePass string
@@ -68,11 +73,19 @@ type Config struct {
 	MetricsAddr string
 	// Masters in configuration order.
 	Masters []*MasterConfig
+	// TLSPort is the TLS client port, 0 = none ("tls-port"); TLS holds the other
+	// tls-* directives. With TLS.Replication ("tls-replication yes") the sentinel
+	// talks TLS to the instances it monitors and to the other sentinels, as Redis
+	// Sentinel does.
+	TLSPort int
+	TLS     tlsconf.Settings
 }
 
 // DefaultConfig returns Redis Sentinel's defaults.
 func DefaultConfig() *Config {
-	return &Config{Port: 26379, Dir: ".", LogLevel: "notice"}
+	// TLS defaults are Redis's: client certificates required, session caching on.
+	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", RaftRemoveAfter: 10 * time.Minute,
+		TLS: tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
 }
 
 func defaultMaster() *MasterConfig {
@@ -225,6 +238,26 @@ func (c *Config) directive(argv []string) error {
 		// the foreground under a supervisor and never binds outside `bind`.
 	case "requirepass":
 		c.RequirePass = argv[1]
+	case "tls-port":
+		c.TLSPort, err = atoi(argv[1], 0, 65535)
+	case "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
+		"tls-client-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-dh-params-file",
+		"tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-auth-clients":
+		c.tlsString(name, argv[1])
+	case "tls-replication", "tls-cluster", "tls-prefer-server-ciphers", "tls-session-caching":
+		var b bool
+		if b, err = yesno(argv[1]); err == nil {
+			switch name {
+			case "tls-replication":
+				c.TLS.Replication = b
+			case "tls-cluster":
+				c.TLS.Cluster = b
+			case "tls-prefer-server-ciphers":
+				c.TLS.PreferServerCiphers = b
+			default:
+				c.TLS.SessionCaching = b
+			}
+		}
 	case "sentinel-metrics-addr", "metrics-addr":
 		c.MetricsAddr = argv[1]
 	case "user":
@@ -244,6 +277,18 @@ func (c *Config) directive(argv []string) error {
 		return fmt.Errorf("Bad directive or wrong number of arguments")
 	}
 	return err
+}
+
+// tlsString stores a string tls-* directive.
+func (c *Config) tlsString(name, v string) {
+	t := &c.TLS
+	*map[string]*string{
+		"tls-cert-file": &t.CertFile, "tls-key-file": &t.KeyFile, "tls-key-file-pass": &t.KeyFilePass,
+		"tls-client-cert-file": &t.ClientCertFile, "tls-client-key-file": &t.ClientKeyFile,
+		"tls-client-key-file-pass": &t.ClientKeyFilePass, "tls-ca-cert-file": &t.CACertFile,
+		"tls-ca-cert-dir": &t.CACertDir, "tls-dh-params-file": &t.DHParamsFile, "tls-protocols": &t.Protocols,
+		"tls-ciphers": &t.Ciphers, "tls-ciphersuites": &t.Ciphersuites, "tls-auth-clients": &t.AuthClients,
+	}[name] = v
 }
 
 func (c *Config) sentinelDirective(argv []string) error {
@@ -380,6 +425,14 @@ func (c *Config) sentinelDirective(argv []string) error {
 			return err
 		}
 		c.RaftPort, err = atoi(argv[1], 1, 65535)
+	case "raft-remove-after":
+		// sentinel raft-remove-after <milliseconds>; 0 never removes.
+		if err = need(2); err != nil {
+			return err
+		}
+		var ms int
+		ms, err = atoi(argv[1], 0, 1<<31-1)
+		c.RaftRemoveAfter = time.Duration(ms) * time.Millisecond
 	case "raft-peers":
 		// sentinel raft-peers host:port [host:port ...] (or one comma-separated list)
 		for _, a := range argv[1:] {

@@ -26,6 +26,7 @@ sentinel announce-port 26000
 sentinel resolve-hostnames yes
 sentinel announce-hostnames no
 sentinel raft-peers 10.0.0.5:26379,10.0.0.6:26379 10.0.0.7:26379@7000
+sentinel raft-remove-after 90000
 sentinel config-epoch mymaster 3
 sentinel leader-epoch mymaster 3
 sentinel current-epoch 3
@@ -48,6 +49,12 @@ user default on nopass ~* &* +@all
 	}
 	if want := []string{"10.0.0.5:26379", "10.0.0.6:26379", "10.0.0.7:26379@7000"}; strings.Join(cfg.RaftPeers, " ") != strings.Join(want, " ") {
 		t.Errorf("raft peers = %q", cfg.RaftPeers)
+	}
+	if cfg.RaftRemoveAfter != 90*time.Second {
+		t.Errorf("raft-remove-after = %v", cfg.RaftRemoveAfter)
+	}
+	if d := DefaultConfig().RaftRemoveAfter; d != 10*time.Minute {
+		t.Errorf("default raft-remove-after = %v", d)
 	}
 	if len(cfg.Masters) != 2 {
 		t.Fatalf("masters = %d", len(cfg.Masters))
@@ -78,6 +85,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"nonsense 1", "Bad directive or wrong number of arguments"},
 		{`sentinel monitor "m 1.2.3.4 6379 2`, "Unbalanced quotes in configuration line"},
 		{"sentinel resolve-hostnames maybe", "argument must be 'yes' or 'no'"},
+		{"sentinel raft-remove-after -1", "argument must be a number"},
 		{"user default on >secret +@all", "ACL users with passwords are not supported"},
 	} {
 		_, err := ParseConfig(strings.NewReader(tc.text))

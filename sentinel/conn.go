@@ -4,6 +4,7 @@
 package sentinel
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"time"
@@ -20,6 +21,19 @@ type conn struct {
 
 func dialConn(addr string, timeout time.Duration) (*conn, error) {
 	nc, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{nc: nc}, nil
+}
+
+// dial connects to an instance or another sentinel: over TLS with
+// tls-replication yes (Redis Sentinel uses it for every link it makes).
+func (s *Sentinel) dial(addr string, timeout time.Duration) (*conn, error) {
+	if s.tlsClient == nil {
+		return dialConn(addr, timeout)
+	}
+	nc, err := tls.DialWithDialer(&net.Dialer{Timeout: timeout}, "tcp", addr, s.tlsClient)
 	if err != nil {
 		return nil, err
 	}

@@ -18,10 +18,13 @@
 //
 // Raft (raft.go, fsm.go): the FSM holds the current epoch and, per monitored
 // master, its address, config epoch and replica list. A failover's outcome is
-// committed to the log before any client can see the new address, and every
-// sentinel publishes +switch-master when it applies that entry, so the committed
-// log is the single truth for which node is master in which epoch. A minority of
-// sentinels has no leader and therefore never fails over.
+// committed to the log before any client can see the new address, so the
+// committed log is the single truth for which node is master in which epoch;
+// +switch-master is published, as in Redis, at the end of the failover, when the
+// leader commits that end (or the failover timeout passed). A minority of
+// sentinels has no leader and therefore never fails over. The log also holds
+// each sentinel's SENTINEL CONFIG SET changes, and the leader removes sentinels
+// unreachable for raft-remove-after from the group (membership.go).
 //
 // The config file is only read, never rewritten: runtime state (failovers, the
 // current epoch) lives in the raft log and snapshots under the data dir.

@@ -32,6 +32,36 @@ func instanceDesc(ri *instance) string {
 	return b.String()
 }
 
+// instanceDescAt is instanceDesc with the master at mip:mport: events of a
+// failover's last phase name the old master, as Redis's do, although the switch
+// was already committed.
+func instanceDescAt(ri *instance, mip string, mport int) string {
+	var b strings.Builder
+	b.WriteString(ri.kind.String())
+	b.WriteByte(' ')
+	b.WriteString(ri.name)
+	b.WriteByte(' ')
+	if ri.kind == kindMaster {
+		b.WriteString(mip)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(mport))
+		return b.String()
+	}
+	b.WriteString(ri.ip)
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(ri.port))
+	fmt.Fprintf(&b, " @ %s %s %d", ri.master.name, mip, mport)
+	return b.String()
+}
+
+// eventAt is eventUnlocked describing ri's master at mip:mport (instanceDescAt).
+func (s *Sentinel) eventAt(typ string, ri *instance, mip string, mport int) {
+	s.mu.Lock()
+	msg := instanceDescAt(ri, mip, mport)
+	s.mu.Unlock()
+	s.emit(typ, msg)
+}
+
 // event reports an event about ri; extra (printf-style) is appended after a space.
 func (s *Sentinel) event(typ string, ri *instance, extra string, args ...any) {
 	msg := instanceDesc(ri)

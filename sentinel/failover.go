@@ -257,11 +257,20 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	s.wg.Add(1)
 	go s.watchFirstWrite(m, newInst, lossAt, newOffset, deadline, stats)
 
+	// Until the failover ends its events name the old master, as Redis's do
+	// (Redis switches its own view only at the end).
 	s.setFailoverState(fo, "reconf_slaves")
-	s.eventUnlocked("+failover-state-reconf-slaves", newInst, "")
-	s.reconfReplicas(m, others, rip, rport, parallel, deadline)
+	s.eventAt("+failover-state-reconf-slaves", old, oldIP, oldPort)
+	if !s.reconfReplicas(m, others, rip, rport, parallel, deadline, oldIP, oldPort) {
+		s.eventAt("+failover-end-for-timeout", old, oldIP, oldPort)
+	}
 	stats.Result = "ok"
-	s.eventUnlocked("+failover-end", newInst, "")
+	s.eventAt("+failover-end", old, oldIP, oldPort)
+	// Now every sentinel publishes +switch-master. If this entry is lost (this
+	// sentinel lost the leadership), each announces it after the failover timeout.
+	if err := s.apply(command{Op: opSwitchEnd, Epoch: epoch, Name: m.name}); err != nil {
+		s.log.Sugar().Warnf("failover of %s: cannot commit its end: %v", m.name, err)
+	}
 }
 
 // infoRole returns role and master_repl_offset from an INFO reply.
@@ -279,25 +288,27 @@ func infoRole(info string) (role string, offset int64) {
 }
 
 // reconfReplicas points replicas at the new master, at most parallel at a time,
-// waiting for each to report a working link (+slave-reconf-done).
-func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port int, parallel int, deadline time.Time) {
+// waiting for each to report a working link (+slave-reconf-done). It reports
+// whether every replica got there before the deadline.
+func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port int, parallel int, deadline time.Time, oldIP string, oldPort int) bool {
 	sem := make(chan struct{}, max(parallel, 1))
-	done := make(chan struct{}, len(reps))
+	done := make(chan bool, len(reps))
 	for _, r := range reps {
 		sem <- struct{}{}
 		go func(r *instance) {
-			defer func() { <-sem; done <- struct{}{} }()
+			ok := false
+			defer func() { <-sem; done <- ok }()
 			s.mu.Lock()
 			opTO := opTimeout(m)
-			// Events name the replica as known to the new master.
-			ev := m.replicas[r.name]
-			if ev == nil {
-				ev = r
-			}
+			// Events name the replica under the old master, as Redis's do.
+			ev := r
 			auth := authArgs(m)
 			addr := r.addr()
+			// Redis does not wait for a replica that is down (it is re-pointed
+			// when it returns): failing to reach one is not a timeout.
+			ok = r.sdown
 			s.mu.Unlock()
-			c, err := dialConn(addr, opTO)
+			c, err := s.dial(addr, opTO)
 			if err != nil {
 				return
 			}
@@ -309,7 +320,7 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 				return
 			}
 			c.do(opTO, "CONFIG", "REWRITE")
-			s.eventUnlocked("+slave-reconf-sent", ev, "")
+			s.eventAt("+slave-reconf-sent", ev, oldIP, oldPort)
 			inprog := false
 			for time.Now().Before(deadline) {
 				v, err := c.do(opTO, "INFO", "replication")
@@ -320,10 +331,11 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 				if host == ip && p == port {
 					if !inprog {
 						inprog = true
-						s.eventUnlocked("+slave-reconf-inprog", ev, "")
+						s.eventAt("+slave-reconf-inprog", ev, oldIP, oldPort)
 					}
 					if up {
-						s.eventUnlocked("+slave-reconf-done", ev, "")
+						s.eventAt("+slave-reconf-done", ev, oldIP, oldPort)
+						ok = true
 						return
 					}
 				}
@@ -331,9 +343,11 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 			}
 		}(r)
 	}
+	all := true
 	for range reps {
-		<-done
+		all = <-done && all
 	}
+	return all
 }
 
 func infoMasterLink(info string) (host string, port int, up bool) {
@@ -360,7 +374,7 @@ func (s *Sentinel) watchFirstWrite(m *master, ri *instance, lossAt time.Time, ba
 	auth := authArgs(m)
 	addr := ri.addr()
 	s.mu.Unlock()
-	c, err := dialConn(addr, time.Second)
+	c, err := s.dial(addr, time.Second)
 	if err != nil {
 		return
 	}
@@ -415,7 +429,7 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			c, err := dialConn(addr, time.Second)
+			c, err := s.dial(addr, time.Second)
 			if err != nil {
 				return
 			}

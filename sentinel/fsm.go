@@ -18,11 +18,19 @@ import (
 const (
 	opEpoch  = "epoch"  // raise the current epoch (a failover attempt starts)
 	opSwitch = "switch" // a failover promoted a replica: new master address and epoch
+	// opSwitchEnd: the failover of that epoch re-pointed the replicas; every
+	// sentinel now publishes +switch-master, at the end of the failover as Redis
+	// does. The address changed already with opSwitch.
+	opSwitchEnd = "switch-end"
 	// opMonitor adds a monitored master or replaces its settings (SENTINEL MONITOR
 	// and SET), opRemove drops one (SENTINEL REMOVE): runtime configuration every
 	// sentinel shares, kept here because the config file is never rewritten.
 	opMonitor = "monitor"
 	opRemove  = "remove"
+	// opSentinelConfig is SENTINEL CONFIG SET of one sentinel (Name is its run
+	// id): its own settings, kept in the log so that they survive a restart
+	// without rewriting the (possibly read-only) config file.
+	opSentinelConfig = "sentinel-config"
 )
 
 // command is one raft log entry, JSON-encoded.
@@ -41,6 +49,9 @@ type command struct {
 	Leader string `json:"leader,omitempty"`
 	// Monitor is the master's configuration for opMonitor.
 	Monitor *MasterConfig `json:"monitor,omitempty"`
+	// Param and Value of opSentinelConfig.
+	Param string `json:"param,omitempty"`
+	Value string `json:"value,omitempty"`
 }
 
 // monitorRecord is runtime configuration of one master name.
@@ -64,17 +75,22 @@ type fsmState struct {
 	CurrentEpoch uint64                    `json:"current_epoch"`
 	Masters      map[string]*masterRecord  `json:"masters"`
 	Monitors     map[string]*monitorRecord `json:"monitors"`
+	// SentinelConfigs: per sentinel run id, the CONFIG SET parameters it changed.
+	SentinelConfigs map[string]map[string]string `json:"sentinel_configs,omitempty"`
 }
 
 // fsm implements raft.FSM. Apply runs on raft's FSM goroutine; onSwitch is called
 // there too, after the state changed, and must not call back into raft (it would
 // deadlock a caller waiting on Apply).
 type fsm struct {
-	mu       sync.Mutex
-	st       fsmState
-	onSwitch func(c command) // may be nil
-	onEpoch  func(epoch uint64)
-	onConfig func(c command)
+	mu          sync.Mutex
+	st          fsmState
+	onSwitch    func(c command) // may be nil
+	onSwitchEnd func(c command)
+	onEpoch     func(epoch uint64)
+	onConfig    func(c command)
+	// onSentinelConfig runs after a sentinel's CONFIG SET committed.
+	onSentinelConfig func(c command)
 	// onRestore runs after a snapshot replaced the state (at start, or when the
 	// leader sends one to a lagging follower).
 	onRestore func()
@@ -133,6 +149,36 @@ func (f *fsm) apply(c command) error {
 			f.onSwitch(c)
 		}
 		return nil
+	case opSwitchEnd:
+		m := f.st.Masters[c.Name]
+		// Only the end of the failover that made the current master counts; a late
+		// one (a newer switch committed meanwhile) changes nothing.
+		if m == nil || m.ConfigEpoch != c.Epoch {
+			f.mu.Unlock()
+			return fmt.Errorf("stale switch end: epoch %d", c.Epoch)
+		}
+		f.mu.Unlock()
+		if f.onSwitchEnd != nil {
+			f.onSwitchEnd(c)
+		}
+		return nil
+	case opSentinelConfig:
+		if c.Name == "" || c.Param == "" {
+			f.mu.Unlock()
+			return fmt.Errorf("sentinel config entry without a sentinel or parameter")
+		}
+		if f.st.SentinelConfigs == nil {
+			f.st.SentinelConfigs = map[string]map[string]string{}
+		}
+		if f.st.SentinelConfigs[c.Name] == nil {
+			f.st.SentinelConfigs[c.Name] = map[string]string{}
+		}
+		f.st.SentinelConfigs[c.Name][c.Param] = c.Value
+		f.mu.Unlock()
+		if f.onSentinelConfig != nil {
+			f.onSentinelConfig(c)
+		}
+		return nil
 	case opMonitor, opRemove:
 		if c.Op == opMonitor {
 			if c.Monitor == nil {
@@ -176,6 +222,17 @@ func (f *fsm) monitors() map[string]monitorRecord {
 	out := make(map[string]monitorRecord, len(f.st.Monitors))
 	for k, v := range f.st.Monitors {
 		out[k] = *v
+	}
+	return out
+}
+
+// sentinelConfig returns a copy of the CONFIG SET parameters sentinel id committed.
+func (f *fsm) sentinelConfig(id string) map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range f.st.SentinelConfigs[id] {
+		out[k] = v
 	}
 	return out
 }

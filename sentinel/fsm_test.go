@@ -58,6 +58,53 @@ func TestFSMSwitch(t *testing.T) {
 	if r := applyCmd(t, f, 5, command{Op: "bogus"}); r == nil {
 		t.Fatal("unknown op accepted")
 	}
+	// The end of the failover that made the current master is reported once per
+	// commit; one for another epoch is refused (a newer switch won meanwhile).
+	var ends []command
+	f.onSwitchEnd = func(c command) { ends = append(ends, c) }
+	if r := applyCmd(t, f, 6, command{Op: opSwitchEnd, Epoch: 0, Name: "m"}); r == nil {
+		t.Fatal("a switch end for another epoch was accepted")
+	}
+	if r := applyCmd(t, f, 7, command{Op: opSwitchEnd, Epoch: 1, Name: "nosuch"}); r == nil {
+		t.Fatal("a switch end for an unknown master was accepted")
+	}
+	if r := applyCmd(t, f, 8, command{Op: opSwitchEnd, Epoch: 1, Name: "m"}); r != nil || len(ends) != 1 {
+		t.Fatalf("switch end = %v, callbacks %d", r, len(ends))
+	}
+}
+
+// A sentinel's CONFIG SET is kept per run id, survives a snapshot, and is
+// reported to the callback.
+func TestFSMSentinelConfig(t *testing.T) {
+	f := newFSM()
+	var got []command
+	f.onSentinelConfig = func(c command) { got = append(got, c) }
+	if r := applyCmd(t, f, 1, command{Op: opSentinelConfig, Name: "A", Param: "announce-ip", Value: "1.2.3.4"}); r != nil {
+		t.Fatal(r)
+	}
+	applyCmd(t, f, 2, command{Op: opSentinelConfig, Name: "A", Param: "announce-ip", Value: "5.6.7.8"})
+	applyCmd(t, f, 3, command{Op: opSentinelConfig, Name: "B", Param: "resolve-hostnames", Value: "yes"})
+	if r := applyCmd(t, f, 4, command{Op: opSentinelConfig, Param: "announce-ip"}); r == nil {
+		t.Fatal("an entry without a sentinel id was accepted")
+	}
+	if len(got) != 3 {
+		t.Fatalf("callbacks = %d", len(got))
+	}
+	snap, err := f.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &memSink{}
+	if err := snap.Persist(sink); err != nil {
+		t.Fatal(err)
+	}
+	g := newFSM()
+	if err := g.Restore(io.NopCloser(&byteReader{b: sink.buf})); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := g.sentinelConfig("A"), g.sentinelConfig("B"); len(a) != 1 || a["announce-ip"] != "5.6.7.8" || b["resolve-hostnames"] != "yes" {
+		t.Fatalf("restored A %v, B %v", a, b)
+	}
 }
 
 type memSink struct {

@@ -91,6 +91,24 @@ type master struct {
 	failoverStart time.Time // last attempt, for the retry delay
 	lastFailover  *failoverStats
 	failoverCount int64
+
+	// pendingSwitch is a committed switch whose +switch-master is not published
+	// yet: Redis announces it at the end of the failover, after the replicas were
+	// re-pointed, and so does keygrid (see announceSwitchLocked).
+	pendingSwitch *pendingSwitch
+}
+
+// pendingSwitch is what +switch-master and the +slave events after it will say.
+type pendingSwitch struct {
+	epoch            uint64
+	oldIP, newIP     string
+	oldPort, newPort int
+	leader           string   // run id of the sentinel that ran the failover
+	replicas         []string // the new master's replicas, in the leader's order
+	// deadline: if the leader never commits the failover's end (it crashed while
+	// re-pointing replicas), every sentinel announces the switch by itself once
+	// the failover timeout passed, as a Redis leader does after failover-timeout.
+	deadline time.Time
 }
 
 // failoverStats is what one failover measured (issue point 5).

@@ -56,7 +56,7 @@ func (s *Sentinel) dialInstance(ri *instance, role string) (*conn, error) {
 	}
 	timeout := opTimeout(m)
 	s.mu.Unlock()
-	c, err := dialConn(addr, timeout)
+	c, err := s.dial(addr, timeout)
 	if err != nil {
 		return nil, err
 	}

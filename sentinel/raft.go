@@ -135,10 +135,28 @@ func (s *Sentinel) startRaft() error {
 		return err
 	}
 	s.fsm.onSwitch = s.onSwitch
+	s.fsm.onSwitchEnd = func(c command) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if m := s.masters[c.Name]; m != nil && m.pendingSwitch != nil && m.pendingSwitch.epoch == c.Epoch {
+			s.announceSwitchLocked(m)
+		}
+	}
 	s.fsm.onConfig = s.onConfig
+	s.fsm.onSentinelConfig = func(c command) {
+		if c.Name != s.myid {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if p := findSentinelParam(c.Param); p != nil {
+			p.set(s.cfg, c.Value)
+		}
+	}
 	s.fsm.onRestore = func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.applySentinelConfigLocked()
 		s.syncMonitorsLocked()
 		for _, m := range s.masters {
 			s.syncFromFSMLocked(m)
@@ -169,6 +187,7 @@ func (s *Sentinel) startRaft() error {
 		return err
 	}
 	s.raft, s.trans, s.store = r, trans, store
+	s.watchRaftPeers()
 	return nil
 }
 
@@ -201,8 +220,10 @@ func (s *Sentinel) apply(c command) error {
 	return nil
 }
 
-// onSwitch runs on every sentinel when a failover's outcome commits: clients are
-// told only now, after a majority stored it.
+// onSwitch runs on every sentinel when a failover's outcome commits: from now on
+// clients asking for the master get the new address, but +switch-master (and
+// +config-update-from on the other sentinels) waits for the failover's end
+// (opSwitchEnd or the failover timeout), where Redis publishes it.
 func (s *Sentinel) onSwitch(c command) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,22 +231,23 @@ func (s *Sentinel) onSwitch(c command) {
 	if m == nil {
 		return
 	}
-	if c.Leader != s.myid {
-		if se := m.sentinels[c.Leader]; se != nil {
-			s.event("+config-update-from", se, "")
-		}
-	}
-	s.switchMasterLocked(m, c.IP, c.Port, c.Replicas, c.Epoch)
+	s.switchMasterLocked(m, c.IP, c.Port, c.Replicas, c.Epoch, c.Leader, true)
 }
 
 // switchMasterLocked points m at a new address (sentinelResetMasterAndChangeAddress).
-func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas []string, epoch uint64) {
+// With later set, the announcement (+switch-master, then +slave for each
+// replica) is kept in m.pendingSwitch for announceSwitchLocked; otherwise it is
+// published now. leader is the sentinel that ran the failover ("" if unknown).
+func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas []string, epoch uint64, leader string, later bool) {
 	if epoch > m.configEpoch {
 		m.configEpoch = epoch
 	}
 	if m.ip == ip && m.port == port {
 		return
 	}
+	// An older switch still unannounced is told first, so subscribers see every
+	// address change in order.
+	s.announceSwitchLocked(m)
 	oldIP, oldPort := m.ip, m.port
 	s.stopMasterLinksLocked(m)
 	m.instance = newInstance(kindMaster, m.name, ip, port, m)
@@ -233,7 +255,6 @@ func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas [
 	m.replicas = map[string]*instance{}
 	sentinels := m.sentinels
 	m.sentinels = map[string]*instance{}
-	s.eventf("+switch-master", "%s %s %d %s %d", m.name, oldIP, oldPort, ip, port)
 	if s.running {
 		s.startLinks(m.instance)
 	}
@@ -250,7 +271,37 @@ func (s *Sentinel) switchMasterLocked(m *master, ip string, port int, replicas [
 		if err != nil {
 			continue
 		}
-		s.addReplicaLocked(m, h, p, s.running)
+		s.addReplicaLocked(m, h, p, false)
+	}
+	m.pendingSwitch = &pendingSwitch{epoch: epoch, oldIP: oldIP, oldPort: oldPort, newIP: ip, newPort: port,
+		leader: leader, replicas: replicas, deadline: time.Now().Add(m.cfg.FailoverTimeout)}
+	if !later {
+		s.announceSwitchLocked(m)
+	}
+}
+
+// announceSwitchLocked publishes m's pending switch, as Redis does at the end of
+// a failover: +config-update-from (on sentinels other than the one that ran it),
+// +switch-master, then +slave for each replica of the new master.
+func (s *Sentinel) announceSwitchLocked(m *master) {
+	ps := m.pendingSwitch
+	if ps == nil {
+		return
+	}
+	m.pendingSwitch = nil
+	if ps.leader != "" && ps.leader != s.myid {
+		if se := m.sentinels[ps.leader]; se != nil {
+			s.event("+config-update-from", se, "")
+		}
+	}
+	s.eventf("+switch-master", "%s %s %d %s %d", m.name, ps.oldIP, ps.oldPort, ps.newIP, ps.newPort)
+	if !s.running {
+		return
+	}
+	for _, r := range ps.replicas {
+		if ri := m.replicas[r]; ri != nil {
+			s.event("+slave", ri, "")
+		}
 	}
 }
 
@@ -260,7 +311,7 @@ func (s *Sentinel) syncFromFSMLocked(m *master) {
 	if !ok || rec.ConfigEpoch <= m.configEpoch {
 		return
 	}
-	s.switchMasterLocked(m, rec.IP, rec.Port, rec.Replicas, rec.ConfigEpoch)
+	s.switchMasterLocked(m, rec.IP, rec.Port, rec.Replicas, rec.ConfigEpoch, rec.Leader, false)
 }
 
 // onConfig applies a committed SENTINEL MONITOR / SET / REMOVE on this sentinel.
@@ -322,7 +373,7 @@ func (s *Sentinel) forward(b []byte, args ...string) []byte {
 	if leader == "" {
 		return append(b, "-NOQUORUM no raft leader: a majority of sentinels is not reachable\r\n"...)
 	}
-	lc, err := dialConn(leader, 2*time.Second)
+	lc, err := s.dial(leader, 2*time.Second)
 	if err != nil {
 		return append(b, ("-NOQUORUM cannot reach the raft leader " + leader + "\r\n")...)
 	}

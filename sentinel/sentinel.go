@@ -5,6 +5,7 @@ package sentinel
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/keygrid/keygrid/engine/tlsconf"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
@@ -42,6 +44,10 @@ type Sentinel struct {
 	discovery     bool
 	lastJoinCheck time.Time
 	joining       map[string]bool // raft IDs being added by this leader
+	// peerDownSince: voters this leader fails to heartbeat, since when
+	// (membership.go); removing: those being removed.
+	peerDownSince map[string]time.Time
+	removing      map[string]bool
 	// running is set once Start has started the links; before that, adding an
 	// instance only records it.
 	running bool
@@ -51,9 +57,13 @@ type Sentinel struct {
 	trans *raft.NetworkTransport
 	store *fileStore
 
-	ps      *pubsub
-	ln      net.Listener
-	metrics *metrics
+	ps *pubsub
+	ln net.Listener
+	// tlsLn is the tls-port listener, tlsClient the configuration of the links
+	// this sentinel makes with tls-replication yes (both nil without TLS).
+	tlsLn     net.Listener
+	tlsClient *tls.Config
+	metrics   *metrics
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -162,8 +172,15 @@ func (s *Sentinel) Start() error {
 	if s.cfg.Port == 0 {
 		s.cfg.Port = ln.Addr().(*net.TCPAddr).Port
 	}
+	if err := s.startTLS(); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := s.startRaft(); err != nil {
 		ln.Close()
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
+		}
 		return err
 	}
 	s.mu.Lock()
@@ -183,6 +200,10 @@ func (s *Sentinel) Start() error {
 	s.wg.Add(2)
 	go s.serve()
 	go s.timer()
+	if s.tlsLn != nil {
+		s.wg.Add(1)
+		go s.serveOn(s.tlsLn)
+	}
 	s.log.Info("Sentinel ID is "+s.myid, zap.String("addr", ln.Addr().String()))
 	for _, n := range s.order {
 		m := s.masters[n]
@@ -198,6 +219,9 @@ func (s *Sentinel) Addr() string { return s.ln.Addr().String() }
 func (s *Sentinel) Shutdown() {
 	s.stopOnce.Do(func() {
 		close(s.stopped)
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
+		}
 		if s.ln != nil {
 			s.ln.Close()
 		}
@@ -250,6 +274,9 @@ func (s *Sentinel) announce(local net.Addr) (string, int) {
 		}
 	}
 	port := s.cfg.AnnouncePort
+	if port == 0 && s.cfg.TLS.Replication && s.cfg.TLSPort != 0 {
+		port = s.cfg.TLSPort // the other sentinels dial us with TLS (Redis's sentinelSendHello)
+	}
 	if port == 0 {
 		port = s.cfg.Port
 	}
@@ -299,6 +326,14 @@ func (s *Sentinel) tick() {
 	if s.discovery {
 		s.discoverRaftLocked(now, leader)
 	}
+	if leader {
+		if !s.discovery {
+			s.readdRaftPeersLocked(now)
+		}
+		if s.cfg.RaftRemoveAfter > 0 {
+			s.pruneRaftLocked(now, s.cfg.RaftRemoveAfter)
+		}
+	}
 	for _, name := range s.order {
 		m := s.masters[name]
 		s.checkSDown(m.instance, now)
@@ -309,6 +344,9 @@ func (s *Sentinel) tick() {
 			s.checkSDown(se, now)
 		}
 		s.checkODown(m, now)
+		if ps := m.pendingSwitch; ps != nil && now.After(ps.deadline) {
+			s.announceSwitchLocked(m)
+		}
 		if leader {
 			s.maybeStartFailover(m, now)
 			s.fixReplicaConfig(m, now)
@@ -388,4 +426,33 @@ func sortedSentinels(m *master) []*instance {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
+}
+
+// startTLS configures TLS when tls-port or tls-replication asks for it, with
+// Redis's start-up checks, and opens tls-port.
+func (s *Sentinel) startTLS() error {
+	if s.cfg.TLSPort == 0 && !s.cfg.TLS.Replication {
+		return nil
+	}
+	srv, cli, err := tlsconf.Build(s.cfg.TLS)
+	if err != nil {
+		s.log.Warn(err.Error())
+		return errors.New("Failed to configure TLS. Check logs for more info.")
+	}
+	if s.cfg.TLS.Replication {
+		s.tlsClient = cli
+	}
+	if s.cfg.TLSPort == 0 {
+		return nil
+	}
+	addr := net.JoinHostPort(s.cfg.Bind, strconv.Itoa(s.cfg.TLSPort))
+	if s.cfg.Bind == "" {
+		addr = ":" + strconv.Itoa(s.cfg.TLSPort)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("Could not create server TLS listening socket %s: %v", addr, err)
+	}
+	s.tlsLn = tls.NewListener(ln, srv)
+	return nil
 }

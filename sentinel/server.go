@@ -39,10 +39,13 @@ var clientIDs atomic.Int64
 // connectedClients counts open client connections, for INFO.
 var connectedClients atomic.Int64
 
-func (s *Sentinel) serve() {
+func (s *Sentinel) serve() { s.serveOn(s.ln) }
+
+// serveOn accepts clients on ln (the port, or tls-port) until Shutdown.
+func (s *Sentinel) serveOn(ln net.Listener) {
 	defer s.wg.Done()
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.stopped:

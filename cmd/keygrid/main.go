@@ -24,6 +24,7 @@ Commands:
   check-rdb FILE                                        check an RDB file
   check-aof [--fix] FILE.manifest|FILE.aof              check (and repair) an append-only file
   health [-h host] [-p port] [-a pass] [--cluster]      exit 0 if the node answers PING (alias: ping)
+  handoff [-h host] [-p port] [-a pass] [--timeout 30s] a master hands its slots to a replica (preStop)
   version                                               print the version
   help                                                  this text
 
@@ -51,6 +52,8 @@ func main() {
 		os.Exit(engine.CheckAOFMain(args[1:], os.Stdin, os.Stdout))
 	case "health", "ping":
 		os.Exit(healthMain(args[1:], os.Stdout, os.Stderr))
+	case "handoff":
+		os.Exit(handoffMain(args[1:], os.Stdout, os.Stderr))
 	case "version", "--version", "-v":
 		fmt.Printf("keygrid %s (redis %s compatible)\n", engine.KeygridVersion, engine.Version)
 	case "help", "-h", "--help":

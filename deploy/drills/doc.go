@@ -5,11 +5,19 @@
 // checkers that judge the recorded histories are in internal/drill.
 //
 // Every drill has two sizes. `go test ./deploy/drills` (part of `make test`) runs
-// the bounded one, a few cycles or samples, the whole package in about a minute.
+// the bounded one, a few cycles or samples, the whole package in about a minute
+// (about two more for the namespace drills, which run only as root).
 // DRILLS=full runs the sizes the issue names (20 kill cycles, 100 cut offsets,
 // every byte of a payload, ...): `make drills`. Each drill prints its
 // drill.Result summary and saves it as JSON in $DRILL_OUT (a temporary directory
 // by default; `make drills` uses bin/drills), which docs/reliability.md quotes.
+//
+// The replication, sentinel and cluster drills (netns_*_test.go) run every
+// process in a network namespace of its own, joined by a bridge
+// (internal/netns), and cut, flap and partition the links between them with
+// iptables rules; the test dials in from client namespaces that take one side
+// of a partition or stay outside it. They need root and `ip netns`; without
+// them they skip with the reason.
 //
 // Flow of a drill: start a server with testutil (or startProc when the server is
 // expected to refuse to start), drive a workload that records each outcome in a

@@ -396,6 +396,22 @@ type Config struct {
 	// ClusterPreferredEndpointType is what MOVED and CLUSTER SLOTS show:
 	// "ip", "hostname" or "unknown-endpoint" ("cluster-preferred-endpoint-type").
 	ClusterPreferredEndpointType string
+	// ClusterBootstrapSize is how many nodes form the cluster by themselves, 0 =
+	// off: the cluster is made by hand (redis-cli --cluster create) ("cluster-bootstrap-size",
+	// keygrid-specific; see node/bootstrap.go).
+	ClusterBootstrapSize int
+	// ClusterBootstrapReplicas is the replicas per master of a self-bootstrapped
+	// cluster, as redis-cli's --cluster-replicas ("cluster-bootstrap-replicas", keygrid-specific).
+	ClusterBootstrapReplicas int
+	// ClusterBootstrapSeeds are where the other nodes are found: host, host:port or
+	// host:port@busport, separated by spaces or commas; every address a host name
+	// resolves to is one candidate, so a Kubernetes headless Service name finds every
+	// pod ("cluster-bootstrap-seeds", keygrid-specific).
+	ClusterBootstrapSeeds string
+	// ClusterBusSecret, when set, authenticates and encrypts the cluster bus: its
+	// SHA-256 is memberlist's AES-256-GCM key, and a node with another secret (or
+	// none) is never heard ("cluster-bus-secret", keygrid-specific; docs/tls.md).
+	ClusterBusSecret string
 
 	// ---- monitoring ----
 
@@ -558,6 +574,11 @@ func (c *Config) Validate() error {
 	if msg := c.finalCheck(); msg != "" {
 		return fmt.Errorf("config: %s", msg)
 	}
+	if c.ClusterEnabled && c.TLSCluster && c.ClusterBusSecret == "" {
+		// keygrid's bus is memberlist, not Redis's TLS bus: tls-cluster maps to its
+		// encryption, which needs the shared secret (docs/tls.md).
+		return fmt.Errorf("config: tls-cluster yes needs cluster-bus-secret: keygrid's cluster bus is encrypted with a shared secret, not TLS")
+	}
 	return nil
 }
 
@@ -566,6 +587,9 @@ func (c *Config) Validate() error {
 func (c *Config) finalCheck() string {
 	if c.ClusterEnabled && c.ReplicaOfHost != "" {
 		return "replicaof directive not allowed in cluster mode"
+	}
+	if msg := c.bootstrapCheck(); msg != "" {
+		return msg
 	}
 	return ""
 }

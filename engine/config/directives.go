@@ -125,7 +125,10 @@ var specs = []*spec{
 	// MODULE LOAD runs arbitrary code.
 	enum("enable-module-command", immutable, protectedActionWords, "no", func(c *Config) *string { return &c.EnableModuleCommand }),
 	// Keygrid: no metrics listener unless asked.
-	integer("metrics-port", immutable, 0, 65535, 0, func(c *Config) *int { return &c.MetricsPort }),
+	// keygrid's own directives are hidden from CONFIG GET patterns (exact names
+	// still work), so CONFIG GET * lists Redis's set: tools that set back every
+	// directive they read (Redis's "CONFIG sanity" test) meet no unknown immutable one.
+	integer("metrics-port", immutable|hidden, 0, 65535, 0, func(c *Config) *int { return &c.MetricsPort }),
 
 	// ---- security ----
 	// No password, protected-mode guards instead.
@@ -347,6 +350,15 @@ var specs = []*spec{
 	integer("cluster-announce-tls-port", 0, 0, 65535, 0, func(c *Config) *int { return &c.ClusterAnnounceTLSPort }),
 	// Clients get IP addresses, which need no DNS.
 	enum("cluster-preferred-endpoint-type", 0, endpointTypeWords, "ip", func(c *Config) *string { return &c.ClusterPreferredEndpointType }),
+	// Keygrid: no self-bootstrap unless asked; the cluster is made by hand, as Redis's.
+	integer("cluster-bootstrap-size", immutable|hidden, 0, 1000, 0, func(c *Config) *int { return &c.ClusterBootstrapSize }),
+	// Keygrid: redis-cli --cluster create's default, masters only.
+	integer("cluster-bootstrap-replicas", immutable|hidden, 0, 100, 0, func(c *Config) *int { return &c.ClusterBootstrapReplicas }),
+	// Keygrid: no seeds; a node that has some keeps resolving them (addresses change).
+	str("cluster-bootstrap-seeds", immutable|nullable|hidden, "", func(c *Config) *string { return &c.ClusterBootstrapSeeds }, validSeeds),
+	// No secret: the bus is plain, as Redis's is without tls-cluster. Immutable:
+	// memberlist's keyring is fixed when the bus starts.
+	str("cluster-bus-secret", immutable|sensitive|nullable|hidden, "", func(c *Config) *string { return &c.ClusterBusSecret }, nil),
 
 	// ---- monitoring ----
 	// 10 ms is slow for Redis.

@@ -222,6 +222,10 @@ func pairsToMap(p [][2]string) map[string]string {
 // notInRedis are directives only keygrid has.
 var notInRedis = map[string]bool{
 	"metrics-port": true, // keygrid's Prometheus port
+	// keygrid's self-bootstrap (node/bootstrap.go)
+	"cluster-bootstrap-size":     true,
+	"cluster-bootstrap-replicas": true,
+	"cluster-bootstrap-seeds":    true,
 }
 
 // diffConfig compares CONFIG GET replies of Redis and keygrid and reports

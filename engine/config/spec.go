@@ -458,6 +458,10 @@ func parseInt(s string) (int64, bool) {
 	return n, true
 }
 
+// ParseMemory is parseMemory for the engine's own memory arguments (DEBUG
+// QUICKLIST-PACKED-THRESHOLD).
+func ParseMemory(s string) (uint64, bool) { return parseMemory(s) }
+
 // parseMemory is Redis's memtoull: digits followed by an optional unit
 // (b, k, kb, m, mb, g, gb, any case); k/m/g are powers of 1000, kb/mb/gb
 // powers of 1024. Like Redis it wraps on overflow rather than failing.

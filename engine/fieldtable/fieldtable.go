@@ -49,6 +49,9 @@ type Table struct {
 	// pauseRehash > 0 stops incremental rehashing (a paused walk relies on stable
 	// buckets).
 	pauseRehash int
+	// snap, while a snapshot serializes the table in slices, keeps the fields it has
+	// not written yet as they were when it started (snapshot.go).
+	snap *Snap
 }
 
 // New returns an empty table.
@@ -117,6 +120,9 @@ func (t *Table) alloc() Ref {
 		e := t.e(r)
 		t.free = -e.next - 1
 		e.next = 0
+		if t.snap != nil {
+			t.snap.fresh(r) // a new field in a slot the snapshot already saw go
+		}
 		return r
 	}
 	i := t.top
@@ -188,6 +194,9 @@ func (t *Table) InsertNew(field, value []byte) Ref { return t.add(hash(field), f
 // written in place (no allocation); otherwise field and value move to a new
 // allocation, and strings obtained before keep the old bytes.
 func (t *Table) SetValue(r Ref, value []byte) {
+	if t.snap != nil {
+		t.snap.before(t, r)
+	}
 	e := t.e(r)
 	if len(e.kv) == int(e.klen)+len(value) {
 		if len(value) > 0 {
@@ -242,6 +251,9 @@ func (t *Table) Remove(field []byte) bool {
 
 // Delete removes entry r.
 func (t *Table) Delete(r Ref) {
+	if t.snap != nil {
+		t.snap.before(t, r)
+	}
 	h := t.e(r).hash
 	for ti := 0; ti < 2; ti++ {
 		tb := &t.t[ti]
@@ -344,8 +356,8 @@ func (t *Table) ShrinkIfNeeded() {
 	if t.pauseRehash > 0 {
 		return
 	}
-	if t.top > compactMin && t.count < int(t.top)/8 {
-		t.compact()
+	if t.top > compactMin && t.count < int(t.top)/8 && t.snap == nil {
+		t.compact() // never under a snapshot: it moves every Ref
 		return
 	}
 	if t.rehashIdx >= 0 {

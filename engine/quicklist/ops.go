@@ -50,6 +50,9 @@ func (ql *Quicklist) PushTail(v []byte) {
 // spare room per end of a list that has filled a node). The full node gives
 // back its own spare room, which it will not use again.
 func (ql *Quicklist) newNode(neighbour int, v []byte) node {
+	if isLarge(len(v)) {
+		return singleNode(v) // a node of its own, nothing to reserve
+	}
 	var lp listpack.Listpack
 	if neighbour >= 0 && neighbour < ql.NodeCount() {
 		full := ql.node(neighbour)
@@ -265,6 +268,12 @@ func (ql *Quicklist) insertAt(i, p int, v []byte, after bool) {
 		}
 		ql.insertNode(at, singleNode(v))
 		ql.settle(at, at+1)
+	case isLarge(len(v)):
+		// A large element inside a node: the node is split around p and v gets
+		// a node of its own between the two parts, none merged (Redis 7.0).
+		ql.split(i, p, after)
+		ql.insertNode(i+1, singleNode(v))
+		ql.settle(i, i+3)
 	default:
 		// The split-off part takes v at its edge next to p, whatever its size.
 		at := ql.split(i, p, after)
@@ -287,7 +296,7 @@ func (ql *Quicklist) insertAt(i, p int, v []byte, after bool) {
 func singleNode(v []byte) node {
 	var lp listpack.Listpack
 	lp.Append(v)
-	return node{data: lp, size: uint32(len(lp)), count: 1}
+	return node{data: lp, size: uint32(len(lp)), count: 1, large: isLarge(len(v))}
 }
 
 // split is _quicklistSplitNode around the element at position p of node i:
@@ -360,6 +369,18 @@ func (ql *Quicklist) Replace(i int, v []byte) bool {
 	ni, k, ok := ql.locate(i)
 	if !ok {
 		return false
+	}
+	if large := isLarge(len(v)); large != ql.node(ni).large {
+		// A large element replacing a packed one, or a small one replacing a
+		// large node: v is inserted after the element, which is then deleted,
+		// so v lands in a node that suits it (quicklistReplaceEntry).
+		if i < 0 {
+			i += ql.count
+		}
+		lp := ql.view(ni)
+		ql.insertAt(ni, lp.Seek(k), v, true)
+		ql.DelRange(i, 1)
+		return true
 	}
 	nd := ql.open(ni)
 	l := listpack.Listpack(nd.data)

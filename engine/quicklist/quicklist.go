@@ -28,6 +28,31 @@ const (
 // sizeLimits are the byte limits of fill -1..-5 (optimization_level).
 var sizeLimits = [...]int{4096, 8192, 16384, 32768, 65536}
 
+// defaultPackedThreshold is Redis's packed_threshold default: 1 GiB.
+const defaultPackedThreshold = 1 << 30
+
+// packedThreshold: an element of at least this many bytes is "large" and gets a
+// node of its own that nothing joins (Redis 7.0's PLAIN nodes; here a one-element
+// listpack flagged large). Like Redis's it is process-wide and changed only by DEBUG
+// QUICKLIST-PACKED-THRESHOLD, from the event loop, for tests.
+var packedThreshold = defaultPackedThreshold
+
+// SetPackedThreshold sets the large-element threshold (quicklistSetPackedThreshold):
+// 0 restores the default; values from 4 GiB - 1 MiB up are refused (false).
+func SetPackedThreshold(sz uint64) bool {
+	if sz > 1<<32-1<<20 {
+		return false
+	}
+	if sz == 0 {
+		sz = defaultPackedThreshold
+	}
+	packedThreshold = int(sz)
+	return true
+}
+
+// isLarge is isLargeElement.
+func isLarge(sz int) bool { return sz >= packedThreshold }
+
 // node is one listpack. Ends are never compressed when depth > 0; any node may be
 // compressed otherwise, so every read goes through Quicklist.view.
 type node struct {
@@ -37,6 +62,9 @@ type node struct {
 	// compressed: data holds LZF; incompressible: compression was tried on the
 	// current contents and did not pay, so it is not retried until they change.
 	compressed, incompressible bool
+	// large: the node holds one large element (isLarge when it was stored): no
+	// other element is inserted into it nor merged with it.
+	large bool
 }
 
 // Quicklist is a list of byte strings stored in listpack nodes. The zero value is
@@ -186,12 +214,18 @@ func (ql *Quicklist) sizeOK(sz, count int) bool {
 
 // allowInsert is _quicklistNodeAllowInsert: may an element of sz bytes join nd?
 func (ql *Quicklist) allowInsert(nd *node, sz int) bool {
+	if nd.large || isLarge(sz) {
+		return false
+	}
 	return ql.sizeOK(int(nd.size)+sz+sizeEstimateOverhead, int(nd.count)+1)
 }
 
 // allowMerge is _quicklistNodeAllowMerge. The "-11" is Redis's estimate of one
 // header and terminator saved (kept from ziplist days; it decides merges).
 func (ql *Quicklist) allowMerge(a, b *node) bool {
+	if a.large || b.large {
+		return false
+	}
 	return ql.sizeOK(int(a.size)+int(b.size)-11, int(a.count+b.count))
 }
 

@@ -1,6 +1,9 @@
 package resp
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // Limits and error strings of Redis's request parser (networking.c in Redis 7.0).
 const (
@@ -175,16 +178,7 @@ func (r *Request) Pending(buffered int) int64 {
 func (r *Request) parseInline(buf []byte) (int, [][]byte, error) {
 	// Redis searches with strchr, which stops at a NUL byte: a NUL before the newline
 	// hides it, and the request waits (until it is too big).
-	nl := -1
-	for i, c := range buf {
-		if c == '\n' {
-			nl = i
-			break
-		}
-		if c == 0 {
-			break
-		}
-	}
+	nl := indexBeforeNUL(buf, '\n')
 	if nl < 0 {
 		if len(buf) > InlineMax {
 			return 0, nil, ErrTooBigInline
@@ -323,16 +317,36 @@ func hexVal(c byte) byte {
 
 // indexCR finds the CR ending a "*<n>" or "$<n>" line. Like Redis's strchr, it stops
 // at a NUL byte.
-func indexCR(b []byte) int {
-	for i, c := range b {
-		if c == '\r' {
+func indexCR(b []byte) int { return indexBeforeNUL(b, '\r') }
+
+// indexBeforeNUL is the index of the first c in b, or -1 when there is none or a
+// NUL byte comes first. Count and length lines are short, and a byte loop finds
+// their end soonest; past the first 32 bytes it switches to two vectorised scans,
+// because a client sending a line without its end is rescanned on every read up
+// to the 64 KB limit, a thousand such clients at once in a flood.
+func indexBeforeNUL(b []byte, c byte) int {
+	head := b[:min(len(b), 32)]
+	for i, x := range head {
+		if x == c {
 			return i
 		}
-		if c == 0 {
+		if x == 0 {
 			return -1
 		}
 	}
-	return -1
+	if len(b) == len(head) {
+		return -1
+	}
+	rest := b[len(head):]
+	i := bytes.IndexByte(rest, c)
+	end := i
+	if i < 0 {
+		end = len(rest)
+	}
+	if bytes.IndexByte(rest[:end], 0) >= 0 || i < 0 {
+		return -1
+	}
+	return len(head) + i
 }
 
 // parseInt is Redis's string2ll: an optional '-', decimal digits, no leading zeros

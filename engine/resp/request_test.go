@@ -208,3 +208,48 @@ func BenchmarkParseSet(b *testing.B) {
 		}
 	}
 }
+
+// TestIndexBeforeNUL checks the scan against the byte loop it replaces, across
+// the switch from the loop to the vectorised scans at 32 bytes.
+func TestIndexBeforeNUL(t *testing.T) {
+	ref := func(b []byte, c byte) int {
+		for i, x := range b {
+			if x == c {
+				return i
+			}
+			if x == 0 {
+				return -1
+			}
+		}
+		return -1
+	}
+	for n := 0; n < 80; n++ {
+		for _, pos := range []int{-1, 0, 1, 30, 31, 32, 33, 50, 79} {
+			for _, nul := range []int{-1, 0, 31, 32, 40, 79} {
+				b := bytes.Repeat([]byte("x"), n)
+				if nul >= 0 && nul < n {
+					b[nul] = 0
+				}
+				if pos >= 0 && pos < n {
+					b[pos] = '\n'
+				}
+				if got, want := indexBeforeNUL(b, '\n'), ref(b, '\n'); got != want {
+					t.Fatalf("len %d, newline at %d, NUL at %d: got %d, want %d", n, pos, nul, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkParseLongLine is a 64 KB line without its end, rescanned as a
+// slow or hostile client's reads arrive.
+func BenchmarkParseLongLine(b *testing.B) {
+	buf := bytes.Repeat([]byte("a"), 60<<10)
+	var r Request
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if n, _, err := r.Parse(buf); n != 0 || err != nil {
+			b.Fatal(n, err)
+		}
+	}
+}

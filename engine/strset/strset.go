@@ -45,6 +45,9 @@ type Set struct {
 	// pauseRehash > 0 stops incremental rehashing (a paused walk relies on stable
 	// buckets).
 	pauseRehash int
+	// snap, while a snapshot serializes the set in slices, keeps the members it has
+	// not written yet (snapshot.go).
+	snap *Snap
 }
 
 // New returns an empty set.
@@ -87,6 +90,9 @@ func (s *Set) alloc() Ref {
 		e := s.e(r)
 		s.free = -e.next - 1
 		e.next = 0
+		if s.snap != nil {
+			s.snap.fresh(r) // a new member in a slot the snapshot already saw go
+		}
 		return r
 	}
 	i := s.top
@@ -189,6 +195,9 @@ func (s *Set) Remove(m []byte) bool {
 
 // Delete removes member r.
 func (s *Set) Delete(r Ref) {
+	if s.snap != nil {
+		s.snap.before(s, r)
+	}
 	h := s.e(r).hash
 	for ti := 0; ti < 2; ti++ {
 		t := &s.t[ti]
@@ -281,8 +290,8 @@ func (s *Set) ShrinkIfNeeded() {
 	if s.pauseRehash > 0 {
 		return
 	}
-	if s.top > compactMin && s.count < int(s.top)/8 {
-		s.compact()
+	if s.top > compactMin && s.count < int(s.top)/8 && s.snap == nil {
+		s.compact() // never under a snapshot: it moves every Ref
 		return
 	}
 	if s.rehashIdx >= 0 {
@@ -443,7 +452,14 @@ func (s *Set) Each(fn func(Ref) bool) {
 	defer func() { s.pauseRehash-- }()
 	for ti := 0; ti < 2; ti++ {
 		t := &s.t[ti]
-		for b := range t.buckets {
+		start := 0
+		if ti == 0 && s.rehashIdx > 0 {
+			// The old table's buckets below rehashIdx were moved and are empty.
+			// Skipping them keeps a sample of a few members (the engine's memory
+			// accounting after every SADD) O(1) during a rehash, not O(buckets).
+			start = s.rehashIdx
+		}
+		for b := start; b < len(t.buckets); b++ {
 			for r := t.buckets[b]; r != 0; {
 				next := s.e(r).next
 				if !fn(r) {

@@ -1,0 +1,79 @@
+package gossip
+
+import (
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/slots"
+)
+
+// Every node learns every other node's replication offset, and keeps learning
+// it as it moves, without the moves being announced (no new meta, no broadcast):
+// the offsets ride in probe acks.
+func TestClusterOffsetsTravel(t *testing.T) {
+	ms, rs := cluster(t, time.Second, 3, 1, 1, 1)
+	all := allNodes(ms, rs)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	setOffset := func(n *testNode, off int64) {
+		n.view(func(*slots.State) { n.eng.replOffset = off; n.eng.publishMyself() })
+	}
+	learned := func(want func(i int) int64) func() bool {
+		return func() bool {
+			for _, n := range all {
+				ok := true
+				n.view(func(*slots.State) {
+					for i, o := range all {
+						if o != n && n.eng.offsets[o.id] != want(i) {
+							ok = false
+						}
+					}
+				})
+				if !ok {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	// Zero to non-zero is announced (CLUSTER SLOTS lists a replica from then on).
+	for i, n := range all {
+		setOffset(n, int64(100+i))
+	}
+	d := waitFor(t, 10*time.Second, "the first offsets", learned(func(i int) int64 { return int64(100 + i) }))
+	t.Logf("first offsets known everywhere in %v", d)
+	seqs := make([]uint64, len(all))
+	for i, n := range all {
+		n.bus.mu.Lock()
+		seqs[i] = n.bus.mine.Seq
+		n.bus.mu.Unlock()
+	}
+	// Later moves are not announced, yet arrive (6 nodes, 100 ms probes).
+	for round := int64(1); round <= 3; round++ {
+		for i, n := range all {
+			setOffset(n, 1000*round+int64(i))
+		}
+		d := waitFor(t, 15*time.Second, "moved offsets", learned(func(i int) int64 { return 1000*round + int64(i) }))
+		t.Logf("round %d: offsets known everywhere in %v", round, d)
+	}
+	for i, n := range all {
+		n.bus.mu.Lock()
+		seq := n.bus.mine.Seq
+		n.bus.mu.Unlock()
+		if seq != seqs[i] {
+			t.Errorf("node %d announced its meta again (seq %d → %d) for an offset change", i, seqs[i], seq)
+		}
+	}
+	// A relayed header with an older stamp does not take a fresher offset back.
+	n, o := all[0], all[1]
+	o.bus.mu.Lock()
+	old := o.bus.mine
+	o.bus.mu.Unlock()
+	old.ReplOffset, old.OffStamp = 5, 1
+	n.bus.learnHeader(&header{meta: old.meta, Claim: old.Claim}, "")
+	n.bus.mu.Lock()
+	got := n.bus.peers[o.id].off
+	n.bus.mu.Unlock()
+	if got != 3001 {
+		t.Errorf("a stale header set the offset to %d, want 3001", got)
+	}
+}
