@@ -52,9 +52,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./engine/resp/
 	$(GO) test -run '^$$' -fuzz '^FuzzRequestSplit$$' -fuzztime $(FUZZTIME) ./engine/resp/
 
-# fuzz-long: the 10-minute protocol fuzz run.
-fuzz-long:
+# fuzz-long: the 10-minute protocol fuzz run (two parser targets, 5 minutes each), then 10
+# minutes of the network fuzzer: random valid and invalid RESP streams sent whole and split
+# at random bytes to a real keygrid, replies compared, PING answered throughout (issue #11).
+fuzz-long: build
 	$(MAKE) fuzz FUZZTIME=5m
+	NETFUZZ_TIME=10m KEYGRID_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m -v -run '^TestDrillNetFuzz$$' ./deploy/drills/
 
 # bench: Go micro-benchmarks of the hot paths, then keygrid vs redis-server.
 bench: build

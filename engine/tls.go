@@ -45,7 +45,7 @@ type tlsState struct {
 	// repl is client while tls-replication is on, else nil: the replica's link
 	// goroutine reads it instead of the loop's Config.
 	repl atomic.Pointer[tls.Config]
-	lns    []net.Listener             // the tls-port listeners (loop goroutine only)
+	lns  []net.Listener // the tls-port listeners (loop goroutine only)
 	// keepalive is tcp-keepalive for the handshake goroutines, which must not
 	// read the loop's Config.
 	keepalive atomic.Int64

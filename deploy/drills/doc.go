@@ -19,6 +19,12 @@
 // of a partition or stay outside it. They need root and `ip netns`; without
 // them they skip with the reason.
 //
+// Hostile input: TestDrillFlood holds 1,000 connections sending bad frames,
+// garbage and slowloris bytes while a client PINGs every 10 ms (bar: 100 ms,
+// RSS back near its start), and TestDrillNetFuzz sends random valid and invalid
+// streams whole and split at random bytes and compares the replies
+// (NETFUZZ_TIME, NETFUZZ_SEED; `make fuzz-long` runs it for 10 minutes).
+//
 // Flow of a drill: start a server with testutil (or startProc when the server is
 // expected to refuse to start), drive a workload that records each outcome in a
 // drill.History, inject the fault, restart, check with internal/drill, then
