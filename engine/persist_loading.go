@@ -17,6 +17,10 @@ package engine
 // runs, as Redis's protectClient: its socket leaves the epoll set and the shared read
 // buffer, which its pending requests still point into, is replaced.
 //
+// A replica's full sync loads the same way (repl_replica.go), from a timer, never
+// from a queued function: those run inside the mailbox's event handler. ld.replFD
+// is then its master link, which gets the keep-alive newlines.
+//
 // Loads that must not serve events (a temp server converting a snapshot, tests
 // without a loop) simply never enable them: ld.events is false unless a caller
 // asked for it with loadServing.

@@ -26,7 +26,8 @@ package engine
 // result to the loop with Submit. A result from a link the loop abandoned
 // meanwhile (REPLICAOF to another master, NO ONE) is recognized by its job
 // pointer and thrown away. Loading the RDB happens on the
-// loop, which serves nothing else meanwhile, as Redis's blocking load does.
+// loop, which meanwhile serves clients -LOADING and sends the master a newline
+// every second, as Redis's load does (persist_loading.go).
 //
 // repl-diskless-load: "disabled" stages the payload in the temp file (renamed to
 // dbfilename, as Redis does); "swapdb", and "on-empty-db" when the dataset is
@@ -52,6 +53,7 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/loop"
+	"github.com/keygrid/keygrid/engine/rdb"
 	"github.com/keygrid/keygrid/replication"
 	"golang.org/x/sys/unix"
 )
@@ -473,7 +475,7 @@ func (s *Server) replicaLink(j *replJob) {
 		// rdbLoadRioWithLoadingCtx on a connection rio): the socket is the loop's
 		// from here on, and the payload never sits whole in memory.
 		pl := j.newSyncPayload(rd, hdr, log)
-		s.Submit(func() { s.replicaFullSyncLoaded(j, &syncSource{fd: -1, conn: conn, stream: pl}, hs.ID, hs.Offset) })
+		s.replicaLoadLater(j, &syncSource{fd: -1, conn: conn, stream: pl}, hs.ID, hs.Offset)
 		return
 	}
 	path, err := j.receivePayloadToDisk(rd, hdr, log)
@@ -492,7 +494,17 @@ func (s *Server) replicaLink(j *replJob) {
 	}
 	rest := append([]byte(nil), rd.pending()...)
 	conn.Close()
-	s.Submit(func() { s.replicaFullSyncLoaded(j, &syncSource{fd: fd, rest: rest, path: path}, hs.ID, hs.Offset) })
+	s.replicaLoadLater(j, &syncSource{fd: fd, rest: rest, path: path}, hs.ID, hs.Offset)
+}
+
+// replicaLoadLater hands a full sync's payload to the loop. The load serves clients
+// (-LOADING) by polling the loop's file events, which a queued function may not do:
+// it runs inside the mailbox's event handler, whose queue a nested drain would
+// reuse. A 0 ms timer runs it on the loop outside any event handler instead.
+func (s *Server) replicaLoadLater(j *replJob, src *syncSource, id string, offset int64) {
+	s.Submit(func() {
+		s.loop.After(0, func() { s.replicaFullSyncLoaded(j, src, id, offset) })
+	})
 }
 
 // syncSource is where a full sync's RDB is: the temp file at path, the socket
@@ -863,7 +875,7 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 	if j.diskless && s.cfg.ReplDisklessLoad == "swapdb" {
 		// The dataset and the functions are set aside, not dropped, until the new
 		// ones loaded (Redis loads into a temp db and swaps; keygrid swaps first,
-		// and back on failure: the loop serves nothing while it loads anyway).
+		// and back on failure: clients get -LOADING while it loads anyway).
 		for _, h := range s.onFlush {
 			h(-1)
 		}
@@ -880,15 +892,9 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 	}
 	s.repl.syncStreamDB = -1 // the RDB's repl-stream-db, set by rdbLoadAux
 	var err error
-	if j.diskless {
-		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-		err = s.loadRDB(src.stream)
-		if err == nil {
-			src.fd, src.rest, err = src.stream.finish(src.conn)
-		}
-	} else {
+	dst := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
+	if !j.diskless {
 		// Keep the master's RDB as our own, as Redis renames the temp file.
-		dst := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
 		if err = os.Rename(src.path, dst); err != nil {
 			s.log.Warn("Failed trying to rename the temp DB into " + s.cfg.DBFilename + " in MASTER <-> REPLICA synchronization: " + err.Error())
 			drop()
@@ -896,12 +902,50 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 			return
 		}
 		src.path = ""
-		s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-		err = s.loadRDBFile(dst)
+	}
+	// Clients are served -LOADING while it loads (persist_loading.go), and the
+	// master link gets a newline every second so that the master, which hears
+	// nothing else from us meanwhile, does not time us out (Redis's
+	// replicationSendNewlineToMaster). A diskless load's socket is still the
+	// net.Conn the payload is read from: a duplicate of it carries the newlines.
+	keepAlive, ownKeepAlive := src.fd, false
+	if j.diskless {
+		if fd, derr := dupSocket(src.conn); derr == nil {
+			keepAlive, ownKeepAlive = fd, true
+		}
+	}
+	s.persist.ld.replFD = keepAlive
+	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+	s.loadServing(nil, func() {
+		if j.diskless {
+			// startLoading around the parse, as rdbLoadFile does for the disk
+			// load: loading:1 and -LOADING; the size is unknown (0) for "$EOF:".
+			s.startLoading(max(j.size.Load(), 0))
+			var st rdbLoadStats
+			st, err = s.loadRDBOpts(rdb.NewReader(src.stream), rdbLoadOpts{})
+			s.stopLoading()
+			s.persist.lastLoadKeys, s.persist.lastLoadExpir = st.Loaded, st.Expired
+			if err == nil {
+				src.fd, src.rest, err = src.stream.finish(src.conn)
+			}
+		} else {
+			_, err = s.rdbLoadFile(dst)
+		}
+	})
+	s.persist.ld.replFD = -1
+	if ownKeepAlive {
+		unix.Close(keepAlive)
 	}
 	if src.conn != nil {
 		src.conn.Close() // the loop has its own descriptor (src.fd) when it worked
 		src.conn = nil
+	}
+	if errors.Is(err, errShutdownWhileLoading) {
+		// SHUTDOWN during the load: the server is stopping with a partial dataset.
+		if src.fd >= 0 {
+			unix.Close(src.fd)
+		}
+		return
 	}
 	if err != nil {
 		from := "disk"

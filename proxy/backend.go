@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine/loop"
 	"github.com/keygrid/keygrid/engine/resp"
+	"github.com/keygrid/keygrid/engine/tlsconf"
 )
 
 // request is one command sent to a backend on behalf of a session, or, for the first
@@ -144,8 +146,17 @@ func (b *backend) dial() {
 		fd := -1
 		c, err := dialHandshake(p.cfg, b.key.addr, b.key.proto, b.key.readonly)
 		if err == nil {
-			fd, err = dupSocket(c.(*net.TCPConn))
-			c.Close()
+			if tc, ok := c.(*tls.Conn); ok {
+				// As a replica's TLS link to its master: the loop gets the plain end
+				// of a socketpair, goroutines encrypt (engine/tlsconf).
+				fd, err = tlsconf.Pipe(tc)
+				if err != nil {
+					tc.Close()
+				}
+			} else {
+				fd, err = dupSocket(c.(*net.TCPConn))
+				c.Close()
+			}
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -366,6 +377,16 @@ func dialHandshake(cfg *Config, addr string, proto int, readonly bool) (net.Conn
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+	}
+	if cfg.backendTLS != nil {
+		tc := tls.Client(c, cfg.backendTLS)
+		tc.SetDeadline(time.Now().Add(cfg.DialTimeout))
+		if err := tc.Handshake(); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("TLS handshake: %w", err)
+		}
+		tc.SetDeadline(time.Time{})
+		c = tc
 	}
 	var hs []byte
 	n := 0

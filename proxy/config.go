@@ -5,12 +5,17 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keygrid/keygrid/engine/tlsconf"
 )
 
 // Config is everything `keygrid proxy` can be told.
@@ -40,6 +45,24 @@ type Config struct {
 	RefreshInterval time.Duration
 	// MetricsAddr, when set, serves Prometheus metrics on http://MetricsAddr/metrics.
 	MetricsAddr string
+
+	// TLSListen, when set, is a second client address served over TLS. --tls-port
+	// sets it to the --listen host with that port (Redis's tls-port beside port).
+	TLSListen string
+	// TLSCertFile, TLSKeyFile, TLSCACertFile and TLSAuthClients are the server's
+	// tls-* directives with Redis's meaning: the proxy's certificate, the CA that
+	// verifies clients (and backends), and yes/optional/no for client certificates.
+	TLSCertFile, TLSKeyFile, TLSCACertFile, TLSAuthClients string
+	// TLSBackends makes the proxy dial the cluster nodes with TLS, presenting
+	// TLSCertFile and verifying the nodes against TLSCACertFile, as tls-replication
+	// does for a replica's link to its master.
+	TLSBackends bool
+
+	// tlsPort is tls-port from the file or flags; ParseArgs turns it into TLSListen
+	// once the --listen host is known.
+	tlsPort int
+	// backendTLS is built by New from the tls-* settings when TLSBackends is set.
+	backendTLS *tls.Config
 }
 
 // DefaultConfig returns the defaults of `keygrid proxy`.
@@ -51,6 +74,7 @@ func DefaultConfig() *Config {
 		RetryDeadline:   10 * time.Second,
 		EpochInterval:   100 * time.Millisecond,
 		RefreshInterval: 2 * time.Second,
+		TLSAuthClients:  "yes",
 	}
 }
 
@@ -67,7 +91,31 @@ func (c *Config) Validate() error {
 	if c.DialTimeout <= 0 || c.RetryDeadline <= 0 || c.EpochInterval <= 0 || c.RefreshInterval <= 0 {
 		return errors.New("timeouts and intervals must be positive")
 	}
+	switch c.TLSAuthClients {
+	case "yes", "no", "optional":
+	default:
+		return fmt.Errorf("--tls-auth-clients must be yes, no or optional, not %q", c.TLSAuthClients)
+	}
 	return nil
+}
+
+// tlsConfigs builds the TLS configurations when TLS is asked for (a TLS listener
+// or TLS backends), with the server's checks and messages (engine/tlsconf): the
+// first for accepted clients, the second for dialling nodes.
+func (c *Config) tlsConfigs() (server, client *tls.Config, err error) {
+	if c.TLSListen == "" && !c.TLSBackends {
+		return nil, nil, nil
+	}
+	server, client, err = tlsconf.Build(tlsconf.Settings{
+		CertFile: c.TLSCertFile, KeyFile: c.TLSKeyFile, CACertFile: c.TLSCACertFile,
+		AuthClients: c.TLSAuthClients, Replication: c.TLSBackends,
+		// Redis's default (tls-session-caching yes).
+		SessionCaching: true,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to configure TLS: %v", err)
+	}
+	return server, client, nil
 }
 
 // ParseArgs parses `keygrid proxy` arguments: an optional config file first, then flags.
@@ -89,6 +137,12 @@ func ParseArgs(args []string) (*Config, error) {
 	fs.StringVar(&cfg.BackendPassword, "backend-password", cfg.BackendPassword, "password for backend connections")
 	fs.DurationVar(&cfg.RetryDeadline, "retry-deadline", cfg.RetryDeadline, "how long to retry redirections")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "Prometheus metrics address (host:port)")
+	tlsPort := fs.Int("tls-port", 0, "client port served over TLS (on the --listen host)")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert-file", cfg.TLSCertFile, "PEM certificate (chain) of the proxy")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key-file", cfg.TLSKeyFile, "PEM private key of the proxy")
+	fs.StringVar(&cfg.TLSCACertFile, "tls-ca-cert-file", cfg.TLSCACertFile, "CA certificates that verify clients and nodes")
+	fs.StringVar(&cfg.TLSAuthClients, "tls-auth-clients", cfg.TLSAuthClients, "yes, optional or no: client certificates")
+	tlsBackends := fs.String("tls-backends", yesNo(cfg.TLSBackends), "yes: connect to the cluster nodes with TLS")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -96,7 +150,43 @@ func ParseArgs(args []string) (*Config, error) {
 	if *port != 0 {
 		cfg.Listen = fmt.Sprintf(":%d", *port)
 	}
+	if *tlsPort != 0 {
+		cfg.tlsPort = *tlsPort
+	}
+	if cfg.tlsPort != 0 {
+		cfg.TLSListen = tlsAddr(cfg.Listen, cfg.tlsPort)
+	}
+	var err error
+	if cfg.TLSBackends, err = parseYesNo("--tls-backends", *tlsBackends); err != nil {
+		return nil, err
+	}
 	return cfg, cfg.Validate()
+}
+
+// tlsAddr is the --listen host with the TLS port.
+func tlsAddr(listen string, port int) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		host = ""
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func parseYesNo(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s must be yes or no, not %q", name, v)
 }
 
 func splitList(s string) []string {
@@ -143,6 +233,22 @@ func (c *Config) loadFile(path string) error {
 			c.BackendPassword = v
 		case "metrics":
 			c.MetricsAddr = v
+		case "tls-port":
+			if c.tlsPort, err = strconv.Atoi(v); err != nil || c.tlsPort < 0 || c.tlsPort > 65535 {
+				return fmt.Errorf("%s:%d: bad tls-port %q", path, line, v)
+			}
+		case "tls-cert-file":
+			c.TLSCertFile = v
+		case "tls-key-file":
+			c.TLSKeyFile = v
+		case "tls-ca-cert-file":
+			c.TLSCACertFile = v
+		case "tls-auth-clients":
+			c.TLSAuthClients = strings.ToLower(v)
+		case "tls-backends":
+			if c.TLSBackends, err = parseYesNo("tls-backends", v); err != nil {
+				return fmt.Errorf("%s:%d: %v", path, line, err)
+			}
 		case "retry-deadline":
 			if c.RetryDeadline, err = time.ParseDuration(v); err != nil {
 				return fmt.Errorf("%s:%d: %v", path, line, err)

@@ -3,6 +3,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/keygrid/keygrid/engine/loop"
+	"github.com/keygrid/keygrid/engine/tlsconf"
 )
 
 // Proxy is one `keygrid proxy` process.
@@ -36,6 +38,10 @@ type Proxy struct {
 	addr     string
 	httpSrv  *http.Server
 	nextID   atomic.Int64
+
+	tlsServer *tls.Config  // accepted TLS clients; nil without a TLS listener
+	tlsLn     net.Listener // the TLS listener, accepted from by a goroutine
+	tlsAddr   string
 
 	// Loop goroutine only.
 	lsessions map[*session]struct{} // sessions on the loop
@@ -60,6 +66,14 @@ func New(cfg *Config) (*Proxy, error) {
 		lsessions: map[*session]struct{}{}, gsessions: map[*session]struct{}{}}
 	p.topo = newTopology(p)
 	p.backends = &backends{p: p, m: map[backendKey]*backend{}}
+	srv, cli, err := cfg.tlsConfigs()
+	if err != nil {
+		return nil, err
+	}
+	p.tlsServer = srv
+	if cfg.TLSBackends {
+		cfg.backendTLS = cli
+	}
 	return p, nil
 }
 
@@ -124,6 +138,18 @@ func (p *Proxy) Start() error {
 		p.stopLoop()
 		return err
 	}
+	if p.cfg.TLSListen != "" {
+		tln, err := net.Listen("tcp", p.cfg.TLSListen)
+		if err != nil {
+			p.stopLoop() // the loop's registration of lfd goes with it
+			unix.Close(p.lfd)
+			p.lfd = -1
+			return err
+		}
+		p.tlsLn = tln
+		p.tlsAddr = tln.Addr().String()
+		go p.acceptTLS(tln)
+	}
 	go p.topo.watch()
 	if p.cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
@@ -137,6 +163,51 @@ func (p *Proxy) Start() error {
 // Addr is the address clients connect to.
 func (p *Proxy) Addr() string { return p.addr }
 
+// TLSAddr is the address TLS clients connect to ("" without a TLS listener).
+func (p *Proxy) TLSAddr() string { return p.tlsAddr }
+
+// tlsHandshakeTimeout bounds a client's TLS handshake: a peer that connects and
+// never completes it would otherwise hold a goroutine and a socket forever.
+const tlsHandshakeTimeout = 10 * time.Second
+
+// acceptTLS serves the TLS listener as the server's tls-port is served
+// (docs/tls.md): crypto/tls does the handshake on a goroutine per connection,
+// then tlsconf.Pipe gives the loop one end of a socketpair carrying the
+// plaintext, and the loop treats it as any client.
+func (p *Proxy) acceptTLS(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return // closed by Shutdown
+		}
+		go func() {
+			tc := tls.Server(c, p.tlsServer)
+			tc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
+			if err := tc.Handshake(); err != nil {
+				tc.Close()
+				return
+			}
+			tc.SetDeadline(time.Time{})
+			fd, err := tlsconf.Pipe(tc)
+			if err != nil {
+				tc.Close()
+				return
+			}
+			remote := c.RemoteAddr().String()
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.closed {
+				unix.Close(fd) // ends the pump, which closes tc
+				return
+			}
+			p.loop.Submit(func() { p.addSession(fd, remote) })
+		}()
+	}
+}
+
 // onAccept takes new clients onto the loop.
 func (p *Proxy) onAccept(lfd int, _ loop.Mask) {
 	for range 1000 {
@@ -145,15 +216,20 @@ func (p *Proxy) onAccept(lfd int, _ loop.Mask) {
 			return
 		}
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		s := newSession(p, fd, sockaddrString(sa))
-		if err := p.loop.AddFile(fd, loop.Readable, s.rh, s.wh); err != nil {
-			unix.Close(fd)
-			continue
-		}
-		s.readOn = true
-		p.lsessions[s] = struct{}{}
-		p.metrics.clients.Add(1)
+		p.addSession(fd, sockaddrString(sa))
 	}
+}
+
+// addSession puts a new client, plain or TLS-bridged, on the loop.
+func (p *Proxy) addSession(fd int, remote string) {
+	s := newSession(p, fd, remote)
+	if err := p.loop.AddFile(fd, loop.Readable, s.rh, s.wh); err != nil {
+		unix.Close(fd)
+		return
+	}
+	s.readOn = true
+	p.lsessions[s] = struct{}{}
+	p.metrics.clients.Add(1)
 }
 
 func sockaddrString(sa unix.Sockaddr) string {
@@ -200,6 +276,9 @@ func (p *Proxy) Shutdown() {
 		return
 	}
 	p.closed = true
+	if p.tlsLn != nil {
+		p.tlsLn.Close()
+	}
 	for s := range p.gsessions {
 		s.conn.Close() // the session's goroutine then ends it
 	}
@@ -242,6 +321,9 @@ func Main(args []string) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "keygrid proxy: listening on %s, cluster %v\n", p.Addr(), cfg.Seeds)
+	if p.TLSAddr() != "" {
+		fmt.Fprintf(os.Stderr, "keygrid proxy: TLS on %s\n", p.TLSAddr())
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig

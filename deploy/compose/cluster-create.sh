@@ -1,7 +1,10 @@
 #!/bin/sh
-# Assigns the slots of the cluster started by cluster.yml (3 masters, 1 replica each),
-# from the host with redis-cli, until keygrid nodes bootstrap themselves. Running it
-# again on a formed cluster does nothing. Uses the same environment as cluster.yml.
+# Waits until the cluster started by cluster.yml serves all its slots. The nodes of
+# cluster.yml bootstrap themselves (cluster-bootstrap-size), so this script is no longer
+# needed there; it is kept for nodes started without those directives (an edited file),
+# for which it assigns the slots from the host with redis-cli (3 masters, 1 replica
+# each). Running it on a formed cluster does nothing. Uses the same environment as
+# cluster.yml.
 set -eu
 
 host=${KEYGRID_ANNOUNCE_IP:-127.0.0.1}
@@ -30,11 +33,20 @@ if redis-cli -h "${first%:*}" -p "${first##*:}" cluster info | grep -q '^cluster
 	exit 0
 fi
 
-# shellcheck disable=SC2086 # $nodes is a list of words
-redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes
+# Nodes that bootstrap themselves are about to assign the slots: a create now would
+# race them (and fail on the slots they already claimed), so only wait for them.
+size=$(redis-cli -h "${first%:*}" -p "${first##*:}" config get cluster-bootstrap-size 2>/dev/null | sed -n 2p)
+case $size in
+'' | 0 | *[!0-9]*)
+	# shellcheck disable=SC2086 # $nodes is a list of words
+	redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes
+	;;
+*) echo "the nodes bootstrap themselves (cluster-bootstrap-size $size): waiting for them" ;;
+esac
 
-# create returns once the configuration is consistent; wait until every node also
-# reports cluster_state:ok, so that clients (and the proxy) see a serving cluster.
+# create returns once the configuration is consistent (and a bootstrap takes a few
+# seconds after the last node starts): wait until every node reports
+# cluster_state:ok, so that clients (and the proxy) see a serving cluster.
 for p in $ports; do
 	i=0
 	until redis-cli -h "$host" -p "$p" cluster info | grep -q '^cluster_state:ok'; do
