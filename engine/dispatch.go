@@ -174,7 +174,10 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.prop.depth++ // what propagates until the outermost call returns is sent as one unit
 	cmd.Proc(c)
 	s.evict.writing = wasWriting
-	if cmd.Flags&FlagReadonly != 0 && !isReadOnlyScriptCmd(cmd) {
+	// Only while some client tracks keys, so the common case costs one compare; the
+	// name test runs only for the no-script (EVAL*/FCALL*) commands.
+	if s.tracking.clients > 0 && cmd.Flags&FlagReadonly != 0 &&
+		(cmd.Flags&FlagNoScript == 0 || !isReadOnlyScriptCmd(cmd)) {
 		// Client-side caching (tracking.go): a read inside a script is remembered
 		// for the client that ran the script, and, as 7.0's call() does, what is
 		// remembered is the script's declared keys (EVAL's KEYS), not the keys the
