@@ -239,7 +239,10 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 			t.Logf("settling %.1fs: clients %d (base %d) threads %d (base %d) RSS %.1f MB (base %.1f, peak %.1f)",
 				time.Since(t0).Seconds(), n, baseClients, f.afterThreads, f.baseThreads, f.afterRSSMB, f.baseRSSMB, f.peakRSSMB)
 		}
-		if n <= baseClients && f.afterThreads <= f.baseThreads+2 && rssOK {
+		// The Go runtime never ends an OS thread it started (a flood's blocked
+		// syscalls, a GC or MEMORY PURGE may add a few): a leak is threads that
+		// keep growing, so a few over the base are accepted.
+		if n <= baseClients && f.afterThreads <= f.baseThreads+4 && rssOK {
 			f.settled = true
 			break
 		}
