@@ -457,9 +457,8 @@ func (s *Server) loadDataAtStart() error {
 		return nil
 	}
 	start := time.Now()
-	var n int64
 	var err error
-	s.loadServing(nil, func() { n, err = s.rdbLoadFile(s.rdbPath()) })
+	s.loadServing(nil, func() { _, err = s.rdbLoadFile(s.rdbPath()) })
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -470,7 +469,7 @@ func (s *Server) loadDataAtStart() error {
 		s.log.Warn("Fatal error loading the DB: " + err.Error() + ". Exiting.")
 		return fmt.Errorf("Fatal error loading the DB %s: %w", s.rdbPath(), err)
 	}
-	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()), zap.Int64("keys", n))
+	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
 	return nil
 }
 

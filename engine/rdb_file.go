@@ -18,7 +18,6 @@ import (
 
 	"github.com/keygrid/keygrid/engine/keyspace"
 	"github.com/keygrid/keygrid/engine/rdb"
-	"go.uber.org/zap"
 )
 
 // newRDBWriter returns an rdb.Writer to w with rdbcompression and rdbchecksum
@@ -252,8 +251,13 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 		return st, err
 	}
 	if s.log != nil {
-		s.log.Info("Done loading RDB", zap.Int64("keys_loaded", st.Loaded),
-			zap.Int64("keys_expired", st.Expired), zap.Int64("empty_keys_skipped", st.EmptySkipped))
+		// rdbLoadRio's wording and levels (a warning when empty keys were skipped).
+		if st.EmptySkipped > 0 {
+			s.log.Warn(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.",
+				st.Loaded, st.Expired, st.EmptySkipped))
+		} else {
+			s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", st.Loaded, st.Expired))
+		}
 	}
 	return st, nil
 }

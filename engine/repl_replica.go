@@ -275,6 +275,7 @@ func (s *Server) replicaSetMaster(host string, port int) {
 		}
 	}
 	rs.host, rs.port = host, port
+	s.metrics.Replica.Store(true) // the log lines' role mark, at once
 	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = host, port
 	s.replicaNoExpire = true
 	rs.state = replLinkConnect
@@ -291,6 +292,7 @@ func (s *Server) replicaUnsetMaster() {
 		return
 	}
 	rs.host, rs.port = "", 0
+	s.metrics.Replica.Store(false)
 	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = "", 0
 	if rs.master != nil {
 		s.freeClient(rs.master)

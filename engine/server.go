@@ -570,8 +570,10 @@ type Metrics struct {
 	KeyspaceHits     atomic.Int64
 	KeyspaceMisses   atomic.Int64
 	KeysPerDB        [16]atomic.Int64
-	mu               sync.Mutex
-	cmdCalls         map[string]CmdStats
+	// Replica is true while the node replicates a master (the log lines' role mark).
+	Replica  atomic.Bool
+	mu       sync.Mutex
+	cmdCalls map[string]CmdStats
 }
 
 // MetricsSnapshot is read by the metrics exporter.
@@ -605,6 +607,7 @@ func (s *Server) publishMetrics() {
 	m.NetOutput.Store(s.stats.netOutput)
 	m.KeyspaceHits.Store(s.stats.keyspaceHits)
 	m.KeyspaceMisses.Store(s.stats.keyspaceMisses)
+	m.Replica.Store(s.isReplica())
 	var keys int64
 	for i, db := range s.dbs {
 		n := int64(db.Len())

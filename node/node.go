@@ -16,6 +16,7 @@ import (
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/keygrid/keygrid/internal/redislog"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
@@ -48,6 +49,11 @@ func Main(args []string) int {
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	mode := "standalone"
+	if cfg.ClusterEnabled {
+		mode = "cluster"
+	}
+	startupBanner(log, mode, cfg.Port, path, cfg.AlwaysShowLogo, cfg.LogFile == "")
 	go func() {
 		for sig := range sigs {
 			// The engine logs it and shuts down as Redis does on the signal (waiting
@@ -84,6 +90,8 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 	startGCPolicy()
 	n := &Node{Engine: srv, cfg: cfg, log: log}
 	if err := startCluster(srv, cfg, log); err != nil { // cluster.go
+	logRoleFrom.Store(srv.Metrics())
+	log.Warn("Server initialized") // LL_WARNING in redis-server too
 		srv.Shutdown()
 		return nil, err
 	}
@@ -100,8 +108,7 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 		n.metrics = &http.Server{Handler: mux}
 		go n.metrics.Serve(ln)
 	}
-	log.Info("Server initialized", zap.Int("port", cfg.Port), zap.String("version", engine.KeygridVersion))
-	log.Info("Ready to accept connections tcp")
+	log.Info("Ready to accept connections")
 	return n, nil
 }
 
@@ -144,8 +151,6 @@ func NewLogger(level, file string) (*zap.Logger, *zap.AtomicLevel, func(), error
 		out = zapcore.Lock(f)
 		closer = func() { f.Close() }
 	}
-	enc := zap.NewProductionEncoderConfig()
-	enc.EncodeTime = zapcore.ISO8601TimeEncoder
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), out, atom)
-	return zap.New(core).With(zap.Int("pid", os.Getpid())), &atom, closer, nil
+	core := zapcore.NewCore(redislog.NewEncoder(currentLogRole), out, atom) // logformat.go
+	return zap.New(core), &atom, closer, nil
 }

@@ -4,6 +4,7 @@ package sentinel
 
 import (
 	"fmt"
+	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
 	"os/signal"
 	"strings"
@@ -58,21 +59,20 @@ func Main(args []string) int {
 func newLogger(cfg *Config) (*zap.Logger, error) {
 	level := zapcore.InfoLevel
 	switch strings.ToLower(cfg.LogLevel) {
-	case "debug":
+	case "debug", "verbose":
 		level = zapcore.DebugLevel
 	case "warning":
 		level = zapcore.WarnLevel
 	}
-	zc := zap.NewProductionConfig()
-	zc.Level = zap.NewAtomicLevelAt(level)
-	zc.Encoding = "console"
-	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	zc.OutputPaths = []string{"stdout"}
+	out := zapcore.Lock(os.Stdout)
 	if cfg.LogFile != "" {
-		zc.OutputPaths = []string{cfg.LogFile}
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		out = zapcore.Lock(f)
 	}
-	zc.Sampling = nil
-	zc.DisableCaller = true
-	zc.DisableStacktrace = true
-	return zc.Build()
+	// redis-sentinel's line format, role mark X (internal/redislog).
+	enc := redislog.NewEncoder(func() byte { return redislog.Sentinel })
+	return zap.New(zapcore.NewCore(enc, out, zap.NewAtomicLevelAt(level))), nil
 }

@@ -3,7 +3,7 @@
 # mode against keygrid or against redis-server, one fresh server per unit, and print
 # a table of unit -> ok/err/exception counts.
 #
-# usage: run.sh SUITE_DIR [-s keygrid|redis] [-b BIN] [-p PORT] [-o OUTDIR] [-t TAGS] [UNIT ...]
+# usage: run.sh SUITE_DIR [-s keygrid|redis] [-b BIN] [-p PORT] [-o OUTDIR] [-t TAGS] [-m MODE] [UNIT ...]
 #
 #   SUITE_DIR  a directory holding Redis 7.0.15's `runtest` and `tests/`, e.g. made with
 #              git --git-dir=REDIS.git archive 7.0.15 tests runtest | tar -x -C SUITE_DIR
@@ -12,6 +12,10 @@
 #   -p         port for the server under test (default 23111)
 #   -o         where logs go (default /tmp/redissuite-run.$$)
 #   -t         --tags argument for runtest (default "-slow", as Redis's own external CI job)
+#   -m         external (default): one server per unit, started here, the suite connects to it;
+#              local: the suite starts its own servers, as in Redis's own CI (integration/*,
+#              unit/cluster/*, tests tagged external:skip): src/redis-server, redis-sentinel,
+#              redis-check-aof and redis-check-rdb in SUITE_DIR become shims running BIN
 #   UNIT       units such as unit/type/string (default: the list below)
 #
 # A fresh server per unit keeps one unit's leftovers (configs, clients, keys) from
@@ -23,14 +27,15 @@ usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 SUITE=$(cd "$1" && pwd) || usage
 shift
-SERVER=keygrid BIN= PORT=23111 OUT=/tmp/redissuite-run.$$ TAGS=-slow
-while getopts "s:b:p:o:t:h" opt; do
+SERVER=keygrid BIN= PORT=23111 OUT=/tmp/redissuite-run.$$ TAGS=-slow MODE=external
+while getopts "s:b:p:o:t:m:h" opt; do
 	case $opt in
 	s) SERVER=$OPTARG ;;
 	b) BIN=$OPTARG ;;
 	p) PORT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	t) TAGS=$OPTARG ;;
+	m) MODE=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -61,6 +66,25 @@ mkdir -p "$SUITE/src"
 for b in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
 	[ -e "$SUITE/src/$b" ] || { p=$(command -v $b) && ln -s "$p" "$SUITE/src/$b"; }
 done
+
+# Local mode: the suite runs src/redis-server CONFIG [--opt val ...] itself and waits for
+# " PID: <pid>" (the ASCII logo's line) on its stdout. A shim execs the server binary in
+# its own process, so the PID the suite knows is the server's.
+install_shims() {
+	local b
+	for b in redis-server redis-sentinel redis-check-aof redis-check-rdb; do rm -f "$SUITE/src/$b"; done
+	if [ "$SERVER" = keygrid ]; then
+		printf '#!/bin/sh\nexec %s server "$@"\n' "$BIN" >"$SUITE/src/redis-server"
+		printf '#!/bin/sh\nexec %s sentinel "$@"\n' "$BIN" >"$SUITE/src/redis-sentinel"
+		printf '#!/bin/sh\nexec %s check-aof "$@"\n' "$BIN" >"$SUITE/src/redis-check-aof"
+		printf '#!/bin/sh\nexec %s check-rdb "$@"\n' "$BIN" >"$SUITE/src/redis-check-rdb"
+		chmod +x "$SUITE"/src/redis-server "$SUITE"/src/redis-sentinel "$SUITE"/src/redis-check-aof "$SUITE"/src/redis-check-rdb
+	else
+		for b in redis-server redis-sentinel redis-check-aof redis-check-rdb; do
+			p=$(command -v $b) && ln -s "$p" "$SUITE/src/$b"
+		done
+	fi
+}
 
 PID=
 stop_server() {
@@ -93,12 +117,17 @@ start_server() { # $1: log file, $2: data dir
 	return 1
 }
 
+[ "$MODE" = local ] && install_shims
 printf '%-28s %5s %5s %5s %s\n' unit ok err exc note | tee "$OUT/summary.txt"
 for u in "${UNITS[@]}"; do
 	[ -f "$SUITE/tests/$u.tcl" ] || { printf '%-28s %5s %5s %5s %s\n' "$u" - - - "no such unit" | tee -a "$OUT/summary.txt"; continue; }
 	name=${u//\//_}
 	note=
-	if start_server "$OUT/$name.server.log" "$OUT/$name.data"; then
+	if [ "$MODE" = local ]; then
+		(cd "$SUITE" && timeout 1800 tclsh tests/test_helper.tcl --single "$u" --clients 1 \
+			--baseport $((PORT + 1000)) --tags "$TAGS" --timeout 120 --durable --dont-clean) >"$OUT/$name.log" 2>&1
+		[ $? -eq 124 ] && note="runtest timed out"
+	elif start_server "$OUT/$name.server.log" "$OUT/$name.data"; then
 		(cd "$SUITE" && timeout 900 tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$PORT" \
 			--single "$u" --clients 1 --baseport $((PORT + 1000)) --tags "$TAGS" --timeout 120 --durable) >"$OUT/$name.log" 2>&1
 		rc=$?
