@@ -29,11 +29,13 @@ const (
 
 // clusterRoute decides whether this node serves c's command; when it does not, it
 // replies the redirection (or error) and returns true. The ASKING flag lasts one
-// command (or one transaction): it is cleared here for every command but ASKING
-// itself and those queued inside MULTI, as Redis's resetClient does.
+// command (or one transaction): Redis's resetClient clears it after every command
+// that leaves the client outside MULTI, but ASKING itself; so ASKING before MULTI
+// covers the queued commands and EXEC, and EXEC or DISCARD clears it.
 func (s *Server) clusterRoute(c *Client, cmd *Command) bool {
 	asking := c.clusterFlags&clientAsking != 0
-	if cmd.Proc != nil && cmd.Name != "asking" && (c.flags&flagMulti == 0 || isExec(cmd)) {
+	inMultiAfter := (c.flags&flagMulti != 0 && !isExec(cmd) && cmd.Name != "discard") || cmd.Name == "multi"
+	if cmd.Proc != nil && cmd.Name != "asking" && !inMultiAfter {
 		c.clusterFlags &^= clientAsking
 	}
 	if !isExec(cmd) && !cmd.hasKeys() && !isShardPubSub(cmd) {

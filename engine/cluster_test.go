@@ -314,6 +314,20 @@ func TestClusterTransactions(t *testing.T) {
 		{[]string{"SET", "b", "1"}, "QUEUED"},
 		{[]string{"GET", "b"}, "QUEUED"},
 		{[]string{"EXEC"}, "[OK 1]"},
+		// One ASKING before MULTI covers the whole transaction on an importing slot
+		// (Redis's resetClient keeps the flag while the client is in MULTI): how
+		// go-redis retries a transaction that got -ASK.
+		{[]string{"CLUSTER", "SETSLOT", "12182", "IMPORTING", otherID}, "OK"},
+		{[]string{"ASKING"}, "OK"},
+		{[]string{"MULTI"}, "OK"},
+		{[]string{"SET", "foo", "v"}, "QUEUED"},
+		{[]string{"GET", "foo"}, "QUEUED"},
+		{[]string{"EXEC"}, "[OK v]"},
+		{[]string{"GET", "foo"}, "-MOVED 12182 127.0.0.2:7001"}, // cleared by EXEC
+		{[]string{"ASKING"}, "OK"},
+		{[]string{"MULTI"}, "OK"},
+		{[]string{"DISCARD"}, "OK"},
+		{[]string{"GET", "foo"}, "-MOVED 12182 127.0.0.2:7001"}, // cleared by DISCARD
 	} {
 		if got := tc.do(c.cmd...); got != c.want {
 			t.Errorf("%q = %q, want %q", c.cmd, got, c.want)

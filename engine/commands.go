@@ -23,6 +23,7 @@ func commandFamilies() [][]*Command {
 		infoCommands,
 		clientCommands,
 		debugCommands,
+		moduleCommands,
 		dumpCommands,
 		setCommands,
 		hashCommands,

@@ -10,7 +10,8 @@ import (
 
 var connectionCommands = []*Command{
 	{Name: "ping", Arity: -1, Flags: FlagFast | FlagSentinel, Cats: CatConnection,
-		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Ping the server", Proc: pingCommand},
+		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Ping the server",
+		Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, Proc: pingCommand},
 	{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Echo the given string", Proc: echoCommand},
 	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
