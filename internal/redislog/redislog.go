@@ -36,6 +36,9 @@ func Raw() zap.Field { return zap.Bool(RawKey, true) }
 
 var pool = buffer.NewPool()
 
+// mainName strips the main loggers' names.
+var mainName = strings.NewReplacer("engine.", "", "sentinel.", "", "engine", "", "sentinel", "")
+
 // encoder writes Redis's line format. The embedded encoder is zap's console encoder
 // with every entry key off: it only renders the fields (With() context and the call's
 // own), which this encoder appends after the message.
@@ -89,8 +92,9 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 	line.AppendByte(' ')
 	line.AppendByte(levelMark(ent.Level))
 	line.AppendByte(' ')
-	// Named loggers other than the engine's (gossip, bootstrap, ...) say who speaks.
-	if name := strings.TrimPrefix(ent.LoggerName, "engine."); name != "" && name != "engine" {
+	// Named loggers other than the process's main one (the engine's, or sentinel's)
+	// say who speaks: gossip, bootstrap, raft, ...
+	if name := mainName.Replace(ent.LoggerName); name != "" {
 		line.AppendString(name)
 		line.AppendString(": ")
 	}
