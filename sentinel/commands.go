@@ -3,13 +3,14 @@
 package sentinel
 
 import (
-	"bytes"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -24,9 +25,6 @@ var sentinelSubcommands = map[string]int{
 	"monitor": 6, "remove": 3, "set": -5, "config": -4, "myid": 2, "info-cache": -3,
 	"is-master-down-by-addr": 6, "simulate-failure": -3, "debug": -2,
 	"pending-scripts": 2, "flushconfig": 2, "help": 2,
-	// Internal: a follower hands its CONFIG SET to the raft leader to commit
-	// (SENTINEL CONFIG-COMMIT <run id> <param> <value>).
-	"config-commit": 5,
 }
 
 // sentinelArityError checks the subcommand name and arity, before authentication
@@ -62,8 +60,6 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 		if strings.EqualFold(args[2], "set") && len(args) == 5 {
 			return s.configSetCommand(args, b)
 		}
-	case "config-commit":
-		return s.commitConfig(b, command{Op: opSentinelConfig, Name: args[2], Param: args[3], Value: args[4]}, args)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,7 +103,7 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 			return resp.AppendNullArray(b, c.proto)
 		}
 		b = resp.AppendArray(b, 2)
-		b = resp.AppendBulkString(b, m.ip)
+		b = resp.AppendBulkString(b, s.reportedHost(m.ip))
 		return resp.AppendBulkString(b, strconv.Itoa(m.port))
 	case "ckquorum":
 		m := s.masters[args[2]]
@@ -245,7 +241,7 @@ func (s *Sentinel) appendInstance(b []byte, proto int, ri *instance, now time.Ti
 	add := func(k, v string) { f = append(f, kv{k, v}) }
 	m := ri.master
 	add("name", ri.name)
-	add("ip", ri.ip)
+	add("ip", s.reportedHost(ri.ip))
 	add("port", strconv.Itoa(ri.port))
 	add("runid", ri.runid)
 	var flags []string
@@ -452,106 +448,188 @@ func (s *Sentinel) monitorCommand(c *client, args []string, b []byte) []byte {
 	}
 	mc := *defaultMaster()
 	mc.Name, mc.Host, mc.Port, mc.Quorum = args[2], args[3], int(port), int(quorum)
-	// The leader's state decides (a follower may not have applied the latest
-	// changes yet), so followers hand the whole command over.
-	if !s.isLeader() {
-		return s.forward(b, args...)
-	}
+	mc.DownAfter, mc.FailoverTimeout = s.tm.get(tDefaultDownAfter), s.tm.get(tDefaultFailoverTimeout)
+	// This sentinel's own configuration, as in Redis (localstate.go).
 	s.mu.Lock()
-	_, dup := s.masters[mc.Name]
-	s.mu.Unlock()
-	if dup {
+	defer s.mu.Unlock()
+	if _, dup := s.masters[mc.Name]; dup {
 		return resp.AppendError(b, "ERR Duplicate master name.")
 	}
-	return s.commitConfig(b, command{Op: opMonitor, Monitor: &mc}, args)
-}
-
-// commitConfig commits a configuration change on the leader, or has the leader
-// run the same command. The reply comes once a majority stored the change.
-func (s *Sentinel) commitConfig(b []byte, c command, args []string) []byte {
-	if !s.isLeader() {
-		return s.forward(b, args...)
+	m, err := s.addMaster(mc)
+	if err != nil {
+		return resp.AppendError(b, "ERR Invalid IP address or hostname specified")
 	}
-	if err := s.apply(c); err != nil {
-		return resp.AppendError(b, "NOQUORUM cannot commit the change: "+err.Error())
+	// Failovers of an earlier group of this name are not this one's.
+	m.baseEpoch = s.fsm.currentEpoch()
+	err = s.recordMonitorLocked(mc.Name, &mc, m.baseEpoch)
+	if s.running {
+		s.startLinks(m.instance)
+		s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
+	}
+	if err != nil {
+		return flushError(b, err)
 	}
 	return resp.AppendOK(b)
 }
 
 // SENTINEL REMOVE master
 func (s *Sentinel) removeCommand(args []string, b []byte) []byte {
-	if !s.isLeader() {
-		return s.forward(b, args...)
-	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := s.masters[args[2]]
-	s.mu.Unlock()
 	if m == nil {
 		return errNoMaster(b)
 	}
-	return s.commitConfig(b, command{Op: opRemove, Name: args[2]}, args)
+	s.event("-monitor", m.instance, "")
+	s.dropMasterLocked(args[2])
+	if err := s.recordMonitorLocked(args[2], nil, 0); err != nil {
+		return flushError(b, err)
+	}
+	return resp.AppendOK(b)
 }
 
 // SENTINEL SET master option value [option value ...]
-func (s *Sentinel) setCommand(args []string, b []byte) []byte {
-	if !s.isLeader() {
-		return s.forward(b, args...)
-	}
+func (s *Sentinel) setCommand(args []string, b []byte) (out []byte) {
+	var saveErr error
+	defer func() {
+		if saveErr != nil && len(out) > len(b) && out[len(b)] == '+' {
+			out = flushError(b, saveErr)
+		}
+	}()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := s.masters[args[2]]
 	if m == nil {
-		s.mu.Unlock()
 		return errNoMaster(b)
 	}
-	cfg := m.cfg
-	s.mu.Unlock()
-	if (len(args)-3)%2 != 0 {
-		return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[len(args)-1]))
-	}
-	for i := 3; i+1 < len(args); i += 2 {
-		opt, val := strings.ToLower(args[i]), args[i+1]
-		bad := func() []byte {
-			return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", val, args[i]))
+	// Options apply one by one, and those before a bad one stay applied (and
+	// saved), as in Redis.
+	changes := 0
+	defer func() {
+		if changes > 0 {
+			cfg := m.cfg
+			if err := s.recordMonitorLocked(args[2], &cfg, m.baseEpoch); err != nil {
+				s.log.Warn("cannot save the sentinel state: " + err.Error())
+				saveErr = err
+			}
 		}
-		n, nerr := strconv.ParseInt(val, 10, 64)
-		switch opt {
-		case "down-after-milliseconds", "failover-timeout":
-			if nerr != nil || n <= 0 {
-				return bad()
+	}()
+	for j := 3; j < len(args); j++ {
+		opt := args[j]
+		more := len(args) - 1 - j
+		old := j
+		redacted := false
+		bad := func(k int) []byte {
+			return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", args[k], opt))
+		}
+		num := func(min int64) (int64, bool) {
+			j++
+			n, err := strconv.ParseInt(args[j], 10, 64)
+			return n, err == nil && n >= min
+		}
+		switch o := strings.ToLower(opt); {
+		case more > 0 && (o == "down-after-milliseconds" || o == "failover-timeout" || o == "parallel-syncs" || o == "quorum"):
+			n, ok := num(1)
+			if !ok {
+				return bad(j)
 			}
-			if opt == "down-after-milliseconds" {
-				cfg.DownAfter = time.Duration(n) * time.Millisecond
+			switch o {
+			case "down-after-milliseconds":
+				m.cfg.DownAfter = time.Duration(n) * time.Millisecond
+			case "failover-timeout":
+				m.cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
+			case "parallel-syncs":
+				m.cfg.ParallelSyncs = int(n)
+			default:
+				m.cfg.Quorum = int(n)
+			}
+		case more > 0 && o == "master-reboot-down-after-period":
+			n, ok := num(0)
+			if !ok {
+				return bad(j)
+			}
+			m.cfg.RebootDownAfter = time.Duration(n) * time.Millisecond
+		case more > 0 && (o == "notification-script" || o == "client-reconfig-script"):
+			j++
+			v := args[j]
+			if s.cfg.DenyScriptsReconfig {
+				return resp.AppendError(b, "ERR Reconfiguration of scripts path is denied for security reasons. "+
+					"Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
+			}
+			if v != "" && !isExecutable(v) {
+				if o == "notification-script" {
+					return resp.AppendError(b, "ERR Notification script seems non existing or non executable")
+				}
+				return resp.AppendError(b, "ERR Client reconfiguration script seems non existing or non executable")
+			}
+			if o == "notification-script" {
+				m.cfg.NotificationScript = v
 			} else {
-				cfg.FailoverTimeout = time.Duration(n) * time.Millisecond
+				m.cfg.ClientReconfigScript = v
 			}
-		case "parallel-syncs", "quorum":
-			if nerr != nil || n <= 0 {
-				return bad()
-			}
-			if opt == "quorum" {
-				cfg.Quorum = int(n)
+		case more > 0 && (o == "auth-pass" || o == "auth-user"):
+			j++
+			if o == "auth-pass" {
+				m.cfg.AuthPass = args[j]
+				redacted = true
 			} else {
-				cfg.ParallelSyncs = int(n)
+				m.cfg.AuthUser = args[j]
 			}
-		case "auth-pass":
-			cfg.AuthPass = val
-		case "auth-user":
-			cfg.AuthUser = val
+			// New credentials take effect on new links (dropInstanceConnections).
+			s.dropLinksLocked(m)
+		case more > 1 && o == "rename-command":
+			from, to := args[j+1], args[j+2]
+			j += 2
+			if from == "" || to == "" {
+				if to != "" {
+					return bad(j - 1)
+				}
+				return bad(j)
+			}
+			// Copy on write: links hold the map they were made with.
+			rn := map[string]string{}
+			for k, v := range m.cfg.RenamedCommands {
+				rn[k] = v
+			}
+			delete(rn, strings.ToLower(from))
+			if !strings.EqualFold(from, to) {
+				rn[strings.ToLower(from)] = to
+			}
+			m.cfg.RenamedCommands = rn
+			s.dropLinksLocked(m)
 		default:
-			return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", args[i]))
+			return resp.AppendError(b, fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", opt))
 		}
-	}
-	out := s.commitConfig(b, command{Op: opMonitor, Monitor: &cfg}, args)
-	if s.isLeader() && bytes.HasPrefix(out[len(b):], []byte("+OK")) {
-		s.mu.Lock()
-		if m := s.masters[args[2]]; m != nil {
-			for i := 3; i+1 < len(args); i += 2 {
-				s.event("+set", m.instance, "%s %s", args[i], args[i+1])
+		changes++
+		switch j - old + 1 {
+		case 2:
+			v := args[old+1]
+			if redacted {
+				v = "******"
 			}
+			s.event("+set", m.instance, "%s %s", args[old], v)
+		case 3:
+			s.event("+set", m.instance, "%s %s %s", args[old], args[old+1], args[old+2])
+		default:
+			s.event("+set", m.instance, "%s", args[old])
 		}
-		s.mu.Unlock()
 	}
-	return out
+	cfg := m.cfg
+	changes = 0
+	if err := s.recordMonitorLocked(args[2], &cfg, m.baseEpoch); err != nil {
+		return flushError(b, err)
+	}
+	return resp.AppendOK(b)
+}
+
+// flushError is Redis's reply when the changed configuration cannot be saved.
+func flushError(b []byte, err error) []byte {
+	return resp.AppendError(b, "ERR Failed to save config file: "+err.Error())
+}
+
+// isExecutable is access(path, X_OK).
+func isExecutable(path string) bool {
+	return unix.Access(path, unix.X_OK) == nil
 }
 
 // sentinelParam is one SENTINEL CONFIG parameter (those of Redis 7.0).
@@ -584,6 +662,8 @@ var sentinelParams = []sentinelParam{
 		}
 		return err == nil
 	}},
+	{"sentinel-user", func(cfg *Config) string { return cfg.SentinelUser }, func(cfg *Config, v string) bool { cfg.SentinelUser = v; return true }},
+	{"sentinel-pass", func(cfg *Config) string { return cfg.SentinelPass }, func(cfg *Config, v string) bool { cfg.SentinelPass = v; return true }},
 }
 
 func findSentinelParam(name string) *sentinelParam {
@@ -596,9 +676,8 @@ func findSentinelParam(name string) *sentinelParam {
 }
 
 // configSetCommand is SENTINEL CONFIG SET. Unlike Redis, which rewrites its
-// config file, the change is committed to the raft log (keyed by this
-// sentinel's run id), so it survives a restart with a read-only file; it is
-// applied here once committed, and needs a raft majority.
+// config file, the change is kept in the data dir's state file (localstate.go),
+// so it survives a restart with a read-only config file.
 func (s *Sentinel) configSetCommand(args []string, b []byte) []byte {
 	p := findSentinelParam(args[3])
 	if p == nil {
@@ -610,26 +689,23 @@ func (s *Sentinel) configSetCommand(args []string, b []byte) []byte {
 	if !p.set(&probe, args[4]) {
 		return resp.AppendError(b, fmt.Sprintf("ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", args[4], args[3]))
 	}
-	out := s.commitConfig(b, command{Op: opSentinelConfig, Name: s.myid, Param: p.name, Value: args[4]},
-		[]string{"SENTINEL", "CONFIG-COMMIT", s.myid, p.name, args[4]})
-	if bytes.HasPrefix(out[len(b):], []byte("+OK")) {
-		// The entry is committed; apply it now rather than when this
-		// follower's FSM catches up, so that CONFIG GET right after sees it.
-		s.mu.Lock()
-		p.set(s.cfg, args[4])
-		s.mu.Unlock()
-	}
-	return out
-}
-
-// applySentinelConfigLocked applies this sentinel's committed CONFIG SET
-// parameters (after a restart, from the raft log or a snapshot). mu held.
-func (s *Sentinel) applySentinelConfigLocked() {
-	for name, v := range s.fsm.sentinelConfig(s.myid) {
-		if p := findSentinelParam(name); p != nil {
-			p.set(s.cfg, v)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.set(s.cfg, args[4])
+	s.local.Config[p.name] = args[4]
+	if p.name == "sentinel-user" || p.name == "sentinel-pass" {
+		// New credentials: every link reconnects (sentinelDropConnections).
+		for _, m := range s.masters {
+			s.dropLinksLocked(m)
+			for _, se := range m.sentinels {
+				se.linkGen++
+			}
 		}
 	}
+	if err := s.saveLocalStateLocked(); err != nil {
+		return flushError(b, err)
+	}
+	return resp.AppendOK(b)
 }
 
 // SENTINEL CONFIG GET param (SET is configSetCommand)
@@ -695,24 +771,15 @@ func (s *Sentinel) infoCacheLocked(c *client, names []string, b []byte, now time
 // SENTINEL DEBUG: the timing parameters, in milliseconds.
 func (s *Sentinel) debugLocked(c *client, args []string, b []byte) []byte {
 	if len(args) > 2 {
-		return resp.AppendError(b, fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", args[2], args[2]))
+		if e := s.tm.setDebug(args[2:]); e != "" {
+			return resp.AppendError(b, e)
+		}
+		return resp.AppendOK(b)
 	}
-	p := []struct {
-		k string
-		v time.Duration
-	}{
-		{"INFO-PERIOD", infoPeriod}, {"PING-PERIOD", pingPeriod}, {"ASK-PERIOD", askPeriod},
-		{"PUBLISH-PERIOD", helloPeriod}, {"DEFAULT-DOWN-AFTER", 30 * time.Second},
-		{"DEFAULT-FAILOVER-TIMEOUT", 3 * time.Minute}, {"TILT-TRIGGER", tiltTrigger},
-		{"TILT-PERIOD", tiltPeriod}, {"SLAVE-RECONF-TIMEOUT", 10 * time.Second},
-		{"MIN-LINK-RECONNECT-PERIOD", minLinkReconnect}, {"ELECTION-TIMEOUT", electionTimeout},
-		// keygrid runs no scripts; Redis's defaults, for tools that read them.
-		{"SCRIPT-MAX-RUNTIME", time.Minute}, {"SCRIPT-RETRY-DELAY", 30 * time.Second},
-	}
-	b = resp.AppendMap(b, len(p), c.proto)
-	for _, x := range p {
-		b = resp.AppendBulkString(b, x.k)
-		b = resp.AppendBulkString(b, strconv.FormatInt(x.v.Milliseconds(), 10))
+	b = resp.AppendMap(b, nTimings, c.proto)
+	for k := 0; k < nTimings; k++ {
+		b = resp.AppendBulkString(b, timingNames[k])
+		b = resp.AppendBulkString(b, strconv.FormatInt(s.tm.get(k).Milliseconds(), 10))
 	}
 	return b
 }
@@ -775,7 +842,25 @@ func infoCommand(c *client, args []string, b []byte) []byte {
 			time.Now().UnixMicro(), int64(up.Seconds()), int64(up.Hours()/24), exe, s.path)
 	}
 	if section("Clients") {
-		fmt.Fprintf(&sb, "connected_clients:%d\r\n", connectedClients.Load())
+		// As Redis Sentinel's: the sentinel's own clients; nothing blocks here.
+		fmt.Fprintf(&sb, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"+
+			"client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\n"+
+			"tracking_clients:0\r\nclients_in_timeout_table:0\r\n", connectedClients.Load(), sentinelMaxClients)
+	}
+	if section("Stats") {
+		chans, pats := s.ps.counts()
+		fmt.Fprintf(&sb, "total_connections_received:%d\r\ntotal_commands_processed:%d\r\n"+
+			"rejected_connections:0\r\nexpired_keys:0\r\nevicted_keys:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n"+
+			"pubsub_channels:%d\r\npubsub_patterns:%d\r\ntotal_error_replies:%d\r\n",
+			clientIDs.Load(), commandsProcessed.Load(), chans, pats, errorReplies.Load())
+	}
+	if section("CPU") {
+		var ru, rc syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		syscall.Getrusage(syscall.RUSAGE_CHILDREN, &rc)
+		tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+		fmt.Fprintf(&sb, "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"+
+			"used_cpu_user_children:%.6f\r\n", tv(ru.Stime), tv(ru.Utime), tv(rc.Stime), tv(rc.Utime))
 	}
 	if section("Sentinel") {
 		tilt, since := 0, int64(-1)
@@ -799,3 +884,26 @@ func infoCommand(c *client, args []string, b []byte) []byte {
 	}
 	return resp.AppendBulkString(b, sb.String())
 }
+
+// reportedHost is how an instance's address is shown to clients: a hostname
+// as is with announce-hostnames yes, otherwise its IP address (Redis's
+// announceSentinelAddr), so turning announce-hostnames off shows IPs again.
+func (s *Sentinel) reportedHost(host string) string {
+	if s.cfg.AnnounceHostnames || net.ParseIP(host) != nil {
+		return host
+	}
+	addrs, err := net.LookupHost(host)
+	if err != nil || len(addrs) == 0 {
+		return host
+	}
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil && ip.To4() != nil {
+			return a
+		}
+	}
+	return addrs[0]
+}
+
+// sentinelMaxClients is the client limit INFO reports (Redis's default
+// maxclients; keygrid's sentinel does not refuse clients below the fd limit).
+const sentinelMaxClients = 10000

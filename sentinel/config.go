@@ -32,6 +32,14 @@ type MasterConfig struct {
 	ParallelSyncs int
 	AuthPass      string
 	AuthUser      string
+	// NotificationScript and ClientReconfigScript are kept and shown (keygrid
+	// runs no scripts); RenamedCommands maps a command (lower case) to the name
+	// the monitored instances know it by; RebootDownAfter is
+	// master-reboot-down-after-period (0: off).
+	NotificationScript   string            `json:",omitempty"`
+	ClientReconfigScript string            `json:",omitempty"`
+	RenamedCommands      map[string]string `json:",omitempty"`
+	RebootDownAfter      time.Duration     `json:",omitempty"`
 	// KnownReplicas are "ip:port" from `sentinel known-replica` lines (written by
 	// Redis Sentinel): monitored from the start instead of after the first INFO.
 	KnownReplicas []string
@@ -51,11 +59,11 @@ type Config struct {
 	AnnounceHostnames bool
 	LogFile           string
 	LogLevel          string
-	// RaftPort is where this sentinel's raft transport listens; default port+10000,
-	// the same offset Redis Cluster uses for its bus.
+	// RaftPort gives the raft transport a port of its own; 0 (the default): raft
+	// shares the sentinel's port (raftmux.go).
 	RaftPort int
 	// RaftPeers lists every sentinel of the raft group as "host:port" client
-	// addresses (raft address = host:port+10000 unless given as host:port@raftport).
+	// addresses (raft address = the same, unless given as host:port@raftport).
 	// All sentinels must be given the same list; it is used once, to bootstrap.
 	RaftPeers []string
 	// RaftRemoveAfter: the raft leader removes a voter it has not reached for
@@ -65,6 +73,8 @@ type Config struct {
 	// RequirePass, when set, is the password clients of this sentinel must AUTH
 	// with (Redis's requirepass in sentinel mode).
 	RequirePass string
+	// Users are the `user <name> <rules...>` lines (ACL users).
+	Users [][]string
 	// SentinelUser/SentinelPass authenticate this sentinel to the other sentinels
 	// (Redis's sentinel-user / sentinel-pass; requirepass is used when unset).
 	SentinelUser string
@@ -79,12 +89,31 @@ type Config struct {
 	// Sentinel does.
 	TLSPort int
 	TLS     tlsconf.Settings
+	// DenyScriptsReconfig: SENTINEL SET may not change script paths (Redis's
+	// default yes).
+	DenyScriptsReconfig bool
+
+	// queued holds the `sentinel ...` lines read so far: as Redis 7.0 does, they
+	// are applied after the whole file (and the command line) is read, the
+	// pre-monitor ones first, then `sentinel monitor`, then the rest, so a
+	// per-master directive may come before its `monitor` line.
+	queued [3][]queuedLine
 }
+
+type queuedLine struct {
+	line int
+	text string
+	argv []string
+}
+
+// preMonitor lists the `sentinel` directives Redis applies before the monitor lines.
+var preMonitor = map[string]bool{"announce-ip": true, "announce-port": true, "deny-scripts-reconfig": true,
+	"sentinel-user": true, "sentinel-pass": true, "current-epoch": true, "myid": true, "resolve-hostnames": true}
 
 // DefaultConfig returns Redis Sentinel's defaults.
 func DefaultConfig() *Config {
 	// TLS defaults are Redis's: client certificates required, session caching on.
-	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", RaftRemoveAfter: 10 * time.Minute,
+	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
 		TLS: tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
 }
 
@@ -137,6 +166,9 @@ func LoadConfig(path string, args []string) (*Config, error) {
 			return nil, err
 		}
 	}
+	if err := cfg.applyQueued(); err != nil {
+		return nil, err
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -144,6 +176,9 @@ func LoadConfig(path string, args []string) (*Config, error) {
 func ParseConfig(r io.Reader) (*Config, error) {
 	cfg := DefaultConfig()
 	if err := cfg.parse(r); err != nil {
+		return nil, err
+	}
+	if err := cfg.applyQueued(); err != nil {
 		return nil, err
 	}
 	return cfg, cfg.Validate()
@@ -177,11 +212,34 @@ func (c *Config) parse(r io.Reader) error {
 		if len(argv) == 0 {
 			continue
 		}
+		if strings.EqualFold(argv[0], "sentinel") && len(argv) >= 2 {
+			q := 2
+			if sub := strings.ToLower(argv[1]); sub == "monitor" {
+				q = 1
+			} else if preMonitor[sub] {
+				q = 0
+			}
+			c.queued[q] = append(c.queued[q], queuedLine{line, text, argv})
+			continue
+		}
 		if err := c.directive(argv); err != nil {
 			return configError(line, text, err.Error())
 		}
 	}
 	return sc.Err()
+}
+
+// applyQueued applies the queued `sentinel` lines in Redis's order.
+func (c *Config) applyQueued() error {
+	for i := range c.queued {
+		for _, l := range c.queued[i] {
+			if err := c.directive(l.argv); err != nil {
+				return configError(l.line, l.text, err.Error())
+			}
+		}
+		c.queued[i] = nil
+	}
+	return nil
 }
 
 // configError formats an error the way Redis's loadServerConfig reports it.
@@ -261,13 +319,11 @@ func (c *Config) directive(argv []string) error {
 	case "sentinel-metrics-addr", "metrics-addr":
 		c.MetricsAddr = argv[1]
 	case "user":
-		// Redis writes "user default on nopass ..." into sentinel.conf. Users with
-		// passwords would be silently unprotected here, so they are refused.
-		for _, r := range argv[1:] {
-			if strings.HasPrefix(r, ">") || strings.HasPrefix(r, "#") {
-				return fmt.Errorf("ACL users with passwords are not supported by keygrid sentinel: use requirepass")
-			}
+		// ACL users, as Redis writes them into sentinel.conf (acl.go).
+		if len(argv) < 2 {
+			return fmt.Errorf("wrong number of arguments")
 		}
+		c.Users = append(c.Users, argv[1:])
 	default:
 		// Server directives Redis writes into sentinel.conf on CONFIG REWRITE
 		// (latency-tracking-info-percentiles, ...) mean nothing to a sentinel.
@@ -454,9 +510,50 @@ func (c *Config) sentinelDirective(argv []string) error {
 			return fmt.Errorf("Invalid port number")
 		}
 		m.KnownReplicas = append(m.KnownReplicas, net.JoinHostPort(argv[2], argv[3]))
-	case "config-epoch", "leader-epoch", "current-epoch",
-		"known-sentinel", "rename-command", "deny-scripts-reconfig", "notification-script",
-		"client-reconfig-script", "master-reboot-down-after-period":
+	case "deny-scripts-reconfig":
+		if err = need(2); err != nil {
+			return err
+		}
+		c.DenyScriptsReconfig, err = yesno(argv[1])
+	case "notification-script", "client-reconfig-script":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if sub == "notification-script" {
+			m.NotificationScript = argv[2]
+		} else {
+			m.ClientReconfigScript = argv[2]
+		}
+	case "rename-command":
+		if err = need(4); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		if m.RenamedCommands == nil {
+			m.RenamedCommands = map[string]string{}
+		}
+		m.RenamedCommands[strings.ToLower(argv[2])] = argv[3]
+	case "master-reboot-down-after-period":
+		if err = need(3); err != nil {
+			return err
+		}
+		m, err := master()
+		if err != nil {
+			return err
+		}
+		ms, err := strconv.Atoi(argv[2])
+		if err != nil || ms < 0 {
+			return fmt.Errorf("negative time parameter.")
+		}
+		m.RebootDownAfter = time.Duration(ms) * time.Millisecond
+	case "config-epoch", "leader-epoch", "current-epoch", "known-sentinel":
 		// State Redis Sentinel rewrites into its own config file, and features keygrid
 		// does not run (scripts). keygrid keeps runtime state in raft, so these are
 		// accepted and ignored: a Redis-written sentinel.conf still loads.

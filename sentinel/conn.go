@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/resp"
@@ -17,6 +18,10 @@ type conn struct {
 	nc  net.Conn
 	buf []byte // unparsed input
 	out []byte
+	// rename: commands the instance knows by other names (SENTINEL SET
+	// rename-command); gen: the instance's linkGen when dialed.
+	rename map[string]string
+	gen    uint64
 }
 
 func dialConn(addr string, timeout time.Duration) (*conn, error) {
@@ -44,6 +49,12 @@ func (c *conn) Close() error { return c.nc.Close() }
 
 // send writes one command without waiting for its reply.
 func (c *conn) send(timeout time.Duration, args ...string) error {
+	if len(c.rename) > 0 && len(args) > 0 {
+		// sentinelInstanceMapCommand: the instance knows this command by another name.
+		if to, ok := c.rename[strings.ToLower(args[0])]; ok {
+			args = append([]string{to}, args[1:]...)
+		}
+	}
 	c.out = resp.AppendCommand(c.out[:0], args...)
 	c.nc.SetWriteDeadline(time.Now().Add(timeout))
 	_, err := c.nc.Write(c.out)

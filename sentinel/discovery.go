@@ -1,8 +1,8 @@
 // Forming the raft group from hello messages, for deployments that do not list
 // `sentinel raft-peers`: the sentinels of a master find each other as Redis
 // Sentinels do, and the one with the smallest id starts a group that the others
-// are added to. A sentinel's raft address is its announced address with the port
-// plus 10000 (or its raft-port), since the hello format has no field for it.
+// are added to. A sentinel's raft address is its announced address: raft shares
+// the sentinel port (raftmux.go).
 
 package sentinel
 
@@ -28,13 +28,29 @@ func (s *Sentinel) discoverRaftLocked(now time.Time, leader bool) {
 	known := map[string]*instance{} // run id -> any instance of that sentinel
 	for _, m := range s.masters {
 		for id, se := range m.sentinels {
-			if now.Sub(se.lastHello) < 5*helloPeriod {
+			if now.Sub(se.lastHello) < 5*s.tm.get(tPublish) {
 				known[id] = se
 			}
 		}
 	}
 	if s.raft.State() != raft.Leader && s.raft.Leader() == "" && s.raftEmpty() {
-		if now.Sub(s.started) < discoverySettle {
+		// Hellos arrive only through a reachable master (or its replicas): a
+		// sentinel that cannot reach any has heard nobody yet, and starting a
+		// group of its own then would split the sentinels into several groups.
+		linked := false
+		for _, m := range s.masters {
+			if m.instance.connected && !m.instance.infoRefresh.IsZero() {
+				linked = true
+			}
+		}
+		if !linked {
+			s.linkedSince = time.Time{}
+		} else if s.linkedSince.IsZero() {
+			s.linkedSince = now
+		}
+		// Alone, wait to have heard hellos for a while; once others are heard,
+		// the smallest id starts the group at once.
+		if len(known) == 0 && (!linked || now.Sub(s.started) < discoverySettle || now.Sub(s.linkedSince) < discoverySettle) {
 			return
 		}
 		for id := range known {
@@ -68,7 +84,7 @@ func (s *Sentinel) discoverRaftLocked(now time.Time, leader bool) {
 		if members[id] || s.joining[id] {
 			continue
 		}
-		addr := net.JoinHostPort(se.ip, strconv.Itoa(se.port+10000))
+		addr := id // raft shares the announced sentinel port (raftmux.go)
 		s.joining[id] = true
 		s.log.Info("adding sentinel to the raft group", zap.String("id", id), zap.String("raft", addr))
 		go func() {

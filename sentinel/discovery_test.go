@@ -2,7 +2,6 @@ package sentinel
 
 import (
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -10,23 +9,10 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// portsWithRaft returns n free ports p whose p+10000 is free too.
+// portsWithRaft returns n free ports (raft shares the sentinel port).
 func portsWithRaft(t *testing.T, n int) []int {
 	t.Helper()
-	var out []int
-	for len(out) < n {
-		p := freePorts(t, 1)[0]
-		if p+10000 > 65535 {
-			continue
-		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+10000))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		out = append(out, p)
-	}
-	return out
+	return freePorts(t, n)
 }
 
 // Without `sentinel raft-peers`, sentinels find each other through hello

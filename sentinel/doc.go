@@ -22,10 +22,13 @@
 // committed log is the single truth for which node is master in which epoch;
 // +switch-master is published, as in Redis, at the end of the failover, when the
 // leader commits that end (or the failover timeout passed). A minority of
-// sentinels has no leader and therefore never fails over. The log also holds
-// each sentinel's SENTINEL CONFIG SET changes, and the leader removes sentinels
-// unreachable for raft-remove-after from the group (membership.go).
+// sentinels has no leader and therefore never fails over. The leader removes
+// sentinels unreachable for raft-remove-after from the group (membership.go).
+// Raft shares the sentinel's port, over TLS with tls-replication (raftmux.go).
 //
-// The config file is only read, never rewritten: runtime state (failovers, the
-// current epoch) lives in the raft log and snapshots under the data dir.
+// The config file is only read, never rewritten: shared runtime state
+// (failovers, the current epoch) lives in the raft log and snapshots under the
+// data dir; each sentinel's own runtime configuration (SENTINEL MONITOR / SET /
+// REMOVE / CONFIG SET, ACL users) in the data dir's sentinel-state.json
+// (localstate.go, acl.go), applied and saved at once as Redis does.
 package sentinel

@@ -11,7 +11,6 @@ import (
 
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/resp"
-	"go.uber.org/zap"
 )
 
 // instanceDesc is Redis's "%@" format: "master <name> <ip> <port>", or for a
@@ -90,9 +89,22 @@ func (s *Sentinel) eventf(typ, format string, args ...any) {
 }
 
 func (s *Sentinel) emit(typ, msg string) {
-	s.log.Info(typ+" "+msg, zap.String("event", typ))
+	// Logged as Redis's sentinelEvent does: "<type> <message>", at notice ('*')
+	// or warning ('#') level as Redis logs that event.
+	if noticeEvents[typ] {
+		s.log.Info(typ + " " + msg)
+	} else {
+		s.log.Warn(typ + " " + msg)
+	}
 	s.ps.publish(typ, msg)
 }
+
+// noticeEvents are the events Redis logs at notice level; the others at warning.
+var noticeEvents = map[string]bool{"+convert-to-slave": true, "+failover-state-send-slaveof-noone": true,
+	"+failover-state-wait-promotion": true, "+fix-slave-config": true, "+reboot": true, "+sentinel": true,
+	"+sentinel-address-switch": true, "+sentinel-address-update": true, "+sentinel-invalid-addr": true,
+	"+slave": true, "+slave-reconf-done": true, "+slave-reconf-inprog": true, "+slave-reconf-sent": true,
+	"+slave-reconf-sent-be": true, "-slave-reconf-sent-timeout": true}
 
 // pubsub is the sentinel's own channel registry. Clients subscribe on the
 // sentinel's port; events are fanned out here.
@@ -206,4 +218,11 @@ func (c *client) writer() {
 			return
 		}
 	}
+}
+
+// counts is how many channels and patterns have subscribers (INFO stats).
+func (p *pubsub) counts() (channels, patterns int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.channels), len(p.patterns)
 }

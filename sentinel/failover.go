@@ -303,6 +303,7 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 			// Events name the replica under the old master, as Redis's do.
 			ev := r
 			auth := authArgs(m)
+			ren := m.cfg.RenamedCommands
 			addr := r.addr()
 			// Redis does not wait for a replica that is down (it is re-pointed
 			// when it returns): failing to reach one is not a timeout.
@@ -312,6 +313,7 @@ func (s *Sentinel) reconfReplicas(m *master, reps []*instance, ip string, port i
 			if err != nil {
 				return
 			}
+			c.rename = ren
 			defer c.Close()
 			if auth != nil {
 				c.do(opTO, auth...)
@@ -372,12 +374,14 @@ func (s *Sentinel) watchFirstWrite(m *master, ri *instance, lossAt time.Time, ba
 	defer s.wg.Done()
 	s.mu.Lock()
 	auth := authArgs(m)
+	ren := m.cfg.RenamedCommands
 	addr := ri.addr()
 	s.mu.Unlock()
 	c, err := s.dial(addr, time.Second)
 	if err != nil {
 		return
 	}
+	c.rename = ren
 	defer c.Close()
 	if auth != nil {
 		c.do(time.Second, auth...)
@@ -426,6 +430,7 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 		s.event(ev, r, "")
 		addr, ip, port := r.addr(), m.ip, m.port
 		auth := authArgs(m)
+		ren := m.cfg.RenamedCommands
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -433,6 +438,7 @@ func (s *Sentinel) fixReplicaConfig(m *master, now time.Time) {
 			if err != nil {
 				return
 			}
+			c.rename = ren
 			defer c.Close()
 			if auth != nil {
 				c.do(time.Second, auth...)

@@ -58,6 +58,10 @@ type command struct {
 type monitorRecord struct {
 	Config  MasterConfig `json:"config"`
 	Removed bool         `json:"removed"`
+	// BaseEpoch (local state only): the raft epoch when the master was
+	// monitored; failover records of that name up to it are older than the
+	// MONITOR and are not applied.
+	BaseEpoch uint64 `json:"base_epoch,omitempty"`
 }
 
 // masterRecord is the replicated truth about one monitored group.

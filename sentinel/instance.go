@@ -43,6 +43,11 @@ type instance struct {
 
 	// Link state (Redis's instanceLink).
 	connected bool
+	linkGen   uint64 // bumped to make the links reconnect (dropLinksLocked)
+	// rebooting: a master whose run id changed, until it answers PONG
+	// (master-reboot-down-after-period; Redis's SRI_MASTER_REBOOT).
+	rebooting   bool
+	rebootSince time.Time
 	// pingPending is when the oldest unanswered PING was sent (act_ping_time).
 	pingPending  time.Time
 	lastPingSent time.Time
@@ -81,10 +86,12 @@ type master struct {
 	*instance
 	cfg         MasterConfig
 	configEpoch uint64
-	odown       bool
-	odownAt     time.Time
-	replicas    map[string]*instance // by "ip:port"
-	sentinels   map[string]*instance // by run id
+	// baseEpoch: committed failovers up to this epoch predate the MONITOR.
+	baseEpoch uint64
+	odown     bool
+	odownAt   time.Time
+	replicas  map[string]*instance // by "ip:port"
+	sentinels map[string]*instance // by run id
 
 	// Failover state; fo is non-nil while this sentinel runs a failover.
 	fo            *failover

@@ -7,6 +7,7 @@ import (
 	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -26,6 +27,22 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid sentinel) ***\n%v\n", err)
 		return 1
 	}
+	// Like Redis, the sentinel works in its `dir`: relative paths (logfile,
+	// scripts) are relative to it.
+	if path != "" {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+	}
+	if cfg.Dir != "" && cfg.Dir != "." {
+		if err := os.MkdirAll(cfg.Dir, 0o755); err == nil {
+			if err := os.Chdir(cfg.Dir); err != nil {
+				fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", cfg.Dir, err)
+				return 1
+			}
+			cfg.Dir = "."
+		}
+	}
 	log, err := newLogger(cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "keygrid sentinel: can't open the log file: %v\n", err)
@@ -33,13 +50,14 @@ func Main(args []string) int {
 	}
 	defer log.Sync()
 	reg := prometheus.NewRegistry()
+	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		log.Warn(err.Error())
 		return 1
 	}
 	if err := s.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		log.Warn(err.Error())
 		return 1
 	}
 	if cfg.MetricsAddr != "" {

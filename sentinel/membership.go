@@ -131,7 +131,7 @@ func (s *Sentinel) readdRaftPeersLocked(now time.Time) {
 	heard := map[string]bool{}
 	for _, m := range s.masters {
 		for _, se := range m.sentinels {
-			if now.Sub(se.lastHello) < 5*helloPeriod {
+			if now.Sub(se.lastHello) < 5*s.tm.get(tPublish) {
 				heard[net.JoinHostPort(se.ip, strconv.Itoa(se.port))] = true
 			}
 		}

@@ -55,25 +55,52 @@ func (s *Sentinel) dialInstance(ri *instance, role string) (*conn, error) {
 		auth = s.sentinelAuth()
 	}
 	timeout := opTimeout(m)
+	gen := ri.linkGen
+	var rename map[string]string
+	if ri.kind != kindSentinel {
+		rename = m.cfg.RenamedCommands // never changed in place (SENTINEL SET copies)
+	}
 	s.mu.Unlock()
 	c, err := s.dial(addr, timeout)
 	if err != nil {
 		return nil, err
 	}
+	c.gen, c.rename = gen, rename
 	if auth != nil {
 		if v, err := c.do(timeout, auth...); err != nil {
 			c.Close()
 			return nil, err
 		} else if v.IsError() {
+			// Ignored, as Redis does (an instance without a password refuses
+			// AUTH <pass>); one that needs credentials refuses CLIENT SETNAME below.
 			s.log.Sugar().Warnf("AUTH failed on %s: %s", addr, v.Str)
 		}
 	}
 	// Named like Redis Sentinel's links, so CLIENT LIST shows who is connected.
-	if _, err := c.do(timeout, "CLIENT", "SETNAME", "sentinel-"+s.myid[:8]+"-"+role); err != nil {
+	v, err := c.do(timeout, "CLIENT", "SETNAME", "sentinel-"+s.myid[:8]+"-"+role)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	if v.IsError() && (strings.HasPrefix(v.Str, "NOAUTH") || strings.HasPrefix(v.Str, "WRONGPASS")) {
+		// The instance wants credentials this sentinel does not have: the link
+		// is not usable and counts as disconnected.
+		c.Close()
+		return nil, errors.New(v.Str)
+	}
 	return c, nil
+}
+
+// errRelink ends a link that must reconnect with new settings.
+var errRelink = errors.New("link settings changed")
+
+// dropLinksLocked has the links of m and its replicas reconnect (Redis's
+// dropInstanceConnections). mu held.
+func (s *Sentinel) dropLinksLocked(m *master) {
+	m.instance.linkGen++
+	for _, r := range m.replicas {
+		r.linkGen++
+	}
 }
 
 // runLink is the command link of one instance.
@@ -85,7 +112,7 @@ func (s *Sentinel) runLink(ri *instance) {
 			s.mu.Lock()
 			ri.connected = false
 			s.mu.Unlock()
-			if !s.sleepOrStop(ri, pingPeriod) {
+			if !s.sleepOrStop(ri, s.tm.get(tPing)) {
 				return
 			}
 			continue
@@ -110,25 +137,32 @@ func (s *Sentinel) runLink(ri *instance) {
 // linkLoop does the periodic work on c until an I/O error (returned) or a stop (nil).
 func (s *Sentinel) linkLoop(ri *instance, c *conn) error {
 	var lastHello, lastAsk time.Time
-	for {
-		if !s.sleepOrStop(ri, 100*time.Millisecond) {
+	// The first round runs at once: a replica just discovered is PINGed and
+	// asked for INFO right away, as Redis does on connect.
+	for first := true; ; first = false {
+		if !first && !s.sleepOrStop(ri, 100*time.Millisecond) {
 			return nil
 		}
 		now := time.Now()
 		s.mu.Lock()
+		if ri.linkGen != c.gen {
+			// SENTINEL SET changed credentials or renamed commands: reconnect.
+			s.mu.Unlock()
+			return errRelink
+		}
 		m := ri.master
 		timeout := opTimeout(m)
-		pingEvery := min(pingPeriod, m.cfg.DownAfter)
+		pingEvery := min(s.tm.get(tPing), m.cfg.DownAfter)
 		doPing := now.Sub(ri.lastPingSent) >= pingEvery
-		period := ri.infoPeriod
+		period := s.tm.get(tInfo)
 		if m.sdown || m.fo != nil {
 			period = time.Second
 		}
 		doInfo := ri.kind != kindSentinel && (ri.infoRefresh.IsZero() || now.Sub(ri.infoRefresh) >= period)
 		// Hellos go to other sentinels too (PUBLISH on their port), as Redis
 		// does, so sentinels keep hearing each other while a master is down.
-		doHello := now.Sub(lastHello) >= helloPeriod
-		doAsk := ri.kind == kindSentinel && m.sdown && now.Sub(lastAsk) >= askPeriod
+		doHello := now.Sub(lastHello) >= s.tm.get(tPublish)
+		doAsk := ri.kind == kindSentinel && m.sdown && now.Sub(lastAsk) >= s.tm.get(tAsk)
 		if doPing {
 			if ri.pingPending.IsZero() {
 				ri.pingPending = now
@@ -189,6 +223,9 @@ func (s *Sentinel) pingReply(ri *instance, v resp.Value) {
 		(v.IsError() && (strings.HasPrefix(v.Str, "LOADING") || strings.HasPrefix(v.Str, "MASTERDOWN"))) {
 		ri.lastAvail = now
 		ri.pingPending = time.Time{}
+		if v.Kind == resp.KindSimple {
+			ri.rebooting = false
+		}
 	}
 }
 
@@ -210,7 +247,7 @@ func (s *Sentinel) runPubsubLink(ri *instance) {
 		if err := s.pubsubOnce(ri); err == nil {
 			return
 		}
-		if !s.sleepOrStop(ri, pingPeriod) {
+		if !s.sleepOrStop(ri, s.tm.get(tPing)) {
 			return
 		}
 	}
@@ -232,6 +269,12 @@ func (s *Sentinel) pubsubOnce(ri *instance) error {
 		case <-s.stopped:
 			return nil
 		default:
+		}
+		s.mu.Lock()
+		relink := ri.linkGen != c.gen
+		s.mu.Unlock()
+		if relink {
+			return errRelink
 		}
 		v, err := c.read(time.Second)
 		if err != nil {
@@ -316,6 +359,11 @@ func (s *Sentinel) refreshInfo(ri *instance, info string) {
 		case "run_id":
 			if ri.runid != "" && ri.runid != v {
 				s.event("+reboot", ri, "")
+				// master-reboot-down-after-period: a master that restarted is
+				// down if it does not answer PONG (only LOADING) for that long.
+				if ri.kind == kindMaster && ri.master.cfg.RebootDownAfter != 0 {
+					ri.rebooting, ri.rebootSince = true, now
+				}
 			}
 			ri.runid = v
 		case "role":

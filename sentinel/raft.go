@@ -4,6 +4,7 @@
 package sentinel
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	"github.com/keygrid/keygrid/engine/tlsconf"
+	"go.uber.org/zap"
 )
 
 // raftPeer is one member of the group: ID is its client address (so any sentinel
@@ -36,7 +39,7 @@ func parsePeer(s string) (raftPeer, error) {
 		return raftPeer{}, fmt.Errorf("bad raft peer %q", s)
 	}
 	if !hasRaft {
-		rport = strconv.Itoa(p + 10000)
+		rport = strconv.Itoa(p) // raft shares the sentinel's port (raftmux.go)
 	}
 	return raftPeer{ID: client, Addr: net.JoinHostPort(host, rport)}, nil
 }
@@ -44,6 +47,9 @@ func parsePeer(s string) (raftPeer, error) {
 // raftPeers returns the group and which member this sentinel is.
 func (s *Sentinel) raftPeers() ([]raftPeer, raftPeer, error) {
 	port := s.cfg.AnnouncePort
+	if port == 0 && s.cfg.TLS.Replication && s.cfg.TLSPort != 0 {
+		port = s.cfg.TLSPort // the address other sentinels reach us at, as announce()
+	}
 	if port == 0 {
 		port = s.cfg.Port
 	}
@@ -59,7 +65,7 @@ func (s *Sentinel) raftPeers() ([]raftPeer, raftPeer, error) {
 		self := raftPeer{ID: net.JoinHostPort(host, strconv.Itoa(port))}
 		rp := s.cfg.RaftPort
 		if rp == 0 {
-			rp = port + 10000
+			rp = port
 		}
 		self.Addr = net.JoinHostPort(host, strconv.Itoa(rp))
 		return []raftPeer{self}, self, nil
@@ -74,7 +80,8 @@ func (s *Sentinel) raftPeers() ([]raftPeer, raftPeer, error) {
 		}
 		peers = append(peers, rp)
 		h, pp, _ := net.SplitHostPort(rp.ID)
-		if pp == strconv.Itoa(port) && (h == host || h == s.cfg.AnnounceIP || h == "localhost") && !found {
+		mine := pp == strconv.Itoa(port) || (s.cfg.AnnouncePort == 0 && pp == strconv.Itoa(s.cfg.Port))
+		if mine && (h == host || h == s.cfg.AnnounceIP || h == "localhost") && !found {
 			self, found = rp, true
 		}
 	}
@@ -97,7 +104,11 @@ func (s *Sentinel) startRaft() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
+	// Raft's own messages go to the sentinel's log (its logfile), not to
+	// stderr: Redis writes nothing to stderr once started, and tools (Redis's
+	// test suite among them) treat output there as an error.
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: logWriter{s.log},
+		DisableTime: true})
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(self.ID)
 	conf.Logger = hlog
@@ -120,10 +131,24 @@ func (s *Sentinel) startRaft() error {
 	if err != nil {
 		return err
 	}
-	trans, err := raft.NewTCPTransportWithLogger(net.JoinHostPort(bindHost, rport), adv, 3, 2*time.Second, hlog)
-	if err != nil {
-		return fmt.Errorf("raft transport on %s: %v", self.Addr, err)
+	stream := newRaftStream(adv, s.tlsClient)
+	if s.cfg.RaftPort != 0 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost, rport))
+		if err != nil {
+			return fmt.Errorf("raft transport on %s: %v", self.Addr, err)
+		}
+		if s.tlsClient != nil {
+			srv, _, err := tlsconf.Build(s.cfg.TLS)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			ln = tls.NewListener(ln, srv)
+		}
+		go stream.serveListener(ln)
 	}
+	s.rstream = stream
+	trans := raft.NewNetworkTransportWithLogger(stream, 3, 2*time.Second, hlog)
 	store, err := openFileStore(filepath.Join(dir, "raft-log.json"))
 	if err != nil {
 		trans.Close()
@@ -142,22 +167,12 @@ func (s *Sentinel) startRaft() error {
 			s.announceSwitchLocked(m)
 		}
 	}
-	s.fsm.onConfig = s.onConfig
-	s.fsm.onSentinelConfig = func(c command) {
-		if c.Name != s.myid {
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if p := findSentinelParam(c.Param); p != nil {
-			p.set(s.cfg, c.Value)
-		}
-	}
+	// Runtime configuration is each sentinel's own (localstate.go): entries
+	// of the monitor and sentinel-config kinds that older versions committed
+	// are kept in the state machine but no longer applied.
 	s.fsm.onRestore = func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.applySentinelConfigLocked()
-		s.syncMonitorsLocked()
 		for _, m := range s.masters {
 			s.syncFromFSMLocked(m)
 		}
@@ -187,8 +202,45 @@ func (s *Sentinel) startRaft() error {
 		return err
 	}
 	s.raft, s.trans, s.store = r, trans, store
+	s.listenLegacyRaftAddr(self, bindHost, stream)
 	s.watchRaftPeers()
 	return nil
+}
+
+// listenLegacyRaftAddr keeps a group formed by an older keygrid working: its
+// raft configuration names this sentinel at a separate raft port (the old
+// default, port+10000), which the other members keep dialing; listen there too.
+func (s *Sentinel) listenLegacyRaftAddr(self raftPeer, bindHost string, stream *raftStream) {
+	f := s.raft.GetConfiguration()
+	if f.Error() != nil {
+		return
+	}
+	for _, srv := range f.Configuration().Servers {
+		if string(srv.ID) != self.ID || string(srv.Address) == self.Addr {
+			continue
+		}
+		_, port, err := net.SplitHostPort(string(srv.Address))
+		if err != nil {
+			return
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(bindHost, port))
+		if err != nil {
+			s.log.Warn("cannot listen on the raft address the group knows this sentinel by (" +
+				string(srv.Address) + "): " + err.Error())
+			return
+		}
+		if s.tlsClient != nil {
+			srvCfg, _, err := tlsconf.Build(s.cfg.TLS)
+			if err != nil {
+				ln.Close()
+				return
+			}
+			ln = tls.NewListener(ln, srvCfg)
+		}
+		s.log.Warn("raft: also listening on " + string(srv.Address) + ", this sentinel's address in the existing group")
+		go stream.serveLegacy(ln)
+		return
+	}
 }
 
 // isLeader reports whether this sentinel leads the raft group.
@@ -308,58 +360,10 @@ func (s *Sentinel) announceSwitchLocked(m *master) {
 // syncFromFSMLocked applies what the restored raft state says about m.
 func (s *Sentinel) syncFromFSMLocked(m *master) {
 	rec, ok := s.fsm.master(m.name)
-	if !ok || rec.ConfigEpoch <= m.configEpoch {
+	if !ok || rec.ConfigEpoch <= m.configEpoch || rec.ConfigEpoch <= m.baseEpoch {
 		return
 	}
 	s.switchMasterLocked(m, rec.IP, rec.Port, rec.Replicas, rec.ConfigEpoch, rec.Leader, false)
-}
-
-// onConfig applies a committed SENTINEL MONITOR / SET / REMOVE on this sentinel.
-func (s *Sentinel) onConfig(c command) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.applyMonitorLocked(c.Op == opRemove, c.Name, c.Monitor)
-}
-
-func (s *Sentinel) applyMonitorLocked(removed bool, name string, mc *MasterConfig) {
-	m := s.masters[name]
-	switch {
-	case removed && m != nil:
-		s.event("-monitor", m.instance, "")
-		s.stopMasterLinksLocked(m)
-		delete(s.masters, name)
-		for i, n := range s.order {
-			if n == name {
-				s.order = append(s.order[:i:i], s.order[i+1:]...)
-				break
-			}
-		}
-	case removed:
-	case m != nil:
-		// SET: new settings; the address is the one failovers committed.
-		cfg := *mc
-		cfg.Host, cfg.Port = m.cfg.Host, m.cfg.Port
-		m.cfg = cfg
-	default:
-		m, err := s.addMaster(*mc)
-		if err != nil {
-			s.log.Warn("cannot monitor " + name + ": " + err.Error())
-			return
-		}
-		s.syncFromFSMLocked(m)
-		if s.running {
-			s.startLinks(m.instance)
-			s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
-		}
-	}
-}
-
-// syncMonitorsLocked applies the runtime configuration restored from a snapshot.
-func (s *Sentinel) syncMonitorsLocked() {
-	for name, rec := range s.fsm.monitors() {
-		mc := rec.Config
-		s.applyMonitorLocked(rec.Removed, name, &mc)
-	}
 }
 
 // forward sends a command to the raft leader and returns its raw reply.
@@ -386,4 +390,17 @@ func (s *Sentinel) forward(b []byte, args ...string) []byte {
 		return append(b, ("-NOQUORUM cannot reach the raft leader " + leader + "\r\n")...)
 	}
 	return append(b, v.Raw...)
+}
+
+// logWriter hands hclog's lines to the sentinel's logger.
+type logWriter struct{ log *zap.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	if strings.HasPrefix(line, "[ERROR]") || strings.HasPrefix(line, "[WARN]") {
+		w.log.Warn(line)
+	} else {
+		w.log.Info(line)
+	}
+	return len(p), nil
 }

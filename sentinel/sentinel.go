@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/tlsconf"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -43,6 +44,7 @@ type Sentinel struct {
 	// formed from the sentinels heard in hello messages (discovery.go).
 	discovery     bool
 	lastJoinCheck time.Time
+	linkedSince   time.Time       // since when a master has answered (discovery.go)
 	joining       map[string]bool // raft IDs being added by this leader
 	// peerDownSince: voters this leader fails to heartbeat, since when
 	// (membership.go); removing: those being removed.
@@ -55,7 +57,9 @@ type Sentinel struct {
 	fsm   *fsm
 	raft  *raft.Raft
 	trans *raft.NetworkTransport
-	store *fileStore
+	// rstream feeds raft the connections that open with its preamble (raftmux.go).
+	rstream *raftStream
+	store   *fileStore
 
 	ps *pubsub
 	ln net.Listener
@@ -64,6 +68,15 @@ type Sentinel struct {
 	tlsLn     net.Listener
 	tlsClient *tls.Config
 	metrics   *metrics
+	// tm: the timing parameters SENTINEL DEBUG changes (timing.go).
+	tm *timings
+	// local is this sentinel's runtime configuration (localstate.go).
+	local localState
+	// acl: the users (acl.go).
+	acl *engine.ACLUsers
+	// clients: open client connections, for CLIENT KILL and ACL DELUSER.
+	clientsMu sync.Mutex
+	clients   map[*client]struct{}
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -81,8 +94,8 @@ func New(cfg *Config, path string, log *zap.Logger, reg prometheus.Registerer) (
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Sentinel{cfg: cfg, path: path, log: log.Named("sentinel"), masters: map[string]*master{},
-		stopped: make(chan struct{}), ps: newPubsub(), started: time.Now()}
+	s := &Sentinel{cfg: cfg, path: path, log: log, masters: map[string]*master{},
+		stopped: make(chan struct{}), ps: newPubsub(), started: time.Now(), tm: newTimings()}
 	s.runID = randomID()
 	s.myid = cfg.MyID
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
@@ -107,6 +120,16 @@ func New(cfg *Config, path string, log *zap.Logger, reg prometheus.Registerer) (
 			return nil, err
 		}
 	}
+	if err := s.loadLocalState(); err != nil {
+		return nil, err
+	}
+	if err := s.applyLocalStateLocked(); err != nil {
+		return nil, err
+	}
+	if err := s.initACL(); err != nil {
+		return nil, err
+	}
+	s.clients = map[*client]struct{}{}
 	s.metrics = newMetrics(s, reg)
 	return s, nil
 }
@@ -184,7 +207,6 @@ func (s *Sentinel) Start() error {
 		return err
 	}
 	s.mu.Lock()
-	s.syncMonitorsLocked()
 	s.running = true
 	// The committed log overrides the config file: a failover that happened before
 	// a restart is not undone by a stale `sentinel monitor` line.
@@ -204,7 +226,7 @@ func (s *Sentinel) Start() error {
 		s.wg.Add(1)
 		go s.serveOn(s.tlsLn)
 	}
-	s.log.Info("Sentinel ID is "+s.myid, zap.String("addr", ln.Addr().String()))
+	s.log.Warn("Sentinel ID is " + s.myid)
 	for _, n := range s.order {
 		m := s.masters[n]
 		s.event("+monitor", m.instance, "quorum %d", m.cfg.Quorum)
@@ -306,7 +328,7 @@ func (s *Sentinel) tick() {
 	// in such a period is not trusted, so nothing is acted upon for 30 s.
 	delta := now.Sub(s.lastRun)
 	s.lastRun = now
-	if delta < 0 || delta > tiltTrigger {
+	if delta < 0 || delta > s.tm.get(tTiltTrigger) {
 		if !s.tilt {
 			s.tilt = true
 			s.tiltAt = now
@@ -316,7 +338,7 @@ func (s *Sentinel) tick() {
 		}
 	}
 	if s.tilt {
-		if now.Sub(s.tiltAt) < tiltPeriod {
+		if now.Sub(s.tiltAt) < s.tm.get(tTiltPeriod) {
 			return
 		}
 		s.tilt = false
@@ -371,7 +393,10 @@ func (s *Sentinel) checkSDown(ri *instance, now time.Time) {
 	// A master that keeps reporting itself as a replica is down too: it cannot take
 	// writes (Redis: down_after + 2 INFO periods).
 	if ri.kind == kindMaster && ri.roleReported == "slave" &&
-		now.Sub(ri.roleReportedTime) > down+2*infoPeriod {
+		now.Sub(ri.roleReportedTime) > down+2*s.tm.get(tInfo) {
+		sdown = true
+	}
+	if ri.rebooting && now.Sub(ri.rebootSince) > ri.master.cfg.RebootDownAfter {
 		sdown = true
 	}
 	if sdown && !ri.sdown {
@@ -393,7 +418,7 @@ func (s *Sentinel) checkODown(m *master, now time.Time) {
 	if m.sdown {
 		votes = 1
 		for _, se := range m.sentinels {
-			if se.masterDownSays && now.Sub(se.masterDownReplied) < 5*askPeriod {
+			if se.masterDownSays && now.Sub(se.masterDownReplied) < 5*s.tm.get(tAsk) {
 				votes++
 			}
 		}

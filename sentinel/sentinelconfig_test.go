@@ -8,15 +8,15 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// SENTINEL CONFIG SET is committed to the raft log under the sentinel's run id:
-// every sentinel holds it, and the sentinel that changed it still has it after
-// a restart, although its config file (never rewritten) says otherwise.
+// SENTINEL CONFIG SET changes this sentinel only (as in Redis) and is kept in
+// the data dir's state file: the sentinel still has it after a restart,
+// although its config file (never rewritten) says otherwise.
 func TestSentinelConfigSetPersisted(t *testing.T) {
 	t.Parallel()
 	master := testutil.StartRedis(t)
 	ss := startKeygridSentinels(t, 3, master.Port())
 	waitFor(t, 10*time.Second, "a raft leader", func() bool { return ss[0].leaderClientAddr() != "" })
-	// A follower, so the change goes through the leader (SENTINEL CONFIG-COMMIT).
+	// A follower: no raft leader is needed for a sentinel's own settings.
 	var f *Sentinel
 	for _, s := range ss {
 		if !s.isLeader() {
@@ -41,11 +41,9 @@ func TestSentinelConfigSetPersisted(t *testing.T) {
 	do("+OK\r\n", "SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes")
 	do("+OK\r\n", "SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes")
 	do("*2\r\n$17\r\nresolve-hostnames\r\n$3\r\nyes\r\n", "SENTINEL", "CONFIG", "GET", "resolve-hostnames")
-	// Replicated: every sentinel's FSM has f's settings (and only f applies them).
+	// Each sentinel's own setting, as in Redis: the others do not change.
+	time.Sleep(300 * time.Millisecond)
 	for _, s := range ss {
-		waitFor(t, 5*time.Second, "the setting on every sentinel", func() bool {
-			return s.fsm.sentinelConfig(f.myid)["announce-hostnames"] == "yes"
-		})
 		if s != f {
 			s.mu.Lock()
 			p := s.cfg.AnnounceHostnames

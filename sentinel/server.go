@@ -24,9 +24,12 @@ type client struct {
 	out    []byte
 	proto  int
 	name   string
-	authed bool // AUTH succeeded, or no requirepass
-	chans  map[string]bool
-	pats   map[string]bool
+	authed bool   // AUTH succeeded
+	user   string // the authenticated user ("" = default)
+	// closeAfterReply: CLIENT KILL (or ACL DELUSER) selected this connection.
+	closeAfterReply bool
+	chans           map[string]bool
+	pats            map[string]bool
 	// Published messages are queued and written by their own goroutine (started
 	// on the first message), so a slow subscriber never stalls the sentinel.
 	outq       chan []byte
@@ -35,6 +38,9 @@ type client struct {
 }
 
 var clientIDs atomic.Int64
+
+// commandsProcessed and errorReplies count for INFO stats.
+var commandsProcessed, errorReplies atomic.Int64
 
 // connectedClients counts open client connections, for INFO.
 var connectedClients atomic.Int64
@@ -55,10 +61,36 @@ func (s *Sentinel) serveOn(ln net.Listener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		c := &client{s: s, nc: nc, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{},
-			outq: make(chan []byte, 1024), done: make(chan struct{})}
-		go c.run()
+		go s.accepted(nc, ln == s.tlsLn)
 	}
+}
+
+// accepted tells raft connections (raftmux.go) from clients and serves either.
+func (s *Sentinel) accepted(nc net.Conn, viaTLS bool) {
+	cn, isRaft, err := sniffRaft(nc)
+	if err != nil {
+		nc.Close()
+		return
+	}
+	if isRaft {
+		// With TLS for sentinel links, raft is accepted only over TLS.
+		if s.rstream == nil || s.cfg.RaftPort != 0 || (s.tlsClient != nil && !viaTLS) || !s.rstream.offer(cn) {
+			nc.Close()
+		}
+		return
+	}
+	c := &client{s: s, nc: cn, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{},
+		outq: make(chan []byte, 1024), done: make(chan struct{})}
+	// As Redis's createClient: a new connection is authenticated (as default)
+	// while the default user is "on nopass".
+	c.authed = s.acl.NoPassDefault()
+	s.clientsMu.Lock()
+	s.clients[c] = struct{}{}
+	s.clientsMu.Unlock()
+	c.run()
+	s.clientsMu.Lock()
+	delete(s.clients, c)
+	s.clientsMu.Unlock()
 }
 
 func (c *client) run() {
@@ -162,7 +194,7 @@ func (c *client) exec(args []string) bool {
 		}
 	}
 	// As in Redis, lookup and arity errors come before authentication.
-	if !c.authed && c.s.cfg.RequirePass != "" {
+	if c.authRequired() {
 		switch name {
 		case "auth", "hello", "quit":
 		default:
@@ -170,11 +202,23 @@ func (c *client) exec(args []string) bool {
 			return false
 		}
 	}
+	switch name {
+	case "auth", "hello", "quit":
+	default:
+		if e := c.aclPermitted(args); e != "" {
+			c.reply(resp.AppendError(nil, e))
+			return false
+		}
+	}
 	b = spec.proc(c, args, b)
+	commandsProcessed.Add(1)
 	if b != nil {
+		if b[0] == '-' {
+			errorReplies.Add(1)
+		}
 		c.reply(b)
 	}
-	return name == "quit" || name == "shutdown"
+	return name == "quit" || name == "shutdown" || c.closeAfterReply
 }
 
 // commandSpec is one entry of the sentinel's own command table.
@@ -203,6 +247,7 @@ func init() {
 		"shutdown":     {-1, shutdownCommand},
 		"command":      {-1, commandCommand},
 		"reset":        {1, resetCommand},
+		"acl":          {-2, aclCommand},
 	}
 }
 
@@ -331,7 +376,103 @@ func clientCommand(c *client, args []string, b []byte) []byte {
 			c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, len(c.chans), len(c.pats), c.proto, sub)
 		return resp.AppendBulkString(b, line)
 	}
+	if sub == "kill" && len(args) >= 3 {
+		return clientKill(c, args, b)
+	}
 	return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", args[1]))
+}
+
+// killClients closes the connections match selects; how many. The caller's
+// own connection (self) closes after its reply, as Redis's
+// CLIENT_CLOSE_AFTER_REPLY.
+func (s *Sentinel) killClients(self *client, match func(*client) bool) int {
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	n := 0
+	for o := range s.clients {
+		if match(o) {
+			if o == self {
+				o.closeAfterReply = true
+			} else {
+				o.nc.Close()
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// CLIENT KILL addr | CLIENT KILL <filter> <value> ... (ID, TYPE, USER, ADDR,
+// LADDR, SKIPME), as Redis.
+func clientKill(c *client, args []string, b []byte) []byte {
+	if len(args) == 3 {
+		addr := args[2]
+		if c.s.killClients(c, func(o *client) bool { return o.nc.RemoteAddr().String() == addr }) == 0 {
+			return resp.AppendError(b, "ERR No such client")
+		}
+		return resp.AppendOK(b)
+	}
+	if len(args)%2 != 0 {
+		return resp.AppendError(b, "ERR syntax error")
+	}
+	var filters []func(*client) bool
+	skipme := true
+	for i := 2; i+1 < len(args); i += 2 {
+		v := args[i+1]
+		switch strings.ToLower(args[i]) {
+		case "id":
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return resp.AppendError(b, "ERR client-id should be greater than 0")
+			}
+			filters = append(filters, func(o *client) bool { return o.id == id })
+		case "type":
+			t := strings.ToLower(v)
+			switch t {
+			case "normal", "pubsub", "master", "replica", "slave":
+			default:
+				return resp.AppendError(b, "ERR Unknown client type '"+v+"'")
+			}
+			filters = append(filters, func(o *client) bool {
+				if t == "pubsub" {
+					return o.subscribed()
+				}
+				return t == "normal" && !o.subscribed()
+			})
+		case "user":
+			if !c.s.acl.Exists(v) {
+				return resp.AppendError(b, "ERR No such user '"+v+"'")
+			}
+			filters = append(filters, func(o *client) bool { return o.userName() == v })
+		case "addr":
+			filters = append(filters, func(o *client) bool { return o.nc.RemoteAddr().String() == v })
+		case "laddr":
+			filters = append(filters, func(o *client) bool { return o.nc.LocalAddr().String() == v })
+		case "skipme":
+			switch strings.ToLower(v) {
+			case "yes":
+				skipme = true
+			case "no":
+				skipme = false
+			default:
+				return resp.AppendError(b, "ERR syntax error")
+			}
+		default:
+			return resp.AppendError(b, "ERR syntax error")
+		}
+	}
+	n := c.s.killClients(c, func(o *client) bool {
+		if skipme && o == c {
+			return false
+		}
+		for _, f := range filters {
+			if !f(o) {
+				return false
+			}
+		}
+		return true
+	})
+	return resp.AppendInt(b, int64(n))
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
@@ -366,7 +507,7 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 			return resp.AppendError(b, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
 		}
 	}
-	if !c.authed && c.s.cfg.RequirePass != "" {
+	if c.authRequired() {
 		return resp.AppendError(b, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	c.proto = proto
@@ -398,23 +539,6 @@ func authCommand(c *client, args []string, b []byte) []byte {
 	return resp.AppendOK(b)
 }
 
-// checkAuth checks [username] password and returns the error to reply, or "".
-func (c *client) checkAuth(cred []string) string {
-	pass := c.s.cfg.RequirePass
-	user := "default"
-	if len(cred) == 2 {
-		user = cred[0]
-	}
-	if pass == "" && len(cred) == 1 {
-		return "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	}
-	if user != "default" || (pass != "" && cred[len(cred)-1] != pass) {
-		return "WRONGPASS invalid username-password pair or user is disabled."
-	}
-	c.authed = true
-	return ""
-}
-
 // SHUTDOWN [NOSAVE|SAVE] ...
 func shutdownCommand(c *client, _ []string, b []byte) []byte {
 	go c.s.Shutdown()
@@ -425,9 +549,41 @@ func shutdownCommand(c *client, _ []string, b []byte) []byte {
 // a valid reply that makes them fall back to sending everything as is.
 func commandCommand(c *client, args []string, b []byte) []byte {
 	if len(args) > 1 && strings.EqualFold(args[1], "count") {
-		return resp.AppendInt(b, int64(len(sentinelCommandTable)))
+		return resp.AppendInt(b, int64(len(redisSentinelCommands)))
+	}
+	if len(args) > 1 && strings.EqualFold(args[1], "list") {
+		n := 0
+		for _, cmd := range redisSentinelCommands {
+			n += 1 + len(cmd.subs)
+		}
+		b = resp.AppendArray(b, n)
+		for _, cmd := range redisSentinelCommands {
+			b = resp.AppendBulkString(b, cmd.name)
+			for _, sub := range cmd.subs {
+				b = resp.AppendBulkString(b, cmd.name+"|"+sub)
+			}
+		}
+		return b
 	}
 	return resp.AppendArray(b, 0)
+}
+
+// redisSentinelCommands is Redis 7.0 Sentinel's command table (the commands
+// flagged SENTINEL), as COMMAND COUNT and COMMAND LIST show it.
+var redisSentinelCommands = []struct {
+	name string
+	subs []string
+}{
+	{"acl", []string{"cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log", "save", "setuser", "users", "whoami"}},
+	{"auth", nil},
+	{"client", []string{"caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict", "pause", "reply", "setname", "tracking", "trackinginfo", "unblock", "unpause"}},
+	{"command", []string{"count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"}},
+	{"hello", nil}, {"info", nil}, {"ping", nil}, {"psubscribe", nil}, {"publish", nil}, {"punsubscribe", nil},
+	{"role", nil},
+	{"sentinel", []string{"ckquorum", "config", "debug", "failover", "flushconfig", "get-master-addr-by-name", "help",
+		"info-cache", "is-master-down-by-addr", "master", "masters", "monitor", "myid", "pending-scripts", "remove",
+		"replicas", "reset", "sentinels", "set", "simulate-failure", "slaves"}},
+	{"shutdown", nil}, {"subscribe", nil}, {"unsubscribe", nil},
 }
 
 // RESET: leave pub/sub mode and return to RESP2 defaults.
