@@ -43,6 +43,18 @@ drills: deps build
 	mkdir -p bin/drills
 	DRILLS=full DRILL_OUT=$(CURDIR)/bin/drills KEYGRID_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -v -run '^TestDrill' ./deploy/drills/
 
+# drill-cluster / drill-sentinel: the compose drills (issue #10) on the bridge-network
+# files deploy/compose/cluster-net.yml and sentinel-net.yml: kill, pause, partition and
+# restart containers (and move a node to a new IP) while a writer runs; prints recovery
+# times and writes lost, JSON in bin/drills/. Needs Docker; `make test` runs a bounded set.
+.PHONY: drill-cluster drill-sentinel
+drill-cluster: deps
+	mkdir -p bin/drills
+	DRILLS=full DRILL_OUT=$(CURDIR)/bin/drills $(GO) test -count=1 -timeout 30m -v -run '^TestDrillComposeCluster$$' ./deploy/
+drill-sentinel: deps
+	mkdir -p bin/drills
+	DRILLS=full DRILL_OUT=$(CURDIR)/bin/drills $(GO) test -count=1 -timeout 30m -v -run '^TestDrillComposeSentinel$$' ./deploy/
+
 # race: the tests under the race detector.
 race: deps
 	$(GO) test -race -count=1 -timeout 15m ./...

@@ -16,19 +16,28 @@ import (
 	"github.com/keygrid/keygrid/internal/testutil"
 )
 
-// composeCommand returns how to run Compose here: the v2 plugin (`docker compose`) if
-// the engine's CLI has it, else the standalone `docker-compose`; the files are meant
-// for both.
-func composeCommand(t *testing.T) []string {
+// composeCommands returns every way to run Compose here: the v2 plugin (`docker
+// compose`) if the engine's CLI has it, and the standalone `docker-compose`; the
+// files are meant for both. deploy/install-compose-v2.sh installs the plugin.
+func composeCommands(t *testing.T) [][]string {
 	t.Helper()
+	var cmds [][]string
 	if exec.Command("docker", "compose", "version").Run() == nil {
-		return []string{"docker", "compose"}
+		cmds = append(cmds, []string{"docker", "compose"})
 	}
 	if _, err := exec.LookPath("docker-compose"); err == nil {
-		return []string{"docker-compose"}
+		cmds = append(cmds, []string{"docker-compose"})
 	}
-	t.Skip("neither `docker compose` nor docker-compose installed")
-	return nil
+	if len(cmds) == 0 {
+		t.Skip("neither `docker compose` nor docker-compose installed")
+	}
+	return cmds
+}
+
+// composeCommand is the first of composeCommands: v2 where it is installed.
+func composeCommand(t *testing.T) []string {
+	t.Helper()
+	return composeCommands(t)[0]
 }
 
 // composeProject is one `-p name -f file` instance of a compose file, with the
@@ -70,7 +79,7 @@ func (p *composeProject) up() {
 }
 
 // freePorts picks n ports on 127.0.0.1 that are free together with port+10000 (the
-// cluster bus and the sentinel raft port), since the compose files use the host's
+// cluster bus; sentinels' raft shares their port), since the compose files use the host's
 // network and other tests run on this machine.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
@@ -138,14 +147,26 @@ func doUntilMatch(t *testing.T, addr, want string, match func(string) bool, d ti
 // TestCompose brings up deploy/compose/cluster.yml and sentinel.yml with the image
 // built from this tree, waits for the cluster to bootstrap itself, and uses each
 // from the host the way their header comments tell a user to, through one sentinel
-// failover.
+// failover; with `docker compose` and with `docker-compose`, whichever are installed
+// (side by side: distinct projects and ports).
 func TestCompose(t *testing.T) {
 	dockerOrSkip(t)
-	cmd := composeCommand(t)
+	cmds := composeCommands(t)
 	if _, err := exec.LookPath("redis-cli"); err != nil {
 		t.Fatal("redis-cli not installed (make deps)")
 	}
 	tag := buildImage(t)
+	t.Parallel() // with the drills: the package's Docker tests overlap
+	for _, cmd := range cmds {
+		t.Run(strings.Join(cmd, "_"), func(t *testing.T) { // docker_compose (v2), docker-compose (v1)
+			t.Parallel()
+			t.Logf("running the compose files with %q", strings.Join(cmd, " "))
+			testComposeWith(t, cmd, tag)
+		})
+	}
+}
+
+func testComposeWith(t *testing.T, cmd []string, tag string) {
 	root, err := testutil.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)

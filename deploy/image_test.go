@@ -4,10 +4,12 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,27 +42,60 @@ func docker(t *testing.T, args ...string) string {
 }
 
 // buildImage builds the image as `make image` does: a static binary and an empty
-// data/ in a context directory, deploy/Dockerfile.
+// data/ in a context directory, deploy/Dockerfile. It is built once per test binary
+// (every compose test runs the same image; under load one build takes minutes) and
+// removed by TestMain.
 func buildImage(t *testing.T) string {
 	t.Helper()
+	image.once.Do(func() { image.tag, image.err = buildImageOnce() })
+	if image.err != nil {
+		t.Fatal(image.err)
+	}
+	return image.tag
+}
+
+var image struct {
+	once sync.Once
+	tag  string
+	err  error
+}
+
+func buildImageOnce() (string, error) {
 	root, err := testutil.ModuleRoot()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	ctxDir := t.TempDir()
+	ctxDir, err := os.MkdirTemp("", "keygrid-image-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(ctxDir)
 	if err := os.Mkdir(filepath.Join(ctxDir, "data"), 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(ctxDir, "keygrid"), "./cmd/keygrid")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	tag := "keygrid-test:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	docker(t, "build", "-q", "-f", filepath.Join(root, "deploy", "Dockerfile"), "-t", tag, ctxDir)
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
-	return tag
+	tag := fmt.Sprintf("keygrid-test:deploy-%d", os.Getpid())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "build", "-q", "-f", filepath.Join(root, "deploy", "Dockerfile"), "-t", tag, ctxDir).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("docker build: %v\n%s", err, out)
+	}
+	return tag, nil
+}
+
+// TestMain removes the image the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if image.tag != "" {
+		exec.Command("docker", "rmi", "-f", image.tag).Run()
+	}
+	os.Exit(code)
 }
 
 // TestImage builds the FROM scratch image, runs it, and checks what a user relies
@@ -69,6 +104,7 @@ func buildImage(t *testing.T) string {
 func TestImage(t *testing.T) {
 	dockerOrSkip(t)
 	tag := buildImage(t)
+	t.Parallel() // with the compose tests and drills
 	if u := docker(t, "image", "inspect", "-f", "{{.Config.User}}", tag); u != "65532:65532" {
 		t.Errorf("image user %q, want 65532:65532", u)
 	}

@@ -342,9 +342,16 @@ func TestK8sManifests(t *testing.T) {
 					t.Fatalf("%s: keygrid sentinel refuses its configuration: %v", what, err)
 				}
 				port := containerPort(t, c, "sentinel")
-				raft := cmp(cfg.RaftPort, cfg.Port+10000)
-				if cfg.Port != port || containerPort(t, c, "raft") != raft {
-					t.Errorf("%s: port %d raft %d, containerPorts %d and %d", what, cfg.Port, raft, port, containerPort(t, c, "raft"))
+				if cfg.Port != port {
+					t.Errorf("%s: port %d, containerPort %d", what, cfg.Port, port)
+				}
+				// Raft shares the sentinel port unless `sentinel raft-port` gives it one.
+				hasRaft := slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "raft" })
+				if cfg.RaftPort != 0 && (!hasRaft || containerPort(t, c, "raft") != cfg.RaftPort) {
+					t.Errorf("%s: raft-port %d without a containerPort named raft for it", what, cfg.RaftPort)
+				}
+				if cfg.RaftPort == 0 && hasRaft {
+					t.Errorf("%s: a containerPort named raft, but raft shares the sentinel port", what)
 				}
 				checkProbe(t, what+" liveness", c.LivenessProbe, port)
 				checkProbe(t, what+" readiness", c.ReadinessProbe, port)

@@ -46,6 +46,9 @@ type aofState struct {
 	manifest *aofManifest
 	fd       int    // current incr file (-1 when none)
 	buf      []byte // commands not yet written (Redis's aof_buf)
+	// flushSleep is DEBUG AOF-FLUSH-SLEEP: a pause before each write of a
+	// non-empty buf, so tests can catch replies racing the AOF.
+	flushSleep time.Duration
 
 	selectedDB   int   // db of the last command in the AOF, -1 forces a SELECT
 	curTimestamp int64 // unix seconds of the last #TS annotation
@@ -229,6 +232,9 @@ func (s *Server) flushAOF(force bool) {
 			s.aof.delayedFsync++
 			s.log.Info("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.")
 		}
+	}
+	if s.aof.flushSleep > 0 && len(s.aof.buf) > 0 {
+		time.Sleep(s.aof.flushSleep) // DEBUG AOF-FLUSH-SLEEP: stalls the loop, as Redis's usleep
 	}
 	start := time.Now()
 	n, err := aofWrite(s.aof.fd, s.aof.buf)

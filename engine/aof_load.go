@@ -295,8 +295,9 @@ func (s *Server) replayAOF(r io.Reader, start int64, name, path string) (int, er
 			return s.aofShortRead(name, path, validUpTo)
 		case aofParseFormat:
 			msg := "Bad file format reading the append only file " + name + ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
-			s.log.Warn(msg)
+			// keygrid's own line first: Redis's is the last one the server logs.
 			s.log.Warn("The malformed command of " + name + " starts at offset " + strconv.FormatInt(cmdStart, 10))
+			s.log.Warn(msg)
 			return aofLoadFailed, fmt.Errorf("%s (offset %d)", msg, cmdStart)
 		}
 		switch {
@@ -473,16 +474,17 @@ func (s *Server) aofLoadManifestFromDisk() error {
 	if err != nil {
 		var me *manifestError
 		if errors.As(err, &me) {
-			s.log.Warn("*** FATAL AOF MANIFEST FILE ERROR ***")
+			// Redis's lines, their newlines included.
+			s.log.Warn("\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
 			if me.line > 0 {
-				s.log.Warn("Reading the manifest file, at line " + strconv.Itoa(me.line))
-				s.log.Warn(">>> '" + me.text + "'")
+				s.log.Warn("Reading the manifest file, at line " + strconv.Itoa(me.line) + "\n")
+				s.log.Warn(">>> '" + me.text + "'\n")
 			}
-			s.log.Warn(me.message)
-			return errors.New(me.message)
+			s.log.Warn(me.message + "\n")
+			return startupLogged{errors.New(me.message)}
 		}
 		s.log.Warn("Fatal error: can't open the AOF manifest file " + s.aofPath(s.cfg.AppendFilename+aofManifestSuffix) + " for reading: " + aofStrerror(err))
-		return err
+		return startupLogged{err}
 	}
 	if m != nil {
 		s.aof.manifest = m
@@ -518,14 +520,14 @@ func (s *Server) aofLoadAtStart() error {
 		if err == nil {
 			err = errors.New("AOF loading failed")
 		}
-		return err
+		return startupLogged{err} // loadAppendOnlyFiles logged why
 	}
 	if ret != aofLoadNotExist {
 		s.log.Info(fmt.Sprintf("DB loaded from append only file: %.3f seconds", time.Since(started).Seconds()))
 	}
 	if err := s.aofOpenOnStart(); err != nil {
 		s.log.Warn(err.Error())
-		return err
+		return startupLogged{err}
 	}
 	s.aofDelHistoryFiles()
 	return nil

@@ -10,8 +10,6 @@ package engine
 import (
 	"sync/atomic"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 const unauthOutputMax = 16<<10 + 1<<10
@@ -24,8 +22,7 @@ func (s *Server) limitUnauthOutput(c *Client) {
 	if len(c.out)-c.sent <= unauthOutputMax || c.flags&flagCloseASAP != 0 {
 		return
 	}
-	s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
-		zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int("omem", len(c.out)-c.sent))
+	s.logObufClose(c, true) // obuf_limit.go
 	c.out = c.out[:c.sent]
 	c.flags |= flagCloseASAP
 	s.closeASAP = append(s.closeASAP, c)

@@ -391,7 +391,9 @@ func (s *Server) releaseBlockedServing() { s.blocking.hold-- }
 // last call (Redis's handleClientsBlockedOnKeys).
 func (s *Server) handleClientsBlockedOnKeys() {
 	b := &s.blocking
-	if b.serving || b.hold > 0 {
+	// Not while a busy script serves other clients (Redis's
+	// isInsideYieldingLongCommand): the keys are served once it returns.
+	if b.serving || b.hold > 0 || s.script.run != nil {
 		return
 	}
 	b.serving = true

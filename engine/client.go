@@ -35,6 +35,8 @@ const (
 	flagMulti                                  // inside MULTI: commands are queued (multi.go)
 	flagDirtyCAS                               // a WATCHed key changed: EXEC will fail (multi.go)
 	flagDirtyExec                              // a command was refused while queueing: EXEC will abort (multi.go)
+	flagLuaDebugSync                           // SCRIPT DEBUG SYNC: the next EVAL runs in the Lua debugger (script_ldb.go)
+	flagTLS                                    // connected over TLS (tls-port): cluster replies name TLS ports
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).
@@ -424,29 +426,16 @@ func (s *Server) onWritable(fd int, _ loop.Mask) {
 	}
 }
 
-// checkOutputLimits enforces client-output-buffer-limit for normal clients: the hard
-// limit closes at once, the soft one after it has been exceeded for soft-seconds.
+// checkOutputLimits enforces client-output-buffer-limit for c's class (obuf_limit.go):
+// the hard limit closes at once, the soft one after it has been exceeded for more
+// than soft-seconds.
 func (s *Server) checkOutputLimits(c *Client) bool {
-	pending := int64(len(c.out) - c.sent)
-	lim := s.cfg.ClientOutputBufferLimit[s.outputLimitClass(c)] // pubsub.go
-	hard := lim.Hard > 0 && pending >= lim.Hard
-	soft := false
-	if lim.Soft > 0 && pending >= lim.Soft {
-		if c.obufSoftSince == 0 {
-			c.obufSoftSince = s.nowMs
-		} else if s.nowMs-c.obufSoftSince >= lim.SoftSeconds*1000 {
-			soft = true
-		}
-	} else {
-		c.obufSoftSince = 0
+	if !s.obufLimitReached(c, s.outputLimitClass(c)) { // pubsub.go
+		return true
 	}
-	if hard || soft {
-		s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
-			zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int64("omem", pending))
-		s.freeClient(c)
-		return false
-	}
-	return true
+	s.logObufClose(c, true)
+	s.freeClient(c)
+	return false
 }
 
 // handlePendingWrites is the first thing beforeSleep does: one write per client with
@@ -532,6 +521,7 @@ func (s *Server) acceptConn(fd int, sa unix.Sockaddr, unixSock bool, laddr strin
 	} else {
 		c.addr = sockaddrString(sa)
 		if laddr != "" {
+			c.flags |= flagTLS // only tls.go's handshake passes laddr
 			c.laddr = laddr
 		} else if lsa, err := unix.Getsockname(fd); err == nil {
 			c.laddr = sockaddrString(lsa)
@@ -635,13 +625,19 @@ func (s *Server) freeClientsASAP() {
 	s.closeASAP = s.closeASAP[:0]
 }
 
-// clientsCron closes idle clients (timeout) and trims buffers of idle ones.
+// clientsCron closes idle clients (timeout) and those past client-output-buffer-limit
+// (obuf_limit.go), tracks the recent buffer peaks and trims buffers of idle ones.
 func (s *Server) clientsCron() {
 	timeout := int64(s.cfg.Timeout) * 1000
+	peakIdx := s.clientsPeakStart() // obuf_limit.go
 	for _, c := range s.clients {
 		if timeout > 0 && s.nowMs-c.lastSeen > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
 			s.log.Debug("closing idle client", zap.Int64("id", c.id))
 			s.freeClient(c)
+			continue
+		}
+		s.clientsPeakTrack(c, peakIdx)
+		if s.obufCron(c) { // obuf_limit.go
 			continue
 		}
 		if len(c.out) == 0 && cap(c.out) > 0 && s.nowMs-c.lastSeen > 2000 {

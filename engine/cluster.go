@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/keyspace"
@@ -89,6 +90,13 @@ type clusterState struct {
 	// CLUSTER_NODE_MIGRATE_TO) and since when each has none that works.
 	hadReplicas   map[string]bool
 	orphanedSince map[string]int64
+	// dropFilter is DEBUG DROP-CLUSTER-PACKET-FILTER's packet type, -1 for none
+	// (cluster_debug.go); the bus reads it from its own goroutines.
+	dropFilter atomic.Int64
+	// resetGen counts hard resets: a node update the bus submitted before one
+	// is dropped when it runs after it (ClusterNodeUpdate), as a reset Redis
+	// node has forgotten its old cluster.
+	resetGen atomic.Uint64
 }
 
 // clusterEnabled reports whether the node runs in cluster mode.
@@ -101,6 +109,7 @@ func (s *Server) initCluster() error {
 	}
 	cl := &s.cluster
 	cl.lockFD = -1
+	cl.dropFilter.Store(-1)
 	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
 	cl.replOffsets = map[string]int64{}
 	cl.hadReplicas = map[string]bool{}
@@ -184,17 +193,25 @@ func (s *Server) clusterSetMyselfAddr() {
 			}
 		}
 	}
+	// Redis's deriveAnnouncedPorts: in a TLS cluster the port is the TLS port
+	// and the plaintext one travels beside it (pport), for plaintext clients.
+	pport := 0
+	if s.cfg.TLSCluster && s.cfg.TLSPort != 0 {
+		port, pport = s.cfg.TLSPort, port
+	}
 	cport := s.cfg.ClusterPort
 	if cport == 0 {
 		cport = port + 10000
 	}
-	if s.cfg.ClusterAnnouncePort != 0 {
+	if s.cfg.TLSCluster && s.cfg.ClusterAnnounceTLSPort != 0 {
+		port, pport = s.cfg.ClusterAnnounceTLSPort, s.cfg.ClusterAnnouncePort
+	} else if s.cfg.ClusterAnnouncePort != 0 {
 		port = s.cfg.ClusterAnnouncePort
 	}
 	if s.cfg.ClusterAnnounceBusPort != 0 {
 		cport = s.cfg.ClusterAnnounceBusPort
 	}
-	me.Port, me.CPort = port, cport
+	me.Port, me.PPort, me.CPort = port, pport, cport
 	me.Hostname = s.cfg.ClusterAnnounceHostname
 	if s.cfg.ClusterAnnounceIP != "" {
 		me.IP = s.cfg.ClusterAnnounceIP

@@ -73,7 +73,13 @@ type ClusterBus interface {
 // is told of a soft CLUSTER RESET: myself forgot every other node (the engine
 // already deleted them) and must stay alone, as a reset Redis node, which
 // ignores the gossip of nodes it does not know, until a CLUSTER MEET from or to
-// it; the others keep knowing it and learn its new role from its meta.
+// it; the others keep knowing it and learn its new role from its meta. One that
+// implements
+//
+//	HardReset()
+//
+// is told of a hard one at once (before its next look at ClusterMyself), so what
+// its old membership still hears is not delivered under the new id.
 //
 // Manual failover (CLUSTER FAILOVER without FORCE): the replica's engine calls
 // ManualFailoverStart(master); the master's bus delivers it with
@@ -104,8 +110,9 @@ func (s *Server) ClusterMyself() *slots.NodeMeta { return s.cluster.myself.Load(
 // and claim) into the state: new nodes are added, roles, epochs and claims applied
 // (slots.State.ApplyMeta). Safe from any goroutine.
 func (s *Server) ClusterNodeUpdate(m slots.NodeMeta) {
+	gen := s.cluster.resetGen.Load()
 	s.Submit(func() {
-		if s.cluster.st == nil {
+		if s.cluster.st == nil || s.cluster.resetGen.Load() != gen {
 			return
 		}
 		s.cluster.replOffsets[m.ID] = m.ReplOffset

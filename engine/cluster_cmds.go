@@ -323,7 +323,7 @@ func clusterMeetCommand(c *Client) {
 // CLUSTER NODES
 func clusterNodesCommand(c *Client) {
 	if st := clusterOn(c); st != nil {
-		c.ReplyVerbatim(st.NodesText(true))
+		c.ReplyVerbatim(st.NodesTextFor(true, c.srv.clusterUsePPort(c)))
 	}
 }
 
@@ -415,7 +415,7 @@ func (s *Server) replyClusterNode(c *Client, n *slots.Node) {
 	default:
 		c.ReplyBulkString(n.IP)
 	}
-	c.ReplyInt(int64(n.Port))
+	c.ReplyInt(int64(s.clusterClientPort(c, n)))
 	c.ReplyBulkString(n.ID)
 	extra := 0
 	if typ != "ip" {
@@ -466,17 +466,35 @@ func clusterShardsCommand(c *Client) {
 	}
 }
 
-// replyShardNode is Redis's addNodeDetailsToShardReply.
+// replyShardNode is Redis's addNodeDetailsToShardReply. In a TLS cluster
+// (tls-cluster yes, Redis's proxy for "the nodes' port is their TLS port") a node
+// has a "tls-port", and a "port" only if it has a plaintext one.
 func (s *Server) replyShardNode(c *Client, st *slots.State, n *slots.Node) {
-	fields := 7
+	plain, tlsPort := n.Port, 0
+	if s.cfg.TLSCluster {
+		plain, tlsPort = n.PPort, n.Port
+	}
+	fields := 6 // id, ip, endpoint, role, replication-offset, health
 	if n.Hostname != "" {
+		fields++
+	}
+	if plain != 0 {
+		fields++
+	}
+	if tlsPort != 0 {
 		fields++
 	}
 	c.ReplyMap(fields)
 	c.ReplyBulkString("id")
 	c.ReplyBulkString(n.ID)
-	c.ReplyBulkString("port")
-	c.ReplyInt(int64(n.Port))
+	if plain != 0 {
+		c.ReplyBulkString("port")
+		c.ReplyInt(int64(plain))
+	}
+	if tlsPort != 0 {
+		c.ReplyBulkString("tls-port")
+		c.ReplyInt(int64(tlsPort))
+	}
 	c.ReplyBulkString("ip")
 	c.ReplyBulkString(n.IP)
 	c.ReplyBulkString("endpoint")
@@ -958,7 +976,7 @@ func clusterReplicasCommand(c *Client) {
 	reps := st.Replicas(n)
 	c.ReplyArray(len(reps))
 	for _, r := range reps {
-		c.ReplyBulkString(st.Describe(r))
+		c.ReplyBulkString(st.DescribeFor(r, c.srv.clusterUsePPort(c)))
 	}
 }
 
@@ -1154,6 +1172,12 @@ func (s *Server) clusterReset(hard bool) {
 	s.clusterApply(slots.Effects{Fsync: true})
 	if r, ok := cl.bus.(interface{ SoftReset() }); ok && !hard {
 		r.SoftReset()
+	}
+	if hard {
+		cl.resetGen.Add(1)
+		if r, ok := cl.bus.(interface{ HardReset() }); ok {
+			r.HardReset()
+		}
 	}
 }
 

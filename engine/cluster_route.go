@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"strconv"
 
+	"github.com/keygrid/keygrid/engine/keyspace"
 	"github.com/keygrid/keygrid/slots"
 )
 
@@ -119,10 +120,12 @@ func (s *Server) clusterRouteError(c *Client, cmd *Command, asking bool) string 
 				}
 				multipleKeys = true
 			}
-			// A key counts as missing only if it is not in the dict at all: expired
-			// keys are still "here" (Redis's LOOKUP_NOEXPIRE).
+			// An expired key counts as missing, but is not deleted here (Redis's
+			// LOOKUP_NOEXPIRE: expireIfNeeded reports it expired and keeps it), so
+			// a key that expired in a migrating slot is asked for on the target.
 			if (migrating || importing) && !shardPubSub {
-				if keyInDict(db, key) {
+				// The command's own time (s.nowMs moves on in call, after this).
+				if d, r := db.find(key); r != 0 && !expiredAt(d.E(r), s.wallMs(s.cmdStart)) {
 					existingKeys++
 				} else {
 					missingKeys++
@@ -152,7 +155,7 @@ func (s *Server) clusterRouteError(c *Client, cmd *Command, asking bool) string 
 		if existingKeys > 0 {
 			return errTryAgain
 		}
-		return s.clusterRedirect("ASK", slot, st.Migrating[slot])
+		return s.clusterRedirect(c, "ASK", slot, st.Migrating[slot])
 	}
 	if importing && (asking || cmdFlags&FlagAsking != 0) {
 		if multipleKeys && missingKeys > 0 {
@@ -165,7 +168,7 @@ func (s *Server) clusterRouteError(c *Client, cmd *Command, asking bool) string 
 		return ""
 	}
 	if owner != st.Myself {
-		return s.clusterRedirect("MOVED", slot, owner)
+		return s.clusterRedirect(c, "MOVED", slot, owner)
 	}
 	return ""
 }
@@ -199,8 +202,23 @@ var oneKeyIndex = []int{1}
 
 // clusterRedirect formats "-MOVED slot endpoint:port" or "-ASK ..." with the
 // endpoint cluster-preferred-endpoint-type selects (Redis's getPreferredEndpoint).
-func (s *Server) clusterRedirect(kind string, slot int, n *slots.Node) string {
-	return kind + " " + strconv.Itoa(slot) + " " + s.clusterEndpoint(n) + ":" + strconv.Itoa(n.Port)
+// A plaintext client of a TLS cluster is sent to the plaintext port.
+func (s *Server) clusterRedirect(c *Client, kind string, slot int, n *slots.Node) string {
+	return kind + " " + strconv.Itoa(slot) + " " + s.clusterEndpoint(n) + ":" + strconv.Itoa(s.clusterClientPort(c, n))
+}
+
+// clusterUsePPort is Redis's use_pport: in a TLS cluster (whose nodes announce
+// their TLS port) a plaintext client is given the nodes' plaintext ports.
+func (s *Server) clusterUsePPort(c *Client) bool {
+	return s.cfg.TLSCluster && c != nil && c.fd >= 0 && c.flags&flagTLS == 0
+}
+
+// clusterClientPort is the port of n that client c can connect to.
+func (s *Server) clusterClientPort(c *Client, n *slots.Node) int {
+	if n.PPort != 0 && s.clusterUsePPort(c) {
+		return n.PPort
+	}
+	return n.Port
 }
 
 // clusterEndpoint is n's preferred endpoint: its IP, its hostname ("?" when it has
@@ -248,7 +266,7 @@ func (s *Server) clusterRedirectBlocked() {
 				if n == nil {
 					msg = errUnbound
 				} else {
-					msg = s.clusterRedirect("MOVED", slot, n)
+					msg = s.clusterRedirect(c, "MOVED", slot, n)
 				}
 			}
 		}
@@ -288,3 +306,6 @@ func readwriteCommand(c *Client) {
 	c.clusterFlags &^= clientReadonly
 	c.ReplyOK()
 }
+
+// expiredAt reports whether e's time has passed at now (unix ms).
+func expiredAt(e *keyspace.Entry, now int64) bool { return e.Expire != 0 && e.Expire <= now }

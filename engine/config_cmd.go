@@ -89,6 +89,10 @@ func configSetCommand(c *Client) {
 		}
 		pairs = append(pairs, [2]string{name, string(c.argv[i+1])})
 	}
+	if s.configSetDeniedLoading(c.argv) { // persist_loading.go
+		c.ReplyError(errLoading)
+		return
+	}
 	old := s.cfg.Clone()
 	changed, err := s.cfg.SetWith(pairs, config.SetOptions{LocalClient: c.isLocal()})
 	if err != nil {

@@ -261,6 +261,9 @@ func (db *DB) SetExpire(key []byte, ms int64) {
 			db.srv.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
 		}
 		d.SetExpire(r, ms)
+		if ms > 0 && db.srv.replica.host != "" {
+			db.srv.replicaRememberExpire(db, key) // a writable replica's own TTLs (repl_expire.go)
+		}
 	}
 }
 

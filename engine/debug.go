@@ -87,6 +87,15 @@ type debugSub struct {
 
 // debugSubs are the DEBUG subcommands, in HELP order.
 var debugSubs = []debugSub{
+	{"aof-flush-sleep", 3, 3, []string{
+		"AOF-FLUSH-SLEEP <microsec>",
+		"    Server will sleep before flushing the AOF, this is used for testing.",
+	}, debugAOFFlushSleep},
+	{"config-rewrite-force-all", 2, 2, []string{
+		"CONFIG-REWRITE-FORCE-ALL",
+		"    Like CONFIG REWRITE but writes all configuration options, including",
+		"    keywords not listed in original configuration file or default values.",
+	}, debugConfigRewriteForceAll},
 	{"digest", 2, 2, []string{
 		"DIGEST",
 		"    Output a hex signature representing the current DB content.",
@@ -108,6 +117,10 @@ var debugSubs = []debugSub{
 		"LOADAOF",
 		"    Flush the AOF buffers on disk and reload the AOF in memory.",
 	}, debugLoadAOF}, // aof_load.go
+	{"replicate", 3, 1 << 30, []string{
+		"REPLICATE <string>",
+		"    Replicates the provided string to replicas, allowing data divergence.",
+	}, debugReplicate}, // repl_errors.go
 	{"object", 3, 3, []string{
 		"OBJECT <key>",
 		"    Show low level info about `key` and associated value.",
@@ -140,6 +153,10 @@ var debugSubs = []debugSub{
 		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
 		"      file to the database.",
 	}, debugReload},
+	{"segfault", 2, 2, []string{
+		"SEGFAULT",
+		"    Crash the server with sigsegv.",
+	}, debugSegfault}, // crash.go
 	{"set-active-expire", 3, 3, []string{
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
@@ -151,6 +168,10 @@ var debugSubs = []debugSub{
 		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
 		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
 	}, debugQuicklistPackedThreshold},
+	{"set-skip-checksum-validation", 3, 3, []string{
+		"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+		"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+	}, debugSetSkipChecksumValidation},
 	// Undocumented in Redis's DEBUG HELP too.
 	{"set-disable-deny-scripts", 3, 3, nil, debugSetDisableDenyScripts},
 	{"sleep", 3, 3, []string{
@@ -269,6 +290,32 @@ func debugPauseCron(c *Client) {
 // DEBUG SET-DISABLE-DENY-SCRIPTS 0|1
 func debugSetDisableDenyScripts(c *Client) {
 	c.srv.script.denyDisabled = atoi(string(c.argv[2])) != 0
+	c.ReplyOK()
+}
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>
+func debugSetSkipChecksumValidation(c *Client) {
+	c.srv.persist.skipChecksum = atoi(string(c.argv[2])) != 0
+	c.ReplyOK()
+}
+
+// DEBUG AOF-FLUSH-SLEEP <microseconds>
+func debugAOFFlushSleep(c *Client) {
+	c.srv.aof.flushSleep = time.Duration(max(atoi(string(c.argv[2])), 0)) * time.Microsecond
+	c.ReplyOK()
+}
+
+// DEBUG CONFIG-REWRITE-FORCE-ALL
+func debugConfigRewriteForceAll(c *Client) {
+	s := c.srv
+	for _, h := range s.beforeRewriteHooks {
+		h()
+	}
+	if err := s.cfg.RewriteForceAll(s.cfgPath); err != nil {
+		// Redis: "CONFIG-REWRITE-FORCE-ALL failed: <strerror>".
+		c.ReplyError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "ERR "), "Rewriting config file: "))
+		return
+	}
 	c.ReplyOK()
 }
 

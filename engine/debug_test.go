@@ -92,7 +92,7 @@ func TestDebugSubcommands(t *testing.T) {
 		t.Errorf("DEBUG SLEEP 0.1 took %v", d)
 	}
 	help := c.do("DEBUG", "HELP")
-	if !strings.HasPrefix(help, "[DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are: DIGEST ") {
+	if !strings.HasPrefix(help, "[DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are: AOF-FLUSH-SLEEP <microsec> ") { // Redis 7.0.15 starts there too
 		t.Errorf("DEBUG HELP = %s", help)
 	}
 }

@@ -118,6 +118,11 @@ func (s *Server) dispatchCommand(c *Client) {
 			return
 		}
 	}
+	// maxmemory-clients: close the biggest clients when clients together use too
+	// much, before key eviction; a client that evicted itself gets no reply (evict.go).
+	if s.cfg.MaxMemoryClients != 0 && s.evictClientsBeforeCommand(c) {
+		return
+	}
 	// maxmemory: evict what the policy allows, then refuse commands that may grow
 	// memory if it is still over the limit (evict.go).
 	if s.cfg.MaxMemory > 0 && s.oomRejected(c, cmd) {

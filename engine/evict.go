@@ -175,6 +175,8 @@ type evictState struct {
 	used int64
 	// clients is the clients' buffers, sampled by the cron.
 	clients int64
+	// clientsN is how many clients there were when clients was summed.
+	clientsN int
 
 	pool        [evpoolSize]poolEntry
 	nextDB      int // where volatile-random / allkeys-random resume
@@ -201,6 +203,16 @@ type evictState struct {
 	clientScratch  []clientMem
 	// slotLists are the cluster-mode databases' slots holding keys, by db id.
 	slotLists []slotList
+}
+
+// sumClientsMem samples what the clients' buffers take (INFO's client memory,
+// counted in used_memory).
+func (s *Server) sumClientsMem() {
+	var n int64
+	for _, c := range s.clients {
+		n += clientMemory(c)
+	}
+	s.evict.clients, s.evict.clientsN = n, len(s.clients)
 }
 
 type clientMem struct {
@@ -260,11 +272,7 @@ func (s *Server) evictConfigChanged(changed []string) error {
 // evictCron samples the clients' buffers and applies maxmemory-clients (cron, hz
 // times a second).
 func (s *Server) evictCron() {
-	var n int64
-	for _, c := range s.clients {
-		n += clientMemory(c)
-	}
-	s.evict.clients = n
+	s.sumClientsMem()
 	if s.cfg.MaxMemoryClients != 0 {
 		s.evictClients()
 	}
@@ -455,6 +463,11 @@ func (s *Server) safeToEvict() bool {
 // maxmemory and, if not, how much must be freed.
 func (s *Server) maxmemoryState() (tofree int64, ok bool) {
 	limit := s.cfg.MaxMemory
+	if limit != 0 && len(s.clients) != s.evict.clientsN {
+		// Clients came or went since the cron's sample: a closed client's buffers
+		// are free now (Redis subtracts them in freeClient), not at the next cron.
+		s.sumClientsMem()
+	}
 	used := s.memUsed()
 	if limit == 0 || used <= limit {
 		return 0, true
@@ -511,7 +524,9 @@ func (s *Server) performEvictions() int {
 	if ok {
 		result = evictOK
 	} else if ev.policy != policyNoEviction {
+		from := len(s.prop.ops)
 		result = s.evictLoop(tofree)
+		s.propagateEvictions(from)
 	}
 	// INFO total/current_eviction_exceeded_time.
 	if result == evictOK {
@@ -831,6 +846,26 @@ func (s *Server) evictEntry(db *DB, d *keyspace.Dict, r keyspace.Ref) int64 {
 	return freed
 }
 
+// propagateEvictions sends the DELs of the evictions just made inside a command
+// (CONFIG SET maxmemory, a script) at once and unwrapped, ahead of the command's
+// own effects: Redis's performEvictions propagates its deletions itself with
+// propagate_no_multi. from is where they start among the pending ops.
+func (s *Server) propagateEvictions(from int) {
+	if s.prop.depth == 0 || len(s.prop.ops) <= from {
+		return
+	}
+	for _, op := range s.prop.ops[from:] {
+		if op.aofOnly {
+			if s.aof.state != aofOff {
+				s.feedAOF(op.db, s.prop.pend[op.start:op.end])
+			}
+			continue
+		}
+		s.feedSinks(op.db, s.prop.pend[op.start:op.end], op.replOnly)
+	}
+	s.prop.ops = s.prop.ops[:from] // their bytes in pend are dropped with the rest
+}
+
 // exceededTimes returns INFO's total_eviction_exceeded_time and
 // current_eviction_exceeded_time, in milliseconds.
 func (s *Server) exceededTimes() (total, current int64) {
@@ -860,6 +895,65 @@ func (s *Server) clientEvictionLimit() int64 {
 	return max(limit, 128<<10)
 }
 
+// argvOwnMem is what the arguments of the command being executed take beyond
+// the query buffer (Redis's argv_len_sum): arguments that are slices of c.qbuf
+// are counted there already.
+func argvOwnMem(c *Client) int64 {
+	var n int64
+	var lo, hi uintptr
+	if cap(c.qbuf) > 0 {
+		lo = uintptr(unsafe.Pointer(unsafe.SliceData(c.qbuf)))
+		hi = lo + uintptr(cap(c.qbuf))
+	}
+	for _, a := range c.argv {
+		n += 8 // the argument's pointer
+		if len(a) == 0 {
+			continue
+		}
+		if p := uintptr(unsafe.Pointer(unsafe.SliceData(a))); p >= lo && p < hi {
+			continue
+		}
+		n += int64(len(a))
+	}
+	return n
+}
+
+// clientEvictMem is what maxmemory-clients counts of c: its buffers with the
+// query buffer's bytes rather than its capacity (Redis sizes a big argument's
+// buffer to fit and hands it to argv; keygrid's doubles as it grows), plus the
+// arguments of the command being executed that live elsewhere.
+func clientEvictMem(c *Client) int64 {
+	return clientMemory(c) - int64(cap(c.qbuf)) + int64(len(c.qbuf)) + argvOwnMem(c)
+}
+
+// evictClientsBeforeCommand is processCommand's evictClients call: when this
+// client's memory (its arguments and transaction state included) on top of the
+// others' last sample may reach the limit, measure every client and evict. It
+// reports whether c itself was evicted (closed in beforeSleep, without a reply).
+func (s *Server) evictClientsBeforeCommand(c *Client) bool {
+	limit := s.clientEvictionLimit()
+	if limit == 0 {
+		return false
+	}
+	own := clientEvictMem(c)
+	if c.tx != nil {
+		x := s.clientExtra(c)
+		own += x.MultiMem
+	}
+	if s.evict.clients+own < limit {
+		return false
+	}
+	executing := c.flags & flagExecuting
+	c.flags |= flagExecuting // freeClient defers closing c to beforeSleep
+	s.evictClients()
+	c.flags = c.flags&^flagExecuting | executing
+	if c.flags&flagCloseASAP == 0 {
+		return false
+	}
+	c.out = c.out[:c.sent]
+	return true
+}
+
 // evictClients is Redis's evictClients: while normal and pub/sub clients together use
 // more than the limit, close the biggest ones, except those that ran CLIENT NO-EVICT
 // ON (and never replicas or masters). Redis keeps clients in memory-usage buckets and
@@ -880,7 +974,7 @@ func (s *Server) evictClients() {
 		if t := s.clientType(c, &x); t != clientTypeNormal && t != clientTypePubSub {
 			continue
 		}
-		m := clientMemory(c) + x.MultiMem
+		m := clientEvictMem(c) + x.MultiMem
 		total += m
 		if c.flags&flagNoEvict == 0 {
 			cand = append(cand, clientMem{c, m})

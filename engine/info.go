@@ -386,8 +386,11 @@ func (s *Server) infoClients(sec *InfoSection) {
 	sec.addInt("connected_clients", int64(normal))
 	sec.add("cluster_connections", "0")
 	sec.addInt("maxclients", int64(s.cfg.MaxClients))
-	sec.addInt("client_recent_max_input_buffer", int64(maxIn))
-	sec.addInt("client_recent_max_output_buffer", int64(maxOut))
+	// Recent, as Redis reports them: the peaks of the last seconds (obuf_limit.go),
+	// or what is there now if the cron has not seen it yet.
+	peakIn, peakOut := s.clientsPeakMax()
+	sec.addInt("client_recent_max_input_buffer", max(int64(maxIn), peakIn))
+	sec.addInt("client_recent_max_output_buffer", max(int64(maxOut)-replyChunk, peakOut, 0))
 	sec.addInt("blocked_clients", int64(blocked))
 	sec.add("tracking_clients", "0")
 	sec.add("clients_in_timeout_table", "0")

@@ -94,6 +94,10 @@ type multiCmd struct {
 	argv [][]byte
 }
 
+// watchedKeyOverhead is what one watched key adds to a client's multi-mem:
+// Redis's sizeof(listNode) + sizeof(watchedKey) on 64-bit builds.
+const watchedKeyOverhead = 24 + 32
+
 // clientTx is a client's transaction state; c.tx is nil while the client is neither
 // in MULTI nor watching keys, so other clients pay nothing for it.
 type clientTx struct {
@@ -166,6 +170,11 @@ func (s *Server) initMulti() {
 			x.Multi = len(c.tx.cmds)
 			x.MultiMem = c.tx.argvMem
 			x.Flags = insertClientFlag(x.Flags, 'x')
+		}
+		if c.tx != nil {
+			// Redis's multiStateMemOverhead counts a list node and a watchedKey
+			// per watched key (what maxmemory-clients sees of a long WATCH list).
+			x.MultiMem += int64(len(c.tx.watched)) * watchedKeyOverhead
 		}
 		if c.flags&flagDirtyCAS != 0 {
 			x.Flags = insertClientFlag(x.Flags, 'd')

@@ -65,6 +65,10 @@ type loadingState struct {
 	lastNewline  time.Time
 	atStartup    bool // the load of Start (the repl-* aux fields count only there)
 	shutdownSeen bool
+	// async: a replica's swapdb load of the same history (Redis 7.0's
+	// async_loading): the old dataset keeps serving, only the commands flagged
+	// no-async-loading are refused, and INFO says async_loading:1, loading:0.
+	async bool
 }
 
 // loadServing runs load with client events served during it; caller, when not nil,
@@ -98,6 +102,7 @@ func (s *Server) loadServing(caller *Client, load func()) {
 func (s *Server) startLoading(total int64) {
 	p := &s.persist
 	p.loading = true
+	s.repl.loading.Store(true)
 	p.ld = loadingState{
 		startTime:  time.Now().Unix(),
 		totalBytes: total,
@@ -105,6 +110,7 @@ func (s *Server) startLoading(total int64) {
 		serve:      p.ld.serve,
 		replFD:     p.ld.replFD,
 		atStartup:  p.ld.atStartup,
+		async:      p.ld.async,
 		nextAt:     s.loadingInterval(),
 	}
 	if p.ld.events {
@@ -125,6 +131,8 @@ func (s *Server) stopLoading() {
 		p.ld.events = false
 	}
 	p.loading = false
+	p.ld.async = false
+	s.repl.loading.Store(false)
 }
 
 func (s *Server) loadingInterval() int64 {
@@ -136,10 +144,39 @@ func (s *Server) loadingInterval() int64 {
 
 // loadingDeny refuses what may not run during a load (a late command check).
 func (s *Server) loadingDeny(c *Client, cmd *Command) string {
-	if c.checkFlags(cmd)&FlagLoading == 0 {
+	f := c.checkFlags(cmd)
+	if s.persist.ld.async {
+		// async_loading: the old dataset serves everything but what would
+		// disturb the load (REPLICAOF, DEBUG RELOAD, ...: no-async-loading).
+		if f&FlagNoAsyncLoading != 0 {
+			return errLoading
+		}
+		return ""
+	}
+	if f&FlagLoading == 0 {
 		return errLoading
 	}
 	return ""
+}
+
+// loadingDenyConfigs are the directives CONFIG SET refuses during a load
+// (Redis's DENY_LOADING_CONFIG): they would change where or how it loads.
+var loadingDenyConfigs = []string{"appendonly", "dir", "repl-diskless-load"}
+
+// configSetDeniedLoading reports whether CONFIG SET's argv names a directive
+// that may not change while loading (async_loading included).
+func (s *Server) configSetDeniedLoading(argv [][]byte) bool {
+	if !s.persist.loading {
+		return false
+	}
+	for i := 2; i < len(argv); i += 2 {
+		for _, name := range loadingDenyConfigs {
+			if eqFold(argv[i], name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // loadingFile starts the next file of a load: base is the size of the files before.
@@ -182,6 +219,11 @@ func (s *Server) loadingServe(off int64) error {
 			break
 		}
 	}
+	if sig := s.sigPending; sig != 0 {
+		// A SIGTERM during the load: whileBlockedCron's shutdown_asap branch.
+		s.sigPending = 0
+		s.signalShutdown(sig)
+	}
 	s.handlePendingWrites()
 	if s.loop.Stopped() {
 		ld.shutdownSeen = true
@@ -189,6 +231,11 @@ func (s *Server) loadingServe(off int64) error {
 	}
 	return nil
 }
+
+// StoppedDuringLoad reports whether Start's load ended in a shutdown (SHUTDOWN, or
+// a SIGTERM during the load, which Redis obeys at once, unsaved): the server
+// never became ready. Call it after Start, before Run.
+func (s *Server) StoppedDuringLoad() bool { return s.persist.ld.shutdownSeen }
 
 // loadingAux notes the used-mem aux field of the RDB being loaded
 // (loading_rdb_used_mem).

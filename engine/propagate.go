@@ -62,6 +62,8 @@ type pendingOp struct {
 	start, end int
 	// replOnly: for the replicas, not the AOF (PUBLISH, Redis's PROPAGATE_REPL).
 	replOnly bool
+	// aofOnly: for the AOF, not the replicas (a script's redis.set_repl(REPL_AOF)).
+	aofOnly bool
 }
 
 // SetReplicationFeed installs (or, with nil, removes) the replication sink. Call it
@@ -115,6 +117,14 @@ func (s *Server) propagateReplOnly(db int, argv [][]byte) {
 	if s.prop.repl == nil || s.aof.loading {
 		return
 	}
+	if r := s.script.capturing; r != nil {
+		// Inside a script: in order with its other effects, and subject to its
+		// redis.set_repl (script.go).
+		if r.repl&replReplica != 0 {
+			r.props = append(r.props, scriptEffect{db: db, argv: copyArgv(argv), target: replReplica})
+		}
+		return
+	}
 	if s.prop.depth > 0 {
 		start := len(s.prop.pend)
 		s.prop.pend = appendRESPCommand(s.prop.pend, argv)
@@ -124,6 +134,42 @@ func (s *Server) propagateReplOnly(db int, argv [][]byte) {
 	enc := appendRESPCommand(s.prop.enc[:0], argv)
 	s.prop.enc = enc
 	s.feedSinks(db, enc, true)
+}
+
+// propagateTo hands one command to the sinks target names (replAOF, replReplica:
+// Redis's PROPAGATE_AOF / PROPAGATE_REPL), as propagateCommand does for both. A
+// script's effects go out this way, each with the redis.set_repl targets in force
+// when it ran.
+func (s *Server) propagateTo(db int, argv [][]byte, target int) {
+	switch target {
+	case replAOF | replReplica:
+		s.propagateCommand(db, argv)
+	case replReplica:
+		s.propagateReplOnly(db, argv)
+	case replAOF:
+		if s.aof.state == aofOff || s.aof.loading {
+			return
+		}
+		if s.prop.depth > 0 {
+			start := len(s.prop.pend)
+			s.prop.pend = appendRESPCommand(s.prop.pend, argv)
+			s.prop.ops = append(s.prop.ops, pendingOp{db: db, start: start, end: len(s.prop.pend), aofOnly: true})
+			return
+		}
+		enc := appendRESPCommand(s.prop.enc[:0], argv)
+		s.prop.enc = enc
+		s.feedAOF(db, enc)
+	}
+}
+
+// propagates reports whether a command for target reaches any sink now (Redis's
+// shouldPropagate): only such commands count when deciding to wrap a script's
+// effects in MULTI/EXEC.
+func (s *Server) propagates(target int) bool {
+	if s.aof.loading {
+		return false
+	}
+	return (target&replAOF != 0 && s.aof.state != aofOff) || (target&replReplica != 0 && s.prop.repl != nil)
 }
 
 // feedSinks hands one encoded command to each sink; replOnly skips the AOF.
@@ -170,6 +216,12 @@ func (s *Server) propagatePending(cmd *Command) {
 		s.feedSinks(ops[0].db, encMulti, false)
 	}
 	for _, op := range ops {
+		if op.aofOnly {
+			if s.aof.state != aofOff {
+				s.feedAOF(op.db, s.prop.pend[op.start:op.end])
+			}
+			continue
+		}
 		s.feedSinks(op.db, s.prop.pend[op.start:op.end], op.replOnly)
 	}
 	if wrap {

@@ -20,7 +20,6 @@ import (
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/glob"
 	"github.com/keygrid/keygrid/engine/resp"
-	"go.uber.org/zap"
 )
 
 var pubsubCommands = []*Command{
@@ -519,20 +518,10 @@ func (s *Server) deliver(clients []*Client, msg []byte) int {
 // one once exceeded for soft-seconds. Only that client goes; the others keep
 // receiving.
 func (s *Server) pubsubOutputLimit(c *Client, lim config.OutputBufferLimit) {
-	pending := int64(len(c.out) - c.sent)
-	over := lim.Hard > 0 && pending >= lim.Hard
-	if !over && lim.Soft > 0 && pending >= lim.Soft {
-		if c.obufSoftSince == 0 {
-			c.obufSoftSince = s.nowMs
-		} else if s.nowMs-c.obufSoftSince >= lim.SoftSeconds*1000 {
-			over = true
-		}
-	}
-	if !over {
+	if !s.obufLimitReached(c, config.ClientPubSub) { // obuf_limit.go
 		return
 	}
-	s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
-		zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int64("omem", pending))
+	s.logObufClose(c, true)
 	c.out = c.out[:c.sent] // dropped, as the connection is
 	c.flags |= flagCloseASAP
 	s.closeASAP = append(s.closeASAP, c)

@@ -163,6 +163,12 @@ type rdbLoadOpts struct {
 	// allowDup (RDBFLAGS_ALLOW_DUP, DEBUG RELOAD MERGE): a key already in the
 	// keyspace is replaced instead of failing the load.
 	allowDup bool
+	// dbs, when not nil, receive the keys instead of the keyspace (a replica's
+	// swapdb load into temporary databases, Redis's rdbLoadingCtx.dbarray).
+	dbs []*DB
+	// function, when not nil, takes the function libraries instead of the
+	// current ones (Redis's rdbLoadingCtx.functions_lib_ctx).
+	function func(code []byte) error
 }
 
 // loadRDBOpts is loadRDBStats with all the options.
@@ -171,14 +177,18 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 	var st rdbLoadStats
 	master := s.roleFn == nil || s.roleFn() == "master"
 	now := time.Now().UnixMilli()
-	db := s.dbs[0]
+	dbs := s.dbs
+	if opts.dbs != nil {
+		dbs = opts.dbs
+	}
+	db := dbs[0]
 	ld := &s.persist.ld
 	h := &rdb.Handler{
 		SelectDB: func(id uint64) error {
-			if id >= uint64(len(s.dbs)) {
-				return r.Corrupt("FATAL: Data file was created with a Redis server configured to handle more than %d databases", len(s.dbs))
+			if id >= uint64(len(dbs)) {
+				return r.Corrupt("FATAL: Data file was created with a Redis server configured to handle more than %d databases", len(dbs))
 			}
-			db = s.dbs[id]
+			db = dbs[id]
 			return nil
 		},
 		ResizeDB: func(size, _ uint64) error {
@@ -196,6 +206,12 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 			return nil
 		},
 		Function: func(code []byte) error {
+			if opts.function != nil {
+				if err := opts.function(code); err != nil {
+					return r.Corrupt("Failed loading library, %v", err)
+				}
+				return nil
+			}
 			if s.loadFunctionLibrary == nil {
 				return r.Corrupt("Failed loading library: functions are not supported")
 			}
@@ -205,16 +221,22 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 			return nil
 		},
 		Aux: func(key, val []byte) error {
+			s.rdbLogAux(key, val)
 			s.loadingAux(key, val)        // used-mem: INFO's loading_rdb_used_mem
 			return s.rdbLoadAux(key, val) // repl-id / repl-offset (repl_master.go)
 		},
-		EmptyKey: func(uint64, []byte) error {
-			st.EmptySkipped++
+		EmptyKey: func(_ uint64, key []byte) error {
+			if st.EmptySkipped++; st.EmptySkipped <= 10 && s.log != nil {
+				s.log.Warn("rdbLoadObject skipping empty key: " + string(key)) // rdbLoadRio's first ten
+			}
 			return nil
 		},
 		Key: func(k *rdb.Key) error {
 			if master && !aofPreamble && k.Expire != -1 && k.Expire < now {
 				st.Expired++
+				if opts.dbs == nil {
+					s.replFeedLoadExpired(db.id, k.Key) // repl_master.go
+				}
 				return nil
 			}
 			if _, ref := db.find(k.Key); ref != 0 {
@@ -233,6 +255,9 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 			}
 			s.rdbSetLRUOrLFU(e, k.Freq, k.Idle)
 			st.Loaded++
+			if d := s.cfg.KeyLoadDelay; d != 0 {
+				keyLoadDelay(d) // repl_swapdb.go
+			}
 			if ld.events && k.Offset >= ld.nextAt {
 				// Serve clients every loading-process-events-interval-bytes
 				// (persist_loading.go); INFO shows the keys loaded so far.
@@ -244,10 +269,19 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 	}
 	// Transient: the handler above copies keys and string values into the
 	// keyspace, so the parser need not allocate them per key.
-	res, err := rdb.Parse(r, h, rdb.ParseOptions{Options: rdb.Options{Now: now}, SkipChecksum: !s.cfg.RDBChecksum, Transient: true})
+	res, err := rdb.Parse(r, h, rdb.ParseOptions{Options: rdb.Options{Now: now}, SkipChecksum: !s.cfg.RDBChecksum || s.persist.skipChecksum, Transient: true})
 	st.Version = res.Version
 	s.settleMem()
 	if err != nil {
+		if s.log != nil {
+			// rdbLoadRio's lines before it reports the error.
+			switch {
+			case rdb.IsChecksum(err):
+				s.log.Warn(fmt.Sprintf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", res.Computed, res.Checksum))
+			case rdb.IsTruncated(err):
+				s.log.Warn("Short read or OOM loading DB. Unrecoverable error, aborting now.")
+			}
+		}
 		return st, err
 	}
 	if s.log != nil {
@@ -260,6 +294,26 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 		}
 	}
 	return st, nil
+}
+
+// rdbLogAux logs the aux fields rdbLoadRio logs at NOTICE level while loading:
+// the writer's version, the file's age, its memory then, and any "%name" field.
+func (s *Server) rdbLogAux(key, val []byte) {
+	if s.log == nil {
+		return
+	}
+	switch k := string(key); {
+	case len(k) > 0 && k[0] == '%':
+		s.log.Info(fmt.Sprintf("RDB '%s': %s", key, val))
+	case strings.EqualFold(k, "redis-ver"):
+		s.log.Info(fmt.Sprintf("Loading RDB produced by version %s", val))
+	case strings.EqualFold(k, "ctime"):
+		ctime, _ := strconv.ParseInt(string(val), 10, 64)
+		s.log.Info(fmt.Sprintf("RDB age %d seconds", max(time.Now().Unix()-ctime, 0)))
+	case strings.EqualFold(k, "used-mem"):
+		mem, _ := strconv.ParseInt(string(val), 10, 64)
+		s.log.Info(fmt.Sprintf("RDB memory usage when created %.2f Mb", float64(mem)/(1024*1024)))
+	}
 }
 
 // rdbSetLRUOrLFU applies a loaded key's FREQ or IDLE (objectSetLRUOrLFU): the

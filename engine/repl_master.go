@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/resp"
 	"github.com/keygrid/keygrid/replication"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
@@ -176,6 +177,9 @@ type replState struct {
 	// noReplicasSince is when the last replica left (unix s), for repl-backlog-ttl.
 	noReplicasSince int64
 	goodReplicas    int
+	// unexpectedErrors counts the master's commands that failed here (INFO
+	// stats' unexpected_error_replies, repl_errors.go).
+	unexpectedErrors int64
 	// getAck asks beforeSleep to send REPLCONF GETACK * to the replicas (WAIT).
 	getAck bool
 	// pendingCapa holds what REPLCONF said on connections not yet replicas.
@@ -201,6 +205,9 @@ type replState struct {
 	// signalled is Redis's shutdown_asap: a SIGTERM or SIGINT asked for a shutdown
 	// that has not ended (or failed) yet. The signal goroutine reads it.
 	signalled atomic.Bool
+	// loading mirrors persist.loading for the signal goroutine (the log line
+	// of a signal received during a load).
+	loading atomic.Bool
 
 	// loaded is the repl-* aux fields of the RDB loaded at start (rdbLoadAux).
 	loaded rdbReplAux
@@ -235,8 +242,17 @@ func (s *Server) initReplication() {
 	r.links = make(map[*Client]*replicaLink)
 	r.loaded = rdbReplAux{streamDB: -1, offset: -1}
 	r.noReplicasSince = time.Now().Unix()
+	// Redis's first replicationCron runs at start-up (cron loop 0, no replica
+	// yet), so the first PING to replicas waits a whole repl-ping-replica-period;
+	// ours first runs a second later: it counts as loop 1.
+	r.cronLoops = 1
 	s.rdbReplInfo = s.replRDBInfo
 	s.cronHooks = append(s.cronHooks, s.replShutdownCron, s.replCron)
+	s.resetStatHooks = append(s.resetStatHooks, func() {
+		// CONFIG RESETSTAT clears them, as Redis's resetServerStats.
+		r.syncFull, r.syncPartialOK, r.syncPartialErr = 0, 0, 0
+		r.netInput, r.netOutput, r.unexpectedErrors = 0, 0, 0
+	})
 	// Before the other shutdown hooks (save, AOF): the lagging replicas are logged
 	// first, as Redis's finishShutdown does.
 	s.shutdownHooks = append([]func(bool, bool) error{s.replShutdownLog}, s.shutdownHooks...)
@@ -383,22 +399,11 @@ func (s *Server) replCountPayload(n int64) {
 // far behind is dropped (and will resync) rather than holding unbounded memory.
 func (s *Server) replCheckOutputLimits(rl *replicaLink) {
 	c := rl.c
-	pending := int64(len(c.out) - c.sent)
-	lim := s.cfg.ClientOutputBufferLimit[config.ClientReplica]
-	over := lim.Hard > 0 && pending >= lim.Hard
-	if lim.Soft > 0 && pending >= lim.Soft {
-		if c.obufSoftSince == 0 {
-			c.obufSoftSince = s.nowMs
-		} else if s.nowMs-c.obufSoftSince >= lim.SoftSeconds*1000 {
-			over = true
-		}
-	} else {
-		c.obufSoftSince = 0
+	if c.flags&flagCloseASAP != 0 || !s.obufLimitReached(c, config.ClientReplica) { // obuf_limit.go
+		return
 	}
-	if over && c.flags&flagCloseASAP == 0 {
-		s.log.Warn("Client " + s.replicaName(rl) + " scheduled to be closed ASAP for overcoming of output buffer limits.")
-		s.freeClientAsync(c)
-	}
+	s.logObufClose(c, true)
+	s.freeClientAsync(c)
 }
 
 var encPing = []byte("*1\r\n$4\r\nPING\r\n")
@@ -927,6 +932,9 @@ func (s *Server) replConfigChanged(changed []string) error {
 		if name == "repl-backlog-size" && s.repl.backlog != nil {
 			s.repl.backlog.Resize(int(s.cfg.ReplBacklogSize))
 		}
+		if name == "min-replicas-to-write" || name == "min-replicas-max-lag" {
+			s.replRefreshGood() // at once, as Redis's updateGoodSlaves
+		}
 	}
 	return nil
 }
@@ -944,6 +952,7 @@ func (s *Server) replInfoHook(section string, sec *InfoSection) {
 		sec.Set("sync_full", itoa(r.syncFull))
 		sec.Set("sync_partial_ok", itoa(r.syncPartialOK))
 		sec.Set("sync_partial_err", itoa(r.syncPartialErr))
+		sec.Set("unexpected_error_replies", itoa(r.unexpectedErrors))
 		return
 	case "replication":
 	default:
@@ -1005,6 +1014,22 @@ func (s *Server) replRDBInfo() (int, string, int64, bool) {
 		db = 0
 	}
 	return db, r.id, r.offset, true
+}
+
+// replFeedLoadExpired: a master restarting from an RDB that carries its history
+// (rdbLoadAux created the backlog) drops the keys whose TTL passed while it was
+// down; their DELs go to the backlog, so replicas that continue the history with
+// a partial resync drop them too (Redis's RDBFLAGS_FEED_REPL). The offset grows
+// by them, as Redis's rebased backlog does.
+func (s *Server) replFeedLoadExpired(dbid int, key []byte) {
+	if !s.persist.ld.atStartup || s.repl.backlog == nil || s.isReplica() || s.cfg.AppendOnly {
+		return
+	}
+	del := "DEL"
+	if s.cfg.LazyfreeLazyExpire {
+		del = "UNLINK"
+	}
+	s.feedSinks(dbid, resp.AppendCommand(nil, del, string(key)), true)
 }
 
 // rdbLoadAux reads the repl-* aux fields of an RDB being loaded. At start, a master

@@ -538,6 +538,7 @@ func TestReplAttachToDiskSync(t *testing.T) {
 func TestReplOutputBufferLimit(t *testing.T) {
 	_, addr := replTestServer(t, func(cfg *config.Config) {
 		cfg.ClientOutputBufferLimit[config.ClientReplica] = config.OutputBufferLimit{Hard: 16 << 10}
+		cfg.ReplBacklogSize = 16 << 10 // a replica's hard limit is never under the backlog (obuf_limit.go)
 		cfg.RDBKeySaveDelay = 5000 // µs per key: the sync lasts while the stream grows
 	})
 	tc := dialTest(t, addr)

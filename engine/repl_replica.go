@@ -35,11 +35,12 @@ package engine
 // hands the socket to the loop, which parses the RDB from it as it arrives (reads
 // bounded by repl-timeout), as Redis's diskless load does, so the payload is never
 // held whole in memory. With swapdb the old dataset is kept aside during the load
-// and comes back if the load fails, as Redis's swapdb does (Redis 7.0's
-// async_loading, which also serves reads from the old dataset meanwhile, is not
-// done: the loop loads as for on-empty-db).
+// and comes back if the load fails, as Redis's swapdb does, and serves clients
+// meanwhile when the master's history is ours (Redis 7.0's async_loading:
+// repl_swapdb.go).
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -126,6 +127,9 @@ type replicaSide struct {
 	failover replFailover
 	// applying is set while the master's commands run: they see every key.
 	applying bool
+	// expireKeys are keys given a TTL by clients of a writable replica, with a
+	// bit per database (repl_expire.go).
+	expireKeys map[string]uint64
 }
 
 // replJob is one link goroutine. The loop reads the counters for INFO.
@@ -167,7 +171,7 @@ func (s *Server) initReplica() {
 		}
 		return ""
 	}
-	s.cronHooks = append(s.cronHooks, s.failoverCron, s.replicaCron)
+	s.cronHooks = append(s.cronHooks, s.failoverCron, s.replicaCron, s.replicaExpireKeys)
 	s.onClientFree = append(s.onClientFree, s.replicaClientFreed)
 	s.lateCommandChecks = append(s.lateCommandChecks, s.replicaDeny)
 	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
@@ -262,6 +266,9 @@ func (s *Server) replicaSetMaster(host string, port int) {
 	if rs.master != nil {
 		s.freeClient(rs.master)
 	}
+	// Clients blocked while this node was a master must not pop what the new
+	// master's stream pushes (the replica would diverge): -UNBLOCKED and closed.
+	s.disconnectAllBlockedClients()
 	s.replicaAbortLink()
 	if wasMaster {
 		// A master's own history is what it asks to continue with its new master
@@ -389,6 +396,10 @@ func (s *Server) replicaLink(j *replJob) {
 	}
 	conn, err := s.dialMaster(net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout) // tls.go
 	if err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			fail("Timeout connecting to the MASTER...")
+			return
+		}
 		fail("Unable to connect to MASTER: " + err.Error())
 		return
 	}
@@ -427,6 +438,10 @@ func (s *Server) replicaLink(j *replJob) {
 			return
 		}
 		if len(send) > 0 {
+			if bytes.Contains(send, psyncToken) && !s.replicaLoopBarrier(j) {
+				fail("")
+				return
+			}
 			if err := rd.write(send); err != nil {
 				fail("Failed to send handshake to MASTER: " + err.Error())
 				return
@@ -436,6 +451,13 @@ func (s *Server) replicaLink(j *replJob) {
 			break
 		}
 		if err := rd.fill(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Redis's replicationCron: nothing heard for repl-timeout during
+				// the handshake (the master's keepalive newlines count).
+				fail("Timeout connecting to the MASTER...")
+				return
+			}
 			fail("Master did not respond to command during SYNC handshake")
 			return
 		}
@@ -497,6 +519,27 @@ func (s *Server) replicaLink(j *replJob) {
 	rest := append([]byte(nil), rd.pending()...)
 	conn.Close()
 	s.replicaLoadLater(j, &syncSource{fd: fd, rest: rest, path: path}, hs.ID, hs.Offset)
+}
+
+// psyncToken marks the handshake step that sends PSYNC.
+var psyncToken = []byte("$5\r\nPSYNC\r\n")
+
+// replicaLoopBarrier waits, on the link goroutine, until the loop has run a
+// function: Redis's handshake runs in its event loop, so a replica whose loop is
+// busy (DEBUG SLEEP, a script) sends PSYNC only once it is free again, and
+// the master's backlog has moved on meanwhile. It returns false when the link
+// was abandoned, or the loop did not answer within repl-timeout.
+func (s *Server) replicaLoopBarrier(j *replJob) bool {
+	done := make(chan struct{})
+	s.Submit(func() { close(done) })
+	select {
+	case <-done:
+	case <-time.After(j.timeout):
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return !j.cancelled
 }
 
 // replicaLoadLater hands a full sync's payload to the loop. The load serves clients
@@ -617,6 +660,11 @@ type syncPayload struct {
 	m      *replication.EOFMatcher
 	out    []byte
 	outPos int
+	// released counts the bytes m released as payload; last holds the last
+	// IDLen bytes m was given (those it holds back once it saw that many).
+	released, seen int64
+	last           [replication.IDLen]byte
+	mark           []byte
 }
 
 // newSyncPayload starts reading the payload hdr announced.
@@ -628,6 +676,7 @@ func (j *replJob) newSyncPayload(rd *linkReader, hdr replication.PayloadHeader, 
 	} else {
 		log("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser")
 		p.m = replication.NewEOFMatcher(hdr.EOF)
+		p.mark = hdr.EOF
 	}
 	return p
 }
@@ -669,7 +718,7 @@ func (p *syncPayload) Read(b []byte) (int, error) {
 		// The master sends nothing after the mark until our first ACK, so the
 		// mark ends what we read.
 		q := p.rd.pending()
-		p.out, p.outPos = p.m.Write(p.out[:0], q), 0
+		p.feed(q)
 		p.rd.consume(len(q))
 		p.progress(len(q))
 	}
@@ -683,18 +732,59 @@ func (p *syncPayload) progress(n int) {
 	p.j.lastIO.Store(time.Now().Unix())
 }
 
-// finish reads what the parser left of the payload (the EOF mark, bytes after
-// the RDB's end) and hands over the socket: fd for the master client, with what
-// already arrived after the payload.
-func (p *syncPayload) finish(conn net.Conn) (fd int, rest []byte, err error) {
-	var scratch [4096]byte
-	for {
-		_, err := p.Read(scratch[:])
-		if err == io.EOF {
-			break
+// feed gives q to the EOF matcher; what it releases is payload for the parser.
+func (p *syncPayload) feed(q []byte) {
+	p.out, p.outPos = p.m.Write(p.out[:0], q), 0
+	p.released += int64(len(p.out))
+	p.seen += int64(len(q))
+	if len(q) >= len(p.last) {
+		copy(p.last[:], q[len(q)-len(p.last):])
+	} else {
+		n := copy(p.last[:], p.last[len(q):])
+		copy(p.last[n:], q)
+	}
+}
+
+// finish checks the end of the payload, the parser having consumed the RDB's
+// consumed bytes, and hands over the socket: fd for the master client, with what
+// already arrived after the payload. An EOF-marked payload must have its mark
+// right after the RDB, as Redis reads it (errEOFMarkBroken otherwise, at once:
+// a wrong mark is never waited for). A "$<len>" payload's unread rest is skipped.
+func (p *syncPayload) finish(conn net.Conn, consumed int64) (fd int, rest []byte, err error) {
+	if p.m != nil {
+		for {
+			if p.released > consumed {
+				// Bytes between the RDB's end and the mark: the master sends
+				// nothing after the mark until our first ACK, so the 40 bytes
+				// after the RDB are not the mark.
+				return -1, nil, errEOFMarkBroken
+			}
+			if p.seen-p.released >= int64(len(p.last)) {
+				if string(p.last[:]) != string(p.mark) {
+					return -1, nil, errEOFMarkBroken
+				}
+				break
+			}
+			if len(p.rd.pending()) == 0 {
+				if err := p.more(); err != nil {
+					return -1, nil, err
+				}
+			}
+			q := p.rd.pending()
+			p.feed(q)
+			p.rd.consume(len(q))
+			p.progress(len(q))
 		}
-		if err != nil {
-			return -1, nil, err
+	} else {
+		var scratch [4096]byte
+		for {
+			_, err := p.Read(scratch[:])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return -1, nil, err
+			}
 		}
 	}
 	if fd, err = dupSocket(conn); err != nil {
@@ -867,28 +957,20 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 		return
 	}
 	rs.job = nil
-	// Our own replicas hold a history that is no more: they resync from scratch.
-	s.replDisconnectReplicas()
 	// A snapshot of the old dataset (BGSAVE) is worthless and must not walk a
 	// keyspace being replaced (Redis kills its child here).
 	s.abortSnapshot()
-	var backup []*DB
-	var backupFn functionsState
+	// swapdb (repl_swapdb.go): the payload goes to temporary databases, the old
+	// dataset stays until it loaded, and keeps serving clients meanwhile when the
+	// master's history is ours (async_loading).
+	var tmp *swapdbLoad
+	async := false
 	if j.diskless && s.cfg.ReplDisklessLoad == "swapdb" {
-		// The dataset and the functions are set aside, not dropped, until the new
-		// ones loaded (Redis loads into a temp db and swaps; keygrid swaps first,
-		// and back on failure: clients get -LOADING while it loads anyway).
-		for _, h := range s.onFlush {
-			h(-1)
-		}
-		backup = make([]*DB, len(s.dbs))
-		for i, db := range s.dbs {
-			backup[i] = newDB(s, i)
-			db.swap(backup[i])
-		}
-		backupFn = s.script.fn
-		s.flushFunctions()
+		tmp = s.newSwapdbLoad()
+		async = id != "" && id == s.repl.id
 	} else {
+		// Our own replicas hold a history that is no more: they resync from scratch.
+		s.replDisconnectReplicas()
 		s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
 		s.replicaEmptyData()
 	}
@@ -921,20 +1003,29 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 	s.loadServing(nil, func() {
 		if j.diskless {
 			// startLoading around the parse, as rdbLoadFile does for the disk
-			// load: loading:1 and -LOADING; the size is unknown (0) for "$EOF:".
+			// load: loading:1 (or async_loading:1) and -LOADING; the size is
+			// unknown (0) for "$EOF:".
+			s.persist.ld.async = async
 			s.startLoading(max(j.size.Load(), 0))
 			var st rdbLoadStats
-			st, err = s.loadRDBOpts(rdb.NewReader(src.stream), rdbLoadOpts{})
-			s.stopLoading()
+			opts := rdbLoadOpts{}
+			if tmp != nil {
+				opts.dbs, opts.function = tmp.dbs, tmp.addFunction
+			}
+			r := rdb.NewReader(src.stream)
+			st, err = s.loadRDBOpts(r, opts)
 			s.persist.lastLoadKeys, s.persist.lastLoadExpir = st.Loaded, st.Expired
 			if err == nil {
-				src.fd, src.rest, err = src.stream.finish(src.conn)
+				// The EOF mark must follow the RDB at once (readSyncBulkPayload).
+				src.fd, src.rest, err = src.stream.finish(src.conn, r.Offset())
 			}
+			s.stopLoading()
 		} else {
 			_, err = s.rdbLoadFile(dst)
 		}
 	})
 	s.persist.ld.replFD = -1
+	s.persist.ld.async = false
 	if ownKeepAlive {
 		unix.Close(keepAlive)
 	}
@@ -949,33 +1040,54 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 		}
 		return
 	}
+	if err == nil && tmp != nil {
+		err = s.swapdbInstallFunctions(tmp)
+	}
 	if err != nil {
 		from := "disk"
 		if j.diskless {
 			from = "socket"
 		}
-		s.log.Warn("Failed trying to load the MASTER synchronization DB from " + from + ": " + err.Error())
-		s.replicaEmptyData()
+		var re *rdb.Error
+		if errors.Is(err, errEOFMarkBroken) {
+			s.log.Warn(err.Error())
+		} else if j.diskless && errors.As(err, &re) && (rdb.IsTruncated(err) || strings.HasPrefix(re.Reason, "I/O error")) {
+			// A short read from the socket (the master went away): Redis's
+			// rdbLoadRio eoferr path, which resumes instead of exiting.
+			s.log.Warn("Short read or OOM loading DB. Unrecoverable error, aborting now.")
+			s.log.Warn("Internal error in RDB reading offset " + strconv.FormatInt(re.Offset, 10) +
+				", function at rdb.c:3240 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.")
+			s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
+		} else {
+			s.log.Warn("Failed trying to load the MASTER synchronization DB from " + from + ": " + err.Error())
+		}
 		if src.fd >= 0 {
 			unix.Close(src.fd)
 		}
 		rs.state = replLinkConnect
-		if backup != nil {
-			// swapdb: the old dataset, and the history it belongs to, come back.
-			for i, db := range s.dbs {
-				db.swap(backup[i])
-			}
-			s.script.fn = backupFn
-			s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
-			return
+		if tmp == nil {
+			s.replicaEmptyData()
+			rs.cached = false // what we have is no history of anything
 		}
-		rs.cached = false // what we have is no history of anything
+		// Try again at once, not at the next cron: the master's backlog may
+		// move on meanwhile (Redis's cancelReplicationHandshake(1)).
+		if rs.host != "" {
+			s.log.Info("Reconnecting to MASTER " + rs.host + ":" + strconv.Itoa(rs.port) + " after failure")
+			s.replicaConnect()
+		}
+		if tmp != nil {
+			// swapdb: the old dataset, its functions and its history stay.
+			tmp.discard()
+			s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
+		}
 		return
 	}
-	if backup != nil {
-		for _, db := range backup {
-			db.Flush() // its memory leaves the accounting
-		}
+	if tmp != nil {
+		// Our own replicas hold a history that is no more: they resync from scratch.
+		s.replDisconnectReplicas()
+		s.log.Info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB")
+		s.swapdbSwap(tmp)
+		tmp.discard() // the old dataset now
 		s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
 	}
 	if id == "" {
@@ -1118,6 +1230,9 @@ func (s *Server) replicaProcessMaster(c *Client) {
 			c.argv = argv
 			s.processCommand(c)
 			c.argv = nil
+			if len(c.out) > outLen && c.out[outLen] == '-' {
+				s.replicaErrorFromMaster(c, c.out[outLen:]) // repl_errors.go
+			}
 			c.out = c.out[:outLen] // the master gets no replies
 		}
 		if c.flags&flagMulti == 0 {

@@ -18,6 +18,7 @@ package engine
 // makes the process exit at once with status 1 ("You insist... exiting now.").
 
 import (
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -94,6 +95,13 @@ func (s *Server) replShutdownCron() {
 
 // replShutdownAbort is SHUTDOWN ABORT: false when no shutdown is waiting.
 func (s *Server) replShutdownAbort() bool {
+	if !s.repl.shutdown.active && s.sigPending != 0 {
+		// A signal asked for a shutdown the cron has not started yet.
+		s.sigPending = 0
+		s.repl.signalled.Store(false)
+		s.log.Info("Shutdown manually aborted.")
+		return true
+	}
 	if !s.repl.shutdown.active {
 		return false
 	}
@@ -165,18 +173,24 @@ func (s *Server) replShutdownLog(bool, bool) error {
 func (s *Server) ShutdownSignal(sig syscall.Signal) (exitNow bool) {
 	if sig == syscall.SIGINT && s.repl.signalled.Load() {
 		s.log.Warn("You insist... exiting now.")
+		// The save in progress is abandoned: its temp file goes (rdbRemoveTempFile).
+		os.Remove(s.rdbTempPath())
 		return true
 	}
-	switch sig {
-	case syscall.SIGINT:
+	switch {
+	case s.repl.loading.Load():
+		// Redis's sigShutdownHandler: the shutdown (unsaved) happens at the
+		// load's next event processing.
+		s.log.Warn("Received shutdown signal during loading, scheduling shutdown.")
+	case sig == syscall.SIGINT:
 		s.log.Warn("Received SIGINT scheduling shutdown...")
-	case syscall.SIGTERM:
+	case sig == syscall.SIGTERM:
 		s.log.Warn("Received SIGTERM scheduling shutdown...")
 	default:
 		s.log.Warn("Received shutdown signal, scheduling shutdown...")
 	}
 	s.repl.signalled.Store(true)
-	s.loop.Submit(func() { s.signalShutdown(sig) })
+	s.loop.Submit(func() { s.sigPending = sig }) // serverCron acts on it, as on shutdown_asap
 	return false
 }
 

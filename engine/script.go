@@ -198,6 +198,10 @@ type scriptState struct {
 	// SET-DISABLE-DENY-SCRIPTS, Redis's script_disable_deny_script): tests use it
 	// to reach DEBUG PROTOCOL and CLIENT LIST from Lua.
 	denyDisabled bool
+	// ldb is the Lua debugger session in progress (script_ldb.go), nil without one.
+	ldb *ldbSession
+	// mem bounds what a script allocates (script_mem.go).
+	mem scriptMem
 }
 
 // scriptRun is one execution of a script or function.
@@ -216,11 +220,20 @@ type scriptRun struct {
 	slot           int
 	allowCrossSlot bool
 	killed         bool
+	oomKilled      bool // killed by the allocation guard (script_mem.go)
 	timedOut       bool
 	repl           int // redis.set_repl targets
 	start          time.Duration
 	lastPoll       time.Duration
-	props          []propOp
+	props          []scriptEffect
+}
+
+// scriptEffect is one write a script's command propagated, held until the script
+// returns, with the redis.set_repl targets in force when it ran.
+type scriptEffect struct {
+	db     int
+	argv   [][]byte
+	target int // replAOF | replReplica
 }
 
 func (s *Server) evalEnv() *luaEnv {
@@ -379,6 +392,15 @@ func (s *Server) evalGeneric(c *Client, bySHA bool) {
 		return
 	}
 	s.evalEnv()
+	if c.flags&flagLuaDebugSync != 0 && s.script.ldb == nil {
+		if bySHA {
+			c.ReplyError("ERR Please use EVAL instead of EVALSHA for debugging")
+			return
+		}
+		// Redis's evalGenericCommandWithDebugging: the session ends whatever
+		// happens to the script.
+		defer s.ldbEnd(s.ldbStart(c))
+	}
 	var sc *evalScript
 	var sha string
 	if bySHA {
@@ -568,7 +590,7 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 					return
 				}
 				if r := s.script.capturing; r != nil && r.repl != replNone {
-					r.props = append(r.props, propOp{db: db, argv: copyArgv(argv)})
+					r.props = append(r.props, scriptEffect{db: db, argv: copyArgv(argv), target: r.repl})
 				}
 			}
 		}
@@ -576,9 +598,11 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 		s.propagate = s.script.capture
 	}
 	e.run, s.script.run = run, run
+	e.pcallBases = e.pcallBases[:0]
 	s.script.numCalls++
 	if s.cfg.BusyReplyThreshold > 0 {
 		e.hook.reset()
+		s.script.mem.start()
 		L.SetContext(&e.hook)
 	}
 	L.Push(fn)
@@ -593,7 +617,14 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 		L.Push(luaArray(L, args))
 		nargs = 2
 	}
-	err := L.PCall(nargs, 1, e.errHandler)
+	if d := s.script.ldb; d != nil && eval && d.c == c {
+		L.Replace(-1-nargs, d.firstStop(e, fn))
+		// The time spent in the debugger does not count (Redis resets the
+		// run's start after each debugger prompt).
+		run.start = s.monoNow()
+		run.lastPoll = run.start
+	}
+	err := L.PCall(nargs, 1, e.runHandler)
 	if s.cfg.BusyReplyThreshold > 0 {
 		L.RemoveContext()
 	}
@@ -640,14 +671,27 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	if prop != nil {
 		s.propagate = prop
 		s.script.capturing = prevCapturing
-		if len(run.props) > 1 {
-			prop(run.props[0].db, [][]byte{[]byte("MULTI")})
-		}
+		// Each effect goes to the sinks redis.set_repl named when it ran; only
+		// those that reach a sink count for the MULTI/EXEC wrapping, which goes
+		// to both (Redis's alsoPropagate and propagatePendingCommands).
+		ops := run.props[:0]
 		for _, op := range run.props {
-			prop(op.db, op.argv)
+			if s.propagates(op.target) {
+				ops = append(ops, op)
+			}
 		}
-		if len(run.props) > 1 {
-			prop(run.props[len(run.props)-1].db, [][]byte{[]byte("EXEC")})
+		if len(ops) > 1 {
+			prop(ops[0].db, [][]byte{[]byte("MULTI")})
+		}
+		for _, op := range ops {
+			if op.target == replAOF|replReplica {
+				prop(op.db, op.argv)
+			} else {
+				s.propagateTo(op.db, op.argv, op.target)
+			}
+		}
+		if len(ops) > 1 {
+			prop(ops[len(ops)-1].db, [][]byte{[]byte("EXEC")})
 		}
 	}
 	// Hold on to no client or command copies until the next run.
@@ -768,6 +812,12 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	}
 	if cmd.Flags&FlagNoScript != 0 && !s.script.denyDisabled {
 		return s.scriptReject(cmd, "This Redis command is not allowed from script")
+	}
+	// A stale replica (link down, replica-serve-stale-data no) runs only the
+	// commands flagged stale, even for a script flagged allow-stale (Redis's
+	// scriptVerifyAllowStale).
+	if rs := &s.replica; rs.host != "" && rs.state != replLinkUp && !s.cfg.ReplicaServeStaleData && cmd.Flags&FlagStale == 0 {
+		return s.scriptReject(cmd, "Can not execute the command on a stale replica")
 	}
 	// The script runs with its caller's ACL permissions (acl.go).
 	if denied := s.aclCheckCommand(run.caller, cmd, argv); denied != "" {
@@ -909,14 +959,27 @@ func scriptKillCommand(c *Client) { c.srv.scriptKill(c, true) }
 
 // SCRIPT DEBUG YES|SYNC|NO
 //
-// The Lua debugger (LDB) is not built: NO is accepted, since it is the state every
-// client is in; YES and SYNC are refused.
+// SYNC runs the client's next EVAL in the Lua debugger (script_ldb.go); YES, a
+// forked session whose writes are discarded, needs fork and is refused.
 func scriptDebugCommand(c *Client) {
+	if len(c.out) > c.sent {
+		c.ReplyError("ERR SCRIPT DEBUG must be called outside a pipeline")
+		return
+	}
 	switch {
 	case eqFold(c.argv[2], "no"):
+		c.flags &^= flagLuaDebugSync
 		c.ReplyOK()
-	case eqFold(c.argv[2], "yes"), eqFold(c.argv[2], "sync"):
-		c.ReplyError("ERR SCRIPT DEBUG is not supported by this server")
+	case eqFold(c.argv[2], "sync"):
+		if c.flags&flagTLS != 0 {
+			// The debugger talks to the socket directly, under the TLS layer.
+			c.ReplyError("ERR SCRIPT DEBUG SYNC is not supported over TLS by keygrid")
+			return
+		}
+		c.flags |= flagLuaDebugSync
+		c.ReplyOK()
+	case eqFold(c.argv[2], "yes"):
+		c.ReplyError("ERR SCRIPT DEBUG YES (a forked debugging session) is not supported by keygrid: use SCRIPT DEBUG SYNC")
 	default:
 		c.ReplyError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
 	}

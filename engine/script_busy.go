@@ -59,6 +59,13 @@ const (
 // scriptInterrupt is Redis's scriptInterrupt, called from the hook.
 func (s *Server) scriptInterrupt(h *scriptHook) {
 	run := s.script.run
+	if run != nil && !run.oomKilled && s.script.mem.over() {
+		run.oomKilled = true
+		s.log.Warn("Lua script killed: it allocated more than " + strconv.FormatInt(s.script.mem.limitBytes(), 10) +
+			" bytes. Script name is: " + run.name + ".")
+		h.done = closedChan
+		return
+	}
 	if run == nil {
 		if s.loadLibraryTimedOut() {
 			h.done = closedChan // FUNCTION LOAD timeout

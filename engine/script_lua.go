@@ -45,7 +45,13 @@ type luaEnv struct {
 	proxies map[*lua.LTable]*lua.LTable // the other way round
 	// errHandler turns errors into Redis's error tables (__redis__err__handler).
 	errHandler *lua.LFunction
-	nextFn     *lua.LFunction
+	// runHandler is the handler a script runs under: errHandler, after closing
+	// the script's upvalues (errHandler itself is a global scripts may call).
+	runHandler *lua.LFunction
+	// pcallHandler is pcall's: Lua 5.1's wording of runtime errors.
+	pcallHandler *lua.LFunction
+	pcallBases   []int // register index of each pcall's callee, innermost last
+	nextFn       *lua.LFunction
 	// hook is the context gopher-lua polls on every instruction: the script timeout
 	// check (script_busy.go).
 	hook scriptHook
@@ -88,6 +94,7 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 		g.RawSetString(name, lua.LNil)
 	}
 	g.RawSetString("_VERSION", lua.LString("Lua 5.1"))
+	e.installLua51(g) // string.dump, loadstring (script_lua51.go)
 	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LNumber(e.memory() / 1024))
 		return 1
@@ -153,6 +160,27 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 	L.Env = e.gproxy
 	e.fixEnvs(g, map[*lua.LTable]bool{})
 	e.errHandler = L.NewFunction(e.luaErrHandler)
+	e.runHandler = L.NewFunction(func(L *lua.LState) int {
+		if luaVM.ok {
+			// The whole script unwinds: close its upvalues while its registers
+			// hold their values (gopher-lua leaves them open under a handler).
+			luaCloseUpvaluesFrom(L, 0)
+		}
+		return e.luaErrHandler(L)
+	})
+	e.pcallHandler = L.NewFunction(func(L *lua.LState) int {
+		// The unwound frames' registers are still intact here (PCall clears
+		// them after): close their upvalues now.
+		if n := len(e.pcallBases); n > 0 {
+			luaCloseUpvaluesFrom(L, e.pcallBases[n-1])
+		}
+		v := L.Get(1)
+		if msg, ok := v.(lua.LString); ok {
+			v = lua.LString(lua51Message(lua51RuntimeError(L, 1, string(msg))))
+		}
+		L.Push(v)
+		return 1
+	})
 	if !forFunctions {
 		// Redis defines its EVAL error handler as a global; scripts can see it.
 		g.RawSetString("__redis__err__handler", e.errHandler)
@@ -363,7 +391,18 @@ func (e *luaEnv) luaPcall(L *lua.LState) int {
 	for i := 2; i <= n; i++ {
 		L.Push(L.Get(i))
 	}
-	err := L.PCall(n-1, lua.MultRet, nil)
+	var err error
+	if luaVM.ok {
+		// The handler names the variable in runtime errors as Lua 5.1 does
+		// (script_errname.go); the frames it unwinds get their upvalues closed,
+		// and the live ones keep theirs (luaKeepErrorFunc).
+		e.pcallBases = append(e.pcallBases, luaRegTop(L)-n)
+		err = L.PCall(n-1, lua.MultRet, e.pcallHandler)
+		e.pcallBases = e.pcallBases[:len(e.pcallBases)-1]
+		luaKeepErrorFunc(L)
+	} else {
+		err = L.PCall(n-1, lua.MultRet, nil)
+	}
 	if err != nil {
 		obj := err.(*lua.ApiError).Object
 		if t, ok := obj.(*lua.LTable); ok {
@@ -395,14 +434,23 @@ func (e *luaEnv) luaPcall(L *lua.LState) int {
 func (e *luaEnv) luaErrHandler(L *lua.LState) int {
 	errv := L.Get(1)
 	var t *lua.LTable
-	if e.run != nil && e.run.killed {
+	if e.run != nil && e.run.oomKilled {
+		t = L.NewTable()
+		t.RawSetString("err", lua.LString(e.s.script.mem.errText()))
+	} else if e.run != nil && e.run.killed {
 		t = L.NewTable()
 		t.RawSetString("err", lua.LString("ERR Script killed by user with SCRIPT KILL..."))
 	} else if tt, ok := errv.(*lua.LTable); ok {
 		t = tt
 	} else {
+		msg := luaToString(errv)
+		if _, isStr := errv.(lua.LString); isStr {
+			// Name the variable as Lua 5.1 does, from the frame that raised
+			// it, still on the stack here (script_errname.go).
+			msg = lua51RuntimeError(L, 1, msg)
+		}
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+lua51Message(luaToString(errv))))
+		t.RawSetString("err", lua.LString("ERR "+lua51Message(msg)))
 	}
 	dbg, ok := L.GetStack(1)
 	if ok {
@@ -428,13 +476,17 @@ func (e *luaEnv) luaErrHandler(L *lua.LState) int {
 // "attempt to index a nil value". Messages Lua 5.1 would complete with a name
 // ("(local 't')") stay without it.
 func lua51Message(msg string) string {
-	prefix := ""
-	if i := strings.Index(msg, ": "); i >= 0 {
-		if _, _, ok := errorPosition(msg); ok {
-			prefix, msg = msg[:i+2], msg[i+2:]
-		}
-	}
+	prefix, msg := splitErrorPosition(msg)
 	switch {
+	case strings.HasPrefix(msg, "attempt to compare ") && strings.Contains(msg, " with ") && !strings.HasPrefix(msg, "attempt to compare two "):
+		t1, t2, _ := strings.Cut(strings.TrimPrefix(msg, "attempt to compare "), " with ")
+		msg = lua51CompareError(t1, t2)
+	case msg == "for statement init must be a number":
+		msg = "'for' initial value must be a number"
+	case msg == "for statement limit must be a number":
+		msg = "'for' limit must be a number"
+	case msg == "for statement step must be a number":
+		msg = "'for' step must be a number"
 	case strings.HasPrefix(msg, "attempt to index a non-table object("):
 		if end := strings.IndexByte(msg, ')'); end > 0 {
 			msg = "attempt to index a " + msg[len("attempt to index a non-table object("):end] + " value"

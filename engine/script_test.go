@@ -169,7 +169,8 @@ func TestScriptSandbox(t *testing.T) {
 		"cjson.encode = nil",
 		"_G._G.x = 1",
 		"return loadstring('x = 1')()",
-		"return string.dump(function() end)",
+		// string.dump exists (as in Redis); its chunk cannot be loaded back.
+		"return loadstring(string.dump(function() end))()",
 	}
 	for _, s := range mustFail {
 		if got := tc.do("EVAL", s, "0"); !strings.HasPrefix(got, "-") {

@@ -54,6 +54,10 @@ type Server struct {
 	// prefetch is the lookahead batch of processInput (prefetch.go), made on first use.
 	prefetch *prefetchBatch
 
+	// clientsPeak holds, per second of the last 8, the largest input and output
+	// buffers the clients cron saw (INFO's client_recent_max_*; obuf_limit.go).
+	clientsPeak clientsPeakRing
+
 	pendingWrite  []*Client
 	closeASAP     []*Client
 	pausedClients []*Client
@@ -99,7 +103,12 @@ type Server struct {
 	lastSave     int64
 	activeExpire bool
 	// cronPaused stops serverCron's work (DEBUG PAUSE-CRON, for tests).
-	cronPaused     bool
+	cronPaused bool
+	// sigPending is Redis's shutdown_asap: a SIGTERM/SIGINT the next unpaused
+	// serverCron acts on, unless SHUTDOWN ABORT clears it first (repl_shutdown.go).
+	sigPending unix.Signal
+	// oom is the oom-score-adj state (oomscore.go).
+	oom            oomScoreState
 	expireStats    expireStats
 	shutdownOnce   sync.Once
 	done           chan struct{}
@@ -206,7 +215,8 @@ func New(opts Options) (*Server, error) {
 	if err := s.initCluster(); err != nil {
 		return nil, err
 	}
-	s.initReplica() // after initReplication: it fills the replica hooks
+	s.initReplica()  // after initReplication: it fills the replica hooks
+	s.initOOMScore() // after initReplica: the class follows the role
 	s.initTLS()
 	s.lastSave = time.Now().Unix()
 	s.initClock()
@@ -347,13 +357,16 @@ func (s *Server) finish() {
 	// temp file, as Redis kills its child on exit.
 	s.killAppendOnlyRewrite()
 	s.abortSnapshot()
+	// Listeners first, as Redis closes its listening sockets before exiting: a
+	// client that sees its connection close must find the port refusing (the
+	// suite's "SHUTDOWN NOSAVE can kill a timedout script anyway").
+	s.closeListeners()
 	for _, c := range s.clients {
 		s.writeClient(c)
 	}
 	for _, c := range s.clients {
 		s.unlinkClient(c)
 	}
-	s.closeListeners()
 	s.clusterRelease() // cluster.go: the nodes.conf lock and MIGRATE connections
 	s.loop.Close()
 	close(s.done)
@@ -400,6 +413,10 @@ func (s *Server) serverCron() {
 	s.lastCronTime = now
 	if s.cronPaused {
 		return
+	}
+	if sig := s.sigPending; sig != 0 {
+		s.sigPending = 0
+		s.signalShutdown(sig)
 	}
 	if s.activeExpire {
 		s.activeExpireCycle(false)

@@ -26,11 +26,11 @@ package engine
 //     hands them to a snapshotSink (the file sink writes, fsyncs and renames) and posts
 //     completion back to the loop through the mailbox (Submit).
 //
-// A big hash or set (thousands of elements) is not encoded in one go, by the walk or
-// by copy-before-write: its table keeps its own point-in-time view and the elements
-// are written in later slices (snapshot_big.go). Lists, sorted sets and streams are
-// encoded whole; the longest copy-before-write is recorded in snapshot.maxStall and
-// logged at the end.
+// A big hash, set, sorted set (skiplist), list or stream (thousands of elements) is
+// not encoded in one go, by the walk or by copy-before-write: it keeps its own
+// point-in-time view (elements or nodes copied before they change) and is written
+// in later slices (snapshot_big.go). The longest copy-before-write is recorded in
+// snapshot.maxStall and logged at the end.
 //
 // For consumers (AOF rewrite, replication): call
 //
@@ -306,8 +306,11 @@ func (sn *snapshot) step() {
 		limit = sn.opts.SliceKeys
 	}
 	if d := sn.s.cfg.RDBKeySaveDelay; d > 0 {
-		limit = max(1, int(now.Sub(sn.lastStepEnd)/(time.Duration(d)*time.Microsecond)))
-		next = time.Millisecond
+		per := time.Duration(d) * time.Microsecond
+		limit = max(1, int(now.Sub(sn.lastStepEnd)/per))
+		// The next slice no sooner than one key's delay: one key per slice every
+		// millisecond was 1000 keys a second whatever the delay.
+		next = max(time.Millisecond, per)
 	}
 	n := 0
 	pause := func() {

@@ -60,6 +60,12 @@ func TestSnapshotModelBig(t *testing.T) {
 			runSnapshotModelBig(t, newLoopServer(t, nil), seed)
 		})
 	}
+	// Sorted sets, lists and streams (snapshot_big_types_test.go).
+	for seed := uint64(1); seed <= 8; seed++ {
+		t.Run(fmt.Sprint("types/seed", seed), func(t *testing.T) {
+			runSnapshotModelBigTypes(t, seed)
+		})
+	}
 }
 
 func runSnapshotModelBig(t *testing.T, s *Server, seed uint64) {

@@ -89,6 +89,15 @@ type Bus struct {
 	members    map[string]*memberlist.Node // alive or suspect members (by id), from events
 	joined     map[string]time.Time
 	banned     map[string]time.Time
+	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET
+	// restarts memberlist under a new id): rejoinKnown does not dial them back,
+	// as a Redis node only pings the address of a node it knows, and the node
+	// there now, reset, would take the rejoin for a MEET.
+	left map[string]bool
+	// former are the ids this node had before hard resets: a join whose state
+	// still sees one of them alive comes from a node of the old cluster that
+	// missed our leave (admission refuses it while fresh).
+	former map[string]bool
 	mine       header
 	mineEnc    []byte // mine's encoding without Seq, to notice changes
 	metaBuf    []byte // memberlist meta
@@ -110,6 +119,14 @@ type Bus struct {
 	// alone: after a soft CLUSTER RESET, nothing learned about other nodes
 	// reaches the engine until a join (a CLUSTER MEET from or to us).
 	alone bool
+	// fresh: after a hard CLUSTER RESET (a new id, a new memberlist), memberlist
+	// admits no other node until a join (admission, below): the nodes of the
+	// old cluster that have not reset yet keep pushing their member lists to
+	// our address, and a reset Redis node ignores every packet but a MEET.
+	fresh bool
+	// learnedIP is myself's address as the last join showed it (noteJoinIP):
+	// the local address of a join's stream, or of the route to a node we join.
+	learnedIP string
 }
 
 // New starts the bus of the node the engine describes (ClusterMyself): memberlist
@@ -126,6 +143,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 	b := &Bus{
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
+		left: map[string]bool{}, former: map[string]bool{},
 		banned:  map[string]time.Time{},
 		changed: make(chan struct{}, 1), stop: make(chan struct{}), sem: make(chan struct{}, 16),
 	}
@@ -165,6 +183,8 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	mc.Events = (*events)(b)
 	mc.Ping = (*pinger)(b)
 	mc.Conflict = (*conflicts)(b)
+	mc.Merge = (*admission)(b)
+	mc.Alive = (*admission)(b)
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		b.tr.Shutdown()
@@ -232,6 +252,7 @@ func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string, withOffset bool) bool 
 func (b *Bus) Meet(ip string, port, cport int) error {
 	b.meets.Add(1)
 	addr := joinAddr(ip, cport)
+	b.noteJoinIP(routeIP(addr))
 	go func() {
 		if ml := b.ml.Load(); ml != nil {
 			if _, err := ml.Join([]string{addr}); err != nil {
@@ -268,6 +289,17 @@ func (b *Bus) SoftReset() {
 		}
 		return slots.Effects{Save: true, UpdateState: true}
 	})
+}
+
+// HardReset is a hard CLUSTER RESET (the engine took a new id and forgot every
+// node): until memberlist restarts under the new id (the next refresh) and a
+// CLUSTER MEET comes, nothing heard reaches the engine. Called on the engine's
+// loop; it does not block.
+func (b *Bus) HardReset() {
+	b.mu.Lock()
+	b.fresh = true
+	b.mu.Unlock()
+	b.Changed()
 }
 
 // endAlone ends a soft reset's isolation (a join): every node held is
@@ -553,7 +585,12 @@ func (b *Bus) refreshMine(explicit bool) {
 		b.restart(m)
 		return
 	}
-	ip := advertiseIP(ml)
+	b.mu.Lock()
+	ip := b.learnedIP
+	b.mu.Unlock()
+	if ip == "" || b.cfg.AdvertiseAddr != "" {
+		ip = advertiseIP(ml)
+	}
 	b.mu.Lock()
 	changed := b.setMineLocked(m, ip, explicit)
 	var hdr []byte
@@ -574,8 +611,9 @@ func (b *Bus) refreshMine(explicit bool) {
 	b.ipSet = b.ipSet || needIP
 	b.mu.Unlock()
 	if needIP {
-		// Redis learns myself's address from what peers see; here memberlist's
-		// advertised address is it.
+		// Redis learns myself's address from the local address of the MEET's
+		// connection: here learnedIP (noteJoinIP), or memberlist's advertised
+		// address when no join told us yet.
 		old := m.IP
 		b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
 			if st.Myself.IP != old || old == ip { // changed meanwhile (CONFIG SET cluster-announce-ip)
@@ -595,6 +633,63 @@ func (b *Bus) refreshMine(explicit bool) {
 	}
 }
 
+// noteJoinIP records ip as myself's address (a join from or to us showed it);
+// a new one is announced at the next refresh, as Redis updates myself's address
+// on every MEET.
+func (b *Bus) noteJoinIP(ip string) {
+	if ip == "" {
+		return
+	}
+	b.mu.Lock()
+	if b.learnedIP != ip {
+		b.learnedIP, b.ipSet = ip, false
+	}
+	b.mu.Unlock()
+}
+
+// admission is memberlist's MergeDelegate and AliveDelegate on the bus: a fresh
+// node (after a hard reset) admits other nodes only from a join.
+type admission Bus
+
+var errFresh = errors.New("gossip: reset node, waiting for a CLUSTER MEET")
+
+// NotifyMerge is called before memberlist merges a join's state (either side):
+// a CLUSTER MEET from or to a fresh node (old nodes do not rejoin a node that
+// left: rejoinKnown).
+func (a *admission) NotifyMerge(peers []*memberlist.Node) error {
+	b := (*Bus)(a)
+	b.mu.Lock()
+	if b.fresh {
+		for _, p := range peers {
+			if b.former[p.Name] && p.State != memberlist.StateLeft {
+				b.mu.Unlock()
+				return errFresh
+			}
+		}
+	}
+	b.fresh = false
+	learned := b.learnedIP
+	b.mu.Unlock()
+	if learned == "" {
+		// The joining side was dialed: the stream just accepted is the join's.
+		if tr := b.tr; tr != nil {
+			b.noteJoinIP(tr.lastInIP())
+		}
+	}
+	return nil
+}
+
+// NotifyAlive vets each alive message (memberlist's lock held).
+func (a *admission) NotifyAlive(n *memberlist.Node) error {
+	b := (*Bus)(a)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fresh && n.Name != b.id {
+		return errFresh
+	}
+	return nil
+}
+
 func (b *Bus) currentID() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -612,6 +707,8 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
+	b.fresh, b.learnedIP = true, ""
+	b.former[b.id] = true
 	b.mu.Unlock()
 	if err := b.startMemberlist(m); err != nil {
 		b.log.Error("can't restart the cluster bus after a reset", zap.Error(err))
@@ -638,11 +735,17 @@ func (b *Bus) rejoinKnown(onlyMissing bool) {
 		if !b.rejoining.CompareAndSwap(false, true) {
 			return slots.Effects{} // the previous round is still dialing dead nodes
 		}
+		// The nodes of this id's cluster: after a hard reset (a new id) they are
+		// not ours to join any more (the reset node waits for a MEET).
+		myID := st.Myself.ID
 		go func() {
 			defer b.rejoining.Store(false)
 			var todo []string
 			b.mu.Lock()
 			for i, id := range ids {
+				if b.left[id] {
+					continue
+				}
 				if _, ok := b.members[id]; !ok || !onlyMissing {
 					if t, banned := b.banned[id]; !banned || time.Now().After(t) {
 						todo = append(todo, addrs[i])
@@ -650,7 +753,16 @@ func (b *Bus) rejoinKnown(onlyMissing bool) {
 				}
 			}
 			b.mu.Unlock()
+			if me := b.eng.ClusterMyself(); b.currentID() != myID || me == nil || me.ID != myID {
+				return
+			}
 			if ml := b.ml.Load(); ml != nil && len(todo) > 0 {
+				b.mu.Lock()
+				known := b.learnedIP != ""
+				b.mu.Unlock()
+				if !known {
+					b.noteJoinIP(routeIP(todo[0]))
+				}
 				ml.Join(todo)
 			}
 		}()

@@ -28,8 +28,9 @@ import (
 )
 
 // metaVersion is the version of the meta record this code writes. Version 2
-// appends the replication offset's stamp.
-const metaVersion = 2
+// appends the replication offset's stamp, version 3 the plaintext port of a TLS
+// cluster's node (Redis's pport).
+const metaVersion = 3
 
 // MetaMaxSize is memberlist's limit on node meta.
 const MetaMaxSize = 512
@@ -120,6 +121,7 @@ func appendMeta(b []byte, m *meta) []byte {
 	b = binary.LittleEndian.AppendUint64(b, m.Digest)
 	b = binary.AppendUvarint(b, uint64(m.SlotCount))
 	b = binary.AppendUvarint(b, m.OffStamp)
+	b = binary.AppendUvarint(b, uint64(m.PPort))
 	return b
 }
 
@@ -243,6 +245,9 @@ func (r *reader) meta() meta {
 	m.SlotCount = int(r.uvarint())
 	if v >= 2 {
 		m.OffStamp = r.uvarint()
+	}
+	if v >= 3 {
+		m.PPort = r.port()
 	}
 	if r.err == nil && (m.ID == "" || m.SlotCount > slots.Count) {
 		r.err = errors.New("gossip: bad meta")

@@ -156,6 +156,8 @@ func (w *zapWriter) Write(p []byte) (int, error) {
 	switch {
 	case strings.HasPrefix(s, "[ERR]"):
 		w.l.Error(strings.TrimSpace(s[5:]))
+	case strings.Contains(s, errFresh.Error()):
+		w.l.Debug(s) // expected while a reset node waits for its MEET
 	case strings.HasPrefix(s, "[WARN]"):
 		w.l.Warn(strings.TrimSpace(s[6:]))
 	default:

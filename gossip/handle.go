@@ -33,7 +33,16 @@ func (d *delegate) NotifyMsg(buf []byte) {
 	if len(buf) == 0 {
 		return
 	}
-	(*Bus)(d).handle(append([]byte(nil), buf...))
+	b := (*Bus)(d)
+	b.mu.Lock()
+	fresh := b.fresh
+	b.mu.Unlock()
+	if fresh {
+		// A hard-reset node hears only a MEET: the nodes of its old cluster still
+		// send it their broadcasts (admission in bus.go).
+		return
+	}
+	b.handle(append([]byte(nil), buf...))
 }
 
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
@@ -115,11 +124,15 @@ func (b *Bus) member(n *memberlist.Node, alive bool) {
 		return
 	}
 	if !alive {
+		if n.State == memberlist.StateLeft {
+			b.left[n.Name] = true
+		}
 		delete(b.members, n.Name)
 		b.mu.Unlock()
 		return
 	}
 	cp := *n
+	delete(b.left, n.Name)
 	if _, ok := b.members[n.Name]; !ok {
 		b.joined[n.Name] = time.Now()
 	}
@@ -219,10 +232,15 @@ func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 // the node connected in the engine), then a manual failover's readiness.
 func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 	b.mu.Lock()
-	pfail, fail, alone := p.pfail, p.fail, b.alone
+	pfail, fail, alone, fresh, busID := p.pfail, p.fail, b.alone, b.fresh, b.id
 	b.mu.Unlock()
-	if alone {
-		return // soft reset: myself knows nobody
+	if alone || fresh {
+		return // soft or hard reset: myself knows nobody until a MEET
+	}
+	if me := b.eng.ClusterMyself(); me != nil && me.ID != busID {
+		// A hard reset the bus has not caught up with (restart comes from the
+		// next refresh): what the old memberlist still hears is the old cluster.
+		return
 	}
 	b.eng.ClusterNodeUpdate(nm)
 	if pfail || fail {

@@ -24,6 +24,54 @@ type countingTransport struct {
 	// inner transport still hands over; innerDone when the inner transport's
 	// listeners are gone and the forwarders may return.
 	stop, innerDone chan struct{}
+	// lastIn is the local IP of the last stream (TCP) accepted: the address a
+	// peer reached us at. When memberlist merges a join it reads it (the join's
+	// stream was just accepted): Redis learns myself's address from the local
+	// address of the MEET's connection.
+	lastIn atomic.Pointer[string]
+}
+
+// noteIncoming remembers c's local IP.
+func (t *countingTransport) noteIncoming(c net.Conn) {
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		if ip := ipString(a.IP); ip != "" {
+			t.lastIn.Store(&ip)
+		}
+	}
+}
+
+// lastInIP is what noteIncoming saw last, or "".
+func (t *countingTransport) lastInIP() string {
+	if p := t.lastIn.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// ipString formats ip (IPv4 in its short form), "" for none or unspecified.
+func ipString(ip net.IP) string {
+	if ip == nil || ip.IsUnspecified() {
+		return ""
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.String()
+}
+
+// routeIP is the local address this host would send from to reach addr
+// ("ip:port"), "" if unknown: what the peer at addr sees us as (Redis learns
+// it from the connection). A UDP "connect" sends nothing.
+func routeIP(addr string) string {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	if a, ok := c.LocalAddr().(*net.UDPAddr); ok {
+		return ipString(a.IP)
+	}
+	return ""
 }
 
 func newCountingTransport(inner memberlist.NodeAwareTransport) *countingTransport {
@@ -56,6 +104,7 @@ func (t *countingTransport) forwardStreams() {
 		select {
 		case c := <-in:
 			t.streamsIn.Add(1)
+			t.noteIncoming(c)
 			select {
 			case t.sch <- &countingConn{Conn: c, t: t}:
 			case <-t.stop:

@@ -27,6 +27,9 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 			port, _ = strconv.Atoi(p)
 		}
 	}
+	if cfg.TLSCluster && cfg.TLSPort != 0 {
+		port = cfg.TLSPort // Redis: the bus port follows the TLS port in a TLS cluster
+	}
 	busPort := cfg.ClusterPort
 	if busPort == 0 {
 		busPort = port + 10000

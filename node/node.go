@@ -9,14 +9,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/keygrid/keygrid/internal/redislog"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
@@ -35,34 +37,62 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
 		return 1
 	}
-	log, level, closeLog, err := NewLogger(cfg.LogLevel, cfg.LogFile)
+	// Redis chdir()s to "dir" while it reads its configuration, so a relative
+	// logfile is inside dir (the cluster test suite's "dir ./redis_0" and
+	// "logfile log.txt" give each node its own log).
+	logPath := cfg.LogFile
+	if logPath != "" && cfg.Dir != "" && !filepath.IsAbs(logPath) {
+		logPath = filepath.Join(cfg.Dir, logPath)
+	}
+	log, level, closeLog, err := NewLogger(cfg.LogLevel, logPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "keygrid: can't open the log file: %v\n", err)
 		return 1
 	}
 	defer closeLog()
-	n, err := New(cfg, path, log, level, prometheus.NewRegistry())
-	if err != nil {
-		log.Error("can't start", zap.Error(err))
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	mode := "standalone"
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
 	startupBanner(log, mode, cfg.Port, path, cfg.AlwaysShowLogo, cfg.LogFile == "")
+	// Signals are handled from before the dataset loads, as Redis installs its
+	// handlers before loading: SIGTERM during the load exits at once, unsaved.
+	var eng atomic.Pointer[engine.Server]
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
 	go func() {
 		for sig := range sigs {
+			srv := eng.Load()
+			if sig == syscall.SIGABRT {
+				if srv != nil {
+					srv.CrashSignal(syscall.SIGABRT) // Redis's crash report, then die of it
+				}
+				signal.Reset(syscall.SIGABRT)
+				syscall.Kill(os.Getpid(), syscall.SIGABRT)
+				continue
+			}
+			if srv == nil {
+				os.Exit(1) // no server yet: nothing to shut down cleanly
+			}
 			// The engine logs it and shuts down as Redis does on the signal (waiting
 			// for lagging replicas); a second SIGINT meanwhile means exit now.
-			if n.Engine.ShutdownSignal(sig.(syscall.Signal)) {
+			if srv.ShutdownSignal(sig.(syscall.Signal)) {
 				os.Exit(1)
 			}
 		}
 	}()
+	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store)
+	if err != nil {
+		if !engine.IsStartupLogged(err) { // else logged already, in Redis's words
+			log.Error("can't start", zap.Error(err))
+			if cfg.LogFile == "" {
+				// With a logfile, redis-server writes nothing to stderr (the
+				// cluster suite reads each node's stderr as crash reports).
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}
+		return 1
+	}
 	n.Run()
 	return 0
 }
@@ -78,10 +108,21 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
+	return newNode(cfg, cfgPath, log, level, reg, nil)
+}
+
+// newNode is New; created, when not nil, gets the engine before it loads its
+// dataset (Main's signal handling).
+func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server)) (*Node, error) {
 	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level})
 	if err != nil {
 		return nil, err
 	}
+	if created != nil {
+		created(srv)
+	}
+	logRoleFrom.Store(srv.Metrics())
+	log.Warn("Server initialized") // LL_WARNING in redis-server too
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
@@ -90,8 +131,9 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 	startGCPolicy()
 	n := &Node{Engine: srv, cfg: cfg, log: log}
 	if err := startCluster(srv, cfg, log); err != nil { // cluster.go
-	logRoleFrom.Store(srv.Metrics())
-	log.Warn("Server initialized") // LL_WARNING in redis-server too
+		// Shutdown waits for the loop, which only Run runs: run it to stop it
+		// (the process would hang, not exit, on a bus port already taken).
+		go srv.Run()
 		srv.Shutdown()
 		return nil, err
 	}
@@ -108,7 +150,9 @@ func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicL
 		n.metrics = &http.Server{Handler: mux}
 		go n.metrics.Serve(ln)
 	}
-	log.Info("Ready to accept connections")
+	if !srv.StoppedDuringLoad() { // else a shutdown came during the load: Run returns at once
+		log.Info("Ready to accept connections")
+	}
 	return n, nil
 }
 

@@ -187,22 +187,41 @@ func TestProxyTLSConfigErrors(t *testing.T) {
 // (tls-cluster yes), so CLUSTER SLOTS over a TLS connection names TLS ports.
 // testutil.StartCluster has no TLS option, so the cluster is built here.
 func TestProxyTLSBackends(t *testing.T) {
+	testProxyTLSBackends(t, func(args ...string) *testutil.Server {
+		return testutil.StartRedis(t, args...)
+	})
+}
+
+// TestProxyTLSBackendsKeygrid is TestProxyTLSBackends with keygrid nodes (issues
+// #7/#9): with tls-cluster yes a keygrid node announces its TLS port as its port
+// and its plaintext port beside it (Redis's pport), so TLS clients (the proxy
+// with --tls-backends) are sent to TLS ports and plaintext clients to plaintext
+// ports, as by redis-server. keygrid's bus is memberlist encrypted with a shared
+// secret rather than TLS: cluster-bus-secret is what tls-cluster needs.
+func TestProxyTLSBackendsKeygrid(t *testing.T) {
+	testProxyTLSBackends(t, func(args ...string) *testutil.Server {
+		return testutil.StartKeygrid(t, append(args, "--cluster-bus-secret", "tls-backends-test")...)
+	})
+}
+
+func testProxyTLSBackends(t *testing.T, start func(args ...string) *testutil.Server) {
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		t.Skip("redis-cli not found")
 	}
 	f := testutil.WriteTLSFiles(t)
 	var tlsAddrs []string
+	var nodes []*testutil.Server
 	for range 3 {
 		port := testutil.FreePort(t)
-		testutil.StartRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		nodes = append(nodes, start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", "2000", "--appendonly", "no",
 			"--tls-port", strconv.Itoa(port), "--tls-cert-file", f.Cert, "--tls-key-file", f.Key,
 			"--tls-ca-cert-file", f.CACert, "--tls-cluster", "yes", "--tls-replication", "yes",
 			// The nodes present their server certificate when they dial each other;
 			// its usage is server authentication only, which OpenSSL refuses as a
 			// client certificate.
-			"--tls-auth-clients", "no")
+			"--tls-auth-clients", "no"))
 		tlsAddrs = append(tlsAddrs, "127.0.0.1:"+strconv.Itoa(port))
 	}
 	tlsArgs := []string{"--tls", "--cacert", f.CACert}
@@ -221,6 +240,7 @@ func TestProxyTLSBackends(t *testing.T) {
 		}
 		return true
 	}, "TLS cluster state ok")
+	checkTLSClusterPorts(t, f, nodes, tlsAddrs)
 
 	p := startProxyAt(t, tlsAddrs[:1], func(c *Config) {
 		c.TLSBackends = true
@@ -259,6 +279,97 @@ func TestProxyTLSBackends(t *testing.T) {
 	if err := px.Start(); err == nil {
 		px.Shutdown()
 		t.Fatal("a plaintext proxy started against TLS-only nodes")
+	}
+}
+
+// checkTLSClusterPorts checks, on every node of a tls-cluster cluster, the ports
+// Redis 7.0.15 gives by connection type (cluster.c's use_pport): over TLS, CLUSTER
+// SLOTS, CLUSTER NODES and MOVED name each node's TLS port; over plaintext, its
+// plaintext port; CLUSTER SHARDS gives both ("port" and "tls-port") either way.
+func checkTLSClusterPorts(t *testing.T, f testutil.TLSFiles, nodes []*testutil.Server, tlsAddrs []string) {
+	t.Helper()
+	ctx := context.Background()
+	type ports struct{ plain, tls int64 }
+	byID := map[string]ports{}
+	var plainC, tlsC []*redis.Client
+	for i, n := range nodes {
+		pc := redis.NewClient(&redis.Options{Addr: n.Addr(), DisableIdentity: true, MaxRetries: -1})
+		tc := redis.NewClient(&redis.Options{Addr: tlsAddrs[i], TLSConfig: f.ClientConfig(t, false),
+			DisableIdentity: true, MaxRetries: -1})
+		t.Cleanup(func() { pc.Close(); tc.Close() })
+		plainC, tlsC = append(plainC, pc), append(tlsC, tc)
+		_, tp, _ := strings.Cut(tlsAddrs[i], ":")
+		tport, _ := strconv.Atoi(tp)
+		byID[must(pc.Do(ctx, "CLUSTER", "MYID").Text())] = ports{int64(n.Port()), int64(tport)}
+	}
+	for i := range nodes {
+		for _, tlsConn := range []bool{false, true} {
+			c, kind := plainC[i], "plaintext"
+			if tlsConn {
+				c, kind = tlsC[i], "TLS"
+			}
+			want := func(id string) int64 {
+				p, ok := byID[id]
+				if !ok {
+					t.Fatalf("node %d: unknown node id %q", i, id)
+				}
+				if tlsConn {
+					return p.tls
+				}
+				return p.plain
+			}
+			// Every node sees all three masters in CLUSTER SLOTS.
+			testutil.WaitFor(t, 10*time.Second, func() bool {
+				return len(must(c.ClusterSlots(ctx).Result())) == 3
+			}, "3 slot ranges in CLUSTER SLOTS")
+			for _, sl := range must(c.ClusterSlots(ctx).Result()) {
+				for _, n := range sl.Nodes {
+					port, _ := strconv.Atoi(n.Addr[strings.LastIndexByte(n.Addr, ':')+1:])
+					if int64(port) != want(n.ID) {
+						t.Errorf("node %d over %s: CLUSTER SLOTS names %s for %s, want port %d", i, kind, n.Addr, n.ID, want(n.ID))
+					}
+				}
+			}
+			for _, line := range strings.Split(strings.TrimSpace(must(c.ClusterNodes(ctx).Result())), "\n") {
+				fs := strings.Fields(line)
+				addr := strings.SplitN(fs[1], "@", 2)[0]
+				if addr != "127.0.0.1:"+strconv.FormatInt(want(fs[0]), 10) {
+					t.Errorf("node %d over %s: CLUSTER NODES address %s for %s, want port %d", i, kind, fs[1], fs[0], want(fs[0]))
+				}
+			}
+			for _, sh := range must(c.ClusterShards(ctx).Result()) {
+				for _, n := range sh.Nodes {
+					if p := byID[n.ID]; n.Port != p.plain || n.TLSPort != p.tls {
+						t.Errorf("node %d over %s: CLUSTER SHARDS port %d tls-port %d for %s, want %d %d", i, kind, n.Port, n.TLSPort, n.ID, p.plain, p.tls)
+					}
+				}
+			}
+			// A key this node does not serve: MOVED names the owner's port for
+			// this connection type.
+			for k := 0; ; k++ {
+				key := "moved:" + strconv.Itoa(k)
+				err := c.Get(ctx, key).Err()
+				if err == nil || err == redis.Nil {
+					continue
+				}
+				msg := err.Error()
+				if !strings.HasPrefix(msg, "MOVED ") {
+					t.Fatalf("node %d over %s: GET %s: %v", i, kind, key, err)
+				}
+				addr := strings.Fields(msg)[2]
+				port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+				found := false
+				for id := range byID {
+					if int64(port) == want(id) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("node %d over %s: %s names no %s port of the cluster", i, kind, msg, kind)
+				}
+				break
+			}
+		}
 	}
 }
 

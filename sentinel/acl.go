@@ -138,7 +138,7 @@ func aclCommand(c *client, args []string, b []byte) []byte {
 	s := c.s
 	sub := strings.ToLower(args[1])
 	badArity := func() []byte {
-		return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try ACL HELP.", args[1]))
+		return resp.AppendError(b, subcommandError("acl", args[1]))
 	}
 	switch sub {
 	case "setuser":

@@ -3,6 +3,7 @@
 package sentinel
 
 import (
+	"bytes"
 	"fmt"
 	"golang.org/x/sys/unix"
 	"net"
@@ -168,7 +169,7 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 	case "debug":
 		return s.debugLocked(c, args, b)
 	case "pending-scripts":
-		return resp.AppendArray(b, 0)
+		return s.appendPendingScripts(b, c.proto)
 	case "flushconfig":
 		// The config file is never rewritten: runtime state lives in raft.
 		return resp.AppendOK(b)
@@ -263,6 +264,8 @@ func (s *Sentinel) appendInstance(b []byte, proto int, ri *instance, now time.Ti
 		if m.fo.forced {
 			flags = append(flags, "force_failover")
 		}
+	} else if ri.kind == kindMaster && now.Before(m.forwardedFailover) {
+		flags = append(flags, "failover_in_progress", "force_failover")
 	}
 	if ri.kind == kindReplica && m.fo != nil && m.fo.promoted == ri {
 		flags = append(flags, "promoted")
@@ -793,7 +796,7 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		s.mu.Unlock()
 		return errNoMaster(b)
 	}
-	if m.fo != nil {
+	if m.fo != nil || time.Now().Before(m.forwardedFailover) {
 		s.mu.Unlock()
 		return resp.AppendError(b, "INPROG Failover already in progress")
 	}
@@ -807,7 +810,16 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		return resp.AppendOK(b)
 	}
 	s.mu.Unlock()
-	return s.forward(b, "SENTINEL", "FAILOVER", name)
+	n := len(b)
+	b = s.forward(b, "SENTINEL", "FAILOVER", name)
+	if bytes.HasPrefix(b[n:], []byte("+OK")) {
+		s.mu.Lock()
+		if s.masters[name] == m {
+			m.forwardedFailover = time.Now().Add(m.cfg.FailoverTimeout)
+		}
+		s.mu.Unlock()
+	}
+	return b
 }
 
 // INFO [section ...]
@@ -864,12 +876,13 @@ func infoCommand(c *client, args []string, b []byte) []byte {
 	}
 	if section("Sentinel") {
 		tilt, since := 0, int64(-1)
+		runningScripts, queuedScripts := s.scriptCounts()
 		if s.tilt {
 			tilt, since = 1, int64(time.Since(s.tiltAt).Seconds())
 		}
 		fmt.Fprintf(&sb, "sentinel_masters:%d\r\nsentinel_tilt:%d\r\nsentinel_tilt_since_seconds:%d\r\n"+
-			"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:%d\r\n",
-			len(s.order), tilt, since, s.simFail)
+			"sentinel_running_scripts:%d\r\nsentinel_scripts_queue_length:%d\r\nsentinel_simulate_failure_flags:%d\r\n",
+			len(s.order), tilt, since, runningScripts, queuedScripts, s.simFail)
 		for i, n := range s.order {
 			m := s.masters[n]
 			status := "ok"

@@ -120,6 +120,13 @@ func TestRepliesMatchRedisSentinel(t *testing.T) {
 		{"ROLE"},
 		{"PING"},
 		{"FOO", "bar"},
+		// Container commands: an unknown subcommand, and a known one with
+		// the wrong number of arguments (go-redis sends CLIENT SETINFO, new in 7.2).
+		{"CLIENT", "SETINFO", "lib-name", "x"},
+		{"CLIENT", "GETNAME", "x"},
+		{"CLIENT", "KILL"},
+		{"ACL", "FOO"},
+		{"ACL", "WHOAMI", "x"},
 	} {
 		k, r := doRaw(t, kc, args...), doRaw(t, rc, args...)
 		if !bytes.Equal(k.Raw, r.Raw) {

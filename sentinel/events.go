@@ -57,8 +57,9 @@ func instanceDescAt(ri *instance, mip string, mport int) string {
 func (s *Sentinel) eventAt(typ string, ri *instance, mip string, mport int) {
 	s.mu.Lock()
 	msg := instanceDescAt(ri, mip, mport)
+	script := notifyScript(ri)
 	s.mu.Unlock()
-	s.emit(typ, msg)
+	s.emit(typ, msg, script)
 }
 
 // event reports an event about ri; extra (printf-style) is appended after a space.
@@ -67,7 +68,7 @@ func (s *Sentinel) event(typ string, ri *instance, extra string, args ...any) {
 	if extra != "" {
 		msg += " " + fmt.Sprintf(extra, args...)
 	}
-	s.emit(typ, msg)
+	s.emit(typ, msg, notifyScript(ri))
 }
 
 // eventUnlocked is event for goroutines that do not hold mu: the instance's
@@ -75,20 +76,43 @@ func (s *Sentinel) event(typ string, ri *instance, extra string, args ...any) {
 func (s *Sentinel) eventUnlocked(typ string, ri *instance, extra string, args ...any) {
 	s.mu.Lock()
 	msg := instanceDesc(ri)
+	script := notifyScript(ri)
 	s.mu.Unlock()
 	if extra != "" {
 		msg += " " + fmt.Sprintf(extra, args...)
 	}
-	s.emit(typ, msg)
+	s.emit(typ, msg, script)
 }
 
 // eventf reports an event whose message is not about one instance
 // (+new-epoch, +switch-master, +tilt).
 func (s *Sentinel) eventf(typ, format string, args ...any) {
-	s.emit(typ, fmt.Sprintf(format, args...))
+	s.emit(typ, fmt.Sprintf(format, args...), "")
 }
 
-func (s *Sentinel) emit(typ, msg string) {
+// eventm is eventf for an event about master m whose message is not an
+// instance description (+new-epoch, +switch-master): m's notification script
+// runs. The caller holds s.mu.
+func (s *Sentinel) eventm(typ string, m *master, format string, args ...any) {
+	script := ""
+	if m != nil {
+		script = m.cfg.NotificationScript
+	}
+	s.emit(typ, fmt.Sprintf(format, args...), script)
+}
+
+// notifyScript is the notification script of ri's master (caller holds s.mu).
+func notifyScript(ri *instance) string {
+	if ri == nil || ri.master == nil {
+		return ""
+	}
+	return ri.master.cfg.NotificationScript
+}
+
+// emit logs and publishes an event. script, if set, is the notification script
+// of the master the event is about: Redis runs it, with the event type and
+// message as arguments, for every event it logs at warning level.
+func (s *Sentinel) emit(typ, msg, script string) {
 	// Logged as Redis's sentinelEvent does: "<type> <message>", at notice ('*')
 	// or warning ('#') level as Redis logs that event.
 	if noticeEvents[typ] {
@@ -97,6 +121,9 @@ func (s *Sentinel) emit(typ, msg string) {
 		s.log.Warn(typ + " " + msg)
 	}
 	s.ps.publish(typ, msg)
+	if script != "" && !noticeEvents[typ] {
+		s.scheduleScript(script, typ, msg)
+	}
 }
 
 // noticeEvents are the events Redis logs at notice level; the others at warning.

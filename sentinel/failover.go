@@ -135,7 +135,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		return
 	}
 	epoch := s.fsm.currentEpoch() + 1
-	if err := s.apply(command{Op: opEpoch, Epoch: epoch}); err != nil {
+	if err := s.apply(command{Op: opEpoch, Epoch: epoch, Name: m.name}); err != nil {
 		s.log.Sugar().Warnf("failover of %s: cannot commit epoch %d: %v", m.name, epoch, err)
 		stats.Result = "not-elected"
 		s.eventUnlocked("-failover-abort-not-elected", old, "")
@@ -261,6 +261,9 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	// (Redis switches its own view only at the end).
 	s.setFailoverState(fo, "reconf_slaves")
 	s.eventAt("+failover-state-reconf-slaves", old, oldIP, oldPort)
+	s.mu.Lock()
+	s.clientReconfScriptLocked(m, "leader", "start", oldIP, oldPort, rip, rport)
+	s.mu.Unlock()
 	if !s.reconfReplicas(m, others, rip, rport, parallel, deadline, oldIP, oldPort) {
 		s.eventAt("+failover-end-for-timeout", old, oldIP, oldPort)
 	}

@@ -91,7 +91,7 @@ type fsm struct {
 	st          fsmState
 	onSwitch    func(c command) // may be nil
 	onSwitchEnd func(c command)
-	onEpoch     func(epoch uint64)
+	onEpoch     func(epoch uint64, name string)
 	onConfig    func(c command)
 	// onSentinelConfig runs after a sentinel's CONFIG SET committed.
 	onSentinelConfig func(c command)
@@ -130,7 +130,7 @@ func (f *fsm) apply(c command) error {
 		f.st.CurrentEpoch = c.Epoch
 		f.mu.Unlock()
 		if f.onEpoch != nil {
-			f.onEpoch(c.Epoch)
+			f.onEpoch(c.Epoch, c.Name)
 		}
 		return nil
 	case opSwitch:

@@ -94,10 +94,15 @@ type master struct {
 	sentinels map[string]*instance // by run id
 
 	// Failover state; fo is non-nil while this sentinel runs a failover.
-	fo            *failover
-	failoverStart time.Time // last attempt, for the retry delay
-	lastFailover  *failoverStats
-	failoverCount int64
+	fo *failover
+	// forwardedFailover: this sentinel handed a SENTINEL FAILOVER to the raft
+	// leader, which runs it; until the switch is announced (or the failover
+	// timeout) this sentinel reports it in progress, as the Redis sentinel that
+	// was asked does (clients poll the flags for its end).
+	forwardedFailover time.Time
+	failoverStart     time.Time // last attempt, for the retry delay
+	lastFailover      *failoverStats
+	failoverCount     int64
 
 	// pendingSwitch is a committed switch whose +switch-master is not published
 	// yet: Redis announces it at the end of the failover, after the replicas were

@@ -177,7 +177,11 @@ func (s *Sentinel) startRaft() error {
 			s.syncFromFSMLocked(m)
 		}
 	}
-	s.fsm.onEpoch = func(epoch uint64) { s.eventf("+new-epoch", "%d", epoch) }
+	s.fsm.onEpoch = func(epoch uint64, name string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.eventm("+new-epoch", s.masters[name], "%d", epoch)
+	}
 	has, err := raft.HasExistingState(store, store, snaps)
 	if err != nil {
 		trans.Close()
@@ -341,12 +345,18 @@ func (s *Sentinel) announceSwitchLocked(m *master) {
 		return
 	}
 	m.pendingSwitch = nil
+	m.forwardedFailover = time.Time{}
 	if ps.leader != "" && ps.leader != s.myid {
 		if se := m.sentinels[ps.leader]; se != nil {
 			s.event("+config-update-from", se, "")
 		}
 	}
-	s.eventf("+switch-master", "%s %s %d %s %d", m.name, ps.oldIP, ps.oldPort, ps.newIP, ps.newPort)
+	s.eventm("+switch-master", m, "%s %s %d %s %d", m.name, ps.oldIP, ps.oldPort, ps.newIP, ps.newPort)
+	if ps.leader != s.myid {
+		// Sentinels that did not run the failover learn of it here, as Redis's
+		// do from the hello that carries the new configuration.
+		s.clientReconfScriptLocked(m, "observer", "start", ps.oldIP, ps.oldPort, ps.newIP, ps.newPort)
+	}
 	if !s.running {
 		return
 	}

@@ -74,6 +74,8 @@ type Sentinel struct {
 	local localState
 	// acl: the users (acl.go).
 	acl *engine.ACLUsers
+	// scripts: the notification and client-reconfig script queue (scripts.go).
+	scripts scriptQueue
 	// clients: open client connections, for CLIENT KILL and ACL DELUSER.
 	clientsMu sync.Mutex
 	clients   map[*client]struct{}
@@ -317,6 +319,7 @@ func (s *Sentinel) timer() {
 		case <-t.C:
 		}
 		s.tick()
+		s.scriptsTick()
 	}
 }
 

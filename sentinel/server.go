@@ -6,6 +6,7 @@ package sentinel
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -379,7 +380,22 @@ func clientCommand(c *client, args []string, b []byte) []byte {
 	if sub == "kill" && len(args) >= 3 {
 		return clientKill(c, args, b)
 	}
-	return resp.AppendError(b, fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", args[1]))
+	return resp.AppendError(b, subcommandError("client", args[1]))
+}
+
+// subcommandError is Redis's reply to a container command's subcommand that it
+// cannot run: the arity error for a known subcommand, else "unknown subcommand".
+func subcommandError(cmd, sub string) string {
+	lsub := strings.ToLower(sub)
+	for _, c := range redisSentinelCommands {
+		if c.name == cmd && slices.Contains(c.subs, lsub) {
+			return "ERR wrong number of arguments for '" + cmd + "|" + lsub + "' command"
+		}
+	}
+	if len(sub) > 128 {
+		sub = sub[:128]
+	}
+	return "ERR unknown subcommand '" + sub + "'. Try " + strings.ToUpper(cmd) + " HELP."
 }
 
 // killClients closes the connections match selects; how many. The caller's

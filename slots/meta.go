@@ -10,9 +10,12 @@ package slots
 // ping/pong header that describe the sender. The bus may carry it in pieces (a
 // compact memberlist meta plus claim broadcasts) but hands it to the engine whole.
 type NodeMeta struct {
-	ID       string
-	IP       string // announced address (cluster-announce-ip, or the bus's source address)
-	Port     int    // client port (cluster-announce-port or port)
+	ID   string
+	IP   string // announced address (cluster-announce-ip, or the bus's source address)
+	Port int    // client port (cluster-announce-port or port; with tls-cluster, the TLS port)
+	// PPort is the plaintext client port of a node of a TLS cluster (tls-cluster
+	// yes: Port is then its TLS port), 0 otherwise (Redis's pport).
+	PPort    int
 	CPort    int    // bus port (cluster-announce-bus-port or cluster-port)
 	Hostname string // cluster-announce-hostname, "" if none
 	// Flags: the role (FlagMaster or FlagReplica) and FlagNoFailover; the other
@@ -35,7 +38,7 @@ type NodeMeta struct {
 // MetaOf returns n's announced meta with the state's current epoch.
 func (st *State) MetaOf(n *Node) NodeMeta {
 	return NodeMeta{
-		ID: n.ID, IP: n.IP, Port: n.Port, CPort: n.CPort, Hostname: n.Hostname,
+		ID: n.ID, IP: n.IP, Port: n.Port, PPort: n.PPort, CPort: n.CPort, Hostname: n.Hostname,
 		Flags:       n.Flags & (FlagMaster | FlagReplica | FlagNoFailover),
 		MasterID:    n.MasterID,
 		ConfigEpoch: n.ConfigEpoch, CurrentEpoch: st.CurrentEpoch,
@@ -88,6 +91,7 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 		st.AddNode(n)
 		eff.Save, eff.UpdateState = true, true
 	}
+	n.PPort = m.PPort // not in nodes.conf (as Redis's pport): no save
 	if n.IP != m.IP || n.Port != m.Port || n.CPort != m.CPort || n.Hostname != m.Hostname {
 		n.IP, n.Port, n.CPort, n.Hostname = m.IP, m.Port, m.CPort, m.Hostname
 		n.Flags &^= FlagNoAddr

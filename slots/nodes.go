@@ -80,7 +80,8 @@ func ValidID(id string) bool {
 type Node struct {
 	ID          string
 	IP          string
-	Port        int // client port
+	Port        int // client port (the TLS port in a TLS cluster)
+	PPort       int // plaintext client port in a TLS cluster, else 0 (not in nodes.conf)
 	CPort       int // cluster bus port
 	Hostname    string
 	Flags       NodeFlags
@@ -98,8 +99,16 @@ func (n *Node) IsReplica() bool { return n.Flags&FlagReplica != 0 }
 
 // Addr returns "ip:port@cport", with ",hostname" when the node announces one: the
 // address field of CLUSTER NODES and nodes.conf.
-func (n *Node) Addr() string {
-	s := n.IP + ":" + strconv.Itoa(n.Port) + "@" + strconv.Itoa(n.CPort)
+func (n *Node) Addr() string { return n.addr(false) }
+
+// addr is Addr with the plaintext port in place of the TLS one when usePPort is
+// set and the node has one (Redis's clusterGenNodeDescription use_pport).
+func (n *Node) addr(usePPort bool) string {
+	port := n.Port
+	if usePPort && n.PPort != 0 {
+		port = n.PPort
+	}
+	s := n.IP + ":" + strconv.Itoa(port) + "@" + strconv.Itoa(n.CPort)
 	if n.Hostname != "" {
 		s += "," + n.Hostname
 	}
@@ -216,11 +225,15 @@ func (st *State) Covered() bool {
 // newline: id, address, flags, master, ping-sent, pong-recv, config-epoch,
 // link-state, slot ranges, and for myself the slots it is migrating
 // ("[slot->-id]") and importing ("[slot-<-id]").
-func (st *State) Describe(n *Node) string {
+func (st *State) Describe(n *Node) string { return st.DescribeFor(n, false) }
+
+// DescribeFor is Describe for a client: usePPort (a plaintext client of a TLS
+// cluster) shows the nodes' plaintext ports.
+func (st *State) DescribeFor(n *Node, usePPort bool) string {
 	var b strings.Builder
 	b.WriteString(n.ID)
 	b.WriteByte(' ')
-	b.WriteString(n.Addr())
+	b.WriteString(n.addr(usePPort))
 	b.WriteByte(' ')
 	b.WriteString(n.Flags.String())
 	b.WriteByte(' ')
@@ -253,13 +266,16 @@ func (st *State) Describe(n *Node) string {
 
 // NodesText returns CLUSTER NODES: one line per node, each ending in "\n".
 // withHandshake false leaves out nodes in handshake, as nodes.conf does.
-func (st *State) NodesText(withHandshake bool) string {
+func (st *State) NodesText(withHandshake bool) string { return st.NodesTextFor(withHandshake, false) }
+
+// NodesTextFor is NodesText with DescribeFor's usePPort.
+func (st *State) NodesTextFor(withHandshake, usePPort bool) string {
 	var b strings.Builder
 	for _, n := range st.Sorted() {
 		if !withHandshake && n.Flags&FlagHandshake != 0 {
 			continue
 		}
-		b.WriteString(st.Describe(n))
+		b.WriteString(st.DescribeFor(n, usePPort))
 		b.WriteByte('\n')
 	}
 	return b.String()

@@ -34,6 +34,7 @@ import (
 type pingStats struct {
 	mu    sync.Mutex
 	max   time.Duration
+	maxAt time.Time // when the slowest PING was sent
 	n     int
 	slow  int // over 100 ms
 	err   error
@@ -62,7 +63,9 @@ func startPinger(c *testutil.Conn) *pingStats {
 				return
 			}
 			p.n++
-			p.max = max(p.max, d)
+			if d > p.max {
+				p.max, p.maxAt = d, t0
+			}
 			if d >= 100*time.Millisecond {
 				p.slow++
 			}
@@ -131,8 +134,9 @@ type floodResult struct {
 }
 
 // floodServer runs the flood against srv while pinging it and ctl (the idle
-// control), holding the connections open for hold.
-func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.Duration) (f floodResult) {
+// control), holding the connections open for hold. ref: srv is the reference
+// (redis-server), whose settling is reported after at most 5 s, not waited for.
+func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.Duration, ref bool) (f floodResult) {
 	adm := authedConn(t, srv)
 	pid := srv.Pid()
 	p := startPinger(authedConn(t, srv))
@@ -219,12 +223,12 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 	}
 	// The close path is measured too: the pingers run until the server has let
 	// every connection go. Then "near baseline": every client gone, no thread
-	// left over from the flood, and RSS within a quarter of the peak growth (or
-	// rssSlackMB) of where it started. The Go runtime keeps freed heap for reuse
-	// and returns it to the OS slowly, so when RSS has not come down on its own
-	// within natural, MEMORY PURGE (a GC and a release, as an operator would
-	// run) must bring it down: then the memory was only retained, not leaked.
-	natural := time.Duration(size(5, 60)) * time.Second
+	// left over from the flood, and RSS within rssSlackMB of where it started,
+	// on its own: keygrid returns freed heap to the OS once the load has gone
+	// (node/gcpolicy.go's releaser), so no MEMORY PURGE is needed. When RSS has
+	// not come down within natural the drill fails; it then sends MEMORY PURGE
+	// all the same, to tell retained memory (PURGE brings it down) from a leak.
+	natural := time.Duration(size(20, 60)) * time.Second
 	t0 := time.Now()
 	for {
 		n, err := infoField(adm, "clients", "connected_clients")
@@ -234,7 +238,7 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 		}
 		f.afterRSSMB = float64(procField(pid, "VmRSS")) / 1024
 		f.afterThreads = procField(pid, "Threads")
-		rssOK := f.afterRSSMB <= f.baseRSSMB+max(rssSlackMB(), (f.peakRSSMB-f.baseRSSMB)/4)
+		rssOK := f.afterRSSMB <= f.baseRSSMB+rssSlackMB()
 		if os.Getenv("FLOOD_DEBUG") != "" {
 			t.Logf("settling %.1fs: clients %d (base %d) threads %d (base %d) RSS %.1f MB (base %.1f, peak %.1f)",
 				time.Since(t0).Seconds(), n, baseClients, f.afterThreads, f.baseThreads, f.afterRSSMB, f.baseRSSMB, f.peakRSSMB)
@@ -243,7 +247,11 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 		// syscalls, a GC or MEMORY PURGE may add a few): a leak is threads that
 		// keep growing, so a few over the base are accepted.
 		if n <= baseClients && f.afterThreads <= f.baseThreads+4 && rssOK {
-			f.settled = true
+			f.settled = !f.purged
+			f.settleS = time.Since(t0).Seconds()
+			break
+		}
+		if ref && time.Since(t0) > 5*time.Second {
 			break
 		}
 		if time.Since(t0) > natural && !f.purged && n <= baseClients {
@@ -253,7 +261,8 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 				break
 			}
 		}
-		if time.Since(t0) > natural+30*time.Second {
+		if time.Since(t0) > natural+10*time.Second {
+			f.settleS = time.Since(t0).Seconds()
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
@@ -261,7 +270,6 @@ func floodServer(t *testing.T, srv, ctl *testutil.Server, conns int, hold time.D
 	if !f.purged {
 		f.naturalRSSMB = f.afterRSSMB
 	}
-	f.settleS = time.Since(t0).Seconds()
 	f.maxPingMs, f.pings, f.slowPings, err = p.finish()
 	if err != nil && f.err == nil {
 		f.err = err
@@ -280,12 +288,17 @@ func b2f(b bool) float64 {
 }
 
 // rssSlackMB is how far above its start RSS may stay after the flood
-// (FLOOD_RSS_SLACK_MB to try others).
+// (FLOOD_RSS_SLACK_MB to try others). Measured (bounded run, 2-core machine under
+// load): the flood lifts RSS by 14-15 MB; with the releaser it is back to 3 MB
+// over its start within 1 s of the last close (the runtime keeps its grown
+// metadata and the threads the flood started); without it (GOGC set, which turns
+// the GC policy off) it stays 15 MB over for the whole 20 s. 6 MB holds the first
+// with room and fails the second.
 func rssSlackMB() float64 {
 	if v, err := strconv.ParseFloat(os.Getenv("FLOOD_RSS_SLACK_MB"), 64); err == nil {
 		return v
 	}
-	return 8
+	return 6
 }
 
 func TestDrillFlood(t *testing.T) {
@@ -295,10 +308,10 @@ func TestDrillFlood(t *testing.T) {
 	ctl := testutil.StartKeygrid(t, "--requirepass", framePass)
 	res := &drill.Result{Drill: "flood", Fault: fmt.Sprintf("%d connections: bad frames, garbage, slowloris, held %v, never reading", conns, hold),
 		Started: time.Now(), Pass: true,
-		Bar: "PING < 100 ms throughout (bounded run: unless the idle control's PING was slow too), RSS growth < 100 MB, clients/threads/RSS back near baseline"}
-	kf := floodServer(t, kg, ctl, conns, hold)
+		Bar: "PING < 100 ms throughout (bounded run: unless the idle control's PING was slow too), RSS growth < 100 MB, clients/threads back and RSS within the slack of baseline on its own (no MEMORY PURGE)"}
+	kf := floodServer(t, kg, ctl, conns, hold, false)
 	rs := testutil.StartRedis(t, "--requirepass", framePass)
-	rf := floodServer(t, rs, nil, conns, hold)
+	rf := floodServer(t, rs, nil, conns, hold, true)
 	res.Cases = conns
 	res.Figures = map[string]float64{
 		"max_ping_ms": kf.maxPingMs, "pings": float64(kf.pings), "pings_over_100ms": float64(kf.slowPings),
@@ -322,8 +335,8 @@ func TestDrillFlood(t *testing.T) {
 			kf.maxPingMs, kf.slowPings, kf.pings, kf.ctlMaxPingMs)
 	}
 	if !kf.settled {
-		res.Fail("not back near baseline after %.0f s (MEMORY PURGE sent: %v): RSS %.1f MB (base %.1f, peak %.1f), threads %d (base %d)",
-			kf.settleS, kf.purged, kf.afterRSSMB, kf.baseRSSMB, kf.peakRSSMB, kf.afterThreads, kf.baseThreads)
+		res.Fail("not back near baseline on its own within %.0f s (MEMORY PURGE then sent: %v, RSS before it %.1f MB): RSS %.1f MB (base %.1f, peak %.1f), threads %d (base %d)",
+			kf.settleS, kf.purged, kf.naturalRSSMB, kf.afterRSSMB, kf.baseRSSMB, kf.peakRSSMB, kf.afterThreads, kf.baseThreads)
 	}
 	if !kg.Alive() || panicked(kg.Log()) {
 		res.Fail("keygrid died or panicked")

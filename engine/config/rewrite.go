@@ -31,17 +31,26 @@ type rewriter struct {
 	optionLines   map[string][]int // directive -> indexes of its old lines, in order
 	done          map[string]bool  // directives whose unused old lines are to be blanked
 	needSignature bool
+	// forceAll writes every directive, defaults included (DEBUG
+	// CONFIG-REWRITE-FORCE-ALL, Redis's rewriteConfig force_write).
+	forceAll bool
 }
 
 // Rewrite implements CONFIG REWRITE for the configuration file at path:
 // the file is updated in place to hold c, keeping comments, unknown-order
 // lines and the position of existing directives. A missing file is created.
 // Errors are Redis's reply texts, "ERR ...".
-func (c *Config) Rewrite(path string) error {
+func (c *Config) Rewrite(path string) error { return c.rewrite(path, false) }
+
+// RewriteForceAll is Rewrite writing every directive, those at their default
+// too (DEBUG CONFIG-REWRITE-FORCE-ALL: the suite checks the file reads back).
+func (c *Config) RewriteForceAll(path string) error { return c.rewrite(path, true) }
+
+func (c *Config) rewrite(path string, forceAll bool) error {
 	if path == "" {
 		return errors.New("ERR The server is running without a config file")
 	}
-	content, err := c.rewriteContent(path)
+	content, err := c.rewriteContent(path, forceAll)
 	if err == nil {
 		err = overwriteFile(path, content)
 	}
@@ -52,11 +61,12 @@ func (c *Config) Rewrite(path string) error {
 }
 
 // rewriteContent computes the new content of the file at path.
-func (c *Config) rewriteContent(path string) (string, error) {
+func (c *Config) rewriteContent(path string, forceAll bool) (string, error) {
 	rw, err := readOldConfig(path)
 	if err != nil {
 		return "", err
 	}
+	rw.forceAll = forceAll
 	for _, s := range specs {
 		s.rewrite(c, rw)
 	}
@@ -150,7 +160,7 @@ func (rw *rewriter) line(name, line string, force bool) {
 		rw.optionLines[name] = old[1:]
 		return
 	}
-	if !force {
+	if !force && !rw.forceAll {
 		return // at its default and absent from the file: leave it out
 	}
 	if rw.needSignature {

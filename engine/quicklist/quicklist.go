@@ -65,6 +65,8 @@ type node struct {
 	// large: the node holds one large element (isLarge when it was stored): no
 	// other element is inserted into it nor merged with it.
 	large bool
+	// shared: a snapshot holds data (SnapNodes); open copies it before a change.
+	shared bool
 }
 
 // Quicklist is a list of byte strings stored in listpack nodes. The zero value is
@@ -260,7 +262,13 @@ func (ql *Quicklist) open(i int) *node {
 		}
 		ql.bytes += cap(b) - cap(nd.data)
 		nd.data, nd.compressed = b, false
+	} else if nd.shared {
+		// A snapshot still has to write these bytes: change a copy.
+		b := append(make([]byte, 0, len(nd.data)+len(nd.data)/8+16), nd.data...)
+		ql.bytes += cap(b) - cap(nd.data)
+		nd.data = b
 	}
+	nd.shared = false
 	nd.incompressible = false
 	ql.viewNode = -1
 	return nd

@@ -69,3 +69,30 @@ func TestCheckTruncatedMatchesRedis(t *testing.T) {
 		}
 	}
 }
+
+// A bad checksum: redis-check-rdb's "RDB CRC error" at the end of the file
+// (integration/rdb.tcl "Server should not start if RDB is corrupted" waits for
+// it in the server's output).
+func TestCheckBadChecksumMatchesRedis(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "redis70-all.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "crc.rdb")
+	copy(b[len(b)-8:], "foobar00")
+	os.WriteFile(path, b, 0o644)
+	var out bytes.Buffer
+	if CheckMain([]string{path}, &out) != 1 {
+		t.Fatalf("bad checksum passed:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "] RDB CRC error\n") {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	if _, err := exec.LookPath("redis-check-rdb"); err != nil {
+		t.Skip("redis-check-rdb not installed")
+	}
+	want, _ := exec.Command("redis-check-rdb", path).Output()
+	if out.String() != string(want) {
+		t.Fatalf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

@@ -33,6 +33,16 @@ func (e *Error) Error() string {
 // ErrTruncated is the reason of an Error for input that ends too early.
 const reasonTruncated = "Unexpected EOF reading RDB file"
 
+// reasonCRC is the reason of an Error for a checksum that does not match the
+// bytes read (redis-check-rdb's wording; Result has both sums).
+const reasonCRC = "RDB CRC error"
+
+// IsChecksum reports whether err is an Error about a checksum mismatch.
+func IsChecksum(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Reason == reasonCRC
+}
+
 // IsTruncated reports whether err is an Error about input that ended early.
 func IsTruncated(err error) bool {
 	var e *Error

@@ -166,6 +166,9 @@ func (l *List) deleteFrom(update *[MaxLevel]pos, keep func(xn *node) bool) int {
 			break
 		}
 		next := xn.fwd0
+		if l.snap != nil {
+			l.snap.before(l, x)
+		}
 		l.unlink(x, update)
 		l.release(x)
 		removed++

@@ -59,6 +59,9 @@ type List struct {
 	arena    arena
 	ht       [2]table
 	rehash   int // next bucket of ht[0] to move, -1 when not resizing
+	// snap, while a snapshot serializes the list in slices, keeps the members it
+	// has not written yet as they were when it started (snapshot.go).
+	snap *Snap
 }
 
 var seed = maphash.MakeSeed()
@@ -220,6 +223,9 @@ func (l *List) newNode(height int, score float64, member []byte, h uint32) int32
 	} else {
 		x = l.nodes.alloc()
 	}
+	if l.snap != nil {
+		l.snap.clear(x) // a new member in a node the snapshot saw go
+	}
 	var lvl int32
 	if height > 1 {
 		lvl = l.allocLevels(int32(height - 1))
@@ -345,6 +351,9 @@ func (l *List) compactChunk(ci int32) {
 // Delete removes node n.
 func (l *List) Delete(n Node) {
 	x := int32(n)
+	if l.snap != nil {
+		l.snap.before(l, x)
+	}
 	xn := l.nodes.at(x)
 	var update [MaxLevel]pos
 	l.findUpdate(xn.score, l.member(xn), &update)
@@ -358,6 +367,9 @@ func (l *List) Delete(n Node) {
 // random level. It returns the node, which keeps its handle either way.
 func (l *List) UpdateScore(n Node, score float64) Node {
 	x := int32(n)
+	if l.snap != nil {
+		l.snap.before(l, x)
+	}
 	xn := l.nodes.at(x)
 	var update [MaxLevel]pos
 	l.findUpdate(xn.score, l.member(xn), &update)
@@ -430,7 +442,7 @@ func (l *List) Random() Node {
 // hidden in their own cost; one pop that crosses the line pays it at once (about
 // 15 ms for the 125,000 members left of a million).
 func (l *List) maybeShrink() {
-	if l.nodes.top > 4096 && l.length*8 < int(l.nodes.top) {
+	if l.nodes.top > 4096 && l.length*8 < int(l.nodes.top) && l.snap == nil {
 		*l = *l.rebuilt()
 	}
 	l.indexShrinkIfNeeded()

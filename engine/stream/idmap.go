@@ -20,6 +20,19 @@ const (
 type chunk[V any] struct {
 	keys []ID
 	vals []V
+	// shared: a snapshot holds keys and vals (freeze, snapshot.go); own copies
+	// them before they are written.
+	shared bool
+}
+
+// own gives c arrays of its own before an in-place change when a snapshot
+// holds the current ones.
+func (c *chunk[V]) own() {
+	if c.shared {
+		c.keys = append(make([]ID, 0, max(len(c.keys), 16)), c.keys...)
+		c.vals = append(make([]V, 0, max(len(c.vals), 16)), c.vals...)
+		c.shared = false
+	}
 }
 
 // idMap is an ordered map from ID to V. The zero value is an empty map.
@@ -79,6 +92,7 @@ func (m *idMap[V]) Get(id ID) *V {
 	}
 	c := m.chunks[m.findChunk(id)]
 	if i, found := search(c.keys, id); found {
+		c.own() // the caller may change the value
 		return &c.vals[i]
 	}
 	return nil
@@ -111,6 +125,7 @@ func (m *idMap[V]) Set(id ID, v V) bool {
 	}
 	ci := m.findChunk(id)
 	c := m.chunks[ci]
+	c.own()
 	i, found := search(c.keys, id)
 	if found {
 		c.vals[i] = v
@@ -156,6 +171,7 @@ func (m *idMap[V]) Delete(id ID) (V, bool) {
 func (m *idMap[V]) deleteAt(ci, i int) (int, int) {
 	var zero V
 	c := m.chunks[ci]
+	c.own()
 	if i == 0 && ci == 0 && len(c.keys) > 1 {
 		// Deleting from the head of the first chunk (trimming, acks in order):
 		// reslice instead of moving the rest.
@@ -247,7 +263,11 @@ func (c *cursor[V]) Valid() bool {
 func (c *cursor[V]) Key() ID { return c.m.chunks[c.ci].keys[c.i] }
 
 // Val is a pointer to the current value, valid until the map changes.
-func (c *cursor[V]) Val() *V { return &c.m.chunks[c.ci].vals[c.i] }
+func (c *cursor[V]) Val() *V {
+	ch := c.m.chunks[c.ci]
+	ch.own() // the caller may change the value
+	return &ch.vals[c.i]
+}
 
 // Next moves to the following entry (possibly past the end).
 func (c *cursor[V]) Next() {
@@ -278,6 +298,7 @@ func (c *cursor[V]) Delete() {
 // All calls fn for every entry in order until fn returns false.
 func (m *idMap[V]) All(fn func(id ID, v *V) bool) {
 	for _, c := range m.chunks {
+		c.own() // fn may change the values
 		for i := range c.keys {
 			if !fn(c.keys[i], &c.vals[i]) {
 				return

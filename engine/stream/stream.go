@@ -64,6 +64,9 @@ type Stream struct {
 	// prealloc is the room Redis would have allocated for the last node when it
 	// created it (0 once that node is gone): see OpenNodePrealloc.
 	prealloc int
+	// cow, while a snapshot writes the nodes in slices, names the nodes whose
+	// bytes it still holds (snapshot.go).
+	cow *cowState
 }
 
 // OpenNodePrealloc is the allocation Redis makes for a new node
@@ -182,6 +185,9 @@ func (s *Stream) Add(fv [][]byte, id *ID, seqGiven bool, nowMs int64, lim Limits
 		lp = s.nodes.Get(master)
 		flags = flagSameFields
 	} else {
+		if s.cow != nil {
+			s.own(master, lp)
+		}
 		s.lpCap -= int64(cap(*lp))
 		p := lp.First()
 		p = lp.ReplaceInt(p, getInt(*lp, p)+1)
@@ -316,6 +322,9 @@ func (s *Stream) Delete(id ID) bool {
 // last live entry (streamIteratorRemoveEntry).
 func (s *Stream) markDeleted(cur *cursor[listpack.Listpack], p int, flags int64) {
 	lp := cur.Val()
+	if s.cow != nil {
+		s.own(cur.Key(), lp)
+	}
 	s.lpCap -= int64(cap(*lp))
 	first := lp.First()
 	if live := getInt(*lp, first); live == 1 {
@@ -425,6 +434,9 @@ func (s *Stream) Trim(args TrimArgs) int64 {
 		}
 		if args.Approx {
 			break
+		}
+		if s.cow != nil {
+			s.own(master, lp)
 		}
 		// Mark entries of this node deleted until the condition holds.
 		var fromNode int64

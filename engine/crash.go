@@ -1,0 +1,74 @@
+package engine
+
+// crash.go: Redis's crash report (debug.c's sigsegvHandler and bugReportEnd) for the
+// ways keygrid can be made to crash on purpose: SIGABRT (node forwards it here) and
+// DEBUG SEGFAULT, which really writes to a read-only page. The report goes to the
+// log — the header, "crashed by signal", the goroutines' stacks — then the process
+// dies of the same signal, as Redis re-raises it with the default handler.
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/keygrid/keygrid/internal/redislog"
+	"golang.org/x/sys/unix"
+)
+
+// siCode values of the report's "si_code" (Linux's siginfo).
+const (
+	siUser      = 0 // sent by kill(2)
+	segvAccErr  = 2 // SEGV_ACCERR: a write to a page mapped read-only
+	crashRawEnd = "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n"
+)
+
+// CrashSignal logs the crash report of a fatal signal received from outside
+// (SIGABRT) and kills the process with it. Any goroutine; it does not return.
+func (s *Server) CrashSignal(sig unix.Signal) {
+	s.crashReport(sig, siUser, 0)
+	s.die(sig)
+}
+
+// crashReport writes Redis's bug report header and the stacks to the log.
+func (s *Server) crashReport(sig unix.Signal, code int, addr uintptr) {
+	s.log.Warn("\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n", redislog.Raw())
+	s.log.Warn(fmt.Sprintf("Redis %s crashed by signal: %d, si_code: %d", Version, int(sig), code))
+	if sig == unix.SIGSEGV || sig == unix.SIGBUS {
+		s.log.Warn(fmt.Sprintf("Accessing address: %#x", addr))
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	s.log.Warn("\n------ STACK TRACE ------\n\n"+string(buf)+"\n", redislog.Raw())
+	s.log.Warn(crashRawEnd, redislog.Raw())
+	s.log.Sync()
+}
+
+// die ends the process by sig with its default action, as Redis's handler does
+// after the report (the Go runtime prints its own traceback on stderr).
+func (s *Server) die(sig unix.Signal) {
+	signal.Reset(sig)
+	unix.Kill(os.Getpid(), sig)
+	select {} // the signal is on its way
+}
+
+// DEBUG SEGFAULT
+func debugSegfault(c *Client) {
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		c.ReplyError("ERR " + err.Error())
+		return
+	}
+	debug.SetPanicOnFault(true) // the fault becomes a recoverable panic with its address
+	defer func() {
+		r := recover()
+		var addr uintptr
+		if e, ok := r.(interface{ Addr() uintptr }); ok {
+			addr = e.Addr()
+		}
+		c.srv.crashReport(unix.SIGSEGV, segvAccErr, addr)
+		c.srv.die(unix.SIGSEGV)
+	}()
+	page[0] = 'x'
+}

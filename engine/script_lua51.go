@@ -1,0 +1,192 @@
+package engine
+
+// Lua 5.1 pieces gopher-lua lacks or words differently: string.dump, loadstring's
+// chunk names and its refusal of binary chunks (Redis 7.0's Lua parses text only:
+// its f_parser never calls the undumper, so loadstring(string.dump(f)) returns nil
+// and "unexpected symbol near 'char(27)'").
+
+import (
+	"encoding/binary"
+	"math"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// luaSignature starts every binary chunk (Lua 5.1's LUA_SIGNATURE).
+const luaSignature = "\x1bLua"
+
+// installLua51 replaces string.dump and loadstring in the real global table g.
+func (e *luaEnv) installLua51(g *lua.LTable) {
+	L := e.L
+	if st, ok := g.RawGetString("string").(*lua.LTable); ok {
+		st.RawSetString("dump", L.NewFunction(luaStringDump))
+	}
+	g.RawSetString("loadstring", L.NewFunction(luaLoadstring))
+	// gopher-lua's xpcall leaves its state as if no error handler were set, which
+	// makes the next error close live upvalues (luaKeepErrorFunc).
+	if orig, ok := g.RawGetString("xpcall").(*lua.LFunction); ok && luaVM.ok {
+		g.RawSetString("xpcall", L.NewFunction(func(L *lua.LState) int {
+			top := L.GetTop()
+			L.Push(orig)
+			for i := 1; i <= top; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(top, lua.MultRet)
+			luaKeepErrorFunc(L)
+			return L.GetTop() - top
+		}))
+	}
+}
+
+// luaStringDump is string.dump: a Lua function as a binary chunk in Lua 5.1's
+// container format (header, then the function's prototype: source, lines, flags,
+// code, constants, nested prototypes, debug information). The instructions are
+// gopher-lua's, so no Lua could run the chunk; nothing here loads one anyway, as
+// in Redis. A Go function cannot be dumped.
+func luaStringDump(L *lua.LState) int {
+	v := L.Get(1)
+	fn, ok := v.(*lua.LFunction)
+	if !ok {
+		got := "no value"
+		if L.GetTop() >= 1 {
+			got = v.Type().String()
+		}
+		L.RaiseError("bad argument #1 to 'dump' (function expected, got %s)", got)
+	}
+	if fn.IsG || fn.Proto == nil {
+		L.RaiseError("unable to dump given function")
+	}
+	// Header: signature, version 5.1, official format, little endian, sizes of
+	// int, size_t, Instruction and lua_Number, numbers are not integral.
+	b := []byte(luaSignature + "\x51\x00\x01\x04\x08\x04\x08\x00")
+	b = dumpProto(b, fn.Proto, "")
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// dumpProto appends p as Lua 5.1's DumpFunction lays a prototype out; a nested
+// prototype whose source is its parent's stores none.
+func dumpProto(b []byte, p *lua.FunctionProto, parentSource string) []byte {
+	src := "@" + p.SourceName
+	if src == parentSource {
+		b = dumpString(b, "", false)
+	} else {
+		b = dumpString(b, src, true)
+	}
+	b = dumpInt(b, p.LineDefined)
+	b = dumpInt(b, p.LastLineDefined)
+	b = append(b, p.NumUpvalues, p.NumParameters, p.IsVarArg, p.NumUsedRegisters)
+	b = dumpInt(b, len(p.Code))
+	for _, ins := range p.Code {
+		b = binary.LittleEndian.AppendUint32(b, ins)
+	}
+	b = dumpInt(b, len(p.Constants))
+	for _, k := range p.Constants {
+		switch x := k.(type) {
+		case lua.LBool:
+			b = append(b, 1)
+			if x {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		case lua.LNumber:
+			b = append(b, 3)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(x)))
+		case lua.LString:
+			b = append(b, 4)
+			b = dumpString(b, string(x), true)
+		default:
+			b = append(b, 0)
+		}
+	}
+	b = dumpInt(b, len(p.FunctionPrototypes))
+	for _, sub := range p.FunctionPrototypes {
+		b = dumpProto(b, sub, src)
+	}
+	b = dumpInt(b, len(p.DbgSourcePositions))
+	for _, l := range p.DbgSourcePositions {
+		b = dumpInt(b, l)
+	}
+	b = dumpInt(b, len(p.DbgLocals))
+	for _, l := range p.DbgLocals {
+		b = dumpString(b, l.Name, true)
+		b = dumpInt(b, l.StartPc)
+		b = dumpInt(b, l.EndPc)
+	}
+	b = dumpInt(b, len(p.DbgUpvalues))
+	for _, u := range p.DbgUpvalues {
+		b = dumpString(b, u, true)
+	}
+	return b
+}
+
+func dumpInt(b []byte, n int) []byte { return binary.LittleEndian.AppendUint32(b, uint32(int32(n))) }
+
+// dumpString writes a size_t length counting the terminating NUL, the bytes and
+// the NUL; an absent string is a zero length.
+func dumpString(b []byte, s string, present bool) []byte {
+	if !present {
+		return binary.LittleEndian.AppendUint64(b, 0)
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)+1))
+	b = append(b, s...)
+	return append(b, 0)
+}
+
+// luaLoadstring is Lua 5.1's loadstring(s [, chunkname]): the chunk is named as
+// Lua 5.1 names it in messages ([string "..."]), compile errors are worded as
+// Lua 5.1's, and a binary chunk is refused by the text parser, as in Redis.
+func luaLoadstring(L *lua.LState) int {
+	src := L.CheckString(1)
+	id := luaChunkID(L.OptString(2, src))
+	if strings.HasPrefix(src, luaSignature[:1]) {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(id + ":1: unexpected symbol near 'char(27)'"))
+		return 2
+	}
+	fn, err := L.Load(strings.NewReader(src), id)
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(luaCompileError(err, id)))
+		return 2
+	}
+	L.Push(fn)
+	return 1
+}
+
+// luaChunkID is Lua 5.1's luaO_chunkid with its LUA_IDSIZE of 60: "=name" as is,
+// "@file" as a file name (its tail when long), any other source as
+// [string "first line"], cut short with "..." when longer.
+func luaChunkID(source string) string {
+	const idSize = 60
+	if i := strings.IndexByte(source, 0); i >= 0 {
+		source = source[:i] // a C string ends at its first NUL
+	}
+	switch {
+	case strings.HasPrefix(source, "="):
+		s := source[1:]
+		if len(s) > idSize-1 {
+			s = s[:idSize-1]
+		}
+		return s
+	case strings.HasPrefix(source, "@"):
+		s := source[1:]
+		if max := idSize - len(" '...' ") - 1; len(s) > max {
+			return "..." + s[len(s)-max:]
+		}
+		return s
+	}
+	n := strings.IndexAny(source, "\n\r")
+	if n < 0 {
+		n = len(source)
+	}
+	if max := idSize - len(" [string \"...\"] ") - 1; n > max {
+		n = max
+	}
+	if n < len(source) {
+		return "[string \"" + source[:n] + "...\"]"
+	}
+	return "[string \"" + source + "\"]"
+}
