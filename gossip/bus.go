@@ -83,12 +83,12 @@ type Bus struct {
 	tr *countingTransport
 	q  *memberlist.TransmitLimitedQueue
 
-	mu         sync.Mutex
-	id         string
-	peers      map[string]*peer
-	members    map[string]*memberlist.Node // alive or suspect members (by id), from events
-	joined     map[string]time.Time
-	banned     map[string]time.Time
+	mu      sync.Mutex
+	id      string
+	peers   map[string]*peer
+	members map[string]*memberlist.Node // alive or suspect members (by id), from events
+	joined  map[string]time.Time
+	banned  map[string]time.Time
 	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET
 	// restarts memberlist under a new id): rejoinKnown does not dial them back,
 	// as a Redis node only pings the address of a node it knows, and the node
@@ -97,7 +97,7 @@ type Bus struct {
 	// former are the ids this node had before hard resets: a join whose state
 	// still sees one of them alive comes from a node of the old cluster that
 	// missed our leave (admission refuses it while fresh).
-	former map[string]bool
+	former     map[string]bool
 	mine       header
 	mineEnc    []byte // mine's encoding without Seq, to notice changes
 	metaBuf    []byte // memberlist meta
@@ -164,10 +164,19 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	b.id = me.ID
 	b.setMineLocked(me, "", true)
 	b.mu.Unlock()
-	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
-		BindAddrs: []string{b.cfg.BindAddr}, BindPort: b.cfg.BindPort,
-		Logger: b.cfg.memberlistConfig(me.ID, nil).Logger,
-	})
+	var nt interface {
+		memberlist.NodeAwareTransport
+		GetAutoBindPort() int
+	}
+	var err error
+	if b.cfg.TLSServer != nil {
+		nt, err = newTLSTransport(b.cfg.BindAddr, b.cfg.BindPort, b.cfg.TLSServer, b.cfg.TLSClient) // tls-cluster
+	} else {
+		nt, err = memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+			BindAddrs: []string{b.cfg.BindAddr}, BindPort: b.cfg.BindPort,
+			Logger: b.cfg.memberlistConfig(me.ID, nil).Logger,
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("gossip: can't listen on the cluster bus port %d: %w", b.cfg.BindPort, err)
 	}

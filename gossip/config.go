@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type Config struct {
 	// SecretKey, when set (16, 24 or 32 bytes), encrypts all bus traffic with
 	// memberlist's AES-GCM (issue #11).
 	SecretKey []byte
+	// TLSServer and TLSClient, when set (tls-cluster yes), carry all bus traffic
+	// over TLS connections with these configurations (tlstransport.go).
+	TLSServer, TLSClient *tls.Config
 	// Logger receives the bus's log lines (memberlist's own at debug/warn/error).
 	Logger *zap.Logger
 

@@ -5,12 +5,14 @@ package node
 // its engine.ClusterBus. The engine's cluster methods are the bus's gossip.Engine.
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/engine/tlsconf"
 	"github.com/keygrid/keygrid/gossip"
 	"go.uber.org/zap"
 )
@@ -39,6 +41,14 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 	gc.AdvertisePort = cfg.ClusterAnnounceBusPort
 	gc.Logger = log.Named("gossip")
 	gc.SecretKey = gossip.KeyFromSecret(cfg.ClusterBusSecret)
+	if cfg.TLSCluster {
+		// The bus is TLS with the node's certificates, as Redis's (tls-cluster).
+		srvCfg, cliCfg, err := tlsconf.Build(engine.TLSSettings(cfg))
+		if err != nil {
+			return fmt.Errorf("cluster bus TLS: %w", err)
+		}
+		gc.TLSServer, gc.TLSClient = tlsconf.PeerServer(srvCfg), cliCfg
+	}
 	b, err := gossip.New(gc, srv)
 	if err != nil && gc.AdvertiseAddr == "" && strings.Contains(err.Error(), "private IP") {
 		// Bound to every interface on a host with no private address (a laptop

@@ -574,11 +574,6 @@ func (c *Config) Validate() error {
 	if msg := c.finalCheck(); msg != "" {
 		return fmt.Errorf("config: %s", msg)
 	}
-	if c.ClusterEnabled && c.TLSCluster && c.ClusterBusSecret == "" {
-		// keygrid's bus is memberlist, not Redis's TLS bus: tls-cluster maps to its
-		// encryption, which needs the shared secret (docs/tls.md).
-		return fmt.Errorf("config: tls-cluster yes needs cluster-bus-secret: keygrid's cluster bus is encrypted with a shared secret, not TLS")
-	}
 	return nil
 }
 

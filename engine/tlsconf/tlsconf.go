@@ -314,3 +314,27 @@ var opensslKeywords = map[string]bool{
 	"AES256": true, "SHA256": true, "SHA384": true, "ECDSA": true, "RSA": true, "KRSA": true,
 	"AECDH": true, "TLSV1.2": true, "SECLEVEL=0": true, "SECLEVEL=1": true, "SECLEVEL=2": true,
 }
+
+// PeerServer is server for connections from peers that present their own node
+// certificate as a client certificate (the cluster bus): the certificate is checked
+// against the CA as the client side checks servers (any key usage, no name), since a
+// node's certificate is usually issued for serving. tls-auth-clients still decides
+// whether a peer must present one.
+func PeerServer(server *tls.Config) *tls.Config {
+	p := server.Clone()
+	verify := verifyChain(server.ClientCAs)
+	switch server.ClientAuth {
+	case tls.RequireAndVerifyClientCert:
+		p.ClientAuth = tls.RequireAnyClientCert
+		p.VerifyConnection = verify
+	case tls.VerifyClientCertIfGiven:
+		p.ClientAuth = tls.RequestClientCert
+		p.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return nil
+			}
+			return verify(cs)
+		}
+	}
+	return p
+}
