@@ -125,11 +125,14 @@ var clientCommands = []*Command{
 // the clientInfoHooks (pub/sub, transactions, tracking, replication) for CLIENT LIST,
 // CLIENT KILL TYPE and INFO.
 type clientExtra struct {
-	Sub, PSub, SSub int    // channels, patterns and shard channels subscribed
-	Multi           int    // commands queued in MULTI, -1 when not in MULTI
-	MultiMem        int64  // bytes of the queued commands' arguments
-	Redir           int64  // CLIENT TRACKING redirection id, -1 when none
-	Flags           string // CLIENT LIST letters the part owns (S M P x b t R B d u r)
+	Sub, PSub, SSub int   // channels, patterns and shard channels subscribed
+	Multi           int   // commands queued in MULTI, -1 when not in MULTI
+	MultiMem        int64 // bytes of the queued commands' arguments
+	// WatchMem is what the client's watched keys cost (in tot-mem and for
+	// maxmemory-clients, not in multi-mem: Redis's multiStateMemOverhead).
+	WatchMem int64
+	Redir    int64  // CLIENT TRACKING redirection id, -1 when none
+	Flags    string // CLIENT LIST letters the part owns (S M P x b t R B d u r)
 	// Type is "master" or "replica" for replication links, "" otherwise.
 	Type string
 }
@@ -297,7 +300,7 @@ func (s *Server) appendClientInfo(b []byte, cl *Client) []byte {
 		// Redis would still hold it in the client's query buffer.
 		qbuf = multibulkLen(cl.argv)
 	}
-	totMem := int(unsafe.Sizeof(*cl)) + cap(cl.qbuf) + cap(cl.out) + argvMem + int(x.MultiMem)
+	totMem := int(unsafe.Sizeof(*cl)) + cap(cl.qbuf) + cap(cl.out) + argvMem + int(x.MultiMem) + int(x.WatchMem)
 
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, cl.id, 10)

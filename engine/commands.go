@@ -18,6 +18,7 @@ func commandFamilies() [][]*Command {
 		expireCommands,
 		dbCommands,
 		serverCommands,
+		lolwutCommands,
 		configCommands,
 		commandCommands,
 		infoCommands,

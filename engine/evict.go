@@ -938,7 +938,7 @@ func (s *Server) evictClientsBeforeCommand(c *Client) bool {
 	own := clientEvictMem(c)
 	if c.tx != nil {
 		x := s.clientExtra(c)
-		own += x.MultiMem
+		own += x.MultiMem + x.WatchMem
 	}
 	if s.evict.clients+own < limit {
 		return false
@@ -974,7 +974,7 @@ func (s *Server) evictClients() {
 		if t := s.clientType(c, &x); t != clientTypeNormal && t != clientTypePubSub {
 			continue
 		}
-		m := clientEvictMem(c) + x.MultiMem
+		m := clientEvictMem(c) + x.MultiMem + x.WatchMem
 		total += m
 		if c.flags&flagNoEvict == 0 {
 			cand = append(cand, clientMem{c, m})

@@ -94,7 +94,7 @@ type multiCmd struct {
 	argv [][]byte
 }
 
-// watchedKeyOverhead is what one watched key adds to a client's multi-mem:
+// watchedKeyOverhead is what one watched key adds to a client's memory:
 // Redis's sizeof(listNode) + sizeof(watchedKey) on 64-bit builds.
 const watchedKeyOverhead = 24 + 32
 
@@ -173,8 +173,9 @@ func (s *Server) initMulti() {
 		}
 		if c.tx != nil {
 			// Redis's multiStateMemOverhead counts a list node and a watchedKey
-			// per watched key (what maxmemory-clients sees of a long WATCH list).
-			x.MultiMem += int64(len(c.tx.watched)) * watchedKeyOverhead
+			// per watched key (what maxmemory-clients sees of a long WATCH list);
+			// CLIENT LIST's multi-mem shows only the queued arguments.
+			x.WatchMem = int64(len(c.tx.watched)) * watchedKeyOverhead
 		}
 		if c.flags&flagDirtyCAS != 0 {
 			x.Flags = insertClientFlag(x.Flags, 'd')

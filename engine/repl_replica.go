@@ -502,17 +502,17 @@ func (s *Server) replicaLink(j *replJob) {
 		s.replicaLoadLater(j, &syncSource{fd: -1, conn: conn, stream: pl}, hs.ID, hs.Offset)
 		return
 	}
-	path, err := j.receivePayloadToDisk(rd, hdr, log)
+	path, err := j.receivePayloadToDisk(rd, hdr, log, &s.syncTemps)
 	if err != nil {
 		if path != "" {
-			os.Remove(path)
+			s.syncTemps.remove(path)
 		}
 		fail(err.Error())
 		return
 	}
 	fd, err := dupSocket(conn)
 	if err != nil {
-		os.Remove(path)
+		s.syncTemps.remove(path)
 		fail("Can't take over the MASTER link: " + err.Error())
 		return
 	}
@@ -581,10 +581,10 @@ func (j *replJob) receiveHeader(rd *linkReader) (replication.PayloadHeader, erro
 
 // receivePayloadToDisk reads the RDB (readSyncBulkPayload) into a temp file in
 // dir, whose path it returns.
-func (j *replJob) receivePayloadToDisk(rd *linkReader, hdr replication.PayloadHeader, log func(string)) (string, error) {
+func (j *replJob) receivePayloadToDisk(rd *linkReader, hdr replication.PayloadHeader, log func(string), temps *syncTempFiles) (string, error) {
 	to := "disk"
 	path := filepath.Join(j.dir, "temp-"+strconv.FormatInt(time.Now().Unix(), 10)+"."+strconv.Itoa(os.Getpid())+".rdb")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+	f, err := temps.create(path)
 	if err != nil {
 		return "", errors.New("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + err.Error())
 	}
@@ -949,7 +949,7 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 			unix.Close(src.fd)
 		}
 		if src.path != "" {
-			os.Remove(src.path)
+			s.syncTemps.remove(src.path)
 		}
 	}
 	if rs.job != j {
@@ -979,6 +979,7 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 	dst := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
 	if !j.diskless {
 		// Keep the master's RDB as our own, as Redis renames the temp file.
+		s.syncTemps.forget(src.path)
 		if err = os.Rename(src.path, dst); err != nil {
 			s.log.Warn("Failed trying to rename the temp DB into " + s.cfg.DBFilename + " in MASTER <-> REPLICA synchronization: " + err.Error())
 			drop()
@@ -1470,4 +1471,57 @@ func (s *Server) replicaInfo(sec *InfoSection) {
 	}
 	sec.add("slave_read_only", ro)
 	sec.add("replica_announced", announced)
+}
+
+// syncTempFiles are the temp files of full syncs received to disk (Redis's
+// repl_transfer_tmpfile). The link goroutine writes one off the loop; the loop
+// loads and renames or removes it. A file received when the server is stopping
+// would have no loop left to do that: finish removes every one still listed, and
+// none is created after it (Redis unlinks its transfer file on exit too).
+type syncTempFiles struct {
+	mu      sync.Mutex
+	paths   map[string]struct{}
+	stopped bool
+}
+
+// create opens path for writing, new, unless the server has stopped.
+func (t *syncTempFiles) create(path string) (*os.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return nil, errors.New("the server is shutting down")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if t.paths == nil {
+		t.paths = make(map[string]struct{})
+	}
+	t.paths[path] = struct{}{}
+	return f, nil
+}
+
+// forget stops tracking path (it was renamed into place).
+func (t *syncTempFiles) forget(path string) {
+	t.mu.Lock()
+	delete(t.paths, path)
+	t.mu.Unlock()
+}
+
+// remove deletes path and stops tracking it.
+func (t *syncTempFiles) remove(path string) {
+	t.forget(path)
+	os.Remove(path)
+}
+
+// stop removes every listed file and refuses new ones.
+func (t *syncTempFiles) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	for p := range t.paths {
+		os.Remove(p)
+	}
+	t.paths = nil
 }

@@ -40,6 +40,9 @@ type Options struct {
 // Server is one data node's engine: its event loop, clients and keyspace. All of its
 // state is owned by the loop goroutine; other goroutines use Submit.
 type Server struct {
+	// syncTemps are full-sync files being received (repl_replica.go).
+	syncTemps syncTempFiles
+
 	cfg     *config.Config
 	cfgPath string
 	log     *zap.Logger
@@ -357,6 +360,7 @@ func (s *Server) finish() {
 	// temp file, as Redis kills its child on exit.
 	s.killAppendOnlyRewrite()
 	s.abortSnapshot()
+	s.syncTemps.stop() // repl_replica.go: full-sync files received but not loaded
 	// Listeners first, as Redis closes its listening sockets before exiting: a
 	// client that sees its connection close must find the port refusing (the
 	// suite's "SHUTDOWN NOSAVE can kill a timedout script anyway").

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -647,6 +648,11 @@ func (b *Bus) refreshMine(explicit bool) {
 // on every MEET.
 func (b *Bus) noteJoinIP(ip string) {
 	if ip == "" {
+		return
+	}
+	if a := net.ParseIP(b.cfg.BindAddr); a != nil && !a.IsUnspecified() {
+		// Bound to one address: that is the one peers see (Redis binds its
+		// outgoing bus connections to it too), memberlist advertises it.
 		return
 	}
 	b.mu.Lock()

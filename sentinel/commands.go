@@ -816,6 +816,7 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		s.mu.Lock()
 		if s.masters[name] == m {
 			m.forwardedFailover = time.Now().Add(m.cfg.FailoverTimeout)
+			m.forwardedTo = s.leaderClientAddr()
 		}
 		s.mu.Unlock()
 	}

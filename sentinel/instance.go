@@ -100,6 +100,7 @@ type master struct {
 	// timeout) this sentinel reports it in progress, as the Redis sentinel that
 	// was asked does (clients poll the flags for its end).
 	forwardedFailover time.Time
+	forwardedTo       string    // the leader that accepted it; a new leader ends it
 	failoverStart     time.Time // last attempt, for the retry delay
 	lastFailover      *failoverStats
 	failoverCount     int64

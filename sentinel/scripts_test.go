@@ -385,17 +385,32 @@ func TestScriptsDuringFailover(t *testing.T) {
 		"mymaster observer start 127.0.0.1 OLD 127.0.0.1 NEW",
 		"mymaster observer start 127.0.0.1 OLD 127.0.0.1 NEW",
 	}
-	if strings.Join(rr.reconf, "\n") != strings.Join(want, "\n") {
-		t.Logf("redis-sentinel's client-reconfig-script runs differ from the expected ones: %q", rr.reconf)
+	// The events of a failover that ran once, to its end, as redis-sentinel
+	// runs it on a quiet machine.
+	canonical := map[string]string{
+		"+sdown": "master mymaster 127.0.0.1 OLD", "+odown": "master mymaster 127.0.0.1 OLD #quorum",
+		"+try-failover": "master mymaster 127.0.0.1 OLD", "+elected-leader": "master mymaster 127.0.0.1 OLD",
+		"+selected-slave":               "slave 127.0.0.1:NEW 127.0.0.1 NEW @ mymaster 127.0.0.1 OLD",
+		"+promoted-slave":               "slave 127.0.0.1:NEW 127.0.0.1 NEW @ mymaster 127.0.0.1 OLD",
+		"+failover-state-reconf-slaves": "master mymaster 127.0.0.1 OLD",
+		"+failover-end":                 "master mymaster 127.0.0.1 OLD",
+		"+switch-master":                "mymaster 127.0.0.1 OLD 127.0.0.1 NEW",
 	}
-	if strings.Join(kr.reconf, "\n") != strings.Join(rr.reconf, "\n") {
-		t.Errorf("client-reconfig-script runs:\nkeygrid: %q\nredis:   %q", kr.reconf, rr.reconf)
+	ref := rr
+	if strings.Join(rr.reconf, "\n") != strings.Join(want, "\n") {
+		// Under load redis-sentinel may fail over twice (the new master too
+		// looks down): then its run is not the reference, its quiet-machine
+		// behaviour is.
+		t.Logf("redis-sentinel's run was not one complete failover (%q); comparing with its canonical runs", rr.reconf)
+		ref = result{reconf: want, events: canonical}
+	}
+	if strings.Join(kr.reconf, "\n") != strings.Join(ref.reconf, "\n") {
+		t.Errorf("client-reconfig-script runs:\nkeygrid: %q\nredis:   %q", kr.reconf, ref.reconf)
 	}
 	// Events both run the notification script for, with the same message.
-	for _, typ := range []string{"+sdown", "+odown", "+try-failover", "+elected-leader",
-		"+selected-slave", "+promoted-slave", "+failover-state-reconf-slaves", "+failover-end", "+switch-master"} {
-		if kr.events[typ] != rr.events[typ] {
-			t.Errorf("notification script for %s: keygrid %q, redis %q", typ, kr.events[typ], rr.events[typ])
+	for typ := range canonical {
+		if kr.events[typ] != ref.events[typ] {
+			t.Errorf("notification script for %s: keygrid %q, redis %q", typ, kr.events[typ], ref.events[typ])
 		}
 	}
 	// Notice-level events run no script.

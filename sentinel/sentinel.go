@@ -348,6 +348,13 @@ func (s *Sentinel) tick() {
 		s.eventf("-tilt", "#tilt mode exited")
 	}
 	leader := s.isLeader()
+	for _, m := range s.masters {
+		// A forwarded SENTINEL FAILOVER dies with the leadership of the
+		// sentinel that ran it (a new leader does not resume it).
+		if !m.forwardedFailover.IsZero() && s.leaderClientAddr() != m.forwardedTo {
+			m.forwardedFailover, m.forwardedTo = time.Time{}, ""
+		}
+	}
 	if s.discovery {
 		s.discoverRaftLocked(now, leader)
 	}
