@@ -37,6 +37,7 @@ const (
 	flagDirtyExec                              // a command was refused while queueing: EXEC will abort (multi.go)
 	flagLuaDebugSync                           // SCRIPT DEBUG SYNC: the next EVAL runs in the Lua debugger (script_ldb.go)
 	flagTLS                                    // connected over TLS (tls-port): cluster replies name TLS ports
+	flagReplica                                // a replica of ours: its link carries the stream (repl_rogue.go)
 )
 
 // readChunk is how much one read asks for (Redis's PROTO_IOBUF_LEN).

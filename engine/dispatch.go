@@ -9,6 +9,10 @@ import (
 // REPLY OFF / SKIP to whatever it replied, errors of rejected commands included, as
 // Redis's reply suppression and resetClient do.
 func (s *Server) processCommand(c *Client) {
+	if c.flags&flagReplica != 0 {
+		s.processReplicaCommand(c) // repl_rogue.go
+		return
+	}
 	if c.flags&(flagReplyOff|flagReplySkip) == 0 {
 		s.dispatchCommand(c)
 	} else {

@@ -39,9 +39,6 @@ func (s *Server) replicaErrorFromMaster(c *Client, reply []byte) {
 	name := "<unknown>"
 	if c.cmd != nil {
 		name = c.cmd.Name
-		if c.lastTop != nil && c.lastTop != c.cmd {
-			name = c.lastTop.Name + "|" + c.cmd.Name
-		}
 	}
 	s.log.Warn("== CRITICAL == This replica is sending an error to its master: '" + string(msg) +
 		"' after processing the command '" + name + "'")

@@ -509,6 +509,7 @@ func (s *Server) replAddReplica(rl *replicaLink) {
 	r := &s.repl
 	r.replicas = append(r.replicas, rl)
 	r.links[rl.c] = rl
+	rl.c.flags |= flagReplica
 	delete(r.pendingCapa, rl.c)
 }
 
@@ -910,6 +911,7 @@ func (s *Server) replClientFreed(c *Client) {
 		return
 	}
 	delete(r.links, c)
+	c.flags &^= flagReplica
 	for i, x := range r.replicas {
 		if x == rl {
 			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)

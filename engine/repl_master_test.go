@@ -539,7 +539,7 @@ func TestReplOutputBufferLimit(t *testing.T) {
 	_, addr := replTestServer(t, func(cfg *config.Config) {
 		cfg.ClientOutputBufferLimit[config.ClientReplica] = config.OutputBufferLimit{Hard: 16 << 10}
 		cfg.ReplBacklogSize = 16 << 10 // a replica's hard limit is never under the backlog (obuf_limit.go)
-		cfg.RDBKeySaveDelay = 5000 // µs per key: the sync lasts while the stream grows
+		cfg.RDBKeySaveDelay = 5000     // µs per key: the sync lasts while the stream grows
 	})
 	tc := dialTest(t, addr)
 	for i := 0; i < 100; i++ {

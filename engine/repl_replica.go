@@ -1352,7 +1352,7 @@ func (s *Server) replicaCheckTransferTimeout() {
 func (s *Server) replicaDeny(c *Client, cmd *Command) string {
 	rs := &s.replica
 	if rs.host == "" || c == rs.master {
-		return ""
+		return replicaKeyspaceDeny(c, cmd) // after the stale check, as Redis orders them
 	}
 	exec := cmd.Name == "exec" && c.tx != nil
 	f := c.checkFlags(cmd) // a script with flags counts as what it declared
@@ -1363,7 +1363,7 @@ func (s *Server) replicaDeny(c *Client, cmd *Command) string {
 		(f&FlagStale == 0 || exec && c.tx.invFlags&FlagStale != 0) {
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	}
-	return ""
+	return replicaKeyspaceDeny(c, cmd)
 }
 
 // replicaHidesExpired reports whether a lookup must treat a key whose TTL passed
