@@ -75,7 +75,7 @@ func TestReleaserDecisions(t *testing.T) {
 
 // TestReleaserReturnsFreedHeap frees 192 MiB (the aftermath of a flood), lets the
 // watch see the activity and then an idle tick, and checks the heap's footprint
-// (objects, unused span space, free pages not returned) fell by most of it. It logs what the release cost, with 64 MiB still live.
+// (objects, unused span space, free pages not returned) is back near the live heap. It logs what the release cost, with 64 MiB still live.
 func TestReleaserReturnsFreedHeap(t *testing.T) {
 	footprint := func() uint64 { _, f := readHeap(heapSamples()); return f }
 	live := make([][]byte, 64)
@@ -98,11 +98,16 @@ func TestReleaserReturnsFreedHeap(t *testing.T) {
 	if !h.step(now.Add(releaseTick)) {
 		t.Fatal("no release on the idle tick after the activity")
 	}
-	got := base - min(base, footprint())
+	after := footprint()
+	got := base - min(base, after)
 	took := time.Duration(releaseStats.nanos.Load() - ns0)
-	t.Logf("one release returned %d MiB in %v with 64 MiB live (%d release)", got>>20, took, releaseStats.n.Load()-n0)
-	if got < 150<<20 {
-		t.Fatalf("a release returned %d MiB of the 192 MiB freed", got>>20)
+	t.Logf("one release returned %d MiB in %v with 64 MiB live (%d release), footprint %d MiB after",
+		got>>20, took, releaseStats.n.Load()-n0, after>>20)
+	// What is left must be about the live 64 MiB. (How much the release itself
+	// returned depends on whether a GC cycle or the runtime's scavenger ran between
+	// garbage = nil and base: other tests of the package run meanwhile.)
+	if after > 128<<20 {
+		t.Fatalf("footprint %d MiB after the release (64 MiB live, 192 MiB freed)", after>>20)
 	}
 	runtime.KeepAlive(live)
 	runtime.KeepAlive(garbage)
