@@ -148,16 +148,33 @@ func TestClusterSuiteHardResetForgets(t *testing.T) {
 	for range 4 {
 		nodes = append(nodes, testutil.StartKeygrid(t, "--cluster-enabled", "yes", "--cluster-node-timeout", "3000"))
 	}
-	meetAll := func() {
+	meet := func() {
 		for i := 1; i < len(nodes); i++ {
 			suiteDo(t, nodes[i-1], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[i].Port()))
 		}
+	}
+	meshed := func() bool {
 		for _, s := range nodes {
-			testutil.WaitFor(t, 30*time.Second, func() bool {
-				st := clusterNodes(s)
-				return st != nil && len(st.Nodes) == len(nodes)
-			}, "every node knows the 4 nodes")
+			if st := clusterNodes(s); st == nil || len(st.Nodes) != len(nodes) {
+				return false
+			}
 		}
+		return true
+	}
+	meetAll := func() {
+		meet()
+		// Under CI load a MEET right after the hard resets is sometimes not merged (a
+		// known open bug, the legacy suite's "failed to join into a full mesh" after a
+		// second set-up): the MEETs are sent again, as redis-cli's join would; what this
+		// test checks is that no stale id comes back.
+		for range 3 {
+			if testutil.Eventually(15*time.Second, meshed) {
+				return
+			}
+			t.Logf("no full mesh 15 s after the MEETs: meeting again")
+			meet()
+		}
+		testutil.WaitFor(t, 15*time.Second, meshed, "every node knows the 4 nodes")
 	}
 	meetAll()
 	for _, s := range nodes {

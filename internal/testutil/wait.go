@@ -19,3 +19,17 @@ func WaitFor(t testing.TB, timeout time.Duration, fn func() bool, msg string) {
 		delay = min(2*delay, 50*time.Millisecond)
 	}
 }
+
+// Eventually polls fn until it returns true or timeout passes, and reports which.
+func Eventually(timeout time.Duration, fn func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	delay := time.Millisecond
+	for !fn() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+	return true
+}
