@@ -33,6 +33,7 @@ const (
 	msgMFStart                      // a replica asks its master to pause (MFSTART)
 	msgPublish                      // PUBLISH
 	msgPublishShard                 // SPUBLISH
+	msgLeave                        // the sender's id is going away (hard reset, shutdown)
 	msgTypes
 )
 
@@ -40,7 +41,7 @@ const (
 var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
-	msgPublishShard: "publishshard",
+	msgPublishShard: "publishshard", msgLeave: "pong",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends
@@ -81,7 +82,7 @@ type Bus struct {
 	log *zap.Logger
 
 	ml atomic.Pointer[memberlist.Memberlist]
-	tr *countingTransport
+	tr atomic.Pointer[countingTransport] // replaced with ml by a hard reset
 	q  *memberlist.TransmitLimitedQueue
 
 	mu      sync.Mutex
@@ -114,7 +115,8 @@ type Bus struct {
 
 	sent, recv [msgTypes]atomic.Int64
 	meets      atomic.Int64
-	rejoining  atomic.Bool // a rejoinKnown round is under way
+	meeting    atomic.Int32 // CLUSTER MEETs of ours under way (admission)
+	rejoining  atomic.Bool  // a rejoinKnown round is under way
 	// live is when each peer last answered a probe (failure.go's PFAIL rule).
 	live liveness
 	// alone: after a soft CLUSTER RESET, nothing learned about other nodes
@@ -181,8 +183,9 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	if err != nil {
 		return fmt.Errorf("gossip: can't listen on the cluster bus port %d: %w", b.cfg.BindPort, err)
 	}
-	b.tr = newCountingTransport(nt)
-	mc := b.cfg.memberlistConfig(me.ID, b.tr)
+	tr := newCountingTransport(nt)
+	b.tr.Store(tr)
+	mc := b.cfg.memberlistConfig(me.ID, tr)
 	if mc.BindPort == 0 {
 		mc.BindPort = nt.GetAutoBindPort()
 		if mc.AdvertisePort == 0 {
@@ -197,7 +200,7 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	mc.Alive = (*admission)(b)
 	ml, err := memberlist.Create(mc)
 	if err != nil {
-		b.tr.Shutdown()
+		tr.Shutdown()
 		return fmt.Errorf("gossip: %w", err)
 	}
 	b.ml.Store(ml)
@@ -264,9 +267,29 @@ func (b *Bus) Meet(ip string, port, cport int) error {
 	addr := joinAddr(ip, cport)
 	b.noteJoinIP(routeIP(addr))
 	go func() {
-		if ml := b.ml.Load(); ml != nil {
-			if _, err := ml.Join([]string{addr}); err != nil {
+		// As Redis's handshake node, the MEET is retried until the node
+		// timeout (at least a second) has passed: the node met may be
+		// restarting its bus after a hard reset, or too loaded to answer.
+		deadline := time.Now().Add(max(b.cfg.NodeTimeout, time.Second))
+		b.meeting.Add(1)
+		defer b.meeting.Add(-1)
+		for {
+			ml := b.ml.Load()
+			if ml == nil {
+				return
+			}
+			_, err := ml.Join([]string{addr})
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
 				b.log.Warn("CLUSTER MEET failed", zap.String("addr", addr), zap.Error(err))
+				return
+			}
+			select {
+			case <-b.stop:
+				return
+			case <-time.After(200 * time.Millisecond):
 			}
 		}
 	}()
@@ -309,6 +332,13 @@ func (b *Bus) HardReset() {
 	b.mu.Lock()
 	b.fresh = true
 	b.mu.Unlock()
+	// Until the bus goroutine has restarted memberlist, the old one must not
+	// take a MEET meant for the new id (the joiner would then merge the whole
+	// old cluster) nor push the old cluster to nodes already met again: Redis
+	// resets synchronously, so no packet ever sees the old id after the reply.
+	if tr := b.tr.Load(); tr != nil {
+		tr.muted.Store(true)
+	}
 	b.Changed()
 }
 
@@ -447,8 +477,8 @@ func (b *Bus) Stats() slots.BusStats {
 		st.Sent[statNames[t]] += b.sent[t].Load()
 		st.Received[statNames[t]] += b.recv[t].Load()
 	}
-	if b.tr != nil {
-		tf := b.tr.traffic()
+	if tr := b.tr.Load(); tr != nil {
+		tf := tr.traffic()
 		st.Sent["ping"] += tf.PacketsOut
 		st.Received["ping"] += tf.PacketsIn
 	}
@@ -484,7 +514,7 @@ func (b *Bus) FailureReports(id string) int {
 }
 
 // Traffic returns the bytes and packets the bus sent and received.
-func (b *Bus) Traffic() Traffic { return b.tr.traffic() }
+func (b *Bus) Traffic() Traffic { return b.tr.Load().traffic() }
 
 // Close leaves the cluster and stops the bus. Idempotent.
 func (b *Bus) Close() error {
@@ -492,6 +522,7 @@ func (b *Bus) Close() error {
 		close(b.stop)
 		b.done.Wait()
 		if ml := b.ml.Load(); ml != nil {
+			b.announceLeave()
 			ml.Leave(b.cfg.ProbeInterval)
 			ml.Shutdown()
 		}
@@ -674,9 +705,13 @@ var errFresh = errors.New("gossip: reset node, waiting for a CLUSTER MEET")
 func (a *admission) NotifyMerge(peers []*memberlist.Node) error {
 	b := (*Bus)(a)
 	b.mu.Lock()
-	if b.fresh {
+	if b.fresh && b.meeting.Load() == 0 {
+		// A join we did not start, carrying one of our former ids in any state
+		// (left included), comes from a node of the old cluster: its periodic
+		// rejoin of the address it knew, not a MEET of the new node. Redis's
+		// old nodes would only PING that address, and a reset node ignores it.
 		for _, p := range peers {
-			if b.former[p.Name] && p.State != memberlist.StateLeft {
+			if b.former[p.Name] {
 				b.mu.Unlock()
 				return errFresh
 			}
@@ -687,7 +722,7 @@ func (a *admission) NotifyMerge(peers []*memberlist.Node) error {
 	b.mu.Unlock()
 	if learned == "" {
 		// The joining side was dialed: the stream just accepted is the join's.
-		if tr := b.tr; tr != nil {
+		if tr := b.tr.Load(); tr != nil {
 			b.noteJoinIP(tr.lastInIP())
 		}
 	}
@@ -715,6 +750,7 @@ func (b *Bus) currentID() string {
 // leaves, and the node starts alone, as a reset Redis node that knows nobody.
 func (b *Bus) restart(m *slots.NodeMeta) {
 	if old := b.ml.Load(); old != nil {
+		b.announceLeave()
 		old.Leave(b.cfg.ProbeInterval)
 		old.Shutdown()
 	}
@@ -728,6 +764,15 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	if err := b.startMemberlist(m); err != nil {
 		b.log.Error("can't restart the cluster bus after a reset", zap.Error(err))
 	}
+}
+
+// announceLeave queues a leave notice for the current id, gossiped with
+// memberlist's own leave: memberlist tells its EventDelegate of a leave and of a
+// death alike (the Node it passes keeps its alive state), and the others must
+// know the id left on purpose, not to rejoin its address (rejoinKnown): a node
+// that reset hard is there now under a new id.
+func (b *Bus) announceLeave() {
+	b.broadcast("leave", appendID([]byte{msgLeave}, b.currentID()))
 }
 
 // rejoinKnown joins the nodes the engine knows (nodes.conf, or learned) that

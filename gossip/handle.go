@@ -193,9 +193,14 @@ func (b *Bus) learnHeader(h *header, addr string) {
 	b.deliver(nm, p)
 }
 
-// peerLocked returns the peer id, created if new; nil for myself and banned ids.
+// peerLocked returns the peer id, created if new; nil for myself and banned ids,
+// and for every id while the node is fresh: a hard-reset node keeps nothing it
+// hears before a MEET. A periodic push/pull from a node of its old cluster (one
+// not reset yet) carries that cluster's headers; a peer stored now would go out
+// in this node's own push/pull state once it is met, and bring the old ids back
+// into the new cluster (the legacy suite's "failed to join into a full mesh").
 func (b *Bus) peerLocked(id string, now time.Time) *peer {
-	if id == b.id || !slots.ValidID(id) {
+	if b.fresh || id == b.id || !slots.ValidID(id) {
 		return nil
 	}
 	if t, ok := b.banned[id]; ok {
@@ -317,6 +322,13 @@ func (b *Bus) handle(msg []byte) {
 		b.mfReplica = from
 		b.mu.Unlock()
 		b.eng.ClusterManualFailoverRequest(from)
+	case msgLeave:
+		id := r.id()
+		if r.err == nil && id != b.currentID() {
+			b.mu.Lock()
+			b.left[id] = true
+			b.mu.Unlock()
+		}
 	case msgPublish, msgPublishShard:
 		ch := r.bytes(r.uvarint())
 		if r.err == nil {

@@ -6,6 +6,7 @@ package gossip
 // cost benchmark read them.
 
 import (
+	"errors"
 	"net"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,14 @@ type countingTransport struct {
 	// stream was just accepted): Redis learns myself's address from the local
 	// address of the MEET's connection.
 	lastIn atomic.Pointer[string]
+	// muted: the memberlist on this transport is being replaced (a hard CLUSTER
+	// RESET): it may still send its leave (packets), but no stream goes in or
+	// out, so it can neither answer a MEET meant for the reset node nor push its
+	// old cluster's state to a node of the new one.
+	muted atomic.Bool
 }
+
+var errMuted = errors.New("gossip: this bus is being reset")
 
 // noteIncoming remembers c's local IP.
 func (t *countingTransport) noteIncoming(c net.Conn) {
@@ -103,6 +111,10 @@ func (t *countingTransport) forwardStreams() {
 	for {
 		select {
 		case c := <-in:
+			if t.muted.Load() {
+				c.Close()
+				continue
+			}
 			t.streamsIn.Add(1)
 			t.noteIncoming(c)
 			select {
@@ -132,6 +144,9 @@ func (t *countingTransport) WriteToAddress(b []byte, addr memberlist.Address) (t
 }
 
 func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
+	if t.muted.Load() {
+		return nil, errMuted
+	}
 	c, err := t.NodeAwareTransport.DialTimeout(addr, timeout)
 	if err != nil {
 		return nil, err
@@ -141,6 +156,9 @@ func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net
 }
 
 func (t *countingTransport) DialAddressTimeout(addr memberlist.Address, timeout time.Duration) (net.Conn, error) {
+	if t.muted.Load() {
+		return nil, errMuted
+	}
 	c, err := t.NodeAwareTransport.DialAddressTimeout(addr, timeout)
 	if err != nil {
 		return nil, err

@@ -178,16 +178,10 @@ func TestClusterSuiteHardResetForgets(t *testing.T) {
 			t.Fatalf("node %d knows other nodes after CLUSTER RESET HARD:\n%s", i, suiteDo(t, s, "CLUSTER", "NODES"))
 		}
 	}
-	// Meeting again after the resets: exactly the 4 new ids, no stale ones. KNOWN OPEN
-	// BUG (issue #7, the legacy suite's "Cluster failed to join into a full mesh" after
-	// a second set-up): on a loaded machine (the whole suite in parallel) the MEETs
-	// after four hard resets sometimes never merge, even when sent again; it passes
-	// when run alone. Until it is fixed the re-mesh is reported, not failed; a stale
-	// id, when the mesh forms, still fails the test.
-	meet()
-	if !testutil.Eventually(30*time.Second, meshed) {
-		t.Skip("known open bug (#7): no full mesh after MEETs that follow hard resets on a loaded machine")
-	}
+	// Meeting again after the resets: exactly the 4 new ids, no stale ones (the
+	// MEETs may reach a node whose bus is still restarting under its new id: they
+	// are retried, as Redis's handshake).
+	meetAll()
 	ids := map[string]bool{}
 	for _, n := range nodes {
 		ids[strings.TrimSpace(suiteDo(t, n, "CLUSTER", "MYID"))] = true
