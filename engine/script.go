@@ -306,9 +306,10 @@ func (s *Server) createScript(c *Client, body []byte) (string, *evalScript) {
 		c.ReplyError(errMsg)
 		return "", nil
 	}
-	fn, err := e.L.Load(strings.NewReader(string(body[n:])), "user_script")
-	if err != nil {
-		c.ReplyError("Error compiling script (new function): " + luaCompileError(err, "user_script"))
+	src := string(body[n:])
+	fn, err := e.L.Load(strings.NewReader(src), "user_script")
+	if msg, bad := lua51CompileError(err, "user_script", src); bad {
+		c.ReplyError("Error compiling script (new function): " + msg)
 		return "", nil
 	}
 	// A chunk is vararg, and gopher-lua's Lua 5.0 compatibility would build an
@@ -324,7 +325,19 @@ func (s *Server) createScript(c *Client, body []byte) (string, *evalScript) {
 // luaCompileError rewrites gopher-lua's parse errors ("user_script line:1(column:5)
 // near '=':   syntax error") in Lua 5.1's form ("user_script:1: syntax error near
 // '='"), as far as the two parsers' messages correspond.
-func luaCompileError(err error, chunk string) string {
+func luaCompileError(err error, chunk string) string { return luaCompileErrorIn(err, chunk, "") }
+
+// luaLexErrors maps gopher-lua's lexer messages to Lua 5.1's llex.c ones.
+var luaLexErrors = map[string]string{
+	"unterminated string":           "unfinished string",
+	"unterminated multiline string": "unfinished long string",
+	"invalid multiline comment":     "unfinished long comment",
+	"illegal hexadecimal number":    "malformed number",
+}
+
+// luaCompileErrorIn is luaCompileError knowing the source, which Lua 5.1's
+// "unfinished string" message quotes from.
+func luaCompileErrorIn(err error, chunk, src string) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]
@@ -354,8 +367,20 @@ func luaCompileError(err error, chunk string) string {
 	if i := strings.LastIndex(rest, ":"); i >= 0 {
 		text = strings.TrimSpace(rest[i+1:])
 	}
-	if text == "syntax error" {
+	if text == "syntax error" || strings.HasPrefix(text, "Invalid '") && strings.HasSuffix(text, "' token") {
 		text = "unexpected symbol"
+	}
+	if lua51, ok := luaLexErrors[text]; ok {
+		if text == "unterminated string" && near != "<eof>" && line != "" {
+			// A newline ended the string: Lua 5.1 reports the string's own line
+			// (gopher-lua the next one) and the token so far, opening quote
+			// included.
+			if n, err := strconv.Atoi(line); err == nil && n > 1 {
+				line = strconv.Itoa(n - 1)
+				near = luaStringQuote(src, n-1, near) + near
+			}
+		}
+		text = lua51
 	}
 	if line == "" {
 		line = "1"
@@ -365,6 +390,26 @@ func luaCompileError(err error, chunk string) string {
 		out += " near '" + near + "'"
 	}
 	return out
+}
+
+// luaStringQuote guesses the quote that opened the unfinished string near on
+// line n of src: the one right before it, else the last on the line.
+func luaStringQuote(src string, n int, near string) string {
+	lines := strings.Split(src, "\n")
+	if n < 1 || n > len(lines) {
+		return "\""
+	}
+	l := strings.TrimRight(lines[n-1], "\r")
+	if i, j := strings.LastIndex(l, "\""+near), strings.LastIndex(l, "'"+near); i >= 0 || j >= 0 {
+		if j > i {
+			return "'"
+		}
+		return "\""
+	}
+	if strings.LastIndexByte(l, '\'') > strings.LastIndexByte(l, '"') {
+		return "'"
+	}
+	return "\""
 }
 
 // EVAL script numkeys [key ...] [arg ...]  (and EVAL_RO)
@@ -600,7 +645,17 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	e.run, s.script.run = run, run
 	e.pcallBases = e.pcallBases[:0]
 	s.script.numCalls++
-	if s.cfg.BusyReplyThreshold > 0 {
+	// A debugging session replaces the busy hook with the debugger's line hook
+	// (Redis's luaCallFunction installs one or the other).
+	d := s.script.ldb
+	if d != nil && (!eval || d.c != c) {
+		d = nil
+	}
+	hooked := d != nil || s.cfg.BusyReplyThreshold > 0
+	if d != nil {
+		d.hook = ldbHook{e: e, d: d, count: ldbCountPeriod, frames: d.hook.frames[:0]}
+		L.SetContext(&d.hook)
+	} else if hooked {
 		e.hook.reset()
 		s.script.mem.start()
 		L.SetContext(&e.hook)
@@ -617,15 +672,8 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 		L.Push(luaArray(L, args))
 		nargs = 2
 	}
-	if d := s.script.ldb; d != nil && eval && d.c == c {
-		L.Replace(-1-nargs, d.firstStop(e, fn))
-		// The time spent in the debugger does not count (Redis resets the
-		// run's start after each debugger prompt).
-		run.start = s.monoNow()
-		run.lastPoll = run.start
-	}
 	err := L.PCall(nargs, 1, e.runHandler)
-	if s.cfg.BusyReplyThreshold > 0 {
+	if hooked {
 		L.RemoveContext()
 	}
 	// setfenv(0, t) replaces the thread's globals: undo it for the next script.
@@ -757,7 +805,11 @@ func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
 		raiseRedisError(L, "redis.call/pcall can only be called inside a script invocation")
 	}
 	argv, msg := luaArgs(L, e.argvBuf)
+	d := e.s.script.ldb
 	if msg != "" {
+		if d != nil {
+			d.logError(msg)
+		}
 		t := luaErrorTable(L, msg)
 		if raise {
 			L.Error(t, 0)
@@ -771,7 +823,13 @@ func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
 	s := e.s
 	fake := run.fake
 	fake.out = fake.out[:0]
+	if d != nil && d.step {
+		d.logCommand(argv)
+	}
 	if errMsg := s.scriptCall(run, argv); errMsg != "" {
+		if d != nil {
+			d.logError(errMsg)
+		}
 		t := luaErrorTable(L, errMsg)
 		t.RawSetString("ignore_error_stats_update", lua.LTrue)
 		if raise {
@@ -782,6 +840,9 @@ func (e *luaEnv) redisCall(L *lua.LState, raise bool) int {
 	}
 	out := fake.out
 	v, _ := respToLua(L, out)
+	if d != nil && d.step {
+		d.logReply(out)
+	}
 	if cap(fake.out) > 64*1024 {
 		fake.out = nil
 	} else {

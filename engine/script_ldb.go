@@ -8,13 +8,11 @@ package engine
 // debugger's log lines); at the end an "<endsession>" line, the EVAL's reply, and
 // the connection is closed.
 //
-// What is not here: gopher-lua has no line hook, so the debugger stops once, at
-// the first line: step and next run the rest of the script as continue does, and
-// breakpoints (break, redis.breakpoint()) are recorded and listed but never hit.
-// SCRIPT DEBUG YES (a forked session whose writes are thrown away) needs fork and
-// is refused, as is SYNC over TLS (the debugger reads the raw socket). The
-// commands themselves (help, list, whole, print, break, trace,
-// eval, redis, maxlen, abort) answer as Redis's do.
+// The script stops where Lua 5.1's line hook would stop it (script_ldbhook.go):
+// at its first line, after each step, at breakpoints and after
+// redis.breakpoint(). SCRIPT DEBUG YES (a forked session whose writes are thrown
+// away) needs fork and is refused, as is SYNC over TLS (the debugger reads the
+// raw socket). Coroutines run without stops: the hook follows the main thread.
 
 import (
 	"bytes"
@@ -28,16 +26,20 @@ import (
 
 // ldbSession is the one debugging session in progress (Redis's ldb global).
 type ldbSession struct {
-	c       *Client
-	src     []string // the script's lines
-	logs    []string // pending log lines, sent by send
-	cbuf    []byte   // what the client sent that is not parsed yet
-	bp      []int    // breakpoints (recorded only, see the file comment)
-	line    int      // the line the debugger stopped at
-	maxlen  int      // trim logged values to this many bytes (0: unlimited)
-	hint    bool     // the maxlen hint was logged
-	gone    bool     // the client closed its connection
-	logCall bool     // redis.call logs its command and reply (the "redis" command)
+	c      *Client
+	src    []string // the script's lines
+	logs   []string // pending log lines, sent by send
+	cbuf   []byte   // what the client sent that is not parsed yet
+	bp     []int    // breakpoints
+	line   int      // the line of the last hook event (Redis's ldb.currentline)
+	maxlen int      // trim logged values to this many bytes (0: unlimited)
+	hint   bool     // the maxlen hint was logged
+	gone   bool     // the client closed its connection
+	// step stops at the next line; while it is set redis.call logs its
+	// command and reply (Redis's ldb.step, ldbIsEnabled).
+	step  bool
+	luabp bool // redis.breakpoint() was called: stop at the next line
+	hook  ldbHook
 }
 
 const (
@@ -49,7 +51,8 @@ const (
 func (s *Server) ldbStart(c *Client) *ldbSession {
 	s.log.Warn("Redis synchronous debugging eval session started")
 	src := strings.TrimRight(string(c.argv[1]), "\r\n")
-	d := &ldbSession{c: c, src: strings.Split(src, "\n"), maxlen: ldbMaxLenDefault}
+	// Redis's ldbEnable: the first line stops.
+	d := &ldbSession{c: c, src: strings.Split(src, "\n"), maxlen: ldbMaxLenDefault, step: true}
 	s.script.ldb = d
 	return d
 }
@@ -207,46 +210,23 @@ func cAtoi(b []byte) int {
 	return n
 }
 
-// firstStop stops before the script's first line and serves debugger commands
-// until one resumes the script. It returns the function to run: fn, or one that
-// raises the error that ends the script (abort, protocol error).
-func (d *ldbSession) firstStop(e *luaEnv, fn *lua.LFunction) *lua.LFunction {
-	d.line = 1
-	if p := fn.Proto; p != nil && len(p.DbgSourcePositions) > 0 && p.DbgSourcePositions[0] > 0 {
-		d.line = p.DbgSourcePositions[0]
-	}
-	d.log("* Stopped at " + strconv.Itoa(d.line) + ", stop reason = step over")
-	d.logSourceLine(d.line)
-	d.send()
-	if msg := d.repl(e); msg != "" {
-		line := d.line
-		return e.L.NewFunction(func(L *lua.LState) int {
-			t := luaErrorTable(L, msg)
-			t.RawSetString("source", lua.LString("@user_script"))
-			t.RawSetString("line", lua.LNumber(line))
-			L.Error(t, 0)
-			return 0
-		})
-	}
-	return fn
-}
-
 // repl serves debugger commands (Redis's ldbRepl). It returns "" to run the
-// script, or the error that ends it.
-func (d *ldbSession) repl(e *luaEnv) string {
+// script on, or the error that ends it; gone reports that the client went away
+// (the script then runs on without stopping).
+func (d *ldbSession) repl(e *luaEnv) (msg string, gone bool) {
 	for {
 		argv, perr := d.parse()
 		for argv == nil {
 			if perr != "" {
-				return perr
+				return perr, false
 			}
 			if !d.readMore() {
-				d.bp = nil
-				return "" // the client is gone: the script runs without it
+				d.step, d.bp = false, nil
+				return "", true
 			}
 			if len(d.cbuf) > 1<<20 {
 				d.cbuf = nil
-				return "max client buffer reached"
+				return "max client buffer reached", false
 			}
 			argv, perr = d.parse()
 		}
@@ -256,11 +236,13 @@ func (d *ldbSession) repl(e *luaEnv) string {
 			for _, l := range ldbHelp {
 				d.log(l)
 			}
-		case cmd == "s" || cmd == "step" || cmd == "n" || cmd == "next", cmd == "c" || cmd == "continue":
-			return ""
+		case cmd == "s" || cmd == "step" || cmd == "n" || cmd == "next":
+			d.step = true
+			return "", false
+		case cmd == "c" || cmd == "continue":
+			return "", false
 		case cmd == "t" || cmd == "trace":
-			d.log("In top level:")
-			d.logSourceLine(d.line)
+			d.trace(e)
 		case cmd == "m" || cmd == "maxlen":
 			d.maxlenCmd(argv)
 		case cmd == "b" || cmd == "break":
@@ -268,15 +250,14 @@ func (d *ldbSession) repl(e *luaEnv) string {
 		case cmd == "e" || cmd == "eval":
 			d.evalCmd(e, argv)
 		case cmd == "a" || cmd == "abort":
-			return "script aborted for user request"
+			return "script aborted for user request", false
 		case len(argv) > 1 && (cmd == "r" || cmd == "redis"):
 			d.redisCmd(e, argv[1:])
 		case cmd == "p" || cmd == "print":
 			if len(argv) == 2 {
 				d.printVar(e, argv[1])
 			} else {
-				// Stopped before the first line: no local exists yet.
-				d.log("No local variables in the current context.")
+				d.printAll(e)
 			}
 		case cmd == "l" || cmd == "list":
 			around, ctx := d.line, 5
@@ -476,6 +457,27 @@ func (d *ldbSession) evalCmd(e *luaEnv, argv []string) {
 // redisCmd runs a command as redis.call would, logging it and its reply (Redis's
 // ldbRedis, which calls redis.call with logging on).
 func (d *ldbSession) redisCmd(e *luaEnv, args []string) {
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
+	}
+	d.logCommand(argv)
+	run := e.run
+	if run == nil {
+		return
+	}
+	fake := run.fake
+	fake.out = fake.out[:0]
+	if msg := e.s.scriptCall(run, argv); msg != "" {
+		d.log("<error> " + msg)
+		return
+	}
+	d.logReply(fake.out)
+	fake.out = fake.out[:0]
+}
+
+// logCommand logs a command redis.call runs (its first ten arguments).
+func (d *ldbSession) logCommand(args [][]byte) {
 	var b strings.Builder
 	b.WriteString("<redis>")
 	for j, a := range args {
@@ -484,37 +486,121 @@ func (d *ldbSession) redisCmd(e *luaEnv, args []string) {
 			break
 		}
 		b.WriteByte(' ')
-		b.WriteString(a)
+		b.Write(a)
 	}
 	d.log(b.String())
-	run := e.run
-	if run == nil {
-		return
-	}
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
-	fake := run.fake
-	fake.out = fake.out[:0]
-	if msg := e.s.scriptCall(run, argv); msg != "" {
-		d.log("<error> " + msg)
-		return
+}
+
+// logReply logs a command's RESP reply (Redis's ldbLogRedisReply).
+func (d *ldbSession) logReply(out []byte) {
+	if len(out) > 0 && out[0] == '-' {
+		// Converting an error reply to Lua goes through luaPushErrorBuff,
+		// which logs it first.
+		line := out
+		if i := bytes.Index(out, []byte("\r\n")); i >= 0 {
+			line = out[:i]
+		}
+		d.log("<error> " + string(line))
 	}
 	var o strings.Builder
 	o.WriteString("<reply> ")
-	ldbReplyHuman(&o, fake.out)
-	fake.out = fake.out[:0]
+	ldbReplyHuman(&o, out)
 	d.logTrimmed(o.String())
 }
 
-// printVar shows a variable: before the first line only KEYS and ARGV exist.
+// printVar shows the first local named name, from the current frame outwards,
+// else the global KEYS or ARGV (Redis's ldbPrint).
 func (d *ldbSession) printVar(e *luaEnv, name string) {
+	L := e.L
+	for level := 0; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		for i := 1; ; i++ {
+			n, v := ldbLocal(L, dbg, i)
+			if n == "" {
+				break
+			}
+			if n == name {
+				d.logTrimmed("<value> " + ldbRepr(v, 0))
+				return
+			}
+		}
+	}
 	if name == "KEYS" || name == "ARGV" {
 		d.logTrimmed("<value> " + ldbRepr(e.globals.RawGetString(name), 0))
 		return
 	}
 	d.log("No such variable.")
+}
+
+// printAll shows the locals of the current frame (Redis's ldbPrintAll).
+func (d *ldbSession) printAll(e *luaEnv) {
+	L := e.L
+	vars := 0
+	if dbg, ok := L.GetStack(0); ok {
+		for i := 1; ; i++ {
+			n, v := ldbLocal(L, dbg, i)
+			if n == "" {
+				break
+			}
+			if !strings.Contains(n, "(*temporary)") {
+				d.logTrimmed("<value> " + n + " = " + ldbRepr(v, 0))
+				vars++
+			}
+		}
+	}
+	if vars == 0 {
+		d.log("No local variables in the current context.")
+	}
+}
+
+// trace logs the script's frames, innermost first (Redis's ldbTrace).
+func (d *ldbSession) trace(e *luaEnv) {
+	L := e.L
+	level := 0
+	for ; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Snl", dbg, nil); err != nil || !strings.Contains(dbg.Source, "user_script") {
+			continue
+		}
+		where := "From"
+		if level == 0 {
+			where = "In"
+		}
+		line := dbg.CurrentLine
+		if fn, pc, _ := ldbFrameOf(dbg); fn != nil {
+			if lines := d.hook.lines(fn.Proto); pc >= 0 && pc < len(lines) {
+				line = lines[pc]
+			}
+		}
+		d.log(where + " " + ldbFuncName(dbg.Name) + ":")
+		d.logSourceLine(line)
+	}
+	if level == 0 {
+		d.log("<error> Can't retrieve Lua stack.")
+	}
+}
+
+// ldbFuncName is Lua 5.1's name of a called function as getinfo "n" gives it,
+// "top level" when Lua 5.1 has none: gopher-lua names the main chunk, functions
+// called from Go and unnamed ones where Lua 5.1 gives NULL.
+func ldbFuncName(name string) string {
+	if name == "" || name == "main chunk" || name == "(anonymous)" || name == "?" || strings.HasPrefix(name, "<") {
+		return "top level"
+	}
+	return name
+}
+
+// logError is luaPushError's log: errors raised while stepping are shown.
+func (d *ldbSession) logError(msg string) {
+	if d.step {
+		d.log("<error> " + msg)
+	}
 }
 
 // ldbRepr is the debugger's rendering of a Lua value (Redis's ldbCatStackValue).

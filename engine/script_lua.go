@@ -625,8 +625,8 @@ func (e *luaEnv) redisAPI() *lua.LTable {
 	set("acl_check_cmd", e.redisACLCheckCmd)
 	if !e.functions {
 		// Debugging helpers exist in EVAL only; without SCRIPT DEBUG they do nothing.
-		set("breakpoint", func(L *lua.LState) int { L.Push(lua.LFalse); return 1 })
-		set("debug", func(L *lua.LState) int { return 0 })
+		set("breakpoint", e.redisBreakpoint)
+		set("debug", e.redisDebug)
 		// 7.0 always replicates effects: the call is kept for old scripts.
 		set("replicate_commands", func(L *lua.LState) int { L.Push(lua.LTrue); return 1 })
 	} else {

@@ -30,6 +30,10 @@ func (e *luaEnv) installLua51(g *lua.LTable) {
 			top := L.GetTop()
 			L.Push(orig)
 			for i := 1; i <= top; i++ {
+				if i == 2 {
+					L.Push(luaXpcallHandler(L, L.Get(2)))
+					continue
+				}
 				L.Push(L.Get(i))
 			}
 			L.Call(top, lua.MultRet)
@@ -37,6 +41,30 @@ func (e *luaEnv) installLua51(g *lua.LTable) {
 			return L.GetTop() - top
 		}))
 	}
+}
+
+// luaXpcallHandler wraps xpcall's handler h as Lua 5.1 runs it: h sees the
+// runtime error in Lua 5.1's words (the variable named, as pcall's handler does),
+// and an error inside h makes xpcall return "error in error handling"
+// (LUA_ERRERR) instead of h's own error.
+func luaXpcallHandler(L *lua.LState, h lua.LValue) lua.LValue {
+	if _, ok := h.(*lua.LFunction); !ok {
+		return h // gopher-lua's own xpcall refuses it
+	}
+	return L.NewFunction(func(L *lua.LState) int {
+		v := L.Get(1)
+		if msg, ok := v.(lua.LString); ok {
+			v = lua.LString(lua51Message(lua51RuntimeError(L, 1, string(msg))))
+		}
+		top := L.GetTop()
+		L.Push(h)
+		L.Push(v)
+		if err := L.PCall(1, 1, nil); err != nil {
+			L.SetTop(top)
+			L.Push(lua.LString("error in error handling"))
+		}
+		return 1
+	})
 }
 
 // luaStringDump is string.dump: a Lua function as a binary chunk in Lua 5.1's

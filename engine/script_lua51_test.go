@@ -237,6 +237,7 @@ func TestScriptDebugSync(t *testing.T) {
 		{[]string{"list"}, "[-> 1   local a = 1    2   return redis.call('ping')]"},
 		{[]string{"break", "2"}, "[-> 1   local a = 1   #2   return redis.call('ping')]"},
 		{[]string{"maxlen", "10"}, "[<value> replies are truncated at 60 bytes.]"},
+		{[]string{"continue"}, "[* Stopped at 2, stop reason = break point ->#2   return redis.call('ping')]"},
 		{[]string{"continue"}, "[<endsession>]"},
 	}
 	for _, st := range steps {
