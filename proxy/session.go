@@ -28,13 +28,14 @@ type session struct {
 	remote string
 	id     int64
 
-	rbuf   []byte
-	rn     int
-	parser resp.Request
-	wbuf   []byte
-	wpos   int // wbuf[wpos:] is not written yet
-	scr    []byte
-	keyIdx []int
+	rbuf     []byte
+	rn       int
+	parser   resp.Request
+	wbuf     []byte
+	wpos     int // wbuf[wpos:] is not written yet
+	scr      []byte
+	keyIdx   []int
+	keySlots []int // scratch of split
 
 	proto  int
 	authed bool
@@ -363,14 +364,12 @@ func (p *Proxy) backendFor(slot int, readonly bool, s *session) *backend {
 		}
 		return p.backends.get(addr, s.proto, addr != p.topo.owner(max(slot, 0)))
 	}
-	var sh *shard
-	if slot < 0 {
-		sh = m.shards[0]
-	} else {
-		sh = m.slots[slot]
-	}
-	if sh == nil {
-		return nil
+	si := 0 // keyless: the first master
+	if slot >= 0 {
+		si = int(m.shardOf[slot]) - 1
+		if si < 0 {
+			return nil
+		}
 	}
 	if m != p.lmap {
 		p.lmap = m
@@ -379,10 +378,10 @@ func (p *Proxy) backendFor(slot int, readonly bool, s *session) *backend {
 		}
 	}
 	c := p.lcache[s.proto&1]
-	b := c[sh.idx]
+	b := c[si]
 	if b == nil {
-		b = p.backends.get(sh.master, s.proto, false)
-		c[sh.idx] = b
+		b = p.backends.get(m.shards[si].master, s.proto, false)
+		c[si] = b
 	}
 	return b
 }

@@ -18,14 +18,15 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 		return
 	}
 	nkeys := (len(argv) - 1) / step
-	first := slots.Slot(argv[1])
+	// Each key's slot, hashed once for the same-slot test and the split.
+	ks := s.keySlots[:0]
 	same := true
-	for i := 1 + step; i < len(argv); i += step {
-		if slots.Slot(argv[i]) != first {
-			same = false
-			break
-		}
+	for i := 1; i < len(argv); i += step {
+		ks = append(ks, slots.Slot(argv[i]))
+		same = same && ks[len(ks)-1] == ks[0]
 	}
+	s.keySlots = ks
+	first := ks[0]
 	h := s.newHead(ci.stats)
 	if same { // the common case costs what a plain command does
 		s.encode(h, argv, raw)
@@ -37,7 +38,7 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 	last := h
 	nparts := 1
 	for k := range nkeys {
-		slot := slots.Slot(argv[1+k*step])
+		slot := ks[k]
 		part := 0
 		r := h
 		for ; r != nil && r.slot != slot; r = r.next {

@@ -29,6 +29,10 @@ type slotMap struct {
 	version uint64
 	slots   [16384]*shard
 	shards  []*shard // masters in the order of their first slot: the SCAN cursor order
+	// shardOf is slots as 1 + the shard's idx (0: not served): the data path's
+	// lookup. 32 KiB of it stays in cache where 128 KiB of pointers, read at a random
+	// slot per key, miss (a tenth of the proxy's user time on cross-slot MGET).
+	shardOf [16384]uint16
 }
 
 type topology struct {
@@ -241,6 +245,11 @@ func parseSlots(v resp.Value, host string) (*slotMap, error) {
 			seen[s] = true
 			s.idx = len(m.shards)
 			m.shards = append(m.shards, s)
+		}
+	}
+	for i, s := range m.slots {
+		if s != nil {
+			m.shardOf[i] = uint16(s.idx + 1)
 		}
 	}
 	return m, nil

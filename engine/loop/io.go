@@ -36,3 +36,14 @@ func Write(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// epollWaitRaw is epoll_pwait(2) without the scheduler's syscall bookkeeping; see
+// Loop.SetRawWait for why and when it may block.
+func epollWaitRaw(epfd int, events []unix.EpollEvent, timeoutMs int) (int, error) {
+	n, _, e := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])),
+		uintptr(len(events)), uintptr(timeoutMs), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

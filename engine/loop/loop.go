@@ -18,7 +18,9 @@
 package loop
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -61,6 +63,9 @@ type Loop struct {
 	// events the outer call is still going through.
 	nested   []unix.EpollEvent
 	handling bool
+	// rawWait and busy: see SetRawWait.
+	rawWait bool
+	busy    bool
 
 	files []fileEvent // indexed by fd
 
@@ -102,6 +107,39 @@ func New(maxEvents int) (*Loop, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// SetRawWait makes a busy loop wait with a raw epoll_pwait, which keeps the Go
+// scheduler's P while it blocks, instead of the scheduler-aware syscall.
+//
+// Why: a loop that serves a request/response ping-pong blocks for tens of
+// microseconds thousands of times a second. Each scheduler-aware wait that blocks
+// more than 20µs lets sysmon take the P away, which keeps sysmon polling every 20µs
+// and adds futex hand-offs: on a small or virtualized machine those wake-ups cost
+// as much as the requests (perf, 2-core VM: sysmon's sleeps and the switches around
+// blocking waits were 12% of the proxy's CPU, 30% of a node's serving the proxy's
+// batches). A raw wait costs none of that. It is used only
+// while the previous wait returned events: a loop that goes idle blocks the usual
+// way again after at most one preemption signal (sysmon signals a P that runs one
+// goroutine for 10ms; epoll_pwait returns EINTR), so an idle process does not wake
+// a hundred times a second. Only with GOMAXPROCS > 1, and for at most GOMAXPROCS-1
+// loops of the process at once (rawWaiters): the P a loop holds while blocked is not
+// there for other goroutines, which then run on the others.
+// Call before Run.
+func (l *Loop) SetRawWait(on bool) { l.rawWait = on && runtime.GOMAXPROCS(0) > 1 }
+
+// rawWaiters counts the loops of the process blocked in a raw wait, each holding a
+// P: at most GOMAXPROCS-1 of them, so one P is always left for every other goroutine
+// (several loops in one process, as in tests, would otherwise hold them all).
+var rawWaiters atomic.Int32
+
+// rawSlot reserves one of the raw waits; the caller gives it back after waiting.
+func rawSlot() bool {
+	if int(rawWaiters.Add(1)) < runtime.GOMAXPROCS(0) {
+		return true
+	}
+	rawWaiters.Add(-1)
+	return false
 }
 
 // SetBeforeSleep installs the hook run before every wait for events.
@@ -318,7 +356,19 @@ func (l *Loop) ProcessFileEvents(timeoutMs int) {
 		}
 		events = l.nested
 	}
-	n, err := unix.EpollWait(l.epfd, events, timeoutMs)
+	var n int
+	var err error
+	if l.rawWait && (timeoutMs == 0 || l.busy && rawSlot()) {
+		n, err = epollWaitRaw(l.epfd, events, timeoutMs)
+		if timeoutMs != 0 {
+			rawWaiters.Add(-1)
+		}
+	} else {
+		n, err = unix.EpollWait(l.epfd, events, timeoutMs)
+	}
+	if timeoutMs != 0 {
+		l.busy = n > 0
+	}
 	if err != nil && err != unix.EINTR {
 		return
 	}

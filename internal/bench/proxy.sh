@@ -11,6 +11,10 @@ N=${1:-100000}
 C=${2:-50}
 # REPEAT=k runs every measurement k times, alternating direct, proxy and twemproxy, and
 # keeps the best of each: on a loaded machine one run is mostly noise.
+# The cpu columns are the CPU time per request of everything on the path (redis-benchmark,
+# the nodes, the proxy), the lowest of the k runs: on a machine shared with other work,
+# throughput says more about the neighbours than about the proxy, CPU per request less so
+# (on an idle 2-core machine the two ratios agree, as all of it is CPU-bound).
 REPEAT=${REPEAT:-1}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=$(mktemp -d)
@@ -42,6 +46,7 @@ start_node() { # port [extra args]
 	until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
 }
 for i in 0 1 2; do start_node $((BASE + i)) --cluster-enabled yes --cluster-config-file nodes.conf; done
+CLUSTERP=("${PIDS[@]}")
 redis-cli --cluster create 127.0.0.1:$BASE 127.0.0.1:$((BASE + 1)) 127.0.0.1:$((BASE + 2)) --cluster-yes >/dev/null
 for i in 0 1 2; do # every node: redis-benchmark --cluster asks them all
 	until redis-cli -p $((BASE + i)) cluster info | grep -q cluster_state:ok; do sleep 0.2; done
@@ -49,6 +54,7 @@ done
 PPORT=$((BASE + 10))
 "${PROXY_BIN:-$DIR/keygrid}" proxy --cluster 127.0.0.1:$BASE --port $PPORT 2>"$DIR/proxy.log" &
 PIDS+=($!)
+PROXYP=$!
 until redis-cli -p $PPORT ping >/dev/null 2>&1; do sleep 0.2; done
 
 TWEM=
@@ -65,42 +71,69 @@ pool:
    - 127.0.0.1:$((BASE + 4)):1
    - 127.0.0.1:$((BASE + 5)):1
 YML
+	TWEMP=("${PIDS[@]: -3}")
 	nutcracker -c "$DIR/nutcracker.yml" >"$DIR/twem.log" 2>&1 &
 	PIDS+=($!)
+	TWEMP+=($!)
 	TWEM=$((BASE + 11))
 	until redis-cli -p "$TWEM" set x y >/dev/null 2>&1; do sleep 0.2; done
 fi
 
-rps() { # args to redis-benchmark; prints requests per second of its single test
-	redis-benchmark -q -n "$N" -c "$C" "$@" | tr '\r' '\n' | awk '/requests per second/ {print $(NF-5)}' | tail -1
+ticks() { # pids: their CPU time so far, in clock ticks
+	local t=0 p
+	for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+	echo $t
 }
-best() { # previous best, then args to rps: prints the higher of the two
+HZ=$(getconf CLK_TCK)
+TIME=$(command -v /usr/bin/time || true)
+rps() { # pids of the servers on the path, --, args to redis-benchmark: prints the requests
+	# per second of its single test and the CPU microseconds per request of the path
+	local pids=()
+	while [ "$1" != -- ]; do pids+=("$1"); shift; done
+	shift
+	local t0 t1 r bcpu=0
+	t0=$(ticks "${pids[@]}")
+	if [ -n "$TIME" ]; then
+		r=$("$TIME" -o "$DIR/time" -f "%U %S" redis-benchmark -q -n "$N" -c "$C" "$@")
+		bcpu=$(awk '{print $1 + $2}' "$DIR/time")
+	else
+		r=$(redis-benchmark -q -n "$N" -c "$C" "$@")
+	fi
+	t1=$(ticks "${pids[@]}")
+	r=$(echo "$r" | tr '\r' '\n' | awk '/requests per second/ {print $(NF-5)}' | tail -1)
+	awk -v r="$r" -v t=$((t1 - t0)) -v b="$bcpu" -v hz="$HZ" -v n="$N" 'BEGIN{printf "%s %.2f\n", r, (t / hz + b) * 1e6 / n}'
+}
+best() { # previous "rps cpu", then args to rps: prints the higher rps and the lower cpu
 	local prev=$1; shift
 	local cur
 	cur=$(rps "$@")
-	awk "BEGIN{print ($cur > $prev) ? $cur : $prev}"
+	awk -v p="$prev" -v c="$cur" 'BEGIN{split(p, a); split(c, b); printf "%s %s\n", (b[1] > a[1]) ? b[1] : a[1], (a[2] > 0 && a[2] < b[2]) ? a[2] : b[2]}'
 }
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg) (shared machine: numbers are noisy), n=$N c=$C, best of $REPEAT"
-printf "%-6s %-3s %12s %12s %7s %12s %7s\n" test P direct proxy ratio twemproxy ratio
+printf "%-6s %-3s %12s %12s %7s %12s %7s %9s %9s %7s\n" test P direct proxy ratio twemproxy ratio cpu-dir cpu-prx ratio
 for P in 1 16; do
 	for T in get set mget; do
 		case $T in
 		mget) ARGS=(MGET "key:__rand_int__" "key:__rand_int__" "key:__rand_int__") ;;
 		*) ARGS=(-t "$T") ;;
 		esac
-		D=0; X=0; TW=0
+		D="0 0"; X="0 0"; TW="0 0"
 		for _ in $(seq "$REPEAT"); do # alternate the targets; keep each one's best run
 			if [ $T = mget ]; then
 				# --cluster cannot split a cross-slot MGET: direct uses its per-node {tag}.
-				D=$(best "$D" -p $BASE --cluster -P $P -r 100000 MGET "key{tag}:__rand_int__" "key{tag}:__rand_int__" "key{tag}:__rand_int__")
+				D=$(best "$D" "${CLUSTERP[@]}" -- -p $BASE --cluster -P $P -r 100000 MGET "key{tag}:__rand_int__" "key{tag}:__rand_int__" "key{tag}:__rand_int__")
 			else
-				D=$(best "$D" -p $BASE --cluster -P $P -r 100000 "${ARGS[@]}")
+				D=$(best "$D" "${CLUSTERP[@]}" -- -p $BASE --cluster -P $P -r 100000 "${ARGS[@]}")
 			fi
-			X=$(best "$X" -p $PPORT -P $P -r 100000 "${ARGS[@]}")
-			if [ -n "$TWEM" ]; then TW=$(best "$TW" -p "$TWEM" -P $P -r 100000 "${ARGS[@]}"); fi
+			X=$(best "$X" "${CLUSTERP[@]}" "$PROXYP" -- -p $PPORT -P $P -r 100000 "${ARGS[@]}")
+			if [ -n "$TWEM" ]; then TW=$(best "$TW" "${TWEMP[@]}" -- -p "$TWEM" -P $P -r 100000 "${ARGS[@]}"); fi
 		done
+		read -r D DC <<<"$D"
+		read -r X XC <<<"$X"
+		read -r TW _ <<<"$TW"
 		TR=-
 		if [ -n "$TWEM" ]; then TR=$(awk "BEGIN{printf \"%.2f\", $X/$TW}"); else TW=-; fi
-		printf "%-6s %-3s %12s %12s %7.2f %12s %7s\n" $T $P "$D" "$X" "$(awk "BEGIN{print $X/$D}")" "$TW" "$TR"
+		printf "%-6s %-3s %12s %12s %7.2f %12s %7s %9s %9s %7.2f\n" $T $P "$D" "$X" "$(awk "BEGIN{print $X/$D}")" "$TW" "$TR" \
+			"$DC" "$XC" "$(awk "BEGIN{print $DC/$XC}")"
 	done
 done
