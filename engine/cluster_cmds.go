@@ -715,7 +715,13 @@ func clusterSetslotCommand(c *Client) {
 		c.ReplyError("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")
 		return
 	}
-	s.clusterChanged()
+	if action == "node" {
+		s.clusterChanged()
+	} else {
+		// Migrations are not announced (as in Redis, the bus carries claims):
+		// save and recompute the state, as Redis's SETSLOT, and wake no gossip.
+		s.cluster.todo |= todoSave | todoUpdateState
+	}
 	c.ReplyOK()
 }
 

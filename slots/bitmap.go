@@ -41,16 +41,62 @@ func (r Range) String() string {
 // Ranges returns the set as ascending runs of consecutive slots.
 func (b *Bitmap) Ranges() []Range {
 	var out []Range
-	start := -1
-	for s := 0; s <= Count; s++ {
-		in := s < Count && b.Has(s)
-		switch {
-		case in && start < 0:
-			start = s
-		case !in && start >= 0:
-			out = append(out, Range{start, s - 1})
-			start = -1
+	for s := 0; ; {
+		r, ok := b.nextRange(s)
+		if !ok {
+			return out
 		}
+		out = append(out, r)
+		s = r.End + 1
 	}
-	return out
+}
+
+// nextRange returns the first run of slots at or after from. It looks at a word
+// at a time (zeros to skip, then ones to cover), since nodes.conf and CLUSTER
+// NODES ask for the runs of every node on every save: bit by bit that was 16384
+// steps a node.
+func (b *Bitmap) nextRange(from int) (Range, bool) {
+	s := from
+	for s < Count { // the start: the next set bit
+		w := b[s>>6] >> (s & 63)
+		if w != 0 {
+			s += bits.TrailingZeros64(w)
+			break
+		}
+		s = (s | 63) + 1
+	}
+	if s >= Count {
+		return Range{}, false
+	}
+	e := s
+	for e < Count { // the end: the next clear bit
+		w := ^b[e>>6] >> (e & 63)
+		if w != 0 {
+			e += bits.TrailingZeros64(w)
+			break
+		}
+		e = (e | 63) + 1
+	}
+	if e > Count {
+		e = Count
+	}
+	return Range{s, e - 1}, true
+}
+
+// appendRanges appends " start-end" (or " slot") for each run, as CLUSTER NODES
+// lists them.
+func (b *Bitmap) appendRanges(dst []byte) []byte {
+	for s := 0; ; {
+		r, ok := b.nextRange(s)
+		if !ok {
+			return dst
+		}
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, int64(r.Start), 10)
+		if r.End != r.Start {
+			dst = append(dst, '-')
+			dst = strconv.AppendInt(dst, int64(r.End), 10)
+		}
+		s = r.End + 1
+	}
 }

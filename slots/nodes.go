@@ -34,20 +34,22 @@ var flagNames = []struct {
 }
 
 // String returns the flags as Redis lists them: "myself,master", or "noflags".
-func (f NodeFlags) String() string {
-	var b strings.Builder
-	for _, n := range flagNames {
-		if f&n.f != 0 {
-			if b.Len() > 0 {
-				b.WriteByte(',')
+func (f NodeFlags) String() string { return string(f.appendTo(nil)) }
+
+func (f NodeFlags) appendTo(dst []byte) []byte {
+	n := len(dst)
+	for _, fn := range flagNames {
+		if f&fn.f != 0 {
+			if len(dst) > n {
+				dst = append(dst, ',')
 			}
-			b.WriteString(n.name)
+			dst = append(dst, fn.name...)
 		}
 	}
-	if b.Len() == 0 {
-		return "noflags"
+	if len(dst) == n {
+		dst = append(dst, "noflags"...)
 	}
-	return b.String()
+	return dst
 }
 
 // IDLen is the length of a node id: 40 hex digits (160 random bits), as in Redis.
@@ -103,16 +105,23 @@ func (n *Node) Addr() string { return n.addr(false) }
 
 // addr is Addr with the plaintext port in place of the TLS one when usePPort is
 // set and the node has one (Redis's clusterGenNodeDescription use_pport).
-func (n *Node) addr(usePPort bool) string {
+func (n *Node) addr(usePPort bool) string { return string(n.appendAddr(nil, usePPort)) }
+
+func (n *Node) appendAddr(dst []byte, usePPort bool) []byte {
 	port := n.Port
 	if usePPort && n.PPort != 0 {
 		port = n.PPort
 	}
-	s := n.IP + ":" + strconv.Itoa(port) + "@" + strconv.Itoa(n.CPort)
+	dst = append(dst, n.IP...)
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, int64(port), 10)
+	dst = append(dst, '@')
+	dst = strconv.AppendInt(dst, int64(n.CPort), 10)
 	if n.Hostname != "" {
-		s += "," + n.Hostname
+		dst = append(dst, ',')
+		dst = append(dst, n.Hostname...)
 	}
-	return s
+	return dst
 }
 
 // State is one node's view of the cluster: every known node, which node owns each
@@ -230,38 +239,54 @@ func (st *State) Describe(n *Node) string { return st.DescribeFor(n, false) }
 // DescribeFor is Describe for a client: usePPort (a plaintext client of a TLS
 // cluster) shows the nodes' plaintext ports.
 func (st *State) DescribeFor(n *Node, usePPort bool) string {
-	var b strings.Builder
-	b.WriteString(n.ID)
-	b.WriteByte(' ')
-	b.WriteString(n.addr(usePPort))
-	b.WriteByte(' ')
-	b.WriteString(n.Flags.String())
-	b.WriteByte(' ')
+	return string(st.appendDescribe(nil, n, usePPort))
+}
+
+// appendDescribe appends DescribeFor's line. nodes.conf is written on every
+// change of the cluster's configuration (each CLUSTER SETSLOT of a resharding):
+// it appends to one buffer instead of building strings.
+func (st *State) appendDescribe(b []byte, n *Node, usePPort bool) []byte {
+	b = append(b, n.ID...)
+	b = append(b, ' ')
+	b = n.appendAddr(b, usePPort)
+	b = append(b, ' ')
+	b = n.Flags.appendTo(b)
+	b = append(b, ' ')
 	if n.MasterID != "" {
-		b.WriteString(n.MasterID)
+		b = append(b, n.MasterID...)
 	} else {
-		b.WriteByte('-')
+		b = append(b, '-')
 	}
-	fmt.Fprintf(&b, " %d %d %d ", n.PingSent, n.PongRecv, n.ConfigEpoch)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, n.PingSent, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, n.PongRecv, 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, n.ConfigEpoch, 10)
 	if n.Connected || n.Flags&FlagMyself != 0 {
-		b.WriteString("connected")
+		b = append(b, " connected"...)
 	} else {
-		b.WriteString("disconnected")
+		b = append(b, " disconnected"...)
 	}
-	for _, r := range n.Slots.Ranges() {
-		b.WriteByte(' ')
-		b.WriteString(r.String())
-	}
+	b = n.Slots.appendRanges(b)
 	if n == st.Myself {
 		for s := 0; s < Count; s++ {
 			if t := st.Migrating[s]; t != nil {
-				fmt.Fprintf(&b, " [%d->-%s]", s, t.ID)
+				b = append(b, " ["...)
+				b = strconv.AppendInt(b, int64(s), 10)
+				b = append(b, "->-"...)
+				b = append(b, t.ID...)
+				b = append(b, ']')
 			} else if f := st.Importing[s]; f != nil {
-				fmt.Fprintf(&b, " [%d-<-%s]", s, f.ID)
+				b = append(b, " ["...)
+				b = strconv.AppendInt(b, int64(s), 10)
+				b = append(b, "-<-"...)
+				b = append(b, f.ID...)
+				b = append(b, ']')
 			}
 		}
 	}
-	return b.String()
+	return b
 }
 
 // NodesText returns CLUSTER NODES: one line per node, each ending in "\n".
@@ -270,21 +295,33 @@ func (st *State) NodesText(withHandshake bool) string { return st.NodesTextFor(w
 
 // NodesTextFor is NodesText with DescribeFor's usePPort.
 func (st *State) NodesTextFor(withHandshake, usePPort bool) string {
-	var b strings.Builder
+	return string(st.appendNodes(nil, withHandshake, usePPort))
+}
+
+func (st *State) appendNodes(b []byte, withHandshake, usePPort bool) []byte {
 	for _, n := range st.Sorted() {
 		if !withHandshake && n.Flags&FlagHandshake != 0 {
 			continue
 		}
-		b.WriteString(st.DescribeFor(n, usePPort))
-		b.WriteByte('\n')
+		b = st.appendDescribe(b, n, usePPort)
+		b = append(b, '\n')
 	}
-	return b.String()
+	return b
 }
 
 // ConfigFile returns the contents of nodes.conf: the nodes without those in
 // handshake, then the "vars" line with currentEpoch and lastVoteEpoch.
-func (st *State) ConfigFile() []byte {
-	return []byte(st.NodesText(false) + fmt.Sprintf("vars currentEpoch %d lastVoteEpoch %d\n", st.CurrentEpoch, st.LastVoteEpoch))
+func (st *State) ConfigFile() []byte { return st.AppendConfigFile(nil) }
+
+// AppendConfigFile appends ConfigFile's contents to b, so that a caller saving on
+// every change can reuse one buffer.
+func (st *State) AppendConfigFile(b []byte) []byte {
+	b = st.appendNodes(b, false, false)
+	b = append(b, "vars currentEpoch "...)
+	b = strconv.AppendUint(b, st.CurrentEpoch, 10)
+	b = append(b, " lastVoteEpoch "...)
+	b = strconv.AppendUint(b, st.LastVoteEpoch, 10)
+	return append(b, '\n')
 }
 
 // ErrCorrupt is the error of an unreadable nodes.conf; the message is Redis's.
