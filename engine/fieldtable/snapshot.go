@@ -12,16 +12,15 @@
 package fieldtable
 
 import (
-	"math/bits"
 	"strings"
+
+	"github.com/keygrid/keygrid/engine/snapbits"
 )
 
 // Snap is the state of one snapshot of a Table.
 type Snap struct {
-	pending []uint64 // bit i: slab entry i (Ref i+1) is still to be yielded
-	n       int32    // slab top at the start
-	next    int32    // walk position
-	saved   []string // field+value copies of entries changed before being yielded
+	pending snapbits.Set // bit i: slab entry i (Ref i+1) is still to be yielded
+	saved   []string     // field+value copies of entries changed before being yielded
 	klens   []uint32
 	left    int // fields still to yield
 }
@@ -31,12 +30,9 @@ func (t *Table) StartSnap() *Snap {
 	if t.snap != nil {
 		return nil
 	}
-	s := &Snap{n: t.top, pending: make([]uint64, (t.top+63)/64), left: t.count}
+	s := &Snap{pending: snapbits.New(t.top), left: t.count}
 	// Every slot is pending but the free ones: a memset and a walk of the free
 	// list, not a look at a million entries.
-	for i := range s.pending {
-		s.pending[i] = ^uint64(0)
-	}
 	for r := t.free; r != 0; r = -t.e(r).next - 1 {
 		s.clear(r)
 	}
@@ -54,16 +50,9 @@ func (t *Table) EndSnap(s *Snap) {
 // Left is how many fields of the snapshot are still to be yielded.
 func (s *Snap) Left() int { return s.left }
 
-func (s *Snap) isPending(r Ref) bool {
-	i := int32(r) - 1
-	return i < s.n && s.pending[i>>6]&(1<<(uint(i)&63)) != 0
-}
+func (s *Snap) isPending(r Ref) bool { return s.pending.Has(int32(r) - 1) }
 
-func (s *Snap) clear(r Ref) {
-	if i := int32(r) - 1; i < s.n {
-		s.pending[i>>6] &^= 1 << (uint(i) & 63)
-	}
-}
+func (s *Snap) clear(r Ref) { s.pending.Clear(int32(r) - 1) }
 
 // before keeps entry r as it is now if the snapshot has not yielded it yet.
 func (s *Snap) before(t *Table, r Ref) {
@@ -91,20 +80,11 @@ func (s *Snap) Next(t *Table, max int, fn func(field, value string)) bool {
 		s.left--
 		max--
 	}
-	for max > 0 && s.next < s.n {
-		w := s.next >> 6
-		word := s.pending[w] >> (uint(s.next) & 63)
-		if word == 0 {
-			s.next = (w + 1) << 6
-			continue
-		}
-		i := s.next + int32(bits.TrailingZeros64(word))
-		if i >= s.n {
-			s.next = s.n
+	for max > 0 {
+		i := s.pending.Next()
+		if i < 0 {
 			break
 		}
-		s.next = i + 1
-		s.pending[i>>6] &^= 1 << (uint(i) & 63)
 		e := t.e(Ref(i + 1))
 		fn(e.kv[:e.klen], e.kv[e.klen:])
 		s.left--

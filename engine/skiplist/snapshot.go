@@ -13,14 +13,12 @@
 
 package skiplist
 
-import "math/bits"
+import "github.com/keygrid/keygrid/engine/snapbits"
 
 // Snap is the state of one snapshot of a List.
 type Snap struct {
-	pending []uint64 // bit i: node i is still to be yielded (if live)
-	n       int32    // node slab top at the start
-	next    int32    // walk position
-	members []string // copies of members changed or deleted before being yielded
+	pending snapbits.Set // bit i: node i is still to be yielded (if live)
+	members []string     // copies of members changed or deleted before being yielded
 	scores  []float64
 	left    int // members still to yield
 }
@@ -31,11 +29,8 @@ func (l *List) StartSnap() *Snap {
 		return nil
 	}
 	n := l.nodes.top
-	s := &Snap{n: n, pending: make([]uint64, (n+63)/64), left: l.length}
-	for i := range s.pending {
-		s.pending[i] = ^uint64(0)
-	}
-	s.pending[0] &^= 1 // node 0 is the header
+	s := &Snap{pending: snapbits.New(n), left: l.length}
+	s.pending.Clear(0) // node 0 is the header
 	l.snap = s
 	return s
 }
@@ -50,15 +45,9 @@ func (l *List) EndSnap(s *Snap) {
 // Left is how many members of the snapshot are still to be yielded.
 func (s *Snap) Left() int { return s.left }
 
-func (s *Snap) isPending(x int32) bool {
-	return x < s.n && s.pending[x>>6]&(1<<(uint(x)&63)) != 0
-}
+func (s *Snap) isPending(x int32) bool { return s.pending.Has(x) }
 
-func (s *Snap) clear(x int32) {
-	if x < s.n {
-		s.pending[x>>6] &^= 1 << (uint(x) & 63)
-	}
-}
+func (s *Snap) clear(x int32) { s.pending.Clear(x) }
 
 // before keeps node x as it is now if the snapshot has not yielded it yet.
 func (s *Snap) before(l *List, x int32) {
@@ -82,20 +71,11 @@ func (s *Snap) Next(l *List, max int, fn func(member []byte, score float64)) boo
 		s.left--
 		max--
 	}
-	for max > 0 && s.next < s.n {
-		w := s.next >> 6
-		word := s.pending[w] >> (uint(s.next) & 63)
-		if word == 0 {
-			s.next = (w + 1) << 6
-			continue
-		}
-		x := s.next + int32(bits.TrailingZeros64(word))
-		if x >= s.n {
-			s.next = s.n
+	for max > 0 {
+		x := s.pending.Next()
+		if x < 0 {
 			break
 		}
-		s.next = x + 1
-		s.pending[x>>6] &^= 1 << (uint(x) & 63)
 		xn := l.nodes.at(x)
 		if xn.height == 0 {
 			continue // free since before the start
@@ -104,5 +84,5 @@ func (s *Snap) Next(l *List, max int, fn func(member []byte, score float64)) boo
 		s.left--
 		max--
 	}
-	return len(s.members) == 0 && s.next >= s.n
+	return len(s.members) == 0 && s.pending.Done()
 }

@@ -10,15 +10,13 @@
 
 package strset
 
-import "math/bits"
+import "github.com/keygrid/keygrid/engine/snapbits"
 
 // Snap is the state of one snapshot of a Set.
 type Snap struct {
-	pending []uint64 // bit i: slab entry i (Ref i+1) is still to be yielded
-	n       int32    // slab top at the start
-	next    int32    // walk position
-	saved   []string // members deleted before being yielded
-	left    int      // members still to yield
+	pending snapbits.Set // bit i: slab entry i (Ref i+1) is still to be yielded
+	saved   []string     // members deleted before being yielded
+	left    int          // members still to yield
 }
 
 // StartSnap starts a snapshot of s; it fails (nil) when one is already running.
@@ -26,12 +24,9 @@ func (s *Set) StartSnap() *Snap {
 	if s.snap != nil {
 		return nil
 	}
-	sn := &Snap{n: s.top, pending: make([]uint64, (s.top+63)/64), left: s.count}
+	sn := &Snap{pending: snapbits.New(s.top), left: s.count}
 	// Every slot is pending but the free ones: a memset and a walk of the free
 	// list, not a look at a million entries.
-	for i := range sn.pending {
-		sn.pending[i] = ^uint64(0)
-	}
 	for r := s.free; r != 0; r = -s.e(r).next - 1 {
 		sn.clear(r)
 	}
@@ -49,16 +44,9 @@ func (s *Set) EndSnap(sn *Snap) {
 // Left is how many members of the snapshot are still to be yielded.
 func (sn *Snap) Left() int { return sn.left }
 
-func (sn *Snap) isPending(r Ref) bool {
-	i := int32(r) - 1
-	return i < sn.n && sn.pending[i>>6]&(1<<(uint(i)&63)) != 0
-}
+func (sn *Snap) isPending(r Ref) bool { return sn.pending.Has(int32(r) - 1) }
 
-func (sn *Snap) clear(r Ref) {
-	if i := int32(r) - 1; i < sn.n {
-		sn.pending[i>>6] &^= 1 << (uint(i) & 63)
-	}
-}
+func (sn *Snap) clear(r Ref) { sn.pending.Clear(int32(r) - 1) }
 
 // before keeps member r if the snapshot has not yielded it yet.
 func (sn *Snap) before(s *Set, r Ref) {
@@ -83,20 +71,11 @@ func (sn *Snap) Next(s *Set, max int, fn func(member string)) bool {
 		sn.left--
 		max--
 	}
-	for max > 0 && sn.next < sn.n {
-		w := sn.next >> 6
-		word := sn.pending[w] >> (uint(sn.next) & 63)
-		if word == 0 {
-			sn.next = (w + 1) << 6
-			continue
-		}
-		i := sn.next + int32(bits.TrailingZeros64(word))
-		if i >= sn.n {
-			sn.next = sn.n
+	for max > 0 {
+		i := sn.pending.Next()
+		if i < 0 {
 			break
 		}
-		sn.next = i + 1
-		sn.pending[i>>6] &^= 1 << (uint(i) & 63)
 		fn(s.e(Ref(i + 1)).m)
 		sn.left--
 		max--

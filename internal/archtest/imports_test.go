@@ -33,7 +33,7 @@ var allowed = map[string][]string{"replication": {"engine/resp"}}
 // structures in their own package, importing nothing of the engine).
 var pureDataStructures = []string{"engine/listpack", "engine/lzf", "engine/quicklist", "engine/intset",
 	"engine/strset", "engine/fieldtable", "engine/skiplist", "engine/geohash", "engine/hyperloglog",
-	"engine/stream", "engine/glob", "engine/keyspace"}
+	"engine/stream", "engine/glob", "engine/keyspace", "engine/snapbits"}
 
 func init() {
 	for _, p := range pureDataStructures {
