@@ -164,7 +164,7 @@ func (s *Server) initACL() error {
 		return 0
 	}, warn: func(msg string) { s.log.Warn(msg) }}
 	s.acl = a
-	a.def = a.newDefaultUser("default")
+	a.def = a.rules.newDefaultUser("default")
 	a.users["default"] = a.def
 	s.aclSetRequirePass()
 
@@ -197,10 +197,10 @@ func (s *Server) initACL() error {
 }
 
 // newDefaultUser is a user allowed everything with no password.
-func (a *aclState) newDefaultUser(name string) *aclUser {
-	u := a.rules.newUser(name)
+func (r *aclRules) newDefaultUser(name string) *aclUser {
+	u := r.newUser(name)
 	for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
-		a.rules.setUser(u, op)
+		r.setUser(u, op)
 	}
 	return u
 }
@@ -241,35 +241,46 @@ func (s *Server) aclLoadConfigUsers() error {
 	a := s.acl
 	seen := make(map[string]bool)
 	for _, line := range s.cfg.Users {
-		name := line[0]
-		if seen[name] {
-			return fmt.Errorf("Error in user declaration '%s': Duplicate user found. A user can only be defined once in config files", name)
-		}
-		seen[name] = true
-		if hasSpaces(name) {
-			return fmt.Errorf("Spaces not allowed in ACL usernames")
-		}
-		rules, bad := mergeSelectorArgs(line[1:])
-		if bad >= 0 {
-			return fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'.", line[1+bad])
-		}
-		u := a.users[name]
-		if u == nil {
-			u = a.rules.newUser(name)
-			a.users[name] = u
-		} else {
-			a.rules.setUser(u, "reset")
-		}
-		for _, op := range rules {
-			if err := a.rules.setUser(u, op); err != nil {
-				return fmt.Errorf("Error loading ACL rule '%s' for the user named '%s': %s", op, name, err)
-			}
+		u, err := a.rules.loadConfigUser(a.users, seen, line[0], line[1:])
+		if err != nil {
+			return err
 		}
 		if u.flags&userDisabled != 0 {
-			s.log.Info("The user '" + name + "' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.")
+			s.log.Info("The user '" + u.name + "' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.")
 		}
 	}
 	return nil
+}
+
+// loadConfigUser applies one "user name rules..." line of a configuration to users
+// (Redis's ACLAppendUserForLoading): a user named twice is an error (seen records
+// the names), one already there (the default) is reset first. Shared by the data
+// node's "user" directives and ACLUsers.LoadUsers.
+func (r *aclRules) loadConfigUser(users map[string]*aclUser, seen map[string]bool, name string, args []string) (*aclUser, error) {
+	if seen[name] {
+		return nil, fmt.Errorf("Error in user declaration '%s': Duplicate user found. A user can only be defined once in config files", name)
+	}
+	seen[name] = true
+	if hasSpaces(name) {
+		return nil, fmt.Errorf("Spaces not allowed in ACL usernames")
+	}
+	rules, bad := mergeSelectorArgs(args)
+	if bad >= 0 {
+		return nil, fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'.", args[bad])
+	}
+	u := users[name]
+	if u == nil {
+		u = r.newUser(name)
+		users[name] = u
+	} else {
+		r.setUser(u, "reset")
+	}
+	for _, op := range rules {
+		if err := r.setUser(u, op); err != nil {
+			return nil, fmt.Errorf("Error loading ACL rule '%s' for the user named '%s': %s", op, name, err)
+		}
+	}
+	return u, nil
 }
 
 // aclStoreUsersInConfig gives CONFIG REWRITE the users as "user" lines.
@@ -281,9 +292,12 @@ func (s *Server) aclStoreUsersInConfig() {
 	s.cfg.Users = lines
 }
 
-func (a *aclState) sortedUsers() []*aclUser {
-	out := make([]*aclUser, 0, len(a.users))
-	for _, u := range a.users {
+func (a *aclState) sortedUsers() []*aclUser { return sortedUsers(a.users) }
+
+// sortedUsers lists users by name, the order ACL LIST and ACL USERS show.
+func sortedUsers(users map[string]*aclUser) []*aclUser {
+	out := make([]*aclUser, 0, len(users))
+	for _, u := range users {
 		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -505,39 +519,57 @@ func aclSetuserCommand(c *Client) {
 		c.redactArg(i)
 	}
 	name := string(c.argv[2])
-	if hasSpaces(name) {
-		c.ReplyError("ERR Usernames can't contain spaces or null characters")
-		return
-	}
 	args := make([]string, 0, len(c.argv)-3)
 	for _, arg := range c.argv[3:] {
 		args = append(args, string(arg))
 	}
-	rules, bad := mergeSelectorArgs(args)
-	if bad >= 0 {
-		c.ReplyError("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(args[bad]) + "'.")
+	u := a.users[name]
+	temp, err := a.rules.applySetUser(u, name, args)
+	if err != nil {
+		c.ReplyError("ERR " + err.Error())
 		return
 	}
-	u := a.users[name]
+	if u != nil {
+		s.aclKillPubsubClients(c, temp, u)
+	}
+	installUser(a.users, u, temp)
+	c.ReplyOK()
+}
+
+// applySetUser is ACL SETUSER's rule application (Redis's ACLSetUser on a
+// temporary copy): the rules apply to a copy of u (a new user when u is nil), so
+// that nothing changes unless every rule is valid. The error text is Redis's reply
+// without "ERR ". Shared by the data node and ACLUsers (sentinel).
+func (r *aclRules) applySetUser(u *aclUser, name string, args []string) (*aclUser, error) {
+	if hasSpaces(name) {
+		return nil, errors.New("Usernames can't contain spaces or null characters")
+	}
+	rules, bad := mergeSelectorArgs(args)
+	if bad >= 0 {
+		return nil, errors.New("Unmatched parenthesis in acl selector starting at '" + sanitize(args[bad]) + "'.")
+	}
 	var temp *aclUser
 	if u != nil {
 		temp = u.clone()
 	} else {
-		temp = a.rules.newUser(name)
+		temp = r.newUser(name)
 	}
 	for _, op := range rules {
-		if err := a.rules.setUser(temp, op); err != nil {
-			c.ReplyError("ERR " + sanitize("Error in ACL SETUSER modifier '"+op+"': "+err.Error()))
-			return
+		if err := r.setUser(temp, op); err != nil {
+			return nil, errors.New(sanitize("Error in ACL SETUSER modifier '" + op + "': " + err.Error()))
 		}
 	}
+	return temp, nil
+}
+
+// installUser makes temp (from applySetUser) the user: an existing user u is
+// changed in place, since clients and the default-user pointer keep it.
+func installUser(users map[string]*aclUser, u, temp *aclUser) {
 	if u != nil {
-		s.aclKillPubsubClients(c, temp, u)
 		u.copyFrom(temp)
 	} else {
-		a.users[name] = temp
+		users[temp.name] = temp
 	}
-	c.ReplyOK()
 }
 
 // ACL DELUSER username [username ...]
@@ -789,35 +821,43 @@ func aclDryrunCommand(c *Client) {
 }
 
 // ACL HELP
-func aclHelpCommand(c *Client) {
-	c.replyHelp([]string{
-		"CAT [<category>]",
-		"    List all commands that belong to <category>, or all command categories",
-		"    when no category is specified.",
-		"DELUSER <username> [<username> ...]",
-		"    Delete a list of users.",
-		"DRYRUN <username> <command> [<arg> ...]",
-		"    Returns whether the user can execute the given command without executing the command.",
-		"GETUSER <username>",
-		"    Get the user's details.",
-		"GENPASS [<bits>]",
-		"    Generate a secure 256-bit user password. The optional `bits` argument can",
-		"    be used to specify a different size.",
-		"LIST",
-		"    Show users details in config file format.",
-		"LOAD",
-		"    Reload users from the ACL file.",
-		"LOG [<count> | RESET]",
-		"    Show the ACL log entries.",
-		"SAVE",
-		"    Save the current config to the ACL file.",
-		"SETUSER <username> <attribute> [<attribute> ...]",
-		"    Create or modify a user with the specified attributes.",
-		"USERS",
-		"    List all the registered usernames.",
-		"WHOAMI",
-		"    Return the current connection username.",
-	})
+func aclHelpCommand(c *Client) { c.replyHelp(aclHelpLines) }
+
+// aclHelpLines is ACL HELP's text between its first line and HELP.
+var aclHelpLines = []string{
+	"CAT [<category>]",
+	"    List all commands that belong to <category>, or all command categories",
+	"    when no category is specified.",
+	"DELUSER <username> [<username> ...]",
+	"    Delete a list of users.",
+	"DRYRUN <username> <command> [<arg> ...]",
+	"    Returns whether the user can execute the given command without executing the command.",
+	"GETUSER <username>",
+	"    Get the user's details.",
+	"GENPASS [<bits>]",
+	"    Generate a secure 256-bit user password. The optional `bits` argument can",
+	"    be used to specify a different size.",
+	"LIST",
+	"    Show users details in config file format.",
+	"LOAD",
+	"    Reload users from the ACL file.",
+	"LOG [<count> | RESET]",
+	"    Show the ACL log entries.",
+	"SAVE",
+	"    Save the current config to the ACL file.",
+	"SETUSER <username> <attribute> [<attribute> ...]",
+	"    Create or modify a user with the specified attributes.",
+	"USERS",
+	"    List all the registered usernames.",
+	"WHOAMI",
+	"    Return the current connection username.",
+}
+
+// ACLHelp returns ACL HELP's whole reply, for a program that answers ACL itself
+// (keygrid's sentinel: Redis's sentinel runs the same aclCommand).
+func ACLHelp() []string {
+	lines := append([]string{"ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, aclHelpLines...)
+	return append(lines, "HELP", "    Prints this help.")
 }
 
 // --- the ACL file ------------------------------------------------------------------------
@@ -851,7 +891,7 @@ func (s *Server) aclInstallUsers(caller *Client, users map[string]*aclUser) {
 	if nd := users["default"]; nd != nil {
 		a.def.copyFrom(nd)
 	} else {
-		a.def.copyFrom(a.newDefaultUser("default"))
+		a.def.copyFrom(a.rules.newDefaultUser("default"))
 	}
 	users["default"] = a.def
 	a.users = users

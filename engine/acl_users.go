@@ -6,7 +6,6 @@ package engine
 
 import (
 	"errors"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -60,43 +59,21 @@ func NewACLUsers(keep map[string][]string, extra []*Command) *ACLUsers {
 	fam = append(fam, extra...)
 	a := &ACLUsers{cmds: newCommandTable(fam), users: map[string]*aclUser{}}
 	a.rules = aclRules{cmds: a.cmds, pubsubDefault: func() aclSelFlag { return 0 }}
-	def := a.rules.newUser("default")
-	for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
-		a.rules.setUser(def, op)
-	}
-	a.users["default"] = def
+	a.users["default"] = a.rules.newDefaultUser("default")
 	return a
 }
 
 // SetUser is ACL SETUSER: the rules apply to a copy, installed only if all are
 // valid. The error text is Redis's reply without "ERR ".
 func (a *ACLUsers) SetUser(name string, args []string) error {
-	if hasSpaces(name) {
-		return errors.New("Usernames can't contain spaces or null characters")
-	}
-	rules, bad := mergeSelectorArgs(args)
-	if bad >= 0 {
-		return errors.New("Unmatched parenthesis in acl selector starting at '" + sanitize(args[bad]) + "'.")
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	u := a.users[name]
-	var temp *aclUser
-	if u != nil {
-		temp = u.clone()
-	} else {
-		temp = a.rules.newUser(name)
+	temp, err := a.rules.applySetUser(u, name, args)
+	if err != nil {
+		return err
 	}
-	for _, op := range rules {
-		if err := a.rules.setUser(temp, op); err != nil {
-			return errors.New(sanitize("Error in ACL SETUSER modifier '" + op + "': " + err.Error()))
-		}
-	}
-	if u != nil {
-		u.copyFrom(temp)
-	} else {
-		a.users[name] = temp
-	}
+	installUser(a.users, u, temp)
 	return nil
 }
 
@@ -119,21 +96,12 @@ func (a *ACLUsers) DelUser(names []string) (int, error) {
 	return n, nil
 }
 
-func (a *ACLUsers) sorted() []*aclUser {
-	out := make([]*aclUser, 0, len(a.users))
-	for _, u := range a.users {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
-}
-
 // Users is ACL USERS.
 func (a *ACLUsers) Users() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
-	for _, u := range a.sorted() {
+	for _, u := range sortedUsers(a.users) {
 		out = append(out, u.name)
 	}
 	return out
@@ -144,7 +112,7 @@ func (a *ACLUsers) List() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
-	for _, u := range a.sorted() {
+	for _, u := range sortedUsers(a.users) {
 		out = append(out, "user "+u.name+" "+a.rules.describe(u))
 	}
 	return out
@@ -255,44 +223,56 @@ func (a *ACLUsers) Cat(category string) ([]string, bool) {
 // LoadUsers replaces the users with "user <name> <rules...>" lines (ACL LIST's
 // form, or the config file's split lines); on an error nothing changes.
 func (a *ACLUsers) LoadUsers(lines [][]string) error {
-	fresh := struct{ users map[string]*aclUser }{map[string]*aclUser{}}
-	def := a.rules.newUser("default")
-	for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
-		a.rules.setUser(def, op)
-	}
-	fresh.users["default"] = def
+	users := map[string]*aclUser{"default": a.rules.newDefaultUser("default")}
 	seen := map[string]bool{}
 	for _, l := range lines {
 		if len(l) < 1 {
 			continue
 		}
-		name := l[0]
-		if seen[name] {
-			return errors.New("Error in user declaration '" + name + "': Duplicate user found. A user can only be defined once in config files")
-		}
-		seen[name] = true
-		if hasSpaces(name) {
-			return errors.New("Spaces not allowed in ACL usernames")
-		}
-		rules, bad := mergeSelectorArgs(l[1:])
-		if bad >= 0 {
-			return errors.New("Unmatched parenthesis in acl selector starting at '" + l[1+bad] + "'.")
-		}
-		u := fresh.users[name]
-		if u == nil {
-			u = a.rules.newUser(name)
-			fresh.users[name] = u
-		} else {
-			a.rules.setUser(u, "reset")
-		}
-		for _, op := range rules {
-			if err := a.rules.setUser(u, op); err != nil {
-				return errors.New("Error loading ACL rule '" + op + "' for the user named '" + name + "': " + err.Error())
-			}
+		if _, err := a.rules.loadConfigUser(users, seen, l[0], l[1:]); err != nil {
+			return err
 		}
 	}
 	a.mu.Lock()
-	a.users = fresh.users
+	a.users = users
 	a.mu.Unlock()
 	return nil
+}
+
+// ACLDenial is why Check refused a command, as Redis's processCommand reports it.
+type ACLDenial struct {
+	Reason string // ACL LOG's reason: "command", "key" or "channel"
+	Object string // ACL LOG's object: the command's full name, or the key or channel
+	Err    string // the NOPERM error to reply
+}
+
+// Check is Allowed with the reason for a refusal, so that the caller can reply
+// Redis's NOPERM error and log the denial in its ACL LOG. ok is true when user
+// may run argv (unknown commands included: the caller reports them).
+func (a *ACLUsers) Check(user string, argv [][]byte) (d ACLDenial, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(argv) == 0 {
+		return ACLDenial{}, false
+	}
+	cmd := a.cmds.lookupArgv(argv)
+	if cmd == nil {
+		return ACLDenial{}, true
+	}
+	u := a.users[user]
+	if u == nil {
+		return ACLDenial{Reason: "command", Object: cmd.Name, Err: aclNopermMessage(aclDeniedCmd, cmd)}, false
+	}
+	res, pos := u.checkCmd(cmd, argv)
+	if res == aclOK {
+		return ACLDenial{}, true
+	}
+	d = ACLDenial{Reason: "command", Object: cmd.Name, Err: aclNopermMessage(res, cmd)}
+	switch res {
+	case aclDeniedKey:
+		d.Reason, d.Object = "key", string(argv[pos])
+	case aclDeniedChannel:
+		d.Reason, d.Object = "channel", string(argv[pos])
+	}
+	return d, false
 }

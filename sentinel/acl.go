@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
@@ -87,8 +89,10 @@ func (c *client) authRequired() bool {
 	return !c.authed && !c.s.acl.NoPassDefault()
 }
 
-// checkAuth checks [username] password and returns the error to reply, or "".
-func (c *client) checkAuth(cred []string) string {
+// checkAuth checks [username] password for the command cmd (AUTH or HELLO, as
+// typed) and returns the error to reply, or "". A wrong pair is logged in ACL LOG
+// as Redis's ACLAuthenticateUser does.
+func (c *client) checkAuth(cmd string, cred []string) string {
 	user := "default"
 	if len(cred) == 2 {
 		user = cred[0]
@@ -96,6 +100,7 @@ func (c *client) checkAuth(cred []string) string {
 		return "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	}
 	if !c.s.acl.Authenticate(user, cred[len(cred)-1]) {
+		c.s.aclLogAdd(c, "auth", cmd, user)
 		return "WRONGPASS invalid username-password pair or user is disabled."
 	}
 	c.authed, c.user = true, user
@@ -110,25 +115,115 @@ func (c *client) userName() string {
 	return c.user
 }
 
-// aclPermitted checks the command against the client's user; the error to
-// reply, or "".
+// aclPermitted checks the command against the client's user; the NOPERM error
+// to reply, or "". A denial is logged in ACL LOG, as Redis's processCommand does.
 func (c *client) aclPermitted(args []string) string {
 	argv := make([][]byte, len(args))
 	for i, a := range args {
 		argv[i] = []byte(a)
 	}
-	if c.s.acl.Allowed(c.userName(), argv) {
+	user := c.userName()
+	d, ok := c.s.acl.Check(user, argv)
+	if ok {
 		return ""
 	}
-	name := strings.ToLower(args[0])
-	if len(args) > 1 {
-		for _, cmd := range redisSentinelCommands {
-			if cmd.name == name && len(cmd.subs) > 0 {
-				name += "|" + strings.ToLower(args[1])
-			}
+	c.s.aclLogAdd(c, d.Reason, d.Object, user)
+	return d.Err
+}
+
+// aclLogGroup is how close in time two like denials must be to share an entry
+// (Redis's ACL_LOG_GROUPING_MAX_TIME_DELTA).
+const aclLogGroup = 60 * time.Second
+
+// aclLogEntry is one ACL LOG entry (Redis's ACLLogEntry).
+type aclLogEntry struct {
+	count    int64
+	reason   string // "auth", "command", "key" or "channel"
+	object   string
+	username string
+	ctime    time.Time // the last denial folded into the entry
+	cinfo    string    // CLIENT INFO of the last denied client
+}
+
+// aclLog is the sentinel's ACL LOG, newest first. The context is always
+// "toplevel": a sentinel has no MULTI, scripts or modules.
+type aclLog struct {
+	mu      sync.Mutex
+	entries []*aclLogEntry
+}
+
+// aclLogAdd records a denial of c, folded into a like entry among the ten newest
+// when it is less than a minute apart (the entry then moves to the head), as
+// Redis's addACLLogEntry.
+func (s *Sentinel) aclLogAdd(c *client, reason, object, username string) {
+	now := time.Now()
+	cinfo := c.info(now)
+	l := &s.acllog
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := 0; i < len(l.entries) && i < 10; i++ {
+		e := l.entries[i]
+		d := now.Sub(e.ctime)
+		if d < 0 {
+			d = -d
+		}
+		if e.reason == reason && e.object == object && e.username == username && d <= aclLogGroup {
+			e.count++
+			e.ctime, e.cinfo = now, cinfo
+			copy(l.entries[1:i+1], l.entries[:i])
+			l.entries[0] = e
+			return
 		}
 	}
-	return fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", name)
+	l.entries = append(l.entries, nil)
+	copy(l.entries[1:], l.entries)
+	l.entries[0] = &aclLogEntry{count: 1, reason: reason, object: object, username: username, ctime: now, cinfo: cinfo}
+	if max := s.cfg.ACLLogMaxLen; len(l.entries) > max {
+		clear(l.entries[max:])
+		l.entries = l.entries[:max]
+	}
+}
+
+// ACL LOG [<count> | RESET]
+func aclLogCommand(c *client, args []string, b []byte) []byte {
+	l := &c.s.acllog
+	count := int64(10)
+	if len(args) == 3 {
+		if strings.EqualFold(args[2], "reset") {
+			l.mu.Lock()
+			l.entries = nil
+			l.mu.Unlock()
+			return resp.AppendOK(b)
+		}
+		n, err := strconv.ParseInt(args[2], 10, 64)
+		if err != nil {
+			return resp.AppendError(b, "ERR value is not an integer or out of range")
+		}
+		count = max(n, 0)
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	count = min(count, int64(len(l.entries)))
+	b = resp.AppendArray(b, int(count))
+	for _, e := range l.entries[:count] {
+		b = resp.AppendMap(b, 7, c.proto)
+		b = resp.AppendBulkString(b, "count")
+		b = resp.AppendInt(b, e.count)
+		b = resp.AppendBulkString(b, "reason")
+		b = resp.AppendBulkString(b, e.reason)
+		b = resp.AppendBulkString(b, "context")
+		b = resp.AppendBulkString(b, "toplevel")
+		b = resp.AppendBulkString(b, "object")
+		b = resp.AppendBulkString(b, e.object)
+		b = resp.AppendBulkString(b, "username")
+		b = resp.AppendBulkString(b, e.username)
+		b = resp.AppendBulkString(b, "age-seconds")
+		b = resp.AppendDouble(b, float64(now.Sub(e.ctime).Milliseconds())/1000, c.proto)
+		b = resp.AppendBulkString(b, "client-info")
+		b = resp.AppendBulkString(b, e.cinfo)
+	}
+	return b
 }
 
 const aclNoFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
@@ -234,19 +329,12 @@ func aclCommand(c *client, args []string, b []byte) []byte {
 		}
 		return b
 	case "log":
-		// Denials are not logged by the sentinel: the log is always empty.
-		if len(args) == 3 && strings.EqualFold(args[2], "reset") {
-			return resp.AppendOK(b)
-		}
-		if len(args) == 3 {
-			if n, err := strconv.ParseInt(args[2], 10, 64); err != nil || n < 0 {
-				return resp.AppendError(b, "ERR value is out of range, must be positive")
-			}
-		}
 		if len(args) > 3 {
-			return badArity()
+			// ACL LOG's arity is -2: more arguments reach the subcommand's own
+			// syntax error.
+			return resp.AppendError(b, "ERR unknown subcommand or wrong number of arguments for '"+args[1]+"'. Try ACL HELP.")
 		}
-		return resp.AppendArray(b, 0)
+		return aclLogCommand(c, args, b)
 	case "save", "load":
 		if len(args) != 2 {
 			return badArity()
@@ -285,37 +373,7 @@ func aclCommand(c *client, args []string, b []byte) []byte {
 		}
 		return resp.AppendBulkString(b, fmt.Sprintf("This user has no permissions to run the '%s' command", strings.ToLower(args[3])))
 	case "help":
-		lines := []string{
-			"ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-			"CAT [<category>]",
-			"    List all commands that belong to <category>, or all command categories",
-			"    when no category is specified.",
-			"DELUSER <username> [<username> ...]",
-			"    Delete a list of users.",
-			"DRYRUN <username> <command> [<arg> ...]",
-			"    Returns whether the user can execute the given command without executing the command.",
-			"GETUSER <username>",
-			"    Get the user's details.",
-			"GENPASS [<bits>]",
-			"    Generate a secure 256-bit user password. The optional `bits` argument can",
-			"    be used to specify a different size.",
-			"LIST",
-			"    Show users details in config file format.",
-			"LOAD",
-			"    Reload users from the ACL file.",
-			"LOG [<count> | RESET]",
-			"    Show the ACL log entries.",
-			"SAVE",
-			"    Save the current config to the ACL file.",
-			"SETUSER <username> <attribute> [<attribute> ...]",
-			"    Create or modify a user with the specified attributes.",
-			"USERS",
-			"    List all the registered usernames.",
-			"WHOAMI",
-			"    Return the current connection username.",
-			"HELP",
-			"    Prints this help.",
-		}
+		lines := engine.ACLHelp()
 		b = resp.AppendArray(b, len(lines))
 		for _, l := range lines {
 			b = resp.AppendSimple(b, l)

@@ -811,10 +811,12 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 	}
 	s.mu.Unlock()
 	n := len(b)
+	sent := time.Now()
 	b = s.forward(b, "SENTINEL", "FAILOVER", name)
 	if bytes.HasPrefix(b[n:], []byte("+OK")) {
 		s.mu.Lock()
-		if s.masters[name] == m {
+		// An abort applied since the request left ended this failover already.
+		if s.masters[name] == m && m.abortSeen.Before(sent) {
 			m.forwardedFailover = time.Now().Add(m.cfg.FailoverTimeout)
 			m.forwardedTo = s.leaderClientAddr()
 		}

@@ -73,6 +73,8 @@ type Config struct {
 	// RequirePass, when set, is the password clients of this sentinel must AUTH
 	// with (Redis's requirepass in sentinel mode).
 	RequirePass string
+	// ACLLogMaxLen bounds ACL LOG (acllog-max-len); Redis's default 128.
+	ACLLogMaxLen int
 	// Users are the `user <name> <rules...>` lines (ACL users).
 	Users [][]string
 	// SentinelUser/SentinelPass authenticate this sentinel to the other sentinels
@@ -114,7 +116,8 @@ var preMonitor = map[string]bool{"announce-ip": true, "announce-port": true, "de
 func DefaultConfig() *Config {
 	// TLS defaults are Redis's: client certificates required, session caching on.
 	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
-		TLS: tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
+		ACLLogMaxLen: 128,
+		TLS:          tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
 }
 
 func defaultMaster() *MasterConfig {
@@ -275,7 +278,7 @@ func (c *Config) directive(argv []string) error {
 	}
 	if len(argv) != 2 {
 		switch name {
-		case "port", "bind", "dir", "logfile", "loglevel", "daemonize", "protected-mode", "requirepass":
+		case "port", "bind", "dir", "logfile", "loglevel", "daemonize", "protected-mode", "requirepass", "acllog-max-len":
 			return fmt.Errorf("wrong number of arguments")
 		}
 	}
@@ -296,6 +299,8 @@ func (c *Config) directive(argv []string) error {
 		// the foreground under a supervisor and never binds outside `bind`.
 	case "requirepass":
 		c.RequirePass = argv[1]
+	case "acllog-max-len":
+		c.ACLLogMaxLen, err = atoi(argv[1], 0, 1<<31-1)
 	case "tls-port":
 		c.TLSPort, err = atoi(argv[1], 0, 65535)
 	case "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",

@@ -20,8 +20,10 @@
 // master, its address, config epoch and replica list. A failover's outcome is
 // committed to the log before any client can see the new address, so the
 // committed log is the single truth for which node is master in which epoch;
-// +switch-master is published, as in Redis, at the end of the failover, when the
-// leader commits that end (or the failover timeout passed). A minority of
+// +switch-master is published as in Redis: by the other sentinels as soon as the
+// switch commits (Redis's learn it from the leader's hello right after the
+// promotion), by the leader at the end of the failover, when it commits that
+// end (or the failover timeout passed). A minority of
 // sentinels has no leader and therefore never fails over. The leader removes
 // sentinels unreachable for raft-remove-after from the group (membership.go).
 // Raft shares the sentinel's port, over TLS with tls-replication (raftmux.go).

@@ -93,7 +93,24 @@ func replicaLess(a, b *instance) bool {
 func (s *Sentinel) setFailoverState(fo *failover, st string) {
 	s.mu.Lock()
 	fo.state = st
+	hook := s.failoverHook
 	s.mu.Unlock()
+	if hook != nil {
+		hook(st)
+	}
+}
+
+// abortFailover ends a failover that promoted nobody (sentinelAbortFailover):
+// the -failover-abort-<reason> event here, and the abort committed to the log
+// so that a sentinel that forwarded this failover leaves its failover state
+// at once too (onFailoverAbort). After the epoch was committed only: before,
+// there is nothing to abort elsewhere.
+func (s *Sentinel) abortFailover(m *master, old *instance, epoch uint64, stats *failoverStats, reason string) {
+	stats.Result = reason
+	s.eventUnlocked("-failover-abort-"+reason, old, "")
+	if err := s.apply(command{Op: opFailoverAbort, Epoch: epoch, Name: m.name, Value: reason, Leader: s.myid}); err != nil {
+		s.log.Sugar().Warnf("failover of %s: cannot commit its abort: %v", m.name, err)
+	}
 }
 
 // runFailover drives one failover to its end or to an abort.
@@ -166,8 +183,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		}
 	}
 	if r == nil {
-		stats.Result = "no-good-slave"
-		s.eventUnlocked("-failover-abort-no-good-slave", old, "")
+		s.abortFailover(m, old, epoch, stats, "no-good-slave")
 		return
 	}
 	s.mu.Lock()
@@ -214,8 +230,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		c.Close()
 	}
 	if !promoted {
-		stats.Result = "slave-timeout"
-		s.eventUnlocked("-failover-abort-slave-timeout", old, "")
+		s.abortFailover(m, old, epoch, stats, "slave-timeout")
 		return
 	}
 	stats.ToPromotion = time.Since(lossAt)
@@ -246,8 +261,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	if err := s.apply(command{Op: opSwitch, Epoch: epoch, Name: m.name, IP: rip, Port: rport,
 		Replicas: replicas, OldIP: oldIP, OldPort: oldPort, Leader: s.myid}); err != nil {
 		s.log.Sugar().Warnf("failover of %s: cannot commit the switch: %v", m.name, err)
-		stats.Result = "not-elected"
-		s.eventUnlocked("-failover-abort-not-elected", old, "")
+		s.abortFailover(m, old, epoch, stats, "not-elected")
 		return
 	}
 	s.mu.Lock()

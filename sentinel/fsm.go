@@ -31,6 +31,11 @@ const (
 	// id): its own settings, kept in the log so that they survive a restart
 	// without rewriting the (possibly read-only) config file.
 	opSentinelConfig = "sentinel-config"
+	// opFailoverAbort: the failover of that epoch ended without a promotion
+	// (Value is the reason, as in -failover-abort-<reason>). No state changes;
+	// a sentinel that handed that failover to the leader (SENTINEL FAILOVER)
+	// leaves its failover state at once instead of at the failover timeout.
+	opFailoverAbort = "failover-abort"
 )
 
 // command is one raft log entry, JSON-encoded.
@@ -95,6 +100,8 @@ type fsm struct {
 	onConfig    func(c command)
 	// onSentinelConfig runs after a sentinel's CONFIG SET committed.
 	onSentinelConfig func(c command)
+	// onFailoverAbort runs after a failover abort committed.
+	onFailoverAbort func(c command)
 	// onRestore runs after a snapshot replaced the state (at start, or when the
 	// leader sends one to a lagging follower).
 	onRestore func()
@@ -164,6 +171,12 @@ func (f *fsm) apply(c command) error {
 		f.mu.Unlock()
 		if f.onSwitchEnd != nil {
 			f.onSwitchEnd(c)
+		}
+		return nil
+	case opFailoverAbort:
+		f.mu.Unlock()
+		if f.onFailoverAbort != nil {
+			f.onFailoverAbort(c)
 		}
 		return nil
 	case opSentinelConfig:

@@ -100,10 +100,14 @@ type master struct {
 	// timeout) this sentinel reports it in progress, as the Redis sentinel that
 	// was asked does (clients poll the flags for its end).
 	forwardedFailover time.Time
-	forwardedTo       string    // the leader that accepted it; a new leader ends it
-	failoverStart     time.Time // last attempt, for the retry delay
-	lastFailover      *failoverStats
-	failoverCount     int64
+	forwardedTo       string // the leader that accepted it; a new leader ends it
+	// abortSeen: when the last committed failover abort of this master was
+	// applied here; one applied while a SENTINEL FAILOVER was being forwarded
+	// ended that failover already.
+	abortSeen     time.Time
+	failoverStart time.Time // last attempt, for the retry delay
+	lastFailover  *failoverStats
+	failoverCount int64
 
 	// pendingSwitch is a committed switch whose +switch-master is not published
 	// yet: Redis announces it at the end of the failover, after the replicas were

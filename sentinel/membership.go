@@ -59,6 +59,18 @@ func (s *Sentinel) watchRaftPeers() {
 				case raft.LeaderObservation:
 					// Another leader (or none): what this one saw is stale.
 					s.peerDownSince = nil
+					// Counted and logged: a leader change while nothing failed
+					// (election churn) delays the next failover by an election.
+					// Leaderless in between counts as a change even when the
+					// same sentinel wins again: an election ran.
+					if d.LeaderID == "" {
+						s.lastLeader = ""
+					} else if d.LeaderID != s.lastLeader {
+						s.lastLeader = d.LeaderID
+						n := s.leaderChanges.Add(1)
+						s.log.Info("raft leader is now "+string(d.LeaderID),
+							zap.Int64("leader_changes", n), zap.Bool("self", string(d.LeaderID) == s.myid))
+					}
 				}
 				s.mu.Unlock()
 			}

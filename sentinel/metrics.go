@@ -46,6 +46,9 @@ func newMetrics(s *Sentinel, reg prometheus.Registerer) *metrics {
 			}
 			return 0
 		}))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "keygrid_sentinel_raft_leader_changes_total",
+			Help: "Raft leaders this sentinel has seen elected, the first included; more than one while nothing failed is election churn."},
+			func() float64 { return float64(s.leaderChanges.Load()) }))
 		reg.MustRegister(&stateCollector{s: s})
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "keygrid_sentinel_current_epoch",
 			Help: "The committed current epoch."}, func() float64 { return float64(s.fsm.currentEpoch()) }))

@@ -162,7 +162,15 @@ func (s *Sentinel) linkLoop(ri *instance, c *conn) error {
 		// Hellos go to other sentinels too (PUBLISH on their port), as Redis
 		// does, so sentinels keep hearing each other while a master is down.
 		doHello := now.Sub(lastHello) >= s.tm.get(tPublish)
-		doAsk := ri.kind == kindSentinel && m.sdown && now.Sub(lastAsk) >= s.tm.get(tAsk)
+		// A sentinel that last said the master is up is asked again ten times as
+		// often: it usually just has not reached down-after yet, and its "down"
+		// is what completes the quorum (Redis asks once per ASK-PERIOD, which
+		// left up to a second between the last SDOWN and ODOWN here).
+		askEvery := s.tm.get(tAsk)
+		if !ri.masterDownSays {
+			askEvery /= 10
+		}
+		doAsk := ri.kind == kindSentinel && m.sdown && now.Sub(lastAsk) >= askEvery
 		if doPing {
 			if ri.pingPending.IsZero() {
 				ri.pingPending = now

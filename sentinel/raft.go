@@ -112,11 +112,20 @@ func (s *Sentinel) startRaft() error {
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(self.ID)
 	conf.Logger = hlog
-	// Faster than raft's WAN-friendly defaults: sentinels run on a LAN and a leader
-	// change must take well under down-after-milliseconds.
-	conf.HeartbeatTimeout = 500 * time.Millisecond
-	conf.ElectionTimeout = 500 * time.Millisecond
-	conf.LeaderLeaseTimeout = 250 * time.Millisecond
+	// Faster than raft's WAN-friendly defaults (a dead leader is replaced in
+	// 2-4 s, well under usual down-after-milliseconds), but not so fast that a
+	// loaded host makes leaders come and go while nothing fails: each election
+	// is a window in which no failover can start or commit. The leader
+	// heartbeats every HeartbeatTimeout/10 (200 ms); a follower stands for
+	// election after 2-4 s without one; a leader steps down after 1 s without
+	// reaching a majority, so a deposed leader has stopped acting (re-pointing
+	// replicas) before the majority can elect another. At 500/500/250 ms, and
+	// still at 1000/1000/500 ms, a stall of the sentinel process on a busy 2-core
+	// machine (load average 28) deposed healthy leaders in the middle of a
+	// failover ("failed to contact quorum of nodes, stepping down").
+	conf.HeartbeatTimeout = 2 * time.Second
+	conf.ElectionTimeout = 2 * time.Second
+	conf.LeaderLeaseTimeout = time.Second
 	// The log is a few entries per failover: snapshot often so the store stays tiny.
 	conf.SnapshotThreshold = 32
 	conf.TrailingLogs = 32
@@ -177,6 +186,7 @@ func (s *Sentinel) startRaft() error {
 			s.syncFromFSMLocked(m)
 		}
 	}
+	s.fsm.onFailoverAbort = s.onFailoverAbort
 	s.fsm.onEpoch = func(epoch uint64, name string) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -277,9 +287,13 @@ func (s *Sentinel) apply(c command) error {
 }
 
 // onSwitch runs on every sentinel when a failover's outcome commits: from now on
-// clients asking for the master get the new address, but +switch-master (and
-// +config-update-from on the other sentinels) waits for the failover's end
-// (opSwitchEnd or the failover timeout), where Redis publishes it.
+// clients asking for the master get the new address. The other sentinels tell
+// it at once (+config-update-from, +switch-master), as Redis's do when the
+// leader's hello right after the promotion (sentinelForceHelloUpdateForMaster)
+// carries the new epoch; the leader tells it at the failover's end
+// (opSwitchEnd or the failover timeout), where Redis's leader does. Waiting
+// for the end everywhere made clients that follow +switch-master learn of the
+// new master seconds after Redis Sentinel's would (the replicas' resync).
 func (s *Sentinel) onSwitch(c command) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -287,7 +301,31 @@ func (s *Sentinel) onSwitch(c command) {
 	if m == nil {
 		return
 	}
-	s.switchMasterLocked(m, c.IP, c.Port, c.Replicas, c.Epoch, c.Leader, true)
+	s.switchMasterLocked(m, c.IP, c.Port, c.Replicas, c.Epoch, c.Leader, c.Leader == s.myid)
+}
+
+// onFailoverAbort runs on every sentinel when the leader's failover of a master
+// ended without a promotion. A sentinel that handed a SENTINEL FAILOVER of that
+// master to the leader shows it in progress until then: as Redis's
+// sentinelAbortFailover, it leaves that state at once (and tells its own
+// subscribers, who asked it for the failover), instead of at the failover
+// timeout. An abort of an earlier failover applied late by a lagging follower
+// can end the state early; it never starts or blocks a failover.
+func (s *Sentinel) onFailoverAbort(c command) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.masters[c.Name]
+	if m == nil || c.Leader == s.myid {
+		return
+	}
+	m.abortSeen = time.Now()
+	if m.forwardedFailover.IsZero() {
+		return
+	}
+	m.forwardedFailover, m.forwardedTo = time.Time{}, ""
+	if s.running {
+		s.event("-failover-abort-"+c.Value, m.instance, "")
+	}
 }
 
 // switchMasterLocked points m at a new address (sentinelResetMasterAndChangeAddress).

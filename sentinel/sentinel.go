@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -74,6 +75,15 @@ type Sentinel struct {
 	local localState
 	// acl: the users (acl.go).
 	acl *engine.ACLUsers
+	// leaderChanges counts the raft leaders this sentinel has seen elected
+	// (the first one included); lastLeader is the latest (mu).
+	leaderChanges atomic.Int64
+	lastLeader    raft.ServerID
+	// failoverHook, when set (tests), is called with each state a failover this
+	// sentinel runs enters, outside mu.
+	failoverHook func(state string)
+	// acllog is ACL LOG (acl.go).
+	acllog aclLog
 	// scripts: the notification and client-reconfig script queue (scripts.go).
 	scripts scriptQueue
 	// clients: open client connections, for CLIENT KILL and ACL DELUSER.

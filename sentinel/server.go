@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/resp"
@@ -36,6 +37,15 @@ type client struct {
 	outq       chan []byte
 	done       chan struct{}
 	writerOnce sync.Once
+	// For CLIENT INFO and ACL LOG's client-info, set by the client's goroutine:
+	// the socket's fd, when it connected and last sent a command, the full name of
+	// that command ("NULL" when unknown, as Redis's lastcmd), and the query buffer
+	// as the command began to run.
+	fd              int
+	ctime, lastSeen time.Time
+	lastCmd         string
+	qbuf, qfree     int
+	argvMem         int
 }
 
 var clientIDs atomic.Int64
@@ -80,8 +90,9 @@ func (s *Sentinel) accepted(nc net.Conn, viaTLS bool) {
 		}
 		return
 	}
+	now := time.Now()
 	c := &client{s: s, nc: cn, id: clientIDs.Add(1), proto: 2, chans: map[string]bool{}, pats: map[string]bool{},
-		outq: make(chan []byte, 1024), done: make(chan struct{})}
+		outq: make(chan []byte, 1024), done: make(chan struct{}), fd: connFD(nc), ctime: now, lastSeen: now, lastCmd: "NULL"}
 	// As Redis's createClient: a new connection is authenticated (as default)
 	// while the default user is "on nopass".
 	c.authed = s.acl.NoPassDefault()
@@ -127,9 +138,12 @@ func (c *client) run() {
 				break
 			}
 			args := make([]string, len(argv))
+			c.argvMem = 0
 			for i, a := range argv {
 				args[i] = string(a)
+				c.argvMem += len(a)
 			}
+			c.qbuf, c.qfree, c.lastSeen = len(buf), cap(buf)-len(buf), time.Now()
 			buf = buf[used:]
 			req.Reset()
 			if len(args) > 0 {
@@ -173,6 +187,7 @@ func (c *client) exec(args []string) bool {
 		}
 	}
 	spec, ok := sentinelCommandTable[name]
+	c.lastCmd = fullCommandName(args)
 	if !ok {
 		var sb strings.Builder
 		for _, a := range args[1:] {
@@ -373,9 +388,7 @@ func clientCommand(c *client, args []string, b []byte) []byte {
 	case sub == "id" && len(args) == 2:
 		return resp.AppendInt(b, c.id)
 	case (sub == "info" && len(args) == 2) || (sub == "list" && len(args) == 2):
-		line := fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s db=0 sub=%d psub=%d resp=%d cmd=client|%s\n",
-			c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, len(c.chans), len(c.pats), c.proto, sub)
-		return resp.AppendBulkString(b, line)
+		return resp.AppendBulkString(b, c.info(time.Now())+"\n")
 	}
 	if sub == "kill" && len(args) >= 3 {
 		return clientKill(c, args, b)
@@ -510,7 +523,7 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 			if i+2 >= len(args) {
 				return resp.AppendError(b, fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
 			}
-			if err := c.checkAuth(args[i+1 : i+3]); err != "" {
+			if err := c.checkAuth(args[0], args[i+1:i+3]); err != "" {
 				return resp.AppendError(b, err)
 			}
 			i += 2
@@ -527,7 +540,8 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 		return resp.AppendError(b, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	c.proto = proto
-	b = resp.AppendMap(b, 7, proto)
+	// No "role" in sentinel mode (Redis's helloCommand adds it only outside it).
+	b = resp.AppendMap(b, 6, proto)
 	b = resp.AppendBulkString(b, "server")
 	b = resp.AppendBulkString(b, "redis")
 	b = resp.AppendBulkString(b, "version")
@@ -538,8 +552,6 @@ func helloCommand(c *client, args []string, b []byte) []byte {
 	b = resp.AppendInt(b, c.id)
 	b = resp.AppendBulkString(b, "mode")
 	b = resp.AppendBulkString(b, "sentinel")
-	b = resp.AppendBulkString(b, "role")
-	b = resp.AppendBulkString(b, "master")
 	b = resp.AppendBulkString(b, "modules")
 	return resp.AppendArray(b, 0)
 }
@@ -549,7 +561,7 @@ func authCommand(c *client, args []string, b []byte) []byte {
 	if len(args) > 3 {
 		return resp.AppendError(b, "ERR syntax error")
 	}
-	if err := c.checkAuth(args[1:]); err != "" {
+	if err := c.checkAuth(args[0], args[1:]); err != "" {
 		return resp.AppendError(b, err)
 	}
 	return resp.AppendOK(b)
@@ -617,3 +629,65 @@ func resetCommand(c *client, _ []string, b []byte) []byte {
 
 // redisVersion is the Redis version keygrid sentinel speaks.
 const redisVersion = "7.0.15"
+
+// fullCommandName is Redis's fullname of the command args names: "name", or
+// "name|sub" for a container command; "NULL" when there is no such command.
+func fullCommandName(args []string) string {
+	name := strings.ToLower(args[0])
+	for _, cmd := range redisSentinelCommands {
+		if cmd.name != name {
+			continue
+		}
+		if len(cmd.subs) == 0 || len(args) < 2 {
+			return name
+		}
+		sub := strings.ToLower(args[1])
+		if slices.Contains(cmd.subs, sub) {
+			return name + "|" + sub
+		}
+		return "NULL"
+	}
+	if _, ok := sentinelCommandTable[name]; ok {
+		return name // RESET, QUIT: not in Redis Sentinel's table, but answered
+	}
+	return "NULL"
+}
+
+// info is c's CLIENT INFO line with Redis 7.0's fields (catClientInfoString). A
+// sentinel client has no MULTI, no shard channels, no tracking and one reply
+// buffer; the memory figures are what this connection holds. Called by c's own
+// goroutine.
+func (c *client) info(now time.Time) string {
+	flags := "N"
+	if c.subscribed() {
+		flags = "P"
+	}
+	user := c.userName()
+	if !c.authed {
+		user = "default"
+	}
+	totMem := c.qbuf + c.qfree + c.argvMem + cap(c.out) + 16<<10
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 "+
+		"qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=16384 rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.fd, c.name, int64(now.Sub(c.ctime).Seconds()), int64(now.Sub(c.lastSeen).Seconds()),
+		flags, len(c.chans), len(c.pats), c.qbuf, c.qfree, c.argvMem, max(cap(c.out), 0), totMem, c.lastCmd, user, c.proto)
+}
+
+// connFD is the file descriptor of a TCP (or Unix) connection, for CLIENT INFO;
+// -1 for other kinds (TLS shows the fd of the socket under it).
+func connFD(nc net.Conn) int {
+	if t, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		nc = t.NetConn()
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	rc.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
