@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -93,8 +94,10 @@ type Client struct {
 	lastSeen int64 // last interaction, unix ms
 	// obufSoftSince is when the output buffer first exceeded the soft limit (unix ms).
 	obufSoftSince int64
-	// outPeak is the largest output buffer seen recently (CLIENT LIST omem helper).
-	outPeak int
+	// outPeak is the largest reply seen waiting to be written since outPeakReset
+	// (unix ms), CLIENT LIST rbp (client_evict.go's replyPeakCron).
+	outPeak      int
+	outPeakReset int64
 	// Totals for CLIENT LIST / INFO.
 	netIn, netOut int64
 	cmdCount      int64
@@ -114,6 +117,15 @@ type Client struct {
 	woff int64
 	// clusterFlags are READONLY and ASKING (cluster_route.go).
 	clusterFlags uint8
+
+	// Memory accounting (client_evict.go): what the client was last measured to
+	// use and the type it was counted under (Redis's last_memory_usage and
+	// last_memory_type), and its place in the maxmemory-clients buckets: memBucket
+	// is the bucket's index plus one, 0 while in none.
+	memLast          int64
+	memType          uint8
+	memBucket        uint8
+	memPrev, memNext *Client
 }
 
 // redactArg hides argv[i] of the current command from SLOWLOG and MONITOR, as
@@ -233,12 +245,23 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 	} else {
 		// A partial request is pending: append to the client's own buffer, sized for
 		// the bulk it is waiting for (bounded per read, so a lying length costs little).
-		want := readChunk
-		if p := c.req.Pending(len(c.qbuf)); p > int64(want) {
-			want = int(min(p, 1<<20))
+		room := readChunk
+		p := c.req.Pending(len(c.qbuf))
+		if p > int64(room) {
+			room = int(min(p, 1<<20))
 		}
-		if cap(c.qbuf)-len(c.qbuf) < want {
-			nb := make([]byte, len(c.qbuf), max(2*cap(c.qbuf), len(c.qbuf)+want))
+		if p > 0 && int64(cap(c.qbuf)-len(c.qbuf)) >= p && cap(c.qbuf) >= readChunk {
+			room = 0 // the rest of the request fits: no need to grow
+		}
+		if cap(c.qbuf)-len(c.qbuf) < room {
+			// Doubling, but never past the end of a big bulk being read: its
+			// buffer ends up its size, as Redis's does, and maxmemory-clients
+			// sees what the client holds (client_evict.go).
+			n := max(2*cap(c.qbuf), len(c.qbuf)+room)
+			if p > readChunk {
+				n = min(n, len(c.qbuf)+int(p))
+			}
+			nb := make([]byte, len(c.qbuf), n)
 			copy(nb, c.qbuf)
 			c.qbuf = nb
 		}
@@ -252,6 +275,10 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 	c.lastSeen = s.nowMs
 	used := s.processInput(c, buf)
 	if c.flags&(flagCloseASAP) != 0 {
+		// Closed before the next client is read (Redis's beforeNextClient): a
+		// client cut for its output buffer must not count in the clients'
+		// memory when the next one runs a command (client_evict.go).
+		s.freeClientNow(c)
 		return
 	}
 	rest := buf[used:]
@@ -273,7 +300,10 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 		s.log.Warn("closing client that reached max query buffer length",
 			zap.Int64("id", c.id), zap.String("addr", c.addr), zap.Int("qbuf", len(c.qbuf)))
 		s.freeClient(c)
+		return
 	}
+	// A request left in part in the query buffer counts now (client_evict.go).
+	s.clientMemChanged(c)
 }
 
 // readDone handles the result of a read; it returns false when there is nothing to
@@ -344,6 +374,7 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 		c.argv = argv
 		s.processCommand(c)
 		c.argv = nil
+		s.clientMemChanged(c) // with the reply it queued (client_evict.go)
 		// Enforce the hard output limit as replies grow, as Redis does on every
 		// reply, so a pipeline of big replies cannot balloon memory before the
 		// first write.
@@ -372,7 +403,13 @@ func (s *Server) queueWrite(c *Client) {
 // writeClient writes as much of c's reply as the socket takes. It returns false if
 // the client was freed.
 func (s *Server) writeClient(c *Client) bool {
+	if c.flags&flagReplica != 0 {
+		return s.replWriteClient(c) // the shared replication buffer (repl_buffer.go)
+	}
 	s.stats.writesProcessed++
+	if p := len(c.out) - c.sent; p > c.outPeak {
+		c.outPeak = p // what the commands since the last write queued
+	}
 	for c.sent < len(c.out) {
 		n, err := loop.Write(c.fd, c.out[c.sent:])
 		if err != nil {
@@ -405,6 +442,7 @@ func (s *Server) writeClient(c *Client) bool {
 			s.freeClient(c)
 			return false
 		}
+		s.clientMemChanged(c) // client_evict.go
 		return true
 	}
 	// The socket is full: wait for it to drain.
@@ -412,7 +450,11 @@ func (s *Server) writeClient(c *Client) bool {
 		s.loop.AddFile(c.fd, loop.Writable, nil, s.onWritable)
 		c.flags |= flagWriteHandler
 	}
-	return s.checkOutputLimits(c)
+	if !s.checkOutputLimits(c) {
+		return false
+	}
+	s.clientMemChanged(c) // client_evict.go
+	return true
 }
 
 func (s *Server) onWritable(fd int, _ loop.Mask) {
@@ -609,6 +651,7 @@ func (s *Server) unlinkClient(c *Client) {
 	for _, h := range s.onClientFree {
 		h(c)
 	}
+	s.forgetClientMem(c) // client_evict.go
 	c.qbuf, c.out, c.argv = nil, nil, nil
 }
 
@@ -616,14 +659,26 @@ func (s *Server) unlinkClient(c *Client) {
 func (s *Server) freeClientsASAP() {
 	for i, c := range s.closeASAP {
 		s.closeASAP[i] = nil
-		c.flags &^= flagExecuting
-		if c.flags&flagCloseAfterReply != 0 && c.sent < len(c.out) && c.fd >= 0 {
-			// Best effort: let a final error reply leave before closing.
-			unix.Write(c.fd, c.out[c.sent:])
-		}
-		s.unlinkClient(c)
+		s.closeMarked(c)
 	}
 	s.closeASAP = s.closeASAP[:0]
+}
+
+// freeClientNow closes c, marked to be closed, at once rather than in beforeSleep.
+func (s *Server) freeClientNow(c *Client) {
+	if i := slices.Index(s.closeASAP, c); i >= 0 {
+		s.closeASAP = slices.Delete(s.closeASAP, i, i+1)
+	}
+	s.closeMarked(c)
+}
+
+func (s *Server) closeMarked(c *Client) {
+	c.flags &^= flagExecuting
+	if c.flags&flagCloseAfterReply != 0 && c.sent < len(c.out) && c.fd >= 0 {
+		// Best effort: let a final error reply leave before closing.
+		unix.Write(c.fd, c.out[c.sent:])
+	}
+	s.unlinkClient(c)
 }
 
 // clientsCron closes idle clients (timeout) and those past client-output-buffer-limit
@@ -638,15 +693,19 @@ func (s *Server) clientsCron() {
 			continue
 		}
 		s.clientsPeakTrack(c, peakIdx)
+		s.replyPeakCron(c) // client_evict.go
 		if s.obufCron(c) { // obuf_limit.go
 			continue
 		}
-		if len(c.out) == 0 && cap(c.out) > 0 && s.nowMs-c.lastSeen > 2000 {
+		// DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers as they are, so
+		// that tests can compare clients' memory.
+		if len(c.out) == 0 && cap(c.out) > 0 && s.nowMs-c.lastSeen > 2000 && !s.evict.replyBufNoResize {
 			c.out = nil
 		}
 		if len(c.qbuf) == 0 && cap(c.qbuf) > 0 && s.nowMs-c.lastSeen > 2000 {
 			c.qbuf = nil
 		}
+		s.clientMemCron(c) // client_evict.go
 	}
 }
 

@@ -7,7 +7,6 @@ package engine
 import (
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 var clientCommands = []*Command{
@@ -295,12 +294,25 @@ func (s *Server) appendClientInfo(b []byte, cl *Client) []byte {
 		oll = (omem + replyChunk - 1) / replyChunk
 	}
 	qbuf := len(cl.qbuf)
-	if cl.argv != nil && qbuf == 0 {
+	switch {
+	case cl.argv != nil && qbuf == 0:
 		// The request being executed was parsed from the loop's shared read buffer;
 		// Redis would still hold it in the client's query buffer.
 		qbuf = multibulkLen(cl.argv)
+	case cl.argv == nil && qbuf > 0:
+		// A request that arrived in part: Redis has moved its complete arguments
+		// to argv and holds only the rest in the query buffer.
+		parsed, _, argBytes := cl.req.Partial()
+		qbuf -= parsed
+		argvMem = argBytes
 	}
-	totMem := int(unsafe.Sizeof(*cl)) + cap(cl.qbuf) + cap(cl.out) + argvMem + int(x.MultiMem) + int(x.WatchMem)
+	totMem := int(s.clientMemUsage(cl)) // client_evict.go
+	if replMem, blocks := s.replClientOutput(cl); blocks > 0 {
+		// A replica's output is the shared replication buffer from its block on
+		// (repl_buffer.go); oll counts those blocks, as Redis 7.0 does.
+		oll += int(blocks)
+		omem += int(replMem)
+	}
 
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, cl.id, 10)
@@ -587,9 +599,11 @@ func clientNoEvictCommand(c *Client) {
 	switch a := c.argv[2]; {
 	case eqFold(a, "on"):
 		c.flags |= flagNoEvict
+		c.srv.unbucketClient(c) // client_evict.go
 		c.ReplyOK()
 	case eqFold(a, "off"):
 		c.flags &^= flagNoEvict
+		c.srv.updateClientMemAndBucket(c)
 		c.ReplyOK()
 	default:
 		c.ReplyError(ErrSyntax)

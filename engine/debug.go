@@ -182,6 +182,14 @@ var debugSubs = []debugSub{
 		"PAUSE-CRON <0|1>",
 		"    Stop periodic cron job processing.",
 	}, debugPauseCron},
+	{"replybuffer", 4, 4, []string{
+		"REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+		"    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+		"    In case NEVER is provided the last observed peak will never be reset",
+		"    In case RESET is provided the peak reset time will be restored to the default value",
+		"REPLYBUFFER RESIZING <0|1>",
+		"    Enable or disable the reply buffer resize cron job",
+	}, debugReplyBuffer}, // client_evict.go
 }
 
 // DEBUG subcommand [arg ...]
@@ -594,8 +602,11 @@ func memoryUsageCommand(c *Client) {
 
 // memOverhead is Redis's struct redisMemOverhead for keygrid's structures.
 type memOverhead struct {
-	peak, total, startup       uint64
-	clientsNormal              uint64
+	peak, total, startup uint64
+	clientsNormal        uint64
+	// replBacklog and clientsSlaves split the shared replication buffer
+	// (repl_buffer.go's replMemSplit).
+	replBacklog, clientsSlaves uint64
 	dbs                        []dbOverhead
 	overheadTotal, datasetSize uint64
 	keys                       int64
@@ -615,10 +626,11 @@ func (s *Server) memoryOverheadData() memOverhead {
 	used := s.usedMemory()
 	st.peak = max(st.peak, used)
 	mh := memOverhead{peak: st.peak, total: used, startup: st.startup}
-	for _, c := range s.clients {
-		mh.clientsNormal += uint64(cap(c.qbuf) + cap(c.out) + int(unsafe.Sizeof(*c)))
-	}
-	mh.overheadTotal = mh.startup + mh.clientsNormal
+	// Replicas are reported by their share of the replication buffer.
+	mh.clientsNormal = uint64(s.clientsNormalMem()) // client_evict.go
+	backlog, replicas := s.replMemSplit()
+	mh.replBacklog, mh.clientsSlaves = uint64(backlog), uint64(replicas)
+	mh.overheadTotal = mh.startup + mh.clientsNormal + mh.replBacklog + mh.clientsSlaves
 	entry := uint64(unsafe.Sizeof(keyspace.Entry{}))
 	for _, db := range s.dbs {
 		if db.Len() == 0 {
@@ -667,7 +679,7 @@ func memoryStatsCommand(c *Client) {
 		v uint64
 	}{
 		{"peak.allocated", mh.peak}, {"total.allocated", mh.total}, {"startup.allocated", mh.startup},
-		{"replication.backlog", 0}, {"clients.slaves", 0}, {"clients.normal", mh.clientsNormal},
+		{"replication.backlog", mh.replBacklog}, {"clients.slaves", mh.clientsSlaves}, {"clients.normal", mh.clientsNormal},
 		{"cluster.links", 0}, {"aof.buffer", 0}, {"lua.caches", 0}, {"functions.caches", 200},
 	} {
 		c.ReplyBulkString(kv.k)

@@ -39,8 +39,8 @@ package engine
 // Because the total is exactly the sum of the stored per-entry sizes, it never drifts,
 // whatever the quality of a type's size estimate: a value is always un-counted by the
 // same amount it was counted with. INFO used_memory is that total plus the clients'
-// buffers (sampled by the cron) plus a fixed baseline for the server's own structures;
-// used_memory_rss still comes from /proc.
+// buffers (measured as they change, client_evict.go) plus a fixed baseline for the
+// server's own structures; used_memory_rss still comes from /proc.
 //
 // Types that keep values in Entry.Obj implement memSizer (O(1): the heap bytes the
 // value holds, rounded with goAllocSize); until they do, the sampled MEMORY USAGE
@@ -59,10 +59,8 @@ package engine
 // inverse LFU frequency or TTL, and the best one still present is evicted.
 
 import (
-	"cmp"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"time"
 	"unsafe"
@@ -173,10 +171,19 @@ type evictState struct {
 	pending []pendingEntry
 	// used is the accounted size of every entry of every database.
 	used int64
-	// clients is the clients' buffers, sampled by the cron.
-	clients int64
-	// clientsN is how many clients there were when clients was summed.
-	clientsN int
+	// clientTypeMem is the clients' memory by client type, as last measured
+	// (Redis's stat_clients_type_memory, client_evict.go).
+	clientTypeMem [4]int64
+	// clientBuckets hold the clients maxmemory-clients may evict, by size.
+	clientBuckets [clientMemBuckets]clientMemBucket
+	// trackClients: maxmemory-clients or maxmemory is set, so clients are
+	// measured as their buffers change, not only by the cron.
+	trackClients bool
+	// replyBufNoResize is DEBUG REPLYBUFFER RESIZING 0: the cron leaves idle
+	// clients' reply buffers as they are.
+	replyBufNoResize bool
+	// replyPeakReset is DEBUG REPLYBUFFER PEAK-RESET-TIME in ms, -1 for never.
+	replyPeakReset int64
 
 	pool        [evpoolSize]poolEntry
 	nextDB      int // where volatile-random / allkeys-random resume
@@ -200,24 +207,8 @@ type evictState struct {
 
 	// evictedClients counts clients closed by maxmemory-clients (INFO evicted_clients).
 	evictedClients int64
-	clientScratch  []clientMem
 	// slotLists are the cluster-mode databases' slots holding keys, by db id.
 	slotLists []slotList
-}
-
-// sumClientsMem samples what the clients' buffers take (INFO's client memory,
-// counted in used_memory).
-func (s *Server) sumClientsMem() {
-	var n int64
-	for _, c := range s.clients {
-		n += clientMemory(c)
-	}
-	s.evict.clients, s.evict.clientsN = n, len(s.clients)
-}
-
-type clientMem struct {
-	c   *Client
-	mem int64
 }
 
 // initEvict sets up accounting and eviction; New calls it.
@@ -225,7 +216,8 @@ func (s *Server) initEvict() {
 	s.evict.pending = make([]pendingEntry, 0, pendingSettleAt)
 	s.refreshPolicy()
 	s.configApplyHooks = append(s.configApplyHooks, s.evictConfigChanged)
-	s.cronHooks = append(s.cronHooks, s.evictCron)
+	s.evict.trackClients = s.cfg.MaxMemoryClients != 0 || s.cfg.MaxMemory != 0
+	s.evict.replyPeakReset = replyPeakResetDefault
 	s.beforeSleepHooks = append(s.beforeSleepHooks, func() {
 		if len(s.evict.pending) > 0 {
 			s.settleMem()
@@ -252,10 +244,14 @@ func (s *Server) refreshPolicy() {
 }
 
 // evictConfigChanged follows CONFIG SET: a new policy applies at once; a lower
-// maxmemory evicts at once (Redis's updateMaxmemory).
+// maxmemory evicts right after the command (Redis's updateMaxmemory); a new
+// maxmemory-clients takes clients in or out of eviction (client_evict.go).
 func (s *Server) evictConfigChanged(changed []string) error {
 	if containsString(changed, "maxmemory-policy") {
 		s.refreshPolicy()
+	}
+	if containsString(changed, "maxmemory-clients") || containsString(changed, "maxmemory") {
+		s.clientEvictionConfigChanged() // client_evict.go
 	}
 	if containsString(changed, "maxmemory") && s.cfg.MaxMemory > 0 {
 		s.settleMem()
@@ -264,30 +260,25 @@ func (s *Server) evictConfigChanged(changed []string) error {
 				strconv.FormatInt(s.cfg.MaxMemory, 10) + ") is smaller than the current memory usage (" +
 				strconv.FormatInt(used, 10) + "). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.")
 		}
-		s.performEvictions()
+		// Evict from a timer, once the command is over (Redis 7.0's
+		// startEvictionTimeProc): CONFIG SET inside MULTI or a script must not
+		// delete keys the rest of the transaction uses, and the DELs follow the
+		// transaction in the replication stream.
+		if s.loop == nil {
+			s.performEvictions() // no loop to run a timer (tests driving the engine directly)
+		} else if !s.evict.procRunning {
+			s.evict.procRunning = true
+			s.loop.After(0, s.evictionTimeProc)
+		}
 	}
 	return nil
-}
-
-// evictCron samples the clients' buffers and applies maxmemory-clients (cron, hz
-// times a second).
-func (s *Server) evictCron() {
-	s.sumClientsMem()
-	if s.cfg.MaxMemoryClients != 0 {
-		s.evictClients()
-	}
-}
-
-// clientMemory is what a client's buffers and struct take.
-func clientMemory(c *Client) int64 {
-	return int64(cap(c.qbuf) + cap(c.out) + int(unsafe.Sizeof(*c)))
 }
 
 // --- accounting ----------------------------------------------------------------------
 
 // memUsed is INFO used_memory: the baseline, the data and the clients' buffers.
 func (s *Server) memUsed() int64 {
-	return memBaseline + max(s.evict.used, 0) + s.evict.clients
+	return memBaseline + max(s.evict.used, 0) + s.clientsMem() + s.replBufferMem() // repl_buffer.go
 }
 
 // memNotCounted is INFO mem_not_counted_for_evict.
@@ -463,11 +454,6 @@ func (s *Server) safeToEvict() bool {
 // maxmemory and, if not, how much must be freed.
 func (s *Server) maxmemoryState() (tofree int64, ok bool) {
 	limit := s.cfg.MaxMemory
-	if limit != 0 && len(s.clients) != s.evict.clientsN {
-		// Clients came or went since the cron's sample: a closed client's buffers
-		// are free now (Redis subtracts them in freeClient), not at the next cron.
-		s.sumClientsMem()
-	}
 	used := s.memUsed()
 	if limit == 0 || used <= limit {
 		return 0, true
@@ -875,126 +861,4 @@ func (s *Server) exceededTimes() (total, current int64) {
 		cur = time.Since(ev.exceededSince)
 	}
 	return (ev.exceededTotal + cur).Milliseconds(), cur.Milliseconds()
-}
-
-// --- client eviction (maxmemory-clients) ----------------------------------------------
-
-// clientEvictionLimit is Redis's getClientEvictionLimit: maxmemory-clients in bytes,
-// or as a percentage of maxmemory (negative values), never below 128 KB so that a bad
-// setting cannot cut every connection; 0 when client eviction is off.
-func (s *Server) clientEvictionLimit() int64 {
-	var limit int64
-	switch mc := s.cfg.MaxMemoryClients; {
-	case mc < 0 && s.cfg.MaxMemory > 0:
-		limit = int64(float64(s.cfg.MaxMemory) * -float64(mc) / 100)
-	case mc > 0:
-		limit = mc
-	default:
-		return 0
-	}
-	return max(limit, 128<<10)
-}
-
-// argvOwnMem is what the arguments of the command being executed take beyond
-// the query buffer (Redis's argv_len_sum): arguments that are slices of c.qbuf
-// are counted there already.
-func argvOwnMem(c *Client) int64 {
-	var n int64
-	var lo, hi uintptr
-	if cap(c.qbuf) > 0 {
-		lo = uintptr(unsafe.Pointer(unsafe.SliceData(c.qbuf)))
-		hi = lo + uintptr(cap(c.qbuf))
-	}
-	for _, a := range c.argv {
-		n += 8 // the argument's pointer
-		if len(a) == 0 {
-			continue
-		}
-		if p := uintptr(unsafe.Pointer(unsafe.SliceData(a))); p >= lo && p < hi {
-			continue
-		}
-		n += int64(len(a))
-	}
-	return n
-}
-
-// clientEvictMem is what maxmemory-clients counts of c: its buffers with the
-// query buffer's bytes rather than its capacity (Redis sizes a big argument's
-// buffer to fit and hands it to argv; keygrid's doubles as it grows), plus the
-// arguments of the command being executed that live elsewhere.
-func clientEvictMem(c *Client) int64 {
-	return clientMemory(c) - int64(cap(c.qbuf)) + int64(len(c.qbuf)) + argvOwnMem(c)
-}
-
-// evictClientsBeforeCommand is processCommand's evictClients call: when this
-// client's memory (its arguments and transaction state included) on top of the
-// others' last sample may reach the limit, measure every client and evict. It
-// reports whether c itself was evicted (closed in beforeSleep, without a reply).
-func (s *Server) evictClientsBeforeCommand(c *Client) bool {
-	limit := s.clientEvictionLimit()
-	if limit == 0 {
-		return false
-	}
-	own := clientEvictMem(c)
-	if c.tx != nil {
-		x := s.clientExtra(c)
-		own += x.MultiMem + x.WatchMem
-	}
-	if s.evict.clients+own < limit {
-		return false
-	}
-	executing := c.flags & flagExecuting
-	c.flags |= flagExecuting // freeClient defers closing c to beforeSleep
-	s.evictClients()
-	c.flags = c.flags&^flagExecuting | executing
-	if c.flags&flagCloseASAP == 0 {
-		return false
-	}
-	c.out = c.out[:c.sent]
-	return true
-}
-
-// evictClients is Redis's evictClients: while normal and pub/sub clients together use
-// more than the limit, close the biggest ones, except those that ran CLIENT NO-EVICT
-// ON (and never replicas or masters). Redis keeps clients in memory-usage buckets and
-// checks before every command; keygrid checks from the cron.
-func (s *Server) evictClients() {
-	limit := s.clientEvictionLimit()
-	if limit == 0 {
-		return
-	}
-	ev := &s.evict
-	cand := ev.clientScratch[:0]
-	var total int64
-	for _, c := range s.clients {
-		if c.fd < 0 || c.flags&flagCloseASAP != 0 {
-			continue
-		}
-		x := s.clientExtra(c)
-		if t := s.clientType(c, &x); t != clientTypeNormal && t != clientTypePubSub {
-			continue
-		}
-		m := clientEvictMem(c) + x.MultiMem + x.WatchMem
-		total += m
-		if c.flags&flagNoEvict == 0 {
-			cand = append(cand, clientMem{c, m})
-		}
-	}
-	if total >= limit {
-		slices.SortFunc(cand, func(a, b clientMem) int { return cmp.Compare(b.mem, a.mem) })
-		for _, cm := range cand {
-			if total < limit {
-				break
-			}
-			s.log.Info("Evicting client: " + string(s.appendClientInfo(nil, cm.c)))
-			s.freeClient(cm.c)
-			ev.evictedClients++
-			total -= cm.mem
-		}
-		if total >= limit {
-			s.log.Warn("Over client maxmemory after evicting all evictable clients")
-		}
-	}
-	clear(cand)
-	ev.clientScratch = cand[:0]
 }

@@ -217,7 +217,9 @@ func (s *Server) usedMemory() uint64 {
 		s.sampleMemory(time.Now())
 	}
 	s.settleMem()
-	s.evictCron() // the clients' buffers, now
+	for _, c := range s.clients {
+		s.clientMemCron(c) // the clients' buffers, now (client_evict.go)
+	}
 	return uint64(s.memUsed())
 }
 
@@ -478,9 +480,9 @@ func (s *Server) infoMemory(sec *InfoSection) {
 	sec.add("mem_fragmentation_ratio", ratio(st.rss, used))
 	sec.add("mem_fragmentation_bytes", diff(st.rss, used))
 	sec.addInt("mem_not_counted_for_evict", s.memNotCounted())
-	sec.add("mem_replication_backlog", "0")
-	sec.add("mem_total_replication_buffers", "0")
-	sec.add("mem_clients_slaves", "0")
+	sec.add("mem_replication_backlog", u(mh.replBacklog))
+	sec.addInt("mem_total_replication_buffers", s.replBufferMem())
+	sec.add("mem_clients_slaves", u(mh.clientsSlaves))
 	sec.add("mem_clients_normal", u(clientMem))
 	sec.add("mem_cluster_links", "0")
 	sec.add("mem_aof_buffer", "0")

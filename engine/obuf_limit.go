@@ -22,6 +22,10 @@ import (
 // the replica then be cut).
 func (s *Server) obufLimitReached(c *Client, class int) bool {
 	pending := int64(len(c.out) - c.sent)
+	if c.flags&flagReplica != 0 {
+		mem, _ := s.replClientOutput(c) // its part of the shared replication buffer
+		pending += mem
+	}
 	lim := s.cfg.ClientOutputBufferLimit[class]
 	hardLimit := lim.Hard
 	if class == config.ClientReplica && hardLimit > 0 && hardLimit < s.cfg.ReplBacklogSize {
@@ -60,7 +64,8 @@ func (s *Server) logObufClose(c *Client, async bool) {
 // closeClientOnOutputBufferLimitReached synchronously): it reports whether c was
 // closed.
 func (s *Server) obufCron(c *Client) bool {
-	if len(c.out) == c.sent || c.flags&flagCloseASAP != 0 || c.fd < 0 { // fake clients are never cut (Redis: !c->conn)
+	// A replica's output is in the shared replication buffer: always checked.
+	if (len(c.out) == c.sent && c.flags&flagReplica == 0) || c.flags&flagCloseASAP != 0 || c.fd < 0 { // fake clients are never cut (Redis: !c->conn)
 		return false
 	}
 	class := s.outputLimitClass(c)

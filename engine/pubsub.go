@@ -509,6 +509,7 @@ func (s *Server) deliver(clients []*Client, msg []byte) int {
 		if threshold > 0 && int64(len(c.out)-c.sent) >= threshold {
 			s.pubsubOutputLimit(c, lim)
 		}
+		s.clientMemChanged(c) // maxmemory-clients (client_evict.go)
 	}
 	return len(clients)
 }

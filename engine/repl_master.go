@@ -12,15 +12,17 @@ package engine
 //	master:  replication.Decide: +CONTINUE <replid> and the backlog from offset, or
 //	         a full sync: +FULLRESYNC <replid> <offset>, the RDB (length-prefixed
 //	         from a file, or "$EOF:<mark>" streamed), then what was written meanwhile
-//	then:    every write, encoded once by propagate.go, goes to replFeed: into the
-//	         backlog and appended to each replica's output buffer; the replica
-//	         acknowledges with REPLCONF ACK <offset> every second (WAIT, lag).
+//	then:    every write, encoded once by propagate.go, goes to replFeed: stored
+//	         once in the shared replication buffer that is both the backlog and
+//	         every replica's output (repl_buffer.go); the replica acknowledges
+//	         with REPLCONF ACK <offset> every second (WAIT, lag).
 //
 // All of this runs on the loop. A replica is an ordinary client with a *replicaLink
-// (s.repl.links): its output buffer holds the stream; during a full sync the loop
-// does not write it (flagWriteHandler is set without a handler, so the pending-write
-// path skips the client) while a goroutine sends the RDB through a dup of the
-// socket, and the stream accumulated meanwhile follows when the RDB is done.
+// (s.repl.links) that points into the shared buffer; writeClient sends from there.
+// During a full sync the loop does not write it (flagWriteHandler is set without a
+// handler, so the pending-write path skips the client) while a goroutine sends the
+// RDB through a dup of the socket, and the stream accumulated meanwhile follows
+// when the RDB is done.
 //
 // For the replica side (repl_replica.go). The replication history is one: a
 // replica keeps replid = its master's, and master_repl_offset = what it applied, so
@@ -143,6 +145,10 @@ type replicaLink struct {
 	// waitSince is when it started waiting for a full sync (unix seconds), for
 	// repl-diskless-sync-delay.
 	waitSince int64
+	// ref and refPos are where in the shared replication buffer its stream
+	// continues (repl_buffer.go); nil until it is first fed.
+	ref    *replBlock
+	refPos int
 }
 
 // replicaHooks are the replica side's answers; nil functions mean this node is
@@ -169,8 +175,10 @@ type replState struct {
 	secondOffset int64
 	// offset is master_repl_offset: bytes of replication stream produced (or, on a
 	// replica, applied) in this history.
-	offset  int64
-	backlog *replication.Backlog
+	offset int64
+	// backlog is the shared replication buffer (repl_buffer.go), nil without a
+	// backlog.
+	backlog *replBacklog
 	// replicas in the order they attached (INFO slaveN); links maps clients.
 	replicas []*replicaLink
 	links    map[*Client]*replicaLink
@@ -261,6 +269,7 @@ func (s *Server) initReplication() {
 	s.infoHooks = append(s.infoHooks, s.replInfoHook)
 	s.lateCommandChecks = append(s.lateCommandChecks, s.replDenyWrite)
 	s.configApplyHooks = append(s.configApplyHooks, s.replConfigChanged)
+	s.evict.notCounted = append(s.evict.notCounted, s.replNotCounted) // repl_buffer.go
 	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
 		if r.links[c] != nil {
 			x.Type = "replica"
@@ -275,15 +284,19 @@ func (s *Server) isReplica() bool { return s.roleName() == "slave" }
 // --- history and backlog ---------------------------------------------------------------
 
 // replCreateBacklog creates the backlog and starts feeding it (Redis's
-// createReplicationBacklog): its first byte will be offset+1.
+// createReplicationBacklog): its first byte will be offset+1. A backlog of an
+// older history is dropped with it: the replicas still pointing into it are
+// being disconnected.
 func (s *Server) replCreateBacklog() {
 	r := &s.repl
-	r.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), r.offset)
+	s.replDetachAll()
+	r.backlog = newReplBacklog(s.cfg.ReplBacklogSize, r.offset)
 	s.SetReplicationFeed(s.replFeed)
 }
 
 // replFreeBacklog drops the backlog and stops the feed.
 func (s *Server) replFreeBacklog() {
+	s.replDetachAll()
 	s.repl.backlog = nil
 	s.SetReplicationFeed(nil)
 }
@@ -365,24 +378,42 @@ func (s *Server) replFeed(b []byte) {
 // replFeedStream appends b to the replication stream: the backlog, the offset and
 // every replica that takes the stream (Redis's feedReplicationBuffer). On a
 // replica, the replica side calls it with the master's stream as applied.
+//
+// b is stored once, in the shared buffer (repl_buffer.go); a replica that had
+// nothing pending starts referencing it where b starts. The output limits are
+// checked when a block is added, the only time a replica's output memory grows.
 func (s *Server) replFeedStream(b []byte) {
 	r := &s.repl
-	if r.backlog == nil {
+	bl := r.backlog
+	if bl == nil {
 		return
 	}
-	r.backlog.Feed(b)
-	r.offset += int64(len(b))
+	for len(b) > 0 {
+		start, pos, n, added := bl.append(b)
+		b = b[n:]
+		r.offset += int64(n)
+		for _, rl := range r.replicas {
+			if !rl.takesStream() {
+				continue // a replica waiting for its snapshot starts from its point
+			}
+			if rl.ref == nil {
+				rl.ref, rl.refPos = start, pos
+				start.refs++
+			}
+			if added {
+				s.replCheckOutputLimits(rl)
+			}
+		}
+		if added {
+			// Trimming here keeps the backlog near its size; waiting for a new
+			// block avoids trying after every small command.
+			bl.trim(replTrimPerCall)
+		}
+	}
 	for _, rl := range r.replicas {
-		if rl.state == replWaitBgsaveStart || rl.rdbOnly || rl.state == replRDBTransmitted {
-			continue // it will start from its snapshot's point
+		if rl.ref != nil && rl.streaming() {
+			s.queueWrite(rl.c)
 		}
-		c := rl.c
-		c.out = append(c.out, b...)
-		r.netOutput += int64(len(b))
-		if rl.state == replOnline && !rl.startOnAck {
-			s.queueWrite(c)
-		}
-		s.replCheckOutputLimits(rl)
 	}
 }
 
@@ -412,6 +443,11 @@ var encPing = []byte("*1\r\n$4\r\nPING\r\n")
 // WAITs that have their acknowledgements (Redis's beforeSleep).
 func (s *Server) replBeforeSleep() {
 	r := &s.repl
+	if r.backlog != nil {
+		// Blocks released by replicas that went or caught up (Redis trims ten
+		// calls' worth here, to give memory back soon).
+		r.backlog.trim(10 * replTrimPerCall)
+	}
 	if r.getAck {
 		r.getAck = false
 		if len(r.replicas) > 0 && !s.isReplica() {
@@ -519,7 +555,11 @@ func (s *Server) replTryPartial(rl *replicaLink, id string, off int64) bool {
 	r := &s.repl
 	h := replication.History{ID: r.id, ID2: r.id2, SecondOffset: r.secondOffset}
 	name := s.replicaName(rl)
-	switch replication.Decide(h, id, off, r.backlog) {
+	verdict := replication.Decide(h, id, off, nil) // the history; the offset is ours to check
+	if verdict == replication.NoBacklog && r.backlog != nil && r.backlog.Contains(off) {
+		verdict = replication.Continue
+	}
+	switch verdict {
 	case replication.FullRequested:
 		s.log.Info("Full resync requested by replica " + name)
 		return false
@@ -548,10 +588,11 @@ func (s *Server) replTryPartial(rl *replicaLink, id string, off int64) bool {
 	} else {
 		c.out = append(c.out, "+CONTINUE\r\n"...)
 	}
-	before := len(c.out)
-	c.out = r.backlog.AppendFrom(c.out, off)
+	// The backlog is not copied: the replica sends from the shared buffer.
+	n := s.replSetRef(rl, off)
+	s.queueWrite(c)
 	s.log.Info("Partial resynchronization request from " + name + " accepted. Sending " +
-		strconv.Itoa(len(c.out)-before) + " bytes of backlog starting from offset " + strconv.FormatInt(off, 10) + ".")
+		strconv.FormatInt(n, 10) + " bytes of backlog starting from offset " + strconv.FormatInt(off, 10) + ".")
 	// The replica's db is the one of its previous link: no SELECT needed.
 	s.replRefreshGood()
 	return true
@@ -919,6 +960,7 @@ func (s *Server) replClientFreed(c *Client) {
 		}
 	}
 	s.replCloseTransfer(rl)
+	s.replRelease(rl)
 	if rl.state == replOnline {
 		s.log.Warn("Connection with replica " + s.replicaName(rl) + " lost.")
 	}
@@ -932,7 +974,9 @@ func (s *Server) replClientFreed(c *Client) {
 func (s *Server) replConfigChanged(changed []string) error {
 	for _, name := range changed {
 		if name == "repl-backlog-size" && s.repl.backlog != nil {
-			s.repl.backlog.Resize(int(s.cfg.ReplBacklogSize))
+			// Shrinking trims as the stream goes (Redis's resizeReplicationBacklog).
+			s.repl.backlog.size = s.cfg.ReplBacklogSize
+			s.repl.backlog.trim(replTrimPerCall)
 		}
 		if name == "min-replicas-to-write" || name == "min-replicas-max-lag" {
 			s.replRefreshGood() // at once, as Redis's updateGoodSlaves

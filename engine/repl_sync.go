@@ -8,8 +8,8 @@ package engine
 // repl-diskless-sync-delay seconds so that replicas arriving together share one
 // snapshot (or as soon as repl-diskless-sync-max-replicas wait). When it starts,
 // each waiting replica gets "+FULLRESYNC <replid> <offset>" with the offset of that
-// instant, and from then on the stream is appended to its output buffer, which the
-// loop does not write yet. The RDB goes out through a dup of the replica's socket,
+// instant, and from then on it references the stream in the shared buffer
+// (repl_buffer.go), which the loop does not write to it yet. The RDB goes out through a dup of the replica's socket,
 // written by a goroutine, never the loop:
 //
 //   - diskless (every waiting replica has capa eof): the forkless snapshot streams
@@ -97,7 +97,7 @@ func (s *Server) replAttachToSync(rl *replicaLink) bool {
 	rl.conn = conn
 	s.replSetupFullResync(rl, peer.initialOffset)
 	if !rl.rdbOnly {
-		rl.c.out = append(rl.c.out, peer.c.out[peer.c.sent:]...)
+		s.replCopyRef(rl, peer) // the same stream, from the same point
 	}
 	sync.links = append(sync.links, rl)
 	return true
@@ -368,9 +368,7 @@ func (s *Server) replStartStream(rl *replicaLink) {
 	rl.startOnAck = false
 	c := rl.c
 	c.flags &^= flagWriteHandler
-	if c.sent < len(c.out) {
-		s.queueWrite(c)
-	}
+	s.queueWrite(c) // what accumulated in the shared buffer meanwhile
 }
 
 // replCloseTransfer closes the dup of a replica's socket used for its RDB.

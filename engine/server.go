@@ -405,6 +405,9 @@ func (s *Server) beforeSleep() {
 	if len(s.closeASAP) > 0 {
 		s.freeClientsASAP()
 	}
+	if s.cfg.MaxMemoryClients != 0 {
+		s.evictClients() // client_evict.go: after the writes, as Redis's beforeSleep
+	}
 	s.publishMetrics()
 }
 

@@ -524,6 +524,7 @@ func (s *Server) sendTrackingMessage(c *Client, key []byte, flush bool) {
 		target.out = resp.AppendBulk(target.out, key)
 	}
 	s.queueWrite(target)
+	s.clientMemChanged(target) // maxmemory-clients (client_evict.go)
 }
 
 // trackingInvalidateKey tells every client that may cache key that it changed, and
@@ -687,4 +688,5 @@ func (s *Server) sendTrackingRaw(c *Client, arr []byte) {
 	}
 	target.out = append(target.out, arr...)
 	s.queueWrite(target)
+	s.clientMemChanged(target) // maxmemory-clients (client_evict.go)
 }

@@ -161,6 +161,21 @@ func (r *Request) Parse(buf []byte) (n int, argv [][]byte, err error) {
 	return n, argv, nil
 }
 
+// Partial describes a multibulk request that arrived in part: parsed is where its
+// unparsed rest starts in the buffer (past its complete arguments and the "$" line
+// of the bulk being read), args and argBytes count the complete arguments. Redis has
+// moved those into argv and dropped them from its query buffer, and CLIENT LIST
+// shows them so (qbuf, argv-mem). All zero outside a multibulk request.
+func (r *Request) Partial() (parsed, args, argBytes int) {
+	if r.want == 0 {
+		return 0, 0, 0
+	}
+	for _, s := range r.spans {
+		argBytes += s.end - s.start
+	}
+	return r.pos, len(r.spans), argBytes
+}
+
 // Pending reports how many more bytes the current partial request needs at least,
 // when known (inside a bulk whose length was read); 0 otherwise. The reader uses it to
 // size reads of large arguments.
