@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,11 @@ type Options struct {
 	// LogLevel, when set, is the level of Logger's core: the engine sets it from the
 	// loglevel directive at New and whenever CONFIG SET changes it.
 	LogLevel *zap.AtomicLevel
+	// Listening, when set, is called by Start once the listening sockets are open
+	// and before the dataset loads: redis-server prints its logo and "Server
+	// initialized" there, after a successful bind (a suite that waits for the
+	// logo's PID line must not take a server that could not bind for started).
+	Listening func()
 }
 
 // Server is one data node's engine: its event loop, clients and keyspace. All of its
@@ -47,6 +53,8 @@ type Server struct {
 	cfgPath string
 	log     *zap.Logger
 	logLvl  *zap.AtomicLevel // the logger's level (Options.LogLevel), or nil
+	// listening is Options.Listening.
+	listening func()
 	loop    *loop.Loop
 
 	listeners []int
@@ -180,6 +188,7 @@ func New(opts Options) (*Server, error) {
 		cfgPath:      opts.ConfigPath,
 		log:          log,
 		logLvl:       opts.LogLevel,
+		listening:    opts.Listening,
 		clients:      make(map[int64]*Client),
 		readBuf:      make([]byte, readChunk),
 		errorStats:   make(map[string]int64),
@@ -250,18 +259,30 @@ func (s *Server) Start() error {
 		for _, b := range binds {
 			fd, err := listenTCP(b, s.cfg.Port, s.cfg.TCPBacklog)
 			if err != nil {
-				if len(b) > 0 && b[0] == '-' {
-					continue // "-addr": optional, skip when unavailable
+				// Redis's listenToPort: every failure is logged; an optional
+				// ("-addr") address that is not available here, or a protocol the
+				// host lacks, is skipped; anything else aborts the start.
+				optional := len(b) > 0 && b[0] == '-'
+				addr := strings.TrimPrefix(b, "-")
+				s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s", addr, s.cfg.Port, netErr(err)))
+				var errno unix.Errno
+				if errors.As(err, &errno) && (errno == unix.EADDRNOTAVAIL && optional ||
+					errno == unix.ENOPROTOOPT || errno == unix.EPROTONOSUPPORT || errno == unix.ESOCKTNOSUPPORT ||
+					errno == unix.EPFNOSUPPORT || errno == unix.EAFNOSUPPORT) {
+					continue
 				}
 				s.closeListeners()
 				l.Close()
-				return fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", b, s.cfg.Port, err)
+				// The suites match this line.
+				s.log.Warn(fmt.Sprintf("Failed listening on port %d (TCP), aborting.", s.cfg.Port))
+				return startupLogged{fmt.Errorf("Could not create server TCP listening socket %s:%d: %w", addr, s.cfg.Port, err)}
 			}
 			s.listeners = append(s.listeners, fd)
 		}
-		if len(s.listeners) == 0 {
+		if len(s.listeners) == 0 && s.cfg.UnixSocket == "" && s.cfg.TLSPort == 0 {
 			l.Close()
-			return fmt.Errorf("Could not create server TCP listening socket on port %d", s.cfg.Port)
+			s.log.Warn("Configured to not listen anywhere, exiting.")
+			return startupLogged{fmt.Errorf("no listening socket on port %d", s.cfg.Port)}
 		}
 	}
 	if s.cfg.UnixSocket != "" {
@@ -285,6 +306,9 @@ func (s *Server) Start() error {
 		s.closeListeners()
 		l.Close()
 		return err
+	}
+	if s.listening != nil {
+		s.listening()
 	}
 	s.startTime = time.Now()
 	s.statResetTime = s.startTime
@@ -477,6 +501,25 @@ func (s *Server) prepareShutdownAndStop(nosave, save bool) error {
 	return nil
 }
 
+// listenError tells which step of opening a listening socket failed, for Redis's
+// wording of it (anet.c: "creating socket: ...", "bind: ...", "listen: ...").
+type listenError struct {
+	step string
+	err  error
+}
+
+func (e *listenError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *listenError) Unwrap() error { return e.err }
+
+// netErr is err as anet.c words it in server.neterr: the step, then strerror.
+func netErr(err error) string {
+	var le *listenError
+	if errors.As(err, &le) {
+		return le.step + ": " + aofStrerror(le.err)
+	}
+	return err.Error()
+}
+
 func listenTCP(addr string, port, backlog int) (int, error) {
 	optional := false
 	if len(addr) > 0 && addr[0] == '-' {
@@ -510,7 +553,7 @@ func listenTCP(addr string, port, backlog int) (int, error) {
 	}
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, err
+		return -1, &listenError{"creating socket", err}
 	}
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 	if family == unix.AF_INET6 {
@@ -518,14 +561,14 @@ func listenTCP(addr string, port, backlog int) (int, error) {
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)
-		return -1, err
+		return -1, &listenError{"bind", err}
 	}
 	if backlog <= 0 {
 		backlog = 511
 	}
 	if err := unix.Listen(fd, backlog); err != nil {
 		unix.Close(fd)
-		return -1, err
+		return -1, &listenError{"listen", err}
 	}
 	return fd, nil
 }

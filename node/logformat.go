@@ -31,9 +31,10 @@ func currentLogRole() byte {
 }
 
 // startupBanner logs what redis-server logs as it starts: the starting line, the
-// version line, the configuration line, and the logo block (only when always-show-logo
-// is set or the log is a terminal, as Redis; otherwise the one-line mode summary).
-func startupBanner(log *zap.Logger, mode string, port int, cfgPath string, alwaysShowLogo, toStdout bool) {
+// version line and the configuration line. It returns what logs the logo block (only
+// when always-show-logo is set or the log is a terminal, as Redis; otherwise the
+// one-line mode summary), which the caller runs once the ports are bound.
+func startupBanner(log *zap.Logger, mode string, port int, cfgPath string, alwaysShowLogo, toStdout bool) (logo func()) {
 	// Levels and marks as redis-server's main() logs these lines.
 	logEarly.Store(true)
 	log.Warn("oO0OoO0OoO0Oo keygrid is starting oO0OoO0OoO0Oo")
@@ -45,6 +46,12 @@ func startupBanner(log *zap.Logger, mode string, port int, cfgPath string, alway
 		log.Warn("Configuration loaded")
 	}
 	logEarly.Store(false)
+	return func() { startupLogo(log, mode, port, alwaysShowLogo, toStdout) }
+}
+
+// startupLogo logs the logo (or, when not on a terminal, the mode line), which
+// redis-server prints once its ports are bound.
+func startupLogo(log *zap.Logger, mode string, port int, alwaysShowLogo, toStdout bool) {
 	if !alwaysShowLogo && !(toStdout && redislog.IsTerminal(os.Stdout)) {
 		log.Info(fmt.Sprintf("Running mode=%s, port=%d.", mode, port))
 		return

@@ -54,7 +54,7 @@ func Main(args []string) int {
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
-	startupBanner(log, mode, cfg.Port, path, cfg.AlwaysShowLogo, cfg.LogFile == "")
+	showLogo := startupBanner(log, mode, cfg.Port, path, cfg.AlwaysShowLogo, cfg.LogFile == "")
 	// Signals are handled from before the dataset loads, as Redis installs its
 	// handlers before loading: SIGTERM during the load exits at once, unsaved.
 	var eng atomic.Pointer[engine.Server]
@@ -81,7 +81,7 @@ func Main(args []string) int {
 			}
 		}
 	}()
-	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store)
+	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store, showLogo)
 	if err != nil {
 		if !engine.IsStartupLogged(err) { // else logged already, in Redis's words
 			log.Error("can't start", zap.Error(err))
@@ -108,13 +108,22 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
-	return newNode(cfg, cfgPath, log, level, reg, nil)
+	return newNode(cfg, cfgPath, log, level, reg, nil, nil)
 }
 
 // newNode is New; created, when not nil, gets the engine before it loads its
-// dataset (Main's signal handling).
-func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server)) (*Node, error) {
-	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level})
+// dataset (Main's signal handling); showLogo, when not nil, logs the start-up logo
+// once the ports are bound (startupBanner).
+func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server), showLogo func()) (*Node, error) {
+	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level,
+		Listening: func() {
+			// After the bind, as redis-server: its logo (or the mode line), then
+			// "Server initialized" (LL_WARNING there too).
+			if showLogo != nil {
+				showLogo()
+			}
+			log.Warn("Server initialized")
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +131,6 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 		created(srv)
 	}
 	logRoleFrom.Store(srv.Metrics())
-	log.Warn("Server initialized") // LL_WARNING in redis-server too
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
