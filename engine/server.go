@@ -55,7 +55,7 @@ type Server struct {
 	logLvl  *zap.AtomicLevel // the logger's level (Options.LogLevel), or nil
 	// listening is Options.Listening.
 	listening func()
-	loop    *loop.Loop
+	loop      *loop.Loop
 
 	listeners []int
 	unixFD    int
