@@ -555,10 +555,11 @@ func (s *Server) replTryPartial(rl *replicaLink, id string, off int64) bool {
 	r := &s.repl
 	h := replication.History{ID: r.id, ID2: r.id2, SecondOffset: r.secondOffset}
 	name := s.replicaName(rl)
-	verdict := replication.Decide(h, id, off, nil) // the history; the offset is ours to check
-	if verdict == replication.NoBacklog && r.backlog != nil && r.backlog.Contains(off) {
-		verdict = replication.Continue
+	var window replication.Window
+	if r.backlog != nil {
+		window = r.backlog
 	}
+	verdict := replication.Decide(h, id, off, window)
 	switch verdict {
 	case replication.FullRequested:
 		s.log.Info("Full resync requested by replica " + name)

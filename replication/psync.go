@@ -48,11 +48,17 @@ const (
 	NoBacklog
 )
 
+// Window is what a backlog answers for the PSYNC decision: whether it still holds
+// offset (the engine's is Redis 7.0's shared replication buffer, repl_buffer.go).
+type Window interface {
+	Contains(offset int64) bool
+}
+
 // Decide is the master's PSYNC decision (Redis's masterTryPartialResynchronization):
 // the replica, which has every byte of history id before offset, may continue
 // when id is our current id, or our previous one up to where it stopped being
 // ours, and the backlog still holds offset. b may be nil (no backlog).
-func Decide(h History, id string, offset int64, b *Backlog) Verdict {
+func Decide(h History, id string, offset int64, b Window) Verdict {
 	// Redis compares ids case-insensitively.
 	cur := strings.EqualFold(id, h.ID)
 	old := !cur && h.ID2 != NoID && strings.EqualFold(id, h.ID2)
