@@ -378,6 +378,9 @@ func (s *Server) infoClients(sec *InfoSection) {
 	for _, c := range s.clients {
 		maxIn = max(maxIn, cap(c.qbuf))
 		maxOut = max(maxOut, len(c.out)-c.sent)
+		if mem, _ := s.replClientOutput(c); mem > 0 {
+			maxOut = max(maxOut, int(mem)+replyChunk) // replyChunk comes off below
+		}
 		if s.isBlockedClient(c) {
 			blocked++
 		}
