@@ -618,7 +618,9 @@ func (s *Server) clusterRelease() {
 		unix.Close(cl.lockFD)
 		cl.lockFD = -1
 	}
-	if cl.spareFD >= 0 {
+	// Only a cluster node opened these: the zero value is fd 0, which in a process
+	// without stdin may be another server's epoll fd (tests run many servers).
+	if cl.spareFD >= 0 && cl.st != nil {
 		unix.Close(cl.spareFD)
 		unix.Unlink(cl.tmpPath)
 		cl.spareFD = -1
