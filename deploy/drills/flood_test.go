@@ -12,8 +12,8 @@ package drills
 // server, so the same pinger also PINGs an idle keygrid that no flood touches
 // (the control): a slow PING there too is the machine's. The bounded run fails
 // on the 100 ms bar only when the flooded server was also well over the control
-// (3x); DRILLS=full holds the absolute bar. redis-server gets the same flood for
-// its figures.
+// (3x) and over 1.5x redis-server's slowest PING under the same flood in the same
+// run; DRILLS=full holds the absolute bar.
 
 import (
 	"bytes"
@@ -308,7 +308,7 @@ func TestDrillFlood(t *testing.T) {
 	ctl := testutil.StartKeygrid(t, "--requirepass", framePass)
 	res := &drill.Result{Drill: "flood", Fault: fmt.Sprintf("%d connections: bad frames, garbage, slowloris, held %v, never reading", conns, hold),
 		Started: time.Now(), Pass: true,
-		Bar: "PING < 100 ms throughout (bounded run: unless the idle control's PING was slow too), RSS growth < 100 MB, clients/threads back and RSS within the slack of baseline on its own (no MEMORY PURGE)"}
+		Bar: "PING < 100 ms throughout (bounded run: unless the idle control's PING was slow too, or redis-server's under the same flood within 1.5x), RSS growth < 100 MB, clients/threads back and RSS within the slack of baseline on its own (no MEMORY PURGE)"}
 	kf := floodServer(t, kg, ctl, conns, hold, false)
 	rs := testutil.StartRedis(t, "--requirepass", framePass)
 	rf := floodServer(t, rs, nil, conns, hold, true)
@@ -330,7 +330,11 @@ func TestDrillFlood(t *testing.T) {
 	if g := kf.peakRSSMB - kf.baseRSSMB; g >= 100 {
 		res.Fail("RSS grew by %.1f MB", g)
 	}
-	if kf.maxPingMs >= 100 && (full() || kf.maxPingMs >= 3*max(kf.ctlMaxPingMs, 34)) {
+	// Bounded run on a shared machine: over 100 ms fails unless the idle control was
+	// slow too, or redis-server under the same flood in this run was as slow
+	// (keygrid within 1.5x of its slowest PING).
+	slowMachine := kf.maxPingMs < 3*max(kf.ctlMaxPingMs, 34) || rf.maxPingMs >= 100 && kf.maxPingMs < 1.5*rf.maxPingMs
+	if kf.maxPingMs >= 100 && (full() || !slowMachine) {
 		res.Fail("a PING took %.1f ms (%d of %d over 100 ms; the idle control's slowest: %.1f ms)",
 			kf.maxPingMs, kf.slowPings, kf.pings, kf.ctlMaxPingMs)
 	}
