@@ -6,8 +6,6 @@ package engine
 
 import (
 	"testing"
-
-	"github.com/keygrid/keygrid/internal/testutil"
 )
 
 func TestScriptCompileErrorsDiffRedis(t *testing.T) {
@@ -28,31 +26,7 @@ func TestScriptCompileErrorsDiffRedis(t *testing.T) {
 		"--[==[ 1e ]==] return 2", "local t = {} t[1] = 3 return t[1]", "return #'abc' .. 'x'",
 		"local a = {...} return #a", "return 2^3", "return 10 % 3", "return '\\\n'",
 	}
-	redis := testutil.StartRedis(t)
-	rc, err := testutil.Dial(redis.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	_, kaddr := startTestServer(t, nil)
-	kc, err := testutil.Dial(kaddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	for _, src := range scripts {
-		want, err := rc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("EVAL %q\n redis   %q\n keygrid %q", src, want, got)
-		}
-	}
+	evalDiffRedis(t, scripts)
 }
 
 func TestLua51LexCheck(t *testing.T) {

@@ -26,6 +26,13 @@ func TestScriptXpcallDiffRedis(t *testing.T) {
 		"local x = 1 local f = function() return x end local ok = xpcall(function() x = 2 error('e') end, function(e) return e end) return {tostring(ok), f()}",
 		"return {xpcall(function(...) return select('#', ...) end, function(e) return e end, 1, 2)}",
 	}
+	evalDiffRedis(t, scripts)
+}
+
+// evalDiffRedis runs each script with EVAL on redis-server and on keygrid and
+// compares the raw replies.
+func evalDiffRedis(t *testing.T, scripts []string) {
+	t.Helper()
 	redis := testutil.StartRedis(t)
 	rc, err := testutil.Dial(redis.Addr())
 	if err != nil {
