@@ -101,8 +101,9 @@ type Bus struct {
 	// missed our leave (admission refuses it while fresh).
 	former     map[string]bool
 	mine       header
-	mineEnc    []byte // mine's encoding without Seq, to notice changes
-	metaBuf    []byte // memberlist meta
+	mineSeq    atomic.Uint64 // mine.Seq, for probe acks (offset.go) without b.mu
+	mineEnc    []byte        // mine's encoding without Seq, to notice changes
+	metaBuf    []byte        // memberlist meta
 	mfReplica  string
 	ipSet      bool
 	lastReport time.Time
@@ -254,6 +255,7 @@ func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string, withOffset bool) bool 
 	h.Seq = max(b.mine.Seq+1, now)
 	h.OffStamp = max(b.mine.OffStamp, now)
 	b.mine = h
+	b.mineSeq.Store(h.Seq)
 	b.metaBuf = appendMeta(nil, &h.meta)
 	return true
 }

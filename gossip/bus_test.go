@@ -33,6 +33,9 @@ func startNode(t testing.TB, timeout time.Duration, setup func(st *slots.State))
 	if os.Getenv("GOSSIP_LOG") != "" {
 		cfg.Logger = zap.Must(zap.NewDevelopment(zap.IncreaseLevel(zap.WarnLevel))).With(zap.String("node", f.st.Myself.ID[:8]))
 	}
+	if configHook != nil {
+		configHook(&cfg)
+	}
 	b, err := New(cfg, f)
 	if err != nil {
 		f.stop()

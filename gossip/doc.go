@@ -29,7 +29,8 @@
 //     reply to msgClaimReq, and the content of push/pull (every header we hold,
 //     so a joiner learns the whole map in one exchange).
 //   - msgPFail (failure report, masters only, every ReportInterval while a node
-//     is PFAIL) and msgFail (to every member and broadcast when FAIL is reached).
+//     is PFAIL, or FAIL and still unreachable) and msgFail (to every member and
+//     broadcast when FAIL is reached).
 //   - msgAuthReq / msgAuthAck (stream, reliable), msgMFStart (stream),
 //     msgPublish / msgPublishShard (a packet per target, a stream when large).
 //

@@ -14,8 +14,9 @@ package gossip
 //     confirmed), and memberlist.Node.State is never filled in (always "alive"),
 //     so an isolated master would keep serving writes the majority has already
 //     given to its replica.
-//   - A master that sees a node PFAIL gossips a failure report about it every
-//     ReportInterval; reports older than 2×node-timeout are void.
+//   - A master that sees a node PFAIL (or FAIL, while it stays unreachable)
+//     gossips a failure report about it every ReportInterval; reports older than
+//     2×node-timeout are void.
 //   - FAIL: a node that sees a node PFAIL and holds reports from a majority of
 //     the masters with slots (counting itself if it is a master) marks it FAIL
 //     and broadcasts FAIL, which every receiver applies at once.
@@ -191,7 +192,12 @@ func (b *Bus) failureCron(now time.Time) {
 				failed = append(failed, id)
 			}
 		}
-		if p.pfail && iAmMaster {
+		// A master keeps reporting a node it cannot reach after its own FAIL
+		// verdict, as Redis's gossip sections carry FAIL as well as PFAIL flags
+		// (both count as failure reports): a node that missed the FAIL message
+		// (a dropped packet under load) still gathers a majority of reports and
+		// reaches FAIL itself, instead of waiting for reports that stopped.
+		if !alive && (p.pfail || p.fail) && iAmMaster {
 			report = append(report, id)
 		}
 		if after := (health{id, p.pfail, p.fail}); after != before {

@@ -13,6 +13,13 @@ package gossip
 // every change in the meta would gossip one broadcast per write. The meta and
 // headers carry the offset too, stamped, so the freshest reading wins whatever
 // route it took (a push/pull relays old headers).
+//
+// The ack also carries the sequence number of the node's header. Redis puts the
+// sender's whole header (epochs, role, slots) in every ping and pong, so a node
+// that missed a change (a failover's new owner, announced by a gossip that was
+// dropped under load) learns it at the next exchange with that node. Here a
+// prober that sees a newer sequence than the header it holds asks the node for
+// its header (msgClaimReq), instead of waiting for the next push/pull.
 
 import (
 	"encoding/binary"
@@ -34,10 +41,11 @@ func (d *pinger) AckPayload() []byte {
 	if me == nil {
 		return nil
 	}
-	out := make([]byte, 0, 1+2*binary.MaxVarintLen64)
+	out := make([]byte, 0, 1+3*binary.MaxVarintLen64)
 	out = append(out, ackVersion)
 	out = binary.AppendUvarint(out, uint64(time.Now().UnixNano()))
-	return binary.AppendVarint(out, me.ReplOffset)
+	out = binary.AppendVarint(out, me.ReplOffset)
+	return binary.AppendUvarint(out, b.mineSeq.Load())
 }
 
 // NotifyPingComplete takes the probed node's offset from its ack.
@@ -52,8 +60,34 @@ func (d *pinger) NotifyPingComplete(other *memberlist.Node, _ time.Duration, pay
 	r := reader{b: payload[1:]}
 	stamp := r.uvarint()
 	off := r.varint()
-	if r.err == nil {
-		(*Bus)(d).learnOffset(other.Name, off, stamp)
+	if r.err != nil {
+		return
+	}
+	b := (*Bus)(d)
+	b.learnOffset(other.Name, off, stamp)
+	if len(r.b) > 0 { // a node of an older version sends no sequence
+		if seq := r.uvarint(); r.err == nil {
+			b.learnSeq(other.Name, seq)
+		}
+	}
+}
+
+// learnSeq asks node id for its header when its ack shows a sequence newer than
+// the header we hold (backing off as askClaimLocked does).
+func (b *Bus) learnSeq(id string, seq uint64) {
+	now := time.Now()
+	b.mu.Lock()
+	p := b.peers[id]
+	ask := false
+	if p != nil && seq > p.meta.Seq && now.Sub(p.lastReq) > max(p.reqWait, 500*time.Millisecond) {
+		p.lastReq = now
+		p.reqWait = min(max(2*p.reqWait, 500*time.Millisecond), 8*time.Second)
+		ask = true
+	}
+	myID := b.id
+	b.mu.Unlock()
+	if ask {
+		b.sendTo(id, appendID([]byte{msgClaimReq}, myID), false)
 	}
 }
 

@@ -77,3 +77,37 @@ func TestClusterOffsetsTravel(t *testing.T) {
 		t.Errorf("a stale header set the offset to %d, want 3001", got)
 	}
 }
+
+// configHook, when set, adjusts the configuration of the nodes a test starts.
+var configHook func(*Config)
+
+// A node that missed another's change (its gossip dropped) learns it at the next
+// probe of that node, whose ack carries the sequence of its header, as Redis's
+// every ping carries the sender's header; not only at the next push/pull, here
+// made too rare to help.
+func TestClusterProbeAckRefreshesStaleHeader(t *testing.T) {
+	configHook = func(c *Config) { c.PushPullInterval = time.Hour }
+	defer func() { configHook = nil }()
+	ms, _ := cluster(t, time.Second, 3)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	a, b := ms[0], ms[1]
+	time.Sleep(3 * time.Second) // let the start-up announcements die down
+	epochOf := func() uint64 {
+		a.bus.mu.Lock()
+		defer a.bus.mu.Unlock()
+		return a.bus.peers[b.id].meta.ConfigEpoch
+	}
+	want := epochOf()
+	if want == 0 {
+		t.Fatal("no config epoch known for the peer")
+	}
+	// Make a's copy of b's header an older one, as if b's last announcement had
+	// been lost on its way to a.
+	a.bus.mu.Lock()
+	p := a.bus.peers[b.id]
+	p.meta.Seq--
+	p.meta.ConfigEpoch = 0
+	a.bus.mu.Unlock()
+	d := waitFor(t, 20*time.Second, "the peer's header again", func() bool { return epochOf() == want })
+	t.Logf("stale header refreshed in %v", d)
+}

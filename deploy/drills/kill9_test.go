@@ -117,8 +117,15 @@ func runKill9(t *testing.T, fsync string, cycles int, maxAge time.Duration) {
 		t.Logf("lost: %s=%s acknowledged at %s", op.Key, op.Value, op.Return.Format(time.RFC3339Nano))
 	}
 	// The workload must have run near its rate, or "0 lost" would prove little.
-	if float64(rep.Acked) < 0.5*rate*loadPerCycle.Seconds()*float64(cycles) {
-		t.Errorf("only %d writes acknowledged over %d cycles of %v at %d/s", rep.Acked, cycles, loadPerCycle, rate)
+	// Under `make test` two packages share two cores and appendfsync always
+	// waits for an fsync per event-loop iteration, so the bounded run asks for a
+	// quarter of the rate; DRILLS=full (a machine to itself) holds half.
+	floor := 0.5
+	if !full() {
+		floor = 0.25
+	}
+	if float64(rep.Acked) < floor*rate*loadPerCycle.Seconds()*float64(cycles) {
+		t.Errorf("only %d writes acknowledged over %d cycles of %v at %d/s (floor %.0f%% of the rate)", rep.Acked, cycles, loadPerCycle, rate, floor*100)
 	}
 	report(t, res)
 }
