@@ -334,7 +334,19 @@ func (p *netProject) sentinelMaster(i int) (string, error) {
 	if len(f) < 5 || f[0] != "*2" {
 		return "", fmt.Errorf("%s: get-master-addr-by-name: %q", sentinelService(i), raw)
 	}
-	return f[2] + ":" + f[4], nil
+	return p.dataIP(f[2]) + ":" + f[4], nil
+}
+
+// dataIP is the address of a data node the sentinels name: host itself if it is
+// an address, the container's current address if it is a data node's DNS name
+// (announce-hostnames yes), which the host cannot resolve.
+func (p *netProject) dataIP(host string) string {
+	for i := 0; i < 3; i++ {
+		if host == dataService(i)+".keygrid-data" || host == dataService(i) {
+			return p.ipOf(dataService(i))
+		}
+	}
+	return host
 }
 
 // sentinelHealthy is the sentinel drills' counterpart of `redis-cli --cluster
@@ -356,12 +368,14 @@ func (p *netProject) sentinelHealthy() (int, error) {
 	}
 	idx := -1
 	var replicas []string
+	var replicaIdx []int
 	for i := 0; i < 3; i++ {
 		ip := p.ipOf(dataService(i))
 		if ip+":6379" == master {
 			idx = i
 		} else {
 			replicas = append(replicas, ip)
+			replicaIdx = append(replicaIdx, i)
 		}
 	}
 	if idx < 0 {
@@ -374,9 +388,11 @@ func (p *netProject) sentinelHealthy() (int, error) {
 	if !strings.Contains(info, "role:master\r\n") || !strings.Contains(info, "connected_slaves:2\r\n") {
 		return idx, fmt.Errorf("master %s: %q", master, info)
 	}
-	for _, r := range replicas {
-		if !strings.Contains(info, "ip="+r+",port=6379,state=online") {
-			return idx, fmt.Errorf("master %s lists no online replica %s: %q", master, r, info)
+	for j, r := range replicas {
+		// The replicas announce their names (replica-announce-ip).
+		name := dataService(replicaIdx[j]) + ".keygrid-data"
+		if !strings.Contains(info, "ip="+r+",port=6379,state=online") && !strings.Contains(info, "ip="+name+",port=6379,state=online") {
+			return idx, fmt.Errorf("master %s lists no online replica %s (%s): %q", master, r, name, info)
 		}
 		rinfo, err := do(r+":6379", "INFO", "replication")
 		if err != nil {

@@ -2,8 +2,8 @@ package deploy
 
 // Compose drills (issue #10): the bridge-network compose files under faults that
 // Docker can inject — `docker kill`, `docker pause`, a partition (`docker network
-// disconnect`), `docker restart`, and (cluster) a container recreated on a new
-// address — while a writer on the host runs. Each drill prints, per fault, the time
+// disconnect`), `docker restart`, and a container recreated on a new address —
+// while a writer on the host runs. Each drill prints, per fault, the time
 // until the writer's first acknowledged write to the affected master's data after
 // the fault (recovery), and at the end the acknowledged writes that are missing
 // (lost), as a drill.Result: one line on stdout and JSON in $DRILL_OUT (a temporary
@@ -13,7 +13,10 @@ package deploy
 // addresses, and the sentinel group its counterpart (sentinelHealthy).
 //
 // `go test ./deploy` (make test) runs the bounded drills: the cluster's IP change
-// and kill, the sentinel group's kill. DRILLS=full runs every fault twice.
+// and kill, the sentinel group's IP change of its master after a failover (the
+// container removed; once writes resume on a new master, created again on a new
+// address, where the sentinels must find it by name and make it a replica).
+// DRILLS=full runs every fault twice.
 
 import (
 	"context"
@@ -118,6 +121,15 @@ func composeFaults(aliases func(service string) []string) map[string]composeFaul
 			restore: func(t *testing.T, p *netProject, s string) { mustDocker(t, "start", p.containerOf(s)) }},
 		// Stopped and removed, then created again with its volume on another address.
 		"ipchange": {name: "ipchange", restoreFirst: true,
+			inject: func(t *testing.T, p *netProject, s string) { p.removeForNewIP(t, s) },
+			restore: func(t *testing.T, p *netProject, s string) {
+				old, now := p.recreateOnNewIP(t, s)
+				t.Logf("%s moved from %s to %s", s, old, now)
+			}},
+		// The same, but created again only once the writes resumed elsewhere (a
+		// failover): the old master comes back on a new address, where it must be
+		// found and made a replica, not left serving as a second master.
+		"ipchange-failover": {name: "ipchange-failover",
 			inject: func(t *testing.T, p *netProject, s string) { p.removeForNewIP(t, s) },
 			restore: func(t *testing.T, p *netProject, s string) {
 				old, now := p.recreateOnNewIP(t, s)
@@ -571,8 +583,13 @@ func TestDrillComposeSentinel(t *testing.T) {
 	cmd := composeCommand(t)
 	image := buildImage(t)
 	t.Parallel()
+	// Nodes known by name (announce-hostnames yes, replica-announce-ip), as the
+	// Kubernetes manifests run them: a node recreated on a new address (the
+	// ipchange fault) is the same instance to the sentinels, and an old master
+	// that comes back there is turned into a replica, not left a second master.
 	p := startNetProject(t, cmd, "sentinel-net.yml", image,
-		fmt.Sprintf("KEYGRID_DOWN_AFTER=%d", drillDownAfter), "KEYGRID_FAILOVER_TIMEOUT=20000")
+		fmt.Sprintf("KEYGRID_DOWN_AFTER=%d", drillDownAfter), "KEYGRID_FAILOVER_TIMEOUT=20000",
+		"KEYGRID_ANNOUNCE_HOSTNAMES=yes")
 	start := time.Now()
 	p.waitSentinelHealthy(t, 3*time.Minute)
 	t.Logf("sentinel group up and checked in %v (%s)", time.Since(start).Round(time.Millisecond), strings.Join(cmd, " "))
@@ -591,11 +608,21 @@ func TestDrillComposeSentinel(t *testing.T) {
 	wg.Add(1)
 	go func() { // the client's view of the master: what the sentinels name
 		defer wg.Done()
+		// The host cannot resolve the names the sentinels give: each is looked
+		// up in Docker when it changes, and again every second (an address
+		// change keeps the name).
+		var name string
+		var looked time.Time
 		for ctx.Err() == nil {
 			for _, s := range sentinels {
 				raw, err := do(s, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
 				if f := strings.Split(raw, "\r\n"); err == nil && len(f) >= 5 && f[0] == "*2" {
-					master.Store(f[2] + ":" + f[4])
+					if f[2] != name || time.Since(looked) > time.Second {
+						if ip := p.dataIP(f[2]); ip != "" {
+							master.Store(ip + ":" + f[4])
+							name, looked = f[2], time.Now()
+						}
+					}
 					break
 				}
 			}
@@ -624,8 +651,8 @@ func TestDrillComposeSentinel(t *testing.T) {
 		Bar: fmt.Sprintf("writes acknowledged again within %v of every fault; after it, the 3 sentinels agree on a "+
 			"master with 2 online replicas and CKQUORUM OK; lost writes only in a fault's window (from %v before it until healthy again)",
 			recoveryBar, lostAgeBar)}
-	plan := drillPlan([]string{"kill"}, []string{"kill", "pause", "partition", "restart"})
-	r.Fault = strings.Join(plan, ",") + " of the master (sentinel-net.yml, " + strings.Join(cmd, " ") + ")"
+	plan := drillPlan([]string{"ipchange-failover"}, []string{"kill", "pause", "partition", "restart", "ipchange", "ipchange-failover"})
+	r.Fault = strings.Join(plan, ",") + " of the master (sentinel-net.yml, announce-hostnames yes, " + strings.Join(cmd, " ") + ")"
 	var runs []faultRun
 	for _, name := range plan {
 		f := faults[name]

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/internal/testutil"
+	"github.com/redis/go-redis/v9"
 )
 
 const replLoadingErr = "-LOADING Redis is loading the dataset in memory\r\n"
@@ -35,14 +36,18 @@ func TestReplLoadingServesClients(t *testing.T) {
 				ctx := context.Background()
 				ms := start[mkind](t, "--enable-debug-command", "yes", "--save", "",
 					"--repl-diskless-sync", "no")
-				master := client(t, ms)
+				// A minute per reply: DEBUG DIGEST and DBSIZE on a million keys, on
+				// two cores shared with other test packages, may take longer than
+				// go-redis's 3 s default.
+				slow := func(o *redis.Options) { o.ReadTimeout = time.Minute }
+				master := client(t, ms, slow)
 				// ~1M keys: the load lasts long enough to be seen on a loaded machine.
 				if err := master.Do(ctx, "DEBUG", "POPULATE", "1000000").Err(); err != nil {
 					t.Fatal(err)
 				}
 				rs := start[rkind](t, "--enable-debug-command", "yes", "--save", "",
 					"--repl-diskless-load", load, "--loading-process-events-interval-bytes", "262144")
-				replica := client(t, rs)
+				replica := client(t, rs, slow)
 				cn, err := testutil.Dial(rs.Addr()) // connected before the load: served during it
 				if err != nil {
 					t.Fatal(err)

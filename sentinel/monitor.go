@@ -426,7 +426,16 @@ func (s *Sentinel) refreshInfo(ri *instance, info string) {
 	}
 	if ri.kind == kindMaster && role == "master" {
 		for _, r := range newReplicas {
-			s.addReplicaLocked(ri.master, r[0], r[1], true)
+			// A replica announced by name (replica-announce-ip) is taken as
+			// Redis's createSentinelAddr takes it: resolved to its address
+			// unless announce-hostnames keeps the name (then every connection
+			// resolves it again, so a node back on a new address is found);
+			// refused without resolve-hostnames.
+			host, err := s.resolve(r[0])
+			if err != nil {
+				continue
+			}
+			s.addReplicaLocked(ri.master, host, r[1], true)
 		}
 	}
 }
