@@ -21,12 +21,14 @@ image: build
 run: build
 	./$(BIN) server
 
-# deps: what the tests need — Debian's redis-server/redis-tools (the reference the
-# differential tests compare against) and the Go modules.
+# deps: what the tests need — Debian's redis-server/redis-tools/redis-sentinel (the
+# reference the differential tests compare against) and the Go modules. The packages'
+# own services are stopped: the tests start their own servers.
 deps:
-	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
-		echo "installing redis-server redis-tools (reference for differential tests)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! command -v redis-sentinel >/dev/null; then \
+		echo "installing redis-server redis-tools redis-sentinel (reference for differential tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools redis-sentinel >/dev/null; \
+		if command -v service >/dev/null; then service redis-sentinel stop >/dev/null 2>&1 || true; fi; \
 	fi
 	$(GO) mod download
 
