@@ -342,21 +342,8 @@ func (s *Server) replClientOutput(c *Client) (mem, blocks int64) {
 func (s *Server) replWriteClient(c *Client) bool {
 	s.stats.writesProcessed++
 	rl := s.repl.links[c]
-	for c.sent < len(c.out) {
-		n, err := loop.Write(c.fd, c.out[c.sent:])
-		if err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			if err == unix.EAGAIN {
-				return s.replWaitWritable(c, rl)
-			}
-			s.freeClient(c)
-			return false
-		}
-		c.sent += n
-		c.netOut += int64(n)
-		s.stats.netOutput += int64(n)
+	if st := s.replWrite(c, c.out, &c.sent, false); st != replWritten {
+		return s.replWriteStopped(c, rl, st)
 	}
 	c.out, c.sent = c.out[:0], 0
 	if rl == nil || !rl.streaming() {
@@ -365,22 +352,8 @@ func (s *Server) replWriteClient(c *Client) bool {
 		return true
 	}
 	for blk := rl.ref; blk != nil; blk = rl.ref {
-		for rl.refPos < len(blk.buf) {
-			n, err := loop.Write(c.fd, blk.buf[rl.refPos:])
-			if err != nil {
-				if err == unix.EINTR {
-					continue
-				}
-				if err == unix.EAGAIN {
-					return s.replWaitWritable(c, rl)
-				}
-				s.freeClient(c)
-				return false
-			}
-			rl.refPos += n
-			c.netOut += int64(n)
-			s.stats.netOutput += int64(n)
-			s.repl.netOutput += int64(n)
+		if st := s.replWrite(c, blk.buf, &rl.refPos, true); st != replWritten {
+			return s.replWriteStopped(c, rl, st)
 		}
 		if blk.next == nil {
 			break // all sent; the tail block stays referenced, to append to
@@ -395,6 +368,48 @@ func (s *Server) replWriteClient(c *Client) bool {
 		c.flags &^= flagWriteHandler
 	}
 	return true
+}
+
+// How a replWrite ended.
+const (
+	replWritten = iota // all of it
+	replBlocked        // the socket is full
+	replFailed         // a write error: the link is gone
+)
+
+// replWrite writes p[*pos:] to a replica's socket, moving *pos on; stream counts
+// the bytes as replication traffic too (the shared stream, not the replica's own
+// replies).
+func (s *Server) replWrite(c *Client, p []byte, pos *int, stream bool) int {
+	for *pos < len(p) {
+		n, err := loop.Write(c.fd, p[*pos:])
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			if err == unix.EAGAIN {
+				return replBlocked
+			}
+			return replFailed
+		}
+		*pos += n
+		c.netOut += int64(n)
+		s.stats.netOutput += int64(n)
+		if stream {
+			s.repl.netOutput += int64(n)
+		}
+	}
+	return replWritten
+}
+
+// replWriteStopped ends a replWriteClient that could not write everything: wait
+// for the socket, or free the client after an error (false).
+func (s *Server) replWriteStopped(c *Client, rl *replicaLink, st int) bool {
+	if st == replBlocked {
+		return s.replWaitWritable(c, rl)
+	}
+	s.freeClient(c)
+	return false
 }
 
 // replWaitWritable waits for a replica's socket to drain.
