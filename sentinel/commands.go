@@ -140,8 +140,15 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 		}
 		down := int64(0)
 		for _, m := range s.masters {
-			if m.ip == args[2] && m.port == port && m.sdown && !s.tilt {
-				down = 1
+			if m.ip == args[2] && m.port == port {
+				if m.sdown && !s.tilt {
+					down = 1
+				}
+				if args[5] != "*" {
+					// A sentinel that sees m ODOWN asks for the failover
+					// (handover.go).
+					s.failoverRequestLocked(m, args[5], now)
+				}
 			}
 		}
 		// Leadership is raft's business, not a per-epoch vote: keygrid never votes
@@ -171,7 +178,11 @@ func sentinelCommand(c *client, args []string, b []byte) []byte {
 	case "pending-scripts":
 		return s.appendPendingScripts(b, c.proto)
 	case "flushconfig":
-		// The config file is never rewritten: runtime state lives in raft.
+		// The config file is never rewritten: this sentinel's runtime
+		// configuration is saved in its state file (localstate.go).
+		if err := s.saveLocalStateLocked(); err != nil {
+			return flushError(b, err)
+		}
 		return resp.AppendOK(b)
 	case "help":
 		// The reply text is Redis Sentinel's, which tools may show verbatim.
@@ -511,10 +522,7 @@ func (s *Sentinel) setCommand(args []string, b []byte) (out []byte) {
 	defer func() {
 		if changes > 0 {
 			cfg := m.cfg
-			if err := s.recordMonitorLocked(args[2], &cfg, m.baseEpoch); err != nil {
-				s.log.Warn("cannot save the sentinel state: " + err.Error())
-				saveErr = err
-			}
+			saveErr = s.recordMonitorLocked(args[2], &cfg, m.baseEpoch)
 		}
 	}()
 	for j := 3; j < len(args); j++ {
@@ -625,9 +633,10 @@ func (s *Sentinel) setCommand(args []string, b []byte) (out []byte) {
 	return resp.AppendOK(b)
 }
 
-// flushError is Redis's reply when the changed configuration cannot be saved.
-func flushError(b []byte, err error) []byte {
-	return resp.AppendError(b, "ERR Failed to save config file: "+err.Error())
+// flushError is Redis's reply when the changed configuration cannot be saved
+// (the cause is in the log, as Redis's).
+func flushError(b []byte, _ error) []byte {
+	return resp.AppendError(b, "ERR Failed to save config file. Check server logs.")
 }
 
 // isExecutable is access(path, X_OK).

@@ -12,7 +12,9 @@
 //	      pub/sub connection to masters and replicas that discovers other sentinels;
 //	    - the timer goroutine (sentinel.go), ten times a second: SDOWN / ODOWN
 //	      (asking the other sentinels with SENTINEL IS-MASTER-DOWN-BY-ADDR), TILT,
-//	      and, on the raft leader only, the failover state machine (failover.go);
+//	      and, on the raft leader only, the failover state machine (failover.go),
+//	      started on the leader's own ODOWN; a follower that sees ODOWN while the
+//	      leader does not see the master down gets the leadership (handover.go);
 //	    - the client server (server.go, commands.go): SENTINEL, INFO, ROLE, PING,
 //	      (P)SUBSCRIBE for the events of events.go.
 //

@@ -86,6 +86,13 @@ func startGroup(t *testing.T, start func(testing.TB, ...string) *testutil.Server
 // startKeygridSentinels starts n in-process sentinels forming one raft group.
 func startKeygridSentinels(t *testing.T, n int, masterPort int) []*Sentinel {
 	t.Helper()
+	return startKeygridSentinelsWith(t, n, masterPort, nil)
+}
+
+// startKeygridSentinelsWith is startKeygridSentinels calling prep (if not nil)
+// on each sentinel before it starts.
+func startKeygridSentinelsWith(t *testing.T, n int, masterPort int, prep func(*Sentinel)) []*Sentinel {
+	t.Helper()
 	ports := freePorts(t, 2*n)
 	var peers []string
 	for i := range n {
@@ -103,6 +110,9 @@ func startKeygridSentinels(t *testing.T, n int, masterPort int) []*Sentinel {
 		s, err := New(cfg, "", zaptest.NewLogger(t).Named(fmt.Sprint(i)), nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if prep != nil {
+			prep(s)
 		}
 		if err := s.Start(); err != nil {
 			t.Fatal(err)

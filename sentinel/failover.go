@@ -152,7 +152,7 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		return
 	}
 	epoch := s.fsm.currentEpoch() + 1
-	if err := s.apply(command{Op: opEpoch, Epoch: epoch, Name: m.name}); err != nil {
+	if err := s.apply(command{Op: opEpoch, Epoch: epoch, Name: m.name, Leader: s.myid}); err != nil {
 		s.log.Sugar().Warnf("failover of %s: cannot commit epoch %d: %v", m.name, epoch, err)
 		stats.Result = "not-elected"
 		s.eventUnlocked("-failover-abort-not-elected", old, "")
@@ -164,6 +164,9 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 	simFail := s.simFail
 	s.mu.Unlock()
 	s.eventUnlocked("+try-failover", old, "")
+	s.mu.Lock()
+	s.eventm("+vote-for-leader", m, "%s %d", s.myid, epoch)
+	s.mu.Unlock()
 	s.eventUnlocked("+elected-leader", old, "")
 	if simFail&simCrashAfterElection != 0 {
 		s.log.Warn("Simulated crash after election")
@@ -264,6 +267,11 @@ func (s *Sentinel) runFailover(m *master, fo *failover) {
 		s.abortFailover(m, old, epoch, stats, "not-elected")
 		return
 	}
+	// The other sentinels apply the switch (and tell their clients) when they
+	// learn that it committed, which raft tells them with its next
+	// AppendEntries: at once when there is a new entry to send, otherwise up
+	// to 2 x CommitTimeout (100 ms) later. An empty entry sends it now.
+	s.raft.Barrier(time.Second)
 	s.mu.Lock()
 	newInst := m.instance
 	s.mu.Unlock()

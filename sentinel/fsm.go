@@ -96,7 +96,7 @@ type fsm struct {
 	st          fsmState
 	onSwitch    func(c command) // may be nil
 	onSwitchEnd func(c command)
-	onEpoch     func(epoch uint64, name string)
+	onEpoch     func(epoch uint64, name, leader string)
 	onConfig    func(c command)
 	// onSentinelConfig runs after a sentinel's CONFIG SET committed.
 	onSentinelConfig func(c command)
@@ -137,7 +137,7 @@ func (f *fsm) apply(c command) error {
 		f.st.CurrentEpoch = c.Epoch
 		f.mu.Unlock()
 		if f.onEpoch != nil {
-			f.onEpoch(c.Epoch, c.Name)
+			f.onEpoch(c.Epoch, c.Name, c.Leader)
 		}
 		return nil
 	case opSwitch:

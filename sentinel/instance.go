@@ -106,6 +106,7 @@ type master struct {
 	// ended that failover already.
 	abortSeen     time.Time
 	failoverStart time.Time // last attempt, for the retry delay
+	lastLeaderAsk time.Time // a follower's last request to the leader (handover.go)
 	lastFailover  *failoverStats
 	failoverCount int64
 

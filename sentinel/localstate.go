@@ -14,6 +14,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 const localStateFile = "sentinel-state.json"
@@ -102,8 +103,26 @@ func (s *Sentinel) recordMonitorLocked(name string, mc *MasterConfig, baseEpoch 
 	return s.saveLocalStateLocked()
 }
 
-// saveLocalStateLocked writes the state file atomically. mu held.
+// saveLocalStateLocked writes the state file atomically, and logs Redis's
+// warning when it cannot. mu held.
 func (s *Sentinel) saveLocalStateLocked() error {
+	err := s.writeLocalStateLocked()
+	if err != nil {
+		s.log.Warn("WARNING: Sentinel was not able to save the new configuration on disk!!!: " + err.Error())
+	}
+	return err
+}
+
+func (s *Sentinel) writeLocalStateLocked() error {
+	// Redis saves by rewriting its config file, which fails when that path
+	// became a directory (its suite's 03-runtime-reconf checks the reply). The
+	// file is not rewritten here, and may be read-only, but a configuration
+	// that names a directory could not be read at the next start: refuse too.
+	if s.path != "" {
+		if fi, err := os.Stat(s.path); err == nil && fi.IsDir() {
+			return &os.PathError{Op: "open", Path: s.path, Err: syscall.EISDIR}
+		}
+	}
 	b, err := json.MarshalIndent(&s.local, "", "  ")
 	if err != nil {
 		return err

@@ -130,6 +130,9 @@ func (s *Sentinel) startRaft() error {
 	conf.SnapshotThreshold = 32
 	conf.TrailingLogs = 32
 	conf.SnapshotInterval = 30 * time.Second
+	if s.raftConfHook != nil {
+		s.raftConfHook(conf)
+	}
 
 	bindHost := "0.0.0.0"
 	if s.cfg.Bind != "" {
@@ -187,10 +190,17 @@ func (s *Sentinel) startRaft() error {
 		}
 	}
 	s.fsm.onFailoverAbort = s.onFailoverAbort
-	s.fsm.onEpoch = func(epoch uint64, name string) {
+	s.fsm.onEpoch = func(epoch uint64, name, leader string) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.eventm("+new-epoch", s.masters[name], "%d", epoch)
+		// Committing the epoch is this sentinel's vote for the sentinel that
+		// proposed it, as Redis's sentinels vote for the first asker of an
+		// epoch. That sentinel publishes its own vote after +try-failover,
+		// as Redis's candidate does (runFailover).
+		if leader != "" && leader != s.myid {
+			s.eventm("+vote-for-leader", s.masters[name], "%s %d", leader, epoch)
+		}
 	}
 	has, err := raft.HasExistingState(store, store, snaps)
 	if err != nil {

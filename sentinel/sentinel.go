@@ -82,6 +82,11 @@ type Sentinel struct {
 	// failoverHook, when set (tests), is called with each state a failover this
 	// sentinel runs enters, outside mu.
 	failoverHook func(state string)
+	// handingOver: a raft leadership transfer asked by a follower that sees
+	// a master ODOWN is under way (handover.go).
+	handingOver atomic.Bool
+	// raftConfHook, when set (tests) before Start, adjusts the raft config.
+	raftConfHook func(*raft.Config)
 	// acllog is ACL LOG (acl.go).
 	acllog aclLog
 	// scripts: the notification and client-reconfig script queue (scripts.go).
@@ -392,6 +397,8 @@ func (s *Sentinel) tick() {
 		if leader {
 			s.maybeStartFailover(m, now)
 			s.fixReplicaConfig(m, now)
+		} else {
+			s.askLeaderLocked(m, now)
 		}
 	}
 }

@@ -72,13 +72,21 @@ func startLoneSentinel(t *testing.T, masterPort int, dir string) *Sentinel {
 // startRedisSentinelProc starts redis-sentinel 7.0 monitoring port, or skips.
 func startRedisSentinelProc(t *testing.T, masterPort int) string {
 	t.Helper()
+	addr, _ := startRedisSentinelConf(t, masterPort)
+	return addr
+}
+
+// startRedisSentinelConf is startRedisSentinelProc that also returns the
+// path of the sentinel's config file.
+func startRedisSentinelConf(t *testing.T, masterPort int) (addr, conf string) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-sentinel")
 	if err != nil {
 		t.Skip("redis-sentinel not installed")
 	}
 	dir := t.TempDir()
 	port := freePorts(t, 1)[0]
-	conf := filepath.Join(dir, "sentinel.conf")
+	conf = filepath.Join(dir, "sentinel.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel deny-scripts-reconfig no\nsentinel monitor mymaster 127.0.0.1 %d 1\n",
 		port, dir, masterPort)), 0o644)
 	cmd := exec.Command(bin, conf)
@@ -86,7 +94,7 @@ func startRedisSentinelProc(t *testing.T, masterPort int) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addr = "127.0.0.1:" + strconv.Itoa(port)
 	waitFor(t, 10*time.Second, "redis-sentinel to listen", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -94,7 +102,7 @@ func startRedisSentinelProc(t *testing.T, masterPort int) string {
 		}
 		return err == nil
 	})
-	return addr
+	return addr, conf
 }
 
 // Replies of the commands the suite uses, keygrid against redis-sentinel.
