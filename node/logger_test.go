@@ -1,6 +1,7 @@
 package node
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,5 +35,30 @@ func TestNewLoggerLevel(t *testing.T) {
 	}
 	if _, _, _, err := NewLogger("loud", ""); err == nil {
 		t.Error("NewLogger accepted an unknown level")
+	}
+}
+
+// A line logged after the logfile was closed (goroutines still winding down at
+// shutdown) is dropped: nothing reaches stderr, as zap would report a write to a
+// closed file there.
+func TestLoggerAfterClose(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w // zap takes its error output from os.Stderr when the logger is made
+	log, _, closeLog, err := NewLogger("notice", filepath.Join(t.TempDir(), "keygrid.log"))
+	os.Stderr = stderr
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLog()
+	log.Warn("late")
+	log.Sync()
+	w.Close()
+	b, _ := io.ReadAll(r)
+	if len(b) != 0 {
+		t.Fatalf("stderr after logging to a closed logfile: %q", b)
 	}
 }

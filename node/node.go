@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -200,9 +201,46 @@ func NewLogger(level, file string) (*zap.Logger, *zap.AtomicLevel, func(), error
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		out = zapcore.Lock(f)
-		closer = func() { f.Close() }
+		lf := &logFile{f: f}
+		out = lf
+		closer = lf.close
 	}
 	core := zapcore.NewCore(redislog.NewEncoder(currentLogRole), out, atom) // logformat.go
 	return zap.New(core), &atom, closer, nil
+}
+
+// logFile is the logfile as a zap sink that can be closed while goroutines still
+// log (memberlist, a replica link winding down at shutdown): a line written
+// after the close is dropped, instead of zap reporting "write error: file already
+// closed" on stderr.
+type logFile struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return len(p), nil
+	}
+	return l.f.Write(p)
+}
+
+func (l *logFile) Sync() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Sync()
+}
+
+func (l *logFile) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
 }
