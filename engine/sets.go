@@ -477,6 +477,17 @@ func (c *Client) lookupSetWrite(key []byte) (e *keyspace.Entry, so *setObj, ok b
 	return e, setOf(e), true
 }
 
+// unnoteUnchanged drops the memory re-measure that the write lookup of e queued
+// (evict.go's noteEntry) when the command left e as it was. It drops only the last
+// queued one, and only if it is e.
+func (s *Server) unnoteUnchanged(e *keyspace.Entry) {
+	p := s.evict.pending
+	if n := len(p); n > 0 && p[n-1].e == e {
+		p[n-1] = pendingEntry{}
+		s.evict.pending = p[:n-1]
+	}
+}
+
 // replySetElem replies one member as a bulk string.
 func (c *Client) replySetElem(el setElem) {
 	if el.isInt {
@@ -567,6 +578,11 @@ func saddCommand(c *Client) {
 	}
 	if so.ht != nil {
 		setTypeEnc(e, TypeSet, EncHashtable)
+	}
+	if added == 0 {
+		// Nothing changed: the set need not be measured again after the command
+		// (sampling a hashtable set's members is a tenth of such an SADD).
+		c.srv.unnoteUnchanged(e)
 	}
 	if added > 0 {
 		c.srv.signalModified(c.db, key)

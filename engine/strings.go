@@ -799,7 +799,8 @@ func (c *Client) incrDecr(incr int64) {
 	c.srv.signalModified(c.db, key)
 	c.srv.notifyKeyspace(NotifyString, "incrby", key, c.db.id)
 	c.srv.dirty++
-	c.ReplyInt(v)
+	// The reply is the stored digits (ReplyInt would format v a second time).
+	c.out = append(append(append(c.out, ':'), s...), '\r', '\n')
 }
 
 // INCRBYFLOAT key increment

@@ -372,6 +372,23 @@ func parseInt(b []byte) (int64, bool) {
 
 // ParseInt converts b to an int64 with Redis's strictness (string2ll).
 func ParseInt(b []byte) (int64, bool) {
+	// Fast path: up to 18 digits without a sign cannot overflow, so the loop needs no
+	// bound checks (every count and length line of a request, most values). The same
+	// answers as the general path below: no leading zero, "0" alone is 0.
+	if n := len(b); n > 0 && n <= 18 && b[0] != '-' {
+		if b[0] == '0' {
+			return 0, n == 1
+		}
+		var v int64
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				return 0, false
+			}
+			v = v*10 + int64(d)
+		}
+		return v, true
+	}
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
