@@ -16,13 +16,15 @@ import (
 // luaSignature starts every binary chunk (Lua 5.1's LUA_SIGNATURE).
 const luaSignature = "\x1bLua"
 
-// installLua51 replaces string.dump and loadstring in the real global table g.
+// installLua51 replaces string.dump, loadstring and load in the real global
+// table g.
 func (e *luaEnv) installLua51(g *lua.LTable) {
 	L := e.L
 	if st, ok := g.RawGetString("string").(*lua.LTable); ok {
 		st.RawSetString("dump", L.NewFunction(luaStringDump))
 	}
 	g.RawSetString("loadstring", L.NewFunction(luaLoadstring))
+	g.RawSetString("load", L.NewFunction(luaLoad))
 	// gopher-lua's xpcall leaves its state as if no error handler were set, which
 	// makes the next error close live upvalues (luaKeepErrorFunc).
 	if orig, ok := g.RawGetString("xpcall").(*lua.LFunction); ok && luaVM.ok {
@@ -164,20 +166,58 @@ func dumpString(b []byte, s string, present bool) []byte {
 }
 
 // luaLoadstring is Lua 5.1's loadstring(s [, chunkname]): the chunk is named as
-// Lua 5.1 names it in messages ([string "..."]), compile errors are worded as
-// Lua 5.1's, and a binary chunk is refused by the text parser, as in Redis.
+// Lua 5.1 names it in messages ([string "..."]), compile errors are Lua 5.1's
+// (script_parse51.go), and a binary chunk is refused by the text parser, as in
+// Redis ("unexpected symbol near 'char(27)'").
 func luaLoadstring(L *lua.LState) int {
 	src := L.CheckString(1)
-	id := luaChunkID(L.OptString(2, src))
-	if strings.HasPrefix(src, luaSignature[:1]) {
+	return luaLoadChunk(L, src, L.OptString(2, src))
+}
+
+// luaLoad is Lua 5.1's load(func [, chunkname]): the chunk is the pieces func
+// returns until nil or "", named "=(load)" by default.
+func luaLoad(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	source := L.OptString(2, "=(load)")
+	var b strings.Builder
+	for {
+		L.Push(fn)
+		L.Call(0, 1)
+		ret := L.Get(-1)
+		L.Pop(1)
+		if ret == lua.LNil {
+			break
+		}
+		if !lua.LVCanConvToString(ret) {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("reader function must return a string"))
+			return 2
+		}
+		s := ret.String()
+		if s == "" {
+			break
+		}
+		b.WriteString(s)
+	}
+	return luaLoadChunk(L, b.String(), source)
+}
+
+// luaLoadChunk compiles src for loadstring and load: nil and Lua 5.1's message
+// when it does not compile. Lua names the chunk in a syntax error with room for
+// 80 bytes (llex.c's MAXSRC), at run time with LUA_IDSIZE's 60.
+func luaLoadChunk(L *lua.LState, src, source string) int {
+	// A script calls these from one C call level down (lua_pcall).
+	gsrc, msg, bad := lua51SyntaxError(src, luaChunkIDSize(source, 80), 1)
+	if bad {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(id + ":1: unexpected symbol near 'char(27)'"))
+		L.Push(lua.LString(msg))
 		return 2
 	}
-	fn, err := L.Load(strings.NewReader(src), id)
+	id := luaChunkID(source)
+	fn, err := L.Load(strings.NewReader(gsrc), id)
 	if err != nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(luaCompileError(err, id)))
+		L.Push(lua.LString(luaCompileErrorIn(err, id, src))) // a gopher-lua limit
 		return 2
 	}
 	L.Push(fn)
@@ -187,8 +227,10 @@ func luaLoadstring(L *lua.LState) int {
 // luaChunkID is Lua 5.1's luaO_chunkid with its LUA_IDSIZE of 60: "=name" as is,
 // "@file" as a file name (its tail when long), any other source as
 // [string "first line"], cut short with "..." when longer.
-func luaChunkID(source string) string {
-	const idSize = 60
+func luaChunkID(source string) string { return luaChunkIDSize(source, 60) }
+
+// luaChunkIDSize is luaO_chunkid with a buffer of idSize bytes.
+func luaChunkIDSize(source string, idSize int) string {
 	if i := strings.IndexByte(source, 0); i >= 0 {
 		source = source[:i] // a C string ends at its first NUL
 	}
