@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -905,8 +906,18 @@ func (s *Server) aclInstallUsers(caller *Client, users map[string]*aclUser) {
 	}
 }
 
+// aclFilePath is where the ACL file named path is: Redis changes its working
+// directory to dir as soon as the directive is read, so a relative aclfile is
+// relative to dir. keygrid keeps its working directory and joins the two.
+func (s *Server) aclFilePath(path string) string {
+	if filepath.IsAbs(path) || s.cfg.Dir == "" {
+		return path
+	}
+	return filepath.Join(s.cfg.Dir, path)
+}
+
 func (s *Server) aclParseFile(path string) (map[string]*aclUser, string) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(s.aclFilePath(path))
 	if err != nil {
 		return nil, "Error loading ACLs, opening file '" + path + "': " + aclStrerror(err)
 	}
@@ -962,6 +973,7 @@ func (s *Server) aclParseFile(path string) (map[string]*aclUser, string) {
 // aclSaveFile writes every user as a "user" line, through a temporary file renamed
 // over the old one.
 func (s *Server) aclSaveFile(path string) error {
+	path = s.aclFilePath(path)
 	var b strings.Builder
 	for _, u := range s.acl.sortedUsers() {
 		b.WriteString("user " + u.name + " " + s.acl.rules.describe(u) + "\n")

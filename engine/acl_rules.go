@@ -855,6 +855,34 @@ func (u *aclUser) checkCmd(cmd *Command, argv [][]byte) (res, pos int) {
 	return res, pos
 }
 
+// hasUnrestrictedKeyAccess reports whether s reaches every key with perm: allkeys,
+// or a "*" pattern granting perm (Redis's ACLSelectorHasUnrestrictedKeyAccess).
+func (s *aclSelector) hasUnrestrictedKeyAccess(perm int) bool {
+	if s.flags&selAllKeys != 0 {
+		return true
+	}
+	for _, p := range s.keys {
+		if p.perm&perm == perm && p.pattern == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCmdUnrestrictedKeys reports whether one selector of u both allows the
+// request and reaches every key with perm (Redis's
+// ACLUserCheckCmdWithUnrestrictedKeyAccess): SORT's BY and GET patterns read
+// keys that no rule can check one by one.
+func (u *aclUser) checkCmdUnrestrictedKeys(cmd *Command, argv [][]byte, perm int) bool {
+	var cache aclKeyCache
+	for _, s := range u.selectors {
+		if r, _ := s.checkCmd(cmd, argv, &cache); r == aclOK && s.hasUnrestrictedKeyAccess(perm) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkChannel reports whether any selector of u allows the channel.
 func (u *aclUser) checkChannel(ch []byte, isPattern bool) bool {
 	for _, s := range u.selectors {

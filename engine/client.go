@@ -95,9 +95,14 @@ type Client struct {
 	// obufSoftSince is when the output buffer first exceeded the soft limit (unix ms).
 	obufSoftSince int64
 	// outPeak is the largest reply seen waiting to be written since outPeakReset
-	// (unix ms), CLIENT LIST rbp (client_evict.go's replyPeakCron).
+	// (unix ms), CLIENT LIST rbp (client_evict.go's replyBufResizeCron).
 	outPeak      int
 	outPeakReset int64
+	// rbufSize is the size of the static reply buffer Redis would give this
+	// client (buf_usable_size: CLIENT LIST rbs, counted in tot-mem), resized by
+	// the cron as the peak goes (client_evict.go's replyBufResizeCron); 0 until
+	// the cron first sees the client, which counts as replyChunk.
+	rbufSize int
 	// Totals for CLIENT LIST / INFO.
 	netIn, netOut int64
 	cmdCount      int64
@@ -693,8 +698,9 @@ func (s *Server) clientsCron() {
 			continue
 		}
 		s.clientsPeakTrack(c, peakIdx)
-		s.replyPeakCron(c) // client_evict.go
-		if s.obufCron(c) { // obuf_limit.go
+		// client_evict.go; obuf_limit.go
+		s.replyBufResizeCron(c)
+		if s.obufCron(c) {
 			continue
 		}
 		// DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers as they are, so

@@ -287,10 +287,9 @@ func (s *Server) appendClientInfo(b []byte, cl *Client) []byte {
 		argvMem += len(a)
 	}
 	pending := len(cl.out) - cl.sent
-	obl, oll, omem := pending, 0, 0
-	if pending > replyChunk {
-		obl = replyChunk
-		omem = pending - replyChunk
+	rbs := cl.replyBufSize()
+	obl, oll, omem := min(pending, rbs), 0, cl.replyListBytes()
+	if omem > 0 {
 		oll = (omem + replyChunk - 1) / replyChunk
 	}
 	qbuf := len(cl.qbuf)
@@ -349,9 +348,9 @@ func (s *Server) appendClientInfo(b []byte, cl *Client) []byte {
 	b = append(b, " multi-mem="...)
 	b = strconv.AppendInt(b, x.MultiMem, 10)
 	b = append(b, " rbs="...)
-	b = strconv.AppendInt(b, int64(max(cap(cl.out), replyChunk)), 10)
+	b = strconv.AppendInt(b, int64(rbs), 10)
 	b = append(b, " rbp="...)
-	b = strconv.AppendInt(b, int64(max(cl.outPeak, pending)), 10)
+	b = strconv.AppendInt(b, int64(cl.replyBufPeak()), 10)
 	b = append(b, " obl="...)
 	b = strconv.AppendInt(b, int64(obl), 10)
 	b = append(b, " oll="...)

@@ -132,7 +132,8 @@ func clientQbufMem(c *Client) int64 {
 }
 
 // clientOutMem is what c's reply buffer counts: the bytes it holds, and never less
-// than a reply chunk (16 KB). This is Redis's figure, its static 16 KB buffer plus
+// than its static reply buffer (rbs, 16 KB unless the cron resized it). This is
+// Redis's figure, its static buffer plus
 // the reply blocks beyond it; the spare capacity keygrid keeps after a write (so
 // that the next replies need no allocation) is not counted. Counting it would make
 // memory look higher after every burst of replies already written: a burst of
@@ -140,7 +141,7 @@ func clientQbufMem(c *Client) int64 {
 // on until the keyspace is empty (Redis's unit/maxmemory "client tracking don't
 // cause eviction feedback loop").
 func clientOutMem(c *Client) int64 {
-	return int64(max(len(c.out), replyChunk))
+	return int64(max(len(c.out), c.replyBufSize()))
 }
 
 // clientMemUsage is Redis's getClientMemoryUsage: what c takes now, its struct,
@@ -372,6 +373,9 @@ func (s *Server) evictClients() {
 	}
 }
 
+// replyMinBytes is Redis's PROTO_REPLY_MIN_BYTES: reply buffers never shrink below it.
+const replyMinBytes = 1024
+
 // replyPeakResetDefault is Redis's REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME (ms): how
 // often the cron forgets a client's reply buffer peak (CLIENT LIST rbp).
 const replyPeakResetDefault = 5000
@@ -405,12 +409,77 @@ func debugReplyBuffer(c *Client) {
 	c.ReplyOK()
 }
 
-// replyPeakCron resets c's reply buffer peak every DEBUG REPLYBUFFER
-// PEAK-RESET-TIME milliseconds to what it holds now (Redis's
-// clientsCronResizeOutputBuffer).
-func (s *Server) replyPeakCron(c *Client) {
-	if t := s.evict.replyPeakReset; t >= 0 && s.nowMs-c.outPeakReset >= t {
+// replyBufSize is the size of the static reply buffer Redis would give c
+// (buf_usable_size, CLIENT LIST rbs).
+func (c *Client) replyBufSize() int {
+	if c.rbufSize == 0 {
+		return replyChunk
+	}
+	return c.rbufSize
+}
+
+// replyBufPeak is how much of its static reply buffer c used at most since the
+// peak was last reset (Redis's buf_peak, CLIENT LIST rbp): replies queued beyond
+// the buffer go to Redis's reply list and do not count. Before the cron first
+// sees a client, the peak is the whole buffer, as Redis starts it.
+func (c *Client) replyBufPeak() int {
+	if c.rbufSize == 0 {
+		return replyChunk
+	}
+	return min(max(c.outPeak, len(c.out)-c.sent), c.rbufSize)
+}
+
+// replyListBytes is what c's pending reply holds beyond its static buffer:
+// Redis's reply list (omem in CLIENT LIST).
+func (c *Client) replyListBytes() int {
+	return max(len(c.out)-c.sent-c.replyBufSize(), 0)
+}
+
+// jemallocUsable is the usable size jemalloc gives an allocation of n bytes (its
+// size classes: four per doubling past 64 bytes), which Redis's
+// zmalloc_usable_size reports as a reply buffer's size.
+func jemallocUsable(n int) int {
+	if n <= 8 {
+		return 8
+	}
+	if n <= 128 {
+		return (n + 15) &^ 15
+	}
+	step := 1 << (bits.Len(uint(n-1)) - 3)
+	return (n + step - 1) &^ (step - 1)
+}
+
+// replyBufResizeCron is Redis's clientsCronResizeOutputBuffer: a static reply
+// buffer whose peak stayed under half its size shrinks to fit the peak (down to
+// 1 KB), one whose peak filled it doubles (up to 16 KB), unless DEBUG
+// REPLYBUFFER RESIZING 0; every DEBUG REPLYBUFFER PEAK-RESET-TIME milliseconds
+// the peak restarts from what the buffer holds now. keygrid's reply buffer is
+// one slice whatever its size, so the size is only what Redis would have, for
+// CLIENT LIST and the client's memory (tot-mem, maxmemory-clients).
+func (s *Server) replyBufResizeCron(c *Client) {
+	first := c.rbufSize == 0
+	peak := c.replyBufPeak()
+	if first {
+		c.rbufSize = replyChunk
+	}
+	size := c.rbufSize
+	newSize := 0
+	if !s.evict.replyBufNoResize {
+		if size/2 >= replyMinBytes && peak < size/2 {
+			newSize = jemallocUsable(max(replyMinBytes, peak+1))
+			s.stats.replyBufShrinks++
+		} else if size*2 < 2*replyChunk && peak == size {
+			newSize = jemallocUsable(min(replyChunk, size*2))
+			s.stats.replyBufExpands++
+		}
+	}
+	// Redis starts a client's last reset at server.unixtime, in seconds, so the
+	// first cron always resets the peak.
+	if t := s.evict.replyPeakReset; t >= 0 && (first || s.nowMs-c.outPeakReset >= t) {
 		c.outPeak = len(c.out) - c.sent
 		c.outPeakReset = s.nowMs
+	}
+	if newSize != 0 {
+		c.rbufSize = newSize
 	}
 }

@@ -11,7 +11,7 @@ import "time"
 
 type clock struct {
 	origin   time.Time     // wall and monotonic reading taken together
-	originMs int64         // origin as unix ms
+	originNs int64         // origin as unix ns (ms would lose up to 1 ms in wallMs)
 	offset   time.Duration // monotonic time of origin relative to epochMono
 	epoch    time.Time     // fixed monotonic origin for monoNow
 }
@@ -23,7 +23,7 @@ func (s *Server) initClock() {
 	now := time.Now()
 	s.clk.epoch = now
 	s.clk.origin = now
-	s.clk.originMs = now.UnixMilli()
+	s.clk.originNs = now.UnixNano()
 	s.clk.offset = 0
 }
 
@@ -31,7 +31,7 @@ func (s *Server) initClock() {
 func (s *Server) resyncClock() {
 	now := time.Now()
 	s.clk.origin = now
-	s.clk.originMs = now.UnixMilli()
+	s.clk.originNs = now.UnixNano()
 	s.clk.offset = now.Sub(s.clk.epoch)
 }
 
@@ -40,5 +40,9 @@ func (s *Server) monoNow() time.Duration { return time.Since(s.clk.epoch) }
 
 // wallMs converts a monotonic reading to unix milliseconds.
 func (s *Server) wallMs(mono time.Duration) int64 {
-	return s.clk.originMs + int64((mono-s.clk.offset)/time.Millisecond)
+	// The sum is floored once: flooring the origin and the elapsed time apart
+	// could put the result 1 ms behind the wall clock's millisecond, and a TTL
+	// set from a client's clock would read 1 ms too long (unit/type/string
+	// "GETEX PXAT option").
+	return (s.clk.originNs + int64(mono-s.clk.offset)) / int64(time.Millisecond)
 }

@@ -235,17 +235,20 @@ func adjustOpenFilesLimit(maxclients int) int {
 	return int(best) - reservedFDs
 }
 
-// rebindListeners opens listeners for the current port and bind addresses and,
-// once all are open, closes the old ones (Redis's changeListener). On failure the
-// old listeners stay.
+// rebindListeners closes the listeners and opens new ones for the current port
+// and bind addresses (Redis's changeListenPort): the old ones go first, since the
+// new addresses may be the same ones ("bind *" again). On failure there are none;
+// CONFIG SET restores the old settings and calls it again. An empty bind list
+// listens on no TCP address.
 func (s *Server) rebindListeners() error {
+	for _, fd := range s.listeners {
+		s.loop.DelFile(fd, loop.Readable)
+		unix.Close(fd)
+	}
+	s.listeners = nil
 	var fds []int
 	if s.cfg.Port != 0 {
-		binds := s.cfg.Bind
-		if len(binds) == 0 {
-			binds = []string{"*", "-::*"}
-		}
-		for _, b := range binds {
+		for _, b := range s.cfg.Bind {
 			fd, err := listenTCP(b, s.cfg.Port, s.cfg.TCPBacklog)
 			if err != nil {
 				if len(b) > 0 && b[0] == '-' {
@@ -259,10 +262,6 @@ func (s *Server) rebindListeners() error {
 			}
 			fds = append(fds, fd)
 		}
-	}
-	for _, fd := range s.listeners {
-		s.loop.DelFile(fd, loop.Readable)
-		unix.Close(fd)
 	}
 	s.listeners = fds
 	for _, fd := range fds {

@@ -377,9 +377,9 @@ func (s *Server) infoClients(sec *InfoSection) {
 	normal := 0
 	for _, c := range s.clients {
 		maxIn = max(maxIn, cap(c.qbuf))
-		maxOut = max(maxOut, len(c.out)-c.sent)
+		maxOut = max(maxOut, c.replyListBytes())
 		if mem, _ := s.replClientOutput(c); mem > 0 {
-			maxOut = max(maxOut, int(mem)+replyChunk) // replyChunk comes off below
+			maxOut = max(maxOut, int(mem))
 		}
 		if s.isBlockedClient(c) {
 			blocked++
@@ -395,7 +395,7 @@ func (s *Server) infoClients(sec *InfoSection) {
 	// or what is there now if the cron has not seen it yet.
 	peakIn, peakOut := s.clientsPeakMax()
 	sec.addInt("client_recent_max_input_buffer", max(int64(maxIn), peakIn))
-	sec.addInt("client_recent_max_output_buffer", max(int64(maxOut)-replyChunk, peakOut, 0))
+	sec.addInt("client_recent_max_output_buffer", max(int64(maxOut), peakOut))
 	sec.addInt("blocked_clients", int64(blocked))
 	sec.add("tracking_clients", "0")
 	sec.add("clients_in_timeout_table", "0")
@@ -555,10 +555,13 @@ func (s *Server) infoStats(sec *InfoSection) {
 	sec.addInt("current_eviction_exceeded_time", curExceeded)
 	sec.addInt("keyspace_hits", st.keyspaceHits)
 	sec.addInt("keyspace_misses", st.keyspaceMisses)
-	for _, k := range [...]string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
-		"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys"} {
+	for _, k := range [...]string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels"} {
 		sec.add(k, "0")
 	}
+	sec.addInt("latest_fork_usec", st.forkUsec)
+	sec.addInt("total_forks", st.totalForks)
+	sec.addInt("migrate_cached_sockets", int64(len(s.cluster.migrate)))
+	sec.add("slave_expires_tracked_keys", "0")
 	sec.addInt("active_defrag_hits", st.totalActiveDefragHits)
 	for _, k := range [...]string{"active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
@@ -571,8 +574,8 @@ func (s *Server) infoStats(sec *InfoSection) {
 	sec.addInt("total_writes_processed", st.writesProcessed)
 	sec.add("io_threaded_reads_processed", "0")
 	sec.add("io_threaded_writes_processed", "0")
-	sec.add("reply_buffer_shrinks", "0")
-	sec.add("reply_buffer_expands", "0")
+	sec.addInt("reply_buffer_shrinks", st.replyBufShrinks)
+	sec.addInt("reply_buffer_expands", st.replyBufExpands)
 }
 
 // replicationID returns the node's replication id, made on first use; the

@@ -52,7 +52,7 @@ func (tt *txTester) by(args ...string) string {
 }
 
 // advance moves the server's wall clock forward.
-func (tt *txTester) advance(ms int64) { tt.s.clk.originMs += ms }
+func (tt *txTester) advance(ms int64) { tt.s.clk.originNs += ms * int64(time.Millisecond) }
 
 // expect runs the commands of a script as the first client: each line is a command
 // and, after " => ", its reply in fmtReply's form.

@@ -103,11 +103,11 @@ func (s *Server) clientsPeakStart() int {
 }
 
 // clientsPeakTrack records c's buffers in slot idx. The output counts as Redis's
-// does: what is beyond the 16 KB static reply buffer (omem in CLIENT LIST), and
+// does: what is beyond the static reply buffer (omem in CLIENT LIST), and
 // for a replica its share of the replication buffer (getClientOutputBufferMemoryUsage).
 func (s *Server) clientsPeakTrack(c *Client, idx int) {
 	in := int64(cap(c.qbuf))
-	out := int64(len(c.out)-c.sent) - replyChunk
+	out := int64(c.replyListBytes())
 	if mem, _ := s.replClientOutput(c); mem > 0 {
 		out = mem
 	}

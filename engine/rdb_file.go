@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -115,6 +116,21 @@ func (s *Server) saveRDBSync(dst io.Writer) error {
 	return s.rdbWriteFooter(w)
 }
 
+// rdbKeySaveDelay is rdb-key-save-delay after a key of a synchronous save (SAVE,
+// the save at shutdown, DEBUG RELOAD): as Redis's debugDelay, the loop sleeps d
+// microseconds, or, for a negative d, 1 µs once in -d keys. Tests make a save
+// slow this way to act while it runs (unit/shutdown "Temp rdb will be deleted in
+// signal handle"); background saves turn it into a rate instead (snapshot.go).
+func rdbKeySaveDelay(d int) {
+	if d < 0 {
+		if rand.IntN(-d) != 0 {
+			return
+		}
+		d = 1
+	}
+	time.Sleep(time.Duration(d) * time.Microsecond)
+}
+
 // rdbSaveDB writes one database's section (nothing for an empty one).
 func (s *Server) rdbSaveDB(w *rdb.Writer, db *DB) error {
 	if db.Len() == 0 {
@@ -124,9 +140,13 @@ func (s *Server) rdbSaveDB(w *rdb.Writer, db *DB) error {
 		return err
 	}
 	var err error
+	delay := s.cfg.RDBKeySaveDelay
 	for _, d := range db.dicts {
 		d.Each(func(r keyspace.Ref) bool {
 			err = s.rdbSaveKey(w, d.E(r))
+			if delay != 0 {
+				rdbKeySaveDelay(delay)
+			}
 			return err == nil
 		})
 		if err != nil {

@@ -139,6 +139,8 @@ type replJob struct {
 	hs      replication.HandshakeConfig
 	timeout time.Duration
 	dir     string
+	// source is bind-source-addr: the local address the link connects from.
+	source string
 	// diskless: the payload goes to memory (repl-diskless-load), not to a file.
 	diskless bool
 
@@ -357,6 +359,7 @@ func (s *Server) replicaConnect() {
 		port:    rs.port,
 		timeout: time.Duration(max(s.cfg.ReplTimeout, 1)) * time.Second,
 		dir:     s.cfg.Dir,
+		source:  s.cfg.BindSourceAddr,
 		hs: replication.HandshakeConfig{
 			User: s.cfg.MasterUser, Auth: s.cfg.MasterAuth,
 			ListeningPort: port, AnnounceIP: s.cfg.ReplicaAnnounceIP,
@@ -394,7 +397,7 @@ func (s *Server) replicaLink(j *replJob) {
 		}
 		s.Submit(func() { s.replicaLinkFailed(j, false) })
 	}
-	conn, err := s.dialMaster(net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.timeout) // tls.go
+	conn, err := s.dialMaster(net.JoinHostPort(j.host, strconv.Itoa(j.port)), j.source, j.timeout) // tls.go
 	if err != nil {
 		if ne, ok := err.(net.Error); ok && ne.Timeout() {
 			fail("Timeout connecting to the MASTER...")

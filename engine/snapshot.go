@@ -236,6 +236,8 @@ func (s *Server) startSnapshot(sink snapshotSink, opts snapshotOpts) error {
 	}
 	s.persist.running = sn
 	s.persist.walk = sn
+	s.stats.totalForks++
+	s.stats.forkUsec = time.Since(sn.start).Microseconds()
 	go sn.writerLoop()
 	sn.lastStepEnd = time.Now()
 	sn.arm(0)

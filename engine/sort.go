@@ -231,6 +231,10 @@ func (c *Client) sortGeneric(readonly bool) {
 		sortBy, storeKey      []byte
 		getPatterns           [][]byte
 	)
+	// BY and GET patterns read keys no ACL rule checks one by one: they need a
+	// selector that allows SORT and reads every key (Redis's user_has_full_key_access).
+	fullKeyAccess := c.aclUser == nil || !c.aclUser.restricted || c.cmd == nil ||
+		c.aclUser.checkCmdUnrestrictedKeys(c.cmd, argv, aclRead)
 	// The SQL-like options, in any order; later ones override earlier ones.
 	for j := 2; j < len(argv); j++ {
 		left := len(argv) - j - 1
@@ -268,11 +272,19 @@ func (c *Client) sortGeneric(readonly bool) {
 					c.ReplyError("ERR BY option of SORT denied in Cluster mode.")
 					return
 				}
+				if !fullKeyAccess {
+					c.ReplyError("ERR BY option of SORT denied due to insufficient ACL permissions.")
+					return
+				}
 			}
 			j++
 		case eqFold(a, "get") && left >= 1:
 			if c.srv.cfg.ClusterEnabled {
 				c.ReplyError("ERR GET option of SORT denied in Cluster mode.")
+				return
+			}
+			if !fullKeyAccess {
+				c.ReplyError("ERR GET option of SORT denied due to insufficient ACL permissions.")
 				return
 			}
 			getPatterns = append(getPatterns, argv[j+1])

@@ -124,7 +124,7 @@ func (s *Server) startTLS() error {
 func (s *Server) listenTLS(port int) ([]net.Listener, error) {
 	binds := s.cfg.Bind
 	if len(binds) == 0 {
-		binds = []string{"*", "-::*"}
+		return nil, nil // bind "": no TCP address, TLS or not
 	}
 	var lns []net.Listener
 	for _, b := range binds {
@@ -152,6 +152,27 @@ func (s *Server) listenTLS(port int) ([]net.Listener, error) {
 		go s.acceptTLS(ln)
 	}
 	return lns, nil
+}
+
+// dialFrom connects to addr from the local address source ("" for any), as
+// Redis's anetTcpNonBlockBestEffortBindConnect: an address that cannot be bound
+// is given up and the connection is made from any.
+func dialFrom(addr, source string, timeout time.Duration) (net.Conn, error) {
+	d := &net.Dialer{Timeout: timeout}
+	if source == "" {
+		return d.Dial("tcp", addr)
+	}
+	ip := net.ParseIP(source)
+	if ip == nil {
+		return d.Dial("tcp", addr)
+	}
+	from := *d
+	from.LocalAddr = &net.TCPAddr{IP: ip}
+	conn, err := from.Dial("tcp", addr)
+	if err != nil && (errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EAFNOSUPPORT)) {
+		return d.Dial("tcp", addr)
+	}
+	return conn, err
 }
 
 func closeAll(lns []net.Listener) {
@@ -239,16 +260,16 @@ func tcpSockaddr(a net.Addr) unix.Sockaddr {
 
 // dialMaster connects to a master for replication: plain TCP, or, with
 // tls-replication yes, TLS through a pipe, so that the link code (which
-// duplicates the descriptor for the loop once synced) reads plaintext.
-func (s *Server) dialMaster(addr string, timeout time.Duration) (net.Conn, error) {
-	cfg := s.tls.repl.Load()
-	if cfg == nil {
-		return net.DialTimeout("tcp", addr, timeout)
-	}
-	d := &net.Dialer{Timeout: timeout}
-	raw, err := d.Dial("tcp", addr)
+// duplicates the descriptor for the loop once synced) reads plaintext. source,
+// when set (bind-source-addr), is the local address to connect from.
+func (s *Server) dialMaster(addr, source string, timeout time.Duration) (net.Conn, error) {
+	raw, err := dialFrom(addr, source, timeout)
 	if err != nil {
 		return nil, err
+	}
+	cfg := s.tls.repl.Load()
+	if cfg == nil {
+		return raw, nil
 	}
 	t := tls.Client(raw, cfg)
 	t.SetDeadline(time.Now().Add(timeout))

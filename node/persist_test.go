@@ -257,7 +257,8 @@ func TestPersistShutdownDuringBgsave(t *testing.T) {
 	}
 	pid := s.Pid()
 	rdb.Do(ctx, "SHUTDOWN", "SAVE")
-	testutil.WaitFor(t, 10*time.Second, func() bool { return !s.Alive() }, "keygrid still running after SHUTDOWN SAVE")
+	// The synchronous save sleeps rdb-key-save-delay per key too, as Redis's: 3 s.
+	testutil.WaitFor(t, 60*time.Second, func() bool { return !s.Alive() }, "keygrid still running after SHUTDOWN SAVE")
 	if _, err := os.Stat(filepath.Join(s.Dir(), fmt.Sprintf("temp-%d.rdb", pid))); !os.IsNotExist(err) {
 		t.Fatalf("temp file left: %v", err)
 	}
