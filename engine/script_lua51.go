@@ -16,24 +16,30 @@ import (
 // luaSignature starts every binary chunk (Lua 5.1's LUA_SIGNATURE).
 const luaSignature = "\x1bLua"
 
-// installLua51 replaces string.dump, loadstring and load in the real global
+// installLua51 replaces string.dump, string.format, loadstring and load in the real global
 // table g.
 func (e *luaEnv) installLua51(g *lua.LTable) {
 	L := e.L
 	if st, ok := g.RawGetString("string").(*lua.LTable); ok {
 		st.RawSetString("dump", L.NewFunction(luaStringDump))
+		st.RawSetString("format", L.NewFunction(luaStringFormat)) // script_strformat.go
 	}
 	g.RawSetString("loadstring", L.NewFunction(luaLoadstring))
-	g.RawSetString("load", L.NewFunction(luaLoad))
+	// xpcall's handlers, innermost last, for load (luaLoad).
+	var handlers []lua.LValue
+	var xpcallFn *lua.LFunction
 	// gopher-lua's xpcall leaves its state as if no error handler were set, which
 	// makes the next error close live upvalues (luaKeepErrorFunc).
 	if orig, ok := g.RawGetString("xpcall").(*lua.LFunction); ok && luaVM.ok {
-		g.RawSetString("xpcall", L.NewFunction(func(L *lua.LState) int {
+		xpcallFn = L.NewFunction(func(L *lua.LState) int {
 			top := L.GetTop()
 			L.Push(orig)
 			for i := 1; i <= top; i++ {
 				if i == 2 {
-					L.Push(luaXpcallHandler(L, L.Get(2)))
+					h := luaXpcallHandler(L, L.Get(2))
+					handlers = append(handlers, h)
+					defer func() { handlers = handlers[:len(handlers)-1] }()
+					L.Push(h)
 					continue
 				}
 				L.Push(L.Get(i))
@@ -41,8 +47,38 @@ func (e *luaEnv) installLua51(g *lua.LTable) {
 			L.Call(top, lua.MultRet)
 			luaKeepErrorFunc(L)
 			return L.GetTop() - top
-		}))
+		})
+		g.RawSetString("xpcall", xpcallFn)
 	}
+	g.RawSetString("load", L.NewFunction(func(L *lua.LState) int {
+		// The handler an error raised here goes through is the one Lua 5.1's
+		// L->errfunc holds: the innermost pcall's (none) or xpcall's, else the
+		// script's (Redis's error handler), none in a coroutine or while a
+		// FUNCTION library loads.
+		var h lua.LValue
+		if L == e.L && e.run != nil {
+			h = e.errHandler
+		}
+		pcallFn, _ := e.globals.RawGetString("pcall").(*lua.LFunction)
+		nx := len(handlers)
+		for level := 1; ; level++ {
+			dbg, ok := L.GetStack(level)
+			if !ok {
+				break
+			}
+			f, _ := L.GetInfo("f", dbg, nil)
+			if fn, _ := f.(*lua.LFunction); fn == nil || !fn.IsG {
+				continue
+			} else if fn == pcallFn {
+				h = nil
+				break
+			} else if fn == xpcallFn && nx > 0 {
+				h = handlers[nx-1]
+				break
+			}
+		}
+		return luaLoad(L, h, e.errHandler)
+	}))
 }
 
 // luaXpcallHandler wraps xpcall's handler h as Lua 5.1 runs it: h sees the
@@ -175,25 +211,97 @@ func luaLoadstring(L *lua.LState) int {
 }
 
 // luaLoad is Lua 5.1's load(func [, chunkname]): the chunk is the pieces func
-// returns until nil or "", named "=(load)" by default.
-func luaLoad(L *lua.LState) int {
-	fn := L.CheckFunction(1)
-	source := L.OptString(2, "=(load)")
+// returns until nil or "", named "=(load)" by default. lua_load reads the
+// pieces in protected mode, so an error in func, or a piece that is not a
+// string, is returned (nil and the error) after going through the error handler
+// h in force (nil: none), as Lua 5.1 runs L->errfunc on any runtime error;
+// script is the script's handler (Redis's error tables).
+func luaLoad(L *lua.LState, h lua.LValue, script *lua.LFunction) int {
+	fn, ok := L.Get(1).(*lua.LFunction)
+	if !ok {
+		luaArgError(L, 1, "function expected, got "+luaArgTypeName(L, 1))
+	}
+	source := "=(load)"
+	if L.Get(2) != lua.LNil {
+		source = luaCheckString(L, 2)
+	}
 	var b strings.Builder
 	for {
-		L.Push(fn)
-		L.Call(0, 1)
-		ret := L.Get(-1)
-		L.Pop(1)
-		if ret == lua.LNil {
-			break
+		base := L.GetTop()
+		if luaVM.ok {
+			base = luaRegTop(L)
 		}
-		if !lua.LVCanConvToString(ret) {
+		L.Push(fn)
+		err := L.PCall(0, 1, L.NewFunction(func(L *lua.LState) int {
+			if luaVM.ok {
+				// The reader's frames unwind: close their upvalues while
+				// their registers still hold the values.
+				luaCloseUpvaluesFrom(L, base)
+			}
+			// Word the error here, where the frame that raised it is level 1.
+			v := L.Get(1)
+			if msg, ok := v.(lua.LString); ok {
+				v = lua.LString(lua51Message(lua51RuntimeError(L, 1, string(msg))))
+			}
+			if h == nil {
+				L.Push(v)
+				return 1
+			}
+			L.Push(h)
+			L.Push(v)
+			L.Call(1, 1)
+			if t, ok := L.Get(-1).(*lua.LTable); ok && h == lua.LValue(script) {
+				// The script's handler saw this function as the raiser:
+				// record the position it would have seen.
+				t.RawSetString("source", lua.LNil)
+				t.RawSetString("line", lua.LNil)
+				if dbg, ok := L.GetStack(1); ok {
+					L.GetInfo("Sl", dbg, nil)
+					if dbg.What == "G" {
+						if d2, ok2 := L.GetStack(2); ok2 {
+							L.GetInfo("Sl", d2, nil)
+							dbg = d2
+						}
+					}
+					if dbg.What != "G" && dbg.Source != "" {
+						t.RawSetString("source", lua.LString("@"+dbg.Source))
+						t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
+					}
+				}
+			}
+			return 1
+		}))
+		if luaVM.ok {
+			luaKeepErrorFunc(L)
+		}
+		if err != nil {
 			L.Push(lua.LNil)
-			L.Push(lua.LString("reader function must return a string"))
+			L.Push(err.(*lua.ApiError).Object)
 			return 2
 		}
-		s := ret.String()
+		ret := L.Get(-1)
+		L.Pop(1)
+		var s string
+		switch x := ret.(type) {
+		case *lua.LNilType:
+		case lua.LString:
+			s = string(x)
+		case lua.LNumber:
+			sp := cSpec{prec: 14}
+			s = string(sp.formatFloat(nil, float64(x), 'g'))
+		default:
+			var msg lua.LValue = lua.LString(luaWhere(L) + "reader function must return a string")
+			if h != nil {
+				L.Push(h)
+				L.Push(msg)
+				L.Call(1, 1)
+				msg = L.Get(-1)
+				L.Pop(1)
+			}
+			L.Push(lua.LNil)
+			L.Push(msg)
+			return 2
+		}
 		if s == "" {
 			break
 		}
