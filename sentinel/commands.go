@@ -818,6 +818,7 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		s.startFailoverLocked(m, time.Now(), true)
 		return resp.AppendOK(b)
 	}
+	base := m.configEpoch
 	s.mu.Unlock()
 	n := len(b)
 	sent := time.Now()
@@ -828,6 +829,7 @@ func (s *Sentinel) failoverCommand(c *client, name string, b []byte) []byte {
 		if s.masters[name] == m && m.abortSeen.Before(sent) {
 			m.forwardedFailover = time.Now().Add(m.cfg.FailoverTimeout)
 			m.forwardedTo = s.leaderClientAddr()
+			m.forwardedBase = base
 		}
 		s.mu.Unlock()
 	}

@@ -96,11 +96,15 @@ type master struct {
 	// Failover state; fo is non-nil while this sentinel runs a failover.
 	fo *failover
 	// forwardedFailover: this sentinel handed a SENTINEL FAILOVER to the raft
-	// leader, which runs it; until the switch is announced (or the failover
-	// timeout) this sentinel reports it in progress, as the Redis sentinel that
-	// was asked does (clients poll the flags for its end).
+	// leader, which runs it; until that failover ends (its switch end or abort
+	// committed, or the failover timeout) this sentinel reports it in progress,
+	// as the Redis sentinel that was asked does until its +failover-end: clients
+	// poll the flags for the end, then may ask for the next failover.
 	forwardedFailover time.Time
 	forwardedTo       string // the leader that accepted it; a new leader ends it
+	// forwardedBase: the config epoch when it was forwarded; only the end of
+	// a failover of a newer epoch ends it.
+	forwardedBase uint64
 	// abortSeen: when the last committed failover abort of this master was
 	// applied here; one applied while a SENTINEL FAILOVER was being forwarded
 	// ended that failover already.

@@ -175,8 +175,19 @@ func (s *Sentinel) startRaft() error {
 	s.fsm.onSwitchEnd = func(c command) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if m := s.masters[c.Name]; m != nil && m.pendingSwitch != nil && m.pendingSwitch.epoch == c.Epoch {
+		m := s.masters[c.Name]
+		if m == nil {
+			return
+		}
+		if m.pendingSwitch != nil && m.pendingSwitch.epoch == c.Epoch {
 			s.announceSwitchLocked(m)
+		}
+		// A SENTINEL FAILOVER this sentinel forwarded ends with the leader's
+		// +failover-end, not with the switch (announced here at the promotion):
+		// the Redis sentinel that was asked shows failover_in_progress, and
+		// answers INPROG, until its replicas are reconfigured.
+		if !m.forwardedFailover.IsZero() && c.Epoch > m.forwardedBase {
+			m.forwardedFailover, m.forwardedTo = time.Time{}, ""
 		}
 	}
 	// Runtime configuration is each sentinel's own (localstate.go): entries
@@ -393,7 +404,6 @@ func (s *Sentinel) announceSwitchLocked(m *master) {
 		return
 	}
 	m.pendingSwitch = nil
-	m.forwardedFailover = time.Time{}
 	if ps.leader != "" && ps.leader != s.myid {
 		if se := m.sentinels[ps.leader]; se != nil {
 			s.event("+config-update-from", se, "")

@@ -428,7 +428,7 @@ func TestScriptsDuringFailover(t *testing.T) {
 
 // TestForwardedFailoverInProgress: SENTINEL FAILOVER sent to a sentinel that is
 // not the raft leader (which runs it) shows failover_in_progress on the asked
-// sentinel from its +OK until the switch is announced there, as on the Redis
+// sentinel from its +OK until the leader's failover ends there, as on the Redis
 // sentinel that was asked: go-redis's suite polls SENTINEL MASTER's flags for
 // the end of a failover, then expects the client to have switched. A second
 // FAILOVER meanwhile is INPROG.
