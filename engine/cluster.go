@@ -102,6 +102,13 @@ type clusterState struct {
 	// dropFilter is DEBUG DROP-CLUSTER-PACKET-FILTER's packet type, -1 for none
 	// (cluster_debug.go); the bus reads it from its own goroutines.
 	dropFilter atomic.Int64
+	// nodeTimeout is cluster-node-timeout for the bus (ClusterNodeTimeout),
+	// republished by clusterCron after a CONFIG SET.
+	nodeTimeout atomic.Int64
+	// loopAlive is when the loop last went to sleep or served events while
+	// blocked (unix ms): the bus stops answering while it is stuck
+	// (ClusterLoopAlive), as a Redis node's bus is served by its one thread.
+	loopAlive atomic.Int64
 	// resetGen counts hard resets: a node update the bus submitted before one
 	// is dropped when it runs after it (ClusterNodeUpdate), as a reset Redis
 	// node has forgotten its old cluster.
@@ -119,6 +126,7 @@ func (s *Server) initCluster() error {
 	cl := &s.cluster
 	cl.lockFD, cl.spareFD = -1, -1
 	cl.dropFilter.Store(-1)
+	cl.nodeTimeout.Store(s.cfg.ClusterNodeTimeout)
 	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
 	cl.replOffsets = map[string]int64{}
 	cl.hadReplicas = map[string]bool{}
@@ -446,6 +454,9 @@ func (s *Server) clusterChanged() {
 
 // clusterBeforeSleep does the deferred work (Redis's clusterBeforeSleep).
 func (s *Server) clusterBeforeSleep() {
+	// Every loop iteration, the cron's included even under DEBUG PAUSE-CRON
+	// (Redis's bus is served by file events, not by the cron).
+	s.clusterHeartbeat()
 	cl := &s.cluster
 	if cl.todo == 0 {
 		return
@@ -471,8 +482,19 @@ func (s *Server) clusterPublishMyself() {
 	st := s.cluster.st
 	m := st.MetaOf(st.Myself)
 	m.MFPaused = s.cluster.mfReplica != "" && s.pause.until != 0
-	m.ReplOffset = s.repl.offset
+	m.ReplOffset = s.clusterMyOffset()
 	s.cluster.myself.Store(&m)
+}
+
+// clusterMyOffset is the replication offset myself announces (Redis's
+// replicationGetSlaveOffset for a replica): 0 during a full sync, as Redis
+// discards its cached master on +FULLRESYNC, so the master's CLUSTER SHARDS
+// shows the replica "loading" until the new dataset is loaded.
+func (s *Server) clusterMyOffset() int64 {
+	if s.cluster.st.Myself.IsReplica() && s.replica.state == replLinkTransfer {
+		return 0
+	}
+	return s.repl.offset
 }
 
 // clusterUpdateState recomputes cluster_state (Redis's clusterUpdateState).
@@ -533,9 +555,16 @@ func (s *Server) clusterCron() {
 		return
 	}
 	s.clusterUpdateState()
+	s.cluster.nodeTimeout.Store(s.cfg.ClusterNodeTimeout)
+	// Redis's clusterUpdateMyselfFlags: cluster-replica-no-failover (CONFIG SET
+	// included) is myself's nofailover flag, which the others see.
+	if me := s.cluster.st.Myself; (me.Flags&slots.FlagNoFailover != 0) != s.cfg.ClusterReplicaNoFailover {
+		me.Flags ^= slots.FlagNoFailover
+		s.clusterApply(slots.Effects{Save: true, UpdateState: true, Broadcast: true})
+	}
 	// The bus reads myself's offset from the published meta (probe acks carry
 	// it): keep it current, ten times a second at most.
-	if me := s.cluster.myself.Load(); me != nil && me.ReplOffset != s.repl.offset {
+	if me := s.cluster.myself.Load(); me != nil && me.ReplOffset != s.clusterMyOffset() {
 		s.clusterPublishMyself()
 	}
 	// A replica whose replication is off (restarted from nodes.conf, or its
@@ -550,6 +579,14 @@ func (s *Server) clusterCron() {
 	s.clusterReplicaFailoverCron()
 	s.clusterReplicaMigrationCron()
 	s.clusterRedirectBlocked()
+}
+
+// clusterHeartbeat notes that the loop runs (before each sleep, or events served
+// during a load or a busy script): see ClusterLoopAlive.
+func (s *Server) clusterHeartbeat() {
+	if s.cluster.st != nil {
+		s.cluster.loopAlive.Store(time.Now().UnixMilli())
+	}
 }
 
 // clusterSlotHasKeys reports whether this node holds keys in slot.

@@ -106,6 +106,25 @@ func (s *Server) SetClusterBus(b ClusterBus) {
 // must not be modified.
 func (s *Server) ClusterMyself() *slots.NodeMeta { return s.cluster.myself.Load() }
 
+// ClusterLoopAlive is when the event loop last showed it runs (zero before the
+// first cron). A Redis node serves its bus on its one thread: stuck in a long
+// command (DEBUG SLEEP, a slow script before lua-time-limit), it answers no ping,
+// and its peers fail it over; the bus stops answering too while this is old.
+// Safe from any goroutine.
+func (s *Server) ClusterLoopAlive() time.Time {
+	if ms := s.cluster.loopAlive.Load(); ms != 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Time{}
+}
+
+// ClusterNodeTimeout is cluster-node-timeout as it is now (CONFIG SET changes it;
+// the bus's failure detection follows, as Redis's clusterCron reads it on every
+// run). Safe from any goroutine.
+func (s *Server) ClusterNodeTimeout() time.Duration {
+	return time.Duration(s.cluster.nodeTimeout.Load()) * time.Millisecond
+}
+
 // ClusterNodeUpdate merges what node m.ID announced (a ping/pong's header: meta
 // and claim) into the state: new nodes are added, roles, epochs and claims applied
 // (slots.State.ApplyMeta). Safe from any goroutine.

@@ -15,9 +15,9 @@ func init() {
 // DEBUG DROP-CLUSTER-PACKET-FILTER packet-type
 //
 // Redis drops incoming bus packets of one type (0 is PING, -1 none). keygrid's bus is
-// memberlist, whose messages are not Redis's packet types: the value is kept (so the
-// suite's set-up, which resets it to -1, works) and read by the bus through
-// ClusterDropPacketFilter; only -1 (the default) changes nothing.
+// memberlist, whose messages are not Redis's packet types: the bus reads the value
+// through ClusterDropPacketFilter and drops the messages it maps onto that type
+// (gossip/filter.go).
 func debugDropClusterPacketFilter(c *Client) {
 	v, ok := resp.ParseInt(c.argv[2])
 	if !ok {

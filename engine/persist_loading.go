@@ -212,6 +212,7 @@ func (s *Server) loadingServe(off int64) error {
 			unix.Write(ld.replFD, []byte{'\n'}) // best effort, as Redis's
 		}
 	}
+	s.clusterHeartbeat() // the bus answers while a load serves events
 	s.handlePendingWrites()
 	for range 4 {
 		s.loop.ProcessFileEvents(0)

@@ -486,6 +486,9 @@ func (s *Server) replicaLink(j *replJob) {
 	s.Submit(func() {
 		if s.replica.job == j {
 			s.replica.state = replLinkTransfer
+			if s.clusterEnabled() {
+				s.clusterPublishMyself() // offset 0 until loaded (clusterMyOffset)
+			}
 			if s.replica.failover.state == failoverInProgress {
 				s.clearFailover() // the target accepted: we are its replica now
 			}

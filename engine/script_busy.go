@@ -106,6 +106,7 @@ func (s *Server) processEventsWhileBlocked() {
 	if s.loop == nil {
 		return
 	}
+	s.clusterHeartbeat() // the bus answers while a busy script serves events
 	s.handlePendingWrites()
 	s.loop.ProcessFileEvents(0)
 	s.handlePendingWrites()

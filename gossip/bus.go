@@ -34,6 +34,7 @@ const (
 	msgPublish                      // PUBLISH
 	msgPublishShard                 // SPUBLISH
 	msgLeave                        // the sender's id is going away (hard reset, shutdown)
+	msgMeet                         // the sender is joining us by CLUSTER MEET (admission)
 	msgTypes
 )
 
@@ -41,12 +42,17 @@ const (
 var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
-	msgPublishShard: "publishshard", msgLeave: "pong",
+	msgPublishShard: "publishshard", msgLeave: "pong", msgMeet: "meet",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends
 // broadcasts in UDP packets of at most UDPBufferSize (1400) with its own framing.
 const maxBroadcast = 1100
+
+// meetNoticeTTL is how long a msgMeet admits its sender's join: the MEET's
+// join follows its notice at once, and is retried (with a new notice) for
+// the node timeout.
+const meetNoticeTTL = 10 * time.Second
 
 // banTime is how long a forgotten node is ignored (CLUSTER FORGET's 60 s).
 const banTime = 60 * time.Second
@@ -61,7 +67,10 @@ type peer struct {
 	firstSeen time.Time
 	lastReq   time.Time     // last claim request sent
 	reqWait   time.Duration // backoff before the next request (doubles, up to 8 s)
+	asked     bool          // a claim request is unanswered: its header is a PONG (filter.go)
 	// Failure detection.
+	pingSent  time.Time // our first unanswered ping (Redis's ping_sent), zero if none
+	pingHeard time.Time // the last answer before pingSent: a newer one answers it
 	downSince time.Time
 	pfail     bool
 	fail      bool
@@ -99,7 +108,10 @@ type Bus struct {
 	// former are the ids this node had before hard resets: a join whose state
 	// still sees one of them alive comes from a node of the old cluster that
 	// missed our leave (admission refuses it while fresh).
-	former     map[string]bool
+	former map[string]bool
+	// meetFrom: when each node last announced a CLUSTER MEET of us (msgMeet):
+	// a fresh node admits its join even if it carries a former id.
+	meetFrom   map[string]time.Time
 	mine       header
 	mineSeq    atomic.Uint64 // mine.Seq, for probe acks (offset.go) without b.mu
 	mineEnc    []byte        // mine's encoding without Seq, to notice changes
@@ -107,6 +119,10 @@ type Bus struct {
 	mfReplica  string
 	ipSet      bool
 	lastReport time.Time
+	lastFilter int64 // the drop filter filterCron saw last
+	// reportDerived: Config.ReportInterval was left to Validate, so it
+	// follows the node timeout (reportInterval).
+	reportDerived bool
 
 	changed   chan struct{}
 	stop      chan struct{}
@@ -137,6 +153,7 @@ type Bus struct {
 // binds cfg's port, and the bus joins the nodes the engine already knows
 // (nodes.conf).
 func New(cfg Config, eng Engine) (*Bus, error) {
+	reportDerived := cfg.ReportInterval == 0
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -147,8 +164,8 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 	b := &Bus{
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
-		left: map[string]bool{}, former: map[string]bool{},
-		banned:  map[string]time.Time{},
+		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
+		banned: map[string]time.Time{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}), sem: make(chan struct{}, 16),
 	}
 	b.q = &memberlist.TransmitLimitedQueue{NumNodes: b.numNodes, RetransmitMult: 4}
@@ -272,7 +289,7 @@ func (b *Bus) Meet(ip string, port, cport int) error {
 		// As Redis's handshake node, the MEET is retried until the node
 		// timeout (at least a second) has passed: the node met may be
 		// restarting its bus after a hard reset, or too loaded to answer.
-		deadline := time.Now().Add(max(b.cfg.NodeTimeout, time.Second))
+		deadline := time.Now().Add(max(b.nodeTimeout(), time.Second))
 		b.meeting.Add(1)
 		defer b.meeting.Add(-1)
 		for {
@@ -280,6 +297,9 @@ func (b *Bus) Meet(ip string, port, cport int) error {
 			if ml == nil {
 				return
 			}
+			// A MEET, not a rejoin: a reset node admits the join on this notice
+			// (admission), a packet ahead of every attempt.
+			ml.SendToAddress(memberlist.Address{Addr: addr}, appendID([]byte{msgMeet}, b.currentID()))
 			_, err := ml.Join([]string{addr})
 			if err == nil {
 				return
@@ -508,7 +528,7 @@ func (b *Bus) FailureReports(id string) int {
 	}
 	n := 0
 	for _, t := range p.reports {
-		if time.Since(t) <= 2*b.cfg.NodeTimeout {
+		if time.Since(t) <= 2*b.nodeTimeout() {
 			n++
 		}
 	}
@@ -606,6 +626,8 @@ func (b *Bus) run() {
 		case now := <-tick.C:
 			// Cheap when nothing changed; catches a Changed lost before SetClusterBus.
 			b.refreshMine(false)
+			b.stallCron(now)
+			b.filterCron()
 			b.failureCron(now)
 			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
 				lastRejoin = now
@@ -712,8 +734,18 @@ func (a *admission) NotifyMerge(peers []*memberlist.Node) error {
 		// (left included), comes from a node of the old cluster: its periodic
 		// rejoin of the address it knew, not a MEET of the new node. Redis's
 		// old nodes would only PING that address, and a reset node ignores it.
+		// But a node that announced a CLUSTER MEET of us (msgMeet) and saw our
+		// former id leave is meeting us: the legacy suite's isolate_node
+		// (27-endpoints: RESET HARD, FORGET on every node, then a MEET from
+		// one of them).
+		meet := false
 		for _, p := range peers {
-			if b.former[p.Name] {
+			if t, ok := b.meetFrom[p.Name]; ok && time.Since(t) < meetNoticeTTL {
+				meet = true
+			}
+		}
+		for _, p := range peers {
+			if b.former[p.Name] && (!meet || p.State != memberlist.StateLeft) {
 				b.mu.Unlock()
 				return errFresh
 			}
@@ -843,7 +875,7 @@ func (p *peer) askClaimLocked(now time.Time) bool {
 	if now.Sub(p.lastReq) <= max(p.reqWait, 500*time.Millisecond) {
 		return false
 	}
-	p.lastReq = now
+	p.lastReq, p.asked = now, true
 	p.reqWait = min(max(2*p.reqWait, 500*time.Millisecond), 8*time.Second)
 	return true
 }

@@ -137,3 +137,6 @@ func (nopEngine) ClusterManualFailoverRequest(string)                           
 func (nopEngine) ClusterManualFailoverReady(int64)                              {}
 func (nopEngine) ClusterPublish([]byte, []byte, bool)                           {}
 func (nopEngine) ClusterUpdate(func(*slots.State) slots.Effects)                {}
+func (nopEngine) ClusterDropPacketFilter() int64                                { return -1 }
+func (nopEngine) ClusterNodeTimeout() time.Duration                             { return 0 }
+func (nopEngine) ClusterLoopAlive() time.Time                                   { return time.Time{} }

@@ -28,10 +28,11 @@
 //   - msgHeader (meta + claim ranges): broadcast when myself changes, sent in
 //     reply to msgClaimReq, and the content of push/pull (every header we hold,
 //     so a joiner learns the whole map in one exchange).
-//   - msgPFail (failure report, masters only, every ReportInterval while a node
-//     is PFAIL, or FAIL and still unreachable) and msgFail (to every member and
-//     broadcast when FAIL is reached).
-//   - msgAuthReq / msgAuthAck (stream, reliable), msgMFStart (stream),
+//   - msgPFail (failure report, masters only, a packet to every member every
+//     ReportInterval while a node is PFAIL, or FAIL and still unreachable) and
+//     msgFail (to every member and broadcast when FAIL is reached).
+//   - msgMeet (a packet ahead of each CLUSTER MEET's join: a hard-reset node
+//     admits that join), msgAuthReq / msgAuthAck (stream, reliable), msgMFStart (stream),
 //     msgPublish / msgPublishShard (a packet per target, a stream when large).
 //
 // Idle, a node's cost is memberlist's probing: constant per node whatever the

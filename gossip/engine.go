@@ -1,6 +1,10 @@
 package gossip
 
-import "github.com/keygrid/keygrid/slots"
+import (
+	"time"
+
+	"github.com/keygrid/keygrid/slots"
+)
 
 // Engine is what the bus needs of the engine: engine.(*Server)'s cluster methods
 // (engine/cluster_bus.go is the contract). Every method may be called from any of
@@ -32,4 +36,14 @@ type Engine interface {
 	// ClusterUpdate runs f on the engine's loop with the cluster state; f must
 	// not block and must not keep st.
 	ClusterUpdate(f func(st *slots.State) slots.Effects)
+	// ClusterDropPacketFilter is the Redis bus message type DEBUG
+	// DROP-CLUSTER-PACKET-FILTER set, -1 for none (filter.go maps keygrid's
+	// messages onto those types).
+	ClusterDropPacketFilter() int64
+	// ClusterNodeTimeout is cluster-node-timeout now (CONFIG SET changes it;
+	// 0: Config.NodeTimeout).
+	ClusterNodeTimeout() time.Duration
+	// ClusterLoopAlive is when the engine's loop last ran (zero: unknown):
+	// while it is stuck the bus answers nothing (stall.go).
+	ClusterLoopAlive() time.Time
 }

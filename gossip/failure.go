@@ -94,6 +94,25 @@ func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr) {
 	}
 }
 
+// nodeTimeout is cluster-node-timeout now: the suites (and operators) change it
+// with CONFIG SET, and Redis's failure detection reads it on every clusterCron.
+// memberlist's own intervals stay those derived at start.
+func (b *Bus) nodeTimeout() time.Duration {
+	if d := b.eng.ClusterNodeTimeout(); d > 0 {
+		return d
+	}
+	return b.cfg.NodeTimeout
+}
+
+// reportInterval is Config.ReportInterval, or when it was derived, the same
+// derivation from the node timeout now.
+func (b *Bus) reportInterval(timeout time.Duration) time.Duration {
+	if !b.reportDerived {
+		return b.cfg.ReportInterval
+	}
+	return max(timeout/4, 50*time.Millisecond)
+}
+
 // health is one verdict to pass to the engine.
 type health struct {
 	id          string
@@ -122,7 +141,8 @@ func (b *Bus) failureCron(now time.Time) {
 	var askClaim []string
 	b.mu.Lock()
 	myID := b.id
-	validity := 2 * b.cfg.NodeTimeout
+	timeout := b.nodeTimeout()
+	validity := 2 * timeout
 	size := 0
 	if me != nil && iAmMaster && me.Slots.Len() > 0 {
 		size++
@@ -150,14 +170,29 @@ func (b *Bus) failureCron(now time.Time) {
 			heard = p.firstSeen // a node met recently has node-timeout to answer
 		}
 		silent := now.Sub(heard)
-		// As in Redis, a node is PFAIL only once it has been silent for the node
-		// timeout, even if memberlist already dropped it: a node that left (a
-		// restart, a rolling upgrade) must not trigger a failover before then.
-		alive := silent <= b.cfg.NodeTimeout
-		if known && silent > b.cfg.NodeTimeout/2 && id != myID && b.live.startPing(id) {
-			b.done.Add(1)
-			go b.pingPeer(ml, id, addr)
+		// Redis's rule (clusterCron): a node is pinged once its last pong is
+		// older than half the node timeout, and is PFAIL when that ping has
+		// gone unanswered for the node timeout, so a node that stops
+		// answering is PFAIL between 1 and 1.5 node timeouts after its last
+		// answer, never sooner: a node paused for less than the node timeout
+		// is not failed over. pingSent is the first unanswered ping's time
+		// (Redis's ping_sent); it is set for a node memberlist already
+		// dropped too (Redis would queue the ping on a reconnecting link): a
+		// node that left (a restart, a rolling upgrade) must not trigger a
+		// failover before then either.
+		if !p.pingSent.IsZero() && heard.After(p.pingHeard) {
+			p.pingSent = time.Time{} // answered (a probe ack or our ping's)
 		}
+		if silent > timeout/2 {
+			if p.pingSent.IsZero() {
+				p.pingSent, p.pingHeard = now, heard
+			}
+			if known && id != myID && b.live.startPing(id) {
+				b.done.Add(1)
+				go b.pingPeer(ml, id, addr)
+			}
+		}
+		alive := p.pingSent.IsZero() || now.Sub(p.pingSent) <= timeout
 		for r, t := range p.reports {
 			if now.Sub(t) > validity {
 				delete(p.reports, r)
@@ -166,7 +201,7 @@ func (b *Bus) failureCron(now time.Time) {
 		if alive {
 			p.downSince = time.Time{}
 			p.pfail = false
-			if p.fail && (!p.isMaster() || p.meta.SlotCount == 0 || now.Sub(p.failTime) > 2*b.cfg.NodeTimeout) {
+			if p.fail && (!p.isMaster() || p.meta.SlotCount == 0 || now.Sub(p.failTime) > 2*timeout) {
 				p.fail = false
 			}
 		} else {
@@ -204,7 +239,7 @@ func (b *Bus) failureCron(now time.Time) {
 			verdicts = append(verdicts, after)
 		}
 	}
-	sendReports := len(report) > 0 && (now.Sub(b.lastReport) >= b.cfg.ReportInterval || len(verdicts) > 0)
+	sendReports := len(report) > 0 && (now.Sub(b.lastReport) >= b.reportInterval(timeout) || len(verdicts) > 0)
 	if sendReports {
 		b.lastReport = now
 	}
@@ -217,8 +252,16 @@ func (b *Bus) failureCron(now time.Time) {
 		b.sendTo(id, appendID([]byte{msgClaimReq}, myID), false)
 	}
 	if sendReports {
+		// A packet to every member, not a gossip broadcast: a broadcast
+		// reaches a given node only with the probability of being among the
+		// few random targets of its retransmissions (about a third of the
+		// nodes of a 20-node cluster), so the majority of reports the node
+		// deciding FAIL needs took several report intervals to gather. Redis
+		// pings every node at least every node-timeout/2, each ping carrying
+		// every PFAIL node in its gossip section; this is the same cost, paid
+		// only while a node is PFAIL.
 		for _, id := range report {
-			b.broadcast("r"+id, appendID(appendID([]byte{msgPFail}, myID), id))
+			b.sendAll(appendID(appendID([]byte{msgPFail}, myID), id))
 		}
 	}
 	for _, id := range failed {
@@ -230,6 +273,12 @@ func (b *Bus) failureCron(now time.Time) {
 // and a gossip broadcast for the ones a packet missed (Redis sends FAIL to all).
 func (b *Bus) sendFail(myID, id string) {
 	msg := appendID(appendID([]byte{msgFail}, myID), id)
+	b.sendAll(msg)
+	b.broadcast("f"+id, msg)
+}
+
+// sendAll sends msg to every live member, a packet each.
+func (b *Bus) sendAll(msg []byte) {
 	b.mu.Lock()
 	var targets []string
 	for m := range b.members {
@@ -239,7 +288,6 @@ func (b *Bus) sendFail(myID, id string) {
 	for _, t := range targets {
 		b.sendTo(t, msg, false)
 	}
-	b.broadcast("f"+id, msg)
 }
 
 // failureReport records reporter's report that failed is PFAIL (only a master's
@@ -294,7 +342,7 @@ func (d *conflicts) NotifyConflict(existing, other *memberlist.Node) {
 func (b *Bus) rejoinConflicting(id, addr string) {
 	defer b.done.Done()
 	defer b.live.endPing("join " + id)
-	limit := time.Now().Add(4*b.cfg.NodeTimeout + 10*b.cfg.ProbeInterval)
+	limit := time.Now().Add(4*b.nodeTimeout() + 10*b.cfg.ProbeInterval)
 	for time.Now().Before(limit) {
 		select {
 		case <-b.stop:

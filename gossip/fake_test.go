@@ -37,11 +37,35 @@ type fakeEngine struct {
 	published     [][2]string
 	offsets       map[string]int64 // what ClusterNodeOffset and ClusterNodeUpdate delivered
 	replOffset    int64            // myself's, as the engine's s.repl.offset
+	dropFilter    atomic.Int64     // DEBUG DROP-CLUSTER-PACKET-FILTER's value
+	nodeTimeout   atomic.Int64     // a CONFIG SET cluster-node-timeout (ns), 0 for none
+	stuckSince    atomic.Int64     // unix ns the loop got stuck at, 0 if it runs
+}
+
+func (f *fakeEngine) ClusterDropPacketFilter() int64 { return f.dropFilter.Load() }
+
+// ClusterLoopAlive is the time a test set in stuckSince (a loop stuck in DEBUG
+// SLEEP), else now.
+func (f *fakeEngine) ClusterLoopAlive() time.Time {
+	if ns := f.stuckSince.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Now()
+}
+
+// ClusterNodeTimeout is the timeout the fake was made with, or what a test set
+// in nodeTimeout (CONFIG SET cluster-node-timeout).
+func (f *fakeEngine) ClusterNodeTimeout() time.Duration {
+	if d := f.nodeTimeout.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return f.timeout
 }
 
 func newFakeEngine(timeout time.Duration) *fakeEngine {
 	f := &fakeEngine{st: slots.NewState(slots.NewID()), timeout: timeout, wake: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}), lastVoteTimes: map[string]time.Time{}, offsets: map[string]int64{}}
+	f.dropFilter.Store(-1)
 	f.publishMyself()
 	go f.loop()
 	return f

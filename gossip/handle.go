@@ -34,6 +34,23 @@ func (d *delegate) NotifyMsg(buf []byte) {
 		return
 	}
 	b := (*Bus)(d)
+	if buf[0] == msgMeet {
+		// Heard even by a fresh node: it is what admits the MEET's join.
+		b.count(&b.recv, msgMeet)
+		r := reader{b: buf[1:]}
+		if id := r.id(); r.err == nil && id != "" && !b.drop(redisMeet) {
+			now := time.Now()
+			b.mu.Lock()
+			for k, t := range b.meetFrom {
+				if now.Sub(t) >= meetNoticeTTL {
+					delete(b.meetFrom, k)
+				}
+			}
+			b.meetFrom[id] = now
+			b.mu.Unlock()
+		}
+		return
+	}
 	b.mu.Lock()
 	fresh := b.fresh
 	b.mu.Unlock()
@@ -85,6 +102,12 @@ func (d *delegate) LocalState(join bool) []byte {
 
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	b := (*Bus)(d)
+	if join && b.drop(redisMeet) {
+		return
+	}
+	// While PING is filtered, relayed headers count as gossip (filter.go): a
+	// claim is taken from its owner only, the first header of a join.
+	gossipOnly := b.filtered(redisPing)
 	r := reader{b: buf}
 	if r.byte() != 1 {
 		return
@@ -97,6 +120,10 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		}
 		h := hr.header()
 		if hr.err != nil {
+			continue
+		}
+		if gossipOnly && (i > 0 || !join) {
+			b.learnMeta(&h.meta, "")
 			continue
 		}
 		b.learnHeader(&h, "")
@@ -187,7 +214,7 @@ func (b *Bus) learnHeader(h *header, addr string) {
 	if addr != "" {
 		p.addr = addr
 	}
-	p.claim, p.hasClaim, p.claimDig, p.reqWait = h.Claim, true, h.Digest, 0
+	p.claim, p.hasClaim, p.claimDig, p.reqWait, p.asked = h.Claim, true, h.Digest, 0, false
 	nm := b.nodeMetaLocked(p)
 	b.mu.Unlock()
 	b.deliver(nm, p)
@@ -262,11 +289,14 @@ func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 func (b *Bus) handle(msg []byte) {
 	t := msg[0]
 	b.count(&b.recv, t)
+	if t < msgTypes && t != msgHeader && b.drop(redisTypes[t]) {
+		return
+	}
 	r := reader{b: msg[1:]}
 	switch t {
 	case msgHeader:
 		h := r.header()
-		if r.err == nil {
+		if r.err == nil && !b.drop(b.headerType(h.ID)) {
 			b.learnHeader(&h, "")
 		}
 	case msgClaimReq:

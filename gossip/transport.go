@@ -35,6 +35,9 @@ type countingTransport struct {
 	// out, so it can neither answer a MEET meant for the reset node nor push its
 	// old cluster's state to a node of the new one.
 	muted atomic.Bool
+	// stalled: the engine's loop is stuck (stall.go): nothing that comes in is
+	// handed to memberlist, so no probe is acked and no state exchanged.
+	stalled atomic.Bool
 }
 
 var errMuted = errors.New("gossip: this bus is being reset")
@@ -96,6 +99,9 @@ func (t *countingTransport) forwardPackets() {
 		case p := <-in:
 			t.packetsIn.Add(1)
 			t.bytesIn.Add(int64(len(p.Buf)))
+			if t.stalled.Load() {
+				continue
+			}
 			select {
 			case t.pch <- p:
 			case <-t.stop:
@@ -111,7 +117,7 @@ func (t *countingTransport) forwardStreams() {
 	for {
 		select {
 		case c := <-in:
-			if t.muted.Load() {
+			if t.muted.Load() || t.stalled.Load() {
 				c.Close()
 				continue
 			}

@@ -1,0 +1,86 @@
+package gossip
+
+import (
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/slots"
+)
+
+// failedOn waits until every node of on flags dead FAIL, and returns how long
+// that took.
+func failedOn(t *testing.T, on []*testNode, dead *testNode, deadline time.Duration) time.Duration {
+	t.Helper()
+	return waitFor(t, deadline, "FAIL on every live master", func() bool {
+		for _, n := range on {
+			ok := false
+			n.view(func(st *slots.State) { ok = st.Nodes[dead.id].Flags&slots.FlagFail != 0 })
+			if !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// A master that shuts down (SIGTERM: memberlist leaves gracefully, as the
+// legacy suite's kill_instance does) is failed like a crashed one: PFAIL once
+// a ping has gone unanswered for the node timeout, then FAIL by the majority's
+// reports (28-cluster-shards: 4 masters with slots and their replicas).
+func TestClusterLeaveDetection(t *testing.T) {
+	const timeout = 2 * time.Second
+	ms, rs := cluster(t, timeout, 4, 1, 1, 1, 1)
+	all := allNodes(ms, rs)
+	waitFor(t, 30*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	ms[0].stop()
+	took := failedOn(t, ms[1:], ms[0], 10*timeout)
+	t.Logf("FAIL on the 3 live masters %v after the leave (node timeout %v)", took, timeout)
+	most := 0
+	for _, n := range ms[1:] {
+		most = max(most, n.bus.FailureReports(ms[0].id))
+	}
+	if most < 2 {
+		t.Errorf("failure reports about the dead master: at most %d on a live master, want 2", most)
+	}
+}
+
+// CONFIG SET cluster-node-timeout reaches the bus: the legacy suite starts its
+// nodes with the default 15 s and sets 3 s, and Redis's failure detection reads
+// the value on every clusterCron. Nodes started with a long timeout, then
+// given a short one, fail a crashed master long before the long one passed.
+func TestClusterNodeTimeoutFollowsConfig(t *testing.T) {
+	const long, short = time.Minute, time.Second
+	ms, _ := cluster(t, long, 3)
+	waitFor(t, 20*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	for _, n := range ms {
+		n.eng.nodeTimeout.Store(int64(short))
+	}
+	ms[2].crash()
+	took := failedOn(t, ms[:2], ms[2], long/2)
+	t.Logf("FAIL %v after the crash (node timeout %v, %v at start)", took, short, long)
+}
+
+// A master whose event loop is stuck (DEBUG SLEEP) answers no ping, as a Redis
+// node serving its bus on its one thread: the others fail it (10-manual-failover
+// replaces a master in DEBUG SLEEP 10 by its replica). Once the loop runs again
+// it answers, and its FAIL clears (a master with slots after 2×node-timeout,
+// Redis's clearNodeFailureIfNeeded).
+func TestClusterStuckLoopFailed(t *testing.T) {
+	const timeout = time.Second
+	ms, _ := cluster(t, timeout, 3)
+	waitFor(t, 20*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	ms[2].eng.stuckSince.Store(time.Now().UnixNano())
+	took := failedOn(t, ms[:2], ms[2], 30*timeout)
+	t.Logf("FAIL %v after the loop got stuck (node timeout %v)", took, timeout)
+	ms[2].eng.stuckSince.Store(0)
+	waitFor(t, 30*timeout, "FAIL cleared once the loop runs", func() bool {
+		for _, n := range ms[:2] {
+			var fl slots.NodeFlags
+			n.view(func(st *slots.State) { fl = st.Nodes[ms[2].id].Flags })
+			if fl&(slots.FlagFail|slots.FlagPFail) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
