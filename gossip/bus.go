@@ -24,7 +24,7 @@ import (
 
 // Message types (the first byte of a user message).
 const (
-	msgHeader       byte = iota + 1 // a node's header: broadcast on change, reply to msgClaimReq
+	msgHeader       byte = iota + 1 // a node's header, unsolicited: broadcast on change (Redis's PING)
 	msgClaimReq                     // "send me your header": the sender's claim digest was unknown
 	msgPFail                        // reporter (a master) sees failed as PFAIL: a failure report
 	msgFail                         // failed is FAIL (a majority of masters agreed)
@@ -35,6 +35,7 @@ const (
 	msgPublishShard                 // SPUBLISH
 	msgLeave                        // the sender's id is going away (hard reset, shutdown)
 	msgMeet                         // the sender is joining us by CLUSTER MEET (admission)
+	msgHeaderReply                  // a node's header in reply to msgClaimReq (Redis's PONG)
 	msgTypes
 )
 
@@ -42,7 +43,7 @@ const (
 var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
-	msgPublishShard: "publishshard", msgLeave: "pong", msgMeet: "meet",
+	msgPublishShard: "publishshard", msgLeave: "pong", msgMeet: "meet", msgHeaderReply: "pong",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends
@@ -67,7 +68,6 @@ type peer struct {
 	firstSeen time.Time
 	lastReq   time.Time     // last claim request sent
 	reqWait   time.Duration // backoff before the next request (doubles, up to 8 s)
-	asked     bool          // a claim request is unanswered: its header is a PONG (filter.go)
 	// Failure detection.
 	pingSent  time.Time // our first unanswered ping (Redis's ping_sent), zero if none
 	pingHeard time.Time // the last answer before pingSent: a newer one answers it
@@ -875,7 +875,7 @@ func (p *peer) askClaimLocked(now time.Time) bool {
 	if now.Sub(p.lastReq) <= max(p.reqWait, 500*time.Millisecond) {
 		return false
 	}
-	p.lastReq, p.asked = now, true
+	p.lastReq = now
 	p.reqWait = min(max(2*p.reqWait, 500*time.Millisecond), 8*time.Second)
 	return true
 }

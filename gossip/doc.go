@@ -25,9 +25,10 @@
 //     ours: id, role, master id, config and current epochs, replication offset,
 //     manual-failover pause flag, announced ip/port/bus port/hostname, a sequence
 //     number and the digest and size of the slot claim (≤ 512 bytes; codec.go).
-//   - msgHeader (meta + claim ranges): broadcast when myself changes, sent in
-//     reply to msgClaimReq, and the content of push/pull (every header we hold,
-//     so a joiner learns the whole map in one exchange).
+//   - msgHeader (meta + claim ranges): broadcast when myself changes, and the
+//     content of push/pull (every header we hold, so a joiner learns the whole
+//     map in one exchange); msgHeaderReply, the same sent in reply to
+//     msgClaimReq (Redis's PONG for DROP-CLUSTER-PACKET-FILTER, filter.go).
 //   - msgPFail (failure report, masters only, a packet to every member every
 //     ReportInterval while a node is PFAIL, or FAIL and still unreachable) and
 //     msgFail (to every member and broadcast when FAIL is reached).

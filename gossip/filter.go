@@ -47,11 +47,14 @@ const (
 )
 
 // redisTypes maps each message onto its Redis type (-1: none, never dropped).
-// msgHeader's is PING when unsolicited; a reply is PONG (headerType).
+// A header is PING when unsolicited (msgHeader, a broadcast that other nodes may
+// relay) and PONG only as the direct reply to our claim request (msgHeaderReply):
+// a relayed broadcast is never taken for an answer.
 var redisTypes = [msgTypes]int{
 	0: -1, msgHeader: redisPing, msgClaimReq: redisPing, msgPFail: redisPing, msgFail: redisFail,
 	msgAuthReq: redisAuthReq, msgAuthAck: redisAuthAck, msgMFStart: redisMFStart,
 	msgPublish: redisPublish, msgPublishShard: redisPublishShard, msgLeave: -1, msgMeet: redisMeet,
+	msgHeaderReply: redisPong,
 }
 
 // filtered reports whether DEBUG DROP-CLUSTER-PACKET-FILTER drops messages of
@@ -68,17 +71,6 @@ func (b *Bus) drop(t int) bool {
 	}
 	b.log.Warn("Dropping packet that matches debug drop filter")
 	return true
-}
-
-// headerType is the Redis type of a header from node id: PONG when it answers
-// a claim request of ours, PING otherwise.
-func (b *Bus) headerType(id string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if p := b.peers[id]; p != nil && p.asked {
-		return redisPong
-	}
-	return redisPing
 }
 
 // filterCron notices a new filter value: claim requests backed off while

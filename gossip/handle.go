@@ -214,7 +214,7 @@ func (b *Bus) learnHeader(h *header, addr string) {
 	if addr != "" {
 		p.addr = addr
 	}
-	p.claim, p.hasClaim, p.claimDig, p.reqWait, p.asked = h.Claim, true, h.Digest, 0, false
+	p.claim, p.hasClaim, p.claimDig, p.reqWait = h.Claim, true, h.Digest, 0
 	nm := b.nodeMetaLocked(p)
 	b.mu.Unlock()
 	b.deliver(nm, p)
@@ -289,14 +289,14 @@ func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 func (b *Bus) handle(msg []byte) {
 	t := msg[0]
 	b.count(&b.recv, t)
-	if t < msgTypes && t != msgHeader && b.drop(redisTypes[t]) {
+	if t < msgTypes && b.drop(redisTypes[t]) {
 		return
 	}
 	r := reader{b: msg[1:]}
 	switch t {
-	case msgHeader:
+	case msgHeader, msgHeaderReply:
 		h := r.header()
-		if r.err == nil && !b.drop(b.headerType(h.ID)) {
+		if r.err == nil {
 			b.learnHeader(&h, "")
 		}
 	case msgClaimReq:
@@ -307,7 +307,7 @@ func (b *Bus) handle(msg []byte) {
 		b.mu.Lock()
 		mine := b.mine
 		b.mu.Unlock()
-		b.sendTo(from, appendHeader([]byte{msgHeader}, &mine), true)
+		b.sendTo(from, appendHeader([]byte{msgHeaderReply}, &mine), true)
 	case msgPFail:
 		reporter, failed := r.id(), r.id()
 		if r.err == nil {
