@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keygrid/keygrid/internal/testutil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -135,18 +134,7 @@ func lua51LimitScripts() []string {
 // the replies that differ, returning how many did.
 func cmdDiffRedis(t *testing.T, cmds [][]string) int {
 	t.Helper()
-	redis := testutil.StartRedis(t)
-	rc, err := testutil.Dial(redis.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	_, kaddr := startTestServer(t, nil)
-	kc, err := testutil.Dial(kaddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
+	rc, kc := redisAndKeygrid(t)
 	differ := 0
 	for _, cmd := range cmds {
 		want, err := rc.Do(cmd...)

@@ -11,8 +11,6 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
-
-	"github.com/keygrid/keygrid/internal/testutil"
 )
 
 // strFormatValues are Lua expressions for the arguments tried with each spec.
@@ -155,18 +153,7 @@ func luaLit(s string) string {
 // redis-server and keygrid, and reports the first differing elements.
 func strFormatDiffRedis(t *testing.T, scripts []string) {
 	t.Helper()
-	redis := testutil.StartRedis(t)
-	rc, err := testutil.Dial(redis.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	_, kaddr := startTestServer(t, nil)
-	kc, err := testutil.Dial(kaddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
+	rc, kc := redisAndKeygrid(t)
 	for n, src := range scripts {
 		want, err := rc.Do("EVAL", src, "0")
 		if err != nil {

@@ -29,22 +29,30 @@ func TestScriptXpcallDiffRedis(t *testing.T) {
 	evalDiffRedis(t, scripts)
 }
 
-// evalDiffRedis runs each script with EVAL on redis-server and on keygrid and
-// compares the raw replies.
-func evalDiffRedis(t *testing.T, scripts []string) {
+// redisAndKeygrid starts a redis-server and an in-process keygrid and returns a
+// connection to each (closed when the test ends), for the differential tests.
+func redisAndKeygrid(t *testing.T) (rc, kc *testutil.Conn) {
 	t.Helper()
 	redis := testutil.StartRedis(t)
 	rc, err := testutil.Dial(redis.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
+	t.Cleanup(func() { rc.Close() })
 	_, kaddr := startTestServer(t, nil)
-	kc, err := testutil.Dial(kaddr)
+	kc, err = testutil.Dial(kaddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer kc.Close()
+	t.Cleanup(func() { kc.Close() })
+	return rc, kc
+}
+
+// evalDiffRedis runs each script with EVAL on redis-server and on keygrid and
+// compares the raw replies.
+func evalDiffRedis(t *testing.T, scripts []string) {
+	t.Helper()
+	rc, kc := redisAndKeygrid(t)
 	for _, src := range scripts {
 		want, err := rc.Do("EVAL", src, "0")
 		if err != nil {
