@@ -21,20 +21,7 @@ import (
 // suiteDo runs one command on s and returns the reply's string form.
 func suiteDo(t *testing.T, s *testutil.Server, args ...string) string {
 	t.Helper()
-	c, err := testutil.Dial(s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	raw, err := c.Do(args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := testutil.ParseReply(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.Str
+	return suiteValue(t, s, args...).Str
 }
 
 // The suite writes "dir ./redis_N" then "logfile log.txt" and reads
