@@ -48,6 +48,7 @@ type request struct {
 	keySub  []int // the part (index in the chain) each key went to
 	stats   *cmdStats
 	start   int64
+	rseq    uint32 // the client read it came in (session.rseq)
 }
 
 // Head kinds.

@@ -14,7 +14,8 @@
 //	  CLUSTERDOWN and unreachable nodes are followed there (resend, or a loop timer
 //	  with backoff) within Config.RetryDeadline, before the client sees anything.
 //	before sleeping (proxy.go): one write per backend with queued requests, then one
-//	  write per client with replies.
+//	  write per client with replies (held while a request from the same client read
+//	  is pending, so a pipeline spread over nodes leaves in one write: session.flush).
 //
 // Clients that need server-side state of their own, or a command that asks every
 // master, leave the loop for a goroutine (detached.go) until that state ends:

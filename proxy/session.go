@@ -36,15 +36,20 @@ type session struct {
 	scr      []byte
 	keyIdx   []int
 	keySlots []int // scratch of split
+	argEnds  []int // scratch of split
 
 	proto  int
 	authed bool
 	name   string
 
 	// Loop mode.
-	q      []*request // client requests waiting for replies, in order; q[qhead:] live
-	qhead  int
-	start  int64
+	q     []*request // client requests waiting for replies, in order; q[qhead:] live
+	qhead int
+	start int64
+	// rseq numbers the reads from the client; outSeq is the read of the last request
+	// whose reply went to wbuf (see flush).
+	rseq   uint32
+	outSeq uint32
 	slow   bool // a request for the detached mode waits in rbuf: reading stops until q drains
 	readOn bool // registered for readability
 	wantW  bool // registered for writability
@@ -99,6 +104,7 @@ func (s *session) onReadable(int, loop.Mask) {
 		return
 	}
 	s.rn += n
+	s.rseq++
 	s.process()
 }
 
@@ -163,6 +169,10 @@ func (s *session) flush() {
 		return
 	}
 	if s.wpos < len(s.wbuf) {
+		if s.batchPending() {
+			s.updateRead()
+			return
+		}
 		n, err := loop.Write(s.fd, s.wbuf[s.wpos:])
 		if err != nil && err != unix.EAGAIN {
 			s.closeLoop()
@@ -194,6 +204,20 @@ func (s *session) flush() {
 	}
 }
 
+// batchPending reports whether the output should wait for the rest of the read it
+// answers: a pipeline whose requests went to several nodes gets its replies back over
+// several loop iterations, and writing each part costs a write here and a read (and
+// often a wake-up) at the client, which waits for the whole pipeline anyway. The wait
+// is bounded by the slowest request of that one read (later reads never hold earlier
+// replies back) and by deferMax bytes. Output already half written (a short write,
+// waiting for writability) is not held back.
+func (s *session) batchPending() bool {
+	return !s.wantW && s.qhead < len(s.q) && s.q[s.qhead].rseq == s.outSeq && len(s.wbuf)-s.wpos < deferMax
+}
+
+// deferMax bounds the output that waits for the rest of its read (see batchPending).
+const deferMax = 64 << 10
+
 // closeLoop closes a session the loop owns.
 func (s *session) closeLoop() {
 	if s.closed {
@@ -224,6 +248,7 @@ func (s *session) closeLoop() {
 func (s *session) localReply(b []byte, stats *cmdStats) {
 	if s.qhead == len(s.q) {
 		s.wbuf = append(s.wbuf, b...)
+		s.outSeq = s.rseq
 		if stats != nil {
 			stats.latency.Observe(float64(nanotime()-s.start) / 1e9)
 		}
@@ -237,7 +262,7 @@ func (s *session) localReply(b []byte, stats *cmdStats) {
 // newHead queues a new client request with one part.
 func (s *session) newHead(stats *cmdStats) *request {
 	r := s.p.getReq()
-	r.s, r.head, r.kind, r.nparts, r.pending, r.stats, r.start = s, r, entSingle, 1, 1, stats, s.start
+	r.s, r.head, r.kind, r.nparts, r.pending, r.stats, r.start, r.rseq = s, r, entSingle, 1, 1, stats, s.start, s.rseq
 	s.q = append(s.q, r)
 	return r
 }
@@ -429,6 +454,7 @@ func (p *Proxy) deliver(r *request, raw []byte) {
 		// The common case: the oldest pending request of its client, in one part,
 		// goes straight to the client's output.
 		s.wbuf = append(s.wbuf, raw...)
+		s.outSeq = h.rseq
 		if h.stats != nil {
 			h.stats.latency.Observe(float64(p.now-h.start) / 1e9)
 		}
@@ -459,6 +485,7 @@ func (s *session) drain() {
 		} else {
 			s.wbuf = append(s.wbuf, h.reply...)
 		}
+		s.outSeq = h.rseq
 		if h.stats != nil {
 			h.stats.latency.Observe(float64(nanotime()-h.start) / 1e9)
 		}

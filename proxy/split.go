@@ -5,6 +5,8 @@
 package proxy
 
 import (
+	"bytes"
+
 	"github.com/keygrid/keygrid/engine/resp"
 	"github.com/keygrid/keygrid/slots"
 )
@@ -54,7 +56,14 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 		h.keySub = append(h.keySub, part)
 	}
 	h.nparts, h.pending = nparts, nparts
-	// Encode each part: the command name, then its keys (and values) in order.
+	// Encode each part: the command name, then its keys (and values) in order, copied
+	// as the client encoded them when it sent a multibulk (no lengths to format).
+	var ends []int
+	if !s.parser.Inline {
+		if ends = argEnds(raw, argv, s.argEnds[:0]); ends != nil {
+			s.argEnds = ends
+		}
+	}
 	part := 0
 	for r := h; r != nil; r = r.next {
 		n := 0
@@ -64,11 +73,20 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 			}
 		}
 		r.cmd = resp.AppendArray(r.cmd[:0], 1+n*step)
-		r.cmd = resp.AppendBulk(r.cmd, argv[0])
-		for k, j := range h.keySub {
-			if j == part {
-				for x := range step {
-					r.cmd = resp.AppendBulk(r.cmd, argv[1+k*step+x])
+		if ends != nil {
+			r.cmd = append(r.cmd, raw[ends[0]:ends[1]]...)
+			for k, j := range h.keySub {
+				if j == part {
+					r.cmd = append(r.cmd, raw[ends[1+k*step]:ends[1+(k+1)*step]]...)
+				}
+			}
+		} else {
+			r.cmd = resp.AppendBulk(r.cmd, argv[0])
+			for k, j := range h.keySub {
+				if j == part {
+					for x := range step {
+						r.cmd = resp.AppendBulk(r.cmd, argv[1+k*step+x])
+					}
 				}
 			}
 		}
@@ -79,6 +97,32 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 		s.dispatch(r, ci.readonly)
 		r = next
 	}
+}
+
+// argEnds returns, for the multibulk raw parsed into argv, where each argument's
+// encoding starts: argument i is raw[ends[i]:ends[i+1]]. The parser takes only
+// canonical lengths (no sign, no leading zero, as Redis's string2ll), so each one is
+// "$", the digits of len(argv[i]), two bytes, the argument, two bytes.
+func argEnds(raw []byte, argv [][]byte, ends []int) []int {
+	pos := bytes.IndexByte(raw, '\r') + 2 // past "*N\r\n"
+	ends = append(ends, pos)
+	for _, a := range argv {
+		pos += 1 + decimalLen(len(a)) + 2 + len(a) + 2
+		ends = append(ends, pos)
+	}
+	if pos != len(raw) { // cannot be; re-encoding is always right
+		return nil
+	}
+	return ends
+}
+
+func decimalLen(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
 }
 
 // merge appends the merged reply of a split command to dst.
