@@ -282,13 +282,9 @@ func (s *Server) createLibrary(code string, timeout time.Duration) (*fnLibrary, 
 	e := s.functionsEnv()
 	fs := &s.script.fn
 	L := e.L
-	gsrc, msg, bad := lua51SyntaxError(body, "user_function", 0)
+	fn, msg, bad := lua51Load(L, body, "user_function", "user_function", 0)
 	if bad {
 		return nil, "Error compiling function: " + msg // Lua 5.1's words (script_parse51.go)
-	}
-	fn, err := L.Load(strings.NewReader(gsrc), "user_function")
-	if err != nil {
-		return nil, "Error compiling function: " + luaCompileErrorIn(err, "user_function", body)
 	}
 	lib := &fnLibrary{name: name, code: code}
 	mt := e.gproxy.Metatable.(*lua.LTable)

@@ -309,14 +309,7 @@ func (s *Server) createScript(c *Client, body []byte) (string, *evalScript) {
 	src := string(body[n:])
 	// Lua 5.1's parser decides what compiles and words the error
 	// (script_parse51.go); gopher-lua then compiles what it accepted.
-	gsrc, msg, bad := lua51SyntaxError(src, "user_script", 0)
-	var fn *lua.LFunction
-	if !bad {
-		var err error
-		if fn, err = e.L.Load(strings.NewReader(gsrc), "user_script"); err != nil {
-			msg, bad = luaCompileErrorIn(err, "user_script", src), true // a gopher-lua limit
-		}
-	}
+	fn, msg, bad := lua51Load(e.L, src, "user_script", "user_script", 0)
 	if bad {
 		c.ReplyError("Error compiling script (new function): " + msg)
 		return "", nil

@@ -24,7 +24,6 @@ package engine
 
 import (
 	"reflect"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -471,23 +470,7 @@ func symbexec(p *lua.FunctionProto, lastpc, reg int) int {
 
 // luaToNumber is Lua 5.1's tonumber for arithmetic: numbers, and strings that
 // read as one.
-func luaToNumber(v lua.LValue) (float64, bool) {
-	switch x := v.(type) {
-	case lua.LNumber:
-		return float64(x), true
-	case lua.LString:
-		s := strings.TrimSpace(string(x))
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, true
-		}
-		if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-			if n, err := strconv.ParseUint(s[2:], 16, 64); err == nil {
-				return float64(n), true
-			}
-		}
-	}
-	return 0, false
-}
+func luaToNumber(v lua.LValue) (float64, bool) { return lua51Num(v) }
 
 // lua51CompareError is Lua 5.1's luaG_ordererror wording: "two T values" when the
 // type names share their third letter (a quirk Lua 5.1 has: string and thread do).

@@ -152,6 +152,8 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 	mathT.RawSetString("random", L.NewFunction(e.mathRandom))
 	mathT.RawSetString("randomseed", L.NewFunction(e.mathRandomseed))
 	g.RawSetString("redis", e.redisAPI())
+	e.installLib51(g)       // script_args51.go
+	e.installArgChecks51(g) // script_args51.go
 
 	// Every Go function was created with the real globals as its environment; code
 	// they compile (loadstring, load) must see the protected view instead.
@@ -290,6 +292,14 @@ func (e *luaEnv) luaRawset(L *lua.LState) int {
 	if e.isProtected(t) {
 		raiseNoPos(L, errReadonlyTable)
 	}
+	switch k := L.CheckAny(2).(type) {
+	case *lua.LNilType:
+		raiseNoPos(L, "table index is nil") // luaH_set, from a C function: no position
+	case lua.LNumber:
+		if k != k {
+			raiseNoPos(L, "table index is NaN")
+		}
+	}
 	t.RawSet(L.CheckAny(2), L.CheckAny(3))
 	L.SetTop(1)
 	return 1
@@ -302,13 +312,13 @@ func (e *luaEnv) luaRawget(L *lua.LState) int {
 }
 
 func (e *luaEnv) luaSetmetatable(L *lua.LState) int {
-	t := L.CheckTable(1)
+	t := luaCheckTable(L, 1)
+	mt := L.Get(2)
+	if _, ok := mt.(*lua.LTable); !ok && mt != lua.LNil || L.GetTop() < 2 {
+		luaArgError(L, 2, "nil or table expected")
+	}
 	if e.isProtected(t) {
 		raiseNoPos(L, errReadonlyTable)
-	}
-	mt := L.Get(2)
-	if _, ok := mt.(*lua.LTable); !ok && mt != lua.LNil {
-		L.ArgError(2, "nil or table expected")
 	}
 	if old, ok := t.Metatable.(*lua.LTable); ok && old.RawGetString("__metatable") != lua.LNil {
 		L.RaiseError("cannot change a protected metatable")
@@ -345,6 +355,9 @@ func (e *luaEnv) luaGetmetatable(L *lua.LState) int {
 
 func (e *luaEnv) luaNext(L *lua.LState) int {
 	t := e.real(L.CheckTable(1))
+	if !lua51ValidNextKey(t, L.Get(2)) {
+		raiseNoPos(L, "invalid key to 'next'") // luaH_next: no position
+	}
 	k, v := t.Next(L.Get(2))
 	if k == lua.LNil {
 		L.Push(lua.LNil)
@@ -383,10 +396,18 @@ func (e *luaEnv) guardFirstArg(orig *lua.LFunction) lua.LGFunction {
 // is returned as its message string, as older versions did.
 func (e *luaEnv) luaPcall(L *lua.LState) int {
 	n := L.GetTop()
-	if n == 0 {
-		L.ArgError(1, "value expected")
-	}
 	fn := L.Get(1)
+	if n == 0 {
+		fn = lua.LTrue // luaRedisPcall calls its result placeholder, true
+	}
+	if _, ok := fn.(*lua.LFunction); !ok {
+		if _, callable := L.GetMetaField(fn, "__call").(*lua.LFunction); !callable || n == 0 {
+			// The call fails inside pcall, a C function: no position.
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("attempt to call a " + fn.Type().String() + " value"))
+			return 2
+		}
+	}
 	L.Push(fn)
 	for i := 2; i <= n; i++ {
 		L.Push(L.Get(i))
@@ -404,13 +425,22 @@ func (e *luaEnv) luaPcall(L *lua.LState) int {
 		err = L.PCall(n-1, lua.MultRet, nil)
 	}
 	if err != nil {
+		// Redis's luaRedisPcall: a table's "err" field replaces it when a
+		// string (or number); otherwise the field read stays on the stack,
+		// a third result (7.0.15 does not pop it).
 		obj := err.(*lua.ApiError).Object
-		if t, ok := obj.(*lua.LTable); ok {
-			if m, ok := t.RawGetString("err").(lua.LString); ok {
-				obj = m
-			}
-		}
 		L.Push(lua.LFalse)
+		if t, ok := obj.(*lua.LTable); ok {
+			switch m := L.GetField(t, "err").(type) {
+			case lua.LString, lua.LNumber:
+				L.Push(m)
+			default:
+				L.Push(obj)
+				L.Push(m)
+				return 3
+			}
+			return 2
+		}
 		L.Push(obj)
 		return 2
 	}
@@ -535,7 +565,9 @@ func luaToString(v lua.LValue) string {
 	return v.String()
 }
 
-// luaNumberString formats a number as Lua 5.1 does ("%.14g").
+// luaNumberString formats a number as Lua 5.1 does ("%.14g" in glibc): a NaN
+// shows its sign bit, so 0/0 (x86-64's default NaN has it set) is "-nan" and
+// -(0/0) "nan".
 func luaNumberString(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -543,6 +575,9 @@ func luaNumberString(f float64) string {
 	case math.IsInf(f, -1):
 		return "-inf"
 	case f != f:
+		if math.Signbit(f) {
+			return "-nan"
+		}
 		return "nan"
 	}
 	return strconv.FormatFloat(f, 'g', 14, 64)
@@ -764,6 +799,10 @@ func luaArgs(L *lua.LState, dst [][]byte) ([][]byte, string) {
 			// immutable Lua string alive.
 			argv[i-1] = unsafe.Slice(unsafe.StringData(string(v)), len(v))
 		case lua.LNumber:
+			if f := float64(v); f != f || math.IsInf(f, 0) {
+				argv[i-1] = []byte(luaNumberString(f)) // "%.17g": -nan, nan, inf, -inf
+				continue
+			}
 			argv[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
 			argv[i-1] = fixG17(argv[i-1])
 		default:
@@ -819,17 +858,17 @@ func (e *luaEnv) mathRandom(L *lua.LState) int {
 	case 1:
 		u := luaCheckInt(L, 1)
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			luaArgError(L, 1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l, u := luaCheckInt(L, 1), luaCheckInt(L, 2)
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			luaArgError(L, 2, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
-		L.RaiseError("wrong number of arguments")
+		luaErrorf(L, "wrong number of arguments")
 	}
 	return 1
 }
@@ -845,7 +884,7 @@ func (e *luaEnv) mathRandomseed(L *lua.LState) int {
 // luaCheckInt is Lua 5.1's luaL_checkint: a number, or a string that reads as one
 // (math.randomseed(ARGV[1])), truncated; gopher-lua's CheckInt refuses strings.
 func luaCheckInt(L *lua.LState, n int) int {
-	return int(L.CheckNumber(n))
+	return luaCheckIntC(L, n)
 }
 
 // memory is the interpreter's heap as INFO reports it; gopher-lua has no allocator

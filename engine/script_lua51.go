@@ -33,6 +33,44 @@ func (e *luaEnv) installLua51(g *lua.LTable) {
 	if orig, ok := g.RawGetString("xpcall").(*lua.LFunction); ok && luaVM.ok {
 		xpcallFn = L.NewFunction(func(L *lua.LState) int {
 			top := L.GetTop()
+			if top < 2 {
+				luaArgError(L, 2, "value expected") // luaL_checkany(L, 2)
+			}
+			f, fok := L.Get(1).(*lua.LFunction)
+			h, hok := L.Get(2).(*lua.LFunction)
+			switch {
+			case !fok:
+				// Lua 5.1 calls it anyway: the call fails, and the handler
+				// gets "attempt to call a T value" (an error in it, or a
+				// handler that is no function, is "error in error handling").
+				msg := "attempt to call a " + L.Get(1).Type().String() + " value"
+				L.SetTop(0)
+				L.Push(lua.LFalse)
+				if !hok {
+					L.Push(lua.LString("error in error handling"))
+					return 2
+				}
+				L.Push(h)
+				L.Push(lua.LString(msg))
+				if err := L.PCall(1, 1, nil); err != nil {
+					L.SetTop(1)
+					L.Push(lua.LString("error in error handling"))
+				}
+				return 2
+			case !hok:
+				// No handler to call: fine unless f fails.
+				L.Push(f)
+				err := L.PCall(0, lua.MultRet, nil)
+				luaKeepErrorFunc(L)
+				if err != nil {
+					L.SetTop(0)
+					L.Push(lua.LFalse)
+					L.Push(lua.LString("error in error handling"))
+					return 2
+				}
+				L.Insert(lua.LTrue, top+1)
+				return L.GetTop() - top
+			}
 			L.Push(orig)
 			for i := 1; i <= top; i++ {
 				if i == 2 {
@@ -113,15 +151,11 @@ func luaXpcallHandler(L *lua.LState, h lua.LValue) lua.LValue {
 func luaStringDump(L *lua.LState) int {
 	v := L.Get(1)
 	fn, ok := v.(*lua.LFunction)
-	if !ok {
-		got := "no value"
-		if L.GetTop() >= 1 {
-			got = v.Type().String()
-		}
-		L.RaiseError("bad argument #1 to 'dump' (function expected, got %s)", got)
+	if !ok || L.GetTop() < 1 {
+		luaTypeError(L, 1, "function")
 	}
 	if fn.IsG || fn.Proto == nil {
-		L.RaiseError("unable to dump given function")
+		luaErrorf(L, "unable to dump given function")
 	}
 	// Header: signature, version 5.1, official format, little endian, sizes of
 	// int, size_t, Instruction and lua_Number, numbers are not integral.
@@ -315,17 +349,10 @@ func luaLoad(L *lua.LState, h lua.LValue, script *lua.LFunction) int {
 // 80 bytes (llex.c's MAXSRC), at run time with LUA_IDSIZE's 60.
 func luaLoadChunk(L *lua.LState, src, source string) int {
 	// A script calls these from one C call level down (lua_pcall).
-	gsrc, msg, bad := lua51SyntaxError(src, luaChunkIDSize(source, 80), 1)
+	fn, msg, bad := lua51Load(L, src, luaChunkIDSize(source, 80), luaChunkID(source), 1)
 	if bad {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(msg))
-		return 2
-	}
-	id := luaChunkID(source)
-	fn, err := L.Load(strings.NewReader(gsrc), id)
-	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(luaCompileErrorIn(err, id, src))) // a gopher-lua limit
 		return 2
 	}
 	L.Push(fn)

@@ -24,8 +24,10 @@ package engine
 //
 // It allocates nothing on a valid script but a few small slices reused per
 // function depth, scans the source once, and is run once per compile (a cached
-// script is never parsed again). Code-generation limits (250 registers,
-// constants, jump lengths) are not modelled.
+// script is never parsed again). Of the code-generation limits, the 250
+// registers a function may use are modelled (reserve: "function or expression
+// too complex", for argument and expression lists, constructors and
+// concatenations); constants and jump lengths are not.
 
 import (
 	"math"
@@ -530,6 +532,9 @@ func (l *lex51) llex() lua51Token {
 			for isAlnum51(l.cur()) {
 				l.pos++
 			}
+			if l.pos-start == 4 && l.src[start:l.pos] == "goto" {
+				l.fix = append(l.fix, start, l.pos) // a name to Lua 5.1, a keyword to gopher-lua
+			}
 			return lua51Token{reserved51(l.src[start:l.pos]), start, l.pos}
 		default:
 			l.pos++
@@ -589,6 +594,8 @@ type fs51 struct {
 	linedefined int    // 0 for the main chunk
 	vararg      bool
 	loops       int // breakable blocks open in this function
+	id          int // the function's number in the order functions open (parser51.calls)
+	freereg     int // first free register, as far as reserve models it
 }
 
 type up51 struct {
@@ -612,13 +619,66 @@ type parser51 struct {
 	level int // L->nCcalls
 	pool  []*fs51
 	depth int
+	// calls holds, for each function in the order they open, the line Lua
+	// 5.1 gives each of its calls, in the order their CALL instructions are
+	// emitted (lua51PatchCallLines).
+	calls [][]int
+	// multret: the expression just parsed is a call or "...", whose results
+	// are not put in a register of their own (hasmultret).
+	multret bool
+	// ops holds, per function as calls does, the lines Lua 5.1 gives its
+	// operator instructions by class (lua51OpClass), in emission order;
+	// opsUnsure marks a class where constant folding may have dropped one.
+	ops       [][lua51OpClasses][]int
+	opsUnsure [][lua51OpClasses]bool
+	numConst  bool // the expression just parsed is a numeral, or folds to one
+	// pendingIndex: the expression just parsed is t.k or t[k], not yet read.
+	pendingIndex bool
+}
+
+// Classes of operator instructions whose lines lua51PatchLines sets.
+const (
+	lua51OpArith = iota // ADD SUB MUL DIV MOD POW
+	lua51OpConcat
+	lua51OpCompare // EQ LT LE
+	lua51OpUnary   // UNM LEN
+	lua51OpGet     // GETTABLE (gopher-lua: and GETTABLEKS)
+	lua51OpSelf
+	lua51OpSet // SETTABLE (gopher-lua: and SETTABLEKS)
+	lua51OpForPrep
+	lua51OpTForLoop
+	lua51OpClasses
+)
+
+// discharge is luaK_dischargevars on the expression just parsed: an indexed
+// value left pending by primaryExp is read now (its GETTABLE emitted).
+func (p *parser51) discharge() {
+	if p.pendingIndex {
+		p.pendingIndex = false
+		p.opLine(lua51OpGet)
+	}
+}
+
+// opLine records the line of an operator instruction emitted now: the line
+// of the last token read (luaK_code's ls->lastline).
+func (p *parser51) opLine(class int) {
+	p.ops[p.fs.id][class] = append(p.ops[p.fs.id][class], p.lastline)
+}
+
+// lua51Meta is what lua51Check learns for the compiled prototypes: the alias
+// of "goto" ("" when none) and the lines of the calls.
+type lua51Meta struct {
+	alias     string
+	calls     [][]int
+	ops       [][lua51OpClasses][]int
+	opsUnsure [][lua51OpClasses]bool
 }
 
 // lua51Parse parses src as Lua 5.1.5 does from a C call level of level (0
 // for a script compiled by the server, 1 for loadstring called by a script).
 // It returns nil, or the first error.
 func lua51Parse(src string, level int) *lua51Error {
-	_, err := lua51Check(src, level)
+	_, _, err := lua51Check(src, level)
 	return err
 }
 
@@ -626,9 +686,12 @@ func lua51Parse(src string, level int) *lua51Error {
 // src itself, or a copy with what gopher-lua would misread rewritten: the
 // numerals it reads otherwise (or that hold a NUL byte), "\v" and "\f" between
 // tokens (spaces to Lua, not to gopher-lua) and the "[" of a "--[=" short
-// comment made spaces, NUL bytes in ".." and "..." made dots. The
+// comment made spaces, NUL bytes in ".." and "..." made dots, and the name
+// "goto" (a keyword to gopher-lua) made alias, a name found nowhere else in the
+// script, which lua51PatchGoto turns back into "goto" in the compiled
+// prototypes (script_goto51.go); alias is "" when the script has no "goto". The
 // lines stay the same, so positions in messages hold.
-func lua51Check(src string, level int) (gsrc string, err *lua51Error) {
+func lua51Check(src string, level int) (gsrc string, meta lua51Meta, err *lua51Error) {
 	p := parser51{lex51: lex51{src: src, line: 1, lastline: 1}, level: level}
 	p.ahead.kind = tk51EOS
 	defer func() {
@@ -645,14 +708,20 @@ func lua51Check(src string, level int) (gsrc string, err *lua51Error) {
 	p.advance()
 	p.chunk()
 	p.check(tk51EOS)
+	meta.calls, meta.ops, meta.opsUnsure = p.calls, p.ops, p.opsUnsure
 	if len(p.fix) == 0 {
-		return src, nil
+		return src, meta, nil
 	}
 	b := make([]byte, 0, len(src)+8*len(p.fix))
 	last := 0
 	for i := 0; i < len(p.fix); i += 2 {
 		b = append(b, src[last:p.fix[i]]...)
 		switch tok := src[p.fix[i]:p.fix[i+1]]; {
+		case tok == "goto":
+			if meta.alias == "" {
+				meta.alias = gotoAlias(src)
+			}
+			b = append(b, meta.alias...)
 		case tok == "\v" || tok == "\f" || tok == "[":
 			b = append(b, ' ')
 		case tok[0] == '.' && strings.Trim(tok, ".\x00") == "":
@@ -662,21 +731,7 @@ func lua51Check(src string, level int) (gsrc string, err *lua51Error) {
 		}
 		last = p.fix[i+1]
 	}
-	return string(append(b, src[last:]...)), nil
-}
-
-// lua51SyntaxError checks src as compiled under the chunk name chunk
-// ("user_script", or luaO_chunkid's form of it): it returns the source to give
-// gopher-lua, or Lua 5.1's message and true.
-func lua51SyntaxError(src, chunk string, level int) (gsrc, msg string, bad bool) {
-	gsrc, e := lua51Check(src, level)
-	if e == nil {
-		return gsrc, "", false
-	}
-	if e.line == 0 {
-		return "", e.msg, true
-	}
-	return "", chunk + ":" + strconv.Itoa(e.line) + ": " + e.msg, true
+	return string(append(b, src[last:]...)), meta, nil
 }
 
 func (p *parser51) syntaxError(msg string) {
@@ -747,8 +802,11 @@ func (p *parser51) openFunc(line int) {
 	}
 	fs := p.pool[p.depth]
 	p.depth++
-	*fs = fs51{prev: p.fs, actvar: fs.actvar[:0], ups: fs.ups[:0], linedefined: line}
+	*fs = fs51{prev: p.fs, actvar: fs.actvar[:0], ups: fs.ups[:0], linedefined: line, id: len(p.calls)}
 	p.fs = fs
+	p.calls = append(p.calls, nil)
+	p.ops = append(p.ops, [lua51OpClasses][]int{})
+	p.opsUnsure = append(p.opsUnsure, [lua51OpClasses]bool{})
 }
 
 func (p *parser51) closeFunc() {
@@ -823,8 +881,26 @@ func (p *parser51) chunk() {
 	for !last && !blockFollow51(p.t.kind) {
 		last = p.statement()
 		p.testNext(';')
+		p.fs.freereg = p.fs.nactvar // registers freed
 	}
 	p.level--
+}
+
+// lua51MaxStack is MAXSTACK: registers a function may use.
+const lua51MaxStack = 250
+
+// reserve is luaK_reserveregs' luaK_checkstack: n more registers, a syntax
+// error near the current token past MAXSTACK. The parser counts the
+// registers an expression list, a call (function, self and arguments), a
+// table constructor (the table and up to 50 pending items) and the operands
+// of a concatenation hold, as lcode.c reserves them; the temporaries of other
+// operators (at most two, freed at once) are not counted, so a script is
+// refused only when Lua 5.1 refuses it too.
+func (p *parser51) reserve(n int) {
+	if p.fs.freereg+n >= lua51MaxStack {
+		p.syntaxError("function or expression too complex")
+	}
+	p.fs.freereg += n
 }
 
 // block -> chunk, in a scope of its own.
@@ -851,8 +927,12 @@ func (p *parser51) statement() bool {
 		p.repeatStat(line)
 	case tk51Function:
 		p.advance()
-		needself := p.funcName()
+		needself, indexed := p.funcName()
 		p.body(needself, line)
+		if indexed {
+			// luaK_storevar, then luaK_fixline: the line of "function".
+			p.ops[p.fs.id][lua51OpSet] = append(p.ops[p.fs.id][lua51OpSet], line)
+		}
 	case tk51Local:
 		p.advance()
 		if p.testNext(tk51Function) {
@@ -866,6 +946,7 @@ func (p *parser51) statement() bool {
 		p.advance()
 		if !blockFollow51(p.t.kind) && p.t.kind != ';' {
 			p.explist1()
+			p.closeList()
 		}
 		return true
 	case tk51Break:
@@ -876,7 +957,11 @@ func (p *parser51) statement() bool {
 		return true
 	default:
 		if k := p.primaryExp(); k != exp51Call {
-			p.assignment(k, 1)
+			p.pendingIndex = false // a target: stored, not read
+			sets := p.assignment(k, 1)
+			for ; sets > 0; sets-- {
+				p.opLine(lua51OpSet)
+			}
 		}
 	}
 	return false
@@ -897,6 +982,7 @@ func (p *parser51) ifStat(line int) {
 func (p *parser51) testThenBlock() {
 	p.advance() // IF or ELSEIF
 	p.expr()
+	p.discharge()
 	p.checkNext(tk51Then)
 	p.block()
 }
@@ -904,6 +990,7 @@ func (p *parser51) testThenBlock() {
 func (p *parser51) whileStat(line int) {
 	p.advance()
 	p.expr()
+	p.discharge()
 	saved := p.fs.nactvar
 	p.fs.loops++
 	p.checkNext(tk51Do)
@@ -920,6 +1007,7 @@ func (p *parser51) repeatStat(line int) {
 	p.chunk() // the condition sees the body's locals
 	p.checkMatch(tk51Until, tk51Repeat, line)
 	p.expr()
+	p.discharge()
 	p.fs.loops--
 	p.fs.nactvar = saved
 }
@@ -937,12 +1025,18 @@ func (p *parser51) forStat(line int) {
 		p.newLocalvar(name, 3)
 		p.advance()
 		p.expr()
+		p.discharge()
+		p.reserve(1)
 		p.checkNext(',')
 		p.expr()
+		p.discharge()
+		p.reserve(1)
 		if p.testNext(',') {
 			p.expr()
+			p.discharge()
 		}
-		p.forBody(1)
+		p.reserve(1)
+		p.forBody(1, true, 0)
 	case ',', tk51In:
 		p.newLocalvar("(for generator)", 0)
 		p.newLocalvar("(for state)", 1)
@@ -954,8 +1048,10 @@ func (p *parser51) forStat(line int) {
 			n++
 		}
 		p.checkNext(tk51In)
+		inLine := p.line // forlist's line, TFORLOOP's (luaK_fixline)
 		p.explist1()
-		p.forBody(n - 3)
+		p.closeList()
+		p.forBody(n-3, false, inLine)
 	default:
 		p.syntaxError("'=' or 'in' expected")
 	}
@@ -964,28 +1060,43 @@ func (p *parser51) forStat(line int) {
 	p.fs.nactvar = saved
 }
 
-func (p *parser51) forBody(nvars int) {
+func (p *parser51) forBody(nvars int, isnum bool, line int) {
 	p.adjustLocalvars(3) // the control variables
 	p.checkNext(tk51Do)
+	if isnum {
+		p.opLine(lua51OpForPrep)
+	}
 	saved := p.fs.nactvar
 	p.adjustLocalvars(nvars)
+	p.fs.freereg = p.fs.nactvar // luaK_reserveregs(fs, nvars)
 	p.block()
 	p.fs.nactvar = saved
+	if !isnum {
+		p.ops[p.fs.id][lua51OpTForLoop] = append(p.ops[p.fs.id][lua51OpTForLoop], line)
+	}
 }
 
-// funcname -> NAME {'.' NAME} [':' NAME]; true for a method.
-func (p *parser51) funcName() bool {
+// funcname -> NAME {'.' NAME} [':' NAME]; true for a method, and whether
+// the name is a field (stored with SETTABLE).
+func (p *parser51) funcName() (method, indexed bool) {
 	p.singlevar()
 	for p.t.kind == '.' {
+		if indexed {
+			p.opLine(lua51OpGet) // field: luaK_exp2anyreg of the table so far
+		}
 		p.advance()
 		p.checkName()
+		indexed = true
 	}
 	if p.t.kind == ':' {
+		if indexed {
+			p.opLine(lua51OpGet)
+		}
 		p.advance()
 		p.checkName()
-		return true
+		return true, true
 	}
-	return false
+	return false, indexed
 }
 
 func (p *parser51) localStat() {
@@ -999,25 +1110,34 @@ func (p *parser51) localStat() {
 	}
 	if p.testNext('=') {
 		p.explist1()
+		p.closeList()
 	}
 	p.adjustLocalvars(n)
 }
 
-// assignment follows a primary expression of kind kind, the nvars-th target.
-func (p *parser51) assignment(kind, nvars int) {
+// assignment follows a primary expression of kind kind, the nvars-th target;
+// it returns how many of the targets are fields (each stored by a SETTABLE
+// once the values are read).
+func (p *parser51) assignment(kind, nvars int) int {
 	if kind < exp51Local || kind > exp51Indexed {
 		p.syntaxError("syntax error")
 	}
+	sets := 0
+	if kind == exp51Indexed {
+		sets = 1
+	}
 	if p.testNext(',') {
 		k := p.primaryExp()
+		p.pendingIndex = false // a target
 		if limit := lua51MaxCCalls - p.level; nvars > limit {
 			p.errorLimit(p.fs, limit, "variables in assignment")
 		}
-		p.assignment(k, nvars+1)
-		return
+		return sets + p.assignment(k, nvars+1)
 	}
 	p.checkNext('=')
 	p.explist1()
+	p.closeList()
+	return sets
 }
 
 // body -> '(' parlist ')' chunk END
@@ -1049,16 +1169,30 @@ func (p *parser51) body(needself bool, line int) {
 		}
 	}
 	p.adjustLocalvars(n)
+	p.fs.freereg = p.fs.nactvar // the parameters' registers
 	p.checkNext(')')
 	p.chunk()
 	p.checkMatch(tk51End, tk51Function, line)
 	p.closeFunc()
 }
 
+// explist1 parses an expression list, each expression but the last put in
+// the next register once the comma after it is read (luaK_exp2nextreg).
 func (p *parser51) explist1() {
 	p.expr()
 	for p.testNext(',') {
+		p.discharge()
+		p.reserve(1)
 		p.expr()
+	}
+}
+
+// closeList puts the last expression of a list in the next register, unless
+// it is a call or "..." (multiple results).
+func (p *parser51) closeList() {
+	p.discharge()
+	if !p.multret {
+		p.reserve(1)
 	}
 }
 
@@ -1072,26 +1206,40 @@ func (p *parser51) funcArgs() {
 		p.advance()
 		if p.t.kind != ')' {
 			p.explist1()
+			p.checkMatch(')', '(', line)
+			p.closeList()
+		} else {
+			p.checkMatch(')', '(', line)
 		}
-		p.checkMatch(')', '(', line)
 	case '{':
 		p.constructor()
+		p.reserve(1)
 	case tk51String:
 		p.advance()
+		p.reserve(1)
 	default:
 		p.syntaxError("function arguments expected")
 	}
+	// The CALL is emitted now, with the line the lexer stood on when the
+	// arguments began (funcargs' luaK_fixline).
+	p.calls[p.fs.id] = append(p.calls[p.fs.id], line)
 }
 
 // primaryExp -> prefixexp { '.' NAME | '[' exp ']' | ':' NAME funcargs | funcargs }
+//
+// The value ends pending, its register not counted (the caller puts it where
+// it goes); a call's function, self and arguments take registers from the
+// one the expression began at (base).
 func (p *parser51) primaryExp() int {
 	kind := exp51Other
+	base := p.fs.freereg
 	switch p.t.kind {
 	case '(':
 		line := p.line
 		p.advance()
 		p.expr()
 		p.checkMatch(')', '(', line)
+		p.discharge()
 	case tk51Name:
 		kind = p.singlevar()
 	default:
@@ -1100,21 +1248,51 @@ func (p *parser51) primaryExp() int {
 	for {
 		switch p.t.kind {
 		case '.':
+			if kind == exp51Indexed {
+				p.opLine(lua51OpGet)
+			}
+			if kind != exp51Local {
+				p.fs.freereg = base
+				p.reserve(1) // luaK_exp2anyreg: the table, in a register
+			}
 			p.advance()
 			p.checkName()
 			kind = exp51Indexed
 		case '[':
+			if kind == exp51Indexed {
+				p.opLine(lua51OpGet)
+			}
+			if kind != exp51Local {
+				p.fs.freereg = base
+				p.reserve(1)
+			}
 			p.yindex()
 			kind = exp51Indexed
 		case ':':
 			p.advance()
 			p.checkName()
+			if kind == exp51Indexed {
+				p.opLine(lua51OpGet) // luaK_self's luaK_exp2anyreg
+			}
+			p.opLine(lua51OpSelf)
+			p.fs.freereg = base
+			p.reserve(2) // luaK_self: the function and self
 			p.funcArgs()
+			p.fs.freereg = base + 1
 			kind = exp51Call
 		case '(', tk51String, '{':
+			if kind == exp51Indexed {
+				p.opLine(lua51OpGet)
+			}
+			p.fs.freereg = base
+			p.reserve(1) // the function
 			p.funcArgs()
+			p.fs.freereg = base + 1
 			kind = exp51Call
 		default:
+			p.fs.freereg = base
+			p.multret = kind == exp51Call
+			p.pendingIndex = kind == exp51Indexed
 			return kind
 		}
 	}
@@ -1123,51 +1301,91 @@ func (p *parser51) primaryExp() int {
 func (p *parser51) yindex() {
 	p.advance()
 	p.expr()
+	p.discharge() // luaK_exp2val
 	p.checkNext(']')
 }
 
+// constructor parses a table constructor: the table takes a register, each
+// list item the next one when the item after it begins, flushed to the table
+// every 50 items (LFIELDS_PER_FLUSH); the table ends pending.
 func (p *parser51) constructor() {
 	line := p.line
+	tbl := p.fs.freereg
+	p.reserve(1)
 	p.checkNext('{')
+	pending, tostore := false, 0
 	for p.t.kind != '}' {
+		if pending { // closelistfield
+			p.discharge()
+			p.reserve(1)
+			pending = false
+			if tostore == 50 {
+				p.fs.freereg = tbl + 1
+				tostore = 0
+			}
+		}
+		reg := p.fs.freereg
 		switch p.t.kind {
 		case tk51Name:
 			p.ahead = p.llex() // luaX_lookahead
 			if p.ahead.kind != '=' {
 				p.expr()
+				pending = true
+				tostore++
 			} else {
 				p.advance()
 				p.checkNext('=')
 				p.expr()
+				p.discharge()
+				p.opLine(lua51OpSet)
+				p.fs.freereg = reg
 			}
 		case '[':
 			p.yindex()
 			p.checkNext('=')
 			p.expr()
+			p.discharge()
+			p.opLine(lua51OpSet)
+			p.fs.freereg = reg
 		default:
 			p.expr()
+			pending = true
+			tostore++
 		}
 		if !p.testNext(',') && !p.testNext(';') {
 			break
 		}
 	}
 	p.checkMatch('}', '{', line)
+	if pending { // lastlistfield
+		p.discharge()
+		if !p.multret {
+			p.reserve(1)
+		}
+	}
+	p.fs.freereg = tbl
+	p.multret = false
 }
 
 func (p *parser51) simpleExp() {
 	switch p.t.kind {
 	case tk51Number, tk51String, tk51Nil, tk51True, tk51False:
+		p.numConst = p.t.kind == tk51Number
 		p.advance()
+		p.multret = false
+		return
 	case tk51Dots:
 		if !p.fs.vararg {
 			p.syntaxError("cannot use '...' outside a vararg function")
 		}
 		p.advance()
+		p.multret = true
 	case '{':
 		p.constructor()
 	case tk51Function:
 		p.advance()
 		p.body(false, p.line)
+		p.multret = false
 	default:
 		p.primaryExp()
 	}
@@ -1195,22 +1413,70 @@ func binPriority51(tok int) (left, right int) {
 }
 
 // subexpr -> (simpleexp | unop subexpr) { binop subexpr }, binop's left
-// priority above limit; it returns the first operator left.
-func (p *parser51) subexpr(limit int) int {
+// priority above limit; it returns the first operator left and whether the
+// last one applied was a concatenation (whose CONCAT an enclosing one merges
+// with: luaK_posfix).
+func (p *parser51) subexpr(limit int) (int, bool) {
 	p.enterLevel()
 	if k := p.t.kind; k == tk51Not || k == '-' || k == '#' {
 		p.advance()
 		p.subexpr(8) // UNARY_PRIORITY
+		p.discharge()
+		p.multret = false
+		switch {
+		case k == '-' && p.numConst:
+			p.opsUnsure[p.fs.id][lua51OpUnary] = true // folded, unless gopher-lua does otherwise
+		case k != tk51Not:
+			p.opLine(lua51OpUnary)
+			p.numConst = false
+		default:
+			p.numConst = false
+		}
 	} else {
+		p.numConst = false
 		p.simpleExp()
 	}
 	op := p.t.kind
+	concat := false
 	for left, right := binPriority51(op); left > limit; left, right = binPriority51(op) {
 		p.advance()
-		op = p.subexpr(right)
+		p.discharge() // luaK_infix
+		save := p.fs.freereg
+		if op == tk51Concat {
+			p.reserve(1) // luaK_infix: the left operand in the next register
+		}
+		lconst := p.numConst
+		next, rconcat := p.subexpr(right)
+		p.discharge() // luaK_posfix
+		if op == tk51Concat && !rconcat {
+			p.reserve(1) // luaK_posfix: the right one after it
+		}
+		switch op {
+		case '+', '-', '*', '/', '%', '^':
+			if lconst && p.numConst {
+				p.opsUnsure[p.fs.id][lua51OpArith] = true // maybe folded
+			} else {
+				p.opLine(lua51OpArith)
+				p.numConst = false
+			}
+		case tk51Concat:
+			if !rconcat {
+				p.opLine(lua51OpConcat) // a chain is one CONCAT, emitted last
+			}
+			p.numConst = false
+		case tk51And, tk51Or:
+			p.numConst = false
+		default:
+			p.opLine(lua51OpCompare)
+			p.numConst = false
+		}
+		p.fs.freereg = save
+		concat = op == tk51Concat
+		op = next
+		p.multret = false
 	}
 	p.level--
-	return op
+	return op, concat
 }
 
 func (p *parser51) expr() { p.subexpr(0) }
