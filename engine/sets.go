@@ -32,6 +32,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+	"unsafe"
 
 	"github.com/keygrid/keygrid/engine/glob"
 	"github.com/keygrid/keygrid/engine/intset"
@@ -378,6 +379,24 @@ func (so *setObj) hasElem(el setElem) bool {
 	return so.has(bytesOf(el.s))
 }
 
+// popRandom removes a uniformly chosen member of a non-empty set and returns it. It
+// deletes the member where random found it: looking it up again by value would hash
+// it a second time (or binary-search the intset).
+func (so *setObj) popRandom() setElem {
+	if d := so.ht; d != nil {
+		d.Rehash(1) // the step the lookup by value took (Redis's dictDelete takes one)
+		r := d.Random()
+		el := setElem{s: d.Member(r)}
+		d.Delete(r)
+		d.ShrinkIfNeeded() // as remove does (Redis's htNeedsResize + dictResize)
+		return el
+	}
+	i := rand.IntN(intset.Len(so.is))
+	el := setElem{v: intset.Get(so.is, i), isInt: true}
+	so.is = intset.RemoveAt(so.is, i)
+	return el
+}
+
 // random returns a uniformly chosen member of a non-empty set.
 func (so *setObj) random() setElem {
 	if so.ht != nil {
@@ -413,6 +432,17 @@ func (so *setObj) CloneValue() any {
 		return true
 	})
 	return &setObj{ht: d}
+}
+
+// memSize implements memSizer (maxmemory accounting) in O(1). Without it the
+// accounting after every write to a set would fall back to MemoryUsage, which samples
+// members: a tenth of an SADD.
+func (so *setObj) memSize() int64 {
+	size := goAllocSize(int(unsafe.Sizeof(*so)))
+	if so.ht != nil {
+		return size + int64(so.ht.Bytes())
+	}
+	return size + goAllocSize(cap(so.is))
 }
 
 // setDictStructSize is sizeof(dict) in Redis 7.0, which MEMORY USAGE counts.
@@ -580,8 +610,7 @@ func saddCommand(c *Client) {
 		setTypeEnc(e, TypeSet, EncHashtable)
 	}
 	if added == 0 {
-		// Nothing changed: the set need not be measured again after the command
-		// (sampling a hashtable set's members is a tenth of such an SADD).
+		// Nothing changed: the set need not be measured again after the command.
 		c.srv.unnoteUnchanged(e)
 	}
 	if added > 0 {
@@ -758,8 +787,7 @@ func spopCommand(c *Client) {
 		c.ReplyNull()
 		return
 	}
-	el := so.random()
-	so.removeElem(el)
+	el := so.popRandom()
 	c.srv.notifyKeyspace(NotifySet, "spop", key, c.db.id)
 	if c.srv.propagate != nil {
 		c.rewriteArgv([][]byte{argSREM, key, el.owned()})
@@ -824,9 +852,7 @@ func (c *Client) spopWithCount() {
 	if remaining*spopMoveStrategyMul > count {
 		// Case 2: few members go; pop them one at a time.
 		for ; count > 0; count-- {
-			el := so.random()
-			so.removeElem(el)
-			popped(el)
+			popped(so.popRandom())
 		}
 	} else {
 		// Case 3: most members go. Move the few that stay to a new set, which
@@ -835,12 +861,11 @@ func (c *Client) spopWithCount() {
 		var kept *setObj
 		var buf [20]byte
 		for ; remaining > 0; remaining-- {
-			el := so.random()
+			el := so.popRandom()
 			if kept == nil {
 				kept = newSetFor(el.bytes(&buf))
 			}
 			kept.addElem(el, maxIntset)
-			so.removeElem(el)
 		}
 		so.each(func(el setElem) bool {
 			popped(el)

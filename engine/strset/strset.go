@@ -42,6 +42,9 @@ type Set struct {
 	top       int32 // entries handed out from the slab so far
 	free      Ref   // free list of deleted entries
 	count     int
+	// memberBytes is what the members' own allocations take (memberAlloc of each), so
+	// that Bytes is O(1): the engine re-measures a set after every write to it.
+	memberBytes int
 	// pauseRehash > 0 stops incremental rehashing (a paused walk relies on stable
 	// buckets).
 	pauseRehash int
@@ -58,6 +61,45 @@ func (s *Set) Len() int { return s.count }
 
 // Buckets reports the sizes of the main and rehash-target tables (MEMORY USAGE).
 func (s *Set) Buckets() (int, int) { return len(s.t[0].buckets), len(s.t[1].buckets) }
+
+// Bytes is the heap the set holds, in O(1): the struct, the slab chunks, the bucket
+// arrays and the member allocations (maxmemory accounting).
+func (s *Set) Bytes() int {
+	slab := chunkEntries(len(s.chunks)) * int(unsafe.Sizeof(entry{}))
+	return int(unsafe.Sizeof(*s)) + 24*cap(s.chunks) + slab +
+		4*(len(s.t[0].buckets)+len(s.t[1].buckets)) + s.memberBytes
+}
+
+// chunkEntries is how many entries the first n slab chunks hold.
+func chunkEntries(n int) int {
+	const doublingChunks = maxChunkLog - firstChunkLog + 1
+	if n <= doublingChunks {
+		return (1<<n - 1) << firstChunkLog
+	}
+	return doublingTotal + (n-doublingChunks)<<maxChunkLog
+}
+
+// memberAlloc is about what Go's allocator gives a member of n bytes (its size
+// classes: steps of 8 bytes up to 32, of 16 up to 256, then coarser; whole pages past
+// 32 KiB). An estimate is enough: the engine's accounting cannot drift whatever the
+// estimate, since a value is un-counted by what it was counted with.
+func memberAlloc(n int) int {
+	switch {
+	case n <= 0:
+		return 0
+	case n <= 32:
+		return (n + 7) &^ 7
+	case n <= 256:
+		return (n + 15) &^ 15
+	case n <= 512:
+		return (n + 31) &^ 31
+	case n <= 1024:
+		return (n + 63) &^ 63
+	case n <= 32768:
+		return (n + 127) &^ 127
+	}
+	return (n + 8191) &^ 8191
+}
 
 var seed = maphash.MakeSeed()
 
@@ -109,7 +151,9 @@ func (s *Set) alloc() Ref {
 }
 
 func (s *Set) release(r Ref) {
-	*s.e(r) = entry{next: -s.free - 1}
+	e := s.e(r)
+	s.memberBytes -= memberAlloc(len(e.m))
+	*e = entry{next: -s.free - 1}
 	s.free = r
 }
 
@@ -167,6 +211,7 @@ func (s *Set) add(h uint32, m []byte) {
 		buf := make([]byte, len(m))
 		copy(buf, m)
 		e.m = unsafe.String(unsafe.SliceData(buf), len(buf))
+		s.memberBytes += memberAlloc(len(buf))
 	} else {
 		e.m = ""
 	}
@@ -330,6 +375,7 @@ func (s *Set) compact() {
 			}
 		}
 	}
+	n.memberBytes = s.memberBytes // the member strings move as they are
 	*s = *n
 }
 
