@@ -142,6 +142,8 @@ type replicaLink struct {
 	// conn is the dup of its socket a transfer goroutine writes the RDB to;
 	// closed (by the loop, under transferMu of the sync) when the replica goes.
 	conn net.Conn
+	// target is its socket in a diskless sync's sink (repl_sync_sock.go).
+	target *replTarget
 	// waitSince is when it started waiting for a full sync (unix seconds), for
 	// repl-diskless-sync-delay.
 	waitSince int64
@@ -938,6 +940,7 @@ func (s *Server) replCron() {
 		s.replFreeBacklog()
 		s.log.Info("Replication backlog freed after " + strconv.FormatInt(s.cfg.ReplBacklogTTL, 10) + " seconds without connected replicas.")
 	}
+	s.replCheckSyncTimeouts(now) // repl_sync_sock.go
 	s.replStartPendingSync()
 	s.replRefreshGood()
 	r.cronLoops++

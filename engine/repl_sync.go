@@ -9,18 +9,20 @@ package engine
 // snapshot (or as soon as repl-diskless-sync-max-replicas wait). When it starts,
 // each waiting replica gets "+FULLRESYNC <replid> <offset>" with the offset of that
 // instant, and from then on it references the stream in the shared buffer
-// (repl_buffer.go), which the loop does not write to it yet. The RDB goes out through a dup of the replica's socket,
-// written by a goroutine, never the loop:
+// (repl_buffer.go), which the loop does not write to it yet. The RDB goes out through a dup of the replica's socket:
 //
 //   - diskless (every waiting replica has capa eof): the forkless snapshot streams
 //     straight to the sockets as "$EOF:<40 random hex>\r\n" + RDB + the same 40
-//     characters (replSocketSink); the stream then starts at the replica's first
-//     REPLCONF ACK, so that the mark is the last thing the replica reads;
+//     characters, written by the loop without blocking as the walk encodes it
+//     (replSocketSink, repl_sync_sock.go); the stream then starts at the replica's
+//     first REPLCONF ACK, so that the mark is the last thing the replica reads;
 //   - disk: a BGSAVE to dbfilename (as Redis does), then each replica is sent the
-//     file as "$<length>\r\n" + its bytes, and the stream follows at once.
+//     file by a goroutine as "$<length>\r\n" + its bytes, and the stream follows
+//     at once.
 //
 // A replica that goes away during the transfer has its dup closed, which fails the
-// goroutine's next write; a diskless snapshot whose replicas all went away stops.
+// goroutine's next write (disk) or drops it from the sink (diskless); a diskless
+// snapshot whose replicas all went away stops.
 
 import (
 	"bytes"
@@ -29,7 +31,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/keygrid/keygrid/replication"
@@ -147,7 +148,21 @@ func (s *Server) replStartSync() {
 	}
 	s.log.Info("Starting BGSAVE for SYNC with target: " + target)
 	sync := &replSync{diskless: diskless}
+	if diskless {
+		sync.sink = newReplSocketSink(s)
+	}
 	for _, rl := range waiting {
+		if diskless {
+			fd, err := dupFD(rl.c.fd)
+			if err != nil {
+				s.log.Warn("Can't prepare the replica socket for the RDB transfer", zap.Error(err))
+				s.freeClientAsync(rl.c)
+				continue
+			}
+			rl.target = sync.sink.addTarget(rl, fd)
+			sync.links = append(sync.links, rl)
+			continue
+		}
 		conn, err := dupConn(rl.c.fd)
 		if err != nil {
 			s.log.Warn("Can't prepare the replica socket for the RDB transfer", zap.Error(err))
@@ -165,13 +180,10 @@ func (s *Server) replStartSync() {
 	offset := r.offset
 	var err error
 	if diskless {
-		sink := &replSocketSink{mark: replication.NewID(), timeout: time.Duration(s.cfg.ReplTimeout) * time.Second}
 		for _, rl := range sync.links {
 			s.replSetupFullResync(rl, offset)
-			sink.targets = append(sink.targets, &replTarget{conn: rl.conn})
 		}
-		sync.sink = sink
-		err = s.startSnapshot(sink, snapshotOpts{Kind: snapshotReplica, Done: func(err error) { s.replSyncDone(sync, err) }})
+		err = s.startSnapshot(sync.sink, snapshotOpts{Kind: snapshotReplica, Done: func(err error) { s.replSyncDone(sync, err) }})
 	} else {
 		if err = s.rdbSaveBackground(); err == nil {
 			sync.path = s.rdbPath()
@@ -232,7 +244,7 @@ func (s *Server) replSyncDone(sync *replSync, err error) {
 	if r.sync == sync {
 		r.sync = nil
 	}
-	for i, rl := range sync.links {
+	for _, rl := range sync.links {
 		if r.links[rl.c] != rl || rl.state != replWaitBgsaveEnd {
 			continue // gone meanwhile
 		}
@@ -242,10 +254,11 @@ func (s *Server) replSyncDone(sync *replSync, err error) {
 			continue
 		}
 		if sync.diskless {
-			t := sync.sink.targets[i]
-			s.replCountPayload(t.written.Load())
+			t := rl.target
+			s.replCountPayload(t.sent)
+			failed := t.dead // a write failed: it is being freed already
 			s.replCloseTransfer(rl)
-			if t.dead.Load() {
+			if failed {
 				s.freeClientAsync(rl.c)
 				continue
 			}
@@ -371,11 +384,18 @@ func (s *Server) replStartStream(rl *replicaLink) {
 	s.queueWrite(c) // what accumulated in the shared buffer meanwhile
 }
 
-// replCloseTransfer closes the dup of a replica's socket used for its RDB.
+// replCloseTransfer closes the dup of a replica's socket used for its RDB. A
+// diskless sync's sink stops writing to it: the bytes only that replica still
+// needed go back to the snapshot.
 func (s *Server) replCloseTransfer(rl *replicaLink) {
 	if rl.conn != nil {
 		rl.conn.Close()
 		rl.conn = nil
+	}
+	if t := rl.target; t != nil {
+		rl.target = nil
+		t.k.close(t)
+		t.k.settle()
 	}
 }
 
@@ -432,59 +452,4 @@ func sendRDBFile(conn net.Conn, path string, timeout time.Duration) (int64, erro
 	return sent, nil
 }
 
-// replSocketSink streams a snapshot to the replicas of a diskless sync, in the
-// EOF-marked format. Its methods run on the snapshot's writer goroutine; a replica
-// that fails a write is dropped, the others go on.
-type replSocketSink struct {
-	mark    string
-	timeout time.Duration
-	targets []*replTarget
-	started bool
-}
-
-// replTarget is one replica of a diskless sync.
-type replTarget struct {
-	conn    net.Conn
-	dead    atomic.Bool
-	written atomic.Int64
-}
-
 var errNoReplicaLeft = errors.New("diskless sync: every replica went away")
-
-func (k *replSocketSink) Write(p []byte) error {
-	if !k.started {
-		k.started = true
-		if err := k.writeAll([]byte("$EOF:" + k.mark + "\r\n")); err != nil {
-			return err
-		}
-	}
-	return k.writeAll(p)
-}
-
-func (k *replSocketSink) Finish(err error) error {
-	if err == nil {
-		err = k.writeAll([]byte(k.mark))
-	}
-	return err
-}
-
-func (k *replSocketSink) writeAll(p []byte) error {
-	alive := 0
-	for _, t := range k.targets {
-		if t.dead.Load() {
-			continue
-		}
-		t.conn.SetWriteDeadline(time.Now().Add(k.timeout))
-		n, err := t.conn.Write(p)
-		t.written.Add(int64(n))
-		if err != nil {
-			t.dead.Store(true)
-			continue
-		}
-		alive++
-	}
-	if alive == 0 {
-		return errNoReplicaLeft
-	}
-	return nil
-}

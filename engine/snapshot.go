@@ -80,6 +80,23 @@ type snapshotSink interface {
 	Finish(err error) error
 }
 
+// loopSink is a sink the loop feeds itself, with non-blocking writes, instead of
+// the writer goroutine (a diskless full sync's sockets, as Redis's parent relays
+// its child's pipe from its event loop). A process pinned to one CPU runs Go with
+// one P, which the loop holds while it walks: a writer goroutine then ran only
+// when the scheduler preempted the loop, and the replicas waited for it.
+type loopSink interface {
+	// loopStart is called once, on the loop, before anything else.
+	loopStart(sn *snapshot)
+	// loopWrite takes chunk b, which the sink gives back with sn.loopWritten
+	// once it is written (or dropped).
+	loopWrite(b []byte)
+	// loopEnd says no chunk follows. With nil the sink writes what it holds, then
+	// its trailer; with an error it drops everything. Either way it calls
+	// sn.loopDone once, when it is through.
+	loopEnd(err error)
+}
+
 // snapshotOpts configure startSnapshot.
 type snapshotOpts struct {
 	Kind snapshotKind
@@ -104,6 +121,9 @@ const (
 	// while this much is encoded but not yet written: it bounds the memory a slow
 	// disk costs.
 	snapMaxInflight = 64 << 20
+	// snapLoopMaxInflight is that bound for a loopSink: the sockets' own buffers
+	// hold megabytes already, and the walk resumes as soon as half of this went.
+	snapLoopMaxInflight = 8 << 20
 	// Slice budgets: a full slice when the loop had nothing else to do since the
 	// last one, a shorter one under client load, so a command waits at most about
 	// that long behind the snapshot (p99 during BGSAVE).
@@ -175,6 +195,12 @@ type snapshot struct {
 	result     error
 	bufMu      sync.Mutex
 	freeChunks [][]byte
+
+	// ls is the sink when the loop writes it (loopSink; no writer goroutine),
+	// with the CRC64 kept here; waitRoom: the walk paused until it writes.
+	ls       loopSink
+	crc      uint64
+	waitRoom bool
 }
 
 // chunkOut collects the rdb.Writer's output and hands it to the writer goroutine in
@@ -238,7 +264,12 @@ func (s *Server) startSnapshot(sink snapshotSink, opts snapshotOpts) error {
 	s.persist.walk = sn
 	s.stats.totalForks++
 	s.stats.forkUsec = time.Since(sn.start).Microseconds()
-	go sn.writerLoop()
+	if ls, ok := sink.(loopSink); ok {
+		sn.ls = ls
+		ls.loopStart(sn)
+	} else {
+		go sn.writerLoop()
+	}
 	sn.lastStepEnd = time.Now()
 	sn.arm(0)
 	return nil
@@ -251,12 +282,20 @@ func (sn *snapshot) arm(d time.Duration) {
 // step is one time slice of the walk.
 func (sn *snapshot) step() {
 	sn.timer = 0
+	sn.waitRoom = false
 	s := sn.s
 	if s.persist.walk != sn {
 		return
 	}
 	if sn.writeErr.Load() {
 		sn.endStream(false)
+		return
+	}
+	if sn.ls != nil && sn.inflight.Load() > snapLoopMaxInflight {
+		// loopWritten re-arms at once when the sockets took half of it; the
+		// timer is only a fallback.
+		sn.waitRoom = true
+		sn.arm(10 * time.Millisecond)
 		return
 	}
 	if sn.inflight.Load() > snapMaxInflight {
@@ -373,6 +412,13 @@ func (sn *snapshot) send() {
 	if n > sn.cowPeak {
 		sn.cowPeak = n
 	}
+	if sn.ls != nil {
+		if sn.checksum {
+			sn.crc = rdb.CRC64(sn.crc, b)
+		}
+		sn.ls.loopWrite(b)
+		return
+	}
 	sn.mu.Lock()
 	sn.queue = append(sn.queue, b)
 	sn.mu.Unlock()
@@ -417,6 +463,19 @@ func (sn *snapshot) endStream(complete bool) {
 	}
 	sn.flushOut()
 	sn.dicts, sn.byDict = nil, nil
+	if sn.ls != nil {
+		sn.ended = true
+		if !complete {
+			sn.ls.loopEnd(errSnapshotAborted)
+			return
+		}
+		// The CRC64 of everything before it, as writerLoop writes it.
+		b := binary.LittleEndian.AppendUint64(sn.getChunk(), sn.crc)
+		sn.inflight.Add(int64(len(b)))
+		sn.ls.loopWrite(b)
+		sn.ls.loopEnd(nil)
+		return
+	}
 	sn.mu.Lock()
 	sn.ended = true
 	if !complete {
@@ -485,6 +544,32 @@ func (sn *snapshot) writerLoop() {
 	sn.s.Submit(func() { sn.complete(err) })
 }
 
+// loopWritten: the loop sink is done with chunk b. A walk paused for room
+// resumes once half of what it may hold is out.
+func (sn *snapshot) loopWritten(b []byte) {
+	sn.inflight.Add(-int64(len(b)))
+	sn.putChunk(b)
+	if sn.waitRoom && sn.timer != 0 && sn.inflight.Load() <= snapLoopMaxInflight/2 {
+		sn.waitRoom = false
+		sn.s.loop.Cancel(sn.timer)
+		sn.arm(0)
+	}
+}
+
+// loopDone: the loop sink is through (err nil: every byte written). It plays
+// the part of writerLoop's end, completion included: through the mailbox, never
+// inside the sink's caller (a walk slice, an event handler, abortSnapshot).
+func (sn *snapshot) loopDone(err error) {
+	select {
+	case <-sn.exited:
+		return
+	default:
+	}
+	sn.result = err
+	close(sn.exited)
+	sn.s.Submit(func() { sn.complete(err) })
+}
+
 // complete runs on the loop once the writer goroutine is done (or from abort, which
 // waits for it); the first call wins.
 func (sn *snapshot) complete(err error) {
@@ -522,6 +607,8 @@ func (s *Server) abortSnapshot() {
 	}
 	if s.persist.walk == sn {
 		sn.endStream(false)
+	} else if sn.ls != nil {
+		sn.ls.loopEnd(errSnapshotAborted)
 	} else {
 		sn.mu.Lock()
 		sn.abortReq = true
