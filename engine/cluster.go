@@ -84,11 +84,14 @@ type clusterState struct {
 	authEpoch     uint64 // the epoch of our request
 	authRank      int
 	lastVoteTimes map[string]int64 // master side: id of a failed master → when we voted for one of its replicas
-	// Manual failover (CLUSTER FAILOVER): on the replica, mfEnd and mfCanStart;
+	// Manual failover (CLUSTER FAILOVER): on the replica, mfEnd, mfCanStart and
+	// the offset the paused master announced (mfMasterOffset, once mfOffsetKnown);
 	// on the master, mfReplica (who asked) and the client pause.
-	mfEnd      int64
-	mfCanStart bool
-	mfReplica  string
+	mfEnd          int64
+	mfCanStart     bool
+	mfOffsetKnown  bool
+	mfMasterOffset int64
+	mfReplica      string
 	// migrate caches MIGRATE's connections (migrate.go).
 	migrate     map[string]*migrateConn
 	migrateCron bool // migrateCron is installed
@@ -109,6 +112,9 @@ type clusterState struct {
 	// blocked (unix ms): the bus stops answering while it is stuck
 	// (ClusterLoopAlive), as a Redis node's bus is served by its one thread.
 	loopAlive atomic.Int64
+	// loopBlocked: the loop is about to block on purpose (DEBUG SLEEP) until
+	// its next heartbeat; the bus stops answering at once (ClusterLoopBlocked).
+	loopBlocked atomic.Bool
 	// resetGen counts hard resets: a node update the bus submitted before one
 	// is dropped when it runs after it (ClusterNodeUpdate), as a reset Redis
 	// node has forgotten its old cluster.
@@ -458,6 +464,9 @@ func (s *Server) clusterBeforeSleep() {
 	// (Redis's bus is served by file events, not by the cron).
 	s.clusterHeartbeat()
 	cl := &s.cluster
+	if cl.mfOffsetKnown && !cl.mfCanStart {
+		s.clusterHandleManualFailover()
+	}
 	if cl.todo == 0 {
 		return
 	}
@@ -576,6 +585,7 @@ func (s *Server) clusterCron() {
 		}
 	}
 	s.clusterManualFailoverCron()
+	s.clusterHandleManualFailover()
 	s.clusterReplicaFailoverCron()
 	s.clusterReplicaMigrationCron()
 	s.clusterRedirectBlocked()
@@ -586,6 +596,19 @@ func (s *Server) clusterCron() {
 func (s *Server) clusterHeartbeat() {
 	if s.cluster.st != nil {
 		s.cluster.loopAlive.Store(time.Now().UnixMilli())
+		if s.cluster.loopBlocked.Load() {
+			s.cluster.loopBlocked.Store(false)
+		}
+	}
+}
+
+// clusterLoopBlocks says the loop is about to block for long (DEBUG SLEEP):
+// a Redis node stops answering its bus from the first instant, so its peers'
+// failure detection counts from then, not from when the bus would notice the
+// stall by itself (half a second later: gossip/stall.go).
+func (s *Server) clusterLoopBlocks() {
+	if s.cluster.st != nil {
+		s.cluster.loopBlocked.Store(true)
 	}
 }
 
@@ -724,6 +747,7 @@ func (s *Server) clusterVote(id string, reqEpoch uint64, claimed *slots.Bitmap, 
 	}
 	st.LastVoteEpoch = st.CurrentEpoch
 	cl.lastVoteTimes[master.ID] = now
+	s.log.Warn("Failover auth granted to " + id + " for epoch " + strconv.FormatUint(st.CurrentEpoch, 10))
 	// The vote is on disk before it leaves: a restarted master must not vote twice
 	// in one epoch.
 	s.clusterSave(true)
@@ -779,7 +803,26 @@ func (s *Server) clusterResetManualFailover() {
 		s.Unpause()
 	}
 	cl.mfEnd, cl.mfCanStart, cl.mfReplica = 0, false, ""
+	cl.mfOffsetKnown, cl.mfMasterOffset = false, 0
 	cl.todo |= todoBroadcast
+}
+
+// clusterHandleManualFailover is the replica waiting in a manual failover
+// (Redis's clusterHandleManualFailover): once its master paused and announced
+// its offset, the election may start as soon as the replication stream reached
+// it. The stream arrives after the announcement as often as before it, so this
+// is checked on every loop iteration until then, not only when the bus
+// delivers the master's announcement.
+func (s *Server) clusterHandleManualFailover() {
+	cl := &s.cluster
+	if cl.mfEnd == 0 || cl.mfCanStart || !cl.mfOffsetKnown || !cl.st.Myself.IsReplica() {
+		return
+	}
+	if s.repl.offset >= cl.mfMasterOffset {
+		cl.mfCanStart = true
+		s.log.Warn("All master replication stream processed, manual failover can start.")
+		s.clusterReplicaFailoverCron()
+	}
 }
 
 // clusterReplicaFailoverCron is the replica side of an election (Redis's
@@ -817,18 +860,27 @@ func (s *Server) clusterReplicaFailoverCron() {
 	timeout := max(s.cfg.ClusterNodeTimeout*2, 2000)
 	retry := timeout * 2
 	if now-cl.authTime > retry {
-		// A new election: delay 500 ms + random + rank (a manual failover starts now).
+		// A new election: delay 500 ms + random + rank. During a manual
+		// failover (CLUSTER FAILOVER in progress, whether it may start or our
+		// master failed meanwhile), no delay and rank 0, as Redis's test of
+		// mf_end: the operator asked for this replica.
 		cl.authTime = now + 500 + rand.Int64N(500)
 		cl.authCount, cl.authSent = 0, false
 		cl.authRank = s.clusterReplicaRank()
 		cl.authTime += int64(cl.authRank * clusterRankDelay)
-		if manual {
-			cl.authTime = now
+		if cl.mfEnd != 0 {
+			cl.authTime, cl.authRank = now, 0
 		}
+		s.log.Warn(fmt.Sprintf("Start of election delayed for %d milliseconds (rank #%d, offset %d).",
+			cl.authTime-now, cl.authRank, s.clusterMyOffset()))
 		// Tell the others (our sibling replicas above all) our exact offset now:
 		// their ranks depend on it (Redis broadcasts a pong to the local replicas).
 		cl.todo |= todoBroadcast
-		return
+		if cl.mfEnd == 0 {
+			return
+		}
+		// No delay: the request goes now, not at the next cron (Redis runs the
+		// election again before it sleeps, CLUSTER_TODO_HANDLE_FAILOVER).
 	}
 	// A sibling's offset learned during the delay may show it is better placed:
 	// step back by the ranks lost, as Redis does (not in a manual failover).
@@ -845,9 +897,12 @@ func (s *Server) clusterReplicaFailoverCron() {
 		st.CurrentEpoch++
 		cl.authEpoch = st.CurrentEpoch
 		cl.authSent = true
+		s.log.Warn("Starting a failover election for epoch " + strconv.FormatUint(cl.authEpoch, 10) + ".")
 		s.clusterSave(true)
 		if cl.bus != nil {
-			cl.bus.RequestFailoverAuth(cl.authEpoch, manual)
+			// FORCEACK whenever a manual failover is in progress (Redis's
+			// clusterRequestFailoverAuth tests mf_end).
+			cl.bus.RequestFailoverAuth(cl.authEpoch, cl.mfEnd != 0)
 		}
 		return
 	}

@@ -118,6 +118,11 @@ func (s *Server) ClusterLoopAlive() time.Time {
 	return time.Time{}
 }
 
+// ClusterLoopBlocked reports whether the event loop said it blocks on purpose
+// (DEBUG SLEEP) and has not run since: the bus stops answering at once. Safe
+// from any goroutine.
+func (s *Server) ClusterLoopBlocked() bool { return s.cluster.loopBlocked.Load() }
+
 // ClusterNodeTimeout is cluster-node-timeout as it is now (CONFIG SET changes it;
 // the bus's failure detection follows, as Redis's clusterCron reads it on every
 // run). Safe from any goroutine.

@@ -1072,17 +1072,18 @@ func clusterFailoverCommand(c *Client) {
 }
 
 // ClusterManualFailoverReady is the bus telling a replica in a manual failover
-// that its master paused and reached offset: the election may start when our
-// replication offset matches. Safe from any goroutine.
+// that its master paused at offset: the election may start once our replication
+// offset reached it (clusterHandleManualFailover). The first announcement of
+// the pause counts, as Redis's mf_master_offset. Safe from any goroutine.
 func (s *Server) ClusterManualFailoverReady(masterOffset int64) {
 	s.Submit(func() {
 		cl := &s.cluster
-		if cl.st == nil || cl.mfEnd == 0 {
+		if cl.st == nil || cl.mfEnd == 0 || cl.mfOffsetKnown {
 			return
 		}
-		if s.repl.offset >= masterOffset {
-			cl.mfCanStart = true
-		}
+		cl.mfOffsetKnown, cl.mfMasterOffset = true, masterOffset
+		s.log.Warn("Received replication offset for paused master manual failover: " + strconv.FormatInt(masterOffset, 10))
+		s.clusterHandleManualFailover()
 	})
 }
 

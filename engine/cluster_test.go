@@ -24,6 +24,7 @@ type stubBus struct {
 	forgets []string
 	changed int
 	authReq []uint64
+	forced  []bool // each request's force flag (a manual failover's)
 	acks    []string
 	mfStart []string
 }
@@ -39,6 +40,7 @@ func (b *stubBus) Changed()         { b.mu.Lock(); b.changed++; b.mu.Unlock() }
 func (b *stubBus) RequestFailoverAuth(epoch uint64, force bool) {
 	b.mu.Lock()
 	b.authReq = append(b.authReq, epoch)
+	b.forced = append(b.forced, force)
 	b.mu.Unlock()
 }
 func (b *stubBus) SendFailoverAuthAck(id string, epoch uint64) {

@@ -242,6 +242,7 @@ func debugLog(c *Client) {
 func debugSleep(c *Client) {
 	sec := strtod(string(c.argv[2]))
 	if us := int64(sec * 1e6); us > 0 {
+		c.srv.clusterLoopBlocks() // a frozen node's bus answers nothing from now
 		time.Sleep(time.Duration(us) * time.Microsecond)
 	}
 	c.ReplyOK()

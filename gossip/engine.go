@@ -46,4 +46,8 @@ type Engine interface {
 	// ClusterLoopAlive is when the engine's loop last ran (zero: unknown):
 	// while it is stuck the bus answers nothing (stall.go).
 	ClusterLoopAlive() time.Time
+	// ClusterLoopBlocked reports whether the loop said it is blocking on
+	// purpose (DEBUG SLEEP) and has not run since: the bus stops answering
+	// at once (stall.go).
+	ClusterLoopBlocked() bool
 }

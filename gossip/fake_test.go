@@ -40,6 +40,7 @@ type fakeEngine struct {
 	dropFilter    atomic.Int64     // DEBUG DROP-CLUSTER-PACKET-FILTER's value
 	nodeTimeout   atomic.Int64     // a CONFIG SET cluster-node-timeout (ns), 0 for none
 	stuckSince    atomic.Int64     // unix ns the loop got stuck at, 0 if it runs
+	blocked       atomic.Bool      // the loop said it blocks (DEBUG SLEEP)
 }
 
 func (f *fakeEngine) ClusterDropPacketFilter() int64 { return f.dropFilter.Load() }
@@ -52,6 +53,9 @@ func (f *fakeEngine) ClusterLoopAlive() time.Time {
 	}
 	return time.Now()
 }
+
+// ClusterLoopBlocked is what a test set in blocked (DEBUG SLEEP's notice).
+func (f *fakeEngine) ClusterLoopBlocked() bool { return f.blocked.Load() }
 
 // ClusterNodeTimeout is the timeout the fake was made with, or what a test set
 // in nodeTimeout (CONFIG SET cluster-node-timeout).

@@ -30,7 +30,7 @@ func (b *Bus) stallCron(now time.Time) {
 		return
 	}
 	alive := b.eng.ClusterLoopAlive()
-	stalled := !alive.IsZero() && now.Sub(alive) > stallAfter
+	stalled := b.eng.ClusterLoopBlocked() || !alive.IsZero() && now.Sub(alive) > stallAfter
 	if tr.stalled.Swap(stalled) != stalled {
 		if stalled {
 			b.log.Warn("The event loop is stuck: the cluster bus stops answering", zap.Duration("since", now.Sub(alive)))
