@@ -53,18 +53,23 @@ func BenchmarkHotPath(b *testing.B) {
 	}
 }
 
-// benchInput feeds buf, which holds p requests, through processInput b.N/p times and
-// drops the replies each time as the loop's write would, so only the engine's work is
-// timed. The bars are in allocs/op: it reports them.
+// benchInput feeds buf, which holds p requests, through processInput b.N/p times. The
+// bars are in allocs/op: it reports them.
 func benchInput(b *testing.B, s *Server, c *Client, buf []byte, p int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += p {
-		if n := s.processInput(c, buf); n != len(buf) {
-			b.Fatalf("processed %d of %d bytes", n, len(buf))
-		}
-		c.out = c.out[:0]
-		s.pendingWrite = s.pendingWrite[:0]
-		c.flags &^= flagPendingWrite
+		feedInput(b, s, c, buf)
 	}
+}
+
+// feedInput runs buf through processInput and drops the replies as the loop's write
+// would, so that a benchmark times only the engine's work.
+func feedInput(b *testing.B, s *Server, c *Client, buf []byte) {
+	if n := s.processInput(c, buf); n != len(buf) {
+		b.Fatalf("processed %d of %d bytes", n, len(buf))
+	}
+	c.out = c.out[:0]
+	s.pendingWrite = s.pendingWrite[:0]
+	c.flags &^= flagPendingWrite
 }

@@ -716,16 +716,7 @@ func BenchmarkHash(b *testing.B) {
 				}
 				buf := pipeline(p, cmd...)
 				c.out = c.out[:0]
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i += p {
-					if n := s.processInput(c, buf); n != len(buf) {
-						b.Fatalf("processed %d of %d bytes", n, len(buf))
-					}
-					c.out = c.out[:0]
-					s.pendingWrite = s.pendingWrite[:0]
-					c.flags &^= flagPendingWrite
-				}
+				benchInput(b, s, c, buf, p)
 			})
 		}
 	}

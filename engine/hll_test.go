@@ -193,12 +193,7 @@ func BenchmarkHLL(b *testing.B) {
 					if bc.name == "PFADD-sparse" && i%256 == 0 {
 						s.dbs[0].Delete([]byte("s")) // stay sparse
 					}
-					if n := s.processInput(c, buf); n != len(buf) {
-						b.Fatalf("processed %d of %d bytes", n, len(buf))
-					}
-					c.out = c.out[:0]
-					s.pendingWrite = s.pendingWrite[:0]
-					c.flags &^= flagPendingWrite
+					feedInput(b, s, c, buf)
 				}
 			})
 		}

@@ -902,12 +902,7 @@ func BenchmarkKeysCommands(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if n := s.processInput(c, buf); n != len(buf) {
-					b.Fatalf("processed %d of %d bytes", n, len(buf))
-				}
-				c.out = c.out[:0]
-				s.pendingWrite = s.pendingWrite[:0]
-				c.flags &^= flagPendingWrite
+				feedInput(b, s, c, buf)
 			}
 		})
 	}

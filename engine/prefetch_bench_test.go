@@ -60,12 +60,7 @@ func BenchmarkBigKeyspace(b *testing.B) {
 				for i := 0; i < b.N; i += p {
 					buf := bufs[k&(len(bufs)-1)]
 					k++
-					if n := s.processInput(c, buf); n != len(buf) {
-						b.Fatalf("processed %d of %d bytes", n, len(buf))
-					}
-					c.out = c.out[:0]
-					s.pendingWrite = s.pendingWrite[:0]
-					c.flags &^= flagPendingWrite
+					feedInput(b, s, c, buf)
 				}
 				b.StopTimer()
 				b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
