@@ -29,36 +29,10 @@ REDIS_BIN=${REDIS_BIN:-redis-server}
 KEYS=${KEYS:-5000000}
 N=${N:-5000000}
 CLIENTS=${CLIENTS:-50}
-PIN=${PIN:-1}
-srv_pin=() cli_pin=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
-  srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
-fi
 [[ -x $KEYGRID_BIN ]] || { echo "bgsave.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "bgsave.sh: no free port" >&2; exit 2
-}
-wait_ready() {
-  for _ in $(seq 1 600); do
-    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  echo "bgsave.sh: port $1 did not answer PING" >&2; exit 1
-}
 start() { # kind dir port -> sets pid
   if [[ $1 == keygrid ]]; then
     "${srv_pin[@]}" "$KEYGRID_BIN" server --port "$3" --bind 127.0.0.1 --save "" --appendonly no \
@@ -67,7 +41,7 @@ start() { # kind dir port -> sets pid
     "${srv_pin[@]}" "$REDIS_BIN" --port "$3" --bind 127.0.0.1 --save "" --appendonly no \
       --dir "$2" --logfile "$2/server.log" &
   fi
-  pid=$!
+  pid=$!; pids+=("$pid")
   wait_ready "$3"
 }
 stop() { redis-cli -p "$1" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true; pid=""; }

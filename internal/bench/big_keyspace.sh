@@ -26,37 +26,10 @@ N=${N:-1000000}
 ROUNDS=${ROUNDS:-3}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-"1 16"}
-PIN=${PIN:-1}
-srv_pin=() cli_pin=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
-  srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
-fi
 [[ -x $KEYGRID_BIN ]] || { echo "big_keyspace.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "big_keyspace.sh: no free port" >&2; exit 2
-}
-wait_ready() {
-  for _ in $(seq 1 100); do
-    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  echo "big_keyspace.sh: port $1 did not answer PING" >&2; exit 1
-}
 start() { # name kind -> sets port_<name>
   local p; p=$(free_port)
   mkdir -p "$work/$1"
@@ -85,7 +58,6 @@ for s in kfull rfull; do
 done
 rm -f "$work/load.resp"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 run_bench() { # port pipeline -> "TEST,rps,p99" lines
   "${cli_pin[@]}" redis-benchmark -p "$1" -t set,get -r "$KEYS" -n "$N" -c "$CLIENTS" -P "$2" --csv 2>/dev/null |
     awk -F'","' 'NR>1 {gsub(/"/,""); print $1","$2","$7}'

@@ -28,37 +28,10 @@ PIPELINES=${PIPELINES:-"1 16"}
 N=${N:-200000}
 CLIENTS=${CLIENTS:-50}
 ROUNDS=${ROUNDS:-3}
-PIN=${PIN:-1}
-srv_pin=() cli_pin=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
-  srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
-fi
 [[ -x $KEYGRID_BIN ]] || { echo "cpu.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "cpu.sh: no free port" >&2; exit 2
-}
-wait_ready() { # port
-  for _ in $(seq 1 100); do
-    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  echo "cpu.sh: port $1 did not answer PING" >&2; exit 1
-}
 
 rport=$(free_port)
 "${srv_pin[@]}" "$REDIS_BIN" --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
@@ -74,7 +47,6 @@ wait_ready "$kport"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, whole process
 switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # measure port pid producer test pipeline -> "us_per_req switches_per_req"; the
 # producer (or "-") runs first, unmeasured.

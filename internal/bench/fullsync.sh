@@ -46,30 +46,8 @@ if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
 fi
 [[ -x $KEYGRID_BIN ]] || { echo "fullsync.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "fullsync.sh: no free port" >&2; exit 2
-}
-wait_ready() {
-  for _ in $(seq 1 600); do
-    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  echo "fullsync.sh: port $1 did not answer PING" >&2; exit 1
-}
 started=""
 start() { # kind dir port pin... -- extra args; sets started to the pid
   local kind=$1 dir=$2 port=$3; shift 3

@@ -24,31 +24,9 @@ KEYS=${KEYS:-100000}
 SMALL_FIELDS=${SMALL_FIELDS:-10}
 VALUE_SIZE=${VALUE_SIZE:-16}
 PAIRS=${PAIRS:-10}
-PIN=${PIN:-1}
-srv_pin=() cli_pin=()
-if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
-  srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
-fi
 [[ -x $KEYGRID_BIN ]] || { echo "hash_memory.sh: $KEYGRID_BIN is not an executable (make build)" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "hash_memory.sh: no free port" >&2; exit 2
-}
-wait_ready() { for _ in $(seq 1 100); do [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0; sleep 0.1; done; exit 1; }
+. "$(dirname "$0")/lib.sh"
 rss() { awk '/^VmRSS:/ {print $2*1024}' "/proc/$1/status"; }
 used() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '$1=="used_memory" {print $2}'; }
 

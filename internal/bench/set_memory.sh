@@ -27,30 +27,8 @@ TYPE=${TYPE:-set}
 case $TYPE in set) add=SADD card=SCARD ;; zset) add=ZADD card=ZCARD ;; *) echo "set_memory.sh: TYPE is set or zset" >&2; exit 2 ;; esac
 [[ -x $KEYGRID_BIN ]] || { echo "set_memory.sh: $KEYGRID_BIN is not an executable" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((12000 + RANDOM % 8000))
-    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "set_memory.sh: no free port" >&2; exit 2
-}
-wait_ready() {
-  for _ in $(seq 1 100); do
-    [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]] && return 0
-    sleep 0.1
-  done
-  echo "set_memory.sh: $2 on port $1 did not answer PING" >&2; exit 1
-}
 
 rport=$(free_port)
 "$REDIS_BIN" --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
