@@ -93,6 +93,27 @@ func startKeygridSentinels(t *testing.T, n int, masterPort int) []*Sentinel {
 // on each sentinel before it starts.
 func startKeygridSentinelsWith(t *testing.T, n int, masterPort int, prep func(*Sentinel)) []*Sentinel {
 	t.Helper()
+	// The ports are chosen free and bound later, each raft peer list naming all of
+	// them, so another test's process can take one in between: the group starts
+	// again on new ports then (seen in CI: "bind: address already in use").
+	for attempt := 1; ; attempt++ {
+		out, err := tryKeygridSentinels(t, n, masterPort, prep)
+		if err == nil {
+			for _, s := range out {
+				t.Cleanup(s.Shutdown)
+			}
+			return out
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("starting the sentinels again on other ports: %v", err)
+	}
+}
+
+// tryKeygridSentinels starts the group once; on an error the sentinels it started
+// are shut down.
+func tryKeygridSentinels(t *testing.T, n int, masterPort int, prep func(*Sentinel)) ([]*Sentinel, error) {
 	ports := freePorts(t, 2*n)
 	var peers []string
 	for i := range n {
@@ -108,19 +129,21 @@ func startKeygridSentinelsWith(t *testing.T, n int, masterPort int, prep func(*S
 		mc.DownAfter, mc.FailoverTimeout = drillDownAfter, 10*time.Second
 		cfg.Masters = []*MasterConfig{mc}
 		s, err := New(cfg, "", zaptest.NewLogger(t).Named(fmt.Sprint(i)), nil)
+		if err == nil {
+			if prep != nil {
+				prep(s)
+			}
+			err = s.Start()
+		}
 		if err != nil {
-			t.Fatal(err)
+			for _, o := range out {
+				o.Shutdown()
+			}
+			return nil, err
 		}
-		if prep != nil {
-			prep(s)
-		}
-		if err := s.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Shutdown)
 		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 // startRedisSentinels starts n redis-sentinel processes (Debian's 7.0); extra
