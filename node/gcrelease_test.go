@@ -13,24 +13,24 @@ func TestReleaserDecisions(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	var r releaser
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	if r.tick(0, at(0)) {
+	if r.tick(0, 0, at(0)) {
 		t.Fatal("released with no activity")
 	}
-	if r.tick(50<<20, at(2)) {
+	if r.tick(50<<20, 0, at(2)) {
 		t.Fatal("released on a busy tick")
 	}
-	if !r.tick(0, at(4)) {
+	if !r.tick(0, 0, at(4)) {
 		t.Fatal("no release on the first idle tick after activity")
 	}
 	r.released(100<<20, 99<<20, time.Millisecond, at(4)) // freed nothing: back off
-	if r.tick(0, at(6)) {
+	if r.tick(0, 0, at(6)) {
 		t.Fatal("released again 2 s after a release that freed nothing (want 4 s)")
 	}
-	if !r.tick(0, at(8)) {
+	if !r.tick(0, 0, at(8)) {
 		t.Fatal("no retry 4 s after a release that freed nothing")
 	}
 	r.released(100<<20, 10<<20, time.Millisecond, at(8)) // freed 90 MiB: retry soon
-	if !r.tick(0, at(10)) {
+	if !r.tick(0, 0, at(10)) {
 		t.Fatal("no retry 2 s after a release that freed memory")
 	}
 	// Releases that free nothing back off 4, 8, 16, 32, 64 s, then disarm.
@@ -39,7 +39,7 @@ func TestReleaserDecisions(t *testing.T) {
 	for i := 0; i < releaseMaxTries+2; i++ {
 		r.released(50<<20, 50<<20, time.Millisecond, at(now))
 		next := now
-		for !r.tick(0, at(next)) {
+		for !r.tick(0, 0, at(next)) {
 			next += 2
 			if next-now > 600 {
 				break
@@ -62,14 +62,20 @@ func TestReleaserDecisions(t *testing.T) {
 	}
 	// New activity re-arms it.
 	now += 1000
-	if r.tick(8<<20, at(now)) || !r.tick(0, at(now+2)) {
+	if r.tick(8<<20, 0, at(now)) || !r.tick(0, 0, at(now+2)) {
 		t.Fatal("activity after disarming did not re-arm the releaser")
 	}
 	// A release that took 3 s (a huge live heap) waits 30 s, even when it freed
 	// memory: releases cost at most a tenth of a core.
 	r.released(10<<30, 1<<30, 3*time.Second, at(now+5))
-	if r.tick(0, at(now+5+28)) || !r.tick(0, at(now+5+30)) {
+	if r.tick(0, 0, at(now+5+28)) || !r.tick(0, 0, at(now+5+30)) {
 		t.Fatal("the gap after a 3 s release is not 30 s")
+	}
+	// Commands served without allocating (SET over existing keys) defer a
+	// release: it waits for a quiet tick.
+	r.released(100<<20, 10<<20, time.Millisecond, at(now+40))
+	if r.tick(0, releaseIdleCommands, at(now+42)) || !r.tick(0, releaseIdleCommands-1, at(now+44)) {
+		t.Fatal("a release ran on a tick that served commands, or not on the quiet tick after it")
 	}
 }
 

@@ -104,6 +104,7 @@ type Node struct {
 	cfg     *config.Config
 	log     *zap.Logger
 	metrics *http.Server
+	unwatch func()
 }
 
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
@@ -162,6 +163,7 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 	if !srv.StoppedDuringLoad() { // else a shutdown came during the load: Run returns at once
 		log.Info("Ready to accept connections")
 	}
+	n.unwatch = watchCommands(srv.Metrics()) // the releaser's activity (gcpolicy.go)
 	return n, nil
 }
 
@@ -178,6 +180,7 @@ func metricsHost(cfg *config.Config) string {
 // Run serves until the engine stops (SHUTDOWN, a signal, or Shutdown).
 func (n *Node) Run() {
 	n.Engine.Run()
+	n.unwatch()
 	if n.metrics != nil {
 		n.metrics.Close()
 	}

@@ -19,7 +19,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
+  [[ -n ${KEEP:-} ]] && cp -r "$work" "$KEEP"; rm -rf "$work"
 }
 trap cleanup EXIT
 
