@@ -291,13 +291,15 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 		L.Push(lua.LNumber(fp))
 		return 2
 	})
-	set("table", "foreach", func(L *lua.LState) int {
+	// table.foreach and table.foreachi (Lua 5.1's deprecated iterators): f(k, v)
+	// for each pair, stopping at the first non-nil result, which is returned.
+	each := func(L *lua.LState, next func(t *lua.LTable, k lua.LValue) (lua.LValue, lua.LValue)) int {
 		t := e.real(luaCheckTable(L, 1))
 		f := L.Get(2)
 		if _, ok := f.(*lua.LFunction); !ok {
 			luaTypeError(L, 2, "function")
 		}
-		for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		for k, v := next(t, lua.LNil); k != lua.LNil; k, v = next(t, k) {
 			L.Push(f)
 			L.Push(k)
 			L.Push(v)
@@ -308,25 +310,24 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 			L.Pop(1)
 		}
 		return 0
+	}
+	set("table", "foreach", func(L *lua.LState) int {
+		return each(L, (*lua.LTable).Next)
 	})
 	set("table", "foreachi", func(L *lua.LState) int {
-		t := e.real(luaCheckTable(L, 1))
-		n := t.Len()
-		f := L.Get(2)
-		if _, ok := f.(*lua.LFunction); !ok {
-			luaTypeError(L, 2, "function")
-		}
-		for i := 1; i <= n; i++ {
-			L.Push(f)
-			L.Push(lua.LNumber(i))
-			L.Push(t.RawGetInt(i))
-			L.Call(2, 1)
-			if r := L.Get(-1); r != lua.LNil {
-				return 1
+		n := -1 // the length is taken once, before the first call, as Lua 5.1 does
+		return each(L, func(t *lua.LTable, k lua.LValue) (lua.LValue, lua.LValue) {
+			i := 1
+			if k == lua.LNil {
+				n = t.Len()
+			} else {
+				i = int(k.(lua.LNumber)) + 1
 			}
-			L.Pop(1)
-		}
-		return 0
+			if i > n {
+				return lua.LNil, lua.LNil
+			}
+			return lua.LNumber(i), t.RawGetInt(i)
+		})
 	})
 	set("string", "byte", func(L *lua.LState) int {
 		s := luaCheckString(L, 1)
