@@ -344,13 +344,13 @@ func (s *Server) killAppendOnlyRewrite() {
 }
 
 // aofFileSink writes a snapshot's RDB stream to the rewrite's temp file (on the
-// snapshot's writer goroutine), fsyncing every 4 MB with
-// aof-rewrite-incremental-fsync and at the end.
+// snapshot's writer goroutine), syncing every 4 MB with
+// aof-rewrite-incremental-fsync (autoSync) and fsyncing at the end.
 type aofFileSink struct {
 	path        string
 	incremental bool
 	f           *os.File
-	unsynced    int
+	sync        autoSync
 }
 
 func (k *aofFileSink) Write(p []byte) error {
@@ -364,10 +364,8 @@ func (k *aofFileSink) Write(p []byte) error {
 	if _, err := k.f.Write(p); err != nil {
 		return err
 	}
-	k.unsynced += len(p)
-	if k.incremental && k.unsynced >= aofAutoSyncBytes {
-		k.unsynced = 0
-		return unix.Fdatasync(int(k.f.Fd()))
+	if k.incremental {
+		return k.sync.wrote(k.f, len(p))
 	}
 	return nil
 }
@@ -478,12 +476,12 @@ func writeAOFBaseFile(tmp *Server, path string, incremental bool, canceled *atom
 	return err
 }
 
-// syncWriter writes to a file, with fdatasync every 4 MB when incremental
-// (aof-rewrite-incremental-fsync).
+// syncWriter writes to a file, synced every 4 MB when incremental
+// (aof-rewrite-incremental-fsync, autoSync).
 type syncWriter struct {
 	f           *os.File
 	incremental bool
-	unsynced    int
+	sync        autoSync
 	canceled    *atomic.Bool
 }
 
@@ -494,10 +492,8 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 		return 0, errRewriteCanceled
 	}
 	n, err := w.f.Write(p)
-	w.unsynced += n
-	if err == nil && w.incremental && w.unsynced >= aofAutoSyncBytes {
-		w.unsynced = 0
-		err = unix.Fdatasync(int(w.f.Fd()))
+	if err == nil && w.incremental {
+		err = w.sync.wrote(w.f, n)
 	}
 	return n, err
 }

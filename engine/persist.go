@@ -288,10 +288,10 @@ func fsyncDir(dir string) error {
 // complete. Its methods run on the snapshot's writer goroutine.
 type rdbFileSink struct {
 	tmp, path string
-	incrFsync bool // rdb-save-incremental-fsync: fsync every 4 MB (REDIS_AUTOSYNC_BYTES)
+	incrFsync bool // rdb-save-incremental-fsync: sync every 4 MB (REDIS_AUTOSYNC_BYTES)
 	log       *zap.Logger
 	f         *os.File
-	unsynced  int64
+	sync      autoSync
 }
 
 func (k *rdbFileSink) Write(p []byte) error {
@@ -309,11 +309,9 @@ func (k *rdbFileSink) Write(p []byte) error {
 		return err
 	}
 	if k.incrFsync {
-		if k.unsynced += int64(len(p)); k.unsynced >= 4<<20 {
-			k.unsynced = 0
-			if err := k.f.Sync(); err != nil {
-				return err
-			}
+		if err := k.sync.wrote(k.f, len(p)); err != nil {
+			k.log.Warn("Write error saving DB on disk(rdbSaveRio): " + errnoText(err))
+			return err
 		}
 	}
 	return nil
