@@ -11,7 +11,9 @@ package engine
 //   - Every change goes through clusterApply with slots.Effects: what to save, whether
 //     cluster_state must be recomputed, keys to delete, a master to follow, whether
 //     myself must be gossiped. The work is coalesced into beforeSleep, as Redis's
-//     clusterBeforeSleep (CLUSTER_TODO_*), except an fsync'ed save, done at once.
+//     clusterBeforeSleep (CLUSTER_TODO_*), fsync'ed saves of commands included
+//     (todoFsync: done before the reply is written); an fsync'ed save the bus asks
+//     for (a vote) is done at once, as the bus does not wait for beforeSleep.
 //   - clusterCron (every 100 ms): cluster_state, manual failover timeout, the replica
 //     side of failover elections.
 //
@@ -41,6 +43,11 @@ const (
 	todoSave        clusterTodo = 1 << iota // rewrite nodes.conf
 	todoUpdateState                         // recompute cluster_state
 	todoBroadcast                           // refresh myself's meta and tell the bus
+	// todoFsync: the save must also reach the disk (CLUSTER_TODO_FSYNC_CONFIG), as
+	// after a new config epoch: beforeSleep runs before the replies are written,
+	// so the client's OK comes after the fsync, and one fsync covers every change
+	// of the iteration.
+	todoFsync
 )
 
 // Redis's delays for cluster_state (cluster.c): a master waits before it turns ok
@@ -73,6 +80,9 @@ type clusterState struct {
 	savedValid     bool
 	spareFD        int  // the previous file, at tmpPath, locked: rewritten by the next save (-1: none)
 	noExchange     bool // RENAME_EXCHANGE is not supported here
+	// saves counts the saves that wrote the file, fsyncs those that also flushed
+	// it (the tests check that changes are coalesced and flushed where Redis does).
+	saves, fsyncs int64
 	// size is the number of masters serving at least one slot (cluster_size).
 	size int
 	// firstUpdate and minorityTime drive the writable and rejoin delays.
@@ -424,6 +434,10 @@ func (s *Server) clusterSave(fsync bool) error {
 	cl.saved = append(cl.saved[:0], data...)
 	cl.savedStat = saved
 	cl.savedValid = true
+	cl.saves++
+	if fsync {
+		cl.fsyncs++
+	}
 	return nil
 }
 
@@ -449,7 +463,7 @@ func (s *Server) clusterApply(e slots.Effects) {
 	}
 	if e.Fsync {
 		s.clusterSave(true)
-		cl.todo &^= todoSave
+		cl.todo &^= todoSave | todoFsync
 	}
 }
 
@@ -475,8 +489,8 @@ func (s *Server) clusterBeforeSleep() {
 	if todo&todoUpdateState != 0 {
 		s.clusterUpdateState()
 	}
-	if todo&todoSave != 0 {
-		s.clusterSave(false)
+	if todo&(todoSave|todoFsync) != 0 {
+		s.clusterSave(todo&todoFsync != 0)
 	}
 	// Any change may touch myself (epochs, role, address): refresh what the bus
 	// reads, and tell it when myself's announcement changed.

@@ -701,13 +701,17 @@ func clusterSetslotCommand(c *Client) {
 		if wasMine && n != st.Myself && st.Myself.Slots.Len() == 0 && s.cfg.ClusterAllowReplicaMigration {
 			s.log.Warn("Configuration change detected. Reconfiguring myself as a replica of " + n.ID)
 			s.clusterSetMaster(n)
-			s.clusterApply(slots.Effects{Fsync: true})
+			s.cluster.todo |= todoFsync
 		}
 		if n == st.Myself && st.Importing[slot] != nil {
 			// The import is done: a new config epoch makes our claim win everywhere
-			// (a collision, if a failover raced it, is resolved by the bus).
+			// (a collision, if a failover raced it, is resolved by the bus). The
+			// epoch is on disk before the OK, as Redis's clusterBumpConfigEpoch-
+			// WithoutConsensus asks for an fsync'ed save: only the first SETSLOT
+			// NODE of an import run bumps, the others save without fsync.
 			if st.BumpEpochWithoutConsensus() {
 				s.log.Warn("configEpoch updated after importing slot " + strconv.Itoa(slot))
+				s.cluster.todo |= todoFsync
 			}
 			st.Importing[slot] = nil
 		}
@@ -755,6 +759,7 @@ func clusterBumpepochCommand(c *Client) {
 	if st.BumpEpochWithoutConsensus() {
 		word = "BUMPED"
 		c.srv.clusterChanged()
+		c.srv.cluster.todo |= todoFsync // on disk before the reply, as Redis
 	}
 	c.ReplySimple(word + " " + strconv.FormatUint(st.Myself.ConfigEpoch, 10))
 }

@@ -158,7 +158,7 @@ func restoreCommand(c *Client) {
 	}
 	// The value is read from the whole payload, footer included, as Redis does:
 	// a value that runs into the footer loads, trailing bytes are ignored.
-	r := rdb.NewReader(bytes.NewReader(payload))
+	r := rdb.NewBytesReader(payload)
 	r.Version = ver
 	var v *rdb.Value
 	typ, err := r.LoadType()

@@ -9,16 +9,25 @@ package engine
 // batch of keys per call), and doing it inline keeps its atomicity — the keys are
 // deleted in the same step that learns the target has them. A slow target stalls
 // the node for at most the timeout per read or write.
+//
+// After the connect, the socket is read and written with plain syscalls and
+// poll(2) for the timeout (Redis's syncWrite/syncReadLine), not through net.Conn:
+// a read of net.Conn that has to wait parks the loop goroutine, locked to its
+// thread, on Go's netpoller, and the wake-up hands the thread back through the
+// scheduler (stoplockedm/startlockedm): measured, MIGRATE of 10 keys between two
+// idle nodes took 0.36 ms against redis-server's 0.16 ms.
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/resp"
+	"golang.org/x/sys/unix"
 )
 
 // Redis's cache limits (MIGRATE_SOCKET_CACHE_ITEMS, MIGRATE_SOCKET_CACHE_TTL).
@@ -29,13 +38,56 @@ const (
 
 // migrateConn is a cached connection to a MIGRATE target.
 type migrateConn struct {
-	conn    net.Conn
-	r       *bufio.Reader
+	conn net.Conn // owns the socket (Close); I/O goes through fd
+	fd   int      // conn's descriptor, non-blocking
+	// rbuf[rpos:] holds what was read and not yet returned by readLine.
+	rbuf    []byte
+	rpos    int
 	lastDB  int64 // the database SELECTed on it, -1 unknown
 	lastUse int64 // unix seconds
 }
 
 func (mc *migrateConn) close() { mc.conn.Close() }
+
+// wait polls the socket for events until deadline: os.ErrDeadlineExceeded when
+// the time is up, as a net.Conn deadline reports it.
+func (mc *migrateConn) wait(events int16, deadline time.Time) error {
+	for {
+		ms := time.Until(deadline).Milliseconds()
+		if ms <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		pfd := []unix.PollFd{{Fd: int32(mc.fd), Events: events}}
+		n, err := unix.Poll(pfd, int(ms))
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return err
+		case n > 0:
+			return nil // readable, writable, or an error the next syscall reports
+		}
+	}
+}
+
+// write sends all of b within timeout.
+func (mc *migrateConn) write(b []byte, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for len(b) > 0 {
+		n, err := unix.Write(mc.fd, b)
+		switch {
+		case err == unix.EAGAIN:
+			if err := mc.wait(unix.POLLOUT, deadline); err != nil {
+				return err
+			}
+		case err == unix.EINTR:
+		case err != nil:
+			return err
+		default:
+			b = b[n:]
+		}
+	}
+	return nil
+}
 
 // migrateGetKeys finds MIGRATE's keys (Redis's migrateGetKeys): argv[3], or the
 // arguments after KEYS, skipping the options' values before it.
@@ -92,10 +144,18 @@ func (s *Server) migrateGetConn(name, host, port string, timeout time.Duration) 
 	if err != nil {
 		return nil, err
 	}
+	fd := -1
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+		if rc, err := tc.SyscallConn(); err == nil {
+			rc.Control(func(f uintptr) { fd = int(f) })
+		}
 	}
-	mc := &migrateConn{conn: conn, r: bufio.NewReader(conn), lastDB: -1, lastUse: time.Now().Unix()}
+	if fd < 0 {
+		conn.Close()
+		return nil, errors.New("no socket descriptor")
+	}
+	mc := &migrateConn{conn: conn, fd: fd, lastDB: -1, lastUse: time.Now().Unix()}
 	cl.migrate[name] = mc
 	return mc, nil
 }
@@ -127,18 +187,44 @@ func isNetTimeout(err error) bool {
 
 // readLine reads one reply line (without CRLF) within the timeout.
 func (mc *migrateConn) readLine(timeout time.Duration) (string, error) {
-	mc.conn.SetReadDeadline(time.Now().Add(timeout))
-	line, err := mc.r.ReadString('\n')
-	if err != nil {
-		return "", err
+	deadline := time.Now().Add(timeout)
+	for {
+		if i := bytes.IndexByte(mc.rbuf[mc.rpos:], '\n'); i >= 0 {
+			line := string(mc.rbuf[mc.rpos : mc.rpos+i])
+			mc.rpos += i + 1
+			if mc.rpos == len(mc.rbuf) {
+				mc.rbuf, mc.rpos = mc.rbuf[:0], 0
+			}
+			if n := len(line); n >= 1 && line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+			if line == "" {
+				return "", errors.New("empty reply")
+			}
+			return line, nil
+		}
+		if mc.rpos > 0 { // keep the partial line at the start
+			mc.rbuf = append(mc.rbuf[:0], mc.rbuf[mc.rpos:]...)
+			mc.rpos = 0
+		}
+		if cap(mc.rbuf)-len(mc.rbuf) < 4096 {
+			mc.rbuf = append(mc.rbuf, make([]byte, 4096)...)[:len(mc.rbuf)]
+		}
+		n, err := unix.Read(mc.fd, mc.rbuf[len(mc.rbuf):cap(mc.rbuf)])
+		switch {
+		case err == unix.EAGAIN:
+			if err := mc.wait(unix.POLLIN, deadline); err != nil {
+				return "", err
+			}
+		case err == unix.EINTR:
+		case err != nil:
+			return "", err
+		case n == 0:
+			return "", io.EOF
+		default:
+			mc.rbuf = mc.rbuf[:len(mc.rbuf)+n]
+		}
 	}
-	if n := len(line); n >= 2 && line[n-2] == '\r' {
-		line = line[:n-2]
-	}
-	if line == "" {
-		return "", errors.New("empty reply")
-	}
-	return line, nil
 }
 
 // MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [AUTH password |
@@ -313,14 +399,13 @@ func (s *Server) migrateExchange(c *Client, mc *migrateConn, name string, buf []
 		return errors.Is(err, os.ErrDeadlineExceeded)
 	}
 	for pos := 0; pos < len(buf); {
+		// The timeout is per 64 KB, as Redis's syncWrite of each chunk.
 		chunk := min(len(buf)-pos, 64*1024)
-		mc.conn.SetWriteDeadline(time.Now().Add(timeout))
-		n, err := mc.conn.Write(buf[pos : pos+chunk])
-		if err != nil || n != chunk {
+		if err := mc.write(buf[pos:pos+chunk], timeout); err != nil {
 			writeError, timedOut = true, isTimeout(err)
 			return fail()
 		}
-		pos += n
+		pos += chunk
 	}
 	var authReply, selectReply string
 	var err error

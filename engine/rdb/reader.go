@@ -77,6 +77,14 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: r, buf: make([]byte, 64<<10), Version: Version}
 }
 
+// NewBytesReader returns a Reader of b, read in place: no 64 KB buffer per call
+// (RESTORE, and RESTORE-ASKING once per key of a MIGRATE, decode small payloads).
+// b is never written to.
+func NewBytesReader(b []byte) *Reader {
+	// The input is all buffered and ends there: fill never runs, so never moves b.
+	return &Reader{buf: b, end: len(b), rerr: io.EOF, Version: Version}
+}
+
 // Offset is the number of bytes consumed so far.
 func (r *Reader) Offset() int64 { return r.off }
 
