@@ -793,7 +793,7 @@ func parseFunctionPayload(data []byte) ([]string, string) {
 		return nil, "ERR DUMP payload version or checksum are wrong"
 	}
 	body := data[:len(data)-10]
-	r := rdb.NewReader(bytes.NewReader(body))
+	r := rdb.NewBytesReader(body)
 	var codes []string
 	for int(r.Offset()) < len(body) {
 		t, err := r.LoadType()
