@@ -31,7 +31,10 @@ type request struct {
 	next  *request // the next part of a split command
 	cmd   []byte   // the encoded command, kept for resending after a redirection
 	reply []byte   // the raw reply, once it arrived and is not yet merged
-	slot  int      // -1 for keyless commands
+	// A part of a split command keeps its reply in its head's reply buffer, at
+	// [rbeg, rend): the merge then reads one buffer, not one per part.
+	rbeg, rend int
+	slot       int // -1 for keyless commands
 	// inflight is set while a backend queue or a retry timer holds the request: it
 	// must not return to the free list before.
 	inflight bool

@@ -28,15 +28,18 @@ type session struct {
 	remote string
 	id     int64
 
-	rbuf     []byte
-	rn       int
-	parser   resp.Request
-	wbuf     []byte
-	wpos     int // wbuf[wpos:] is not written yet
-	scr      []byte
-	keyIdx   []int
-	keySlots []int // scratch of split
-	argEnds  []int // scratch of split
+	rbuf      []byte
+	rn        int
+	parser    resp.Request
+	wbuf      []byte
+	wpos      int // wbuf[wpos:] is not written yet
+	scr       []byte
+	keyIdx    []int
+	keySlots  []int       // scratch of split
+	partSlot  []int       // scratch of split: each part's slot
+	partKeys  []int       // scratch of split: each part's number of keys
+	partIndex map[int]int // scratch of split: slot -> part, past 16 parts
+	argEnds   []int       // scratch of split
 
 	proto  int
 	authed bool
@@ -462,7 +465,13 @@ func (p *Proxy) deliver(r *request, raw []byte) {
 		s.qhead++
 		p.putReq(h)
 	} else {
-		r.reply = append(r.reply[:0], raw...)
+		if h.kind == entSplit {
+			r.rbeg = len(h.reply)
+			h.reply = append(h.reply, raw...)
+			r.rend = len(h.reply)
+		} else {
+			r.reply = append(r.reply[:0], raw...)
+		}
 		h.pending--
 		if h.pending > 0 || s.q[s.qhead] != h {
 			return
@@ -486,8 +495,8 @@ func (s *session) drain() {
 			s.wbuf = append(s.wbuf, h.reply...)
 		}
 		s.outSeq = h.rseq
-		if h.stats != nil {
-			h.stats.latency.Observe(float64(nanotime()-h.start) / 1e9)
+		if h.stats != nil { // p.now: deliver's callers set it, as for the fast path
+			h.stats.latency.Observe(float64(p.now-h.start) / 1e9)
 		}
 		s.q[s.qhead] = nil
 		s.qhead++

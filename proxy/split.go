@@ -37,25 +37,55 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 		return
 	}
 	h.kind, h.merge, h.nkeys, h.slot = entSplit, uint8(ci.merge), nkeys, first
-	last := h
-	nparts := 1
+	// Each key's part, found in a compact slice of the parts' slots rather than by
+	// walking the chain (the pooled requests are likely out of cache), and past a few
+	// parts in a map (an MGET of thousands of keys would otherwise cost keys × parts).
+	// parts lists the chain: s.merged is free outside merge.
+	ps, pk := append(s.partSlot[:0], first), append(s.partKeys[:0], 0)
+	parts := append(s.merged[:0], h)
+	var index map[int]int
 	for k := range nkeys {
 		slot := ks[k]
 		part := 0
-		r := h
-		for ; r != nil && r.slot != slot; r = r.next {
-			part++
+		if index != nil {
+			var ok bool
+			if part, ok = index[slot]; !ok {
+				part = len(ps)
+			}
+		} else {
+			for part < len(ps) && ps[part] != slot {
+				part++
+			}
 		}
-		if r == nil {
-			r = s.p.getReq()
+		if part == len(ps) {
+			ps, pk = append(ps, slot), append(pk, 0)
+			r := s.p.getReq()
 			r.s, r.head, r.slot = s, h, slot
-			last.next = r
-			last = r
-			nparts++
+			parts[len(parts)-1].next = r
+			parts = append(parts, r)
+			if index != nil {
+				index[slot] = part
+			} else if len(ps) > 16 {
+				if s.partIndex == nil {
+					s.partIndex = map[int]int{}
+				}
+				index = s.partIndex
+				for i, sl := range ps {
+					index[sl] = i
+				}
+			}
 		}
+		pk[part]++
 		h.keySub = append(h.keySub, part)
 	}
-	h.nparts, h.pending = nparts, nparts
+	if index != nil {
+		clear(index)
+		if len(ps) > 4096 { // do not keep a huge table for one huge MGET
+			s.partIndex = nil
+		}
+	}
+	s.partSlot, s.partKeys = ps, pk
+	h.nparts, h.pending = len(ps), len(ps)
 	// Encode each part: the command name, then its keys (and values) in order, copied
 	// as the client encoded them when it sent a multibulk (no lengths to format).
 	var ends []int
@@ -64,34 +94,27 @@ func (s *session) split(ci *cmdInfo, argv [][]byte, raw []byte) {
 			s.argEnds = ends
 		}
 	}
-	part := 0
-	for r := h; r != nil; r = r.next {
-		n := 0
-		for _, j := range h.keySub {
-			if j == part {
-				n++
-			}
-		}
-		r.cmd = resp.AppendArray(r.cmd[:0], 1+n*step)
+	// One pass over the keys appends each to its part, after the parts' headers.
+	for i, r := range parts {
+		r.cmd = resp.AppendArray(r.cmd[:0], 1+pk[i]*step)
 		if ends != nil {
 			r.cmd = append(r.cmd, raw[ends[0]:ends[1]]...)
-			for k, j := range h.keySub {
-				if j == part {
-					r.cmd = append(r.cmd, raw[ends[1+k*step]:ends[1+(k+1)*step]]...)
-				}
-			}
 		} else {
 			r.cmd = resp.AppendBulk(r.cmd, argv[0])
-			for k, j := range h.keySub {
-				if j == part {
-					for x := range step {
-						r.cmd = resp.AppendBulk(r.cmd, argv[1+k*step+x])
-					}
-				}
+		}
+	}
+	for k, j := range h.keySub {
+		r := parts[j]
+		if ends != nil {
+			r.cmd = append(r.cmd, raw[ends[1+k*step]:ends[1+(k+1)*step]]...)
+		} else {
+			for x := range step {
+				r.cmd = resp.AppendBulk(r.cmd, argv[1+k*step+x])
 			}
 		}
-		part++
 	}
+	clear(parts)
+	s.merged = parts[:0]
 	for r := h; r != nil; {
 		next := r.next // dispatch may answer r at once (no node serves its slot)
 		s.dispatch(r, ci.readonly)
@@ -125,7 +148,8 @@ func decimalLen(n int) int {
 	return d
 }
 
-// merge appends the merged reply of a split command to dst.
+// merge appends the merged reply of a split command to dst. Each part's reply is
+// h.reply[r.rbeg:r.rend] (see Proxy.deliver).
 func (s *session) merge(dst []byte, h *request) []byte {
 	parts := s.merged[:0]
 	for r := h; r != nil; r = r.next {
@@ -133,9 +157,10 @@ func (s *session) merge(dst []byte, h *request) []byte {
 	}
 	s.merged = parts
 	defer clear(parts)
+	all := h.reply
 	for _, r := range parts {
-		if len(r.reply) > 0 && (r.reply[0] == '-' || r.reply[0] == '!') {
-			return append(dst, r.reply...)
+		if rep := all[r.rbeg:r.rend]; len(rep) > 0 && (rep[0] == '-' || rep[0] == '!') {
+			return append(dst, rep...)
 		}
 	}
 	switch h.merge {
@@ -144,30 +169,31 @@ func (s *session) merge(dst []byte, h *request) []byte {
 	case mergeSum:
 		var sum int64
 		for _, r := range parts {
-			n, _, _ := lineInt(r.reply, 1)
+			n, _, _ := lineInt(all[:r.rend], r.rbeg+1)
 			sum += n
 		}
 		return resp.AppendInt(dst, sum)
 	}
-	// mergeArray: walk each part's elements with a cursor, taking them in key order.
+	// mergeArray: walk each part's elements with a cursor into the shared buffer,
+	// taking them in key order.
 	var cur [16]int
 	pos := cur[:0]
 	if len(parts) > len(cur) {
 		pos = make([]int, 0, len(parts))
 	}
 	for _, r := range parts {
-		_, next, _ := lineInt(r.reply, 1) // past "*N\r\n"
+		_, next, _ := lineInt(all[:r.rend], r.rbeg+1) // past "*N\r\n"
 		pos = append(pos, next)
 	}
 	start := len(dst)
 	dst = resp.AppendArray(dst, h.nkeys)
 	for _, j := range h.keySub {
-		r := parts[j].reply
-		l, err := skipValue(r, pos[j], 0)
+		end := parts[j].rend
+		l, err := skipValue(all[:end], pos[j], 0)
 		if err != nil || l == 0 {
 			return append(dst[:start], "-ERR proxy: malformed reply\r\n"...)
 		}
-		dst = append(dst, r[pos[j]:l]...)
+		dst = append(dst, all[pos[j]:l]...)
 		pos[j] = l
 	}
 	return dst

@@ -8,6 +8,8 @@
 # context switches per request of the proxy and the nodes. TCP segments per request
 # are exact when run in a network namespace of its own:
 #   unshare -n sh -c 'ip link set lo up; internal/bench/proxy_ab.sh OLD NEW'
+# D's rps is the last progress tick's overall rate: with --cluster redis-benchmark's
+# threads stop only at their next 250 ms tick, which its final figure counts (proxy.sh).
 # Usage: internal/bench/proxy_ab.sh A B [rounds] [requests] [tests...]
 #   A, B: keygrid binaries (proxy); tests: get1 set1 mget1 get16 set16 mget16 (the default)
 #   NODEBIN: the nodes' keygrid binary (default A)
@@ -86,7 +88,8 @@ run() { # label port proxy-pid test
 	n0=$(cpuns "${NODES[@]}")
 	s0=$(outsegs)
 	r=$(/usr/bin/time -o "$DIR/time" -f "%U %S" redis-benchmark -q -p "$port" -n "$N" -c 50 -P "$P" -r 100000 "${args[@]}" 2>/dev/null |
-		tr '\r' '\n' | awk '/requests per second/ {print $(NF-5)}' | tail -1)
+		tr '\r' '\n' | awk -v d="${lab/#[!D]*/}" '/rps=.*overall: [0-9]/ {v = $0; sub(/^[^(]*\(overall: /, "", v); sub(/\).*/, "", v); p = v}
+			/requests per second/ {f = $(NF-5)} END {print (d != "" && p != "") ? p : f}')
 	x1=$(cpuns "$xp")
 	n1=$(cpuns "${NODES[@]}")
 	s1=$(outsegs)
@@ -102,6 +105,11 @@ run() { # label port proxy-pid test
 }
 echo "# $(date -u +%FT%TZ) $(nproc) cores, A=$A B=$B nodes=$NODEBIN n=$N c=50"
 for t in $TESTS; do
+	if [ -n "${DIRECT:-}" ] && [ "${t//[0-9]/}" = mget ]; then
+		# As proxy.sh: direct's key{tag}:N get as many (unmeasured) SETs as the proxies'
+		# SET tests gave their key:N, so that both MGETs read values, not nils.
+		redis-benchmark -q -p $BASE --cluster -n "$N" -c 50 -P 16 -r 100000 SET "key{tag}:__rand_int__" xxx >/dev/null
+	fi
 	for _ in $(seq "$R"); do
 		if [ -n "${DIRECT:-}" ]; then run D $BASE "$XA" "$t"; fi # proxy columns: idle A
 		run A $PA "$XA" "$t"
