@@ -657,10 +657,17 @@ func (b *Bus) refreshMine(explicit bool) {
 		ip = advertiseIP(ml)
 	}
 	b.mu.Lock()
+	prev := b.mine.meta
 	changed := b.setMineLocked(m, ip, explicit)
 	var hdr []byte
+	var everyone []string
 	if changed {
 		hdr = appendHeader([]byte{msgHeader}, &b.mine)
+		if newConfig(&prev, &b.mine.meta) {
+			for id := range b.members {
+				everyone = append(everyone, id)
+			}
+		}
 	}
 	mf := ""
 	if b.mine.MFPaused {
@@ -696,6 +703,26 @@ func (b *Bus) refreshMine(explicit bool) {
 	if mf != "" {
 		b.sendTo(mf, hdr, true)
 	}
+	for _, id := range everyone {
+		if id != mf {
+			b.sendTo(id, hdr, len(hdr) > maxBroadcast)
+		}
+	}
+}
+
+// newConfig reports whether myself's announcement went from prev to cur as a
+// master with a new configuration: promoted (a failover won), or its config
+// epoch moved on (an import closed, a collision resolved). Redis pongs every
+// node then (clusterBroadcastPong(CLUSTER_BROADCAST_ALL) in
+// clusterFailoverReplaceYourMaster and CLUSTER SETSLOT NODE), and so does the
+// bus, beside the gossip: the old master learns of its failover, and the
+// other nodes of their new slot owner, in one hop rather than after a few
+// gossip rounds or a claim request (issue #7).
+func newConfig(prev, cur *meta) bool {
+	if cur.Flags&slots.FlagMaster == 0 {
+		return false
+	}
+	return prev.Flags&slots.FlagMaster == 0 || prev.ConfigEpoch != cur.ConfigEpoch
 }
 
 // noteJoinIP records ip as myself's address (a join from or to us showed it);

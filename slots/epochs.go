@@ -149,3 +149,39 @@ func (st *State) BecomeMaster(epoch uint64) {
 		}
 	}
 }
+
+// demoteMaster takes the slots of old, a master that now announces itself a
+// replica of succ (nil: unknown), when its announcement arrives.
+//
+// In a failover of its shard old follows the replica that replaced it, and it
+// learned of the failover from that node's claim; but that claim may reach us
+// after old's announcement (claims are gossiped, and fetched by request when
+// only their digest is known). Redis 7.0 unbinds old's slots here
+// (clusterDelNodeSlots on "master turned into a slave") and lives with the
+// cluster being down until the claim comes, a window its new master's PONG to
+// every node makes rare; keygrid's gossip made it 2-1000 ms, a CLUSTERDOWN on
+// every node it reached (issue #7). As Redis 7.2 (clusterMoveNodeSlots on a
+// failover in the sender's shard), the slots go to the successor instead, made
+// a master: it is their owner, and its claim, when it arrives, changes
+// nothing. The successor is old's replica, or a master we know no slot of
+// (its claim not arrived yet: a master with slots is another shard, to which
+// old would not give its slots by turning replica). It gets old's config
+// epoch, the one it holds the slots by in our view: its own greater one
+// comes with its claim, and any newer claim than old's still wins them.
+// Otherwise the slots are unassigned until their owner claims them.
+func (st *State) demoteMaster(old, succ *Node) {
+	handOver := succ != nil && succ != st.Myself && succ != old &&
+		(succ.IsReplica() && succ.MasterID == old.ID || succ.IsMaster() && succ.Slots.Len() == 0)
+	if handOver && old.Slots.Len() > 0 {
+		succ.Flags = succ.Flags&^FlagReplica | FlagMaster
+		succ.MasterID = ""
+		succ.ConfigEpoch = max(succ.ConfigEpoch, old.ConfigEpoch)
+	} else {
+		succ = nil
+	}
+	for s := 0; s < Count; s++ {
+		if st.Owner[s] == old {
+			st.SetOwner(s, succ)
+		}
+	}
+}

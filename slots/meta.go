@@ -109,14 +109,8 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 	role := m.Flags & (FlagMaster | FlagReplica | FlagNoFailover)
 	if n.Flags&(FlagMaster|FlagReplica|FlagNoFailover) != role || n.MasterID != m.MasterID {
 		if role&FlagReplica != 0 && n.IsMaster() {
-			// A master turned replica: it serves no slot any more (Redis's
-			// clusterDelNodeSlots on "master turned into a slave"); their new owner's
-			// claim arrives with its own meta.
-			for s := 0; s < Count; s++ {
-				if st.Owner[s] == n {
-					st.SetOwner(s, nil)
-				}
-			}
+			// A master turned replica: it serves no slot any more.
+			st.demoteMaster(n, st.Nodes[m.MasterID])
 		}
 		n.Flags = n.Flags&^(FlagMaster|FlagReplica|FlagNoFailover) | role
 		n.MasterID = m.MasterID
