@@ -169,7 +169,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		changed: make(chan struct{}, 1), stop: make(chan struct{}), sem: make(chan struct{}, 16),
 	}
 	b.q = &memberlist.TransmitLimitedQueue{NumNodes: b.numNodes, RetransmitMult: 4}
-	if err := b.startMemberlist(me); err != nil {
+	if err := b.startMemberlist(me, ""); err != nil {
 		return nil, err
 	}
 	b.done.Add(1)
@@ -180,7 +180,13 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 }
 
 // startMemberlist creates memberlist under myself's id (again after a hard reset).
-func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
+// startMemberlist starts memberlist for me. seen, when not empty, is the address
+// peers reached this node at before (a restart after CLUSTER RESET HARD): with the
+// bus bound to every address and no cluster-announce-ip, memberlist advertises it
+// rather than the first private address it finds (on a host whose only ones are,
+// say, fd00::2, nodes met at 127.0.0.1 were then dialed at fd00::2, learned it as
+// their own and were refused by the replicas' protected-mode masters).
+func (b *Bus) startMemberlist(me *slots.NodeMeta, seen string) error {
 	b.mu.Lock()
 	b.id = me.ID
 	b.setMineLocked(me, "", true)
@@ -204,6 +210,9 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta) error {
 	tr := newCountingTransport(nt)
 	b.tr.Store(tr)
 	mc := b.cfg.memberlistConfig(me.ID, tr)
+	if a := net.ParseIP(b.cfg.BindAddr); seen != "" && mc.AdvertiseAddr == "" && (a == nil || a.IsUnspecified()) {
+		mc.AdvertiseAddr = seen
+	}
 	if mc.BindPort == 0 {
 		mc.BindPort = nt.GetAutoBindPort()
 		if mc.AdvertisePort == 0 {
@@ -816,13 +825,14 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 		old.Shutdown()
 	}
 	b.mu.Lock()
+	seen := b.learnedIP
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""
 	b.former[b.id] = true
 	b.mu.Unlock()
-	if err := b.startMemberlist(m); err != nil {
+	if err := b.startMemberlist(m, seen); err != nil {
 		b.log.Error("can't restart the cluster bus after a reset", zap.Error(err))
 	}
 }
