@@ -127,3 +127,50 @@ func TestClusterManualFailoverMasterFailedNoDelay(t *testing.T) {
 		t.Errorf("election scheduled %d ms after the FAIL (rank %d), want at once (rank 0)", authTime-failedAt, rank)
 	}
 }
+
+// An election won or lost to replace another master (before a CLUSTER RESET or a
+// REPLICATE) does not hold back this master's manual failover for the retry
+// time: in 10-manual-failover the replica promoted in the first part is reset,
+// follows the other node and must take over within 5 s while it sleeps.
+func TestClusterManualFailoverNotHeldByOldElection(t *testing.T) {
+	bus := &stubBus{}
+	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
+	s.SetClusterBus(bus)
+	tc := dialTest(t, addr)
+	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
+	for i, id := range ids {
+		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster,
+			ConfigEpoch: uint64(i + 1), CurrentEpoch: 3}
+		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
+			m.Slots.Set(sl)
+		}
+		s.ClusterNodeUpdate(m)
+	}
+	onLoop(t, s, func() {})
+	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
+		t.Fatal(got)
+	}
+	// An election to replace another master started a second ago.
+	onLoop(t, s, func() {
+		s.cluster.authTime = s.wallNow() - 1000
+		s.cluster.authMaster = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+		s.cluster.authSent = true
+	})
+	if got := tc.do("CLUSTER", "FAILOVER"); got != "OK" {
+		t.Fatal(got)
+	}
+	s.ClusterNodeHealth(otherID, false, true)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		bus.mu.Lock()
+		n := len(bus.authReq)
+		bus.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no election 3 s after the master failed during a manual failover: held by the other master's")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
