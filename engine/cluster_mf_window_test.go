@@ -156,28 +156,6 @@ func keyInSlotOf(st *slots.State, id string) string {
 	}
 }
 
-// nodesOf is CLUSTER NODES of s parsed, nil if it does not answer.
-func nodesOf(s *testutil.Server) *slots.State {
-	c, err := testutil.Dial(s.Addr())
-	if err != nil {
-		return nil
-	}
-	defer c.Close()
-	raw, err := c.Do("CLUSTER", "NODES")
-	if err != nil {
-		return nil
-	}
-	v, err := testutil.ParseReply(raw)
-	if err != nil {
-		return nil
-	}
-	st, err := slots.ParseConfig([]byte(v.Str), 0)
-	if err != nil {
-		return nil
-	}
-	return st
-}
-
 // TestClusterFailoverNoDownWindow runs manual failovers (plain, FORCE and
 // TAKEOVER) in a 3-master/3-replica cluster of keygrid processes while every
 // node is polled every millisecond or so: no poll may see CLUSTERDOWN, a
@@ -191,7 +169,7 @@ func TestClusterFailoverNoDownWindow(t *testing.T) {
 	var st *slots.State
 	testutil.WaitFor(t, 20*time.Second, func() bool {
 		for _, s := range cl.Nodes {
-			n := nodesOf(s)
+			n := testutil.ClusterNodes(s)
 			if n == nil || len(n.Nodes) != 6 || badOwnerIn(n) != "" {
 				return false
 			}
@@ -214,7 +192,7 @@ func TestClusterFailoverNoDownWindow(t *testing.T) {
 	variants := []string{"", "", "", "FORCE", "FORCE", "FORCE", "TAKEOVER", "TAKEOVER", "TAKEOVER"}
 	for round, variant := range variants {
 		// The shard of keys[round%3]: whoever owns its slot now, and its replica.
-		cur := nodesOf(cl.Nodes[0])
+		cur := testutil.ClusterNodes(cl.Nodes[0])
 		slot := slots.Slot([]byte(keys[round%len(keys)]))
 		master := cur.Owner[slot]
 		reps := cur.Replicas(master)
@@ -234,7 +212,7 @@ func TestClusterFailoverNoDownWindow(t *testing.T) {
 		// follow it.
 		testutil.WaitFor(t, 30*time.Second, func() bool {
 			for _, s := range cl.Nodes {
-				n := nodesOf(s)
+				n := testutil.ClusterNodes(s)
 				if n == nil || n.Owner[slot] == nil || n.Owner[slot].ID != rep.ID {
 					return false
 				}

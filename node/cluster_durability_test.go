@@ -71,7 +71,7 @@ func TestClusterFailoverLosesNoAckedWrite(t *testing.T) {
 	cl := testutil.StartCluster(t, "keygrid", 3, 1)
 	byID := map[string]*testutil.Server{}
 	for _, s := range cl.Nodes {
-		byID[clusterNodes(s).Myself.ID] = s
+		byID[testutil.ClusterNodes(s).Myself.ID] = s
 	}
 	const tag = "{dur}"
 	slot := slots.Slot([]byte(tag))
@@ -84,7 +84,7 @@ func TestClusterFailoverLosesNoAckedWrite(t *testing.T) {
 			if s == dead {
 				continue
 			}
-			st := clusterNodes(s)
+			st := testutil.ClusterNodes(s)
 			if st == nil || st.Owner[slot] == nil || mid != "" && st.Owner[slot].ID != mid {
 				return nil, nil
 			}

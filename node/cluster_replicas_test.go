@@ -108,7 +108,7 @@ func TestClusterSlotsListReplicas(t *testing.T) {
 			waitWhy(t, 60*time.Second, func() string {
 				why := ""
 				for _, s := range cl.Nodes {
-					st := clusterNodes(s)
+					st := testutil.ClusterNodes(s)
 					if st == nil || len(st.Nodes) != 6 {
 						return "CLUSTER NODES incomplete"
 					}
@@ -154,9 +154,9 @@ func TestClusterReplicaMigration(t *testing.T) {
 			all := append(append([]*testutil.Server(nil), cl.Nodes...), extra)
 			byID := map[string]*testutil.Server{}
 			for _, s := range cl.Nodes {
-				byID[clusterNodes(s).Myself.ID] = s
+				byID[testutil.ClusterNodes(s).Myself.ID] = s
 			}
-			ref := clusterNodes(cl.Nodes[0])
+			ref := testutil.ClusterNodes(cl.Nodes[0])
 			var masters []*slots.Node
 			for _, n := range ref.Sorted() {
 				if n.IsMaster() {
@@ -175,13 +175,13 @@ func TestClusterReplicaMigration(t *testing.T) {
 				t.Fatalf("CLUSTER MEET: %+v", v)
 			}
 			testutil.WaitFor(t, 30*time.Second, func() bool {
-				st := clusterNodes(extra)
+				st := testutil.ClusterNodes(extra)
 				return st != nil && len(st.Nodes) == 7 && st.Nodes[a.ID] != nil && st.Nodes[a.ID].IsMaster()
 			}, "the new node to know the cluster")
 			if v := do(extra, "CLUSTER", "REPLICATE", a.ID); v == nil || v.Str != "OK" {
 				t.Fatalf("CLUSTER REPLICATE: %+v", v)
 			}
-			extraID := clusterNodes(extra).Myself.ID
+			extraID := testutil.ClusterNodes(extra).Myself.ID
 			byID[extraID] = extra
 			aReplicas := func(st *slots.State) []string {
 				var ids []string
@@ -192,16 +192,16 @@ func TestClusterReplicaMigration(t *testing.T) {
 			}
 			testutil.WaitFor(t, 30*time.Second, func() bool {
 				for _, s := range all {
-					st := clusterNodes(s)
+					st := testutil.ClusterNodes(s)
 					if st == nil || len(st.Nodes) != 7 || len(aReplicas(st)) != 2 || !stateOK(s) {
 						return false
 					}
 				}
 				return true
 			}, "every node to see A with two replicas")
-			mover := aReplicas(clusterNodes(cl.Nodes[0]))[0] // the smaller id
+			mover := aReplicas(testutil.ClusterNodes(cl.Nodes[0]))[0] // the smaller id
 
-			bReplicaID := clusterNodes(bReplica).Myself.ID
+			bReplicaID := testutil.ClusterNodes(bReplica).Myself.ID
 			bReplica.Kill()
 			var live []*testutil.Server
 			for _, s := range all {
@@ -211,7 +211,7 @@ func TestClusterReplicaMigration(t *testing.T) {
 			}
 			testutil.WaitFor(t, 30*time.Second, func() bool {
 				for _, s := range live {
-					st := clusterNodes(s)
+					st := testutil.ClusterNodes(s)
 					if st == nil || st.Nodes[bReplicaID] == nil || st.Nodes[bReplicaID].Flags&slots.FlagFail == 0 {
 						return false
 					}
@@ -224,7 +224,7 @@ func TestClusterReplicaMigration(t *testing.T) {
 				deadline := time.Now().Add(10 * time.Second)
 				for time.Now().Before(deadline) {
 					for _, s := range live {
-						if st := clusterNodes(s); st != nil && len(st.Replicas(st.Nodes[b.ID])) != 1 {
+						if st := testutil.ClusterNodes(s); st != nil && len(st.Replicas(st.Nodes[b.ID])) != 1 {
 							t.Fatalf("%s: a replica moved to B:\n%s", why, do(s, "CLUSTER", "NODES").Str)
 						}
 					}
@@ -243,7 +243,7 @@ func TestClusterReplicaMigration(t *testing.T) {
 			start := time.Now()
 			testutil.WaitFor(t, 40*time.Second, func() bool {
 				for _, s := range live {
-					st := clusterNodes(s)
+					st := testutil.ClusterNodes(s)
 					if st == nil || st.Nodes[mover] == nil || st.Nodes[mover].MasterID != b.ID || len(aReplicas(st)) != 1 {
 						return false
 					}
@@ -281,7 +281,7 @@ func TestClusterSoftReset(t *testing.T) {
 			var reset *testutil.Server
 			var id string
 			for _, s := range cl.Nodes {
-				if st := clusterNodes(s); st != nil && st.Myself.IsReplica() {
+				if st := testutil.ClusterNodes(s); st != nil && st.Myself.IsReplica() {
 					reset, id = s, st.Myself.ID
 					break
 				}
@@ -290,7 +290,7 @@ func TestClusterSoftReset(t *testing.T) {
 				t.Fatalf("CLUSTER RESET SOFT: %+v", v)
 			}
 			seen := func() string {
-				st := clusterNodes(reset)
+				st := testutil.ClusterNodes(reset)
 				if st == nil || len(st.Nodes) != 1 || !st.Myself.IsMaster() || st.Myself.ID != id {
 					return "the reset node's CLUSTER NODES: " + do(reset, "CLUSTER", "NODES").Str
 				}
@@ -298,7 +298,7 @@ func TestClusterSoftReset(t *testing.T) {
 					if s == reset {
 						continue
 					}
-					st := clusterNodes(s)
+					st := testutil.ClusterNodes(s)
 					if st == nil || len(st.Nodes) != 6 {
 						return s.Addr() + " lost nodes"
 					}
@@ -327,7 +327,7 @@ func TestClusterSoftReset(t *testing.T) {
 				t.Fatalf("CLUSTER MEET: %+v", v)
 			}
 			testutil.WaitFor(t, 30*time.Second, func() bool {
-				st := clusterNodes(reset)
+				st := testutil.ClusterNodes(reset)
 				return st != nil && len(st.Nodes) == 6 && stateOK(reset)
 			}, "the reset node to know the cluster again after MEET")
 		})

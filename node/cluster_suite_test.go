@@ -61,7 +61,7 @@ func TestClusterSuiteMeetAddress(t *testing.T) {
 	}
 	for _, s := range []*testutil.Server{a, b} {
 		testutil.WaitFor(t, 20*time.Second, func() bool {
-			st := clusterNodes(s)
+			st := testutil.ClusterNodes(s)
 			if st == nil || len(st.Nodes) != 2 {
 				return false
 			}
@@ -143,7 +143,7 @@ func TestClusterSuiteHardResetForgets(t *testing.T) {
 	}
 	meshed := func() bool {
 		for _, s := range nodes {
-			if st := clusterNodes(s); st == nil || len(st.Nodes) != len(nodes) {
+			if st := testutil.ClusterNodes(s); st == nil || len(st.Nodes) != len(nodes) {
 				return false
 			}
 		}
@@ -162,7 +162,7 @@ func TestClusterSuiteHardResetForgets(t *testing.T) {
 	}
 	time.Sleep(3 * time.Second)
 	for i, s := range nodes {
-		if st := clusterNodes(s); st == nil || len(st.Nodes) != 1 {
+		if st := testutil.ClusterNodes(s); st == nil || len(st.Nodes) != 1 {
 			t.Fatalf("node %d knows other nodes after CLUSTER RESET HARD:\n%s", i, suiteDo(t, s, "CLUSTER", "NODES"))
 		}
 	}
@@ -175,7 +175,7 @@ func TestClusterSuiteHardResetForgets(t *testing.T) {
 		ids[strings.TrimSpace(suiteDo(t, n, "CLUSTER", "MYID"))] = true
 	}
 	for i, s := range nodes {
-		for id := range clusterNodes(s).Nodes {
+		for id := range testutil.ClusterNodes(s).Nodes {
 			if !ids[id] {
 				t.Fatalf("node %d knows a stale id %s after the resets", i, id)
 			}
@@ -253,7 +253,7 @@ func createSuiteClusterReplicas(t *testing.T, nodes []*testutil.Server, replicas
 
 // flagged reports whether s flags node id with flag in its CLUSTER NODES.
 func flagged(s *testutil.Server, id string, flag slots.NodeFlags) bool {
-	st := clusterNodes(s)
+	st := testutil.ClusterNodes(s)
 	return st != nil && st.Nodes[id] != nil && st.Nodes[id].Flags&flag != 0
 }
 
@@ -269,7 +269,7 @@ func TestClusterSuiteMeetAfterResetAndForget(t *testing.T) {
 				suiteDo(t, nodes[0], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[i].Port()))
 			}
 			knowsAll := func(s *testutil.Server) bool {
-				st := clusterNodes(s)
+				st := testutil.ClusterNodes(s)
 				return st != nil && len(st.Nodes) == len(nodes)
 			}
 			testutil.WaitFor(t, 30*time.Second, func() bool {
@@ -293,7 +293,7 @@ func TestClusterSuiteMeetAfterResetAndForget(t *testing.T) {
 			suiteDo(t, nodes[1], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(lone.Port()))
 			testutil.WaitFor(t, 30*time.Second, func() bool { return knowsAll(lone) }, "the reset node knows the 4 nodes again")
 			for i, s := range nodes {
-				if st := clusterNodes(s); st != nil && st.Nodes[old] != nil {
+				if st := testutil.ClusterNodes(s); st != nil && st.Nodes[old] != nil {
 					t.Errorf("node %d still knows the old id", i)
 				}
 			}
@@ -321,7 +321,7 @@ func TestClusterSuiteDropPacketFilterIsolates(t *testing.T) {
 			suiteDo(t, nodes[1], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(lone.Port()))
 			shards := func() int { return len(suiteValue(t, lone, "CLUSTER", "SLOTS").Elems) }
 			testutil.WaitFor(t, 30*time.Second, func() bool {
-				st := clusterNodes(lone)
+				st := testutil.ClusterNodes(lone)
 				return st != nil && len(st.Nodes) == 4 && shards() == 2
 			}, "the joining node knows the 4 nodes and the slots of the 2 masters it can talk to")
 			if !strings.Contains(suiteDo(t, lone, "CLUSTER", "NODES"), m0) {
@@ -346,7 +346,7 @@ func TestClusterSuiteNodeTimeoutConfigSet(t *testing.T) {
 			createSuiteCluster(t, nodes)
 			testutil.WaitFor(t, 30*time.Second, func() bool {
 				for _, s := range nodes {
-					if st := clusterNodes(s); st == nil || len(st.Nodes) != 3 {
+					if st := testutil.ClusterNodes(s); st == nil || len(st.Nodes) != 3 {
 						return false
 					}
 				}
@@ -479,7 +479,7 @@ func TestClusterSuiteShardsLoadingHealth(t *testing.T) {
 func masterAndReplica(t *testing.T, cl *testutil.Cluster) (master, replica *testutil.Server, masterID, replicaID string) {
 	t.Helper()
 	testutil.WaitFor(t, 30*time.Second, func() bool {
-		st := clusterNodes(cl.Nodes[0])
+		st := testutil.ClusterNodes(cl.Nodes[0])
 		if st == nil {
 			return false
 		}

@@ -14,28 +14,6 @@ import (
 	"github.com/keygrid/keygrid/slots"
 )
 
-// clusterNodes returns CLUSTER NODES of s parsed, or nil if s does not answer.
-func clusterNodes(s *testutil.Server) *slots.State {
-	c, err := testutil.Dial(s.Addr())
-	if err != nil {
-		return nil
-	}
-	defer c.Close()
-	raw, err := c.Do("CLUSTER", "NODES")
-	if err != nil {
-		return nil
-	}
-	v, err := testutil.ParseReply(raw)
-	if err != nil {
-		return nil
-	}
-	st, err := slots.ParseConfig([]byte(v.Str), 0)
-	if err != nil {
-		return nil
-	}
-	return st
-}
-
 func TestClusterGossipCreateAndFailover(t *testing.T) {
 	cl := testutil.StartCluster(t, "keygrid", 3, 1)
 	// Every node knows the 6 nodes and the same owner for each slot.
@@ -43,7 +21,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 	testutil.WaitFor(t, 20*time.Second, func() bool {
 		ref = nil
 		for _, s := range cl.Nodes {
-			st := clusterNodes(s)
+			st := testutil.ClusterNodes(s)
 			if st == nil || len(st.Nodes) != 6 {
 				return false
 			}
@@ -65,7 +43,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 	var victim, replica *testutil.Server
 	var replicaID string
 	for _, s := range cl.Nodes {
-		st := clusterNodes(s)
+		st := testutil.ClusterNodes(s)
 		switch {
 		case st.Myself.ID == old.ID:
 			victim = s
@@ -83,7 +61,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 			if s == victim {
 				continue
 			}
-			st := clusterNodes(s)
+			st := testutil.ClusterNodes(s)
 			if st == nil || st.Owner[0] == nil || st.Owner[0].ID != replicaID {
 				return false
 			}
@@ -107,7 +85,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 	// Manual failover (CLUSTER FAILOVER) in another shard: the replica asks its
 	// master to pause (MFSTART over the bus), sees the pause in the master's
 	// meta, and wins an election the masters vote in without a failure.
-	st := clusterNodes(replica)
+	st := testutil.ClusterNodes(replica)
 	last := st.Owner[slots.Count-1]
 	var mfReplica *testutil.Server
 	var mfID string
@@ -115,7 +93,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 		if s == victim {
 			continue
 		}
-		if st := clusterNodes(s); st != nil && st.Myself.MasterID == last.ID {
+		if st := testutil.ClusterNodes(s); st != nil && st.Myself.MasterID == last.ID {
 			mfReplica, mfID = s, st.Myself.ID
 		}
 	}
@@ -131,7 +109,7 @@ func TestClusterGossipCreateAndFailover(t *testing.T) {
 			if s == victim {
 				continue
 			}
-			st := clusterNodes(s)
+			st := testutil.ClusterNodes(s)
 			if st == nil || st.Owner[slots.Count-1] == nil || st.Owner[slots.Count-1].ID != mfID {
 				return false
 			}

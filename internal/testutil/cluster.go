@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keygrid/keygrid/slots"
 )
 
 // Cluster is a cluster of server processes built by StartCluster.
@@ -89,4 +91,27 @@ func (cl *Cluster) Addrs() []string {
 		out = append(out, s.Addr())
 	}
 	return out
+}
+
+// ClusterNodes returns CLUSTER NODES of s parsed, or nil if s does not answer
+// (tests poll it while nodes fail and recover).
+func ClusterNodes(s *Server) *slots.State {
+	c, err := Dial(s.Addr())
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	raw, err := c.Do("CLUSTER", "NODES")
+	if err != nil {
+		return nil
+	}
+	v, err := ParseReply(raw)
+	if err != nil {
+		return nil
+	}
+	st, err := slots.ParseConfig([]byte(v.Str), 0)
+	if err != nil {
+		return nil
+	}
+	return st
 }
