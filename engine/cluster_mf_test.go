@@ -4,9 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/keygrid/keygrid/engine/config"
-	"github.com/keygrid/keygrid/slots"
 )
 
 // A manual failover whose replica is still behind when its paused master's
@@ -16,23 +13,7 @@ import (
 // Under load the stream routinely arrives after the master's announcement of
 // its pause (10-manual-failover, "during load"); the master announces once.
 func TestClusterManualFailoverWaitsForOffset(t *testing.T) {
-	bus := &stubBus{}
-	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
-	s.SetClusterBus(bus)
-	tc := dialTest(t, addr)
-	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
-	for i, id := range ids {
-		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster,
-			ConfigEpoch: uint64(i + 1), CurrentEpoch: 3}
-		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
-			m.Slots.Set(sl)
-		}
-		s.ClusterNodeUpdate(m)
-	}
-	onLoop(t, s, func() {})
-	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
-		t.Fatal(got)
-	}
+	s, tc, bus := startStubReplica(t)
 	// The master's announcements mark it connected, as the bus's do.
 	s.ClusterNodeHealth(otherID, false, false)
 	onLoop(t, s, func() { s.repl.offset = 1000 })
@@ -80,23 +61,7 @@ func TestClusterManualFailoverWaitsForOffset(t *testing.T) {
 // as Redis, whose clusterHandleSlaveFailover skips the delay whenever mf_end is
 // set: not after the 500-1000 ms of an automatic failover.
 func TestClusterManualFailoverMasterFailedNoDelay(t *testing.T) {
-	bus := &stubBus{}
-	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
-	s.SetClusterBus(bus)
-	tc := dialTest(t, addr)
-	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
-	for i, id := range ids {
-		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster,
-			ConfigEpoch: uint64(i + 1), CurrentEpoch: 3}
-		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
-			m.Slots.Set(sl)
-		}
-		s.ClusterNodeUpdate(m)
-	}
-	onLoop(t, s, func() {})
-	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
-		t.Fatal(got)
-	}
+	s, tc, bus := startStubReplica(t)
 	if got := tc.do("CLUSTER", "FAILOVER"); got != "OK" {
 		t.Fatal(got)
 	}
@@ -133,23 +98,7 @@ func TestClusterManualFailoverMasterFailedNoDelay(t *testing.T) {
 // time: in 10-manual-failover the replica promoted in the first part is reset,
 // follows the other node and must take over within 5 s while it sleeps.
 func TestClusterManualFailoverNotHeldByOldElection(t *testing.T) {
-	bus := &stubBus{}
-	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
-	s.SetClusterBus(bus)
-	tc := dialTest(t, addr)
-	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
-	for i, id := range ids {
-		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster,
-			ConfigEpoch: uint64(i + 1), CurrentEpoch: 3}
-		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
-			m.Slots.Set(sl)
-		}
-		s.ClusterNodeUpdate(m)
-	}
-	onLoop(t, s, func() {})
-	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
-		t.Fatal(got)
-	}
+	s, tc, bus := startStubReplica(t)
 	// An election to replace another master started a second ago.
 	onLoop(t, s, func() {
 		s.cluster.authTime = s.wallNow() - 1000

@@ -467,17 +467,20 @@ func TestClusterBlockedRedirect(t *testing.T) {
 	}
 }
 
-// Redis Cluster spec, "Replica election and promotion": a replica of a FAIL master
-// waits its delay, asks for votes in a new epoch, and with a majority of the
-// masters takes over its master's slots.
-func TestClusterReplicaElection(t *testing.T) {
+// stubMasters are the masters startStubReplica's node knows.
+var stubMasters = [3]string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
+
+// startStubReplica starts a cluster node on a stub bus that knows three masters
+// sharing the slots (otherID first, epochs 1-3) and replicates otherID. Its
+// cluster-replica-validity-factor is 0: it never synced (no master runs), and
+// may fail over anyway.
+func startStubReplica(t *testing.T) (*Server, *testConn, *stubBus) {
+	t.Helper()
 	bus := &stubBus{}
-	// This replica never synced (no master runs): allow it to fail over anyway.
 	s, addr := startClusterNode(t, "", func(c *config.Config) { c.ClusterReplicaValidityFactor = 0 })
 	s.SetClusterBus(bus)
 	tc := dialTest(t, addr)
-	ids := []string{otherID, "cccccccccccccccccccccccccccccccccccccccc", "dddddddddddddddddddddddddddddddddddddddd"}
-	for i, id := range ids {
+	for i, id := range stubMasters {
 		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster,
 			ConfigEpoch: uint64(i + 1), CurrentEpoch: 3}
 		for sl := i * 5462; sl < min((i+1)*5462, slots.Count); sl++ {
@@ -489,6 +492,14 @@ func TestClusterReplicaElection(t *testing.T) {
 	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
 		t.Fatal(got)
 	}
+	return s, tc, bus
+}
+
+// Redis Cluster spec, "Replica election and promotion": a replica of a FAIL master
+// waits its delay, asks for votes in a new epoch, and with a majority of the
+// masters takes over its master's slots.
+func TestClusterReplicaElection(t *testing.T) {
+	s, tc, bus := startStubReplica(t)
 	if got := tc.do("CLUSTER", "FAILOVER"); got != "OK" {
 		t.Fatal(got)
 	}
@@ -515,8 +526,8 @@ func TestClusterReplicaElection(t *testing.T) {
 	if epoch != 4 {
 		t.Fatalf("election epoch %d, want 4 (current epoch 3 + 1)", epoch)
 	}
-	s.ClusterFailoverAuthAck(ids[1], epoch)
-	s.ClusterFailoverAuthAck(ids[2], epoch)
+	s.ClusterFailoverAuthAck(stubMasters[1], epoch)
+	s.ClusterFailoverAuthAck(stubMasters[2], epoch)
 	deadline = time.Now().Add(5 * time.Second)
 	for !strings.Contains(tc.do("CLUSTER", "NODES"), "myself,master - 0 0 4 connected 0-5461") {
 		if time.Now().After(deadline) {
