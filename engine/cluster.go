@@ -119,6 +119,9 @@ type clusterState struct {
 	// nodeTimeout is cluster-node-timeout for the bus (ClusterNodeTimeout),
 	// republished by clusterCron after a CONFIG SET.
 	nodeTimeout atomic.Int64
+	// linkSendbufLimit is cluster-link-sendbuf-limit for the bus
+	// (ClusterLinkSendbufLimit), republished with nodeTimeout.
+	linkSendbufLimit atomic.Int64
 	// loopAlive is when the loop last went to sleep or served events while
 	// blocked (unix ms): the bus stops answering while it is stuck
 	// (ClusterLoopAlive), as a Redis node's bus is served by its one thread.
@@ -144,6 +147,7 @@ func (s *Server) initCluster() error {
 	cl.lockFD, cl.spareFD = -1, -1
 	cl.dropFilter.Store(-1)
 	cl.nodeTimeout.Store(s.cfg.ClusterNodeTimeout)
+	cl.linkSendbufLimit.Store(s.cfg.ClusterLinkSendbufLimit)
 	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
 	cl.replOffsets = map[string]int64{}
 	cl.hadReplicas = map[string]bool{}
@@ -580,6 +584,7 @@ func (s *Server) clusterCron() {
 	}
 	s.clusterUpdateState()
 	s.cluster.nodeTimeout.Store(s.cfg.ClusterNodeTimeout)
+	s.cluster.linkSendbufLimit.Store(s.cfg.ClusterLinkSendbufLimit)
 	// Redis's clusterUpdateMyselfFlags: cluster-replica-no-failover (CONFIG SET
 	// included) is myself's nofailover flag, which the others see.
 	if me := s.cluster.st.Myself; (me.Flags&slots.FlagNoFailover != 0) != s.cfg.ClusterReplicaNoFailover {

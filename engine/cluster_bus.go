@@ -130,6 +130,10 @@ func (s *Server) ClusterNodeTimeout() time.Duration {
 	return time.Duration(s.cluster.nodeTimeout.Load()) * time.Millisecond
 }
 
+// ClusterLinkSendbufLimit is cluster-link-sendbuf-limit in bytes, 0 for none, as
+// it is now (CONFIG SET changes it). Safe from any goroutine.
+func (s *Server) ClusterLinkSendbufLimit() int64 { return s.cluster.linkSendbufLimit.Load() }
+
 // ClusterNodeUpdate merges what node m.ID announced (a ping/pong's header: meta
 // and claim) into the state: new nodes are added, roles, epochs and claims applied
 // (slots.State.ApplyMeta). Safe from any goroutine.

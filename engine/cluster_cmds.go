@@ -848,7 +848,7 @@ func (s *Server) clusterInfoText() string {
 		}
 		line("cluster_stats_messages_"+dir.name, total)
 	}
-	line("total_cluster_links_buffer_limit_exceeded", 0)
+	line("total_cluster_links_buffer_limit_exceeded", stats.LinksBufferLimitExceeded)
 	return b.String()
 }
 

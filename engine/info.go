@@ -487,7 +487,7 @@ func (s *Server) infoMemory(sec *InfoSection) {
 	sec.addInt("mem_total_replication_buffers", s.replBufferMem())
 	sec.add("mem_clients_slaves", u(mh.clientsSlaves))
 	sec.add("mem_clients_normal", u(clientMem))
-	sec.add("mem_cluster_links", "0")
+	sec.addInt("mem_cluster_links", s.clusterLinksMemory())
 	sec.add("mem_aof_buffer", "0")
 	sec.add("mem_allocator", runtime.Version())
 	sec.add("active_defrag_running", "0")

@@ -128,7 +128,13 @@ type Bus struct {
 	stop      chan struct{}
 	done      sync.WaitGroup
 	closeOnce sync.Once
-	sem       chan struct{} // bounds concurrent reliable sends
+
+	// Links (links.go). lmu is taken after b.mu when both are held.
+	lmu           sync.Mutex
+	links         linkTable
+	lastNode      map[string]*memberlist.Node // each member's last memberlist node, kept after it dies
+	linksExceeded atomic.Int64                // total_cluster_links_buffer_limit_exceeded
+	linksMem      atomic.Int64                // mem_cluster_links, as of the last linkCron
 
 	sent, recv [msgTypes]atomic.Int64
 	meets      atomic.Int64
@@ -166,7 +172,9 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
 		banned: map[string]time.Time{}, lastFilter: -1, reportDerived: reportDerived,
-		changed: make(chan struct{}, 1), stop: make(chan struct{}), sem: make(chan struct{}, 16),
+		changed: make(chan struct{}, 1), stop: make(chan struct{}),
+		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
+		lastNode: map[string]*memberlist.Node{},
 	}
 	b.q = &memberlist.TransmitLimitedQueue{NumNodes: b.numNodes, RetransmitMult: 4}
 	if err := b.startMemberlist(me, ""); err != nil {
@@ -208,6 +216,8 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta, seen string) error {
 		return fmt.Errorf("gossip: can't listen on the cluster bus port %d: %w", b.cfg.BindPort, err)
 	}
 	tr := newCountingTransport(nt)
+	accept := b.acceptLink
+	tr.onLink.Store(&accept)
 	b.tr.Store(tr)
 	mc := b.cfg.memberlistConfig(me.ID, tr)
 	if a := net.ParseIP(b.cfg.BindAddr); seen != "" && mc.AdvertiseAddr == "" && (a == nil || a.IsUnspecified()) {
@@ -486,8 +496,8 @@ func (b *Bus) Publish(channel, message []byte, shard bool) {
 		return // a reset node knows nobody to send to
 	}
 	for id, p := range b.peers {
-		if _, ok := b.members[id]; !ok {
-			continue
+		if b.addrLocked(id) == nil {
+			continue // Redis sends to every node with a link, a FAIL one too
 		}
 		if !shard || id == shardMaster || p.meta.MasterID == shardMaster {
 			targets = append(targets, id)
@@ -516,14 +526,9 @@ func (b *Bus) Stats() slots.BusStats {
 	if n := b.meets.Load(); n > 0 {
 		st.Sent["meet"] = n
 	}
-	b.mu.Lock()
-	for id := range b.members {
-		if id == b.id {
-			continue
-		}
-		st.Links = append(st.Links, slots.Link{Direction: "to", Node: id, CreateTime: b.joined[id].UnixMilli(), Events: "rw"})
-	}
-	b.mu.Unlock()
+	st.Links = b.linkRows()
+	st.LinksBufferLimitExceeded = b.linksExceeded.Load()
+	st.LinksMemory = b.linksMem.Load()
 	return st
 }
 
@@ -551,6 +556,7 @@ func (b *Bus) Traffic() Traffic { return b.tr.Load().traffic() }
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.stop)
+		b.closeLinks()
 		b.done.Wait()
 		if ml := b.ml.Load(); ml != nil {
 			b.announceLeave()
@@ -565,35 +571,6 @@ func (b *Bus) count(c *[msgTypes]atomic.Int64, t byte) {
 	if t < msgTypes {
 		c[t].Add(1)
 	}
-}
-
-// sendTo sends msg to node id in the background: reliable (TCP) or one packet.
-func (b *Bus) sendTo(id string, msg []byte, reliable bool) {
-	b.mu.Lock()
-	n := b.members[id]
-	b.mu.Unlock()
-	ml := b.ml.Load()
-	if n == nil || ml == nil {
-		return
-	}
-	b.count(&b.sent, msg[0])
-	if !reliable {
-		if err := ml.SendBestEffort(n, msg); err != nil {
-			b.log.Debug("send failed", zap.String("node", id), zap.Error(err))
-		}
-		return
-	}
-	go func() {
-		select {
-		case b.sem <- struct{}{}:
-		case <-b.stop:
-			return
-		}
-		defer func() { <-b.sem }()
-		if err := ml.SendReliable(n, msg); err != nil {
-			b.log.Debug("reliable send failed", zap.String("node", id), zap.Error(err))
-		}
-	}()
 }
 
 // broadcast queues msg for gossip (name: a newer message of the same name
@@ -638,6 +615,7 @@ func (b *Bus) run() {
 			b.stallCron(now)
 			b.filterCron()
 			b.failureCron(now)
+			b.linkCron(now)
 			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
 				lastRejoin = now
 				b.rejoinKnown(true)
@@ -824,6 +802,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 		old.Leave(b.cfg.ProbeInterval)
 		old.Shutdown()
 	}
+	b.closeLinks()
 	b.mu.Lock()
 	seen := b.learnedIP
 	b.peers = map[string]*peer{}

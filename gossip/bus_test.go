@@ -190,7 +190,7 @@ func TestClusterConverges(t *testing.T) {
 		}
 	})
 	for _, n := range all {
-		waitFor(t, 5*time.Second, "a link to every node", func() bool { return len(n.bus.Stats().Links) == len(all)-1 })
+		waitFor(t, 5*time.Second, "two links with every node", func() bool { return len(n.bus.Stats().Links) == 2*(len(all)-1) })
 	}
 }
 

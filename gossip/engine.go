@@ -43,6 +43,9 @@ type Engine interface {
 	// ClusterNodeTimeout is cluster-node-timeout now (CONFIG SET changes it;
 	// 0: Config.NodeTimeout).
 	ClusterNodeTimeout() time.Duration
+	// ClusterLinkSendbufLimit is cluster-link-sendbuf-limit now (bytes, 0:
+	// none): a link whose send buffer grows past it is freed (links.go).
+	ClusterLinkSendbufLimit() int64
 	// ClusterLoopAlive is when the engine's loop last ran (zero: unknown):
 	// while it is stuck the bus answers nothing (stall.go).
 	ClusterLoopAlive() time.Time

@@ -19,6 +19,8 @@ type fakeEngine struct {
 	myself  atomic.Pointer[slots.NodeMeta]
 	bus     atomic.Pointer[Bus]
 	timeout time.Duration
+	// linkLimit is cluster-link-sendbuf-limit (ClusterLinkSendbufLimit).
+	linkLimit atomic.Int64
 
 	qmu  sync.Mutex
 	q    []func()
@@ -65,6 +67,9 @@ func (f *fakeEngine) ClusterNodeTimeout() time.Duration {
 	}
 	return f.timeout
 }
+
+// ClusterLinkSendbufLimit is what a test set in linkLimit.
+func (f *fakeEngine) ClusterLinkSendbufLimit() int64 { return f.linkLimit.Load() }
 
 func newFakeEngine(timeout time.Duration) *fakeEngine {
 	f := &fakeEngine{st: slots.NewState(slots.NewID()), timeout: timeout, wake: make(chan struct{}, 1),

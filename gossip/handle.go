@@ -164,6 +164,7 @@ func (b *Bus) member(n *memberlist.Node, alive bool) {
 		b.joined[n.Name] = time.Now()
 	}
 	b.members[n.Name] = &cp
+	b.lastNode[n.Name] = &cp
 	b.mu.Unlock()
 	m, err := decodeMeta(n.Meta)
 	if err != nil || m.ID != n.Name {

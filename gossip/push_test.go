@@ -35,7 +35,7 @@ func TestPromotionPushedToEveryNode(t *testing.T) {
 		ok := false
 		m.view(func(st *slots.State) { ok = st.Nodes[r.id] != nil && st.Nodes[r.id].MasterID == m.id })
 		r.view(func(st *slots.State) { ok = ok && st.Owner[0] != nil && st.Owner[0].ID == m.id })
-		return ok && len(r.bus.Stats().Links) == 1
+		return ok && len(r.bus.Stats().Links) == 2 // to and from m
 	})
 	r.view(func(st *slots.State) {
 		st.BecomeMaster(2)

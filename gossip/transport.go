@@ -7,6 +7,7 @@ package gossip
 
 import (
 	"errors"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,8 @@ type countingTransport struct {
 	// stalled: the engine's loop is stuck (stall.go): nothing that comes in is
 	// handed to memberlist, so no probe is acked and no state exchanged.
 	stalled atomic.Bool
+	// onLink takes the cluster link connections a peer opens (links.go).
+	onLink atomic.Pointer[func(net.Conn)]
 }
 
 var errMuted = errors.New("gossip: this bus is being reset")
@@ -123,15 +126,55 @@ func (t *countingTransport) forwardStreams() {
 			}
 			t.streamsIn.Add(1)
 			t.noteIncoming(c)
-			select {
-			case t.sch <- &countingConn{Conn: c, t: t}:
-			case <-t.stop:
-				c.Close()
-			}
+			go t.classify(&countingConn{Conn: c, t: t})
 		case <-t.innerDone:
 			return
 		}
 	}
+}
+
+// linkMagic starts a cluster link's connection (links.go); memberlist's
+// streams start with one of its message types, all below it or 244.
+const linkMagic = 'K'
+
+// classify reads a stream's first byte: a cluster link goes to the bus
+// (onLink), anything else to memberlist with the byte put back.
+func (t *countingTransport) classify(c net.Conn) {
+	var first [1]byte
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(c, first[:]); err != nil {
+		c.Close()
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	if first[0] == linkMagic {
+		if f := t.onLink.Load(); f != nil {
+			(*f)(c)
+		} else {
+			c.Close()
+		}
+		return
+	}
+	select {
+	case t.sch <- &prefixConn{Conn: c, first: first[0], has: true}:
+	case <-t.stop:
+		c.Close()
+	}
+}
+
+// prefixConn is a conn whose first byte was read already.
+type prefixConn struct {
+	net.Conn
+	first byte
+	has   bool
+}
+
+func (c *prefixConn) Read(b []byte) (int, error) {
+	if c.has && len(b) > 0 {
+		b[0], c.has = c.first, false
+		return 1, nil
+	}
+	return c.Conn.Read(b)
 }
 
 func (t *countingTransport) PacketCh() <-chan *memberlist.Packet { return t.pch }

@@ -148,6 +148,10 @@ type BusStats struct {
 	// tools reading CLUSTER INFO see familiar fields.
 	Sent, Received map[string]int64
 	Links          []Link
+	// LinksBufferLimitExceeded counts links freed for exceeding
+	// cluster-link-sendbuf-limit; LinksMemory is what the links take
+	// (INFO's mem_cluster_links).
+	LinksBufferLimitExceeded, LinksMemory int64
 }
 
 // Link is one row of CLUSTER LINKS.

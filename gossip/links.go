@@ -1,0 +1,453 @@
+package gossip
+
+// Cluster bus links: what CLUSTER LINKS lists, DEBUG CLUSTERLINK KILL frees and
+// cluster-link-sendbuf-limit bounds.
+//
+// Redis keeps two TCP connections between every pair of nodes: the link "to" a
+// peer, which myself dialed and writes its messages on, and the link "from" it,
+// which the peer dialed. keygrid's bus has them too, beside memberlist (whose
+// probes and gossip are packets, and whose reliable messages open one stream
+// each): every node dials every node it knows on its bus port, the connection
+// starting with linkMagic and the dialer's id (the transport hands such streams
+// to acceptLink instead of memberlist), and then carries the dialer's messages
+// to that peer, each framed by its length, in order.
+//
+//   - The "to" link is the connection myself dialed and its send buffer: the
+//     messages queued and not yet written. A peer that stops reading (SIGSTOP)
+//     fills the kernel's buffers and then this one, as Redis's sndbuf grows, and
+//     cluster-link-sendbuf-limit frees it. Small messages with nothing queued
+//     ahead of them still go as one packet (memberlist's), at once.
+//   - The "from" link is the connection the peer dialed.
+//
+// A link freed (killed, over the limit, broken, or dropped by Redis's reconnect
+// rule) loses what it buffered; the next linkCron (100 ms) dials again. While a
+// to-link is killed and not yet re-created, messages to the peer are dropped, as
+// Redis drops them with no link. Links exist for the nodes the bus knows
+// (b.peers, Redis's node table), not only memberlist's live members: a peer
+// memberlist declared dead keeps its links, as Redis keeps a FAIL node's.
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"sort"
+	"time"
+	"unsafe"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/keygrid/keygrid/slots"
+	"go.uber.org/zap"
+)
+
+// linkVersion follows linkMagic: the framing below.
+const linkVersion = 1
+
+// maxLinkMsg bounds one framed message (a PUBLISH of a 512 MB string fits).
+const maxLinkMsg = 1 << 30
+
+// outLink is myself's link to one peer.
+type outLink struct {
+	ctime time.Time
+	conn  net.Conn // nil while dialing
+	queue [][]byte
+	// used is the bytes queued or being written: send-buffer-used. alloc is
+	// the buffer's size: it grows with used and shrinks when mostly empty
+	// (linkCron), as Redis resizes an sds send buffer.
+	used, alloc int
+	freed       bool          // its goroutine closes the connection and ends
+	wake        chan struct{} // a message was queued, or the link freed
+}
+
+// inLink is a link a peer opened to myself.
+type inLink struct {
+	ctime time.Time
+	conn  net.Conn
+}
+
+// linkOverhead is what one link costs beyond its buffer, for mem_cluster_links.
+const linkOverhead = int(unsafe.Sizeof(outLink{}))
+
+// linkTable is the bus's links, under b.lmu.
+type linkTable struct {
+	to   map[string]*outLink
+	from map[string]*inLink
+	// killed: to-links DEBUG CLUSTERLINK KILL freed; the next linkCron re-creates
+	// them (Redis's clusterCron reconnects), until then messages are dropped.
+	killed map[string]bool
+}
+
+// linkForLocked returns the to-link of peer id, created (and dialing) if
+// missing; nil while it is killed. Called with b.lmu held.
+func (b *Bus) linkForLocked(id string, now time.Time) *outLink {
+	if b.links.killed[id] {
+		return nil
+	}
+	l := b.links.to[id]
+	if l == nil {
+		l = &outLink{ctime: now, wake: make(chan struct{}, 1)}
+		b.links.to[id] = l
+		go b.runLink(id, l)
+	}
+	return l
+}
+
+// sendTo sends msg to node id: one packet at once when it is small and nothing
+// is queued ahead of it, else on the to-link, in order.
+func (b *Bus) sendTo(id string, msg []byte, reliable bool) {
+	n := b.nodeAddr(id)
+	ml := b.ml.Load()
+	if n == nil || ml == nil {
+		return
+	}
+	b.lmu.Lock()
+	l := b.linkForLocked(id, time.Now())
+	if l == nil {
+		b.lmu.Unlock()
+		return // no link: lost, as in Redis
+	}
+	b.count(&b.sent, msg[0])
+	if !reliable && len(l.queue) == 0 {
+		b.lmu.Unlock()
+		if err := ml.SendBestEffort(n, msg); err != nil {
+			b.log.Debug("send failed", zap.String("node", id), zap.Error(err))
+		}
+		return
+	}
+	l.queue = append(l.queue, msg)
+	l.used += len(msg)
+	l.alloc = max(l.alloc, l.used)
+	b.lmu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// nodeAddr is where to send to peer id: memberlist's member, or for a known
+// peer memberlist dropped as dead (not one that left: it may be a reset node
+// under a new id now), its last address.
+func (b *Bus) nodeAddr(id string) *memberlist.Node {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.addrLocked(id)
+}
+
+func (b *Bus) addrLocked(id string) *memberlist.Node {
+	if n := b.members[id]; n != nil {
+		return n
+	}
+	if _, known := b.peers[id]; known && !b.left[id] {
+		return b.lastNode[id]
+	}
+	return nil
+}
+
+// linkTimeout bounds a link's dial and each write: the node timeout (at most
+// memberlist's 10 s stream timeout), after which Redis's reconnect rule would
+// have dropped the link anyway.
+func (b *Bus) linkTimeout() time.Duration {
+	return min(max(b.nodeTimeout(), time.Second), 10*time.Second)
+}
+
+// runLink dials l's peer and writes its queue until the link is freed.
+func (b *Bus) runLink(id string, l *outLink) {
+	conn := b.dialLink(id)
+	b.lmu.Lock()
+	if conn == nil || l.freed {
+		if !l.freed {
+			b.freeLocked(id, l) // the next linkCron dials again
+		}
+		b.lmu.Unlock()
+		if conn != nil {
+			conn.Close()
+		}
+		return
+	}
+	l.conn = conn
+	b.lmu.Unlock()
+	// The peer writes nothing on it: a read returns when it closes the
+	// connection (its DEBUG CLUSTERLINK KILL FROM, a restart).
+	go func() {
+		io.Copy(io.Discard, conn)
+		b.lmu.Lock()
+		if !l.freed {
+			b.freeLocked(id, l)
+		}
+		b.lmu.Unlock()
+	}()
+	var bufs net.Buffers
+	var lens [][4]byte
+	for {
+		b.lmu.Lock()
+		for !l.freed && len(l.queue) == 0 {
+			b.lmu.Unlock()
+			select {
+			case <-l.wake:
+			case <-b.stop:
+				conn.Close()
+				return
+			}
+			b.lmu.Lock()
+		}
+		if l.freed {
+			b.lmu.Unlock()
+			conn.Close()
+			return
+		}
+		batch := l.queue
+		b.lmu.Unlock()
+
+		bufs, lens = bufs[:0], append(lens[:0], make([][4]byte, len(batch))...)
+		size := 0
+		for i, m := range batch {
+			binary.BigEndian.PutUint32(lens[i][:], uint32(len(m)))
+			bufs = append(bufs, lens[i][:], m)
+			size += len(m)
+		}
+		conn.SetWriteDeadline(time.Now().Add(b.linkTimeout()))
+		_, err := bufs.WriteTo(conn)
+
+		b.lmu.Lock()
+		if !l.freed {
+			if err != nil {
+				b.log.Debug("cluster link write failed", zap.String("node", id), zap.Error(err))
+				b.freeLocked(id, l)
+			} else {
+				clear(l.queue[:len(batch)])
+				l.queue = l.queue[len(batch):]
+				l.used -= size
+			}
+		}
+		b.lmu.Unlock()
+	}
+}
+
+// dialLink opens a link connection to peer id and introduces myself on it;
+// nil if the peer can't be reached.
+func (b *Bus) dialLink(id string) net.Conn {
+	n, tr := b.nodeAddr(id), b.tr.Load()
+	if n == nil || tr == nil {
+		return nil
+	}
+	timeout := b.linkTimeout()
+	conn, err := tr.DialAddressTimeout(n.FullAddress(), timeout)
+	if err != nil {
+		return nil
+	}
+	hello := appendID([]byte{linkMagic, linkVersion}, b.currentID())
+	conn.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := conn.Write(hello); err != nil {
+		conn.Close()
+		return nil
+	}
+	return conn
+}
+
+// acceptLink serves a link a peer opened (the transport's onLink): its
+// messages are handled as memberlist's, until it closes.
+func (b *Bus) acceptLink(c net.Conn) {
+	var hello [1 + slots.IDLen/2]byte
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(c, hello[:]); err != nil || hello[0] != linkVersion {
+		c.Close()
+		return
+	}
+	r := reader{b: hello[1:]}
+	id := r.id()
+	if id == "" {
+		c.Close()
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	in := &inLink{ctime: time.Now(), conn: c}
+	b.lmu.Lock()
+	if old := b.links.from[id]; old != nil {
+		old.conn.Close() // the peer dialed again: its old link is dead to it
+	}
+	b.links.from[id] = in
+	b.lmu.Unlock()
+	defer func() {
+		c.Close()
+		b.lmu.Lock()
+		if b.links.from[id] == in {
+			delete(b.links.from, id)
+		}
+		b.lmu.Unlock()
+	}()
+	var hdr [4]byte
+	for {
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		n := binary.BigEndian.Uint32(hdr[:])
+		if n == 0 || n > maxLinkMsg {
+			return
+		}
+		msg := make([]byte, n)
+		if _, err := io.ReadFull(c, msg); err != nil {
+			return
+		}
+		// A stuck loop reads nothing (stall.go), as Redis's one thread.
+		for b.stalled() {
+			select {
+			case <-b.stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		(*delegate)(b).NotifyMsg(msg)
+	}
+}
+
+// stalled reports whether the transport holds incoming traffic (stall.go).
+func (b *Bus) stalled() bool {
+	tr := b.tr.Load()
+	return tr != nil && tr.stalled.Load()
+}
+
+// KillLink is DEBUG CLUSTERLINK KILL: it frees myself's link to id (to), the
+// one from it (from), or both. The to-link comes back at the next cron with a
+// new create time; the from-link when the peer dials again.
+func (b *Bus) KillLink(id string, to, from bool) {
+	b.lmu.Lock()
+	defer b.lmu.Unlock()
+	if to {
+		if l := b.links.to[id]; l != nil {
+			b.freeLocked(id, l)
+		}
+		b.links.killed[id] = true
+	}
+	if from {
+		if in := b.links.from[id]; in != nil {
+			in.conn.Close()
+			delete(b.links.from, id)
+		}
+	}
+}
+
+// freeLocked frees to-link l of id: what it buffered is dropped and its
+// connection closed (a write blocked on it returns).
+func (b *Bus) freeLocked(id string, l *outLink) {
+	l.freed = true
+	l.queue, l.used, l.alloc = nil, 0, 0
+	if l.conn != nil {
+		l.conn.Close()
+	}
+	if b.links.to[id] == l {
+		delete(b.links.to, id)
+	}
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// closeLinks frees every link (the bus stops, or restarts under a new id).
+func (b *Bus) closeLinks() {
+	b.lmu.Lock()
+	defer b.lmu.Unlock()
+	for id, l := range b.links.to {
+		b.freeLocked(id, l)
+	}
+	for id, in := range b.links.from {
+		in.conn.Close()
+		delete(b.links.from, id)
+	}
+}
+
+// linkCron runs every 100 ms, as the link steps of Redis's clusterCron: a link
+// dialed to every node known and none kept to others, buffers shrunk, links
+// over cluster-link-sendbuf-limit freed (and dialed again at once), a link to
+// a node silent past the reconnect rule freed, and the memory of all of them
+// summed for INFO's mem_cluster_links.
+func (b *Bus) linkCron(now time.Time) {
+	if b.stalled() {
+		return // Redis's cron does not run while its loop is stuck
+	}
+	limit := b.eng.ClusterLinkSendbufLimit()
+	timeout := b.nodeTimeout()
+	b.mu.Lock()
+	known := make(map[string]time.Time, len(b.peers)) // id → its unanswered ping
+	if !b.alone && !b.fresh {
+		for id, p := range b.peers {
+			if p.meta.ID != "" && b.addrLocked(id) != nil {
+				known[id] = p.pingSent
+			}
+		}
+	}
+	b.mu.Unlock()
+
+	b.lmu.Lock()
+	defer b.lmu.Unlock()
+	clear(b.links.killed)
+	for id, l := range b.links.to {
+		if _, ok := known[id]; !ok {
+			b.freeLocked(id, l)
+		}
+	}
+	mem := 0
+	for id, pingSent := range known {
+		l := b.linkForLocked(id, now)
+		if l.alloc > 4*l.used {
+			l.alloc = l.used // Redis frees an sds buffer's spare room past a quarter
+		}
+		if limit > 0 && int64(l.alloc) > limit {
+			b.log.Warn("Freeing cluster link due to exceeding send buffer memory limit",
+				zap.String("direction", "to"), zap.String("node", id), zap.Int("used_memory", l.alloc))
+			b.freeLocked(id, l)
+			b.linksExceeded.Add(1)
+			l = b.linkForLocked(id, now)
+		}
+		// Redis's reconnect rule: a link older than the node timeout to a node
+		// whose ping has waited half of it, silent as long, is freed and dialed
+		// again.
+		if now.Sub(l.ctime) > timeout && !pingSent.IsZero() && now.Sub(pingSent) > timeout/2 &&
+			now.Sub(b.live.lastHeard(id)) > timeout/2 {
+			b.freeLocked(id, l)
+			l = b.linkForLocked(id, now)
+		}
+		mem += linkOverhead + l.alloc
+	}
+	for id := range b.links.from {
+		if _, ok := known[id]; ok {
+			mem += linkOverhead
+		}
+	}
+	b.linksMem.Store(int64(mem))
+}
+
+// linkRows is CLUSTER LINKS: for each node known its to-link then its
+// from-link (a link from a node not known yet is not listed, as Redis lists
+// an inbound link only once a PING tied it to a node).
+func (b *Bus) linkRows() []slots.Link {
+	b.mu.Lock()
+	ids := make([]string, 0, len(b.peers))
+	if !b.alone && !b.fresh {
+		for id := range b.peers {
+			ids = append(ids, id)
+		}
+	}
+	b.mu.Unlock()
+	sort.Strings(ids)
+	b.lmu.Lock()
+	defer b.lmu.Unlock()
+	var rows []slots.Link
+	for _, id := range ids {
+		if l := b.links.to[id]; l != nil {
+			ev := "r"
+			if l.used > 0 {
+				ev = "rw" // a write is pending, as Redis's write handler
+			}
+			rows = append(rows, slots.Link{Direction: "to", Node: id, CreateTime: l.ctime.UnixMilli(),
+				Events: ev, SendBufferAllocated: int64(l.alloc), SendBufferUsed: int64(l.used)})
+		}
+		if in := b.links.from[id]; in != nil {
+			rows = append(rows, slots.Link{Direction: "from", Node: id, CreateTime: in.ctime.UnixMilli(), Events: "r"})
+		}
+	}
+	return rows
+}
+
+// LinksMemory is INFO's mem_cluster_links: what the links took at the last
+// linkCron.
+func (b *Bus) LinksMemory() int64 { return b.linksMem.Load() }
