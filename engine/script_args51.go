@@ -280,6 +280,12 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 		return 1
 	})
 	set("math", "fmod", lua51Fmod)
+	set("math", "pow", func(L *lua.LState) int {
+		y := luaCheckNumber(L, 2) // as fmod: GCC checks the arguments right to left
+		x := luaCheckNumber(L, 1)
+		L.Push(lua.LNumber(lua51Pow(x, y))) // glibc's NaNs (script_arith51.go)
+		return 1
+	})
 	set("math", "mod", lua51Fmod) // LUA_COMPAT_MOD: fmod, not %
 	set("math", "modf", func(L *lua.LState) int {
 		x := luaCheckNumber(L, 1)

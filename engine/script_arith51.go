@@ -8,8 +8,10 @@ package engine
 // computes % with math.Mod. Its ADD, SUB, MUL, DIV, MOD, POW and UNM
 // instructions are wrapped (gopher-lua's jumpTable, script_concat51.go): two
 // numbers go straight to gopher-lua's own code, except for the % cases where
-// the two formulas part, so the common path neither allocates nor changes;
-// with a string operand the operation is done here.
+// the two formulas give two results and the ^ ones giving a NaN (Go's
+// math.Pow returns a positive NaN, glibc's pow an operand's or "-nan"), so
+// the common path neither allocates nor changes; gopher-lua's result -0 gets
+// its sign back; with a string operand the operation is done here.
 
 import (
 	"math"
@@ -67,17 +69,62 @@ func lua51Num(v lua.LValue) (float64, bool) {
 	return 0, false
 }
 
-// lua51Mod is luai_nummod.
-func lua51Mod(a, b float64) float64 { return a - math.Floor(a/b)*b }
+// lua51Mod is luai_nummod. (The conversion keeps Go from fusing the
+// multiply and subtract, which C does not.)
+func lua51Mod(a, b float64) float64 { return a - float64(math.Floor(a/b)*b) }
 
-// lua51ModDiffers reports whether gopher-lua's % (math.Mod, then the sign
-// fixed) may give another result than luai_nummod: a zero, infinite or NaN
-// operand, or a quotient too large for floor(a/b)*b to be exact.
-func lua51ModDiffers(a, b float64) bool {
-	if b == 0 || math.IsInf(a, 0) || math.IsInf(b, 0) || a != a || b != b {
-		return true
+// lua51PowDiffers reports whether Go's math.Pow may give another result than
+// glibc's pow: a NaN (Go's is positive, glibc's keeps an operand's or is the
+// default NaN), from a NaN operand or a negative base to a non-integer power.
+func lua51PowDiffers(a, b float64) bool {
+	return a != a || b != b || a < 0 && b != math.Trunc(b) && !math.IsInf(a, 0) && !math.IsInf(b, 0)
+}
+
+// lua51Pow is luai_numpow, glibc's pow: Go's math.Pow, but a NaN result is
+// the one glibc's special cases give. A NaN exponent: x + y, the base if it
+// is a NaN too. A NaN base: x*x, negated when the base's sign is set and the
+// exponent an odd integer (so (0/0)^3 is "nan", (0/0)^2 "-nan"), 1/x2 for a
+// negative exponent keeping it. A negative base to a non-integer: the
+// invalid operation's NaN, (x-x)/(x-x) as glibc computes it, so it has this
+// machine's sign.
+func lua51Pow(a, b float64) float64 {
+	v := math.Pow(a, b)
+	switch {
+	case v == v:
+		return v
+	case b != b:
+		if a != a {
+			return a
+		}
+		return b
+	case a != a:
+		if math.Signbit(a) && math.Abs(math.Mod(b, 2)) == 1 { // an odd integer
+			return -a
+		}
+		return a
 	}
-	return math.Abs(a/b) >= 1<<52
+	return (a - a) / (a - a)
+}
+
+// lua51ModExact reports whether a and b are integers small enough (and a no
+// zero, which may be -0) for a - floor(a/b)*b to be exact: the remainder
+// gopher-lua computes too (a zero result aside, which it stores as 0 anyway).
+func lua51ModExact(a, b float64) bool {
+	const lim = 1 << 52 // |floor(a/b)*b| <= |a|+|b| < 2^53
+	return a != 0 && b != 0 && a > -lim && a < lim && b > -lim && b < lim &&
+		a == float64(int64(a)) && b == float64(int64(b))
+}
+
+// gopherMod is gopher-lua's % (luaModulo): math.Mod, then the sign fixed.
+// It is the exact remainder, where luai_nummod's a - floor(a/b)*b rounds
+// (1 % (1/3) is 5.55e-17 to it, 0 to Lua 5.1) or makes a NaN of a zero
+// divisor or an infinity.
+func gopherMod(a, b float64) float64 {
+	v := math.Mod(a, b)
+	if b > 0 && v < 0 || b < 0 && v > 0 {
+		v += b
+	}
+	return v
 }
 
 func luaArithInstr(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
@@ -107,8 +154,30 @@ func luaArithInstr(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	}
 	x, ok1 := lhs.(lua.LNumber)
 	y, ok2 := rhs.(lua.LNumber)
-	if ok1 && ok2 && (op != opMod || !lua51ModDiffers(float64(x), float64(y))) {
-		return gopherArith[op](L, inst, bf)
+	if ok1 && ok2 {
+		a, b := float64(x), float64(y)
+		switch {
+		case op == opMod && !lua51ModExact(a, b):
+			if v := lua51Mod(a, b); math.Float64bits(v) != math.Float64bits(gopherMod(a, b)) {
+				luaSetRA(L, inst, lua.LNumber(v))
+				return 0
+			}
+		case op == opPow && lua51PowDiffers(a, b):
+			luaSetRA(L, inst, lua.LNumber(lua51Pow(a, b)))
+			return 0
+		}
+		r := gopherArith[op](L, inst, bf)
+		// gopher-lua stores a result that is a small integer as a shared
+		// value, -0 as 0: the sign goes back (1 * -0, -1e-300 * 1e-300;
+		// a -0 needs an operand that is negative or zero).
+		if a <= 0 || b <= 0 {
+			if v, _ := luaRegs(L)[base+insA(inst)].(lua.LNumber); v == 0 {
+				if w := lua51Arith(op, a, b); w == 0 && math.Signbit(w) {
+					luaSetRA(L, inst, lua.LNumber(w))
+				}
+			}
+		}
+		return r
 	}
 	orig := gopherArith[op]
 	a, ok1 := lua51Num(lhs)
@@ -126,23 +195,25 @@ func luaArithInstr(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 		L.RaiseError("cannot perform %s operation between %s and %s", luaArithEvents[op][2:],
 			lhs.Type().String(), rhs.Type().String())
 	}
-	var v float64
+	luaSetRA(L, inst, lua.LNumber(lua51Arith(op, a, b)))
+	return 0
+}
+
+// lua51Arith is lvm.c's Arith on two numbers.
+func lua51Arith(op int, a, b float64) float64 {
 	switch op {
 	case opAdd:
-		v = a + b
+		return a + b
 	case opSub:
-		v = a - b
+		return a - b
 	case opMul:
-		v = a * b
+		return a * b
 	case opDiv:
-		v = a / b
+		return a / b
 	case opMod:
-		v = lua51Mod(a, b)
-	case opPow:
-		v = math.Pow(a, b)
+		return lua51Mod(a, b)
 	}
-	luaSetRA(L, inst, lua.LNumber(v))
-	return 0
+	return lua51Pow(a, b)
 }
 
 var luaArithEvents = map[int]string{opAdd: "__add", opSub: "__sub", opMul: "__mul", opDiv: "__div",

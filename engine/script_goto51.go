@@ -87,7 +87,8 @@ func lua51PatchGoto(p *lua.FunctionProto, alias string) {
 
 // lua51Load compiles src as Lua 5.1 would: Lua 5.1's parser decides what
 // compiles and words the error (script_parse51.go), with the chunk named
-// errChunk in it; gopher-lua compiles what it accepted under the name chunk.
+// errChunk in it; gopher-lua compiles what it accepted under the name chunk,
+// with Lua 5.1's constant folding (script_fold51.go).
 // level is the C call level the parser starts at (lua51Parse).
 func lua51Load(L *lua.LState, src, errChunk, chunk string, level int) (fn *lua.LFunction, msg string, bad bool) {
 	gsrc, meta, e := lua51Check(src, level)
@@ -97,10 +98,11 @@ func lua51Load(L *lua.LState, src, errChunk, chunk string, level int) (fn *lua.L
 		}
 		return nil, errChunk + ":" + strconv.Itoa(e.line) + ": " + e.msg, true
 	}
-	fn, err := L.Load(strings.NewReader(gsrc), chunk)
+	proto, err := lua51Compile(src, gsrc, chunk) // script_fold51.go
 	if err != nil {
 		return nil, luaCompileErrorIn(err, chunk, src), true // a gopher-lua limit
 	}
+	fn = L.NewFunctionFromProto(proto) // as L.Load makes it: the globals, no upvalues
 	if meta.alias != "" {
 		lua51PatchGoto(fn.Proto, meta.alias)
 	}

@@ -349,7 +349,9 @@ func gopherNumeral(b []byte, tok string) []byte {
 	}
 	v, _ := strconv.ParseFloat(tok, 64) // out of range: ±Inf
 	if math.IsInf(v, 0) {
-		return append(b, "(1/0) "...)
+		// A numeral to Lua 5.1 (folded with others), which the fold pass
+		// hands gopher-lua as 1/0 (script_fold51.go).
+		return append(append(b, lua51InfNumeral...), ' ')
 	}
 	return append(strconv.AppendFloat(b, v, 'g', -1, 64), ' ')
 }

@@ -1,9 +1,9 @@
 package engine
 
-// The cost of keygrid's CONCAT and arithmetic instructions (script_concat51.go,
-// script_arith51.go) against gopher-lua's own, in one process: the same loop
-// run with the jump table as keygrid sets it and with gopher-lua's entries put
-// back.
+// The cost of keygrid's CONCAT, arithmetic and FORPREP instructions
+// (script_concat51.go, script_arith51.go, script_forprep51.go) against
+// gopher-lua's own, in one process: the same loop run with the jump table as
+// keygrid sets it and with gopher-lua's entries put back.
 
 import (
 	"strings"
@@ -28,6 +28,9 @@ func BenchmarkLuaVMHooks(b *testing.B) {
 	theirs[opConcat] = gopherConcat
 	for _, op := range []int{opAdd, opSub, opMul, opDiv, opMod, opPow, opUnm} {
 		theirs[op] = gopherArith[op]
+	}
+	if gopherForPrep != nil {
+		theirs[opForPrep] = gopherForPrep // script_forprep51.go
 	}
 	run := func(b *testing.B, table [opNop + 1]gopherInstr) {
 		gopherJumpTable = table
