@@ -135,6 +135,7 @@ type Bus struct {
 	lastNode      map[string]*memberlist.Node // each member's last memberlist node, kept after it dies
 	linksExceeded atomic.Int64                // total_cluster_links_buffer_limit_exceeded
 	linksMem      atomic.Int64                // mem_cluster_links, as of the last linkCron
+	sealer        linkSealer                  // frames (and seals) link messages
 
 	sent, recv [msgTypes]atomic.Int64
 	meets      atomic.Int64
@@ -175,6 +176,10 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
+	}
+	var err error
+	if b.sealer, err = newLinkSealer(cfg.SecretKey); err != nil {
+		return nil, fmt.Errorf("gossip: %w", err)
 	}
 	b.q = &memberlist.TransmitLimitedQueue{NumNodes: b.numNodes, RetransmitMult: 4}
 	if err := b.startMemberlist(me, ""); err != nil {

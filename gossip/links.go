@@ -8,9 +8,13 @@ package gossip
 // which the peer dialed. keygrid's bus has them too, beside memberlist (whose
 // probes and gossip are packets, and whose reliable messages open one stream
 // each): every node dials every node it knows on its bus port, the connection
-// starting with linkMagic and the dialer's id (the transport hands such streams
-// to acceptLink instead of memberlist), and then carries the dialer's messages
-// to that peer, each framed by its length, in order.
+// starting with linkMagic (the transport hands such streams to acceptLink
+// instead of memberlist), then frames: a 4-byte big-endian length and that many
+// bytes. The first frame is the hello (linkVersion and the dialer's id), each
+// next one a message of the dialer's to that peer, in order. With a
+// cluster-bus-secret every frame is sealed with AES-GCM under the bus's key
+// (linkSealer), as memberlist seals its own traffic: a link neither carries
+// plaintext nor accepts a message from a node without the key.
 //
 //   - The "to" link is the connection myself dialed and its send buffer: the
 //     messages queued and not yet written. A peer that stops reading (SIGSTOP)
@@ -27,7 +31,12 @@ package gossip
 // memberlist declared dead keeps its links, as Redis keeps a FAIL node's.
 
 import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"sort"
@@ -39,7 +48,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// linkVersion follows linkMagic: the framing below.
+// linkVersion starts the hello frame.
 const linkVersion = 1
 
 // maxLinkMsg bounds one framed message (a PUBLISH of a 512 MB string fits).
@@ -175,8 +184,7 @@ func (b *Bus) runLink(id string, l *outLink) {
 		}
 		b.lmu.Unlock()
 	}()
-	var bufs net.Buffers
-	var lens [][4]byte
+	var out []byte
 	for {
 		b.lmu.Lock()
 		for !l.freed && len(l.queue) == 0 {
@@ -197,15 +205,17 @@ func (b *Bus) runLink(id string, l *outLink) {
 		batch := l.queue
 		b.lmu.Unlock()
 
-		bufs, lens = bufs[:0], append(lens[:0], make([][4]byte, len(batch))...)
+		out = out[:0]
 		size := 0
-		for i, m := range batch {
-			binary.BigEndian.PutUint32(lens[i][:], uint32(len(m)))
-			bufs = append(bufs, lens[i][:], m)
+		for _, m := range batch {
+			out = b.sealer.appendFrame(out, m)
 			size += len(m)
 		}
 		conn.SetWriteDeadline(time.Now().Add(b.linkTimeout()))
-		_, err := bufs.WriteTo(conn)
+		_, err := conn.Write(out)
+		if cap(out) > 1<<20 {
+			out = nil // a big PUBLISH's buffer is not kept
+		}
 
 		b.lmu.Lock()
 		if !l.freed {
@@ -234,7 +244,7 @@ func (b *Bus) dialLink(id string) net.Conn {
 	if err != nil {
 		return nil
 	}
-	hello := appendID([]byte{linkMagic, linkVersion}, b.currentID())
+	hello := b.sealer.appendFrame([]byte{linkMagic}, appendID([]byte{linkVersion}, b.currentID()))
 	conn.SetWriteDeadline(time.Now().Add(timeout))
 	if _, err := conn.Write(hello); err != nil {
 		conn.Close()
@@ -246,9 +256,9 @@ func (b *Bus) dialLink(id string) net.Conn {
 // acceptLink serves a link a peer opened (the transport's onLink): its
 // messages are handled as memberlist's, until it closes.
 func (b *Bus) acceptLink(c net.Conn) {
-	var hello [1 + slots.IDLen/2]byte
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.ReadFull(c, hello[:]); err != nil || hello[0] != linkVersion {
+	hello, err := b.sealer.readFrame(c, 64)
+	if err != nil || len(hello) != 1+slots.IDLen/2 || hello[0] != linkVersion {
 		c.Close()
 		return
 	}
@@ -274,17 +284,9 @@ func (b *Bus) acceptLink(c net.Conn) {
 		}
 		b.lmu.Unlock()
 	}()
-	var hdr [4]byte
 	for {
-		if _, err := io.ReadFull(c, hdr[:]); err != nil {
-			return
-		}
-		n := binary.BigEndian.Uint32(hdr[:])
-		if n == 0 || n > maxLinkMsg {
-			return
-		}
-		msg := make([]byte, n)
-		if _, err := io.ReadFull(c, msg); err != nil {
+		msg, err := b.sealer.readFrame(c, maxLinkMsg)
+		if err != nil || len(msg) == 0 {
 			return
 		}
 		// A stuck loop reads nothing (stall.go), as Redis's one thread.
@@ -297,6 +299,67 @@ func (b *Bus) acceptLink(c net.Conn) {
 		}
 		(*delegate)(b).NotifyMsg(msg)
 	}
+}
+
+// linkSealer frames link messages, sealed with AES-GCM when the bus has a
+// key (cluster-bus-secret); a nil aead frames them in the clear.
+type linkSealer struct{ aead cipher.AEAD }
+
+func newLinkSealer(key []byte) (linkSealer, error) {
+	if len(key) == 0 {
+		return linkSealer{}, nil
+	}
+	blk, err := aes.NewCipher(key)
+	if err != nil {
+		return linkSealer{}, err
+	}
+	aead, err := cipher.NewGCM(blk)
+	return linkSealer{aead}, err
+}
+
+// appendFrame appends msg's frame to out.
+func (s linkSealer) appendFrame(out, msg []byte) []byte {
+	n := len(msg)
+	if s.aead != nil {
+		n += s.aead.NonceSize() + s.aead.Overhead()
+	}
+	out = binary.BigEndian.AppendUint32(out, uint32(n))
+	if s.aead == nil {
+		return append(out, msg...)
+	}
+	at := len(out)
+	out = append(out, make([]byte, s.aead.NonceSize())...)
+	nonce := out[at:]
+	rand.Read(nonce)
+	return s.aead.Seal(out, nonce, msg, nil)
+}
+
+var errLinkFrame = errors.New("gossip: bad cluster link frame")
+
+// readFrame reads one frame of at most limit bytes and returns its message.
+// Memory grows with the bytes that arrive, not with the length announced.
+func (s linkSealer) readFrame(r io.Reader, limit int) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if n > limit {
+		return nil, errLinkFrame
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(n, 64<<10)))
+	if _, err := io.CopyN(buf, r, int64(n)); err != nil {
+		return nil, err
+	}
+	frame := buf.Bytes()
+	if s.aead == nil {
+		return frame, nil
+	}
+	ns := s.aead.NonceSize()
+	if len(frame) < ns+s.aead.Overhead() {
+		return nil, errLinkFrame
+	}
+	return s.aead.Open(frame[ns:ns], frame[:ns], frame[ns:], nil)
 }
 
 // stalled reports whether the transport holds incoming traffic (stall.go).

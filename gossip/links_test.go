@@ -2,6 +2,8 @@ package gossip
 
 import (
 	"bytes"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -142,4 +144,65 @@ func TestLinksSendbufLimit(t *testing.T) {
 	if a.bus.LinksMemory() <= 0 {
 		t.Fatalf("mem_cluster_links %d", a.bus.LinksMemory())
 	}
+}
+
+// TestLinksSealed: with a cluster-bus-secret the links carry sealed frames:
+// nodes with the key link up and exchange messages; a connection that sends
+// a plaintext hello, or one sealed with another key, is closed and not listed.
+func TestLinksSealed(t *testing.T) {
+	configHook = func(c *Config) { c.SecretKey = KeyFromSecret("sesame") }
+	defer func() { configHook = nil }()
+	ms, _ := cluster(t, time.Second, 2)
+	waitFor(t, 10*time.Second, "two links per peer", func() bool { return twoLinksEach(ms) })
+	ms[0].bus.Publish([]byte("ch"), bytes.Repeat([]byte("x"), 4000), false) // above maxBroadcast: on the link
+	waitFor(t, 5*time.Second, "the message", func() bool {
+		ok := false
+		ms[1].view(func(*slots.State) { ok = len(ms[1].eng.published) == 1 })
+		return ok
+	})
+
+	other, _ := newLinkSealer(KeyFromSecret("other"))
+	for name, s := range map[string]linkSealer{"plaintext": {}, "another key": other} {
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(ms[1].bus.Port())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rogue := slots.NewID()
+		c.Write(s.appendFrame([]byte{linkMagic}, appendID([]byte{linkVersion}, rogue)))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			t.Errorf("%s: the connection was not closed", name)
+		}
+		c.Close()
+		ms[1].bus.lmu.Lock()
+		_, listed := ms[1].bus.links.from[rogue]
+		ms[1].bus.lmu.Unlock()
+		if listed {
+			t.Errorf("%s: the rogue link was taken", name)
+		}
+	}
+}
+
+// FuzzLinkFrame: any bytes on a link, sealed or not, are a message, an error,
+// never a panic or an allocation beyond what arrived.
+func FuzzLinkFrame(f *testing.F) {
+	plain := linkSealer{}
+	sealed, _ := newLinkSealer(KeyFromSecret("k"))
+	f.Add(plain.appendFrame(nil, []byte("hello")))
+	f.Add(sealed.appendFrame(nil, []byte("hello")))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, s := range []linkSealer{plain, sealed} {
+			r := bytes.NewReader(data)
+			for {
+				msg, err := s.readFrame(r, maxLinkMsg)
+				if err != nil {
+					break
+				}
+				if len(msg) > len(data) {
+					t.Fatalf("a %d-byte message from %d bytes", len(msg), len(data))
+				}
+			}
+		}
+	})
 }
