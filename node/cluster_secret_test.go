@@ -16,6 +16,15 @@ import (
 )
 
 // knownNodes is the number of lines of s's CLUSTER NODES.
+// linkCount is how many rows CLUSTER LINKS lists (-1: no answer).
+func linkCount(s *testutil.Server) int {
+	v := do(s, "CLUSTER", "LINKS")
+	if v == nil {
+		return -1
+	}
+	return len(v.Elems)
+}
+
 func knownNodes(s *testutil.Server) int {
 	v := do(s, "CLUSTER", "NODES")
 	if v == nil {
@@ -42,6 +51,8 @@ func TestClusterBusSecret(t *testing.T) {
 	meet(a, b)
 	testutil.WaitFor(t, 30*time.Second, func() bool { return knownNodes(a) == 2 && knownNodes(b) == 2 },
 		"the two nodes with the same secret to know each other")
+	testutil.WaitFor(t, 10*time.Second, func() bool { return linkCount(a) == 2 && linkCount(b) == 2 },
+		"a link to and from each other, sealed with the secret")
 	meet(a, other)
 	meet(none, a)
 	meet(other, b)
@@ -84,6 +95,8 @@ func TestClusterTLSBus(t *testing.T) {
 	meet(a, b)
 	testutil.WaitFor(t, 30*time.Second, func() bool { return knownNodes(a) == 2 && knownNodes(b) == 2 },
 		"the two nodes with the same CA to know each other over the TLS bus")
+	testutil.WaitFor(t, 10*time.Second, func() bool { return linkCount(a) == 2 && linkCount(b) == 2 },
+		"a link to and from each other over TLS")
 	meet(stranger, a)
 	meet(b, stranger)
 	deadline := time.Now().Add(6 * time.Second)
