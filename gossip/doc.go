@@ -33,11 +33,19 @@
 //     ReportInterval while a node is PFAIL, or FAIL and still unreachable) and
 //     msgFail (to every member and broadcast when FAIL is reached).
 //   - msgMeet (a packet ahead of each CLUSTER MEET's join: a hard-reset node
-//     admits that join), msgAuthReq / msgAuthAck (stream, reliable), msgMFStart (stream),
-//     msgPublish / msgPublishShard (a packet per target, a stream when large).
+//     admits that join), msgAuthReq / msgAuthAck (reliable), msgMFStart (reliable),
+//     msgPublish / msgPublishShard (a packet per target, reliable when large).
 //
-// Idle, a node's cost is memberlist's probing: constant per node whatever the
-// cluster size (Redis's bus sends pings carrying gossip about N/10 nodes to
+// Reliable messages go on the link to their peer (links.go): as Redis, every
+// node keeps a TCP connection to every node it knows and writes its messages
+// to that peer there, in order, behind a send buffer that
+// cluster-link-sendbuf-limit bounds; CLUSTER LINKS lists the link to and the
+// link from each peer. A small message with nothing queued ahead goes as one
+// packet instead. The link's connections use the bus port (and its TLS), and
+// are sealed with the cluster-bus-secret's key like memberlist's traffic.
+//
+// Idle, a node's cost is memberlist's probing (the links carry nothing when
+// there is nothing to say): constant per node whatever the cluster size (Redis's bus sends pings carrying gossip about N/10 nodes to
 // every node, O(N) per node).
 //
 // CLUSTER INFO's counters map our messages onto Redis's names: memberlist
