@@ -379,6 +379,9 @@ func (s *Server) signalOverwrite(db *DB, key []byte, e *keyspace.Entry) {
 	if metaType(e.Meta) == TypeStream {
 		s.signalKeyAsReady(db, key, TypeStream)
 	}
+	if s.cfg.LazyfreeLazyServerDel {
+		s.lazyfreeDrop(e) // the old value goes as dbOverwrite frees it
+	}
 }
 
 // holdBlockedServing defers serving ready keys until the matching

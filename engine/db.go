@@ -228,7 +228,15 @@ func (db *DB) AddString(key, val []byte) *keyspace.Entry {
 }
 
 // Delete removes key; it reports whether it was there (expired keys count as absent).
+// It is Redis's dbDelete: the value goes the lazyfree way under
+// lazyfree-lazy-server-del.
 func (db *DB) Delete(key []byte) bool {
+	return db.deleteGeneric(key, db.srv.cfg.LazyfreeLazyServerDel)
+}
+
+// deleteGeneric is Delete; async says the deletion path is an asynchronous one in
+// Redis (Redis's dbAsyncDelete), which counts big values in lazyfreed_objects.
+func (db *DB) deleteGeneric(key []byte, async bool) bool {
 	d := db.dictFor(key)
 	r := d.Find(key)
 	if r == 0 {
@@ -247,6 +255,9 @@ func (db *DB) Delete(key []byte) bool {
 	}
 	if db.srv.persist.walk != nil {
 		db.srv.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
+	}
+	if async {
+		db.srv.lazyfreeDrop(e)
 	}
 	d.Delete(r)
 	db.keys--
@@ -288,6 +299,9 @@ func (db *DB) expireEntry(d *keyspace.Dict, r keyspace.Ref, key []byte) {
 	}
 	if s.persist.walk != nil {
 		s.snapBeforeChange(d, r) // copy-before-write: an expired key is still in it
+	}
+	if s.cfg.LazyfreeLazyExpire {
+		s.lazyfreeDrop(d.E(r))
 	}
 	d.Delete(r)
 	db.keys--

@@ -48,27 +48,36 @@ var dbCommands = []*Command{
 // parseFlushMode checks FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Both modes do the same
 // here: DB.Flush swaps in empty dicts in O(1) and the garbage collector frees the old
 // ones in the background, which is what ASYNC gives in Redis, at the cost of SYNC.
-func (c *Client) parseFlushMode() bool {
+// async is the mode Redis would use (no argument: lazyfree-lazy-user-flush), which
+// decides whether the keys count in lazyfreed_objects.
+func (c *Client) parseFlushMode() (async, ok bool) {
 	switch {
 	case len(c.argv) == 1:
-	case len(c.argv) == 2 && (eqFold(c.argv[1], "async") || eqFold(c.argv[1], "sync")):
-	default:
-		c.ReplyError(ErrSyntax)
-		return false
+		return c.srv.cfg.LazyfreeLazyUserFlush, true
+	case len(c.argv) == 2 && eqFold(c.argv[1], "async"):
+		return true, true
+	case len(c.argv) == 2 && eqFold(c.argv[1], "sync"):
+		return false, true
 	}
-	return true
+	c.ReplyError(ErrSyntax)
+	return false, false
 }
 
 // FLUSHDB [ASYNC|SYNC]
 func flushdbCommand(c *Client) {
-	if !c.parseFlushMode() {
+	async, ok := c.parseFlushMode()
+	if !ok {
 		return
 	}
 	s := c.srv
 	for _, h := range s.onFlush {
 		h(c.db.id)
 	}
-	s.dirty += int64(c.db.Flush())
+	n := c.db.Flush()
+	if async {
+		s.lazyfreeFlushed(n)
+	}
+	s.dirty += int64(n)
 	for _, h := range s.afterFlush {
 		h(c.db.id)
 	}
@@ -79,7 +88,8 @@ func flushdbCommand(c *Client) {
 
 // FLUSHALL [ASYNC|SYNC]
 func flushallCommand(c *Client) {
-	if !c.parseFlushMode() {
+	async, ok := c.parseFlushMode()
+	if !ok {
 		return
 	}
 	s := c.srv
@@ -89,6 +99,9 @@ func flushallCommand(c *Client) {
 	n := 0
 	for _, db := range s.dbs {
 		n += db.Flush()
+	}
+	if async {
+		s.lazyfreeFlushed(n)
 	}
 	s.dirty += int64(n)
 	// Redis 7.0 also saves an empty RDB here when save points are configured (which

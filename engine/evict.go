@@ -809,6 +809,9 @@ func (s *Server) evictEntry(db *DB, d *keyspace.Dict, r keyspace.Ref) int64 {
 	if s.persist.walk != nil {
 		s.snapBeforeChange(d, r) // copy-before-write (snapshot.go)
 	}
+	if s.cfg.LazyfreeLazyEviction {
+		s.lazyfreeDrop(e)
+	}
 	d.Delete(r)
 	db.keys--
 	if threshold > 0 {

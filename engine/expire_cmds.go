@@ -224,7 +224,7 @@ func expireGeneric(c *Client, relative, seconds bool) {
 	if when <= s.nowMs && s.expireAllowed() {
 		// Already past: delete now. A replica (or a loading server) sets the TTL
 		// instead and waits for its master's DEL.
-		db.Delete(key)
+		db.deleteGeneric(key, s.cfg.LazyfreeLazyExpire)
 		s.dirty++
 		if s.propagate != nil {
 			del := argDEL

@@ -588,6 +588,9 @@ func functionFlushCommand(c *Client) {
 		return
 	}
 	s := c.srv
+	if c.flushIsAsync() {
+		s.lazyfreeTable(len(s.script.fn.fns))
+	}
 	s.flushFunctions()
 	s.dirty++
 	c.ReplyOK()

@@ -492,7 +492,7 @@ func (s *Server) infoMemory(sec *InfoSection) {
 	sec.add("mem_allocator", runtime.Version())
 	sec.add("active_defrag_running", "0")
 	sec.add("lazyfree_pending_objects", "0")
-	sec.add("lazyfreed_objects", "0")
+	sec.addInt("lazyfreed_objects", s.stats.lazyfreed)
 }
 
 func (s *Server) infoPersistence(sec *InfoSection) {

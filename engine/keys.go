@@ -337,20 +337,22 @@ const errSameObject = "ERR source and destination objects are the same"
 // --- DEL, UNLINK, EXISTS, TOUCH, TYPE -------------------------------------------------
 
 // DEL key [key ...]
-func delCommand(c *Client) { delGeneric(c) }
+func delCommand(c *Client) { delGeneric(c, c.srv.cfg.LazyfreeLazyUserDel) }
 
 // UNLINK key [key ...]
 //
 // UNLINK is DEL: dropping the last reference to a value is already O(1) for the loop,
 // the garbage collector frees it in the background (Redis's lazyfree thread).
-func unlinkCommand(c *Client) { delGeneric(c) }
+func unlinkCommand(c *Client) { delGeneric(c, true) }
 
-func delGeneric(c *Client) {
+// delGeneric is DEL and UNLINK; lazy is whether Redis frees the values the lazyfree
+// way (lazyfreed_objects counts the big ones).
+func delGeneric(c *Client, lazy bool) {
 	db, s := c.db, c.srv
 	n := int64(0)
 	for _, key := range c.argv[1:] {
 		// Delete expires the key first if its time has passed (that counts as absent).
-		if db.Delete(key) {
+		if db.deleteGeneric(key, lazy) {
 			s.signalModified(db, key)
 			s.notifyKeyspace(NotifyGeneric, "del", key, db.id)
 			s.dirty++

@@ -214,7 +214,7 @@ func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, err
 		}
 		if _, ref := db.find(k.Key); ref != 0 {
 			if opts.allowDup {
-				db.Delete(k.Key)
+				db.deleteGeneric(k.Key, false) // Redis's dbSyncDelete
 			} else {
 				return &rdb.Error{Offset: k.Offset, Type: -1, Reason: fmt.Sprintf("RDB has duplicated key '%s' in DB %d", k.Key, db.id)}
 			}

@@ -1119,8 +1119,13 @@ func (s *Server) replicaEmptyData() {
 	for _, h := range s.onFlush {
 		h(-1)
 	}
+	n := 0
 	for _, db := range s.dbs {
-		db.Flush()
+		n += db.Flush()
+	}
+	if s.cfg.ReplicaLazyFlush {
+		s.lazyfreeFlushed(n) // Redis's emptyData with EMPTYDB_ASYNC
+		s.lazyfreeTable(len(s.script.fn.fns))
 	}
 	s.flushFunctions()
 }

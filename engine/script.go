@@ -1002,6 +1002,9 @@ func scriptFlushCommand(c *Client) {
 	// A fresh interpreter, as Redis's scriptingReset: globals a script managed to
 	// leave behind go too. Freeing is the garbage collector's job either way.
 	s := c.srv
+	if c.flushIsAsync() {
+		s.lazyfreeTable(len(s.script.scripts))
+	}
 	s.script.eval = nil
 	s.script.scripts = nil
 	s.script.scriptsMem = 0

@@ -173,6 +173,8 @@ type serverStats struct {
 	// full syncs): each is where Redis forks, and INFO total_forks is how clients
 	// see one start. forkUsec is what starting the last one took (latest_fork_usec).
 	totalForks, forkUsec int64
+	// lazyfreed is INFO lazyfreed_objects (lazyfree.go).
+	lazyfreed int64
 }
 
 // New builds a server from its options. It does not listen yet; Start does.

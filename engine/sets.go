@@ -1243,6 +1243,9 @@ func (c *Client) sunionDiffGeneric(keys [][]byte, dst []byte, diff bool) {
 
 	if dst == nil {
 		c.replySetMembers(out)
+		if c.srv.cfg.LazyfreeLazyServerDel {
+			c.srv.lazyfreeDropObj(out) // Redis frees its result set the lazyfree way
+		}
 		return
 	}
 	event := "sunionstore"
