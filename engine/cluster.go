@@ -109,9 +109,12 @@ type clusterState struct {
 	// replOffsets are the replication offsets other nodes announce (CLUSTER SLOTS
 	// lists a replica only once it has data; SHARDS shows them).
 	replOffsets map[string]int64
-	// Replica migration: masters that have had replicas (Redis's
-	// CLUSTER_NODE_MIGRATE_TO) and since when each has none that works.
-	hadReplicas   map[string]bool
+	// Replica migration: the masters that are valid targets (Redis's
+	// CLUSTER_NODE_MIGRATE_TO flag: migrateCron), what the last cron saw of
+	// each node to notice the transitions that set and clear it, and since
+	// when each target has had no working replica.
+	migrateTo     map[string]bool
+	migrateSeen   map[string]migrateSeen
 	orphanedSince map[string]int64
 	// dropFilter is DEBUG DROP-CLUSTER-PACKET-FILTER's packet type, -1 for none
 	// (cluster_debug.go); the bus reads it from its own goroutines.
@@ -150,7 +153,8 @@ func (s *Server) initCluster() error {
 	cl.linkSendbufLimit.Store(s.cfg.ClusterLinkSendbufLimit)
 	cl.size = 1 // Redis's clusterInit starts with a size of 1 until the first state update
 	cl.replOffsets = map[string]int64{}
-	cl.hadReplicas = map[string]bool{}
+	cl.migrateTo = map[string]bool{}
+	cl.migrateSeen = map[string]migrateSeen{}
 	cl.orphanedSince = map[string]int64{}
 	cl.lastVoteTimes = map[string]int64{}
 	cl.path = s.cfg.ClusterConfigFile
@@ -1002,11 +1006,7 @@ func (s *Server) clusterReplicaMigrationCron() {
 	cl := &s.cluster
 	st := cl.st
 	me := st.Myself
-	for _, n := range st.Nodes {
-		if n.IsMaster() && len(st.Replicas(n)) > 0 {
-			cl.hadReplicas[n.ID] = true
-		}
-	}
+	s.migrateFlagsCron()
 	if !me.IsReplica() || !s.cfg.ClusterAllowReplicaMigration || !cl.ok {
 		return
 	}
@@ -1020,7 +1020,7 @@ func (s *Server) clusterReplicaMigrationCron() {
 			continue
 		}
 		ok := okReplicas(st, n, false)
-		if ok == 0 && n.Slots.Len() > 0 && cl.hadReplicas[n.ID] {
+		if ok == 0 && n.Slots.Len() > 0 && cl.migrateTo[n.ID] {
 			orphans++
 		}
 		maxOK = max(maxOK, ok)
@@ -1043,7 +1043,7 @@ func (s *Server) clusterReplicaMigrationCron() {
 		if n.IsMaster() {
 			ok = okReplicas(st, n, false)
 		}
-		if n.IsMaster() && n.Flags&slots.FlagFail == 0 && cl.hadReplicas[n.ID] && ok == 0 {
+		if n.IsMaster() && n.Flags&slots.FlagFail == 0 && cl.migrateTo[n.ID] && ok == 0 {
 			if target == nil && n.Slots.Len() > 0 {
 				target = n
 			}
@@ -1065,6 +1065,60 @@ func (s *Server) clusterReplicaMigrationCron() {
 		s.log.Info("Migrating to orphaned master " + target.ID)
 		s.clusterSetMaster(target)
 		s.clusterApply(slots.Effects{Fsync: true})
+	}
+}
+
+// migrateSeen is what migrateFlagsCron saw of a node last time.
+type migrateSeen struct {
+	replica         bool
+	slots, replicas int
+}
+
+// migrateFlagsCron keeps Redis's CLUSTER_NODE_MIGRATE_TO flag, which makes a
+// master a target of replica migration once it has no working replica. Redis
+// sets it when a master gains a replica (clusterNodeAddSlave), when another
+// node's replica becomes a master (clusterSetNodeAsMaster: a replica that
+// failed over its master inherits the role of a master that had replicas),
+// and when a master gets its first slot while some master has replicas
+// (clusterNodeSetSlotBit); it clears it when a master's last replica is
+// removed (not failed: clusterNodeRemoveSlave). The state changes come from
+// the bus in batches, so the cron compares each node with what it saw.
+func (s *Server) migrateFlagsCron() {
+	cl := &s.cluster
+	st := cl.st
+	anyReplicas := false
+	for _, n := range st.Nodes {
+		if n.IsMaster() && len(st.Replicas(n)) > 0 {
+			anyReplicas = true
+			break
+		}
+	}
+	for id, n := range st.Nodes {
+		now := migrateSeen{replica: n.IsReplica(), slots: n.Slots.Len()}
+		if n.IsMaster() {
+			now.replicas = len(st.Replicas(n))
+		}
+		prev := cl.migrateSeen[id] // a node not seen before: a master without slots
+		switch {
+		case !n.IsMaster():
+		case now.replicas > 0:
+			cl.migrateTo[id] = true
+		case prev.replicas > 0:
+			delete(cl.migrateTo, id) // its last replica left it
+		}
+		if n.IsMaster() && prev.replica && n != st.Myself {
+			cl.migrateTo[id] = true
+		}
+		if n.IsMaster() && prev.slots == 0 && now.slots > 0 && anyReplicas {
+			cl.migrateTo[id] = true
+		}
+		cl.migrateSeen[id] = now
+	}
+	for id := range cl.migrateSeen {
+		if st.Nodes[id] == nil {
+			delete(cl.migrateSeen, id)
+			delete(cl.migrateTo, id)
+		}
 	}
 }
 

@@ -671,3 +671,43 @@ func TestClusterReplicaMigration(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Redis's legacy unit 07-replica-migration, second part: a replica that fails
+// over its master becomes a valid migration target for the others (Redis's
+// clusterSetNodeAsMaster flags it MIGRATE_TO) though as a master it never had a
+// replica: a replica of the master with the most moves to it.
+func TestClusterReplicaMigrationToPromotedReplica(t *testing.T) {
+	s, addr := startClusterNode(t, "", nil)
+	s.SetClusterBus(&stubBus{})
+	tc := dialTest(t, addr)
+	masterB, promoted := strings.Repeat("c", 40), strings.Repeat("e", 40)
+	for i, id := range []string{otherID, masterB} {
+		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster, ConfigEpoch: uint64(i + 1)}
+		for sl := i * 8192; sl < (i+1)*8192; sl++ {
+			m.Slots.Set(sl)
+		}
+		s.ClusterNodeUpdate(m)
+	}
+	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("f", 40), IP: "127.0.0.3", Port: 7010, CPort: 17010, Flags: slots.FlagReplica, MasterID: otherID})
+	s.ClusterNodeUpdate(slots.NodeMeta{ID: promoted, IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagReplica, MasterID: masterB})
+	onLoop(t, s, func() {})
+	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
+		t.Fatal(got)
+	}
+	onLoop(t, s, func() {})
+	time.Sleep(200 * time.Millisecond) // crons see the replica of B as a replica
+	// B fails and its replica takes its slots with a new epoch.
+	s.ClusterNodeHealth(masterB, false, true)
+	m := slots.NodeMeta{ID: promoted, IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagMaster, ConfigEpoch: 3}
+	for sl := 8192; sl < slots.Count; sl++ {
+		m.Slots.Set(sl)
+	}
+	s.ClusterNodeUpdate(m)
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(tc.do("CLUSTER", "NODES"), "myself,slave "+promoted) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no migration to the promoted replica:\n%s", tc.do("CLUSTER", "NODES"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
