@@ -60,6 +60,13 @@ const banTime = 60 * time.Second
 
 // peer is what the bus knows of another node.
 type peer struct {
+	// verified: the node answered myself under this id (a probe ack, a ping,
+	// its link's hello). Until then it is not handed to the engine: a node
+	// learned from gossip may be a stale id at an address where another node
+	// runs now (a node that reset hard, announced by an old memberlist still
+	// shutting down), and Redis only adds a gossiped node after a handshake
+	// with its address answers with that id (verify).
+	verified  bool
 	meta      meta
 	addr      string // memberlist's address for it, the ip fallback
 	claim     slots.Bitmap
@@ -447,7 +454,7 @@ func (b *Bus) sendAuthRequest(epoch uint64, force bool, claimed *slots.Bitmap) {
 	msg = appendID(msg, b.id)
 	var targets []string
 	for id, p := range b.peers {
-		if p.isMaster() && p.meta.SlotCount > 0 {
+		if p.verified && p.isMaster() && p.meta.SlotCount > 0 {
 			targets = append(targets, id)
 		}
 	}
@@ -501,7 +508,7 @@ func (b *Bus) Publish(channel, message []byte, shard bool) {
 		return // a reset node knows nobody to send to
 	}
 	for id, p := range b.peers {
-		if b.addrLocked(id) == nil {
+		if !p.verified || b.addrLocked(id) == nil {
 			continue // Redis sends to every node with a link, a FAIL one too
 		}
 		if !shard || id == shardMaster || p.meta.MasterID == shardMaster {
@@ -619,7 +626,12 @@ func (b *Bus) run() {
 			b.refreshMine(false)
 			b.stallCron(now)
 			b.filterCron()
-			b.failureCron(now)
+			if !b.stalled() {
+				// Redis's clusterCron does not run while its loop is stuck
+				// (a long command, a load): no verdict on what a stuck
+				// node could not hear.
+				b.failureCron(now)
+			}
 			b.linkCron(now)
 			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
 				lastRejoin = now

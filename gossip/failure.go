@@ -91,6 +91,7 @@ func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr) {
 	}
 	if _, err := ml.Ping(id, addr); err == nil {
 		b.live.heard(id, time.Now())
+		b.verify(id)
 	}
 }
 
@@ -163,6 +164,14 @@ func (b *Bus) failureCron(now time.Time) {
 		addr, known := state[id]
 		if !known && now.Sub(p.firstSeen) < 2*b.cfg.ProbeInterval {
 			// Learned from someone else's state before memberlist saw it.
+			continue
+		}
+		if !p.verified {
+			// Not answered yet: ping it now (Redis's handshake), no verdict.
+			if known && id != myID && b.live.startPing(id) {
+				b.done.Add(1)
+				go b.pingPeer(ml, id, addr)
+			}
 			continue
 		}
 		heard := b.live.lastHeard(id)

@@ -265,8 +265,11 @@ func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 // the node connected in the engine), then a manual failover's readiness.
 func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 	b.mu.Lock()
-	pfail, fail, alone, fresh, busID := p.pfail, p.fail, b.alone, b.fresh, b.id
+	pfail, fail, alone, fresh, busID, verified := p.pfail, p.fail, b.alone, b.fresh, b.id, p.verified
 	b.mu.Unlock()
+	if !verified {
+		return // verify delivers it once it answers
+	}
 	if alone || fresh {
 		return // soft or hard reset: myself knows nobody until a MEET
 	}
@@ -283,6 +286,29 @@ func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 		if me := b.eng.ClusterMyself(); me != nil && me.MasterID == nm.ID {
 			b.eng.ClusterManualFailoverReady(nm.ReplOffset)
 		}
+	}
+}
+
+// verify records that node id answered myself under its id (a probe ack, our
+// ping's ack, its link's hello: memberlist acks only a ping addressed to its
+// own name) and, the first time, hands what the bus holds of it to the engine:
+// Redis's handshake, which adds a gossiped node once its address answers.
+func (b *Bus) verify(id string) {
+	b.mu.Lock()
+	p := b.peers[id]
+	if p == nil || p.verified {
+		b.mu.Unlock()
+		return
+	}
+	p.verified = true
+	known := p.meta.ID != ""
+	var nm slots.NodeMeta
+	if known {
+		nm = b.nodeMetaLocked(p)
+	}
+	b.mu.Unlock()
+	if known {
+		b.deliver(nm, p)
 	}
 }
 

@@ -269,6 +269,7 @@ func (b *Bus) acceptLink(c net.Conn) {
 		return
 	}
 	c.SetReadDeadline(time.Time{})
+	b.verify(id) // only a running node dials with its id
 	in := &inLink{ctime: time.Now(), conn: c}
 	b.lmu.Lock()
 	if old := b.links.from[id]; old != nil {
@@ -433,7 +434,7 @@ func (b *Bus) linkCron(now time.Time) {
 	known := make(map[string]time.Time, len(b.peers)) // id → its unanswered ping
 	if !b.alone && !b.fresh {
 		for id, p := range b.peers {
-			if p.meta.ID != "" && b.addrLocked(id) != nil {
+			if p.verified && p.meta.ID != "" && b.addrLocked(id) != nil {
 				known[id] = p.pingSent
 			}
 		}
@@ -486,8 +487,10 @@ func (b *Bus) linkRows() []slots.Link {
 	b.mu.Lock()
 	ids := make([]string, 0, len(b.peers))
 	if !b.alone && !b.fresh {
-		for id := range b.peers {
-			ids = append(ids, id)
+		for id, p := range b.peers {
+			if p.verified {
+				ids = append(ids, id)
+			}
 		}
 	}
 	b.mu.Unlock()

@@ -54,6 +54,7 @@ func (d *pinger) NotifyPingComplete(other *memberlist.Node, _ time.Duration, pay
 		return
 	}
 	(*Bus)(d).live.heard(other.Name, time.Now()) // a pong (failure.go)
+	(*Bus)(d).verify(other.Name)
 	if len(payload) == 0 || payload[0] != ackVersion {
 		return
 	}
