@@ -72,7 +72,27 @@ func TestClusterStuckLoopFailed(t *testing.T) {
 	ms[2].eng.stuckSince.Store(time.Now().UnixNano())
 	took := failedOn(t, ms[:2], ms[2], 30*timeout)
 	t.Logf("FAIL %v after the loop got stuck (node timeout %v)", took, timeout)
+	// The stuck node itself passed no verdict on the nodes it could not hear
+	// (Redis's clusterCron does not run meanwhile), and once running it gives
+	// each a fresh node timeout to answer.
+	peersOK := func() bool {
+		ok := true
+		ms[2].view(func(st *slots.State) {
+			for _, n := range ms[:2] {
+				ok = ok && st.Nodes[n.id].Flags&(slots.FlagFail|slots.FlagPFail) == 0
+			}
+		})
+		return ok
+	}
+	if !peersOK() {
+		t.Fatal("the stuck node failed its peers")
+	}
 	ms[2].eng.stuckSince.Store(0)
+	for end := time.Now().Add(timeout / 2); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if !peersOK() {
+			t.Fatal("the node failed its peers as soon as its loop ran again")
+		}
+	}
 	waitFor(t, 30*timeout, "FAIL cleared once the loop runs", func() bool {
 		for _, n := range ms[:2] {
 			var fl slots.NodeFlags
