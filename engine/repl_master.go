@@ -1082,6 +1082,12 @@ func (s *Server) replFeedLoadExpired(dbid int, key []byte) {
 	s.feedSinks(dbid, resp.AppendCommand(nil, del, string(key)), true)
 }
 
+// clusterReplicaAtStart reports whether nodes.conf made myself a replica (the
+// replica link is set up after the dataset loads).
+func (s *Server) clusterReplicaAtStart() bool {
+	return s.cluster.st != nil && s.cluster.st.Myself.IsReplica()
+}
+
 // rdbLoadAux reads the repl-* aux fields of an RDB being loaded. At start, a master
 // whose file has them keeps that history as its secondary one (Redis's
 // loadDataFromDisk): replicas of the previous run continue with a partial resync.
@@ -1108,7 +1114,16 @@ func (s *Server) rdbLoadAux(key, val []byte) error {
 		if n, ok := parseInt(val); ok {
 			a.offset = n
 		}
-		if a.hasID && a.offset != -1 && a.streamDB != -1 && !s.isReplica() {
+		if a.hasID && a.offset != -1 && a.streamDB != -1 && s.clusterReplicaAtStart() {
+			// Redis's iAmMaster() reads myself's role in nodes.conf in cluster
+			// mode: a replica keeps the file's history as its own, and the link
+			// the cluster sets up next continues it (replicaSetMaster caches
+			// myself: PSYNC with the master's replid, or a full resync under the
+			// same replid, which swapdb loads asynchronously).
+			s.repl.id, s.info.replID, s.repl.offset = a.id, a.id, a.offset
+			s.prop.replDB = a.streamDB
+			s.log.Info("Restored replication history from the RDB file", zap.String("replid", a.id), zap.Int64("offset", a.offset))
+		} else if a.hasID && a.offset != -1 && a.streamDB != -1 && !s.isReplica() {
 			r := &s.repl
 			r.id2 = a.id
 			r.secondOffset = a.offset + 1
