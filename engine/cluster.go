@@ -113,6 +113,9 @@ type clusterState struct {
 	// CLUSTER_NODE_MIGRATE_TO flag: migrateCron), what the last cron saw of
 	// each node to notice the transitions that set and clear it, and since
 	// when each target has had no working replica.
+	// served: the slots myself's shard served at the last state change
+	// (clusterDropLostShardChannels).
+	served        slots.Bitmap
 	migrateTo     map[string]bool
 	migrateSeen   map[string]migrateSeen
 	orphanedSince map[string]int64
@@ -495,6 +498,7 @@ func (s *Server) clusterBeforeSleep() {
 	}
 	todo := cl.todo
 	cl.todo = 0
+	s.clusterDropLostShardChannels()
 	if todo&todoUpdateState != 0 {
 		s.clusterUpdateState()
 	}
@@ -506,6 +510,46 @@ func (s *Server) clusterBeforeSleep() {
 	s.clusterPublishMyself()
 	if todo&todoBroadcast != 0 && cl.bus != nil {
 		cl.bus.Changed()
+	}
+}
+
+// clusterDropLostShardChannels is Redis's removeChannelsInSlot, which
+// clusterDelSlot runs when a slot served by myself's shard (myself's, or my
+// master's) leaves it: every client subscribed to a shard channel of such a
+// slot is unsubscribed, with a "sunsubscribe" message, and the channel is gone.
+// Any state change passes here (its todo flags), so the slots served are
+// compared with those of the last pass.
+func (s *Server) clusterDropLostShardChannels() {
+	cl := &s.cluster
+	st := cl.st
+	shard := st.Myself
+	if !shard.IsMaster() {
+		shard = st.Nodes[shard.MasterID]
+	}
+	var served slots.Bitmap
+	if shard != nil {
+		served = shard.Slots
+	}
+	prev := cl.served
+	cl.served = served
+	if len(s.pubsub.shard) == 0 || prev == served {
+		return
+	}
+	var lost []string
+	for name := range s.pubsub.shard {
+		if sl := slots.Slot([]byte(name)); prev.Has(sl) && !served.Has(sl) {
+			lost = append(lost, name)
+		}
+	}
+	for _, name := range lost {
+		subs := s.pubsub.shard[name]
+		if subs == nil {
+			continue
+		}
+		for _, c := range append([]*Client(nil), subs.clients...) {
+			s.unsubscribeShard(c, subs.name, true)
+			s.queueWrite(c) // not the client of a command: its reply goes out now
+		}
 	}
 }
 
