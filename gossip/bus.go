@@ -60,7 +60,8 @@ const banTime = 60 * time.Second
 
 // peer is what the bus knows of another node.
 type peer struct {
-	// verified: the node answered myself under this id (a probe ack, a ping,
+	// verified: the node answered myself under this id, or the engine
+	// already knew it (trust) (a probe ack, a ping,
 	// its link's hello). Until then it is not handed to the engine: a node
 	// learned from gossip may be a stale id at an address where another node
 	// runs now (a node that reset hard, announced by an old memberlist still
@@ -107,6 +108,10 @@ type Bus struct {
 	members map[string]*memberlist.Node // alive or suspect members (by id), from events
 	joined  map[string]time.Time
 	banned  map[string]time.Time
+	// trusted: the ids the engine knows (nodes.conf, or delivered before):
+	// their peers need no answer to reach it (verify), as Redis knows the
+	// nodes of its nodes.conf without a handshake.
+	trusted map[string]bool
 	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET
 	// restarts memberlist under a new id): rejoinKnown does not dial them back,
 	// as a Redis node only pings the address of a node it knows, and the node
@@ -179,7 +184,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
-		banned: map[string]time.Time{}, lastFilter: -1, reportDerived: reportDerived,
+		banned: map[string]time.Time{}, trusted: map[string]bool{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
@@ -824,6 +829,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	seen := b.learnedIP
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
+	b.trusted = map[string]bool{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""
 	b.former[b.id] = true
@@ -848,7 +854,13 @@ func (b *Bus) announceLeave() {
 func (b *Bus) rejoinKnown(onlyMissing bool) {
 	b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
 		var addrs []string
-		var ids []string
+		var ids, all []string
+		for _, n := range st.Nodes {
+			if n != st.Myself {
+				all = append(all, n.ID)
+			}
+		}
+		go b.trust(st.Myself.ID, all)
 		for _, n := range st.Nodes {
 			if n == st.Myself || n.IP == "" || n.CPort == 0 || n.Flags&slots.FlagNoAddr != 0 {
 				continue

@@ -239,7 +239,7 @@ func (b *Bus) peerLocked(id string, now time.Time) *peer {
 	}
 	p := b.peers[id]
 	if p == nil {
-		p = &peer{firstSeen: now, reports: map[string]time.Time{}}
+		p = &peer{firstSeen: now, reports: map[string]time.Time{}, verified: b.trusted[id]}
 		b.peers[id] = p
 	}
 	return p
@@ -309,6 +309,27 @@ func (b *Bus) verify(id string) {
 	b.mu.Unlock()
 	if known {
 		b.deliver(nm, p)
+	}
+}
+
+// trust marks the ids the engine knows (myID's engine: a hard reset since
+// makes them strangers) as verified, and delivers what the bus holds of them.
+func (b *Bus) trust(myID string, ids []string) {
+	b.mu.Lock()
+	if b.id != myID {
+		b.mu.Unlock()
+		return
+	}
+	var fresh []string
+	for _, id := range ids {
+		b.trusted[id] = true
+		if p := b.peers[id]; p != nil && !p.verified {
+			fresh = append(fresh, id)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range fresh {
+		b.verify(id)
 	}
 }
 
