@@ -137,10 +137,16 @@ func (s *Server) ClusterLinkSendbufLimit() int64 { return s.cluster.linkSendbufL
 // ClusterNodeUpdate merges what node m.ID announced (a ping/pong's header: meta
 // and claim) into the state: new nodes are added, roles, epochs and claims applied
 // (slots.State.ApplyMeta). Safe from any goroutine.
-func (s *Server) ClusterNodeUpdate(m slots.NodeMeta) {
+func (s *Server) ClusterNodeUpdate(m slots.NodeMeta) { s.ClusterNodeUpdateFor("", m) }
+
+// ClusterNodeUpdateFor is ClusterNodeUpdate from the bus of myself myID ("":
+// any): dropped if myself's id is another when it runs on the loop. The bus
+// read m before; a hard reset (a new id) since means m is the old cluster's.
+func (s *Server) ClusterNodeUpdateFor(myID string, m slots.NodeMeta) {
 	gen := s.cluster.resetGen.Load()
 	s.Submit(func() {
-		if s.cluster.st == nil || s.cluster.resetGen.Load() != gen {
+		if s.cluster.st == nil || s.cluster.resetGen.Load() != gen ||
+			myID != "" && s.cluster.st.Myself.ID != myID {
 			return
 		}
 		s.cluster.replOffsets[m.ID] = m.ReplOffset
@@ -158,8 +164,11 @@ func (s *Server) ClusterNodeUpdate(m slots.NodeMeta) {
 // goroutine.
 func (s *Server) ClusterNodeOffset(id string, offset int64) {
 	s.Submit(func() {
-		if s.cluster.st != nil && s.cluster.st.Nodes[id] != nil {
-			s.cluster.replOffsets[id] = offset
+		if s.cluster.st != nil {
+			if n := s.cluster.st.Nodes[id]; n != nil {
+				s.cluster.replOffsets[id] = offset
+				n.PongRecv = time.Now().UnixMilli() // a probe's ack is the bus's pong
+			}
 		}
 	})
 }

@@ -129,6 +129,7 @@ type nopEngine struct{}
 
 func (nopEngine) ClusterMyself() *slots.NodeMeta                                { return &slots.NodeMeta{} }
 func (nopEngine) ClusterNodeUpdate(slots.NodeMeta)                              {}
+func (nopEngine) ClusterNodeUpdateFor(string, slots.NodeMeta)                   {}
 func (nopEngine) ClusterNodeOffset(string, int64)                               {}
 func (nopEngine) ClusterNodeHealth(string, bool, bool)                          {}
 func (nopEngine) ClusterFailoverAuthRequest(string, uint64, slots.Bitmap, bool) {}

@@ -15,6 +15,9 @@ type Engine interface {
 	ClusterMyself() *slots.NodeMeta
 	// ClusterNodeUpdate merges another node's meta and claim (its header).
 	ClusterNodeUpdate(m slots.NodeMeta)
+	// ClusterNodeUpdateFor is ClusterNodeUpdate for the bus of myself myID:
+	// dropped if myself has another id by the time it runs (a hard reset).
+	ClusterNodeUpdateFor(myID string, m slots.NodeMeta)
 	// ClusterNodeOffset records node id's replication offset (from a probe ack,
 	// between its meta updates).
 	ClusterNodeOffset(id string, offset int64)

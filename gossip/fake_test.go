@@ -156,6 +156,15 @@ func (f *fakeEngine) changed(broadcast bool) {
 
 func (f *fakeEngine) ClusterMyself() *slots.NodeMeta { return f.myself.Load() }
 
+func (f *fakeEngine) ClusterNodeUpdateFor(myID string, m slots.NodeMeta) {
+	f.submit(func() {
+		if f.st.Myself.ID == myID {
+			f.offsets[m.ID] = m.ReplOffset
+			f.apply(f.st.ApplyMeta(m, nil, true))
+		}
+	})
+}
+
 func (f *fakeEngine) ClusterNodeUpdate(m slots.NodeMeta) {
 	f.submit(func() {
 		f.offsets[m.ID] = m.ReplOffset

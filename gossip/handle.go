@@ -266,9 +266,15 @@ func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 	b.mu.Lock()
 	pfail, fail, alone, fresh, busID, verified := p.pfail, p.fail, b.alone, b.fresh, b.id, p.verified
+	current := b.peers[nm.ID] == p
 	b.mu.Unlock()
 	if !verified {
 		return // verify delivers it once it answers
+	}
+	if !current {
+		// p is of the peer table a hard reset replaced (restart) since nm was
+		// read: what the old memberlist heard is the old cluster.
+		return
 	}
 	if alone || fresh {
 		return // soft or hard reset: myself knows nobody until a MEET
@@ -278,7 +284,9 @@ func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 		// next refresh): what the old memberlist still hears is the old cluster.
 		return
 	}
-	b.eng.ClusterNodeUpdate(nm)
+	// The engine applies it only if myself is still busID on its loop: a
+	// hard reset may come between this check and then.
+	b.eng.ClusterNodeUpdateFor(busID, nm)
 	if pfail || fail {
 		b.eng.ClusterNodeHealth(nm.ID, pfail, fail)
 	}
