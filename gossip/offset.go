@@ -97,13 +97,15 @@ func (b *Bus) learnSeq(id string, seq uint64) {
 func (b *Bus) learnOffset(id string, off int64, stamp uint64) {
 	b.mu.Lock()
 	p := b.peers[id]
-	changed := false
+	verified := p != nil && p.verified
 	if p != nil {
-		before := p.off
-		changed = p.takeOffset(off, stamp) && p.off != before
+		p.takeOffset(off, stamp)
+		off = p.off
 	}
 	b.mu.Unlock()
-	if changed {
+	if verified {
+		// Every ack: the engine's pong time moves too (CLUSTER NODES shows
+		// when the node last answered, as Redis's pong_received).
 		b.eng.ClusterNodeOffset(id, off)
 	}
 }
