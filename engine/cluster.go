@@ -188,6 +188,7 @@ func (s *Server) initCluster() error {
 		cl.st = st
 		s.log.Info("Node configuration loaded, I'm " + st.Myself.ID)
 		s.clusterSetMyselfAddr()
+
 	}
 	s.cronHooks = append(s.cronHooks, s.clusterCron)
 	s.beforeSleepHooks = append(s.beforeSleepHooks, s.clusterBeforeSleep)

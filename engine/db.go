@@ -367,7 +367,11 @@ func (db *DB) cron(activeRehashing bool) {
 
 // expireAllowed reports whether lookups may delete expired keys: not while loading,
 // and (later) not on replicas, which wait for the master's DEL.
-func (s *Server) expireAllowed() bool { return !s.replicaNoExpire }
+func (s *Server) expireAllowed() bool {
+	// In cluster mode myself's role in the state counts from the start, before
+	// the replica link is set up (Redis's iAmMaster reads nodes.conf).
+	return !s.replicaNoExpire && !s.clusterMyselfReplica()
+}
 
 // expirePaused reports a CLIENT PAUSE in effect: the dataset must not change, so
 // expired keys read as missing but are not deleted (nor propagated) until it ends

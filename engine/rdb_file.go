@@ -195,7 +195,9 @@ type rdbLoadOpts struct {
 func (s *Server) loadRDBOpts(r *rdb.Reader, opts rdbLoadOpts) (rdbLoadStats, error) {
 	aofPreamble := opts.aofPreamble
 	var st rdbLoadStats
-	master := s.roleFn == nil || s.roleFn() == "master"
+	// A replica keeps the expired keys of its file: its master's DELs remove
+	// them (nodes.conf's role counts in cluster mode, as Redis's iAmMaster).
+	master := (s.roleFn == nil || s.roleFn() == "master") && !s.clusterMyselfReplica()
 	now := time.Now().UnixMilli()
 	dbs := s.dbs
 	if opts.dbs != nil {

@@ -1082,9 +1082,10 @@ func (s *Server) replFeedLoadExpired(dbid int, key []byte) {
 	s.feedSinks(dbid, resp.AppendCommand(nil, del, string(key)), true)
 }
 
-// clusterReplicaAtStart reports whether nodes.conf made myself a replica (the
-// replica link is set up after the dataset loads).
-func (s *Server) clusterReplicaAtStart() bool {
+// clusterMyselfReplica reports whether myself is a replica in the cluster
+// state: from nodes.conf at start, before the replica link is set up after
+// the dataset loads.
+func (s *Server) clusterMyselfReplica() bool {
 	return s.cluster.st != nil && s.cluster.st.Myself.IsReplica()
 }
 
@@ -1114,7 +1115,7 @@ func (s *Server) rdbLoadAux(key, val []byte) error {
 		if n, ok := parseInt(val); ok {
 			a.offset = n
 		}
-		if a.hasID && a.offset != -1 && a.streamDB != -1 && s.clusterReplicaAtStart() {
+		if a.hasID && a.offset != -1 && a.streamDB != -1 && s.clusterMyselfReplica() {
 			// Redis's iAmMaster() reads myself's role in nodes.conf in cluster
 			// mode: a replica keeps the file's history as its own, and the link
 			// the cluster sets up next continues it (replicaSetMaster caches
