@@ -639,13 +639,13 @@ func TestClusterReplicaTooOldForElection(t *testing.T) {
 	}
 }
 
-// Redis Cluster spec, "Replica migration": a master left without working replicas
-// gets one from the master with the most, after a delay.
-func TestClusterReplicaMigration(t *testing.T) {
+// startMigrationCluster is a node replicating otherID, which has a second
+// replica, beside master masterB (the other half of the slots) with one
+// replica, its own: the set-up of the replica migration tests.
+func startMigrationCluster(t *testing.T, masterB, replicaB string) (*Server, *testConn) {
 	s, addr := startClusterNode(t, "", nil)
 	s.SetClusterBus(&stubBus{})
 	tc := dialTest(t, addr)
-	masterB := "cccccccccccccccccccccccccccccccccccccccc"
 	for i, id := range []string{otherID, masterB} {
 		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster, ConfigEpoch: uint64(i + 1)}
 		for sl := i * 8192; sl < (i+1)*8192; sl++ {
@@ -653,13 +653,20 @@ func TestClusterReplicaMigration(t *testing.T) {
 		}
 		s.ClusterNodeUpdate(m)
 	}
-	// Our master gets a second replica; B's only replica is failed.
 	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("f", 40), IP: "127.0.0.3", Port: 7010, CPort: 17010, Flags: slots.FlagReplica, MasterID: otherID})
-	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("e", 40), IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagReplica, MasterID: masterB})
+	s.ClusterNodeUpdate(slots.NodeMeta{ID: replicaB, IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagReplica, MasterID: masterB})
 	onLoop(t, s, func() {})
 	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
 		t.Fatal(got)
 	}
+	return s, tc
+}
+
+// Redis Cluster spec, "Replica migration": a master left without working replicas
+// gets one from the master with the most, after a delay.
+func TestClusterReplicaMigration(t *testing.T) {
+	masterB := strings.Repeat("c", 40)
+	s, tc := startMigrationCluster(t, masterB, strings.Repeat("e", 40))
 	onLoop(t, s, func() {}) // one cron pass sees B with a replica
 	time.Sleep(200 * time.Millisecond)
 	s.ClusterNodeHealth(strings.Repeat("e", 40), false, true)
@@ -677,23 +684,8 @@ func TestClusterReplicaMigration(t *testing.T) {
 // clusterSetNodeAsMaster flags it MIGRATE_TO) though as a master it never had a
 // replica: a replica of the master with the most moves to it.
 func TestClusterReplicaMigrationToPromotedReplica(t *testing.T) {
-	s, addr := startClusterNode(t, "", nil)
-	s.SetClusterBus(&stubBus{})
-	tc := dialTest(t, addr)
 	masterB, promoted := strings.Repeat("c", 40), strings.Repeat("e", 40)
-	for i, id := range []string{otherID, masterB} {
-		m := slots.NodeMeta{ID: id, IP: "127.0.0.2", Port: 7001 + i, CPort: 17001 + i, Flags: slots.FlagMaster, ConfigEpoch: uint64(i + 1)}
-		for sl := i * 8192; sl < (i+1)*8192; sl++ {
-			m.Slots.Set(sl)
-		}
-		s.ClusterNodeUpdate(m)
-	}
-	s.ClusterNodeUpdate(slots.NodeMeta{ID: strings.Repeat("f", 40), IP: "127.0.0.3", Port: 7010, CPort: 17010, Flags: slots.FlagReplica, MasterID: otherID})
-	s.ClusterNodeUpdate(slots.NodeMeta{ID: promoted, IP: "127.0.0.3", Port: 7011, CPort: 17011, Flags: slots.FlagReplica, MasterID: masterB})
-	onLoop(t, s, func() {})
-	if got := tc.do("CLUSTER", "REPLICATE", otherID); got != "OK" {
-		t.Fatal(got)
-	}
+	s, tc := startMigrationCluster(t, masterB, promoted)
 	onLoop(t, s, func() {})
 	time.Sleep(200 * time.Millisecond) // crons see the replica of B as a replica
 	// B fails and its replica takes its slots with a new epoch.
