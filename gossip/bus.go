@@ -102,6 +102,13 @@ type Bus struct {
 	tr atomic.Pointer[countingTransport] // replaced with ml by a hard reset
 	q  *memberlist.TransmitLimitedQueue
 
+	// hmu orders the verdicts the engine gets (ClusterNodeHealth) as the
+	// peers' pfail/fail changed: each sender holds it from reading or
+	// changing them (under mu) until its Submit. Without it a deliver that
+	// read FAIL could reach the loop after failureCron's clearing verdict,
+	// and leave the engine with a FAIL the bus no longer holds and never
+	// sends again. Taken before mu.
+	hmu     sync.Mutex
 	mu      sync.Mutex
 	id      string
 	peers   map[string]*peer
@@ -112,6 +119,11 @@ type Bus struct {
 	// their peers need no answer to reach it (verify), as Redis knows the
 	// nodes of its nodes.conf without a handshake.
 	trusted map[string]bool
+	// answered: ids that answered myself (verify) before the bus had a peer
+	// for them, by when: a link's hello can come before the gossip that
+	// introduces its node, and the peer created then counts as verified
+	// (peerLocked) instead of waiting for a ping memberlist may not send yet.
+	answered map[string]time.Time
 	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET
 	// restarts memberlist under a new id): rejoinKnown does not dial them back,
 	// as a Redis node only pings the address of a node it knows, and the node
@@ -184,7 +196,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
-		banned: map[string]time.Time{}, trusted: map[string]bool{}, lastFilter: -1, reportDerived: reportDerived,
+		banned: map[string]time.Time{}, trusted: map[string]bool{}, answered: map[string]time.Time{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
@@ -830,6 +842,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
 	b.trusted = map[string]bool{}
+	b.answered = map[string]time.Time{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""
 	b.former[b.id] = true

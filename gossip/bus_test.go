@@ -3,7 +3,9 @@ package gossip
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -385,7 +387,31 @@ func dumpViews(t testing.TB, nodes []*testNode) {
 		n.view(func(st *slots.State) {
 			t.Logf("view of %s (%d members):\n%s", n.id[:8], n.bus.numNodes(), st.NodesText(true))
 		})
+		t.Logf("bus of %s: %s", n.id[:8], n.bus.peerSummary())
 	}
+}
+
+// peerSummary lists the bus's peers: id prefix, v if verified, m if memberlist
+// lists it, a if it answered before its peer existed (tests' dumps).
+func (b *Bus) peerSummary() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for id, p := range b.peers {
+		f := id[:8] + ":"
+		if p.verified {
+			f += "v"
+		}
+		if b.members[id] != nil {
+			f += "m"
+		}
+		out = append(out, f)
+	}
+	for id := range b.answered {
+		out = append(out, id[:8]+":a")
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
 
 // A FAIL replica that comes back is cleared at once (Redis's

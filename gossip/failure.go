@@ -136,6 +136,7 @@ func (b *Bus) failureCron(now time.Time) {
 	me := b.eng.ClusterMyself()
 	iAmMaster := me != nil && me.Flags&slots.FlagMaster != 0
 
+	b.hmu.Lock() // until the verdicts are submitted
 	var verdicts []health
 	var failed []string
 	var report []string
@@ -168,6 +169,14 @@ func (b *Bus) failureCron(now time.Time) {
 		}
 		if !p.verified {
 			// Not answered yet: ping it now (Redis's handshake), no verdict.
+			// A node memberlist does not list (it took it for dead, or has
+			// not merged the state that named it) is pinged at the address
+			// memberlist last had for it.
+			if !known {
+				if n := b.addrLocked(id); n != nil {
+					addr, known = &net.UDPAddr{IP: n.Addr, Port: int(n.Port)}, true
+				}
+			}
 			if known && id != myID && b.live.startPing(id) {
 				b.done.Add(1)
 				go b.pingPeer(ml, id, addr)
@@ -257,6 +266,7 @@ func (b *Bus) failureCron(now time.Time) {
 	for _, v := range verdicts {
 		b.eng.ClusterNodeHealth(v.id, v.pfail, v.fail)
 	}
+	b.hmu.Unlock()
 	for _, id := range askClaim {
 		b.sendTo(id, appendID([]byte{msgClaimReq}, myID), false)
 	}
@@ -314,6 +324,8 @@ func (b *Bus) failureReport(reporter, failed string) {
 
 // failMessage applies another node's FAIL verdict.
 func (b *Bus) failMessage(sender, failed string) {
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
 	b.mu.Lock()
 	p := b.peers[failed]
 	if b.peers[sender] == nil || p == nil || p.fail {
