@@ -124,6 +124,12 @@ type Bus struct {
 	// introduces its node, and the peer created then counts as verified
 	// (peerLocked) instead of waiting for a ping memberlist may not send yet.
 	answered map[string]time.Time
+	// moved: nodes memberlist still holds at an old address that answered
+	// at a new one (readdress.go); pinged and dialed there until memberlist
+	// takes it.
+	moved map[string]*net.UDPAddr
+	// lastAddrCheck: addrCron's last look at the host's addresses (run only).
+	lastAddrCheck time.Time
 	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET
 	// restarts memberlist under a new id): rejoinKnown does not dial them back,
 	// as a Redis node only pings the address of a node it knows, and the node
@@ -196,7 +202,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
-		banned: map[string]time.Time{}, trusted: map[string]bool{}, answered: map[string]time.Time{}, lastFilter: -1, reportDerived: reportDerived,
+		banned: map[string]time.Time{}, trusted: map[string]bool{}, answered: map[string]time.Time{}, moved: map[string]*net.UDPAddr{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
@@ -650,6 +656,7 @@ func (b *Bus) run() {
 				b.failureCron(now)
 			}
 			b.linkCron(now)
+			b.addrCron(now)
 			if now.Sub(lastRejoin) >= b.cfg.ReconnectInterval {
 				lastRejoin = now
 				b.rejoinKnown(true)
@@ -843,6 +850,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.members = map[string]*memberlist.Node{}
 	b.trusted = map[string]bool{}
 	b.answered = map[string]time.Time{}
+	b.moved = map[string]*net.UDPAddr{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""
 	b.former[b.id] = true

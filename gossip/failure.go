@@ -163,6 +163,13 @@ func (b *Bus) failureCron(now time.Time) {
 		}
 		before := health{id, p.pfail, p.fail}
 		addr, known := state[id]
+		if a := b.moved[id]; a != nil {
+			if known && addr.String() == a.String() {
+				delete(b.moved, id) // memberlist took the new address
+			} else {
+				addr, known = a, true
+			}
+		}
 		if !known && now.Sub(p.firstSeen) < 2*b.cfg.ProbeInterval {
 			// Learned from someone else's state before memberlist saw it.
 			continue
@@ -363,6 +370,13 @@ func (d *conflicts) NotifyConflict(existing, other *memberlist.Node) {
 func (b *Bus) rejoinConflicting(id, addr string) {
 	defer b.done.Done()
 	defer b.live.endPing("join " + id)
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if p, err := strconv.Atoi(port); err == nil {
+			if ml := b.ml.Load(); ml != nil {
+				b.confirmMove(ml, id, host, uint16(p))
+			}
+		}
+	}
 	limit := time.Now().Add(4*b.nodeTimeout() + 10*b.cfg.ProbeInterval)
 	for time.Now().Before(limit) {
 		select {

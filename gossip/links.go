@@ -142,6 +142,9 @@ func (b *Bus) nodeAddr(id string) *memberlist.Node {
 }
 
 func (b *Bus) addrLocked(id string) *memberlist.Node {
+	if a := b.moved[id]; a != nil {
+		return &memberlist.Node{Name: id, Addr: a.IP, Port: uint16(a.Port)}
+	}
 	if n := b.members[id]; n != nil {
 		return n
 	}
