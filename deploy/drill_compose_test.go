@@ -109,8 +109,7 @@ func composeFaults(aliases func(service string) []string) map[string]composeFaul
 				// Docker gives the lowest free address; the drills leave no hole
 				// (recreateOnNewIP's squatters stay), so it is the same one. A node
 				// whose address changes while it runs is not what this fault is
-				// about (it is a known limitation: its gossip keeps advertising the
-				// old address).
+				// about: deploy/drills' TestDrillClusterAddressChange drills that.
 				if now := p.ipOf(s); now != p.faultIP {
 					t.Errorf("%s reconnected on %s, had %s", s, now, p.faultIP)
 				}
