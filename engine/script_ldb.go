@@ -16,6 +16,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 
@@ -427,17 +428,21 @@ func (d *ldbSession) breakCmd(argv []string) {
 func (d *ldbSession) evalCmd(e *luaEnv, argv []string) {
 	L := e.L
 	code := strings.Join(argv[1:], " ")
-	fn, err := L.Load(strings.NewReader("return "+code), "ldb_eval")
-	if err != nil {
-		fn, err = L.Load(strings.NewReader(code), "ldb_eval")
-		if err != nil {
-			d.log("<error> " + luaCompileError(err, "ldb_eval"))
+	// Compiled as the scripts are (Lua 5.1's parser, messages and constant
+	// folding: lua51Load), from inside the script's call (level 1), under
+	// Redis's chunk name "@ldb_eval".
+	fn, _, bad := lua51Load(L, "return "+code, "ldb_eval", "ldb_eval", 1)
+	if bad {
+		var msg string
+		fn, msg, bad = lua51Load(L, code, "ldb_eval", "ldb_eval", 1)
+		if bad {
+			d.log("<error> " + msg)
 			return
 		}
 	}
 	top := L.GetTop()
 	L.Push(fn)
-	err = L.PCall(0, 1, nil)
+	err := L.PCall(0, 1, nil)
 	if luaVM.ok {
 		luaKeepErrorFunc(L) // see script_errname.go
 	}
@@ -653,6 +658,10 @@ func ptrString(f *lua.LFunction) string {
 
 // cFormatG formats as C's "%g".
 func cFormatG(f float64) string {
+	switch {
+	case math.IsInf(f, 0), f != f:
+		return luaNumberString(f) // glibc's inf, -inf, nan, -nan
+	}
 	s := strconv.FormatFloat(f, 'g', 6, 64)
 	if strings.ContainsAny(s, "e") {
 		return string(fixG17([]byte(s)))

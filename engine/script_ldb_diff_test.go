@@ -41,6 +41,11 @@ return res
 `, []string{"b 2", "b 14", "b", "c", "t", "p", "p a", "p x", "p KEYS", "p nosuch", "e a + 1", "e local z = 1",
 		"e error('boom')", "e )(", "r set foo bar", "r get foo", "r incr foo", "r get big", "c", "b -2", "b -5", "b 99",
 		"b abc", "h", "l 3 1", "w", "m", "b 16", "c", "m 70", "p", "s", "s", "s", "m 0", "p big", "b 0", "c"}},
+	// eval compiles as Lua 5.1 (constant folding, its parser's messages).
+	{"eval-lua51", "local a = 3\nredis.breakpoint()\nreturn a\n",
+		[]string{"c", "e 2^0.5", "e 1/0", "e -1/0", "e 0/0", "e -0", "e 7 % -3", "e -7 % 3", "e 5.5 % 2", "e 2^53 + 1",
+			"e a ^ 0.5", "e 10 // 3", "e x = ", "e return return", "e ('a'):rep(3)", "e #KEYS", "e tostring(1e300 * 1e10)",
+			"e 0x10 + 1", "e 1e999", "e goto x", "c"}},
 	{"control-flow", `local n = 0
 repeat
   n = n + 1

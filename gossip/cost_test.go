@@ -3,6 +3,7 @@ package gossip
 import (
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,6 +24,16 @@ func TestGossipCost(t *testing.T) {
 		var n int
 		fmt.Sscan(s, &n)
 		window = time.Duration(n) * time.Second
+	}
+	// Each node dials a link to every other (links.go): 100 in-process nodes
+	// hold about 2 x 100 x 99 link sockets, beyond a 20,000-descriptor limit.
+	// Root (CAP_SYS_RESOURCE) may raise the hard limit too.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < 1<<16 {
+		want := syscall.Rlimit{Cur: 1 << 16, Max: max(lim.Max, 1<<16)}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err != nil {
+			t.Logf("can't raise the descriptor limit from %d: %v", lim.Cur, err)
+		}
 	}
 	for _, n := range []int{3, 10, 30, 100} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
