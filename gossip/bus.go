@@ -119,11 +119,6 @@ type Bus struct {
 	// their peers need no answer to reach it (verify), as Redis knows the
 	// nodes of its nodes.conf without a handshake.
 	trusted map[string]bool
-	// answered: ids that answered myself (verify) before the bus had a peer
-	// for them, by when: a link's hello can come before the gossip that
-	// introduces its node, and the peer created then counts as verified
-	// (peerLocked) instead of waiting for a ping memberlist may not send yet.
-	answered map[string]time.Time
 	// moved: nodes memberlist still holds at an old address that answered
 	// at a new one (readdress.go); pinged and dialed there until memberlist
 	// takes it.
@@ -202,7 +197,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
-		banned: map[string]time.Time{}, trusted: map[string]bool{}, answered: map[string]time.Time{}, moved: map[string]*net.UDPAddr{}, lastFilter: -1, reportDerived: reportDerived,
+		banned: map[string]time.Time{}, trusted: map[string]bool{}, moved: map[string]*net.UDPAddr{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
@@ -849,7 +844,6 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.peers = map[string]*peer{}
 	b.members = map[string]*memberlist.Node{}
 	b.trusted = map[string]bool{}
-	b.answered = map[string]time.Time{}
 	b.moved = map[string]*net.UDPAddr{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""

@@ -298,7 +298,9 @@ func runElection(t *testing.T, replicas int) {
 	const timeout = time.Second
 	ms, rs := cluster(t, timeout, 3, replicas)
 	all := allNodes(ms, rs)
-	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	// Generous: under a loaded CI machine a node's verification of a peer met
+	// through gossip has taken over 10 s (the dump lists the bus's peers).
+	waitFor(t, 30*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
 	ms[0].crash()
 	live := all[1:]
 	var winner *testNode
@@ -392,7 +394,7 @@ func dumpViews(t testing.TB, nodes []*testNode) {
 }
 
 // peerSummary lists the bus's peers: id prefix, v if verified, m if memberlist
-// lists it, a if it answered before its peer existed (tests' dumps).
+// lists it (tests' dumps).
 func (b *Bus) peerSummary() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -406,9 +408,6 @@ func (b *Bus) peerSummary() string {
 			f += "m"
 		}
 		out = append(out, f)
-	}
-	for id := range b.answered {
-		out = append(out, id[:8]+":a")
 	}
 	sort.Strings(out)
 	return strings.Join(out, " ")

@@ -176,14 +176,6 @@ func (b *Bus) failureCron(now time.Time) {
 		}
 		if !p.verified {
 			// Not answered yet: ping it now (Redis's handshake), no verdict.
-			// A node memberlist does not list (it took it for dead, or has
-			// not merged the state that named it) is pinged at the address
-			// memberlist last had for it.
-			if !known {
-				if n := b.addrLocked(id); n != nil {
-					addr, known = &net.UDPAddr{IP: n.Addr, Port: int(n.Port)}, true
-				}
-			}
 			if known && id != myID && b.live.startPing(id) {
 				b.done.Add(1)
 				go b.pingPeer(ml, id, addr)

@@ -239,21 +239,11 @@ func (b *Bus) peerLocked(id string, now time.Time) *peer {
 	}
 	p := b.peers[id]
 	if p == nil {
-		verified := b.trusted[id]
-		if t, ok := b.answered[id]; ok {
-			delete(b.answered, id)
-			verified = verified || now.Sub(t) < answeredTTL
-		}
-		p = &peer{firstSeen: now, reports: map[string]time.Time{}, verified: verified}
+		p = &peer{firstSeen: now, reports: map[string]time.Time{}, verified: b.trusted[id]}
 		b.peers[id] = p
 	}
 	return p
 }
-
-// answeredTTL is how long an answer from a node the bus has no peer for yet
-// counts (Bus.answered): the gossip that introduces it follows within a few
-// push/pull rounds.
-const answeredTTL = 30 * time.Second
 
 // nodeMetaLocked is what the engine gets for p: the meta, with the claim when it
 // is the one the meta announces (a master's claim of unknown content is left
@@ -316,17 +306,7 @@ func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 func (b *Bus) verify(id string) {
 	b.mu.Lock()
 	p := b.peers[id]
-	if p == nil {
-		if !b.fresh && id != b.id && slots.ValidID(id) {
-			if len(b.answered) >= maxAnswered {
-				clear(b.answered) // only a flood of bogus ids fills it
-			}
-			b.answered[id] = time.Now()
-		}
-		b.mu.Unlock()
-		return
-	}
-	if p.verified {
+	if p == nil || p.verified {
 		b.mu.Unlock()
 		return
 	}
@@ -341,9 +321,6 @@ func (b *Bus) verify(id string) {
 		b.deliver(nm, p)
 	}
 }
-
-// maxAnswered bounds Bus.answered (a cluster has at most about 1000 nodes).
-const maxAnswered = 4096
 
 // trust marks the ids the engine knows (myID's engine: a hard reset since
 // makes them strangers) as verified, and delivers what the bus holds of them.
