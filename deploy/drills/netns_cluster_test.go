@@ -120,22 +120,18 @@ func slotMap(ctx context.Context, rc *redis.Client) (string, error) {
 	return strings.Join(parts, " "), nil
 }
 
-func runClusterPartition(t *testing.T, kind string) {
-	lab := newLab(t)
+// nsCluster starts six cluster nodes with start on hosts prefix1..prefix6
+// (args after the cluster settings), makes them three masters and three
+// replicas with redis-cli --cluster create, and waits until every node says
+// cluster_state:ok and lists the three replicas.
+func nsCluster(t *testing.T, lab *nsLab, start func(*netns.Host, int, ...string) *nsProc, prefix string, args ...string) []*nsProc {
+	t.Helper()
 	ctx := context.Background()
-	timeout := time.Duration(size(2000, 5000)) * time.Millisecond
-	cmin, cmaj := lab.host("cmin"), lab.host("cmaj")
+	args = append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--repl-diskless-sync-delay", "0"}, args...)
 	var nodes []*nsProc
-	args := []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-node-timeout", fmt.Sprint(timeout.Milliseconds()),
-		// A replica that synced a moment ago must be allowed to take over.
-		"--cluster-replica-validity-factor", "0", "--repl-diskless-sync-delay", "0"}
-	start := lab.startServer
-	if kind == "redis" {
-		start = lab.startRedis
-	}
 	for i := range 6 {
-		nodes = append(nodes, start(lab.host(fmt.Sprintf("n%d", i+1)), nsPort, args...))
+		nodes = append(nodes, start(lab.host(fmt.Sprintf("%s%d", prefix, i+1)), nsPort, args...))
 	}
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
@@ -163,6 +159,22 @@ func runClusterPartition(t *testing.T, kind string) {
 		}
 		return true
 	})
+	return nodes
+}
+
+func runClusterPartition(t *testing.T, kind string) {
+	lab := newLab(t)
+	ctx := context.Background()
+	timeout := time.Duration(size(2000, 5000)) * time.Millisecond
+	cmin, cmaj := lab.host("cmin"), lab.host("cmaj")
+	args := []string{"--cluster-node-timeout", fmt.Sprint(timeout.Milliseconds()),
+		// A replica that synced a moment ago must be allowed to take over.
+		"--cluster-replica-validity-factor", "0"}
+	start := lab.startServer
+	if kind == "redis" {
+		start = lab.startRedis
+	}
+	nodes := nsCluster(t, lab, start, "n", args...)
 
 	// The victim: the master of slot 0, and a key tag of one of its slots.
 	owner, err := ownerOf(ctx, lab.redis(nodes[0].addr(), time.Second), 0)

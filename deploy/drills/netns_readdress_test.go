@@ -25,39 +25,8 @@ func TestDrillClusterAddressChange(t *testing.T) {
 	lab := newLab(t)
 	ctx := context.Background()
 	const timeout = 2 * time.Second
-	args := []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-node-timeout", fmt.Sprint(timeout.Milliseconds()), "--repl-diskless-sync-delay", "0",
-		"--bind", "0.0.0.0"} // on every address: the node's own can change under it
-	var nodes []*nsProc
-	for i := range 6 {
-		nodes = append(nodes, lab.startServer(lab.host(fmt.Sprintf("a%d", i+1)), nsPort, args...))
-	}
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	create := []string{"--cluster", "create"}
-	for _, n := range nodes {
-		create = append(create, n.addr())
-	}
-	create = append(create, "--cluster-replicas", "1", "--cluster-yes")
-	if out, err := lab.client.Command(cli, create...).CombinedOutput(); err != nil {
-		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
-	}
-	pollUntil(t, 60*time.Second, "cluster_state:ok everywhere, every replica known", func() bool {
-		for _, n := range nodes {
-			rc := lab.redis(n.addr(), time.Second)
-			ci, err := rc.ClusterInfo(ctx).Result()
-			if err != nil || !strings.Contains(ci, "cluster_state:ok") {
-				return false
-			}
-			cn, err := rc.ClusterNodes(ctx).Result()
-			if err != nil || strings.Count(cn, "slave") != 3 {
-				return false
-			}
-		}
-		return true
-	})
+	nodes := nsCluster(t, lab, lab.startServer, "a", "--cluster-node-timeout", fmt.Sprint(timeout.Milliseconds()),
+		"--bind", "0.0.0.0") // on every address: the node's own can change under it
 	owner, err := ownerOf(ctx, lab.redis(nodes[0].addr(), time.Second), 0)
 	if err != nil {
 		t.Fatal(err)
