@@ -48,8 +48,8 @@ func (b *Bus) addrCron(now time.Time) {
 		return
 	}
 	cur := ml.LocalNode().Addr
-	if cur == nil || cur.IsLoopback() || cur.IsUnspecified() {
-		return
+	if cur == nil || cur.IsLoopback() || cur.IsUnspecified() || hostHasIP(cur) {
+		return // the usual case: one cheap look at the interfaces, nothing else
 	}
 	b.mu.Lock()
 	var peers []string
@@ -68,7 +68,7 @@ func (b *Bus) addrCron(now time.Time) {
 		}
 	}
 	b.mu.Unlock()
-	if len(peers) == 0 || hostHasIP(cur) {
+	if len(peers) == 0 {
 		return
 	}
 	ip := routeIP(peers[0])
