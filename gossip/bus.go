@@ -36,6 +36,7 @@ const (
 	msgLeave                        // the sender's id is going away (hard reset, shutdown)
 	msgMeet                         // the sender is joining us by CLUSTER MEET (admission)
 	msgHeaderReply                  // a node's header in reply to msgClaimReq (Redis's PONG)
+	msgSuspect                      // the sender's ping of a node went unanswered: ping it too (failure.go)
 	msgTypes
 )
 
@@ -44,6 +45,7 @@ var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
 	msgPublishShard: "publishshard", msgLeave: "pong", msgMeet: "meet", msgHeaderReply: "pong",
+	msgSuspect: "ping",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends
@@ -79,6 +81,8 @@ type peer struct {
 	// Failure detection.
 	pingSent  time.Time // our first unanswered ping (Redis's ping_sent), zero if none
 	pingHeard time.Time // the last answer before pingSent: a newer one answers it
+	noticed   time.Time // when a msgSuspect about it was last sent or received
+	suspect   bool      // a msgSuspect came: ping it at the next failureCron
 	downSince time.Time
 	pfail     bool
 	fail      bool
@@ -168,6 +172,12 @@ type Bus struct {
 	rejoining  atomic.Bool  // a rejoinKnown round is under way
 	// live is when each peer last answered a probe (failure.go's PFAIL rule).
 	live liveness
+	// alarmUntil: a routine ping failed lately, Redis's full ping rule runs
+	// until then; lastRoutine: the last routine ping (failure.go).
+	alarmUntil, lastRoutine time.Time
+	pings                   atomic.Int64 // pings of our own sent (memberlist.Ping)
+	// trafficBase is what the transports replaced by restarts counted.
+	trafficBase Traffic
 	// alone: after a soft CLUSTER RESET, nothing learned about other nodes
 	// reaches the engine until a join (a CLUSTER MEET from or to us).
 	alone bool
@@ -237,10 +247,7 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta, seen string) error {
 	if b.cfg.TLSServer != nil {
 		nt, err = newTLSTransport(b.cfg.BindAddr, b.cfg.BindPort, b.cfg.TLSServer, b.cfg.TLSClient) // tls-cluster
 	} else {
-		nt, err = memberlist.NewNetTransport(&memberlist.NetTransportConfig{
-			BindAddrs: []string{b.cfg.BindAddr}, BindPort: b.cfg.BindPort,
-			Logger: b.cfg.memberlistConfig(me.ID, nil).Logger,
-		})
+		nt, err = newNetTransport(b.cfg.BindAddr, b.cfg.BindPort, b.log.Named("memberlist")) // nettransport.go
 	}
 	if err != nil {
 		return fmt.Errorf("gossip: can't listen on the cluster bus port %d: %w", b.cfg.BindPort, err)
@@ -248,7 +255,12 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta, seen string) error {
 	tr := newCountingTransport(nt)
 	accept := b.acceptLink
 	tr.onLink.Store(&accept)
+	b.mu.Lock()
+	if old := b.tr.Load(); old != nil {
+		b.trafficBase = b.trafficBase.add(old.traffic()) // a restart: counters go on
+	}
 	b.tr.Store(tr)
+	b.mu.Unlock()
 	mc := b.cfg.memberlistConfig(me.ID, tr)
 	if a := net.ParseIP(b.cfg.BindAddr); seen != "" && mc.AdvertiseAddr == "" && (a == nil || a.IsUnspecified()) {
 		mc.AdvertiseAddr = seen
@@ -579,8 +591,17 @@ func (b *Bus) FailureReports(id string) int {
 	return n
 }
 
-// Traffic returns the bytes and packets the bus sent and received.
-func (b *Bus) Traffic() Traffic { return b.tr.Load().traffic() }
+// Traffic returns the bytes and packets the bus sent and received since it
+// started, across the memberlist restarts of hard resets.
+func (b *Bus) Traffic() Traffic {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.trafficBase
+	if tr := b.tr.Load(); tr != nil {
+		t = t.add(tr.traffic())
+	}
+	return t
+}
 
 // Close leaves the cluster and stops the bus. Idempotent.
 func (b *Bus) Close() error {

@@ -60,10 +60,11 @@ func TestGossipCost(t *testing.T) {
 				}
 			}
 			time.Sleep(window)
-			var bytes, packets, streams int64
+			var bytes, packets, streams, streamBytes int64
 			for i, m := range ms {
 				a := m.bus.Traffic()
 				bytes += a.BytesOut - before[i].BytesOut
+				streamBytes += a.StreamBytesOut - before[i].StreamBytesOut
 				packets += a.PacketsOut - before[i].PacketsOut
 				streams += a.StreamsOut - before[i].StreamsOut
 			}
@@ -82,8 +83,8 @@ func TestGossipCost(t *testing.T) {
 			for k := range msgs {
 				msgs[k] = (msgs[k] - float64(msgsBefore[k])) / float64(n) / sec
 			}
-			t.Logf("N=%3d per node: %7.0f bytes/s sent, %5.2f packets/s, %5.3f streams/s (window %v); messages/s by type %v",
-				n, float64(bytes)/float64(n)/sec, float64(packets)/float64(n)/sec, float64(streams)/float64(n)/sec, window, msgs)
+			t.Logf("N=%3d per node: %7.0f bytes/s sent (%.0f on streams), %5.2f packets/s, %5.3f streams/s (window %v); messages/s by type %v",
+				n, float64(bytes)/float64(n)/sec, float64(streamBytes)/float64(n)/sec, float64(packets)/float64(n)/sec, float64(streams)/float64(n)/sec, window, msgs)
 		})
 	}
 }

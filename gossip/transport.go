@@ -20,6 +20,7 @@ type countingTransport struct {
 	packetsOut, packetsIn atomic.Int64
 	bytesOut, bytesIn     atomic.Int64 // packets and streams together
 	streamsOut, streamsIn atomic.Int64
+	streamBytesOut        atomic.Int64 // of bytesOut, what went on streams
 	pch                   chan *memberlist.Packet
 	sch                   chan net.Conn
 	// stop closes when Shutdown starts: the forwarders then drop what the
@@ -246,6 +247,7 @@ func (c *countingConn) Read(b []byte) (int, error) {
 func (c *countingConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	c.t.bytesOut.Add(int64(n))
+	c.t.streamBytesOut.Add(int64(n))
 	return n, err
 }
 
@@ -254,6 +256,16 @@ type Traffic struct {
 	PacketsOut, PacketsIn int64
 	BytesOut, BytesIn     int64
 	StreamsOut, StreamsIn int64
+	StreamBytesOut        int64 // of BytesOut, on streams (push/pull, links)
+}
+
+func (a Traffic) add(b Traffic) Traffic {
+	return Traffic{
+		PacketsOut: a.PacketsOut + b.PacketsOut, PacketsIn: a.PacketsIn + b.PacketsIn,
+		BytesOut: a.BytesOut + b.BytesOut, BytesIn: a.BytesIn + b.BytesIn,
+		StreamsOut: a.StreamsOut + b.StreamsOut, StreamsIn: a.StreamsIn + b.StreamsIn,
+		StreamBytesOut: a.StreamBytesOut + b.StreamBytesOut,
+	}
 }
 
 func (t *countingTransport) traffic() Traffic {
@@ -261,5 +273,6 @@ func (t *countingTransport) traffic() Traffic {
 		PacketsOut: t.packetsOut.Load(), PacketsIn: t.packetsIn.Load(),
 		BytesOut: t.bytesOut.Load(), BytesIn: t.bytesIn.Load(),
 		StreamsOut: t.streamsOut.Load(), StreamsIn: t.streamsIn.Load(),
+		StreamBytesOut: t.streamBytesOut.Load(),
 	}
 }

@@ -19,9 +19,9 @@ import (
 
 // startCluster starts the bus of a cluster-enabled node whose engine is running
 // (its client port is known); the engine closes the bus when it shuts down.
-func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error {
+func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) (*gossip.Bus, error) {
 	if !cfg.ClusterEnabled {
-		return nil
+		return nil, nil
 	}
 	port := cfg.Port
 	if port == 0 {
@@ -45,7 +45,7 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 		// The bus is TLS with the node's certificates, as Redis's (tls-cluster).
 		srvCfg, cliCfg, err := tlsconf.Build(engine.TLSSettings(cfg))
 		if err != nil {
-			return fmt.Errorf("cluster bus TLS: %w", err)
+			return nil, fmt.Errorf("cluster bus TLS: %w", err)
 		}
 		gc.TLSServer, gc.TLSClient = tlsconf.PeerServer(srvCfg), cliCfg
 	}
@@ -58,12 +58,12 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) error
 		b, err = gossip.New(gc, srv)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv.SetClusterBus(b)
 	log.Info("Cluster bus listening", zap.Int("port", b.Port()))
 	startBootstrap(srv, b, cfg, log) // bootstrap.go: cluster-bootstrap-* directives
-	return nil
+	return b, nil
 }
 
 // busBindAddr is the address the bus binds: the first bind address, or every

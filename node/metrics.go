@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/keygrid/keygrid/engine"
+	"github.com/keygrid/keygrid/gossip"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -86,5 +87,46 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.cmdUsec, prometheus.CounterValue, float64(st.Usec)/1e6, name)
 		counter(c.cmdFailed, st.Failed, name)
 		counter(c.cmdRejected, st.Rejected, name)
+	}
+}
+
+// BusCollector exports what the cluster bus sends and receives (memberlist's
+// packets and streams and the links, payload bytes): the gossip's cost per
+// node, which internal/bench/cluster.sh reads from every process of a cluster.
+// The counters restart with the bus after CLUSTER RESET HARD.
+type BusCollector struct {
+	bus                    *gossip.Bus
+	bytes, packets, stream *prometheus.Desc
+}
+
+// NewBusCollector returns a collector for bus's traffic.
+func NewBusCollector(bus *gossip.Bus) *BusCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("keygrid_cluster_bus_"+name, help, []string{"direction"}, nil)
+	}
+	return &BusCollector{
+		bus:     bus,
+		bytes:   d("bytes_total", "Payload bytes the cluster bus sent (out) and received (in), packets and streams."),
+		packets: d("packets_total", "UDP packets the cluster bus sent (out) and received (in)."),
+		stream:  d("streams_total", "TCP streams the cluster bus opened (out) and accepted (in)."),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *BusCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.bytes
+	ch <- c.packets
+	ch <- c.stream
+}
+
+// Collect implements prometheus.Collector.
+func (c *BusCollector) Collect(ch chan<- prometheus.Metric) {
+	t := c.bus.Traffic()
+	for _, m := range []struct {
+		d       *prometheus.Desc
+		out, in int64
+	}{{c.bytes, t.BytesOut, t.BytesIn}, {c.packets, t.PacketsOut, t.PacketsIn}, {c.stream, t.StreamsOut, t.StreamsIn}} {
+		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.out), "out")
+		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.in), "in")
 	}
 }

@@ -140,7 +140,8 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 	// and the default GOGC lets it run with fewer collections (see gcpolicy.go).
 	startGCPolicy()
 	n := &Node{Engine: srv, cfg: cfg, log: log}
-	if err := startCluster(srv, cfg, log); err != nil { // cluster.go
+	bus, err := startCluster(srv, cfg, log) // cluster.go
+	if err != nil {
 		// Shutdown waits for the loop, which only Run runs: run it to stop it
 		// (the process would hang, not exit, on a bus port already taken).
 		go srv.Run()
@@ -149,6 +150,9 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 	}
 	if cfg.MetricsPort > 0 {
 		reg.MustRegister(NewCollector(srv))
+		if bus != nil {
+			reg.MustRegister(NewBusCollector(bus))
+		}
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		ln, err := net.Listen("tcp", net.JoinHostPort(metricsHost(cfg), strconv.Itoa(cfg.MetricsPort)))
 		if err != nil {

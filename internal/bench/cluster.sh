@@ -9,14 +9,16 @@
 #    bytes and packets per second sent per node on the cluster bus. redis-server:
 #    N processes (3, 10, 30 masters with slots), the TCP bytes the kernel counts
 #    as acknowledged on their bus sockets (ss bytes_acked), and the messages
-#    CLUSTER INFO counts. keygrid: N in-process nodes of gossip/ with its
-#    counting transport (GOSSIP_COST=1 go test -run TestGossipCost ./gossip,
-#    3/10/30/100 nodes), since its bus is mostly UDP, which ss does not count.
+#    CLUSTER INFO counts. keygrid: N processes too (3, 10, 30, 100), each
+#    counting what its bus sends (payload bytes of UDP packets and TCP streams
+#    and links, keygrid_cluster_bus_*_total on its metrics port), since its bus
+#    is mostly UDP, which ss does not count. Both: the CPU each process used
+#    (user + system, ms per second), what an idle cluster costs its machine.
 #
 # Usage: internal/bench/cluster.sh [requests] [clients]
 # Environment: ROUNDS (3), WINDOW seconds of idle measurement (10), SIZES of the
-# redis-server bus test ("3 10 30"), KSIZES of keygrid's ("3 10 30 100"; on a loaded
-# machine 100 in-process nodes may not converge), SKIP_THROUGHPUT=1 or SKIP_GOSSIP=1.
+# redis-server bus test ("3 10 30"), KSIZES of keygrid's ("3 10 30 100"),
+# SKIP_THROUGHPUT=1 or SKIP_GOSSIP=1.
 set -euo pipefail
 N=${1:-200000}
 C=${2:-50}
@@ -43,6 +45,9 @@ start_node() { # kind port [extra args]
 	shift 2
 	mkdir -p "$DIR/$port"
 	if [ "$kind" = keygrid ]; then
+		if [ -n "${KEYGRID_EXTRA:-}" ]; then
+			set -- "$@" --metrics-port $((port + 20000))
+		fi
 		"$KEYGRID" server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$DIR/$port" "$@" >"$DIR/$port/log" 2>&1 &
 	else
 		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$DIR/$port" "$@" >"$DIR/$port/log" 2>&1 &
@@ -116,7 +121,15 @@ fi
 if [ -z "${SKIP_GOSSIP:-}" ]; then
 	echo
 	echo "## cluster bus cost per node, idle, cluster-node-timeout 15000, ${WINDOW}s window"
-	printf "%-14s %4s %10s %12s\n" server nodes "bytes/s" "messages/s"
+	printf "%-14s %4s %10s %12s %10s\n" server nodes "bytes/s" "messages/s" "cpu ms/s"
+	HZ=$(getconf CLK_TCK)
+	cpu_ticks() { # base n: user+system clock ticks of the n processes
+		local i s=0
+		for ((i = 0; i < $2; i++)); do
+			s=$((s + $(awk '{print $14 + $15}' "/proc/$(cat "$DIR/$(($1 + i))/pid")/stat")))
+		done
+		echo $s
+	}
 	# Sum of bytes_acked over the TCP sockets with a bus port (base+10000 ..
 	# base+10000+n-1) at the local or the remote end: both links of each pair.
 	bus_bytes() { # base n
@@ -137,18 +150,45 @@ if [ -z "${SKIP_GOSSIP:-}" ]; then
 		sleep 2 # the handshakes' burst is over
 		B0=$(bus_bytes $b "$n")
 		M0=$(bus_msgs $b "$n")
+		C0=$(cpu_ticks $b "$n")
 		sleep "$WINDOW"
 		B1=$(bus_bytes $b "$n")
 		M1=$(bus_msgs $b "$n")
-		printf "%-14s %4d %10.0f %12.2f\n" redis-server "$n" "$(awk "BEGIN{print ($B1 - $B0) / $n / $WINDOW}")" \
-			"$(awk "BEGIN{print ($M1 - $M0) / $n / $WINDOW}")"
+		C1=$(cpu_ticks $b "$n")
+		printf "%-14s %4d %10.0f %12.2f %10.1f\n" redis-server "$n" "$(awk "BEGIN{print ($B1 - $B0) / $n / $WINDOW}")" \
+			"$(awk "BEGIN{print ($M1 - $M0) / $n / $WINDOW}")" "$(awk "BEGIN{print ($C1 - $C0) * 1000 / $HZ / $n / $WINDOW}")"
 		stop_cluster $b "$n"
 		b=$((b + 100))
 	done
-	if ! (cd "$ROOT" && GOSSIP_COST=1 GOSSIP_COST_SECONDS=$WINDOW go test -count=1 -timeout 30m -v -run "TestGossipCost\$/^($(echo $KSIZES | tr ' ' '|'))\$" ./gossip/) >"$DIR/gossip-cost.log" 2>&1; then
-		echo "keygrid gossip cost test failed:"
-		grep -v '^    \|^=== ' "$DIR/gossip-cost.log" | tail -20
-	fi
-	awk '/N= *[0-9]+ per node:/ {sub(/.*N= */, ""); n = $1; sub(/^[0-9]+ per node: */, "");
-		printf "%-14s %4d %10.0f %12.2f\n", "keygrid", n, $1, $4}' "$DIR/gossip-cost.log"
+	# keygrid: the sum over its processes of what each bus counted sent.
+	bus_out() { # base n metric: e.g. bytes, packets
+		local i s=0 v
+		for ((i = 0; i < $2; i++)); do
+			v=$(curl -s "http://127.0.0.1:$(($1 + 20000 + i))/metrics" |
+				awk -v m="keygrid_cluster_bus_$3_total{direction=\"out\"}" '$1 == m {printf "%d", $2}')
+			s=$((s + ${v:-0}))
+		done
+		echo $s
+	}
+	KEYGRID_EXTRA=metrics
+	for n in $KSIZES; do
+		make_cluster keygrid $b "$n"
+		# Every node must know every other before the window: the meets of
+		# redis-cli --cluster create spread by gossip.
+		for ((i = 0; i < n; i++)); do
+			until [ "$(redis-cli -p $((b + i)) cluster nodes 2>/dev/null | grep -c .)" -ge "$n" ]; do sleep 0.5; done
+		done
+		sleep 2
+		B0=$(bus_out $b "$n" bytes)
+		P0=$(bus_out $b "$n" packets)
+		C0=$(cpu_ticks $b "$n")
+		sleep "$WINDOW"
+		B1=$(bus_out $b "$n" bytes)
+		P1=$(bus_out $b "$n" packets)
+		C1=$(cpu_ticks $b "$n")
+		printf "%-14s %4d %10.0f %12.2f %10.1f (UDP packets/s)\n" keygrid "$n" "$(awk "BEGIN{print ($B1 - $B0) / $n / $WINDOW}")" \
+			"$(awk "BEGIN{print ($P1 - $P0) / $n / $WINDOW}")" "$(awk "BEGIN{print ($C1 - $C0) * 1000 / $HZ / $n / $WINDOW}")"
+		stop_cluster $b "$n"
+		b=$((b + 200))
+	done
 fi
