@@ -159,6 +159,19 @@ func (s *Server) ClusterNodeUpdateFor(myID string, m slots.NodeMeta) {
 	})
 }
 
+// ClusterNodePong records that node id answered one of the bus's own pings:
+// CLUSTER NODES's pong-recv. Safe from any goroutine.
+func (s *Server) ClusterNodePong(id string) {
+	at := time.Now().UnixMilli()
+	s.Submit(func() {
+		if s.cluster.st != nil {
+			if n := s.cluster.st.Nodes[id]; n != nil && at > n.PongRecv {
+				n.PongRecv = at
+			}
+		}
+	})
+}
+
 // ClusterNodeOffset records node id's replication offset, which the bus learns
 // between meta updates (Redis reads it from every ping's header). Safe from any
 // goroutine.

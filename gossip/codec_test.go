@@ -131,6 +131,7 @@ func (nopEngine) ClusterMyself() *slots.NodeMeta                                
 func (nopEngine) ClusterNodeUpdate(slots.NodeMeta)                              {}
 func (nopEngine) ClusterNodeUpdateFor(string, slots.NodeMeta)                   {}
 func (nopEngine) ClusterNodeOffset(string, int64)                               {}
+func (nopEngine) ClusterNodePong(string)                                        {}
 func (nopEngine) ClusterNodeHealth(string, bool, bool)                          {}
 func (nopEngine) ClusterFailoverAuthRequest(string, uint64, slots.Bitmap, bool) {}
 func (nopEngine) ClusterFailoverAuthAck(string, uint64)                         {}

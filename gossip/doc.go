@@ -44,9 +44,16 @@
 // packet instead. The link's connections use the bus port (and its TLS), and
 // are sealed with the cluster-bus-secret's key like memberlist's traffic.
 //
-// Idle, a node's cost is memberlist's probing (the links carry nothing when
-// there is nothing to say): constant per node whatever the cluster size (Redis's bus sends pings carrying gossip about N/10 nodes to
-// every node, O(N) per node).
+//   - pings of our own (memberlist.Ping) for the failure detector: while
+//     nothing fails, at most one per ProbeInterval, to the node silent longest;
+//     msgSuspect to every member when such a ping of a healthy node goes
+//     unanswered; Redis's rule (every node silent for half the node timeout)
+//     for two node timeouts after that (failure.go).
+//
+// Idle, a node's cost is memberlist's probing and the one routine ping per
+// probe interval (the links carry nothing when there is nothing to say):
+// constant per node whatever the cluster size, where Redis's bus pings every
+// node each half node timeout with gossip about N/10 nodes, O(N) per node.
 //
 // CLUSTER INFO's counters map our messages onto Redis's names: memberlist
 // packets and claim requests and failure reports count as "ping", headers as

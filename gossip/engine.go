@@ -21,6 +21,9 @@ type Engine interface {
 	// ClusterNodeOffset records node id's replication offset (from a probe ack,
 	// between its meta updates).
 	ClusterNodeOffset(id string, offset int64)
+	// ClusterNodePong records that node id answered a ping of the bus's own
+	// (CLUSTER NODES's pong-recv).
+	ClusterNodePong(id string)
 	// ClusterNodeHealth sets the bus's verdict on a node: pfail is myself's
 	// suspicion, fail the majority's.
 	ClusterNodeHealth(id string, pfail, fail bool)

@@ -4,16 +4,23 @@ package gossip
 // clearNodeFailureIfNeeded, clusterNodeAddFailureReport), with memberlist as the
 // pinger:
 //
-//   - PFAIL: the node has not answered a ping for node-timeout (Redis's rule),
-//     whatever memberlist thinks of it meanwhile. Its answers are memberlist's direct
-//     probe acks (PingDelegate) and, for a node that no probe round reached for
-//     half the node timeout, a ping of our own (memberlist.Ping), as Redis pings
-//     every node whose last pong is older than node-timeout/2. memberlist's own
-//     verdict alone is not enough: a node cut off from everyone keeps seeing its
-//     peers as merely suspect for many rounds (its suspicions are never
-//     confirmed), and memberlist.Node.State is never filled in (always "alive"),
-//     so an isolated master would keep serving writes the majority has already
-//     given to its replica.
+//   - PFAIL: a ping of ours has gone unanswered for node-timeout (Redis's rule),
+//     whatever memberlist thinks of it meanwhile. Answers are memberlist's direct
+//     probe acks (PingDelegate) and the acks of our own pings (memberlist.Ping).
+//     memberlist's own verdict alone is not enough: a node cut off from everyone
+//     keeps seeing its peers as merely suspect for many rounds (its suspicions
+//     are never confirmed), and memberlist.Node.State is never filled in (always
+//     "alive"), so an isolated master would keep serving writes the majority has
+//     already given to its replica.
+//   - Which nodes are pinged, and when, is where the cost is (see schedule
+//     below): Redis pings every node whose last pong is older than
+//     node-timeout/2, so each node's pings grow with the cluster. Here that rule
+//     holds only while something failed (alarm); otherwise at most one such
+//     node per probe interval is pinged, the one silent longest, and the first
+//     ping of a healthy node that goes unanswered is told to every member
+//     (msgSuspect), who ping it too. A dead node is pinged by someone within
+//     about a probe interval, and every node's ping of it then starts its node
+//     timeout; the cost per node stays flat as the cluster grows.
 //   - A master that sees a node PFAIL (or FAIL, while it stays unreachable)
 //     gossips a failure report about it every ReportInterval; reports older than
 //     2×node-timeout are void.
@@ -81,7 +88,9 @@ func (l *liveness) endPing(id string) {
 }
 
 // pingPeer pings id at addr with memberlist's ping and records the answer.
-func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr) {
+// routine: the ping was the probe interval's one (not an alarm's, not a
+// notice's), so a failure is news to tell the others.
+func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr, routine bool) {
 	defer b.done.Done()
 	defer b.live.endPing(id)
 	select {
@@ -89,9 +98,58 @@ func (b *Bus) pingPeer(ml *memberlist.Memberlist, id string, addr net.Addr) {
 		return
 	default:
 	}
+	b.pings.Add(1)
 	if _, err := ml.Ping(id, addr); err == nil {
 		b.live.heard(id, time.Now())
 		b.verify(id)
+		b.eng.ClusterNodePong(id)
+		return
+	}
+	if routine {
+		b.pingFailed(id)
+	}
+}
+
+// pingFailed handles a routine ping of id that went unanswered: the node may be
+// down, or we may be cut off. Redis's full rule runs for two node timeouts
+// (alarm), which pings every silent node and finds us cut off if we are; the
+// other members are told (msgSuspect) unless they were told already, so each
+// starts its node timeout on id now instead of when its own turn comes.
+func (b *Bus) pingFailed(id string) {
+	now := time.Now()
+	timeout := b.nodeTimeout()
+	b.mu.Lock()
+	p := b.peers[id]
+	if p == nil || p.pfail || p.fail || now.Sub(p.noticed) < timeout {
+		b.mu.Unlock()
+		return
+	}
+	p.noticed = now
+	b.alarmUntil = now.Add(2 * timeout)
+	myID := b.id
+	var targets []string
+	for m := range b.members {
+		if m != id && m != myID {
+			targets = append(targets, m)
+		}
+	}
+	b.mu.Unlock()
+	msg := appendID(appendID([]byte{msgSuspect}, myID), id)
+	for _, t := range targets {
+		b.sendTo(t, msg, false)
+	}
+}
+
+// suspectNotice handles another node's msgSuspect: its ping of id went
+// unanswered; ping id ourselves at the next failureCron.
+func (b *Bus) suspectNotice(sender, id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.peers[sender] == nil || id == b.id {
+		return
+	}
+	if p := b.peers[id]; p != nil {
+		p.noticed, p.suspect = time.Now(), true
 	}
 }
 
@@ -155,6 +213,13 @@ func (b *Bus) failureCron(now time.Time) {
 		}
 	}
 	needed := size/2 + 1
+	// Redis's full ping rule while something failed lately; otherwise one
+	// routine ping per probe interval, of the node silent longest (schedule).
+	alarm := now.Before(b.alarmUntil)
+	routineDue := now.Sub(b.lastRoutine) >= b.cfg.ProbeInterval
+	var routineID string
+	var routineSilent time.Duration
+	var routineAddr net.Addr
 	for id, p := range b.peers {
 		// A claim we still lack (the request or its answer was lost, or the
 		// node was not a member yet when we asked): ask again.
@@ -178,7 +243,7 @@ func (b *Bus) failureCron(now time.Time) {
 			// Not answered yet: ping it now (Redis's handshake), no verdict.
 			if known && id != myID && b.live.startPing(id) {
 				b.done.Add(1)
-				go b.pingPeer(ml, id, addr)
+				go b.pingPeer(ml, id, addr, false)
 			}
 			continue
 		}
@@ -200,14 +265,32 @@ func (b *Bus) failureCron(now time.Time) {
 		if !p.pingSent.IsZero() && heard.After(p.pingHeard) {
 			p.pingSent = time.Time{} // answered (a probe ack or our ping's)
 		}
-		if silent > timeout/2 {
+		// Which silent nodes are pinged now: all of them during an alarm or
+		// when memberlist dropped the node (Redis's rule: it pings every node
+		// silent for half the node timeout); one that another node could not
+		// reach (msgSuspect); otherwise only the one silent longest, once per
+		// probe interval, after the loop.
+		switch {
+		case p.suspect:
+			p.suspect = false
 			if p.pingSent.IsZero() {
 				p.pingSent, p.pingHeard = now, heard
 			}
 			if known && id != myID && b.live.startPing(id) {
 				b.done.Add(1)
-				go b.pingPeer(ml, id, addr)
+				go b.pingPeer(ml, id, addr, false)
 			}
+		case silent <= timeout/2:
+		case alarm || !known || !p.pingSent.IsZero():
+			if p.pingSent.IsZero() {
+				p.pingSent, p.pingHeard = now, heard
+			}
+			if known && id != myID && b.live.startPing(id) {
+				b.done.Add(1)
+				go b.pingPeer(ml, id, addr, false)
+			}
+		case routineDue && silent > routineSilent && id != myID:
+			routineID, routineSilent, routineAddr = id, silent, addr
 		}
 		alive := p.pingSent.IsZero() || now.Sub(p.pingSent) <= timeout
 		for r, t := range p.reports {
@@ -255,6 +338,19 @@ func (b *Bus) failureCron(now time.Time) {
 		if after := (health{id, p.pfail, p.fail}); after != before {
 			verdicts = append(verdicts, after)
 		}
+	}
+	if routineID != "" && b.live.startPing(routineID) {
+		p := b.peers[routineID]
+		if p.pingSent.IsZero() {
+			heard := b.live.lastHeard(routineID)
+			if heard.Before(p.firstSeen) {
+				heard = p.firstSeen
+			}
+			p.pingSent, p.pingHeard = now, heard
+		}
+		b.lastRoutine = now
+		b.done.Add(1)
+		go b.pingPeer(ml, routineID, routineAddr, true)
 	}
 	sendReports := len(report) > 0 && (now.Sub(b.lastReport) >= b.reportInterval(timeout) || len(verdicts) > 0)
 	if sendReports {

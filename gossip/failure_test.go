@@ -104,3 +104,47 @@ func TestClusterStuckLoopFailed(t *testing.T) {
 		return true
 	})
 }
+
+// In a cluster larger than the node timeout covers with memberlist's probe
+// rounds (20 nodes, each probed by a given node every 19 probe intervals, 3.8 s
+// against half a 2 s node timeout), Redis's rule would ping every peer each
+// second from every node. The bus pings at most one silent node per probe
+// interval while nothing fails, so its pings per node stay flat as N grows;
+// a crashed master is still pinged by someone within about a probe interval,
+// and the notice (msgSuspect) makes every node start its node timeout then: it
+// is FAIL everywhere within about the node timeout plus a few probe intervals.
+func TestClusterFlatPingsDetectCrash(t *testing.T) {
+	const timeout = 2 * time.Second
+	const n = 20
+	ms, _ := cluster(t, timeout, n)
+	waitFor(t, 60*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	time.Sleep(2 * timeout) // the joins' pings are over
+	before := make([]int64, n)
+	for i, m := range ms {
+		before[i] = m.bus.pings.Load()
+	}
+	const window = 3 * time.Second
+	time.Sleep(window)
+	var pings int64
+	for i, m := range ms {
+		pings += m.bus.pings.Load() - before[i]
+	}
+	probe := ms[0].bus.cfg.ProbeInterval
+	perNode := float64(pings) / n / window.Seconds()
+	// One routine ping per probe interval at most, plus room for the pings a
+	// late answer under load sets off; Redis's rule would be about n-1 per
+	// half node timeout (19/s here).
+	limit := 1.5 / probe.Seconds()
+	t.Logf("own pings per node per second while idle: %.2f (probe interval %v, limit %.1f)", perNode, probe, limit)
+	if perNode > limit {
+		t.Errorf("own pings per node per second %.2f, want at most %.1f", perNode, limit)
+	}
+	dead := ms[n-1]
+	dead.crash()
+	start := time.Now()
+	took := failedOn(t, ms[:n-1], dead, 10*timeout)
+	t.Logf("FAIL on all %d live masters %v after the crash (node timeout %v)", n-1, took, timeout)
+	if since := time.Since(start); since > timeout+timeout/2+10*probe {
+		t.Errorf("FAIL everywhere after %v, want within 1.5 node timeouts + 10 probe intervals (%v)", since, timeout+timeout/2+10*probe)
+	}
+}

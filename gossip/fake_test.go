@@ -176,6 +176,8 @@ func (f *fakeEngine) ClusterNodeOffset(id string, offset int64) {
 	f.submit(func() { f.offsets[id] = offset })
 }
 
+func (f *fakeEngine) ClusterNodePong(string) {}
+
 func (f *fakeEngine) ClusterNodeHealth(id string, pfail, fail bool) {
 	f.submit(func() {
 		n := f.st.Nodes[id]

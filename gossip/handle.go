@@ -71,8 +71,12 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 	return msgs
 }
 
-// LocalState is the push/pull payload: myself's header and every header we hold
-// with its claim, so a joiner learns the whole slot map in one exchange.
+// LocalState is the push/pull payload: myself's header, and in a join every
+// header we hold with its claim, so a joiner learns the whole slot map in one
+// exchange. The periodic push/pull carries myself's only: a header we hold of
+// another node is repaired from its owner (a meta whose claim digest we lack,
+// a probe ack with a newer header sequence: msgClaimReq), and all of them in
+// every exchange made its cost grow with the cluster's size.
 func (d *delegate) LocalState(join bool) []byte {
 	b := (*Bus)(d)
 	b.mu.Lock()
@@ -80,7 +84,7 @@ func (d *delegate) LocalState(join bool) []byte {
 	out := []byte{1}
 	n := 1
 	for _, p := range b.peers {
-		if p.hasClaim && p.claimDig == p.meta.Digest {
+		if join && p.hasClaim && p.claimDig == p.meta.Digest {
 			n++
 		}
 	}
@@ -93,7 +97,7 @@ func (d *delegate) LocalState(join bool) []byte {
 	mine := b.mine
 	add(&mine)
 	for _, p := range b.peers {
-		if p.hasClaim && p.claimDig == p.meta.Digest {
+		if join && p.hasClaim && p.claimDig == p.meta.Digest {
 			add(&header{meta: p.meta, Claim: p.claim})
 		}
 	}
@@ -416,6 +420,11 @@ func (b *Bus) handle(msg []byte) {
 			b.mu.Lock()
 			b.left[id] = true
 			b.mu.Unlock()
+		}
+	case msgSuspect:
+		sender, id := r.id(), r.id()
+		if r.err == nil {
+			b.suspectNotice(sender, id)
 		}
 	case msgPublish, msgPublishShard:
 		ch := r.bytes(r.uvarint())
