@@ -128,10 +128,15 @@ type clusterState struct {
 	// linkSendbufLimit is cluster-link-sendbuf-limit for the bus
 	// (ClusterLinkSendbufLimit), republished with nodeTimeout.
 	linkSendbufLimit atomic.Int64
-	// loopAlive is when the loop last went to sleep or served events while
-	// blocked (unix ms): the bus stops answering while it is stuck
+	// loopAlive is when the loop last went to sleep, woke, or served events
+	// while blocked (unix ms): the bus stops answering while it is stuck
 	// (ClusterLoopAlive), as a Redis node's bus is served by its one thread.
 	loopAlive atomic.Int64
+	// loopAsleep: the loop waits for events. It is not stuck then, however
+	// long the kernel takes to run it again: on a machine short of CPU (twenty
+	// nodes on two cores) a wake-up late by half a second muted the bus of an
+	// idle node, and its peers failed it.
+	loopAsleep atomic.Bool
 	// loopBlocked: the loop is about to block on purpose (DEBUG SLEEP) until
 	// its next heartbeat; the bus stops answering at once (ClusterLoopBlocked).
 	loopBlocked atomic.Bool
@@ -668,6 +673,14 @@ func (s *Server) clusterHeartbeat() {
 		if s.cluster.loopBlocked.Load() {
 			s.cluster.loopBlocked.Store(false)
 		}
+	}
+}
+
+// clusterAfterSleep notes that the loop woke to serve events: busy from now.
+func (s *Server) clusterAfterSleep() {
+	if s.cluster.st != nil {
+		s.cluster.loopAlive.Store(time.Now().UnixMilli())
+		s.cluster.loopAsleep.Store(false)
 	}
 }
 

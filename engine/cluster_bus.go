@@ -112,6 +112,9 @@ func (s *Server) ClusterMyself() *slots.NodeMeta { return s.cluster.myself.Load(
 // and its peers fail it over; the bus stops answering too while this is old.
 // Safe from any goroutine.
 func (s *Server) ClusterLoopAlive() time.Time {
+	if s.cluster.loopAsleep.Load() {
+		return time.Now() // waiting for events is not being stuck
+	}
 	if ms := s.cluster.loopAlive.Load(); ms != 0 {
 		return time.UnixMilli(ms)
 	}

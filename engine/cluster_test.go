@@ -703,3 +703,37 @@ func TestClusterReplicaMigrationToPromotedReplica(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// The bus stops answering while the loop is stuck (gossip's stall check reads
+// ClusterLoopAlive), but a loop waiting for events is not stuck, however long
+// it waits or the kernel takes to run it again: with hz 1 an idle node's loop
+// sleeps about a second between crons, and its bus must keep answering. A
+// script busy for a second (below lua-time-limit, so no events are served) is
+// stuck.
+func TestClusterLoopAliveWhileWaiting(t *testing.T) {
+	s, addr := startClusterNode(t, "", func(c *config.Config) { c.Hz = 1 })
+	tc := dialTest(t, addr)
+	tc.do("PING")
+	worst := time.Duration(0)
+	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		worst = max(worst, time.Since(s.ClusterLoopAlive()))
+	}
+	if worst > 300*time.Millisecond {
+		t.Errorf("an idle loop looked stuck for %v", worst)
+	}
+	done := make(chan string)
+	go func() {
+		done <- dialTest(t, addr).do("EVAL", "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 1200000 "+
+			"while true do local n = redis.call('TIME') if n[1] * 1000000 + n[2] > e then return 1 end end", "0")
+	}()
+	stuck := time.Duration(0)
+	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		stuck = max(stuck, time.Since(s.ClusterLoopAlive()))
+	}
+	if got := <-done; got != ":1" {
+		t.Fatalf("EVAL = %q", got)
+	}
+	if stuck < 600*time.Millisecond {
+		t.Errorf("a loop busy in a script for 1.2 s looked alive (at most %v old)", stuck)
+	}
+}

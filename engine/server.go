@@ -341,6 +341,7 @@ func (s *Server) Start() error {
 	}
 	s.clusterListening()
 	s.loop.SetBeforeSleep(s.beforeSleep)
+	s.loop.SetAfterSleep(s.clusterAfterSleep) // cluster.go: the bus's stall check
 	// No raw epoll wait here (loop.SetRawWait), unlike the proxy: measured for a node
 	// serving 50 redis-benchmark clients directly (GET/SET/INCR, P1 and P16, CPU per
 	// request from /proc/PID/stat, medians of 3 on the shared 2-core machine) it was no
@@ -444,6 +445,9 @@ func (s *Server) beforeSleep() {
 		s.evictClients() // client_evict.go: after the writes, as Redis's beforeSleep
 	}
 	s.publishMetrics()
+	if s.cluster.st != nil {
+		s.cluster.loopAsleep.Store(true) // the wait for events: until clusterAfterSleep
+	}
 }
 
 // serverCron runs hz times a second: expiry, client timeouts, rehashing, stats.

@@ -73,6 +73,7 @@ type Loop struct {
 	nextID int64
 
 	beforeSleep func()
+	afterSleep  func()
 
 	// Busy time: from the return of epoll_wait to the start of the next wait, the part
 	// of each iteration spent working. Read by the owner for metrics.
@@ -144,6 +145,11 @@ func rawSlot() bool {
 
 // SetBeforeSleep installs the hook run before every wait for events.
 func (l *Loop) SetBeforeSleep(f func()) { l.beforeSleep = f }
+
+// SetAfterSleep installs the hook run when a wait for events returns, before
+// they are handled (Redis's aftersleep), but not for the nested waits of
+// ProcessFileEvents called from a handler.
+func (l *Loop) SetAfterSleep(f func()) { l.afterSleep = f }
 
 func toEpoll(m Mask) uint32 {
 	var ev uint32
@@ -368,6 +374,9 @@ func (l *Loop) ProcessFileEvents(timeoutMs int) {
 	}
 	if timeoutMs != 0 {
 		l.busy = n > 0
+	}
+	if l.afterSleep != nil && !l.handling {
+		l.afterSleep()
 	}
 	if err != nil && err != unix.EINTR {
 		return
