@@ -636,7 +636,13 @@ func (s *Server) clusterCron() {
 	if !s.every(100) {
 		return
 	}
-	s.clusterUpdateState()
+	// As Redis's clusterCron: the state is computed again here only while it
+	// is fail (the rejoin and writable delays run out by themselves); a change
+	// (a verdict, a slot, a node) asks for it through todoUpdateState. Walking
+	// the slot map ten times a second was most of an idle node's cluster cost.
+	if !s.cluster.ok {
+		s.clusterUpdateState()
+	}
 	s.cluster.nodeTimeout.Store(s.cfg.ClusterNodeTimeout)
 	s.cluster.linkSendbufLimit.Store(s.cfg.ClusterLinkSendbufLimit)
 	// Redis's clusterUpdateMyselfFlags: cluster-replica-no-failover (CONFIG SET
