@@ -28,7 +28,10 @@ SIZES=${SIZES:-"3 10 30"}
 KSIZES=${KSIZES:-"3 10 30 100"}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=$(mktemp -d)
-BASE=$((20000 + RANDOM % 10000))
+# Client ports BASE.., bus ports +10000, keygrid's metrics ports -5000: all below
+# the kernel's ephemeral range (32768..), where the many outgoing connections of
+# a 100-node cluster would take a port a node has yet to bind.
+BASE=$((10000 + RANDOM % 2000))
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
@@ -46,7 +49,7 @@ start_node() { # kind port [extra args]
 	mkdir -p "$DIR/$port"
 	if [ "$kind" = keygrid ]; then
 		if [ -n "${KEYGRID_EXTRA:-}" ]; then
-			set -- "$@" --metrics-port $((port + 20000))
+			set -- "$@" --metrics-port $((port - 5000))
 		fi
 		"$KEYGRID" server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$DIR/$port" "$@" >"$DIR/$port/log" 2>&1 &
 	else
@@ -55,8 +58,15 @@ start_node() { # kind port [extra args]
 	PIDS+=($!)
 	echo $! >"$DIR/$port/pid"
 }
-wait_up() { # port
-	until redis-cli -p "$1" ping >/dev/null 2>&1; do sleep 0.1; done
+wait_up() { # port: a node that did not start fails the run (its log says why)
+	local i
+	for ((i = 0; i < 300; i++)); do
+		redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "node on port $1 did not start:" >&2
+	tail -3 "$DIR/$1/log" >&2
+	exit 1
 }
 make_cluster() { # kind base n: n masters, no replicas
 	local kind=$1 base=$2 n=$3 addrs=() i
@@ -164,7 +174,7 @@ if [ -z "${SKIP_GOSSIP:-}" ]; then
 	bus_out() { # base n metric: e.g. bytes, packets
 		local i s=0 v
 		for ((i = 0; i < $2; i++)); do
-			v=$(curl -s "http://127.0.0.1:$(($1 + 20000 + i))/metrics" |
+			v=$(curl -s "http://127.0.0.1:$(($1 - 5000 + i))/metrics" |
 				awk -v m="keygrid_cluster_bus_$3_total{direction=\"out\"}" '$1 == m {printf "%d", $2}')
 			s=$((s + ${v:-0}))
 		done
