@@ -220,6 +220,19 @@ func (b *Bus) failureCron(now time.Time) {
 	var routineID string
 	var routineSilent time.Duration
 	var routineAddr net.Addr
+	var routineHeard time.Time
+	// ping marks p's first unanswered ping (Redis's ping_sent: the node
+	// timeout runs from it) and pings it, unless memberlist has no address for
+	// it or a ping is already under way.
+	ping := func(id string, p *peer, addr net.Addr, heard time.Time, known, routine bool) {
+		if p.pingSent.IsZero() {
+			p.pingSent, p.pingHeard = now, heard
+		}
+		if known && id != myID && b.live.startPing(id) {
+			b.done.Add(1)
+			go b.pingPeer(ml, id, addr, routine)
+		}
+	}
 	for id, p := range b.peers {
 		// A claim we still lack (the request or its answer was lost, or the
 		// node was not a member yet when we asked): ask again.
@@ -273,24 +286,12 @@ func (b *Bus) failureCron(now time.Time) {
 		switch {
 		case p.suspect:
 			p.suspect = false
-			if p.pingSent.IsZero() {
-				p.pingSent, p.pingHeard = now, heard
-			}
-			if known && id != myID && b.live.startPing(id) {
-				b.done.Add(1)
-				go b.pingPeer(ml, id, addr, false)
-			}
+			ping(id, p, addr, heard, known, false)
 		case silent <= timeout/2:
 		case alarm || !known || !p.pingSent.IsZero():
-			if p.pingSent.IsZero() {
-				p.pingSent, p.pingHeard = now, heard
-			}
-			if known && id != myID && b.live.startPing(id) {
-				b.done.Add(1)
-				go b.pingPeer(ml, id, addr, false)
-			}
+			ping(id, p, addr, heard, known, false)
 		case routineDue && silent > routineSilent && id != myID:
-			routineID, routineSilent, routineAddr = id, silent, addr
+			routineID, routineSilent, routineAddr, routineHeard = id, silent, addr, heard
 		}
 		alive := p.pingSent.IsZero() || now.Sub(p.pingSent) <= timeout
 		for r, t := range p.reports {
@@ -339,18 +340,9 @@ func (b *Bus) failureCron(now time.Time) {
 			verdicts = append(verdicts, after)
 		}
 	}
-	if routineID != "" && b.live.startPing(routineID) {
-		p := b.peers[routineID]
-		if p.pingSent.IsZero() {
-			heard := b.live.lastHeard(routineID)
-			if heard.Before(p.firstSeen) {
-				heard = p.firstSeen
-			}
-			p.pingSent, p.pingHeard = now, heard
-		}
+	if routineID != "" {
+		ping(routineID, b.peers[routineID], routineAddr, routineHeard, true, true)
 		b.lastRoutine = now
-		b.done.Add(1)
-		go b.pingPeer(ml, routineID, routineAddr, true)
 	}
 	sendReports := len(report) > 0 && (now.Sub(b.lastReport) >= b.reportInterval(timeout) || len(verdicts) > 0)
 	if sendReports {
