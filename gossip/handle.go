@@ -330,7 +330,13 @@ func (b *Bus) verify(id string) {
 // makes them strangers) as verified, and delivers what the bus holds of them.
 func (b *Bus) trust(myID string, ids []string) {
 	b.mu.Lock()
-	if b.id != myID {
+	// A hard reset (fresh) trusts nobody until its MEET. The id check alone
+	// let a trust of the old cluster's ids, read from the engine before the
+	// reset, land while restart had already cleared trusted but not yet taken
+	// the new id: the old ids stayed trusted, and when the old nodes' buses,
+	// still leaving, were heard after the MEET, they went to the engine (the
+	// legacy suite's "failed to join into a full mesh", every stale id at once).
+	if b.id != myID || b.fresh {
 		b.mu.Unlock()
 		return
 	}
