@@ -341,7 +341,6 @@ func (l *Loop) Run() {
 			}
 		}
 		l.ProcessEvents(l.nextTimeout())
-		l.busyFrom = time.Since(l.epoch)
 	}
 }
 
@@ -375,8 +374,13 @@ func (l *Loop) ProcessFileEvents(timeoutMs int) {
 	if timeoutMs != 0 {
 		l.busy = n > 0
 	}
-	if l.afterSleep != nil && !l.handling {
-		l.afterSleep()
+	if !l.handling {
+		// The iteration's work starts here: the handlers, the timers and the
+		// next beforeSleep all count (a nested wait is part of the work around it).
+		l.busyFrom = max(time.Since(l.epoch), 1)
+		if l.afterSleep != nil {
+			l.afterSleep()
+		}
 	}
 	if err != nil && err != unix.EINTR {
 		return

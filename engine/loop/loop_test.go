@@ -130,3 +130,27 @@ func TestFileEvents(t *testing.T) {
 		t.Fatalf("mask after DelFile(Writable) = %v", m)
 	}
 }
+
+// BusyMax and BusyTotal count the handlers' work, not only beforeSleep's: a
+// handler that works 30 ms makes an iteration of at least 30 ms. (They once
+// spanned the end of the handlers to the end of beforeSleep, so a stall inside a
+// handler never showed in the loop's stall metric.)
+func TestBusyCountsHandlers(t *testing.T) {
+	l := runLoop(t)
+	worked := make(chan struct{})
+	l.Submit(func() {
+		time.Sleep(30 * time.Millisecond)
+		close(worked)
+	})
+	<-worked
+	got := make(chan [2]time.Duration)
+	l.Submit(func() { got <- [2]time.Duration{l.BusyMax, l.BusyTotal} })
+	select {
+	case b := <-got:
+		if b[0] < 30*time.Millisecond || b[1] < 30*time.Millisecond {
+			t.Fatalf("after a 30 ms handler: BusyMax %v, BusyTotal %v", b[0], b[1])
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop did not run the second function")
+	}
+}
