@@ -278,6 +278,9 @@ func (s *Server) onReadable(fd int, _ loop.Mask) {
 		buf = c.qbuf
 	}
 	c.lastSeen = s.nowMs
+	if cap(c.out) == 0 {
+		c.out = s.takeReplyBuf()
+	}
 	used := s.processInput(c, buf)
 	if c.flags&(flagCloseASAP) != 0 {
 		// Closed before the next client is read (Redis's beforeNextClient): a
@@ -657,7 +660,59 @@ func (s *Server) unlinkClient(c *Client) {
 		h(c)
 	}
 	s.forgetClientMem(c) // client_evict.go
+	s.recycleReplyBuf(c.out)
 	c.qbuf, c.out, c.argv = nil, nil, nil
+}
+
+// Reply buffers.
+//
+// A client's replies go to c.out, grown by append. A buffer that ends at 17 KB
+// was allocated and copied a dozen times on the way: measured, a third of the
+// cost of a client refused NOAUTH for a pipeline until its cap (auth_limit.go;
+// TestDrillBadFrameFlood's costliest frame, where a thousand such clients come
+// and go). So the grown buffers of freed clients are kept, up to replyBufKeep of
+// them, and a client about to run commands with no buffer takes one. Only kept
+// ones: a fresh buffer of Redis's 16 KB for every client would be resident
+// memory (Go zeroes it) for clients whose replies are a few bytes. Kept ones
+// nobody took for replyBufIdleMs are let go (dropReplyBufs): after a burst of
+// connections the server's memory goes back to what it was.
+const (
+	replyBufKeep   = 64
+	replyBufMin    = replyChunk     // smaller buffers are cheap to grow again
+	replyBufMax    = 2 * replyChunk // bigger ones are not kept
+	replyBufIdleMs = 2000
+)
+
+// takeReplyBuf returns a kept reply buffer, or nil.
+func (s *Server) takeReplyBuf() []byte {
+	n := len(s.replyBufs)
+	if n == 0 {
+		return nil
+	}
+	s.replyBufTaken = s.nowMs
+	b := s.replyBufs[n-1]
+	s.replyBufs[n-1] = nil
+	s.replyBufs = s.replyBufs[:n-1]
+	return b
+}
+
+// recycleReplyBuf keeps b, the reply buffer of a client that no longer needs it.
+func (s *Server) recycleReplyBuf(b []byte) {
+	if c := cap(b); c >= replyBufMin && c <= replyBufMax && len(s.replyBufs) < replyBufKeep {
+		if len(s.replyBufs) == 0 {
+			s.replyBufTaken = s.nowMs // the idle time counts from the first kept
+		}
+		s.replyBufs = append(s.replyBufs, b[:0])
+	}
+}
+
+// dropReplyBufs lets the kept reply buffers go once none was taken for
+// replyBufIdleMs (serverCron).
+func (s *Server) dropReplyBufs() {
+	if len(s.replyBufs) > 0 && s.nowMs-s.replyBufTaken >= replyBufIdleMs {
+		clear(s.replyBufs)
+		s.replyBufs = nil
+	}
 }
 
 // freeClientsASAP closes the clients that asked to be closed while executing.
@@ -706,6 +761,7 @@ func (s *Server) clientsCron() {
 		// DEBUG REPLYBUFFER RESIZING 0 keeps reply buffers as they are, so
 		// that tests can compare clients' memory.
 		if len(c.out) == 0 && cap(c.out) > 0 && s.nowMs-c.lastSeen > 2000 && !s.evict.replyBufNoResize {
+			s.recycleReplyBuf(c.out)
 			c.out = nil
 		}
 		if len(c.qbuf) == 0 && cap(c.qbuf) > 0 && s.nowMs-c.lastSeen > 2000 {

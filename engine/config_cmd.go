@@ -293,6 +293,7 @@ func (s *Server) resetStats() {
 		cmd.latency = nil
 	}
 	clear(s.errorStats)
+	s.lastErrCode, s.lastErrCount = "", nil
 	s.info.reset()
 	s.statResetTime = time.Now()
 	for _, h := range s.resetStatHooks {

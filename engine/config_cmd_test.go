@@ -157,6 +157,17 @@ func TestConfigResetstat(t *testing.T) {
 	if got := c.do("INFO", "stats"); !strings.Contains(got, "total_error_replies:0\r\n") {
 		t.Errorf("INFO stats after RESETSTAT: %q", got)
 	}
+	// Counting goes on after the reset, codes interleaved (countError keeps the
+	// last code's counter at hand: it must be the new table's).
+	c.do("SET", "s", "v")
+	c.do("NOSUCHCOMMAND")
+	c.do("LPUSH", "s", "x")
+	c.do("NOSUCHCOMMAND")
+	c.do("NOSUCHCOMMAND")
+	got := c.do("INFO", "errorstats")
+	if !strings.Contains(got, "errorstat_ERR:count=3\r\n") || !strings.Contains(got, "errorstat_WRONGTYPE:count=1\r\n") {
+		t.Errorf("INFO errorstats after RESETSTAT and 4 errors = %q", got)
+	}
 }
 
 func TestConfigRewrite(t *testing.T) {

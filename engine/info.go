@@ -668,7 +668,7 @@ func (s *Server) infoErrorStats(sec *InfoSection) {
 	}
 	sort.Strings(codes) // Redis keeps them in a radix tree: lexicographic order
 	for _, code := range codes {
-		sec.add("errorstat_"+code, "count="+itoa(s.errorStats[code]))
+		sec.add("errorstat_"+code, "count="+itoa(*s.errorStats[code]))
 	}
 }
 

@@ -97,9 +97,15 @@ type Server struct {
 	cronLoops int64
 
 	stats      serverStats
-	errorStats map[string]int64
-	slowlog    slowlog
-	latency    map[string]*latencySeries
+	errorStats map[string]*int64 // INFO errorstats; countError
+	replyBufs  [][]byte          // freed clients' reply buffers, for new ones (client.go)
+	// replyBufTaken is when a kept reply buffer was last taken (ms).
+	replyBufTaken int64
+	// countError's last code and its counter.
+	lastErrCode  string
+	lastErrCount *int64
+	slowlog      slowlog
+	latency      map[string]*latencySeries
 
 	pause pauseState
 	clk   clock
@@ -198,7 +204,7 @@ func New(opts Options) (*Server, error) {
 		listening:    opts.Listening,
 		clients:      make(map[int64]*Client),
 		readBuf:      make([]byte, readChunk),
-		errorStats:   make(map[string]int64),
+		errorStats:   make(map[string]*int64),
 		latency:      make(map[string]*latencySeries),
 		runID:        newRunID(),
 		unixFD:       -1,
@@ -469,6 +475,7 @@ func (s *Server) serverCron() {
 	}
 	s.databasesCron()
 	s.clientsCron()
+	s.dropReplyBufs() // client.go
 	s.pauseCron()
 	if s.every(1000) {
 		s.publishCommandStats()
@@ -626,11 +633,23 @@ func netIPString(b []byte) string { return net.IP(b).String() }
 // countError records an error reply for INFO errorstats.
 func (s *Server) countError(code string, cmd *Command) {
 	s.stats.errorReplies++
-	if _, ok := s.errorStats[code]; !ok && len(s.errorStats) >= 128 {
-		// Redis caps distinct error codes at 128 and stops tracking new ones.
+	// One error code usually follows another (a client refused NOAUTH for a
+	// whole pipeline): the last one's counter is kept at hand.
+	if n := s.lastErrCount; n != nil && code == s.lastErrCode {
+		*n++
 		return
 	}
-	s.errorStats[code]++
+	n, ok := s.errorStats[code]
+	if !ok {
+		if len(s.errorStats) >= 128 {
+			// Redis caps distinct error codes at 128 and stops tracking new ones.
+			return
+		}
+		n = new(int64)
+		s.errorStats[code] = n
+	}
+	*n++
+	s.lastErrCode, s.lastErrCount = code, n
 }
 
 // Metrics are figures the loop publishes for other goroutines (Prometheus) to read.
