@@ -128,6 +128,10 @@ type clusterState struct {
 	// linkSendbufLimit is cluster-link-sendbuf-limit for the bus
 	// (ClusterLinkSendbufLimit), republished with nodeTimeout.
 	linkSendbufLimit atomic.Int64
+	// sizePub is size for the bus (ClusterSize), published when a state update
+	// computes it; 0 until then (the bus counts for itself: a master just
+	// started must not take its own PFAIL for a FAIL in a cluster of size 1).
+	sizePub atomic.Int64
 	// loopAlive is when the loop last went to sleep, woke, or served events
 	// while blocked (unix ms): the bus stops answering while it is stuck
 	// (ClusterLoopAlive), as a Redis node's bus is served by its one thread.
@@ -605,6 +609,7 @@ func (s *Server) clusterUpdateState() {
 		}
 	}
 	cl.size = size
+	cl.sizePub.Store(int64(size))
 	if reachable < size/2+1 {
 		ok = false
 		cl.minorityTime = now

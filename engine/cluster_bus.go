@@ -133,6 +133,12 @@ func (s *Server) ClusterNodeTimeout() time.Duration {
 	return time.Duration(s.cluster.nodeTimeout.Load()) * time.Millisecond
 }
 
+// ClusterSize is cluster_size as the last state update computed it: the masters
+// serving at least one slot in myself's slot map, 0 before the first update. A
+// failure needs the reports of a majority of them (Redis's
+// markNodeAsFailingIfNeeded reads server.cluster->size). Safe from any goroutine.
+func (s *Server) ClusterSize() int { return int(s.cluster.sizePub.Load()) }
+
 // ClusterLinkSendbufLimit is cluster-link-sendbuf-limit in bytes, 0 for none, as
 // it is now (CONFIG SET changes it). Safe from any goroutine.
 func (s *Server) ClusterLinkSendbufLimit() int64 { return s.cluster.linkSendbufLimit.Load() }

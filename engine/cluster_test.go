@@ -142,6 +142,9 @@ func TestClusterSingleNode(t *testing.T) {
 			t.Errorf("CLUSTER INFO lacks %s:\n%s", f, info)
 		}
 	}
+	if got := s.ClusterSize(); got != 1 {
+		t.Errorf("ClusterSize (the bus's FAIL majority) = %d, want cluster_size 1", got)
+	}
 	nodes := tc.do("CLUSTER", "NODES")
 	if !strings.HasPrefix(nodes, id+" :") || !strings.Contains(nodes, "myself,master - 0 0 1 connected 0-16383\n") {
 		t.Errorf("CLUSTER NODES = %q", nodes)

@@ -141,6 +141,7 @@ func (nopEngine) ClusterPublish([]byte, []byte, bool)                           
 func (nopEngine) ClusterUpdate(func(*slots.State) slots.Effects)                {}
 func (nopEngine) ClusterDropPacketFilter() int64                                { return -1 }
 func (nopEngine) ClusterNodeTimeout() time.Duration                             { return 0 }
+func (nopEngine) ClusterSize() int                                              { return 0 }
 func (nopEngine) ClusterLinkSendbufLimit() int64                                { return 0 }
 func (nopEngine) ClusterLoopAlive() time.Time                                   { return time.Time{} }
 func (nopEngine) ClusterLoopBlocked() bool                                      { return false }

@@ -46,6 +46,10 @@ type Engine interface {
 	// DROP-CLUSTER-PACKET-FILTER set, -1 for none (filter.go maps keygrid's
 	// messages onto those types).
 	ClusterDropPacketFilter() int64
+	// ClusterSize is cluster_size: the masters serving at least one slot in
+	// myself's slot map, whose majority a FAIL needs (0: the bus counts the
+	// masters whose own headers claim slots).
+	ClusterSize() int
 	// ClusterNodeTimeout is cluster-node-timeout now (CONFIG SET changes it;
 	// 0: Config.NodeTimeout).
 	ClusterNodeTimeout() time.Duration

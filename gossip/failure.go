@@ -203,13 +203,22 @@ func (b *Bus) failureCron(now time.Time) {
 	myID := b.id
 	timeout := b.nodeTimeout()
 	validity := 2 * timeout
-	size := 0
-	if me != nil && iAmMaster && me.Slots.Len() > 0 {
-		size++
-	}
-	for _, p := range b.peers {
-		if p.isMaster() && p.meta.SlotCount > 0 {
+	// The majority is of the masters serving slots in myself's slot map (the
+	// engine's cluster_size, as Redis's server.cluster->size). Counting the
+	// masters whose own headers claim slots included those failed over: a dead
+	// master's last header still claims the slots its replica took, so after
+	// a few failovers in a row a majority of live masters was no longer
+	// enough (Redis's legacy 05-slave-selection, "New Master down
+	// consecutively": the fourth dead master never became FAIL).
+	size := b.eng.ClusterSize()
+	if size <= 0 {
+		if me != nil && iAmMaster && me.Slots.Len() > 0 {
 			size++
+		}
+		for _, p := range b.peers {
+			if p.isMaster() && p.meta.SlotCount > 0 {
+				size++
+			}
 		}
 	}
 	needed := size/2 + 1

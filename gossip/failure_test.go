@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,5 +147,55 @@ func TestClusterFlatPingsDetectCrash(t *testing.T) {
 	t.Logf("FAIL on all %d live masters %v after the crash (node timeout %v)", n-1, took, timeout)
 	if since := time.Since(start); since > timeout+timeout/2+10*probe {
 		t.Errorf("FAIL everywhere after %v, want within 1.5 node timeouts + 10 probe intervals (%v)", since, timeout+timeout/2+10*probe)
+	}
+}
+
+// Masters killed one after another, each right after it won its election (Redis's
+// legacy 05-slave-selection, "New Master down consecutively"): each time one of
+// the remaining replicas takes the slots. A FAIL needs the reports of a majority
+// of the masters serving slots in the slot map (cluster_size); the dead masters
+// failed over before no longer count, though their last headers still claim the
+// slots their replicas took.
+func TestClusterConsecutiveFailovers(t *testing.T) {
+	const timeout = time.Second
+	ms, rs := cluster(t, timeout, 3, 3)
+	all := allNodes(ms, rs)
+	waitFor(t, 30*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	dead := map[*testNode]bool{}
+	owner := ms[0]
+	for round := range 3 {
+		owner.crash()
+		dead[owner] = true
+		var live []*testNode
+		for _, n := range all {
+			if !dead[n] {
+				live = append(live, n)
+			}
+		}
+		start := time.Now()
+		var next *testNode
+		waitFor(t, 15*time.Second, fmt.Sprintf("round %d: a new owner of slot 0 on every live node", round), func() bool {
+			id := ""
+			for i, n := range live {
+				var o string
+				n.view(func(st *slots.State) {
+					if x := st.Owner[0]; x != nil {
+						o = x.ID
+					}
+				})
+				if o == owner.id || o == "" || (i > 0 && o != id) {
+					return false
+				}
+				id = o
+			}
+			for _, r := range rs[0] {
+				if r.id == id && !dead[r] {
+					next = r
+				}
+			}
+			return next != nil
+		})
+		t.Logf("round %d: %s failed over to %s in %v", round, owner.id[:8], next.id[:8], time.Since(start).Round(time.Millisecond))
+		owner = next
 	}
 }

@@ -41,6 +41,7 @@ type fakeEngine struct {
 	replOffset    int64            // myself's, as the engine's s.repl.offset
 	dropFilter    atomic.Int64     // DEBUG DROP-CLUSTER-PACKET-FILTER's value
 	nodeTimeout   atomic.Int64     // a CONFIG SET cluster-node-timeout (ns), 0 for none
+	clusterSize   atomic.Int64     // cluster_size (publishSize)
 	stuckSince    atomic.Int64     // unix ns the loop got stuck at, 0 if it runs
 	blocked       atomic.Bool      // the loop said it blocks (DEBUG SLEEP)
 }
@@ -104,8 +105,24 @@ func (f *fakeEngine) loop() {
 				fn()
 			}
 		}
+		f.publishSize()
 	}
 }
+
+// publishSize is the engine's clusterUpdateState's cluster_size: the masters
+// serving at least one slot in this node's slot map (ClusterSize).
+func (f *fakeEngine) publishSize() {
+	n := 0
+	for _, m := range f.st.Nodes {
+		if m.IsMaster() && m.Slots.Len() > 0 {
+			n++
+		}
+	}
+	f.clusterSize.Store(int64(n))
+}
+
+// ClusterSize is what publishSize found last.
+func (f *fakeEngine) ClusterSize() int { return int(f.clusterSize.Load()) }
 
 func (f *fakeEngine) submit(fn func()) {
 	f.qmu.Lock()
