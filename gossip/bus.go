@@ -87,6 +87,7 @@ type peer struct {
 	pfail     bool
 	fail      bool
 	failTime  time.Time
+	told      bool                 // the engine has had a verdict on it from this bus (failureCron)
 	reports   map[string]time.Time // reporting master id → when
 	// The node's replication offset, the freshest reading from any source
 	// (its meta, its header, its probe acks: offset.go), by its stamp.

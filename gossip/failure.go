@@ -270,6 +270,7 @@ func (b *Bus) failureCron(now time.Time) {
 			continue
 		}
 		heard := b.live.lastHeard(id)
+		answered := !heard.IsZero() // since this bus started
 		if heard.Before(p.firstSeen) {
 			heard = p.firstSeen // a node met recently has node-timeout to answer
 		}
@@ -345,8 +346,16 @@ func (b *Bus) failureCron(now time.Time) {
 		if !alive && (p.pfail || p.fail) && iAmMaster {
 			report = append(report, id)
 		}
-		if after := (health{id, p.pfail, p.fail}); after != before {
+		// The engine gets the verdict when it changes, and once when the node
+		// first answers this bus: a node restarted with nodes.conf holds the
+		// flags it saved (Redis's clusterLoadConfig loads fail and fail?), and
+		// a node flagged FAIL then that answers again as a replica, while the
+		// bus's own view of it never changed, kept the flag for good (the
+		// legacy 03-failover-loop: a restarted node kept a FAIL on the replica
+		// that then won the next election, and stayed cluster_state:fail).
+		if after := (health{id, p.pfail, p.fail}); after != before || (!p.told && answered) {
 			verdicts = append(verdicts, after)
+			p.told = true
 		}
 	}
 	if routineID != "" {

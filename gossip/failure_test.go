@@ -199,3 +199,27 @@ func TestClusterConsecutiveFailovers(t *testing.T) {
 		owner = next
 	}
 }
+
+// A node restarted with its nodes.conf holds the flags it saved: a FAIL there on a
+// node that answers again must be cleared, as Redis clears it on the node's first
+// pong (clearNodeFailureIfNeeded: at once for a replica or a master without
+// slots). The bus's own view of the node starts healthy and never changes, so
+// the engine gets its verdict once the node first answers.
+func TestClusterLoadedFailClearedWhenAnswered(t *testing.T) {
+	const timeout = time.Second
+	x := startNode(t, timeout, nil) // a master without slots
+	y := startNode(t, timeout, func(st *slots.State) {
+		st.AddNode(&slots.Node{ID: x.id, Flags: slots.FlagMaster | slots.FlagFail | slots.FlagNoAddr})
+	})
+	y.bus.Meet("127.0.0.1", 0, x.bus.Port())
+	waitFor(t, 10*time.Second, "y to clear its loaded FAIL on x", func() bool {
+		var flags slots.NodeFlags
+		known := false
+		y.view(func(st *slots.State) {
+			if n := st.Nodes[x.id]; n != nil {
+				flags, known = n.Flags, true
+			}
+		})
+		return known && flags&(slots.FlagFail|slots.FlagPFail) == 0
+	})
+}
