@@ -79,7 +79,11 @@ type DB struct {
 
 func newDB(s *Server, id int) *DB {
 	n := 1
-	if s.cfg.ClusterEnabled {
+	// Only db 0 is used in cluster mode (SELECT, MOVE, SWAPDB and COPY DB are
+	// refused), so only it is split by slot: sixteen split databases cost about
+	// 2.6 MB of empty dicts each, 42 MB of live heap on an empty node that every
+	// collection marked.
+	if s.cfg.ClusterEnabled && id == 0 {
 		n = slots.Count
 	}
 	db := &DB{srv: s, id: id, dicts: make([]*keyspace.Dict, n)}
