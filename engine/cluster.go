@@ -118,6 +118,7 @@ type clusterState struct {
 	served        slots.Bitmap
 	migrateTo     map[string]bool
 	migrateSeen   map[string]migrateSeen
+	replicaCount  map[string]int // migrateFlagsCron's scratch: master id → replicas
 	orphanedSince map[string]int64
 	// dropFilter is DEBUG DROP-CLUSTER-PACKET-FILTER's packet type, -1 for none
 	// (cluster_debug.go); the bus reads it from its own goroutines.
@@ -1155,9 +1156,20 @@ type migrateSeen struct {
 func (s *Server) migrateFlagsCron() {
 	cl := &s.cluster
 	st := cl.st
-	anyReplicas := false
+	// Each master's replicas counted in one pass (st.Replicas per master made this
+	// cron, ten times a second, quadratic in the cluster's size).
+	if cl.replicaCount == nil {
+		cl.replicaCount = map[string]int{}
+	}
+	clear(cl.replicaCount)
 	for _, n := range st.Nodes {
-		if n.IsMaster() && len(st.Replicas(n)) > 0 {
+		if n.IsReplica() {
+			cl.replicaCount[n.MasterID]++
+		}
+	}
+	anyReplicas := false
+	for id := range cl.replicaCount {
+		if m := st.Nodes[id]; m != nil && m.IsMaster() {
 			anyReplicas = true
 			break
 		}
@@ -1165,7 +1177,7 @@ func (s *Server) migrateFlagsCron() {
 	for id, n := range st.Nodes {
 		now := migrateSeen{replica: n.IsReplica(), slots: n.Slots.Len()}
 		if n.IsMaster() {
-			now.replicas = len(st.Replicas(n))
+			now.replicas = cl.replicaCount[id]
 		}
 		prev := cl.migrateSeen[id] // a node not seen before: a master without slots
 		switch {

@@ -128,6 +128,10 @@ type Bus struct {
 	// at a new one (readdress.go); pinged and dialed there until memberlist
 	// takes it.
 	moved map[string]*net.UDPAddr
+	// linkKnown is linkCron's scratch map (the bus goroutine only).
+	linkKnown map[string]time.Time
+	// failState and failSpare: failureCron's scratch (the bus goroutine only).
+	failState, failSpare map[string]net.Addr
 	// lastAddrCheck: addrCron's last look at the host's addresses (run only).
 	lastAddrCheck time.Time
 	// left are the nodes that left memberlist gracefully (a hard CLUSTER RESET

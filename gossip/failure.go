@@ -187,10 +187,21 @@ func (b *Bus) failureCron(now time.Time) {
 	}
 	// The members memberlist has not dropped (alive or suspect), with the
 	// address to ping them at.
-	state := map[string]net.Addr{}
-	for _, n := range ml.Members() {
-		state[n.Name] = &net.UDPAddr{IP: n.Addr, Port: int(n.Port)}
+	// Two maps kept between runs (the bus goroutine only), each address reused
+	// while it does not change: this runs ten times a second.
+	prev, state := b.failState, b.failSpare
+	if state == nil {
+		state = map[string]net.Addr{}
 	}
+	clear(state)
+	for _, n := range ml.Members() {
+		a, _ := prev[n.Name].(*net.UDPAddr)
+		if a == nil || !a.IP.Equal(n.Addr) || a.Port != int(n.Port) {
+			a = &net.UDPAddr{IP: n.Addr, Port: int(n.Port)}
+		}
+		state[n.Name] = a
+	}
+	b.failState, b.failSpare = state, prev
 	me := b.eng.ClusterMyself()
 	iAmMaster := me != nil && me.Flags&slots.FlagMaster != 0
 
