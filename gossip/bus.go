@@ -37,6 +37,7 @@ const (
 	msgMeet                         // the sender is joining us by CLUSTER MEET (admission)
 	msgHeaderReply                  // a node's header in reply to msgClaimReq (Redis's PONG)
 	msgSuspect                      // the sender's ping of a node went unanswered: ping it too (failure.go)
+	msgPFails                       // msgPFail for several failed nodes at once (a count, then their ids)
 	msgTypes
 )
 
@@ -45,7 +46,7 @@ var statNames = [msgTypes]string{
 	msgHeader: "pong", msgClaimReq: "ping", msgPFail: "ping", msgFail: "fail",
 	msgAuthReq: "auth-req", msgAuthAck: "auth-ack", msgMFStart: "mfstart", msgPublish: "publish",
 	msgPublishShard: "publishshard", msgLeave: "pong", msgMeet: "meet", msgHeaderReply: "pong",
-	msgSuspect: "ping",
+	msgSuspect: "ping", msgPFails: "ping",
 }
 
 // maxBroadcast is the largest message queued for gossip: memberlist sends

@@ -32,6 +32,7 @@ package gossip
 //     (no replica took over, so it serves again).
 
 import (
+	"encoding/binary"
 	"net"
 	"strconv"
 	"sync"
@@ -394,15 +395,29 @@ func (b *Bus) failureCron(now time.Time) {
 		// deciding FAIL needs took several report intervals to gather. Redis
 		// pings every node at least every node-timeout/2, each ping carrying
 		// every PFAIL node in its gossip section; this is the same cost, paid
-		// only while a node is PFAIL.
-		for _, id := range report {
-			b.sendAll(appendID(appendID([]byte{msgPFail}, myID), id))
+		// only while a node is PFAIL. All the reports go in one message to
+		// each member (a packet per pfailBatch nodes): a packet per member per
+		// failed node made a cluster in trouble N times busier, N² packets a
+		// report interval per node when most nodes were PFAIL, which kept an
+		// overloaded 100-node cluster from ever recovering.
+		for len(report) > 0 {
+			k := min(len(report), pfailBatch)
+			msg := binary.AppendUvarint(appendID([]byte{msgPFails}, myID), uint64(k))
+			for _, id := range report[:k] {
+				msg = appendID(msg, id)
+			}
+			b.sendAll(msg)
+			report = report[k:]
 		}
 	}
 	for _, id := range failed {
 		b.sendFail(myID, id)
 	}
 }
+
+// pfailBatch is the most failure reports in one msgPFails: 21 + 50×20 bytes stay
+// within one UDP packet (maxBroadcast).
+const pfailBatch = 50
 
 // sendFail tells every node that id is FAIL: a packet to each live member now,
 // and a gossip broadcast for the ones a packet missed (Redis sends FAIL to all).

@@ -223,3 +223,47 @@ func TestClusterLoadedFailClearedWhenAnswered(t *testing.T) {
 		return known && flags&(slots.FlagFail|slots.FlagPFail) == 0
 	})
 }
+
+// Several masters crashing at once are reported together: each live master
+// sends one failure-report message per member per report interval, whatever the
+// number of PFAIL nodes (a message per member per failed node made a cluster in
+// trouble N times busier: an overloaded 100-node cluster never recovered), and
+// every crashed master still becomes FAIL everywhere.
+func TestClusterFailureReportsBatched(t *testing.T) {
+	const timeout = 2 * time.Second
+	const n, dead = 9, 3
+	ms, _ := cluster(t, timeout, n)
+	waitFor(t, 60*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	live := ms[:n-dead]
+	before := make([][msgTypes]int64, len(live))
+	for i, m := range live {
+		for k := range msgTypes {
+			before[i][k] = m.bus.sent[k].Load()
+		}
+	}
+	start := time.Now()
+	for _, m := range ms[n-dead:] {
+		m.crash()
+	}
+	for _, m := range ms[n-dead:] {
+		failedOn(t, live, m, 10*timeout)
+	}
+	elapsed := time.Since(start)
+	var single, batched int64
+	for i, m := range live {
+		single += m.bus.sent[msgPFail].Load() - before[i][msgPFail]
+		batched += m.bus.sent[msgPFails].Load() - before[i][msgPFails]
+	}
+	// One message to each of the other members per report interval while
+	// anything is PFAIL: rounds × (n-1) per live master at most, with a round
+	// for each verdict change on top.
+	rounds := int64(elapsed/live[0].bus.reportInterval(timeout)) + 2*dead + 1
+	limit := int64(len(live)) * rounds * (n - 1)
+	t.Logf("FAIL on all after %v; failure-report messages sent: %d batched, %d single (limit %d)", elapsed, batched, single, limit)
+	if single != 0 {
+		t.Errorf("%d single-node failure reports sent; all should be batched", single)
+	}
+	if batched == 0 || batched > limit {
+		t.Errorf("%d batched failure-report messages for %d dead masters, want 1..%d", batched, dead, limit)
+	}
+}

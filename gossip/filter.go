@@ -54,7 +54,7 @@ var redisTypes = [msgTypes]int{
 	0: -1, msgHeader: redisPing, msgClaimReq: redisPing, msgPFail: redisPing, msgFail: redisFail,
 	msgAuthReq: redisAuthReq, msgAuthAck: redisAuthAck, msgMFStart: redisMFStart,
 	msgPublish: redisPublish, msgPublishShard: redisPublishShard, msgLeave: -1, msgMeet: redisMeet,
-	msgHeaderReply: redisPong, msgSuspect: redisPing,
+	msgHeaderReply: redisPong, msgSuspect: redisPing, msgPFails: redisPing,
 }
 
 // filtered reports whether DEBUG DROP-CLUSTER-PACKET-FILTER drops messages of

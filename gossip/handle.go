@@ -381,6 +381,13 @@ func (b *Bus) handle(msg []byte) {
 		if r.err == nil {
 			b.failureReport(reporter, failed)
 		}
+	case msgPFails:
+		reporter, n := r.id(), r.uvarint()
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			if failed := r.id(); r.err == nil {
+				b.failureReport(reporter, failed)
+			}
+		}
 	case msgFail:
 		sender, failed := r.id(), r.id()
 		if r.err == nil {
