@@ -68,11 +68,10 @@ type Loop struct {
 	// rawWait and busy: see SetRawWait.
 	rawWait bool
 	busy    bool
-	// parkFile is a duplicate of epfd registered with the Go runtime's netpoller
-	// (parkConn its raw access), and idle says the last wait timed out with nothing
-	// to do: see parkWait. parkFile is nil where the runtime could not poll it.
-	parkFile *os.File
-	parkConn syscall.RawConn
+	// parkable says parkWait can wait in the Go runtime's netpoller (checked
+	// once, in New), and idle that the last wait timed out or lasted over
+	// parkAfter.
+	parkable bool
 	idle     bool
 	waitFrom time.Duration // since epoch, when the current wait started
 	// Parks counts the waits that parked (parkWait); loop goroutine only.
@@ -118,14 +117,20 @@ func New(maxEvents int) (*Loop, error) {
 		l.Close()
 		return nil, err
 	}
-	l.parkFile, l.parkConn = pollableDup(epfd)
+	if f, _ := pollableDup(epfd); f != nil {
+		l.parkable = true
+		f.Close()
+	}
 	return l, nil
 }
 
 // pollableDup returns a duplicate of the epoll descriptor epfd registered with the Go
 // runtime's netpoller (an epoll set is readable while it has events ready), or nil
 // when the runtime cannot poll it. The duplicate shares epfd's epoll instance; only
-// its readiness is used, never its events.
+// its readiness is used, never its events. The caller closes it, which takes it out
+// of the netpoller again: while it is in, every event of the loop's set also wakes
+// the runtime's netpoller thread (a busy loop under redis-benchmark switched
+// contexts twice as often with it registered for good).
 func pollableDup(epfd int) (*os.File, syscall.RawConn) {
 	fd, err := unix.FcntlInt(uintptr(epfd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -170,19 +175,25 @@ const parkAfter = time.Millisecond
 // hand-off when an event ends the park (the netpoller's thread wakes this locked one),
 // so it is used only after a wait that timed out or lasted over parkAfter: a serving
 // loop, whose waits end with events within microseconds, never parks; an idle one, or
-// one woken now and then by a timer or the cluster bus, does.
+// one woken now and then by a timer or the cluster bus, does. The duplicate is in the
+// netpoller for the park only (pollableDup): a handful of syscalls per park.
 func (l *Loop) parkWait(events []unix.EpollEvent, timeoutMs int) (int, error) {
 	var deadline time.Time
 	if timeoutMs > 0 {
 		deadline = time.Now().Add(time.Duration(timeoutMs) * time.Millisecond)
 	}
-	if l.parkFile.SetReadDeadline(deadline) != nil {
+	f, rc := pollableDup(l.epfd)
+	if f == nil {
+		return unix.EpollWait(l.epfd, events, timeoutMs)
+	}
+	defer f.Close()
+	if f.SetReadDeadline(deadline) != nil {
 		return unix.EpollWait(l.epfd, events, timeoutMs)
 	}
 	l.Parks++
 	var n int
 	var err error
-	perr := l.parkConn.Read(func(uintptr) bool {
+	perr := rc.Read(func(uintptr) bool {
 		n, err = epollWaitRaw(l.epfd, events, 0)
 		return n > 0 || err != nil && err != unix.EINTR
 	})
@@ -452,7 +463,7 @@ func (l *Loop) ProcessFileEvents(timeoutMs int) {
 		if timeoutMs != 0 {
 			rawWaiters.Add(-1)
 		}
-	} else if l.idle && timeoutMs != 0 && !l.handling && l.parkFile != nil {
+	} else if l.idle && timeoutMs != 0 && !l.handling && l.parkable {
 		n, err = l.parkWait(events, timeoutMs)
 	} else {
 		n, err = unix.EpollWait(l.epfd, events, timeoutMs)
@@ -508,9 +519,6 @@ func (l *Loop) Stopped() bool { return l.stopped }
 
 // Close releases the loop's descriptors. Registered descriptors are not closed.
 func (l *Loop) Close() {
-	if l.parkFile != nil {
-		l.parkFile.Close()
-	}
 	unix.Close(l.evfd)
 	unix.Close(l.epfd)
 }

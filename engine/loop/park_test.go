@@ -19,7 +19,7 @@ func parks(l *Loop) int64 {
 // parks.
 func TestIdleLoopParks(t *testing.T) {
 	l := runLoop(t)
-	if l.parkFile == nil {
+	if !l.parkable {
 		t.Fatal("the epoll descriptor could not be registered with the netpoller")
 	}
 	// Timers: a 20ms period keeps firing on time while the loop parks in between.
