@@ -74,8 +74,8 @@ type Loop struct {
 	parkable bool
 	idle     bool
 	waitFrom time.Duration // since epoch, when the current wait started
-	// Parks counts the waits that parked (parkWait); loop goroutine only.
-	Parks int64
+	// parks counts the waits that parked (parkWait; read by tests); loop goroutine only.
+	parks int64
 
 	files []fileEvent // indexed by fd
 
@@ -190,7 +190,7 @@ func (l *Loop) parkWait(events []unix.EpollEvent, timeoutMs int) (int, error) {
 	if f.SetReadDeadline(deadline) != nil {
 		return unix.EpollWait(l.epfd, events, timeoutMs)
 	}
-	l.Parks++
+	l.parks++
 	var n int
 	var err error
 	perr := rc.Read(func(uintptr) bool {

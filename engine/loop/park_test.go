@@ -7,10 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// parks reads l.Parks on the loop goroutine.
+// parks reads l.parks on the loop goroutine.
 func parks(l *Loop) int64 {
 	ch := make(chan int64, 1)
-	l.Submit(func() { ch <- l.Parks })
+	l.Submit(func() { ch <- l.parks })
 	return <-ch
 }
 
