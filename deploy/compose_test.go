@@ -91,13 +91,24 @@ func freePorts(t *testing.T, n int) []int {
 		l.Close()
 		return true
 	}
+	// Below the kernel's ephemeral range, port and bus port both: a port in it that is
+	// free now can be taken by another test's outgoing connection before the node
+	// binds it (CI: a node's bus port 48166 was "address already in use").
+	base, span := 20000, 20000
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if lo, err := strconv.Atoi(f[0]); err == nil && lo-10000-10000 >= 2000 {
+				base, span = 10000, lo-10000-10000
+			}
+		}
+	}
 	used := map[int]bool{}
 	var ports []int
 	for tries := 0; len(ports) < n; tries++ {
 		if tries > 1000 {
 			t.Fatal("no free ports")
 		}
-		p := 20000 + rand.IntN(20000)
+		p := base + rand.IntN(span)
 		if used[p] || used[p+10000] || used[p-10000] || !free(p) || !free(p+10000) {
 			continue
 		}
