@@ -26,7 +26,7 @@ import (
 const (
 	msgHeader       byte = iota + 1 // a node's header, unsolicited: broadcast on change (Redis's PING)
 	msgClaimReq                     // "send me your header": the sender's claim digest was unknown
-	msgPFail                        // reporter (a master) sees failed as PFAIL: a failure report
+	msgPFail                        // reporter (a master) sees failed as PFAIL: a failure report (sent by older nodes; read still)
 	msgFail                         // failed is FAIL (a majority of masters agreed)
 	msgAuthReq                      // a replica asks for a vote (FAILOVER_AUTH_REQUEST)
 	msgAuthAck                      // a master's vote (FAILOVER_AUTH_ACK)

@@ -29,9 +29,10 @@
 //     content of push/pull (every header we hold, so a joiner learns the whole
 //     map in one exchange); msgHeaderReply, the same sent in reply to
 //     msgClaimReq (Redis's PONG for DROP-CLUSTER-PACKET-FILTER, filter.go).
-//   - msgPFail (failure report, masters only, a packet to every member every
-//     ReportInterval while a node is PFAIL, or FAIL and still unreachable) and
-//     msgFail (to every member and broadcast when FAIL is reached).
+//   - msgPFails (failure reports, masters only: one message to every member
+//     every ReportInterval naming every node that is PFAIL, or FAIL and still
+//     unreachable; msgPFail, one node a message, is still read from older
+//     nodes) and msgFail (to every member and broadcast when FAIL is reached).
 //   - msgMeet (a packet ahead of each CLUSTER MEET's join: a hard-reset node
 //     admits that join), msgAuthReq / msgAuthAck (reliable), msgMFStart (reliable),
 //     msgPublish / msgPublishShard (a packet per target, reliable when large).
