@@ -261,6 +261,7 @@ func (b *Bus) startMemberlist(me *slots.NodeMeta, seen string) error {
 	tr := newCountingTransport(nt)
 	accept := b.acceptLink
 	tr.onLink.Store(&accept)
+	tr.pushPull.Store(&pushPullGate{members: b.numNodes})
 	b.mu.Lock()
 	if old := b.tr.Load(); old != nil {
 		b.trafficBase = b.trafficBase.add(old.traffic()) // a restart: counters go on

@@ -163,6 +163,8 @@ type zapWriter struct{ l *zap.Logger }
 func (w *zapWriter) Write(p []byte) (int, error) {
 	s := strings.TrimSpace(string(p))
 	switch {
+	case strings.Contains(s, errPushPullThinned.Error()):
+		w.l.Debug(s) // by design (antientropy.go)
 	case strings.HasPrefix(s, "[ERR]"):
 		w.l.Error(strings.TrimSpace(s[5:]))
 	case strings.Contains(s, errFresh.Error()):

@@ -42,6 +42,8 @@ type countingTransport struct {
 	stalled atomic.Bool
 	// onLink takes the cluster link connections a peer opens (links.go).
 	onLink atomic.Pointer[func(net.Conn)]
+	// pushPull thins memberlist's periodic push/pulls (antientropy.go).
+	pushPull atomic.Pointer[pushPullGate]
 }
 
 var errMuted = errors.New("gossip: this bus is being reset")
@@ -200,6 +202,9 @@ func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net
 	if t.muted.Load() {
 		return nil, errMuted
 	}
+	if g := t.pushPull.Load(); g != nil && fromPeriodicPushPull() && !g.admit() {
+		return nil, errPushPullThinned
+	}
 	c, err := t.NodeAwareTransport.DialTimeout(addr, timeout)
 	if err != nil {
 		return nil, err
@@ -211,6 +216,9 @@ func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net
 func (t *countingTransport) DialAddressTimeout(addr memberlist.Address, timeout time.Duration) (net.Conn, error) {
 	if t.muted.Load() {
 		return nil, errMuted
+	}
+	if g := t.pushPull.Load(); g != nil && fromPeriodicPushPull() && !g.admit() {
+		return nil, errPushPullThinned
 	}
 	c, err := t.NodeAwareTransport.DialAddressTimeout(addr, timeout)
 	if err != nil {
