@@ -8,13 +8,17 @@ package engine
 // computes % with math.Mod. Its ADD, SUB, MUL, DIV, MOD, POW and UNM
 // instructions are wrapped (gopher-lua's jumpTable, script_concat51.go): two
 // numbers go straight to gopher-lua's own code, except for the % cases where
-// the two formulas give two results and the ^ ones giving a NaN (Go's
-// math.Pow returns a positive NaN, glibc's pow an operand's or "-nan"), so
-// the common path neither allocates nor changes; gopher-lua's result -0 gets
-// its sign back; with a string operand the operation is done here.
+// the two formulas give two results, so the common path neither allocates nor
+// changes; gopher-lua's result -0 gets its sign back; with a string operand
+// the operation is done here. ^ on two numbers is always done here: gopher-lua
+// computes it with Go's math.Pow, which differs from glibc's pow in the last
+// digits (script_pow51.go) and gives a positive NaN where glibc's keeps an
+// operand's or is "-nan"; the result is stored as gopher-lua stores its own,
+// without an allocation (luaSetRANumber).
 
 import (
 	"math"
+	"reflect"
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
@@ -58,6 +62,75 @@ func luaSetRA(L *lua.LState, inst uint32, v lua.LValue) {
 	}
 }
 
+// luaNumAlloc holds the offsets of gopher-lua's number allocator (its
+// registry's alloc, a block of float64s that LValues point into, and the
+// block size), found by reflection as luaVM's are; ok is false when they are
+// not as expected, and luaSetRANumber then lets Go box the number.
+var luaNumAlloc = func() (v struct {
+	ok                    bool
+	regAlloc, fptrs, size uintptr
+}) {
+	r, ok := reflect.TypeOf(lua.LState{}).FieldByName("reg")
+	if !ok || r.Type.Kind() != reflect.Pointer || r.Type.Elem().Kind() != reflect.Struct {
+		return
+	}
+	a, ok := r.Type.Elem().FieldByName("alloc")
+	if !ok || a.Type.Kind() != reflect.Pointer || a.Type.Elem().Kind() != reflect.Struct {
+		return
+	}
+	fp, ok1 := a.Type.Elem().FieldByName("fptrs")
+	sz, ok2 := a.Type.Elem().FieldByName("size")
+	if !ok1 || !ok2 || fp.Type != reflect.TypeOf([]float64(nil)) || sz.Type.Kind() != reflect.Int {
+		return
+	}
+	v.regAlloc, v.fptrs, v.size = a.Offset, fp.Offset, sz.Offset
+	v.ok = luaVM.ok
+	return
+}()
+
+// luaNumberItab is the method table of an LNumber in an LValue, and
+// luaSmallNumbers the integers 0..127 boxed once (gopher-lua shares them too).
+var (
+	luaNumberItab = func() unsafe.Pointer {
+		var v lua.LValue = lua.LNumber(0.5)
+		return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0]
+	}()
+	luaSmallNumbers = func() (t [128]lua.LValue) {
+		for i := range t {
+			t[i] = lua.LNumber(i)
+		}
+		return
+	}()
+)
+
+// luaSetRANumber stores the number v in R(A) as gopher-lua's registry
+// SetNumber does: the LValue points into the allocator's current block
+// instead of an 8-byte allocation of its own (a loop computing x^y would
+// otherwise allocate once a step). -0 keeps its sign.
+func luaSetRANumber(L *lua.LState, inst uint32, v float64) {
+	reg := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), luaVM.lsReg))
+	var al unsafe.Pointer
+	if luaNumAlloc.ok {
+		al = *(*unsafe.Pointer)(unsafe.Add(reg, luaNumAlloc.regAlloc))
+	}
+	var lv lua.LValue
+	switch {
+	case v >= 0 && v < 128 && v == math.Trunc(v) && !math.Signbit(v):
+		lv = luaSmallNumbers[int(v)]
+	case al == nil:
+		lv = lua.LNumber(v)
+	default:
+		fp := (*[]float64)(unsafe.Add(al, luaNumAlloc.fptrs))
+		if len(*fp) == cap(*fp) {
+			*fp = make([]float64, 0, max(*(*int)(unsafe.Add(al, luaNumAlloc.size)), 1))
+		}
+		*fp = append(*fp, v)
+		w := (*[2]unsafe.Pointer)(unsafe.Pointer(&lv))
+		w[0], w[1] = luaNumberItab, unsafe.Pointer(&(*fp)[len(*fp)-1])
+	}
+	luaSetRA(L, inst, lv)
+}
+
 // lua51Num is luaV_tonumber: a number, or a string luaO_str2d reads.
 func lua51Num(v lua.LValue) (float64, bool) {
 	switch x := v.(type) {
@@ -73,22 +146,15 @@ func lua51Num(v lua.LValue) (float64, bool) {
 // multiply and subtract, which C does not.)
 func lua51Mod(a, b float64) float64 { return a - float64(math.Floor(a/b)*b) }
 
-// lua51PowDiffers reports whether Go's math.Pow may give another result than
-// glibc's pow: a NaN (Go's is positive, glibc's keeps an operand's or is the
-// default NaN), from a NaN operand or a negative base to a non-integer power.
-func lua51PowDiffers(a, b float64) bool {
-	return a != a || b != b || a < 0 && b != math.Trunc(b) && !math.IsInf(a, 0) && !math.IsInf(b, 0)
-}
-
-// lua51Pow is luai_numpow, glibc's pow: Go's math.Pow, but a NaN result is
-// the one glibc's special cases give. A NaN exponent: x + y, the base if it
-// is a NaN too. A NaN base: x*x, negated when the base's sign is set and the
+// lua51Pow is luai_numpow, glibc's pow: pow51 (script_pow51.go), with the
+// NaN glibc's special cases give. A NaN exponent: x + y, the base if it is a
+// NaN too. A NaN base: x*x, negated when the base's sign is set and the
 // exponent an odd integer (so (0/0)^3 is "nan", (0/0)^2 "-nan"), 1/x2 for a
 // negative exponent keeping it. A negative base to a non-integer: the
 // invalid operation's NaN, (x-x)/(x-x) as glibc computes it, so it has this
 // machine's sign.
 func lua51Pow(a, b float64) float64 {
-	v := math.Pow(a, b)
+	v := pow51(a, b)
 	switch {
 	case v == v:
 		return v
@@ -162,8 +228,8 @@ func luaArithInstr(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 				luaSetRA(L, inst, lua.LNumber(v))
 				return 0
 			}
-		case op == opPow && lua51PowDiffers(a, b):
-			luaSetRA(L, inst, lua.LNumber(lua51Pow(a, b)))
+		case op == opPow:
+			luaSetRANumber(L, inst, lua51Pow(a, b))
 			return 0
 		}
 		r := gopherArith[op](L, inst, bf)
