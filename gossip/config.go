@@ -51,7 +51,8 @@ type Config struct {
 	// nodes; 0 derives 100ms, a LAN value: claims and FAIL spread in a few hops.
 	GossipInterval time.Duration
 	// PushPullInterval is the period of full-state anti-entropy with one random
-	// node; 0 derives 10s (memberlist stretches it above 32 nodes).
+	// node; 0 derives 10s. Above 10 members only one in N/10 of memberlist's
+	// exchanges goes out (antientropy.go).
 	PushPullInterval time.Duration
 	// ReconnectInterval is how often nodes the engine knows (nodes.conf) but
 	// memberlist does not see alive are joined again, as Redis keeps re-dialing

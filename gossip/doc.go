@@ -21,7 +21,9 @@
 //
 //   - memberlist's own traffic: a probe (ping/ack, indirect probes on failure)
 //     per ProbeInterval, piggybacked gossip every GossipInterval when there is
-//     something to say, a push/pull every PushPullInterval. Its node meta is
+//     something to say, a push/pull every PushPullInterval (one in N/10 of
+//     them above 10 members: the member list it carries grows with N;
+//     antientropy.go). Its node meta is
 //     ours: id, role, master id, config and current epochs, replication offset,
 //     manual-failover pause flag, announced ip/port/bus port/hostname, a sequence
 //     number and the digest and size of the slot claim (≤ 512 bytes; codec.go).
@@ -51,9 +53,9 @@
 //     unanswered; Redis's rule (every node silent for half the node timeout)
 //     for two node timeouts after that (failure.go).
 //
-// Idle, a node's cost is memberlist's probing and the one routine ping per
-// probe interval (the links carry nothing when there is nothing to say):
-// constant per node whatever the cluster size, where Redis's bus pings every
+// Idle, a node's cost is memberlist's probing, the one routine ping per probe
+// interval and the thinned push/pull (the links carry nothing when there is
+// nothing to say): about constant per node whatever the cluster size, where Redis's bus pings every
 // node each half node timeout with gossip about N/10 nodes, O(N) per node.
 //
 // CLUSTER INFO's counters map our messages onto Redis's names: memberlist
