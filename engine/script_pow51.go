@@ -102,7 +102,8 @@ func powOddInt(y float64) bool {
 	return math.Abs(y) < 1<<53 && y == math.Trunc(y) && int64(y)&1 != 0
 }
 
-// powPositive is pow for a finite x > 0, x != 1, and a finite y != 0.
+// powPositive is pow for a finite x > 0 (1 too, from (-1)^n: powOfTwo takes
+// it) and a finite y != 0.
 func powPositive(x, y float64) float64 {
 	switch y {
 	case 1:
