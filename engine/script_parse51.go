@@ -26,8 +26,8 @@ package engine
 // function depth, scans the source once, and is run once per compile (a cached
 // script is never parsed again). Of the code-generation limits, the 250
 // registers a function may use are modelled (reserve: "function or expression
-// too complex", for argument and expression lists, constructors and
-// concatenations); constants and jump lengths are not.
+// too complex", with lcode.c's register allocation in script_regs51.go);
+// constants and jump lengths are not.
 
 import (
 	"math"
@@ -636,6 +636,10 @@ type parser51 struct {
 	numConst  bool // the expression just parsed is a numeral, or folds to one
 	// pendingIndex: the expression just parsed is t.k or t[k], not yet read.
 	pendingIndex bool
+	// e is the expression just parsed as register allocation sees it
+	// (script_regs51.go); lhs, the targets of the assignment being parsed.
+	e   reg51
+	lhs []reg51
 }
 
 // Classes of operator instructions whose lines lua51PatchLines sets.
@@ -835,10 +839,17 @@ func (p *parser51) newLocalvar(name string, n int) {
 
 func (p *parser51) adjustLocalvars(n int) { p.fs.nactvar += n }
 
-// singlevar resolves a name as singlevaraux does, upvalues counted.
+// singlevar resolves a name as singlevaraux does, upvalues counted; it
+// leaves the variable in p.e.
 func (p *parser51) singlevar() int {
-	name := p.checkName()
-	kind, _ := p.singlevarAux(p.fs, name)
+	kind, info := p.singlevarAux(p.fs, p.checkName())
+	p.e = reg51{k: reg51Global, info: -1}
+	switch kind {
+	case exp51Local:
+		p.e = reg51{k: reg51Local, info: info}
+	case exp51Upval:
+		p.e.k = reg51Upval
+	}
 	return kind
 }
 
@@ -892,12 +903,11 @@ func (p *parser51) chunk() {
 const lua51MaxStack = 250
 
 // reserve is luaK_reserveregs' luaK_checkstack: n more registers, a syntax
-// error near the current token past MAXSTACK. The parser counts the
-// registers an expression list, a call (function, self and arguments), a
-// table constructor (the table and up to 50 pending items) and the operands
-// of a concatenation hold, as lcode.c reserves them; the temporaries of other
-// operators (at most two, freed at once) are not counted, so a script is
-// refused only when Lua 5.1 refuses it too.
+// error near the current token past MAXSTACK. The parser takes and frees
+// registers where lcode.c does (script_regs51.go): expression lists, calls
+// (function, self and arguments), table constructors (the table and up to 50
+// pending items), operands of concatenations and of other operators, indexed
+// tables and keys, conditions, assignment targets and values.
 func (p *parser51) reserve(n int) {
 	if p.fs.freereg+n >= lua51MaxStack {
 		p.syntaxError("function or expression too complex")
@@ -930,7 +940,9 @@ func (p *parser51) statement() bool {
 	case tk51Function:
 		p.advance()
 		needself, indexed := p.funcName()
+		target := p.e
 		p.body(needself, line)
+		p.storeVar(&target, &p.e)
 		if indexed {
 			// luaK_storevar, then luaK_fixline: the line of "function".
 			p.ops[p.fs.id][lua51OpSet] = append(p.ops[p.fs.id][lua51OpSet], line)
@@ -939,16 +951,25 @@ func (p *parser51) statement() bool {
 		p.advance()
 		if p.testNext(tk51Function) {
 			p.newLocalvar(p.checkName(), 0)
+			p.reserve(1)
 			p.adjustLocalvars(1)
-			p.body(false, p.line)
+			p.body(false, p.line) // stored in the local's register
 		} else {
 			p.localStat()
 		}
 	case tk51Return:
 		p.advance()
 		if !blockFollow51(p.t.kind) && p.t.kind != ';' {
-			p.explist1()
-			p.closeList()
+			nret := p.explist1()
+			p.discharge()
+			switch {
+			case p.e.hasMultret():
+				p.setReturns(&p.e)
+			case nret == 1:
+				p.exp2AnyReg(&p.e)
+			default:
+				p.exp2NextReg(&p.e)
+			}
 		}
 		return true
 	case tk51Break:
@@ -960,7 +981,9 @@ func (p *parser51) statement() bool {
 	default:
 		if k := p.primaryExp(); k != exp51Call {
 			p.pendingIndex = false // a target: stored, not read
-			sets := p.assignment(k, 1)
+			base := len(p.lhs)     // an assignment in a function in a target's key
+			sets := p.assignment(k, 1, base)
+			p.lhs = p.lhs[:base]
 			for ; sets > 0; sets-- {
 				p.opLine(lua51OpSet)
 			}
@@ -983,16 +1006,24 @@ func (p *parser51) ifStat(line int) {
 
 func (p *parser51) testThenBlock() {
 	p.advance() // IF or ELSEIF
-	p.expr()
-	p.discharge()
+	p.cond()
 	p.checkNext(tk51Then)
 	p.block()
 }
 
-func (p *parser51) whileStat(line int) {
-	p.advance()
+// cond is cond: the expression, tested (luaK_goiftrue).
+func (p *parser51) cond() {
 	p.expr()
 	p.discharge()
+	if p.e.k == reg51Nil {
+		p.e.k = reg51False
+	}
+	p.goIfTrue(&p.e)
+}
+
+func (p *parser51) whileStat(line int) {
+	p.advance()
+	p.cond()
 	saved := p.fs.nactvar
 	p.fs.loops++
 	p.checkNext(tk51Do)
@@ -1008,8 +1039,7 @@ func (p *parser51) repeatStat(line int) {
 	p.advance()
 	p.chunk() // the condition sees the body's locals
 	p.checkMatch(tk51Until, tk51Repeat, line)
-	p.expr()
-	p.discharge()
+	p.cond()
 	p.fs.loops--
 	p.fs.nactvar = saved
 }
@@ -1026,18 +1056,20 @@ func (p *parser51) forStat(line int) {
 		p.newLocalvar("(for step)", 2)
 		p.newLocalvar(name, 3)
 		p.advance()
-		p.expr()
+		p.expr() // exp1
 		p.discharge()
-		p.reserve(1)
+		p.exp2NextReg(&p.e)
 		p.checkNext(',')
 		p.expr()
 		p.discharge()
-		p.reserve(1)
+		p.exp2NextReg(&p.e)
 		if p.testNext(',') {
 			p.expr()
 			p.discharge()
+			p.exp2NextReg(&p.e)
+		} else {
+			p.reserve(1)
 		}
-		p.reserve(1)
 		p.forBody(1, true, 0)
 	case ',', tk51In:
 		p.newLocalvar("(for generator)", 0)
@@ -1051,8 +1083,10 @@ func (p *parser51) forStat(line int) {
 		}
 		p.checkNext(tk51In)
 		inLine := p.line // forlist's line, TFORLOOP's (luaK_fixline)
-		p.explist1()
-		p.closeList()
+		nexps := p.explist1()
+		p.discharge()
+		p.adjustAssign(3, nexps, &p.e)
+		p.checkStack(3)
 		p.forBody(n-3, false, inLine)
 	default:
 		p.syntaxError("'=' or 'in' expected")
@@ -1070,7 +1104,7 @@ func (p *parser51) forBody(nvars int, isnum bool, line int) {
 	}
 	saved := p.fs.nactvar
 	p.adjustLocalvars(nvars)
-	p.fs.freereg = p.fs.nactvar // luaK_reserveregs(fs, nvars)
+	p.reserve(nvars)
 	p.block()
 	p.fs.nactvar = saved
 	if !isnum {
@@ -1086,16 +1120,14 @@ func (p *parser51) funcName() (method, indexed bool) {
 		if indexed {
 			p.opLine(lua51OpGet) // field: luaK_exp2anyreg of the table so far
 		}
-		p.advance()
-		p.checkName()
+		p.field()
 		indexed = true
 	}
 	if p.t.kind == ':' {
 		if indexed {
 			p.opLine(lua51OpGet)
 		}
-		p.advance()
-		p.checkName()
+		p.field()
 		return true, true
 	}
 	return false, indexed
@@ -1110,17 +1142,20 @@ func (p *parser51) localStat() {
 			break
 		}
 	}
+	nexps := 0
+	p.e = reg51{}
 	if p.testNext('=') {
-		p.explist1()
-		p.closeList()
+		nexps = p.explist1()
+		p.discharge()
 	}
+	p.adjustAssign(n, nexps, &p.e)
 	p.adjustLocalvars(n)
 }
 
 // assignment follows a primary expression of kind kind, the nvars-th target;
 // it returns how many of the targets are fields (each stored by a SETTABLE
 // once the values are read).
-func (p *parser51) assignment(kind, nvars int) int {
+func (p *parser51) assignment(kind, nvars, base int) int {
 	if kind < exp51Local || kind > exp51Indexed {
 		p.syntaxError("syntax error")
 	}
@@ -1128,18 +1163,42 @@ func (p *parser51) assignment(kind, nvars int) int {
 	if kind == exp51Indexed {
 		sets = 1
 	}
+	p.lhs = append(p.lhs, p.e)
 	if p.testNext(',') {
 		k := p.primaryExp()
 		p.pendingIndex = false // a target
+		if p.e.k == reg51Local {
+			p.checkConflict(p.lhs[base:])
+		}
 		if limit := lua51MaxCCalls - p.level; nvars > limit {
 			p.errorLimit(p.fs, limit, "variables in assignment")
 		}
-		return sets + p.assignment(k, nvars+1)
+		return sets + p.assignment(k, nvars+1, base)
 	}
 	p.checkNext('=')
-	p.explist1()
-	p.closeList()
+	nexps := p.explist1()
+	p.discharge()
+	if nexps != nvars {
+		p.adjustAssign(nvars, nexps, &p.e)
+		if nexps > nvars {
+			p.fs.freereg -= nexps - nvars // extra values removed
+		}
+	} else {
+		p.dischargeVars(&p.e) // luaK_setoneret, then stored
+		p.storeVar(&p.lhs[len(p.lhs)-1], &p.e)
+	}
 	return sets
+}
+
+// checkConflict is check_conflict: a local assigned in a multiple assignment
+// that an earlier target indexes (as table or key) is copied first.
+func (p *parser51) checkConflict(lhs []reg51) {
+	for _, lh := range lhs {
+		if lh.k == reg51Indexed && (lh.info == p.e.info || lh.aux == p.e.info) {
+			p.reserve(1)
+			return
+		}
+	}
 }
 
 // body -> '(' parlist ')' chunk END
@@ -1176,26 +1235,22 @@ func (p *parser51) body(needself bool, line int) {
 	p.chunk()
 	p.checkMatch(tk51End, tk51Function, line)
 	p.closeFunc()
+	p.e = reg51{k: reg51Reloc, info: -1} // pushclosure
 }
 
 // explist1 parses an expression list, each expression but the last put in
-// the next register once the comma after it is read (luaK_exp2nextreg).
-func (p *parser51) explist1() {
+// the next register once the comma after it is read (luaK_exp2nextreg); the
+// last one is left in p.e. It returns how many there are.
+func (p *parser51) explist1() int {
+	n := 1
 	p.expr()
 	for p.testNext(',') {
 		p.discharge()
-		p.reserve(1)
+		p.exp2NextReg(&p.e)
 		p.expr()
+		n++
 	}
-}
-
-// closeList puts the last expression of a list in the next register, unless
-// it is a call or "..." (multiple results).
-func (p *parser51) closeList() {
-	p.discharge()
-	if !p.multret {
-		p.reserve(1)
-	}
+	return n
 }
 
 func (p *parser51) funcArgs() {
@@ -1208,17 +1263,22 @@ func (p *parser51) funcArgs() {
 		p.advance()
 		if p.t.kind != ')' {
 			p.explist1()
+			p.setReturns(&p.e) // luaK_setmultret
 			p.checkMatch(')', '(', line)
-			p.closeList()
+			p.discharge()
+			if !p.e.hasMultret() {
+				p.exp2NextReg(&p.e)
+			}
 		} else {
 			p.checkMatch(')', '(', line)
 		}
 	case '{':
 		p.constructor()
-		p.reserve(1)
+		p.exp2NextReg(&p.e)
 	case tk51String:
 		p.advance()
-		p.reserve(1)
+		p.e = reg51{k: reg51K}
+		p.exp2NextReg(&p.e)
 	default:
 		p.syntaxError("function arguments expected")
 	}
@@ -1229,12 +1289,11 @@ func (p *parser51) funcArgs() {
 
 // primaryExp -> prefixexp { '.' NAME | '[' exp ']' | ':' NAME funcargs | funcargs }
 //
-// The value ends pending, its register not counted (the caller puts it where
-// it goes); a call's function, self and arguments take registers from the
-// one the expression began at (base).
+// The value is left in p.e as lcode.c leaves it (a local, a global, an
+// indexed value whose table and key may hold registers, a call whose
+// function, self and arguments took registers from its base on).
 func (p *parser51) primaryExp() int {
 	kind := exp51Other
-	base := p.fs.freereg
 	switch p.t.kind {
 	case '(':
 		line := p.line
@@ -1242,6 +1301,7 @@ func (p *parser51) primaryExp() int {
 		p.expr()
 		p.checkMatch(')', '(', line)
 		p.discharge()
+		p.dischargeVars(&p.e)
 	case tk51Name:
 		kind = p.singlevar()
 	default:
@@ -1253,22 +1313,21 @@ func (p *parser51) primaryExp() int {
 			if kind == exp51Indexed {
 				p.opLine(lua51OpGet)
 			}
-			if kind != exp51Local {
-				p.fs.freereg = base
-				p.reserve(1) // luaK_exp2anyreg: the table, in a register
-			}
-			p.advance()
-			p.checkName()
+			p.field()
 			kind = exp51Indexed
 		case '[':
 			if kind == exp51Indexed {
 				p.opLine(lua51OpGet)
 			}
-			if kind != exp51Local {
-				p.fs.freereg = base
-				p.reserve(1)
-			}
+			p.exp2AnyReg(&p.e)
+			t := p.e
 			p.yindex()
+			p.exp2RK(&p.e) // luaK_indexed
+			t = reg51{k: reg51Indexed, temp: t.temp + p.e.temp, info: t.info, aux: -1}
+			if p.e.k == reg51NonReloc && p.e.temp == 0 {
+				t.aux = p.e.info
+			}
+			p.e = t
 			kind = exp51Indexed
 		case ':':
 			p.advance()
@@ -1277,22 +1336,25 @@ func (p *parser51) primaryExp() int {
 				p.opLine(lua51OpGet) // luaK_self's luaK_exp2anyreg
 			}
 			p.opLine(lua51OpSelf)
-			p.fs.freereg = base
-			p.reserve(2) // luaK_self: the function and self
+			p.exp2AnyReg(&p.e) // luaK_self: the function and self
+			p.freeExp(&p.e)
+			base := p.fs.freereg
+			p.reserve(2)
 			p.funcArgs()
 			p.fs.freereg = base + 1
+			p.e = reg51{k: reg51Call, info: -1}
 			kind = exp51Call
 		case '(', tk51String, '{':
 			if kind == exp51Indexed {
 				p.opLine(lua51OpGet)
 			}
-			p.fs.freereg = base
-			p.reserve(1) // the function
+			p.exp2NextReg(&p.e) // the function
+			base := p.fs.freereg - 1
 			p.funcArgs()
 			p.fs.freereg = base + 1
+			p.e = reg51{k: reg51Call, info: -1}
 			kind = exp51Call
 		default:
-			p.fs.freereg = base
 			p.multret = kind == exp51Call
 			p.pendingIndex = kind == exp51Indexed
 			return kind
@@ -1304,7 +1366,17 @@ func (p *parser51) yindex() {
 	p.advance()
 	p.expr()
 	p.discharge() // luaK_exp2val
+	p.exp2Val(&p.e)
 	p.checkNext(']')
+}
+
+// field is field: the table in a register, then the dot or colon and the
+// name, a constant key (luaK_indexed).
+func (p *parser51) field() {
+	p.exp2AnyReg(&p.e)
+	p.advance()
+	p.checkName()
+	p.e = reg51{k: reg51Indexed, temp: p.e.temp, info: p.e.info, aux: -1}
 }
 
 // constructor parses a table constructor: the table takes a register, each
@@ -1319,7 +1391,7 @@ func (p *parser51) constructor() {
 	for p.t.kind != '}' {
 		if pending { // closelistfield
 			p.discharge()
-			p.reserve(1)
+			p.exp2NextReg(&p.e)
 			pending = false
 			if tostore == 50 {
 				p.fs.freereg = tbl + 1
@@ -1339,14 +1411,17 @@ func (p *parser51) constructor() {
 				p.checkNext('=')
 				p.expr()
 				p.discharge()
+				p.exp2RK(&p.e)
 				p.opLine(lua51OpSet)
 				p.fs.freereg = reg
 			}
 		case '[':
 			p.yindex()
 			p.checkNext('=')
+			p.exp2RK(&p.e) // the key
 			p.expr()
 			p.discharge()
+			p.exp2RK(&p.e)
 			p.opLine(lua51OpSet)
 			p.fs.freereg = reg
 		default:
@@ -1361,11 +1436,14 @@ func (p *parser51) constructor() {
 	p.checkMatch('}', '{', line)
 	if pending { // lastlistfield
 		p.discharge()
-		if !p.multret {
-			p.reserve(1)
+		if p.e.hasMultret() {
+			p.setReturns(&p.e)
+		} else {
+			p.exp2NextReg(&p.e)
 		}
 	}
-	p.fs.freereg = tbl
+	p.fs.freereg = tbl + 1
+	p.e = reg51{k: reg51NonReloc, temp: 1, info: -1}
 	p.multret = false
 }
 
@@ -1373,6 +1451,18 @@ func (p *parser51) simpleExp() {
 	switch p.t.kind {
 	case tk51Number, tk51String, tk51Nil, tk51True, tk51False:
 		p.numConst = p.t.kind == tk51Number
+		switch p.t.kind {
+		case tk51Number:
+			p.e = reg51{k: reg51KNum, nval: numeral51(p.src[p.t.start:p.t.end])}
+		case tk51String:
+			p.e = reg51{k: reg51K}
+		case tk51Nil:
+			p.e = reg51{k: reg51Nil}
+		case tk51True:
+			p.e = reg51{k: reg51True}
+		default:
+			p.e = reg51{k: reg51False}
+		}
 		p.advance()
 		p.multret = false
 		return
@@ -1381,6 +1471,7 @@ func (p *parser51) simpleExp() {
 			p.syntaxError("cannot use '...' outside a vararg function")
 		}
 		p.advance()
+		p.e = reg51{k: reg51Vararg, info: -1}
 		p.multret = true
 	case '{':
 		p.constructor()
@@ -1424,6 +1515,7 @@ func (p *parser51) subexpr(limit int) (int, bool) {
 		p.advance()
 		p.subexpr(8) // UNARY_PRIORITY
 		p.discharge()
+		p.prefix(k, &p.e)
 		p.multret = false
 		switch {
 		case k == '-' && p.numConst:
@@ -1443,16 +1535,13 @@ func (p *parser51) subexpr(limit int) (int, bool) {
 	for left, right := binPriority51(op); left > limit; left, right = binPriority51(op) {
 		p.advance()
 		p.discharge() // luaK_infix
-		save := p.fs.freereg
-		if op == tk51Concat {
-			p.reserve(1) // luaK_infix: the left operand in the next register
-		}
+		p.infix(op, &p.e)
+		e1 := p.e
 		lconst := p.numConst
 		next, rconcat := p.subexpr(right)
 		p.discharge() // luaK_posfix
-		if op == tk51Concat && !rconcat {
-			p.reserve(1) // luaK_posfix: the right one after it
-		}
+		p.posfix(op, &e1, &p.e)
+		p.e = e1
 		switch op {
 		case '+', '-', '*', '/', '%', '^':
 			if lconst && p.numConst {
@@ -1472,7 +1561,6 @@ func (p *parser51) subexpr(limit int) (int, bool) {
 			p.opLine(lua51OpCompare)
 			p.numConst = false
 		}
-		p.fs.freereg = save
 		concat = op == tk51Concat
 		op = next
 		p.multret = false
