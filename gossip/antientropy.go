@@ -11,8 +11,8 @@ package gossip
 // of what an idle node sent (docs/benchmarks.md, session 11). memberlist reads
 // the interval once at start and stretches it only by log2(N/32) above 32
 // members. A flat cost needs the interval to grow like N; memberlist has no knob
-// for that, so the transport declines all but one in `every` of the periodic
-// exchanges a node starts (a Join's exchange, the TCP fallback of a probe and
+// for that, so the transport declines all but one in pushPullEvery(N), at
+// random, of the periodic exchanges a node starts (a Join's exchange, the TCP fallback of a probe and
 // the bus's own links are never declined). With pushPullPeers members or fewer
 // nothing changes; with N members a node starts an exchange about every
 // PushPullInterval x N / pushPullPeers.
@@ -25,6 +25,7 @@ package gossip
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 )
@@ -43,17 +44,18 @@ var errPushPullThinned = errors.New("gossip: periodic push/pull declined (thinne
 // pushPullGate decides which periodic exchanges go out.
 type pushPullGate struct {
 	members func() int // alive members, myself included
-	seen    atomic.Uint64
 	// tried and sent count periodic exchanges started and let through.
 	tried, sent atomic.Int64
 }
 
-// admit reports whether this periodic exchange goes out: the first of every
-// pushPullEvery(n).
+// admit reports whether this periodic exchange goes out: each does with
+// probability 1/pushPullEvery(n). A coin, not every k-th: nodes started
+// together tick in step, and a counter would let them all exchange in the
+// same period and none in the next ones (seen at 100 nodes: 8 exchanges in a
+// minute instead of 67).
 func (g *pushPullGate) admit() bool {
 	g.tried.Add(1)
-	every := uint64(pushPullEvery(g.members()))
-	if g.seen.Add(1)%every != 1%every {
+	if every := pushPullEvery(g.members()); every > 1 && rand.IntN(every) != 0 {
 		return false
 	}
 	g.sent.Add(1)

@@ -22,7 +22,7 @@ func TestPushPullEvery(t *testing.T) {
 
 // TestPushPullThinned runs 16 nodes with a 200 ms push/pull period: each node's
 // periodic exchanges are recognised (a memberlist upgrade that renames its
-// ticker's function fails here) and one in two goes out, while joins and the
+// ticker's function fails here) and about one in two goes out, while joins and the
 // cluster's convergence are untouched.
 func TestPushPullThinned(t *testing.T) {
 	configHook = func(c *Config) { c.PushPullInterval = 200 * time.Millisecond }
@@ -43,17 +43,21 @@ func TestPushPullThinned(t *testing.T) {
 		tried0[i], sent0[i] = gate(m).tried.Load(), gate(m).sent.Load()
 	}
 	time.Sleep(3 * time.Second)
+	var tried, sent int64
 	for i, m := range ms {
-		tried, sent := gate(m).tried.Load()-tried0[i], gate(m).sent.Load()-sent0[i]
-		if tried < 8 {
-			t.Fatalf("node %d: %d periodic push/pulls seen in 3 s at a 200 ms period", i, tried)
+		tr, se := gate(m).tried.Load()-tried0[i], gate(m).sent.Load()-sent0[i]
+		if tr < 8 {
+			t.Fatalf("node %d: %d periodic push/pulls seen in 3 s at a 200 ms period", i, tr)
 		}
-		if d := 2*sent - tried; d < -2 || d > 2 {
-			t.Errorf("node %d: %d of %d periodic push/pulls went out, want half", i, sent, tried)
-		}
+		tried, sent = tried+tr, sent+se
 		if m.bus.numNodes() != n {
 			t.Errorf("node %d sees %d members", i, m.bus.numNodes())
 		}
+	}
+	// Each goes out with probability 1/2: about 240 tries, a standard
+	// deviation of about 8 around half; the bounds are over 4 of them.
+	if lo, hi := tried*2/5, tried*3/5; sent < lo || sent > hi {
+		t.Errorf("%d of %d periodic push/pulls went out, want about half", sent, tried)
 	}
 	// A node that joins now (a Join's push/pull is never declined) learns
 	// everyone at once.
