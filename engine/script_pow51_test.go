@@ -159,19 +159,7 @@ func TestScriptPowDiffRedis(t *testing.T) {
 	scripts = append(scripts, "local t = {} for i = 1, 50 do t[i] = string.format('%.17g', 1.1 ^ (i / 7)) end return t",
 		"local t = {} for i = 1, 50 do t[i] = tostring(i ^ 0.5) .. ' ' .. tostring((i / 10) ^ -i) end return t",
 		"local x = -0 return {tostring(x ^ 1), tostring(x ^ 3), tostring(x ^ 2), tostring(x ^ -1)}")
-	for _, src := range scripts {
-		want, err := rc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("EVAL %q\n redis   %q\n keygrid %q", src, want, got)
-		}
-	}
+	evalDiff(t, rc, kc, scripts)
 }
 
 // powSpecialCases are C99's special cases and hand-picked edges, with

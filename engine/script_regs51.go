@@ -208,37 +208,20 @@ func constFolding51(op int, e1, e2 *reg51) bool {
 	if !e1.isNumeral() || !e2.isNumeral() {
 		return false
 	}
-	v1, v2 := e1.nval, e2.nval
-	var r float64
+	var name string
 	switch op {
-	case '+':
-		r = v1 + v2
-	case '-':
-		r = v1 - v2
-	case '*':
-		r = v1 * v2
-	case '/':
-		if v2 == 0 {
-			return false
-		}
-		r = v1 / v2
-	case '%':
-		if v2 == 0 {
-			return false
-		}
-		r = v1 - math.Floor(v1/v2)*v2
-	case '^':
-		r = math.Pow(v1, v2)
+	case '+', '-', '*', '/', '%', '^':
+		name = string(rune(op))
 	case 'u': // OP_UNM
-		r = -v1
+		name = "-u"
 	default: // OP_LEN, OP_CONCAT
 		return false
 	}
-	if math.IsNaN(r) {
-		return false
+	r, ok := lua51Fold(name, e1.nval, e2.nval) // script_fold51.go
+	if ok {
+		e1.nval = r
 	}
-	e1.nval = r
-	return true
+	return ok
 }
 
 // codeArith is codearith; op is the operator token ('u' unary minus, '#'

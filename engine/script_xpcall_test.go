@@ -53,6 +53,12 @@ func redisAndKeygrid(t *testing.T) (rc, kc *testutil.Conn) {
 func evalDiffRedis(t *testing.T, scripts []string) {
 	t.Helper()
 	rc, kc := redisAndKeygrid(t)
+	evalDiff(t, rc, kc, scripts)
+}
+
+// evalDiff is evalDiffRedis on connections the caller holds.
+func evalDiff(t *testing.T, rc, kc *testutil.Conn, scripts []string) {
+	t.Helper()
 	for _, src := range scripts {
 		want, err := rc.Do("EVAL", src, "0")
 		if err != nil {
