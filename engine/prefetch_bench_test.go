@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -17,7 +18,8 @@ import (
 // keys are named as redis-benchmark -r names them (key:%012d) with 3-byte values, as
 // internal/bench/big_keyspace.sh loads them. ns/op is per command. The key count is
 // KEYGRID_BENCH_KEYS (default 2,000,000; the figure is 5,000,000, which needs
-// about 0.5 GB); KEYGRID_BENCH_KEYS=1000 gives the cache-resident baseline.
+// about 0.5 GB); KEYGRID_BENCH_KEYS=1000 gives the cache-resident baseline, and
+// KEYGRID_BENCH_NO_LOOKAHEAD=1 turns the lookahead (prefetch.go) off.
 func BenchmarkBigKeyspace(b *testing.B) {
 	nkeys := 2_000_000
 	if v := os.Getenv("KEYGRID_BENCH_KEYS"); v != "" {
@@ -26,6 +28,12 @@ func BenchmarkBigKeyspace(b *testing.B) {
 			b.Fatalf("KEYGRID_BENCH_KEYS=%q", v)
 		}
 		nkeys = n
+	}
+	if os.Getenv("KEYGRID_BENCH_NO_LOOKAHEAD") != "" {
+		// The baseline the lookahead is measured against.
+		old := prefetchMinKeys
+		prefetchMinKeys = math.MaxInt
+		defer func() { prefetchMinKeys = old }()
 	}
 	s, c := benchClient(b)
 	loadBenchKeys(b, s, c, nkeys)
