@@ -491,8 +491,15 @@ func (s *Server) checkOutputLimits(c *Client) bool {
 
 // handlePendingWrites is the first thing beforeSleep does: one write per client with
 // new replies, a write handler only for sockets that would block.
+//
+// Newest first, as Redis 7.0 does (putClientInPendingWriteQueue links a client at the
+// head of clients_pending_write). It matters when one command queues replies for many
+// clients: a PUBLISH queues its subscribers' messages and then its own reply, so the
+// publisher hears back before the fifty subscriber writes rather than after them and
+// its next request is on its way while they go out.
 func (s *Server) handlePendingWrites() {
-	for i, c := range s.pendingWrite {
+	for i := len(s.pendingWrite) - 1; i >= 0; i-- {
+		c := s.pendingWrite[i]
 		s.pendingWrite[i] = nil
 		if c.flags&flagPendingWrite == 0 {
 			continue // freed meanwhile
