@@ -448,15 +448,15 @@ func (l *Loop) Run() {
 //
 // Why: the runtime's sysmon preempts a goroutine that has run for 10ms without being
 // rescheduled (a signal, then the locked thread's hand-off), and each such preemption
-// counts as work found, which sends sysmon back to polling every 20µs: about 6,000
-// sysmon wake-ups a second on a busy node, 5-6% of its CPU (perf, a 3-master cluster
-// serving redis-benchmark at pipeline 1). Waiting in a syscall does not reschedule
-// the goroutine, so a serving loop is never rescheduled. A yield every few
-// milliseconds costs one hand-off and lets sysmon back off to its 10ms sleeps:
-// measured on the same cluster, the nodes' CPU per request fell from 8.9-11.0µs to
-// 8.1-9.1µs (redis-server's 8.2-9.9µs), and sysmon's thread from 1,700 wake-ups and
-// 22ms of CPU a second to 120 and under 1ms. A loop that parks (parkWait) is
-// rescheduled by the park, and does not yield on top of it.
+// counts as work found, which sends sysmon back to polling every 20µs. Waiting in a
+// syscall does not reschedule the goroutine, so a serving loop is never rescheduled:
+// on a node of a 3-master cluster under redis-benchmark at pipeline 1, sysmon's thread
+// woke 1,700 times and used 22ms of CPU a second (perf: 5.6% of the node's samples),
+// and the nodes spent 8.9-11.0µs per request against redis-server's 8.2-9.9µs. A
+// yield every few milliseconds costs one hand-off and lets sysmon back off to its 10ms
+// sleeps: 120 wake-ups and under 1ms a second, 8.1-9.1µs per request (redis-server
+// 8.8-9.3µs in the same run). A loop that parks (parkWait) is rescheduled by the
+// park, and does not yield on top of it.
 const yieldEvery = 5 * time.Millisecond
 
 // ProcessEvents waits up to timeoutMs for events and handles them and due timers once.
