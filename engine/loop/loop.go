@@ -75,6 +75,7 @@ type Loop struct {
 	idle     bool
 	waitFrom time.Duration // since epoch, when the current wait started
 	yieldAt  time.Duration // since epoch, the last yield (yieldEvery)
+	yields   int64         // yields so far (read by tests); loop goroutine only
 	// parks counts the waits that parked (parkWait; read by tests); loop goroutine only.
 	parks int64
 
@@ -438,6 +439,7 @@ func (l *Loop) Run() {
 		}
 		if l.waitFrom-l.yieldAt >= yieldEvery {
 			l.yieldAt = l.waitFrom
+			l.yields++
 			runtime.Gosched()
 		}
 		l.ProcessEvents(l.nextTimeout())
