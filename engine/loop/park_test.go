@@ -7,12 +7,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// parks reads l.parks on the loop goroutine.
-func parks(l *Loop) int64 {
+// onLoop reads a counter that only the loop goroutine writes, on that goroutine.
+func onLoop(l *Loop, counter *int64) int64 {
 	ch := make(chan int64, 1)
-	l.Submit(func() { ch <- l.parks })
+	l.Submit(func() { ch <- *counter })
 	return <-ch
 }
+
+// parks reads l.parks (parkWait), yields l.yields (yieldEvery).
+func parks(l *Loop) int64  { return onLoop(l, &l.parks) }
+func yields(l *Loop) int64 { return onLoop(l, &l.yields) }
 
 // An idle loop parks in the Go netpoller (parkWait) and still runs its timers on time
 // and its file events at once; a loop whose events come microseconds apart never

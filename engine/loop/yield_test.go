@@ -7,13 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// yields reads l.yields on the loop goroutine.
-func yields(l *Loop) int64 {
-	ch := make(chan int64, 1)
-	l.Submit(func() { ch <- l.yields })
-	return <-ch
-}
-
 // A loop that never waits long gives the scheduler a turn every yieldEvery (so sysmon
 // does not have to preempt it); a loop that parks between timers does not yield on
 // top of its parks.
