@@ -362,6 +362,18 @@ func (s *Server) Log() string {
 	return out
 }
 
+// WaitLog waits until the server's log holds substr, and fails the test with
+// the log if it does not within timeout. A running server's output reaches
+// Log through a pipe, so a line can arrive a moment after the state it
+// reports is already visible to clients: check a log line with WaitLog, not
+// with Log right after a state change.
+func (s *Server) WaitLog(t testing.TB, timeout time.Duration, substr string) {
+	t.Helper()
+	if !Eventually(timeout, func() bool { return strings.Contains(s.Log(), substr) }) {
+		t.Fatalf("%s did not log %q within %v:\n%s", s.name, substr, timeout, s.Log())
+	}
+}
+
 // Conn dials the server; the connection is closed when the test ends.
 func (s *Server) Conn(t testing.TB) *Conn {
 	t.Helper()
