@@ -24,7 +24,8 @@ package engine
 // one of three builds of pow: on a CPU with FMA and AVX2 (this machine, and
 // most x86-64 CPUs since about 2013-2015) the one compiled with -mfma -mavx2,
 // __pow_fma, else an FMA4 or a plain SSE2 build, whose results differ in the
-// last bit now and then; pow51 follows __pow_fma. In it the source's explicit
+// last bit now and then; pow51 follows __pow_fma, or __pow_sse2 where glibc
+// would pick that one (script_pow51_sse2.go). In it the source's explicit
 // fma() calls are fused and GCC (-ffp-contract=fast) fuses most other a*b + c
 // as well; which ones was read from the machine code of Debian 12's
 // libm.so.6 (glibc 2.36), and every operation below is the one glibc
@@ -89,10 +90,13 @@ func pow51(x, y float64) float64 {
 			ix -= 52 << 52
 		}
 	}
+	if !powFMA {
+		return powSSE2(ix, y, signBias)
+	}
 	hi, lo := powLog(ix)
 	ehi := float64(y * hi)
 	elo := math.FMA(y, lo, math.FMA(y, hi, -ehi))
-	return powExp(ehi, elo, signBias)
+	return powExp(ehi, elo, signBias, true)
 }
 
 // powSpecial is pow(x, y) when x or y is a zero, an infinity or a NaN.
@@ -200,8 +204,10 @@ func powLog(ix uint64) (hi, lo float64) {
 }
 
 // powExp is ±e^(x+xtail), |xtail| < 2^-15 (and <= |x|), the sign - when
-// signBias is powSignBias.
-func powExp(x, xtail float64, signBias uint64) float64 {
+// signBias is powSignBias. fused: the operations __pow_fma fuses are fused;
+// else each product is rounded, as in the SSE2 build (exp_inline has no
+// #ifdef __FP_FAST_FMA: only the compiler's contraction differs).
+func powExp(x, xtail float64, signBias uint64, fused bool) float64 {
 	abstop := uint32(math.Float64bits(x)>>52) & 0x7ff
 	if abstop-0x3c9 >= 0x408-0x3c9 { // |x| < 2^-54 or |x| >= 512
 		if int32(abstop-0x3c9) < 0 { // e^x rounds to 1, or to its neighbour
@@ -226,10 +232,19 @@ func powExp(x, xtail float64, signBias uint64) float64 {
 	// x = n·ln2/128 + r, |r| <= ln2/256; e^x = 2^(n/128)·e^r. n is rounded
 	// by adding 1.5·2^52 (its low bits are then n's), the rounding error
 	// of n·ln2/128 taken in two parts.
-	kd := math.FMA(x, powInvLn2N, powShift)
+	var kd, r float64
+	if fused {
+		kd = math.FMA(x, powInvLn2N, powShift)
+	} else {
+		kd = float64(powInvLn2N*x) + powShift
+	}
 	ki := math.Float64bits(kd)
 	kd -= powShift
-	r := math.FMA(kd, powNegLn2LoN, math.FMA(kd, powNegLn2HiN, x))
+	if fused {
+		r = math.FMA(kd, powNegLn2LoN, math.FMA(kd, powNegLn2HiN, x))
+	} else {
+		r = x + float64(kd*powNegLn2HiN) + float64(kd*powNegLn2LoN)
+	}
 	r += xtail
 	// 2^(n/128) = scale·(1 + tail): scale's bits are the table's, its
 	// exponent field plus n/128 (and the sign bit plus signBias).
@@ -239,22 +254,34 @@ func powExp(x, xtail float64, signBias uint64) float64 {
 	sbits := powExpTab[idx+1] + top
 	// e^x = scale + scale·(tail + e^r - 1).
 	r2 := float64(r * r)
-	tmp := math.FMA(float64(r2*r2), math.FMA(r, powC5, powC4), math.FMA(math.FMA(r, powC3, powC2), r2, tail+r))
+	var tmp float64
+	if fused {
+		tmp = math.FMA(float64(r2*r2), math.FMA(r, powC5, powC4), math.FMA(math.FMA(r, powC3, powC2), r2, tail+r))
+	} else {
+		tmp = tail + r + float64(r2*(powC2+float64(r*powC3))) + float64(float64(r2*r2)*(powC4+float64(r*powC5)))
+	}
 	if abstop == 0 {
-		return powExpScaled(tmp, sbits, ki)
+		return powExpScaled(tmp, sbits, ki, fused)
 	}
 	scale := math.Float64frombits(sbits)
+	if !fused {
+		return scale + float64(scale*tmp)
+	}
 	return math.FMA(scale, tmp, scale)
 }
 
 // powExpScaled is scale + scale·tmp for a result that may overflow (n > 0)
 // or be subnormal (n < 0), where scale's bits sbits may have an exponent out
 // of range: it is computed 2^∓1009 or 2^1022 away and scaled back, a
-// subnormal result rounded once.
-func powExpScaled(tmp float64, sbits, ki uint64) float64 {
+// subnormal result rounded once. fused: scale + scale·tmp is one fused
+// operation (__pow_fma) where n > 0; the rest is the same in both builds.
+func powExpScaled(tmp float64, sbits, ki uint64, fused bool) float64 {
 	if ki&0x80000000 == 0 {
 		// n > 0: the exponent may be up to 460 too large.
 		scale := math.Float64frombits(sbits - 1009<<52)
+		if !fused {
+			return float64(scale+float64(scale*tmp)) * 0x1p1009
+		}
 		return math.FMA(scale, tmp, scale) * 0x1p1009
 	}
 	// n < 0: scale·2^1022, signed.
