@@ -170,10 +170,8 @@ func lua51WideScripts() []string {
 		}
 	}
 	// Assignment targets hold their table's and key's registers until the
-	// values are stored. (Not compared: ~125 or more targets t[k] with t and
-	// k locals, which take no register in Lua 5.1 but up to two each in
-	// gopher-lua's code, so that it refuses, "register overflow", what Lua
-	// 5.1 compiles.)
+	// values are stored (targets t[k] with t and k locals, which hold none:
+	// TestScriptIndexedTargetsDiffRedis).
 	for m := 184; m <= 190; m++ {
 		s = append(s,
 			locals(60)+lua51Names(m, "g.x", ", ")+" = 1",
@@ -248,5 +246,154 @@ func TestScriptWideFunction(t *testing.T) {
 	if _, err := L.LoadString("return select('#', " + lua51Ones(249) + ")"); err == nil ||
 		!strings.Contains(err.Error(), "register overflow") {
 		t.Errorf("251 registers in gopher-lua: %v", err)
+	}
+}
+
+// lua51Targets is n assignment targets, target(1), ..., target(n).
+func lua51Targets(n int, target func(i int) string) string {
+	ts := make([]string, n)
+	for i := range ts {
+		ts[i] = target(i + 1)
+	}
+	return strings.Join(ts, ", ")
+}
+
+// lua51IndexedTargetScripts are multiple assignments to n indexed targets.
+// Lua 5.1 keeps a target t[k] whose table and key are locals (or whose key is
+// a constant) as VINDEXED on the locals' registers: it holds no register, so
+// Lua 5.1 compiles 199 of them (its limit of 200 nested C calls, one per
+// target, refuses more: "main function has more than 199 variables in
+// assignment"). A global or upvalue table, or a key that is neither a local
+// nor a constant, is loaded into a register per target, so Lua 5.1 refuses
+// ~125 targets ("function or expression too complex"): keygrid must refuse
+// with the same words. (Scripts may not set globals: the global table is
+// KEYS.) Then Lua 5.1's check_conflict: a local used as
+// table or key of a target and assigned by the same statement is copied
+// first, so the store uses its value from before the statement; a local not
+// assigned by the statement is read when the store runs (after the values,
+// calls included, have been evaluated).
+func lua51IndexedTargetScripts() []string {
+	tk := func(int) string { return "t[k]" }
+	var s []string
+	for _, n := range []int{100, 124, 125, 126, 150, 197, 198, 199, 200, 240} {
+		values := lua51Names(n, "", ", ")
+		s = append(s,
+			// Local table, local key.
+			"local t, k = {}, 1 "+lua51Targets(n, tk)+" = "+values+" return t[1]",
+			"local t, k, j = {}, 1, 2 "+lua51Targets(n, func(i int) string { return []string{"t[k]", "t[j]"}[i%2] })+
+				" = "+values+" return {t[1], t[2]}",
+			"local t, k, v = {}, 'a', 'x' "+lua51Targets(n, tk)+" = "+strings.TrimSuffix(strings.Repeat("v, ", n), ", ")+" return t.a",
+			"local t, k = {}, 1 "+lua51Targets(n, tk)+" = 'x' return {t[1], #t}",
+			"local t, k = {}, 1 "+lua51Targets(n, tk)+" = "+values+", 'extra' return t[1]",
+			"local t, k = {}, 1 local function f() return 'a', 'b' end "+lua51Targets(n, tk)+" = f() return t[1]",
+			"local t, u, k = {}, {}, 'a' "+lua51Targets(n, func(i int) string { return []string{"t[k]", "u[k]"}[i%2] })+
+				" = "+values+" return {t.a, u.a}",
+			// Constant keys.
+			"local t = {} "+lua51Targets(n, func(int) string { return "t.x" })+" = "+values+" return t.x",
+			"local t = {} "+lua51Targets(n, func(int) string { return "t['a']" })+" = "+values+" return t.a",
+			"local t = {} "+lua51Targets(n, func(int) string { return "t[1]" })+" = "+values+" return t[1]",
+			"local t = {} "+lua51Targets(n, func(i int) string { return fmt.Sprintf("t[%d]", i) })+" = "+values+
+				fmt.Sprintf(" return {#t, t[1], t[%d]}", n),
+			"local t = {} "+lua51Targets(n, func(i int) string { return fmt.Sprintf("t.a%d", i) })+" = "+values+
+				fmt.Sprintf(" return {t.a1, t.a%d}", n),
+			"local t, k = {}, 1 "+lua51Targets(n, func(i int) string { return []string{"t[k]", "t.x", "t[2]", "t['a']"}[i%4] })+
+				" = "+values+" return {t[1], t[2], t.x, t.a}",
+			// A global or upvalue table, or a key to compute: a register per target.
+			"local k = 1 "+lua51Targets(n, func(int) string { return "KEYS[k]" })+" = "+values+" return KEYS[1]",
+			lua51Targets(n, func(int) string { return "KEYS.x" })+" = "+values+" return KEYS.x",
+			lua51Targets(n, func(int) string { return "KEYS[1]" })+" = "+values+" return KEYS[1]",
+			"local t, k = {}, 1 local function f() "+lua51Targets(n, tk)+" = "+values+" return t[1] end return f()",
+			"local t = {} local function f() local k = 1 "+lua51Targets(n, tk)+" = "+values+" return t[1] end return f()",
+			"local t, k = {}, 1 "+lua51Targets(n, func(int) string { return "t[k + 1]" })+" = "+values+" return t[2]",
+			"local t = {} "+lua51Targets(n, func(int) string { return "t[KEYS]" })+" = "+values+" return t[KEYS]",
+			"local t, k = {{}}, 1 "+lua51Targets(n, func(int) string { return "t[k][k]" })+" = "+values+" return t[1][1]",
+			"local t, k = {{}}, 1 "+lua51Targets(n, func(i int) string { return []string{"t[k]", "t[k + 1]"}[i%2] })+
+				" = "+values+" return {t[1], t[2]}",
+			// In functions and loops.
+			"local function f(t, k) for i = 1, 3 do "+lua51Targets(n, tk)+" = "+values+" end return t[1] end return f({}, 1)",
+			"local t = {} for k = 1, 3 do "+lua51Targets(n, tk)+" = "+values+" end return {t[1], t[2], t[3]}",
+			"local t, k = {}, 0 while k < 2 do k = k + 1 "+lua51Targets(n, tk)+" = "+values+" end return {t[1], t[2]}",
+			"local t = {} for _, k in ipairs({'a', 'b'}) do local u = t "+
+				lua51Targets(n, func(int) string { return "u[k]" })+" = "+values+" end return {t.a, t.b}",
+			"local t, k = {}, 1 return (function() local t, k = t, k "+lua51Targets(n, tk)+" = "+values+" return t[1] end)()",
+		)
+	}
+	// Locals in the way: values that each take a register in both, at the
+	// edge of Lua 5.1's 249 registers (2 + m locals, 195 values and the last
+	// one stored directly).
+	for m := 48; m <= 52; m++ {
+		pre := "local " + lua51Names(m, "a", ", ") + " local t, k = {}, 1 "
+		targets := lua51Targets(196, tk)
+		s = append(s,
+			pre+targets+" = "+strings.TrimSuffix(strings.Repeat("{}, ", 196), ", ")+" return type(t[1])",
+			pre+targets+" = "+strings.TrimSuffix(strings.Repeat("k .. 'x', ", 196), ", ")+" return t[1]",
+			pre+targets+" = "+strings.Repeat("{}, ", 195)+"k return t[1]",
+			pre+targets+" = "+strings.Repeat("{}, ", 196)+"{} return type(t[1])",
+			pre+lua51Targets(196, func(int) string { return "t.x" })+" = "+strings.TrimSuffix(strings.Repeat("{}, ", 196), ", ")+" return type(t.x)",
+		)
+	}
+	return append(s,
+		// check_conflict: the key or table assigned by the statement.
+		"local t, i = {}, 1 t[i], i = 'a', 2 return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, i = {}, 1 i, t[i] = 2, 'a' return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, i = {}, 1 t[i], t[i], i = 'a', 'b', 2 return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, u, i = {}, {}, 1 t[i], i, u[i] = 'a', 2, 'b' return {tostring(t[1]), tostring(u[1]), tostring(u[2]), i}",
+		"local t, i = {}, 1 t[i], i = 'a' return {tostring(t[1]), tostring(i)}",
+		"local t, i = {}, 1 local function f() return 2, 3 end t[i], i = 'a', f() return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, i = {}, 1 local function f() return 2, 3 end t[i], i, t[i] = f() return {tostring(t[1]), tostring(t[2]), tostring(i)}",
+		"local t, k = {}, 'x' t[k], k = 1, 'y' return {tostring(t.x), tostring(t.y), k}",
+		"local t, k = {}, 1 local t0 = t t[k], t = 'a', {} return {tostring(t0[1]), tostring(t[1])}",
+		"local t, k = {}, 1 local t0 = t t, t[k] = {}, 'a' return {tostring(t0[1]), tostring(t[1])}",
+		"local t, k = {}, 1 local t0 = t t[k], t[k], t = 'a', 'b', {} return {tostring(t0[1]), tostring(t[1])}",
+		"local t, k = {}, 1 local t0 = t t.x, t, t[k] = 'a', {}, 'b' return {tostring(t0.x), tostring(t0[1]), tostring(t.x), tostring(t[1])}",
+		"local t, k = {}, 1 local t0 = t t[k], t, k = 'a', {}, 2 return {tostring(t0[1]), tostring(t0[2]), tostring(t[1]), tostring(t[2]), k}",
+		"local a = {} local b = a a[1], a = 1, {} return {tostring(b[1]), tostring(a[1])}",
+		"local i = 1 do local t = {} t[i], i = 'a', 2 return {tostring(t[1]), tostring(t[2]), i} end",
+		"local t, i = {}, 1 do local i = 5 t[i], i = 'a', 6 end return {tostring(t[1]), tostring(t[5]), tostring(t[6]), i}",
+		"local i = 1 KEYS[i], i = 'a', 2 return {tostring(KEYS[1]), tostring(KEYS[2]), i}",
+		"local t, i = {}, 1 local function f() t[i], i = 'a', 2 end f() return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, i = {}, 1 local function f() local t, i = t, i t[i], i = 'a', 2 return i end return {f(), tostring(t[1]), tostring(t[2]), i}",
+		"local function f(t, i) t[i], i = 'a', i + 1 return t, i end local t, i = f({}, 1) return {tostring(t[1]), tostring(t[2]), i}",
+		"local t, i = {}, 1 for j = 1, 5 do t[i], i = j * 10, j + 1 end return t",
+		"local t, i = {}, 1 while i <= 3 do t[i], i = 'v' .. i, i + 1 end return t",
+		"local t = {} for i = 1, 3 do t[i], i = 'a', 9 end return t",
+		"local t, i = {}, 1 repeat local u = t u[i], i, u = i * 2, i + 1, nil until i > 3 return t",
+		// A local not assigned by the statement is read when the store runs:
+		// a call among the values that changes it changes the store.
+		"local t, k = {}, 1 local function f() k = 2 return 'v' end t[k] = f() return {tostring(t[1]), tostring(t[2])}",
+		"local t, k = {}, 1 local function f() k = k + 1 return k end t[k], t[k] = f(), f() return {tostring(t[1]), tostring(t[2]), tostring(t[3])}",
+		"local t, k = {}, 1 local u = {} local function f() t = u return 'v' end t[k] = f() return {tostring(t[1]), tostring(u[1])}",
+		"local t, k = {}, 1 local function f() k = 2 return 'v' end t[k], k = f(), 3 return {tostring(t[1]), tostring(t[2]), k}",
+	)
+}
+
+// TestScriptIndexedTargetsDiffRedis compares with redis-server 7.0.15
+// assignments to 100 to 250 indexed targets (lua51IndexedTargetScripts): those
+// with a local table and a local or constant key hold no register in Lua 5.1,
+// nor in gopher-lua since the fork's change (KEYGRID.md), and the stores use
+// the tables and keys Lua 5.1's do.
+func TestScriptIndexedTargetsDiffRedis(t *testing.T) {
+	var cmds [][]string
+	for _, src := range lua51IndexedTargetScripts() {
+		cmds = append(cmds, []string{"EVAL", src, "0"})
+	}
+	cmdDiffRedis(t, cmds)
+}
+
+// TestScriptIndexedTargetsRegisters: in gopher-lua itself, targets t[k] with
+// t and k locals and targets with a constant key take no register, whatever
+// their number (nor do constant values there, unlike in Lua 5.1).
+func TestScriptIndexedTargetsRegisters(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	for _, target := range []string{"t[k]", "t.x", "t['a']", "t[1]"} {
+		src := "local t, k = {}, 1 " + lua51Targets(300, func(int) string { return target }) + " = " + lua51Ones(300) + " return t"
+		fn, err := L.LoadString(src)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if r := fn.Proto.NumUsedRegisters; r > 4 {
+			t.Errorf("%s: 300 targets use %d registers", target, r)
+		}
 	}
 }

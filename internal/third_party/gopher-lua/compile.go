@@ -689,6 +689,15 @@ func compileStmt(context *funcContext, stmt ast.Stmt, isLastStmt bool) { // {{{
 func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*assigncontext) { // {{{
 	reg := context.RegTop()
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
+	// keygrid: the registers of the locals this statement assigns to. A
+	// target's table or key that is a local not among them is used in its
+	// own register, as Lua 5.1 does (KEYGRID.md); one among them is copied.
+	assigned := map[int]bool{}
+	for _, lhs := range stmt.Lhs {
+		if id, ok := lhs.(*ast.IdentExpr); ok && getIdentRefType(context, context, id) == ecLocal {
+			assigned[context.FindLocalVar(id.Value)] = true
+		}
+	}
 	for _, lhs := range stmt.Lhs {
 		switch st := lhs.(type) {
 		case *ast.IdentExpr:
@@ -705,9 +714,18 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 			acs = append(acs, &assigncontext{ec, 0, 0, false, false})
 		case *ast.AttrGetExpr:
 			ac := &assigncontext{&expcontext{ecTable, regNotDefined, 0}, 0, 0, false, false}
-			compileExprWithKMVPropagation(context, st.Object, &reg, &ac.ec.reg)
-			ac.keyrk = reg
-			reg += compileExpr(context, reg, st.Key, ecnone(0))
+			if isAssignedLocal(context, st.Object, assigned) {
+				ac.ec.reg = reg
+				reg += compileExpr(context, reg, st.Object, ecnone(0))
+			} else {
+				compileExprWithKMVPropagation(context, st.Object, &reg, &ac.ec.reg)
+			}
+			if isAssignedLocal(context, st.Key, assigned) {
+				ac.keyrk = reg
+				reg += compileExpr(context, reg, st.Key, ecnone(0))
+			} else {
+				compileExprWithKMVPropagation(context, st.Key, &reg, &ac.keyrk)
+			}
 			if _, ok := st.Key.(*ast.StringExpr); ok {
 				ac.keyks = true
 			}
@@ -719,6 +737,13 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 	}
 	return reg, acs
 } // }}}
+
+// isAssignedLocal (keygrid) reports whether expr is a local variable that is
+// among the assigned registers.
+func isAssignedLocal(context *funcContext, expr ast.Expr, assigned map[int]bool) bool {
+	id, ok := expr.(*ast.IdentExpr)
+	return ok && getIdentRefType(context, context, id) == ecLocal && assigned[context.FindLocalVar(id.Value)]
+}
 
 func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) (int, []*assigncontext) { // {{{
 	lennames := len(stmt.Lhs)
