@@ -686,18 +686,12 @@ func compileStmt(context *funcContext, stmt ast.Stmt, isLastStmt bool) { // {{{
 	}
 } // }}}
 
-func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*assigncontext) { // {{{
+func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, assigned map[int]bool) (int, []*assigncontext) { // {{{
 	reg := context.RegTop()
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
-	// keygrid: the registers of the locals this statement assigns to. A
-	// target's table or key that is a local not among them is used in its
-	// own register, as Lua 5.1 does (KEYGRID.md); one among them is copied.
-	assigned := map[int]bool{}
-	for _, lhs := range stmt.Lhs {
-		if id, ok := lhs.(*ast.IdentExpr); ok && getIdentRefType(context, context, id) == ecLocal {
-			assigned[context.FindLocalVar(id.Value)] = true
-		}
-	}
+	// keygrid: a target's table or key that is a local not assigned by this
+	// statement is used in its own register, as Lua 5.1 does (KEYGRID.md);
+	// one that is assigned is copied.
 	for _, lhs := range stmt.Lhs {
 		switch st := lhs.(type) {
 		case *ast.IdentExpr:
@@ -738,6 +732,18 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 	return reg, acs
 } // }}}
 
+// assignedLocals (keygrid) is the set of the registers of the locals that
+// stmt assigns to.
+func assignedLocals(context *funcContext, stmt *ast.AssignStmt) map[int]bool {
+	assigned := map[int]bool{}
+	for _, lhs := range stmt.Lhs {
+		if id, ok := lhs.(*ast.IdentExpr); ok && getIdentRefType(context, context, id) == ecLocal {
+			assigned[context.FindLocalVar(id.Value)] = true
+		}
+	}
+	return assigned
+}
+
 // isAssignedLocal (keygrid) reports whether expr is a local variable that is
 // among the assigned registers.
 func isAssignedLocal(context *funcContext, expr ast.Expr, assigned map[int]bool) bool {
@@ -745,7 +751,15 @@ func isAssignedLocal(context *funcContext, expr ast.Expr, assigned map[int]bool)
 	return ok && getIdentRefType(context, context, id) == ecLocal && assigned[context.FindLocalVar(id.Value)]
 }
 
-func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) (int, []*assigncontext) { // {{{
+// compileAssignStmtRight evaluates the values of an assignment. keygrid: as
+// Lua 5.1 does, every value is evaluated before anything is assigned, and
+// each target's value register is recorded in its valuerk (KEYGRID.md):
+// upstream compiled each value straight into a local target's register,
+// so a later value read the new one (`a, b = b, a` gave 2, 2), used a
+// local's register as a table store's value even when the statement
+// assigned that local later, and found the values of global and upvalue
+// targets by counting registers down, which a propagated value skewed.
+func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext, assigned map[int]bool) []*assigncontext { // {{{
 	lennames := len(stmt.Lhs)
 	lenexprs := len(stmt.Rhs)
 	namesassigned := 0
@@ -765,9 +779,7 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			reg += reginc
 			for i := namesassigned; i < namesassigned+int(reginc); i++ {
 				acs[i].needmove = true
-				if acs[i].ec.ctype == ecTable {
-					acs[i].valuerk = regstart + (i - namesassigned)
-				}
+				acs[i].valuerk = regstart + (i - namesassigned)
 			}
 			namesassigned = lennames
 			continue
@@ -777,22 +789,30 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			expr = stmt.Rhs[namesassigned]
 		}
 		idx := reg
-		reginc := compileExpr(context, reg, expr, ec)
-		if ec.ctype == ecTable {
-			if _, ok := expr.(*ast.LogicalOpExpr); !ok {
+		switch {
+		case ec.ctype == ecTable:
+			reginc := compileExpr(context, reg, expr, ec)
+			if _, ok := expr.(*ast.LogicalOpExpr); !ok && !movesAssignedLocal(context.Code, idx, assigned) {
 				context.Code.PropagateKMV(context.RegTop(), &ac.valuerk, &reg, reginc)
 			} else {
 				ac.valuerk = idx
 				reg += reginc
 			}
-		} else {
+		case ec.ctype == ecLocal && namesassigned == lennames-1 && lenexprs <= lennames:
+			// The last target takes the last value (or a nil) in its own
+			// register: nothing is evaluated after it (restassign's
+			// luaK_storevar).
+			reginc := compileExpr(context, reg, expr, ec)
 			ac.needmove = reginc != 0
+			ac.valuerk = idx
 			reg += reginc
+		default:
+			reg += compileExpr(context, reg, expr, ecnone(0))
+			ac.needmove = true
+			ac.valuerk = idx
 		}
 		namesassigned += 1
 	}
-
-	rightreg := reg - 1
 
 	// extra right exprs
 	for i := namesassigned; i < lenexprs; i++ {
@@ -802,38 +822,41 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		}
 		reg += compileExpr(context, reg, stmt.Rhs[i], ecnone(varargopt))
 	}
-	return rightreg, acs
+	return acs
 } // }}}
+
+// movesAssignedLocal (keygrid) reports whether the last instruction moved
+// into register top or above a local that the statement assigns: a table
+// store must then use that copy, taken before the assignment.
+func movesAssignedLocal(code *codeStore, top int, assigned map[int]bool) bool {
+	last := code.Last()
+	return opGetOpCode(last) == OP_MOVE && opGetArgA(last) >= top && assigned[opGetArgB(last)]
+}
 
 func compileAssignStmt(context *funcContext, stmt *ast.AssignStmt) { // {{{
 	code := context.Code
 	lennames := len(stmt.Lhs)
-	reg, acs := compileAssignStmtLeft(context, stmt)
-	reg, acs = compileAssignStmtRight(context, stmt, reg, acs)
+	assigned := assignedLocals(context, stmt)
+	reg, acs := compileAssignStmtLeft(context, stmt, assigned)
+	acs = compileAssignStmtRight(context, stmt, reg, acs, assigned)
 
 	for i := lennames - 1; i >= 0; i-- {
 		ex := stmt.Lhs[i]
 		switch acs[i].ec.ctype {
 		case ecLocal:
 			if acs[i].needmove {
-				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), reg, 0, sline(ex))
-				reg -= 1
+				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), acs[i].valuerk, 0, sline(ex))
 			}
 		case ecGlobal:
-			code.AddABx(OP_SETGLOBAL, reg, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
-			reg -= 1
+			code.AddABx(OP_SETGLOBAL, acs[i].valuerk, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
 		case ecUpvalue:
-			code.AddABC(OP_SETUPVAL, reg, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
-			reg -= 1
+			code.AddABC(OP_SETUPVAL, acs[i].valuerk, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
 		case ecTable:
 			opcode := OP_SETTABLE
 			if acs[i].keyks {
 				opcode = OP_SETTABLEKS
 			}
 			code.AddABC(opcode, acs[i].ec.reg, acs[i].keyrk, acs[i].valuerk, sline(ex))
-			if !opIsK(acs[i].valuerk) {
-				reg -= 1
-			}
 		}
 	}
 } // }}}
