@@ -930,7 +930,13 @@ func init() {
 					}
 				}
 			default:
-				op := L.metaOp1(lv, "__len")
+				// keygrid: Lua 5.1's OP_LEN takes a table's length with
+				// luaH_getn and never calls __len, which it only uses for
+				// userdata (KEYGRID.md).
+				var op LValue = LNil
+				if lv.Type() != LTTable {
+					op = L.metaOp1(lv, "__len")
+				}
 				if op.Type() == LTFunction {
 					reg.Push(op)
 					reg.Push(lv)
