@@ -321,7 +321,7 @@ func (e *luaEnv) luaSetmetatable(L *lua.LState) int {
 		raiseNoPos(L, errReadonlyTable)
 	}
 	if old, ok := t.Metatable.(*lua.LTable); ok && old.RawGetString("__metatable") != lua.LNil {
-		L.RaiseError("cannot change a protected metatable")
+		luaErrorf(L, "cannot change a protected metatable") // luaL_error: the caller's position
 	}
 	t.Metatable = mt
 	L.SetTop(1)

@@ -1,8 +1,10 @@
 package engine
 
 // Lua 5.1 semantics that scripts can observe and that gopher-lua had
-// otherwise: `#` on a table with __len
-// (internal/third_party/gopher-lua/KEYGRID.md, change 4).
+// otherwise: `#` on a table with __len, coroutines resumed while normal or
+// after a tail-called yield, resume values adjusted to the yield's results
+// (internal/third_party/gopher-lua/KEYGRID.md, changes 4 and 5), and the
+// library's own words and positions.
 
 import "testing"
 
@@ -17,5 +19,50 @@ func TestScriptLenIgnoresMetamethodDiffRedis(t *testing.T) {
 		`local t = setmetatable({1}, {__len = function() return 'x' end}) local n = 0 for i = 1, #t do n = n + 1 end return n`,
 		`return {pcall(function() return #nil end)}`,
 		`return #'abc'`,
+	})
+}
+
+// TestScriptCoroutineResumeDiffRedis: a coroutine that is running, normal
+// (it resumed the one calling resume, directly or not) or dead is not
+// resumed, with Lua 5.1's words; resuming a normal one crashed keygrid (Go
+// stack overflow). The values a resume passes are adjusted to what the yield
+// call wants, and `return coroutine.yield(...)` ends the coroutine with the
+// next resume's values (KEYGRID.md, change 5).
+func TestScriptCoroutineResumeDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`local co = coroutine.create(function() end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.wrap(function() end) co() co() return 1`,
+		`local co co = coroutine.create(function() return coroutine.resume(co) end) return {coroutine.resume(co)}`,
+		`local a, b a = coroutine.create(function() return coroutine.resume(b) end) b = coroutine.create(function() return coroutine.resume(a) end) local r = {coroutine.resume(a)} return {tostring(r[1]), tostring(r[2]), tostring(r[3])}`,
+		`local a, b, c a = coroutine.create(function() return coroutine.resume(b) end) b = coroutine.create(function() return coroutine.resume(c) end) c = coroutine.create(function() return coroutine.resume(a) end) local r = {coroutine.resume(a)} return {tostring(r[1]), tostring(r[2]), tostring(r[3])}`,
+		`local a, b a = coroutine.create(function() return coroutine.resume(b) end) b = coroutine.wrap(function() return coroutine.resume(a) end) local r = {coroutine.resume(a)} return {tostring(r[1]), tostring(r[2]), tostring(r[3])}`,
+		`local a, b a = coroutine.create(function() return coroutine.resume(b) end) b = coroutine.create(function() return coroutine.status(a) end) local r = {coroutine.resume(a)} return {tostring(r[1]), tostring(r[2]), tostring(r[3])}`,
+		`local a, b, c a = coroutine.create(function() return coroutine.resume(b) end) b = coroutine.create(function() return coroutine.resume(c) end) c = coroutine.create(function() return coroutine.status(a) .. coroutine.status(b) end) local r = {coroutine.resume(a)} return {tostring(r[1]), tostring(r[2]), tostring(r[3]), tostring(r[4])}`,
+		`local co co = coroutine.create(function() return coroutine.status(co) end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x = coroutine.yield() return type(x) end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x = coroutine.yield() return tostring(x) end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x, y = coroutine.yield() return {x, y} end) coroutine.resume(co) local ok, t = coroutine.resume(co, 1) return #t`,
+		`local co = coroutine.create(function() local a = 5 local x = coroutine.yield() return a, x end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x = coroutine.yield() return select('#', x) end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() return select('#', coroutine.yield()) end) coroutine.resume(co) return {coroutine.resume(co, 1, 2)}`,
+		`local co = coroutine.create(function() local t = {coroutine.yield()} return #t end) coroutine.resume(co) return {coroutine.resume(co, 1, 2, 3)}`,
+		`local co = coroutine.wrap(function() local a, b, c = coroutine.yield(1) return {a or 'n', b or 'n', c or 'n'} end) co() return co(4, 5)`,
+		`local co = coroutine.wrap(function() local a = coroutine.yield(1) local b = a return {b or 'n', type(a)} end) co() return co(4, 5, 6)`,
+		`local co = coroutine.create(function() local t = {} for i = 1, 3 do t[#t + 1] = (coroutine.yield(i)) end return #t end) coroutine.resume(co) coroutine.resume(co) coroutine.resume(co, 1, 2) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local function f() return coroutine.yield() end local a, b = f() return {a or 'n', b or 'n'} end) coroutine.resume(co) local ok, t = coroutine.resume(co, 7) return t`,
+		`local co = coroutine.create(function() return coroutine.yield() end) coroutine.resume(co) return {coroutine.resume(co, 1, 2)}`,
+		`local co = coroutine.create(function() return coroutine.yield() end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() return coroutine.yield(5) end) local r = {coroutine.resume(co)} r[#r+1] = coroutine.status(co) local r2 = {coroutine.resume(co, 1, 2)} r[#r+1] = coroutine.status(co) r[#r+1] = #r2 r[#r+1] = r2[3] r[#r+1] = select(2, coroutine.resume(co)) return r`,
+		`local co = coroutine.wrap(function(a) return coroutine.yield(a + 1) end) return {co(1), co(7, 8)}`,
+	})
+}
+
+// TestScriptProtectedMetatableDiffRedis: setmetatable's luaL_error takes
+// its caller's position, none from pcall.
+func TestScriptProtectedMetatableDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`local t = setmetatable({}, {__metatable = 'x'}) setmetatable(t, {}) return 1`,
+		`local mt = {__metatable = 'locked'} local a = setmetatable({}, mt) return {pcall(setmetatable, a, {})}`,
+		`local t = setmetatable({}, {__metatable = false}) return {pcall(setmetatable, t, {})}`,
 	})
 }

@@ -41,8 +41,13 @@ func coYield(L *LState) int {
 
 func coResume(L *LState) int {
 	th := L.CheckThread(1)
-	if L.G.CurrentThread == th {
-		msg := "can not resume a running thread"
+	// keygrid: Lua 5.1's auxresume resumes only a suspended coroutine, and
+	// says "cannot resume <status> coroutine" (KEYGRID.md). Upstream refused
+	// a running or dead one only: resuming a normal one (one that resumed,
+	// directly or not, the coroutine calling resume) recursed until Go's
+	// stack overflowed, which kills the process.
+	if status := L.Status(th); status != "suspended" {
+		msg := "cannot resume " + status + " coroutine"
 		if th.wrapped {
 			L.RaiseError(msg)
 			return 0
@@ -51,15 +56,20 @@ func coResume(L *LState) int {
 		L.Push(LString(msg))
 		return 2
 	}
-	if th.Dead {
-		msg := "can not resume a dead thread"
+	if !th.isStarted() && th.stack.IsEmpty() {
+		// keygrid: the coroutine's function ended with `return
+		// coroutine.yield(...)`: the tail call replaced its frame and the
+		// yield popped the last one. As in Lua 5.1, the resume's values
+		// are what the function returns, and the coroutine is dead
+		// (KEYGRID.md). Upstream took the empty stack for a coroutine
+		// not yet started and dereferenced its missing frame.
+		th.kill()
+		nargs := L.GetTop() - 1
 		if th.wrapped {
-			L.RaiseError(msg)
-			return 0
+			return nargs
 		}
-		L.Push(LFalse)
-		L.Push(LString(msg))
-		return 2
+		L.Insert(LTrue, 2)
+		return nargs + 1
 	}
 	th.Parent = L
 	L.G.CurrentThread = th
@@ -74,11 +84,32 @@ func coResume(L *LState) int {
 		th.Panic = panicWithoutTraceback
 	} else {
 		nargs := L.GetTop() - 1
+		base := th.reg.Top()
 		L.XMoveTo(th, nargs)
+		adjustResumeValues(th, base)
 	}
 	top := L.GetTop()
 	threadRun(th)
 	return L.GetTop() - top
+}
+
+// adjustResumeValues (keygrid): the values passed to resume, from register
+// base up, are the results of the yield call the coroutine is suspended in,
+// and Lua 5.1 adjusts them to the number that call wants, with nils for the
+// missing ones (luaD_poscall), as gopher-lua does for the results of any Go
+// function (callGFunction). Upstream left them as passed, so after
+// `local x, y = coroutine.yield()` resumed with one value y kept what its
+// register held, and with none x was not even nil (KEYGRID.md).
+func adjustResumeValues(th *LState, base int) {
+	cf := th.currentFrame
+	if cf == nil || cf.Fn.IsG || cf.Pc == 0 {
+		return
+	}
+	inst := cf.Fn.Proto.Code[cf.Pc-1]
+	if opGetOpCode(inst) != OP_CALL || cf.LocalBase+opGetArgA(inst) != base || opGetArgC(inst) == 0 {
+		return // not a yield's call, or one that takes all the values
+	}
+	th.reg.SetTop(base + opGetArgC(inst) - 1)
 }
 
 func coRunning(L *LState) int {

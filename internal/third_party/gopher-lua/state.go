@@ -2148,10 +2148,22 @@ func (ls *LState) Status(th *LState) string {
 		status = "dead"
 	} else if ls.G.CurrentThread == th {
 		status = "running"
-	} else if ls.Parent == th {
+	} else if isResumer(ls, th) {
 		status = "normal"
 	}
 	return status
+}
+
+// isResumer (keygrid) reports whether th resumed ls, or a coroutine that
+// resumed ls, and so on: Lua 5.1 calls it normal (KEYGRID.md). Upstream
+// looked at ls's parent only.
+func isResumer(ls, th *LState) bool {
+	for p := ls.Parent; p != nil; p = p.Parent {
+		if p == th {
+			return true
+		}
+	}
+	return false
 }
 
 func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
