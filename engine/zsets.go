@@ -840,7 +840,32 @@ func zlexcountCommand(c *Client) {
 		c.ReplyInt(0)
 		return
 	}
-	c.ReplyInt(int64(z.countBetween(z.firstInLex(&r), z.lastInLex(&r))))
+	c.ReplyInt(z.lexCount(&r))
+}
+
+// lexCount is ZLEXCOUNT's count, computed as Redis does, which matters when the
+// members do not all have the same score (the order is then not the lex order): in a
+// listpack it walks from the first member in range while members stay below max (min
+// is not checked again); in a skiplist it subtracts the ranks of the first and the
+// last member in range, and without a last one counts to the end.
+func (z *zsetObj) lexCount(r *skiplist.LexRange) int64 {
+	first := z.firstInLex(r)
+	if first < 0 {
+		return 0
+	}
+	if z.sl != nil {
+		n := int64(z.length()) - int64(z.sl.Rank(skiplist.Node(first))) + 1
+		if last := z.lastInLex(r); last >= 0 {
+			n -= int64(z.length()) - int64(z.sl.Rank(skiplist.Node(last)))
+		}
+		return n
+	}
+	var n int64
+	var nb [20]byte
+	for p := first; p >= 0 && r.LteMax(z.memberAt(p, &nb)); p = z.next(p) {
+		n++
+	}
+	return n
 }
 
 // countBetween counts the members from first to last inclusive (-1: none): by ranks
