@@ -364,6 +364,7 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 			orig := fn.GFunction
 			set("string", "match", func(L *lua.LState) int {
 				luaCheckArgs(L, "1s2s3N")
+				lua51StrInit(L)
 				if n := orig(L); n > 0 {
 					return n
 				}
@@ -371,14 +372,43 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 				return 1
 			})
 		}
-		if fn, ok := st.RawGetString("gmatch").(*lua.LFunction); ok && fn.IsG {
+		if fn, ok := st.RawGetString("find").(*lua.LFunction); ok && fn.IsG {
 			orig := fn.GFunction
+			set("string", "find", func(L *lua.LState) int { // arguments checked by installArgChecks51
+				init := lua51StrInit(L)
+				if L.GetTop() > 4 {
+					// Lua 5.1 reads plain as lua_toboolean(L, 4);
+					// gopher-lua only when there are exactly 4 arguments.
+					L.SetTop(4)
+				}
+				if luaCheckString(L, 2) == "" {
+					// gopher-lua returned 1, 0 for an empty pattern
+					// whatever init was; Lua 5.1 matches it at init.
+					L.Push(lua.LNumber(init))
+					L.Push(lua.LNumber(init - 1))
+					return 2
+				}
+				return orig(L)
+			})
+		}
+		if fn, ok := st.RawGetString("gmatch").(*lua.LFunction); ok && fn.IsG {
 			set("string", "gmatch", func(L *lua.LState) int {
 				luaCheckArgs(L, "1s2s")
-				top := L.GetTop()
-				if orig(L) != 2 {
-					return L.GetTop() - top
+				// gopher-lua's gmatch reads its iterator from its own
+				// upvalue (UpvalueIndex(1)), so it is called as the closure
+				// it is: its GFunction called from this function found no
+				// upvalue and returned a nil iterator ("attempt to call a
+				// nil value" at the first iteration).
+				pat := luaCheckString(L, 2)
+				if strings.HasPrefix(pat, "^") {
+					// Lua 5.1's gmatch has no anchor: gmatch_aux calls
+					// match, which reads a leading '^' as itself.
+					pat = "%" + pat
 				}
+				L.Push(fn)
+				L.Push(L.Get(1))
+				L.Push(lua.LString(pat))
+				L.Call(2, 2)
 				// gopher-lua returns its iterator and the state it takes;
 				// Lua 5.1's gmatch returns one function.
 				iter, state := L.Get(-2), L.Get(-1)
@@ -432,6 +462,24 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 		luaErrorf(L, "'setn' is obsolete")
 		return 0
 	})
+}
+
+// lua51StrInit is str_find_aux's init (string.find, string.match), 1-based:
+// posrelat, then at least 1 and at most one past the end. It replaces
+// argument 3 with it when there is one: gopher-lua found nothing from an
+// init past the end, where Lua 5.1 matches at the end
+// (string.find('abc', '', 10) is 4, 3).
+func lua51StrInit(L *lua.LState) int {
+	n := len(luaCheckString(L, 1))
+	i := luaOptIntC(L, 3, 1)
+	if i < 0 {
+		i += n + 1
+	}
+	i = min(max(i, 1), n+1)
+	if L.GetTop() >= 3 {
+		L.Replace(3, lua.LNumber(i))
+	}
+	return i
 }
 
 func lua51Assert(L *lua.LState) int {

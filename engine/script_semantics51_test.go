@@ -3,8 +3,9 @@ package engine
 // Lua 5.1 semantics that scripts can observe and that gopher-lua had
 // otherwise: `#` on a table with __len, coroutines resumed while normal or
 // after a tail-called yield, resume values adjusted to the yield's results
-// (internal/third_party/gopher-lua/KEYGRID.md, changes 4 and 5), and the
-// library's own words and positions.
+// (internal/third_party/gopher-lua/KEYGRID.md, changes 4 and 5), the
+// library's own words and positions, and string.find/match/gmatch
+// (engine/script_args51.go).
 
 import "testing"
 
@@ -64,5 +65,43 @@ func TestScriptProtectedMetatableDiffRedis(t *testing.T) {
 		`local t = setmetatable({}, {__metatable = 'x'}) setmetatable(t, {}) return 1`,
 		`local mt = {__metatable = 'locked'} local a = setmetatable({}, mt) return {pcall(setmetatable, a, {})}`,
 		`local t = setmetatable({}, {__metatable = false}) return {pcall(setmetatable, t, {})}`,
+	})
+}
+
+// TestScriptStringFindGmatchDiffRedis: string.gmatch returned a nil
+// iterator (keygrid's wrapper called gopher-lua's gmatch without the upvalue
+// holding its iterator), and reads a leading '^' as itself as Lua 5.1 does;
+// string.find and string.match match at the end from an init past it, find
+// matches an empty pattern at init, and its plain flag is read whatever the
+// number of arguments.
+func TestScriptStringFindGmatchDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`local r = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do r[#r+1] = k .. v end return r`,
+		`local r = {} for w in string.gmatch('one two', '%a+') do r[#r+1] = w end return r`,
+		`local r = {} for w in string.gmatch('abc', '') do r[#r+1] = 'x' end return #r`,
+		`local r = {} for w in string.gmatch('abc', '^a') do r[#r+1] = w end return r`,
+		`local r = {} for w in string.gmatch('^a^a', '^a') do r[#r+1] = w end return r`,
+		`local r = {} for p, w in ('k1 k2'):gmatch('()(%w+)') do r[#r+1] = p r[#r+1] = w end return r`,
+		`local r = {} for w in string.gmatch(12345, '%d%d') do r[#r+1] = w end return r`,
+		`local it = string.gmatch('ab', '.') return {it(), it(), tostring(it())}`,
+		`return {pcall(string.gmatch)}`,
+		`local r = {} for a, b in string.gmatch('x=1;y=2', '(%a)=(%d)') do r[#r+1] = a r[#r+1] = tonumber(b) end return r`,
+		`local r = {} for w in string.gmatch('a,b,,c', '([^,]*)') do r[#r+1] = '<' .. w .. '>' end return r`,
+		`local s = 0 for n in ('1 2 3'):gmatch('%d+') do s = s + n end return s`,
+		`return {string.find('abc', '', 2)}`,
+		`return {string.find('abc', '', 10)}`,
+		`return {string.find('abc', '', -1)}`,
+		`return {string.find('abc', 'x*', 10)}`,
+		`return {string.find('abc', '$', 10)}`,
+		`return {string.find('abc', 'c', 10)}`,
+		`return {string.find('abc', '', 4)}`,
+		`return {string.find('', '')}`,
+		`return {string.find('', '', 2)}`,
+		`return {string.match('abc', '', 10)}`,
+		`return {string.match('abc', '()', 10)}`,
+		`return {string.find('abc', 'b', 1, true, 1)}`,
+		`return {string.find('a.c', '.', 1, 1)}`,
+		`return {string.find('a.c', '.', 1, false)}`,
+		`return {string.find('a.c', '.', 1, nil)}`,
 	})
 }
