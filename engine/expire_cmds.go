@@ -287,7 +287,11 @@ func ttlGeneric(c *Client, ms, abs bool) {
 		t = 0
 	}
 	if !ms {
-		t = (t + 500) / 1000
+		// Unsigned, as redis-server computes it: t is known not negative, so the
+		// compiler divides (t+500) as an unsigned number, and an expiry near
+		// INT64_MAX (SET k v PXAT 9223372036854775807) gives 9223372036854776, not
+		// a negative number.
+		t = int64((uint64(t) + 500) / 1000)
 	}
 	c.ReplyInt(t)
 }
