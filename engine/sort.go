@@ -315,10 +315,15 @@ func (c *Client) sortGeneric(readonly bool) {
 	}
 
 	var zs *zsetObj
+	// staleRange is the ERANGE that the conversion below leaves in Redis's errno:
+	// its strtod of a subnormal score sets it, and the numeric sort, which tests
+	// errno without clearing it, then refuses every element it converts.
+	staleRange := false
 	if typ == TypeZSet {
 		// Redis converts a listpack sorted set to a skiplist first, for good (even
 		// for SORT_RO): OBJECT ENCODING shows it.
 		if zs = zsetOf(e); zs.sl == nil {
+			staleRange = zs.lpScoreUnderflows()
 			zs.convertToSkiplist()
 			zsetSyncEnc(e, zs)
 			c.srv.noteEntry(c.db, e) // a read command: account the new size
@@ -451,6 +456,13 @@ func (c *Client) sortGeneric(readonly bool) {
 			it.score = score
 			if !ok {
 				conversionError = true
+			}
+			if staleRange {
+				// Redis checks errno only for values held as strings: a weight
+				// that is an integer-encoded string is cast instead.
+				if _, isInt := parseInt(byval); sortBy == nil || !isInt {
+					conversionError = true
+				}
 			}
 		}
 		sc.ord = sortOrder{desc: desc, alpha: alpha, byPattern: sortBy != nil, store: storeKey != nil}
@@ -890,3 +902,20 @@ func (p *pqsorter) sort(a, n int) {
 		}
 	}
 }
+
+// lpScoreUnderflows reports whether reading the scores of a listpack sorted set
+// sets ERANGE in Redis (zzlGetScore's strtod of a score written as text, such as a
+// subnormal one: "4.9406564584124654e-324").
+func (z *zsetObj) lpScoreUnderflows() bool {
+	for p := z.lp.First(); p >= 0; p = z.lp.Next(z.lp.Next(p)) {
+		e := z.lp.Get(z.lp.Next(p))
+		if e.IsInt {
+			continue
+		}
+		if _, ok := sortScore(e.Str); !ok {
+			return true
+		}
+	}
+	return false
+}
+
