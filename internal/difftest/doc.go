@@ -15,6 +15,11 @@
 // features add scripts there, and new directives in script.go (parsing) and
 // run.go (execution).
 //
+// TestRandom (random_test.go) is the randomized counterpart: random sequences of data
+// commands, generated from a seed, sent to both servers and compared; see its file
+// comment for what it compares and how to run long runs (RANDDIFF_SEED, RANDDIFF_SEEDS,
+// RANDDIFF_STEPS).
+//
 // Environment:
 //
 //	DIFFTEST_AGAINST=redis      both sides are redis-server: validates the scripts themselves
