@@ -53,7 +53,7 @@ func familyOf(name string) string {
 		return "geo"
 	case strings.HasPrefix(name, "X"):
 		return "stream"
-	case name[0] == 'L' || name[0] == 'R' && name != "RENAME":
+	case name[0] == 'L' || name[0] == 'R' && name != "RENAME" && name != "RESTORE":
 		return "list"
 	case name[0] == 'H':
 		return "hash"
@@ -699,6 +699,34 @@ var generators = []genEntry{
 			return cmd("XINFO", "GROUPS", g.key())
 		}
 		return cmd("XINFO", "STREAM", g.key())
+	}},
+	{"XREADGROUP", 3, func(g *gen) []string {
+		k, grp, cons := g.key(), g.pick("g1", "g2"), g.pick("c1", "c2")
+		switch g.r.Intn(7) {
+		case 0, 1:
+			a := cmd("XREADGROUP", "GROUP", grp, cons)
+			a = g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "5", "0", "-1")}, []string{"NOACK"})
+			return append(a, "STREAMS", k, g.pick(">", ">", "0", "0-0", g.rangeID()))
+		case 2:
+			return cmd("XACK", k, grp, g.streamID(false), g.streamID(false))
+		case 3:
+			return cmd("XPENDING", k, grp)
+		case 4:
+			return cmd("XGROUP", g.pick("CREATECONSUMER", "DELCONSUMER"), k, grp, cons)
+		case 5:
+			a := cmd("XAUTOCLAIM", k, grp, cons, "0", g.rangeID())
+			return g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "10", "0")}, []string{"JUSTID"})
+		}
+		a := cmd("XCLAIM", k, grp, cons, "0", g.streamID(false), g.streamID(false))
+		return g.opts(a, 0.3, []string{"JUSTID"}, []string{"FORCE"}, []string{"RETRYCOUNT", g.pick("0", "3")})
+	}},
+	{"RESTORE", 2, func(g *gen) []string {
+		// The payload is redis-server's DUMP of a key (see exec), or garbage.
+		src := "@DUMP:" + g.key()
+		if g.chance(0.1) {
+			src = g.pick("", "garbage", "\x00\x09")
+		}
+		return g.opts(cmd("RESTORE", g.key(), g.pick("0", "0", "0", "-1", "a"), src), 0.7, []string{"REPLACE"})
 	}},
 	{"XSETID", 1, func(g *gen) []string {
 		return g.opts(cmd("XSETID", g.key(), g.pick("5-5", "10-0", "1-1", "0-0", "100")), 0.3,
