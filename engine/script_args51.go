@@ -40,9 +40,7 @@ var luaLibArgSpecs = map[string]map[string]luaArgSpec{
 		"error": "2N",
 	},
 	"string": {
-		"find": "1s2s3N", "len": "1s",
-		"lower": "1s", "upper": "1s", "reverse": "1s", "rep": "1s2n", "sub": "1s2n3N",
-		"gsub": "1s2s4N3r",
+		"len": "1s", "lower": "1s", "upper": "1s", "reverse": "1s", "rep": "1s2n", "sub": "1s2n3N",
 	},
 	"table": {
 		"maxn": "1t", "getn": "1t", "foreach": "1t2f", "foreachi": "1t2f",
@@ -360,69 +358,7 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 		return n
 	})
 	if st, ok := g.RawGetString("string").(*lua.LTable); ok {
-		if fn, ok := st.RawGetString("match").(*lua.LFunction); ok && fn.IsG {
-			orig := fn.GFunction
-			set("string", "match", func(L *lua.LState) int {
-				luaCheckArgs(L, "1s2s3N")
-				lua51StrInit(L)
-				if n := orig(L); n > 0 {
-					return n
-				}
-				L.Push(lua.LNil) // no match: nil, as str_find_aux returns
-				return 1
-			})
-		}
-		if fn, ok := st.RawGetString("find").(*lua.LFunction); ok && fn.IsG {
-			orig := fn.GFunction
-			set("string", "find", func(L *lua.LState) int { // arguments checked by installArgChecks51
-				init := lua51StrInit(L)
-				if L.GetTop() > 4 {
-					// Lua 5.1 reads plain as lua_toboolean(L, 4);
-					// gopher-lua only when there are exactly 4 arguments.
-					L.SetTop(4)
-				}
-				if luaCheckString(L, 2) == "" {
-					// gopher-lua returned 1, 0 for an empty pattern
-					// whatever init was; Lua 5.1 matches it at init.
-					L.Push(lua.LNumber(init))
-					L.Push(lua.LNumber(init - 1))
-					return 2
-				}
-				return orig(L)
-			})
-		}
-		if fn, ok := st.RawGetString("gmatch").(*lua.LFunction); ok && fn.IsG {
-			set("string", "gmatch", func(L *lua.LState) int {
-				luaCheckArgs(L, "1s2s")
-				// gopher-lua's gmatch reads its iterator from its own
-				// upvalue (UpvalueIndex(1)), so it is called as the closure
-				// it is: its GFunction called from this function found no
-				// upvalue and returned a nil iterator ("attempt to call a
-				// nil value" at the first iteration).
-				pat := luaCheckString(L, 2)
-				if strings.HasPrefix(pat, "^") {
-					// Lua 5.1's gmatch has no anchor: gmatch_aux calls
-					// match, which reads a leading '^' as itself.
-					pat = "%" + pat
-				}
-				L.Push(fn)
-				L.Push(L.Get(1))
-				L.Push(lua.LString(pat))
-				L.Call(2, 2)
-				// gopher-lua returns its iterator and the state it takes;
-				// Lua 5.1's gmatch returns one function.
-				iter, state := L.Get(-2), L.Get(-1)
-				L.Pop(2)
-				L.Push(L.NewFunction(func(L *lua.LState) int {
-					base := L.GetTop()
-					L.Push(iter)
-					L.Push(state)
-					L.Call(1, lua.MultRet)
-					return L.GetTop() - base
-				}))
-				return 1
-			})
-		}
+		e.installStrPat51(st) // script_strpat51.go
 	}
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
 		for _, name := range []string{"create", "wrap"} {
@@ -462,24 +398,6 @@ func (e *luaEnv) installLib51(g *lua.LTable) {
 		luaErrorf(L, "'setn' is obsolete")
 		return 0
 	})
-}
-
-// lua51StrInit is str_find_aux's init (string.find, string.match), 1-based:
-// posrelat, then at least 1 and at most one past the end. It replaces
-// argument 3 with it when there is one: gopher-lua found nothing from an
-// init past the end, where Lua 5.1 matches at the end
-// (string.find('abc', '', 10) is 4, 3).
-func lua51StrInit(L *lua.LState) int {
-	n := len(luaCheckString(L, 1))
-	i := luaOptIntC(L, 3, 1)
-	if i < 0 {
-		i += n + 1
-	}
-	i = min(max(i, 1), n+1)
-	if L.GetTop() >= 3 {
-		L.Replace(3, lua.LNumber(i))
-	}
-	return i
 }
 
 func lua51Assert(L *lua.LState) int {

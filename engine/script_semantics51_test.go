@@ -5,7 +5,7 @@ package engine
 // after a tail-called yield, resume values adjusted to the yield's results
 // (internal/third_party/gopher-lua/KEYGRID.md, changes 4 and 5), the
 // library's own words and positions, and string.find/match/gmatch
-// (engine/script_args51.go).
+// (engine/script_strpat51.go).
 
 import "testing"
 
