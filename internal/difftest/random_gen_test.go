@@ -664,6 +664,20 @@ var generators = []genEntry{
 		}
 		return g.opts(a, 0.4, groups...)
 	}},
+	{"GEORADIUS", 1, func(g *gen) []string {
+		var a []string
+		if g.chance(0.5) {
+			a = append(cmd(g.pick("GEORADIUS", "GEORADIUS_RO"), g.key()), g.geoCoord("")...)
+		} else {
+			a = cmd(g.pick("GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"), g.key(), g.member())
+		}
+		a = append(a, g.pick("100", "1000", "5000", "0", "-1"), g.pick("km", "m", "mi", "ft"))
+		groups := [][]string{{g.pick("ASC", "DESC")}, {"COUNT", g.pick("1", "2", "5", "0")}, {"WITHCOORD"}, {"WITHDIST"}, {"WITHHASH"}}
+		if !strings.HasSuffix(a[0], "_RO") {
+			groups = append(groups, []string{g.pick("STORE", "STOREDIST"), g.key()})
+		}
+		return g.opts(a, 0.35, groups...)
+	}},
 	// streams
 	{"XADD", 5, func(g *gen) []string {
 		a := cmd("XADD", g.key())
