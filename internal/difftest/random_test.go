@@ -49,6 +49,7 @@ package difftest
 //	RANDDIFF_SEEDS=N    how many seeds, N, N+1, ... (default 6)
 //	RANDDIFF_STEPS=N    commands per seed (default 5000; the default run takes ~6 s)
 //	RANDDIFF_TRACE=1    log every command with redis-server's reply
+//	RANDDIFF_AGAINST=redis  both sides are redis-server: validates the test itself
 //
 // A long run: RANDDIFF_SEED=1000 RANDDIFF_SEEDS=200 RANDDIFF_STEPS=20000 go test
 // -timeout 0 -run TestRandom ./internal/difftest/. Odd seeds talk RESP3 from the start.
@@ -98,7 +99,12 @@ func TestRandom(t *testing.T) {
 	args := []string{"--enable-debug-command", "yes"}
 	d := &rdiff{t: t, trace: os.Getenv("RANDDIFF_TRACE") == "1"}
 	d.addrs[0] = testutil.StartRedis(t, args...).Addr()
-	d.addrs[1] = testutil.StartKeygrid(t, args...).Addr()
+	if os.Getenv("RANDDIFF_AGAINST") == "redis" {
+		// Both sides redis-server: shows that what the test compares is deterministic.
+		d.addrs[1] = testutil.StartRedis(t, args...).Addr()
+	} else {
+		d.addrs[1] = testutil.StartKeygrid(t, args...).Addr()
+	}
 	defer d.close()
 	total := 0
 	for s := seed; s < seed+seeds; s++ {
@@ -266,6 +272,7 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 		// can't be converted into double". keygrid does not model the stale errno;
 		// SSCAN's cursor parsing clears it.
 		d.auxDo(0, "SSCAN", "randdiff-nokey", "0")
+		d.auxDo(1, "SSCAN", "randdiff-nokey", "0")
 	case "SRANDMEMBER", "SPOP", "HRANDFIELD", "ZRANDMEMBER":
 		if len(args) >= 2 {
 			return d.checkRandom(args)
