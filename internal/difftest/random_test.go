@@ -23,7 +23,8 @@ package difftest
 //   - RESTORE takes redis-server's DUMP of a key ("@DUMP:k1" in a command: keygrid
 //     must load what Redis writes, in its hash-table order).
 //   - TTL, PTTL, EXPIRETIME, PEXPIRETIME within two seconds; DUMP exactly, or only
-//     its length when the value is in a hash table (whose order DUMP writes);
+//     its length when the value is in a hash table (whose order DUMP writes) or
+//     is a stream with consumers (their seen-times);
 //   - SORT ALPHA of a set or zset up to ties under strcoll ("" and "\x00"), which
 //     keep hash-table order; lex ranges (ZLEXCOUNT, ZRANGEBYLEX, ...) over a
 //     skiplist whose members have different scores only by reply type (Redis's
@@ -316,11 +317,27 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 			return "", raws
 		}
 	case "DUMP":
-		if len(raws[0]) == len(raws[1]) && len(args) == 2 && d.encoding(0, args[1]) == "hashtable" {
+		if len(raws[0]) == len(raws[1]) && len(args) == 2 && (d.encoding(0, args[1]) == "hashtable" || d.hasConsumers(args[1])) {
 			return "", raws
 		}
 	}
 	return exactWhy(raws), raws
+}
+
+// hasConsumers reports whether key is a stream with a consumer, whose DUMP holds
+// its seen-time (milliseconds apart on the two servers).
+func (d *rdiff) hasConsumers(key string) bool {
+	if d.auxDo(0, "TYPE", key).Str != "stream" {
+		return false
+	}
+	for _, grp := range d.auxDo(0, "XINFO", "GROUPS", key).Elems {
+		for j := 0; j+1 < len(grp.Elems); j += 2 {
+			if grp.Elems[j].Str == "consumers" && grp.Elems[j+1].Int > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lexRangeKey returns the key a lex-range command reads, or "".
