@@ -444,7 +444,24 @@ func (d *rdiff) digestDiff() string {
 		}
 	}
 	if len(diff) == 0 {
-		return "; no key of db 0 differs (another db?)"
+		// COPY ... DB 1 is the only way to another database.
+		for i := range 2 {
+			d.auxDo(i, "SELECT", "1")
+		}
+		for k := range numKeys {
+			key := "k" + strconv.Itoa(k)
+			a := d.auxDo(0, "DEBUG", "DIGEST-VALUE", key)
+			b := d.auxDo(1, "DEBUG", "DIGEST-VALUE", key)
+			if string(a.Raw) != string(b.Raw) {
+				diff = append(diff, fmt.Sprintf("db 1 %s (redis %s, keygrid %s)", key, d.describe(0, key), d.describe(1, key)))
+			}
+		}
+		for i := range 2 {
+			d.auxDo(i, "SELECT", "0")
+		}
+	}
+	if len(diff) == 0 {
+		return "; no key of db 0 or 1 differs"
 	}
 	return "; differing keys: " + strings.Join(diff, ", ")
 }
