@@ -1443,7 +1443,7 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			}
 			c := (arraycount-1)/FieldsPerFlush + 1
 			b := num
-			if islast && isVarArgReturnExpr(field.Value) {
+			if lastvararg { // keygrid: not a keyed last field's call (KEYGRID.md, change 7)
 				b = 0
 			}
 			line := field.Value
@@ -1716,7 +1716,11 @@ func compileLogicalOpExprAux(context *funcContext, reg int, expr ast.Expr, ec *e
 		}
 	} else {
 		reg += compileExpr(context, reg, expr, ecnone(0))
-		if !hasnextcond {
+		if !hasnextcond && isLastAnd && sreg != a {
+			// keygrid: a false operand jumps to the end as the result, so it
+			// goes to the target, as in "x = t.k and v" (KEYGRID.md, change 8).
+			code.AddABC(OP_TESTSET, sreg, a, 0^flip, sline(expr))
+		} else if !hasnextcond {
 			code.AddABC(OP_TEST, a, 0, 0^flip, sline(expr))
 		} else {
 			code.AddABC(OP_TESTSET, sreg, a, 0^flip, sline(expr))
@@ -1854,8 +1858,15 @@ func patchCode(context *funcContext) { // {{{
 		case OP_JMP: // jump to jump optimization
 			distance := 0
 			count := 0 // avoiding infinite loops
-			for jmp := inst; opGetOpCode(jmp) == OP_JMP && count < 5; jmp = context.Code.At(pc + distance + 1) {
-				d := context.GetLabelPc(opGetArgSbx(jmp)) - pc
+			for jmp, at := inst, pc; opGetOpCode(jmp) == OP_JMP && count < 5; jmp = context.Code.At(pc + distance + 1) {
+				// keygrid: a jump before pc is patched already, its sBx an
+				// offset from it, not a label (KEYGRID.md, change 6).
+				var d int
+				if at < pc {
+					d = at + opGetArgSbx(jmp) - pc
+				} else {
+					d = context.GetLabelPc(opGetArgSbx(jmp)) - pc
+				}
 				if d > opMaxArgSbx {
 					if distance == 0 {
 						raiseCompileError(context, context.Proto.LineDefined, "too long to jump.")
@@ -1863,10 +1874,14 @@ func patchCode(context *funcContext) { // {{{
 					break
 				}
 				distance = d
+				at = pc + distance + 1
 				count++
 			}
 			if distance == 0 {
 				context.Code.SetOpCode(pc, OP_NOP)
+				// keygrid: OP_TFORLOOP adds the sBx of the instruction after
+				// it, a NOP too (KEYGRID.md, change 6).
+				context.Code.SetSbx(pc, 0)
 			} else {
 				context.Code.SetSbx(pc, distance)
 			}
