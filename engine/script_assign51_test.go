@@ -70,5 +70,17 @@ func TestScriptMultipleAssignmentDiffRedis(t *testing.T) {
 		`local a, b = 1, 2 a, b = b, a; a, b = b, a return {a, b}`,
 		`local t = {} local i = 1 i, t[i], i = 2, i, 3 return {i, t[1] or -1, t[2] or -1}`,
 		`local u1, u2 = 'a', 'b' local function f() u1, u2 = u2, u1 return u1 .. u2 end return {f(), u1, u2}`,
+		// (...) as a value (it wrote below the value registers), an and/or whose
+		// code set the target before reading it as an operand, and a local as a
+		// table store's value changed by a closure called among later values.
+		`local function f(...) local s, z s, z = 'x', (...) return tostring(z) end return {f(), f(1)}`,
+		`local function f(...) local a, b = 5, 6 a, b = b, (...) return {tostring(a), tostring(b)} end return f(9)`,
+		`local function f(...) local a, b = 5, 6 a, b = (...), (...) return {tostring(a), tostring(b)} end return f(9)`,
+		`local function f(...) local t = {} local a = 1 t[1], a = (...), (...) return {tostring(t[1]), tostring(a)} end return f(7)`,
+		`local s2, n6 = 'str', 5 n6 = (((s2) or (true)) and n6 or -0) return type(n6)`,
+		`local s2, n6 = 'str', 5 n6 = (s2 or true) and n6 return type(n6)`,
+		`local a, b = 1, 'x' a, b = (b or 1) and a, (a or 1) and b return {a, b}`,
+		`local n = 2 local t = {} local function f() n = -255 return 0 end t.a, t.b = n, f() return {t.a, t.b, n}`,
+		`local n = 2 local t = {} local function f() n = -255 return 0 end t.a, t.b, t.c = n, n, f() return {t.a, t.b, t.c, n}`,
 	})
 }

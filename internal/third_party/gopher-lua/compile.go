@@ -791,17 +791,28 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		idx := reg
 		switch {
 		case ec.ctype == ecTable:
+			// A local's register is used as the value (its MOVE removed) only
+			// for the last target, stored first: an earlier target's value is
+			// a copy, as Lua 5.1's explist puts it in a new register, for a
+			// call among the later values may change the local through a
+			// closure.
+			last := namesassigned == lennames-1 && lenexprs <= lennames
 			reginc := compileExpr(context, reg, expr, ec)
-			if _, ok := expr.(*ast.LogicalOpExpr); !ok && !movesAssignedLocal(context.Code, idx, assigned) {
+			if _, ok := expr.(*ast.LogicalOpExpr); !ok && !movesAssignedLocal(context.Code, idx, assigned) &&
+				(last || !movesFrom(context.Code, idx)) {
 				context.Code.PropagateKMV(context.RegTop(), &ac.valuerk, &reg, reginc)
 			} else {
 				ac.valuerk = idx
 				reg += reginc
 			}
-		case ec.ctype == ecLocal && namesassigned == lennames-1 && lenexprs <= lennames:
+		case ec.ctype == ecLocal && namesassigned == lennames-1 && lenexprs <= lennames && !isComma3(expr) && !isLogicalOp(expr):
 			// The last target takes the last value (or a nil) in its own
 			// register: nothing is evaluated after it (restassign's
-			// luaK_storevar).
+			// luaK_storevar). Not `(...)`: compileExpr's count for it is
+			// wrong (negative) when it writes to a register below reg. Not
+			// an and/or: its code may set the target (TESTSET) before it
+			// reads an operand that is the target itself, as in
+			// `n = (s or true) and n`, which gave s.
 			reginc := compileExpr(context, reg, expr, ec)
 			ac.needmove = reginc != 0
 			ac.valuerk = idx
@@ -824,6 +835,26 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 	}
 	return acs
 } // }}}
+
+// isLogicalOp (keygrid) reports whether expr is an and/or expression.
+func isLogicalOp(expr ast.Expr) bool {
+	_, ok := expr.(*ast.LogicalOpExpr)
+	return ok
+}
+
+// isComma3 (keygrid) reports whether expr is `...` (here always adjusted to
+// one value, `(...)`).
+func isComma3(expr ast.Expr) bool {
+	_, ok := expr.(*ast.Comma3Expr)
+	return ok
+}
+
+// movesFrom (keygrid) reports whether the last instruction is a MOVE into
+// register top or above.
+func movesFrom(code *codeStore, top int) bool {
+	last := code.Last()
+	return opGetOpCode(last) == OP_MOVE && opGetArgA(last) >= top
+}
 
 // movesAssignedLocal (keygrid) reports whether the last instruction moved
 // into register top or above a local that the statement assigns: a table
