@@ -62,17 +62,5 @@ func TestScriptPowSSE2DiffRedis(t *testing.T) {
 	if differ < 5 {
 		t.Fatalf("only %d pairs tell the builds apart", differ)
 	}
-	same := 0
-	for i := 0; i < len(ps); i += 500 {
-		batch := ps[i:min(i+500, len(ps))]
-		want, got := powEvalPairs(t, rc, batch), powEvalPairs(t, kc, batch)
-		for j, p := range batch {
-			if got[j] == want[j] {
-				same++
-				continue
-			}
-			t.Errorf("%s ^ %s: redis-server (SSE2) %q, keygrid %q", powArg(p[0]), powArg(p[1]), want[j], got[j])
-		}
-	}
-	t.Logf("%d pairs: %d the same, %d different", len(ps), same, len(ps)-same)
+	powDiff(t, rc, kc, ps, "redis-server (SSE2)")
 }

@@ -918,4 +918,3 @@ func (z *zsetObj) lpScoreUnderflows() bool {
 	}
 	return false
 }
-
