@@ -831,14 +831,7 @@ func TestScriptRandomProgramsDiffRedis(t *testing.T) {
 	fails := 0
 	for i := int64(0); i < n; i++ {
 		src := genLuaRandom(seed*1000003 + i)
-		want, err := rc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, got := evalBoth(t, rc, kc, src)
 		if string(got) != string(want) {
 			t.Errorf("script %d (KEYGRID_LUA_RANDOM_SEED=%d):\n%s\n redis   %q\n keygrid %q", i, seed, src, want, got)
 			if fails++; fails >= 5 {

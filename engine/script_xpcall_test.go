@@ -56,18 +56,26 @@ func evalDiffRedis(t *testing.T, scripts []string) {
 	evalDiff(t, rc, kc, scripts)
 }
 
+// evalBoth runs src with EVAL on redis-server (rc) and keygrid (kc) and
+// returns both raw replies.
+func evalBoth(t *testing.T, rc, kc *testutil.Conn, src string) (want, got []byte) {
+	t.Helper()
+	want, err := rc.Do("EVAL", src, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = kc.Do("EVAL", src, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want, got
+}
+
 // evalDiff is evalDiffRedis on connections the caller holds.
 func evalDiff(t *testing.T, rc, kc *testutil.Conn, scripts []string) {
 	t.Helper()
 	for _, src := range scripts {
-		want, err := rc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do("EVAL", src, "0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, got := evalBoth(t, rc, kc, src)
 		if string(got) != string(want) {
 			t.Errorf("EVAL %q\n redis   %q\n keygrid %q", src, want, got)
 		}
