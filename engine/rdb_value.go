@@ -20,6 +20,7 @@ import (
 	"github.com/keygrid/keygrid/engine/intset"
 	"github.com/keygrid/keygrid/engine/keyspace"
 	"github.com/keygrid/keygrid/engine/listpack"
+	"github.com/keygrid/keygrid/engine/quicklist"
 	"github.com/keygrid/keygrid/engine/rdb"
 	"github.com/keygrid/keygrid/engine/skiplist"
 	"github.com/keygrid/keygrid/engine/stream"
@@ -80,7 +81,7 @@ func (s *Server) rdbSaveValue(w *rdb.Writer, e *keyspace.Entry) error {
 		l := listOf(e)
 		w.SaveLen(uint64(l.NodeCount()))
 		for nd := range l.Nodes() {
-			w.SaveLen(rdb.ContainerPacked)
+			w.SaveLen(nodeContainer(nd))
 			if nd.Compressed {
 				w.SaveLZFBlob(nd.Data, nd.Size)
 			} else {
@@ -233,6 +234,15 @@ func (s *Server) rdbStoreValue(db *DB, key []byte, v *rdb.Value) (*keyspace.Entr
 	return nil, errRDBType
 }
 
+// nodeContainer is a quicklist node's RDB container: PLAIN for a large element's
+// node, PACKED for a listpack.
+func nodeContainer(nd quicklist.Node) uint64 {
+	if nd.Plain {
+		return rdb.ContainerPlain
+	}
+	return rdb.ContainerPacked
+}
+
 // rdbBuildList: quicklist nodes are kept as they were saved
 // (quicklistAppendListpack); the elements of an old ziplist or linked list are
 // pushed one by one, so they take the current node size.
@@ -242,7 +252,8 @@ func (s *Server) rdbBuildList(v *rdb.Value) *listValue {
 	for _, nd := range v.Nodes {
 		switch {
 		case nd.Plain:
-			l.PushTail(nd.Elem)
+			// A node of its own whatever the packed threshold is now.
+			l.AppendPlain(nd.Elem)
 		case v.PushEach:
 			lp := listpack.Listpack(nd.LP)
 			for p := lp.First(); p >= 0; p = lp.Next(p) {

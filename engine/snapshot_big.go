@@ -230,7 +230,7 @@ func (sn *snapshot) bigStep(deadline time.Time) bool {
 			end := min(len(j.qn), j.pos+nodes)
 			for ; j.pos < end; j.pos++ {
 				nd := &j.qn[j.pos]
-				w.SaveLen(rdb.ContainerPacked)
+				w.SaveLen(nodeContainer(*nd))
 				if nd.Compressed {
 					w.SaveLZFBlob(nd.Data, nd.Size)
 				} else {

@@ -3,6 +3,7 @@ package quicklist
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -97,5 +98,39 @@ func TestSetPackedThreshold(t *testing.T) {
 	}
 	if !SetPackedThreshold(0) || packedThreshold != defaultPackedThreshold {
 		t.Errorf("0 did not restore the default: %d", packedThreshold)
+	}
+}
+
+// Large nodes are serialized as Redis's PLAIN nodes: the element itself, LZF-
+// compressed in the middle of a compressed list when the element (not a listpack
+// of it) compresses well enough; AppendPlain (RDB loading) keeps a node PLAIN
+// whatever the threshold.
+func TestLargeNodesExport(t *testing.T) {
+	withPackedThreshold(t, 5)
+	ql := New(-2, 1)
+	big := bytes.Repeat([]byte("x"), 100)
+	ql.PushTail([]byte("a"))
+	ql.PushTail(big)
+	ql.PushTail([]byte("123456"))
+	ql.PushTail([]byte("b"))
+	var nodes []Node
+	for nd := range ql.Nodes() {
+		nodes = append(nodes, nd)
+	}
+	if len(nodes) != 4 || nodes[0].Plain || nodes[3].Plain || !nodes[1].Plain || !nodes[2].Plain {
+		t.Fatalf("nodes %+v: want packed, PLAIN, PLAIN, packed", nodes)
+	}
+	if !nodes[1].Compressed || nodes[1].Size != 100 || len(nodes[1].Data) >= 100 {
+		t.Fatalf("inner PLAIN node of 100 x: %+v, want its element LZF-compressed", nodes[1])
+	}
+	if nodes[2].Compressed || string(nodes[2].Data) != "123456" || nodes[2].Size != 6 {
+		t.Fatalf("short PLAIN node: %+v, want the element uncompressed", nodes[2])
+	}
+	SetPackedThreshold(0)
+	ql.AppendPlain([]byte("c"))
+	ql.PushTail([]byte("d"))
+	nodes = slices.Collect(ql.Nodes())
+	if len(nodes) != 6 || !nodes[4].Plain || string(nodes[4].Data) != "c" || nodes[5].Plain {
+		t.Fatalf("after AppendPlain and a push: %+v", nodes)
 	}
 }

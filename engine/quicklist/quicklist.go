@@ -5,6 +5,7 @@ package quicklist
 
 import (
 	"iter"
+	"strconv"
 
 	"github.com/keygrid/keygrid/engine/listpack"
 	"github.com/keygrid/keygrid/engine/lzf"
@@ -65,6 +66,11 @@ type node struct {
 	// large: the node holds one large element (isLarge when it was stored): no
 	// other element is inserted into it nor merged with it.
 	large bool
+	// plainLZF: a large node Redis would hold LZF-compressed. Redis compresses a
+	// PLAIN node's element, not a listpack, so whether that pays is decided on
+	// the element; data stays the (uncompressed) listpack, and the element's LZF
+	// is made when the node is serialized.
+	plainLZF bool
 	// shared: a snapshot holds data (SnapNodes); open copies it before a change.
 	shared bool
 }
@@ -110,13 +116,30 @@ func (ql *Quicklist) Fill() int { return ql.fill }
 func (ql *Quicklist) CompressDepth() int { return ql.depth }
 
 // Node describes one node for serialization: RDB_TYPE_LIST_QUICKLIST_2 stores
-// each node as its listpack (Compressed false) or as an LZF blob of Size bytes
-// uncompressed (Compressed true), exactly these bytes.
+// each node as its container (PACKED, or PLAIN for a large element's node), then
+// its bytes (Compressed false) or an LZF blob of Size bytes uncompressed
+// (Compressed true), exactly these bytes.
 type Node struct {
-	Data       []byte // the listpack, or its LZF compression; do not modify
+	Data       []byte // the listpack, or a PLAIN node's element, or its LZF compression; do not modify
 	Compressed bool
-	Size       int // the listpack's size, uncompressed
-	Count      int // elements in the node
+	Plain      bool // a large element's node: Data is the element, as Redis's PLAIN node holds it
+	Size       int  // the listpack's (or the element's) size, uncompressed
+	Count      int  // elements in the node
+}
+
+// export describes n as Node does.
+func (n *node) export() Node {
+	if !n.large {
+		return Node{Data: n.data, Compressed: n.compressed, Size: int(n.size), Count: int(n.count)}
+	}
+	lp := listpack.Listpack(n.data)
+	elem := lp.Get(lp.First()).AppendTo(nil)
+	if n.plainLZF {
+		if c := lzf.CompressLimit(make([]byte, len(elem)), elem, len(elem)); c != nil {
+			return Node{Data: c, Compressed: true, Plain: true, Size: len(elem), Count: 1}
+		}
+	}
+	return Node{Data: elem, Plain: true, Size: len(elem), Count: 1}
 }
 
 // Nodes yields the nodes from head to tail. The list must not change during the
@@ -124,12 +147,23 @@ type Node struct {
 func (ql *Quicklist) Nodes() iter.Seq[Node] {
 	return func(yield func(Node) bool) {
 		for i := ql.lo; i < ql.hi; i++ {
-			n := &ql.back[i]
-			if !yield(Node{Data: n.data, Compressed: n.compressed, Size: int(n.size), Count: int(n.count)}) {
+			if !yield(ql.back[i].export()) {
 				return
 			}
 		}
 	}
+}
+
+// AppendPlain adds elem as a new tail node of its own, large whatever its size,
+// as RDB loading does with a PLAIN node (quicklistAppendPlainNode). elem must not
+// be empty.
+func (ql *Quicklist) AppendPlain(elem []byte) {
+	ql.viewNode = -1
+	nd := singleNode(elem)
+	nd.large = true
+	ql.insertNode(ql.NodeCount(), nd)
+	ql.count++
+	ql.settle(0, 0)
 }
 
 // AppendListpack adds lp as a new tail node, taking ownership of it, as RDB
@@ -270,6 +304,7 @@ func (ql *Quicklist) open(i int) *node {
 	}
 	nd.shared = false
 	nd.incompressible = false
+	nd.plainLZF = false
 	ql.viewNode = -1
 	return nd
 }
@@ -315,8 +350,10 @@ func (ql *Quicklist) settle(lo, hi int) {
 }
 
 func (ql *Quicklist) decompress(i int) {
-	if ql.node(i).compressed {
+	if nd := ql.node(i); nd.compressed {
 		ql.open(i)
+	} else if nd.plainLZF {
+		nd.plainLZF = false
 	}
 }
 
@@ -325,7 +362,29 @@ func (ql *Quicklist) decompress(i int) {
 // are Redis's parameters, so the compressed bytes are Redis's.
 func (ql *Quicklist) compress(i int) {
 	nd := ql.node(i)
-	if nd.compressed || nd.incompressible {
+	if nd.compressed || nd.incompressible || nd.plainLZF {
+		return
+	}
+	if nd.large {
+		// A PLAIN node: Redis compresses the element itself.
+		lp := listpack.Listpack(nd.data)
+		e := lp.Get(lp.First())
+		sz := len(e.Str)
+		if e.IsInt {
+			sz = len(strconv.AppendInt(nil, e.Int, 10))
+		}
+		if sz < minCompressBytes {
+			nd.incompressible = true
+			return
+		}
+		if cap(ql.zbuf) < sz {
+			ql.zbuf = make([]byte, sz)
+		}
+		if c := lzf.CompressLimit(ql.zbuf, e.Str, sz); c == nil || len(c)+minCompressImprove >= sz {
+			nd.incompressible = true
+			return
+		}
+		nd.plainLZF = true
 		return
 	}
 	sz := int(nd.size)

@@ -52,10 +52,13 @@ func check(t testing.TB, ql *Quicklist, ctx ...any) {
 		}
 		d := ql.depth
 		inMiddle := d > 0 && n > 2*d && i >= d && i < n-d
-		if nd.compressed && !inMiddle {
+		if (nd.compressed || nd.plainLZF) && !inMiddle {
 			t.Fatalf("node %d of %d compressed, depth %d", i, n, d)
 		}
-		if inMiddle && !nd.compressed && !nd.incompressible {
+		if nd.plainLZF && (!nd.large || nd.compressed) {
+			t.Fatalf("node %d: plainLZF on a node not large or compressed", i)
+		}
+		if inMiddle && !nd.compressed && !nd.plainLZF && !nd.incompressible {
 			t.Fatalf("node %d of %d in the middle is neither compressed nor incompressible", i, n)
 		}
 		if nd.incompressible && !nd.compressed && inMiddle {

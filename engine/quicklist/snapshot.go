@@ -16,7 +16,7 @@ func (ql *Quicklist) SnapNodes() []Node {
 	for i := ql.lo; i < ql.hi; i++ {
 		n := &ql.back[i]
 		n.shared = true
-		out = append(out, Node{Data: n.data, Compressed: n.compressed, Size: int(n.size), Count: int(n.count)})
+		out = append(out, n.export())
 	}
 	return out
 }
