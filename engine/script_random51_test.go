@@ -798,7 +798,7 @@ func envInt(name string, def int64) int64 {
 
 // TestScriptCompilerFixesDiffRedis holds the reduced scripts of the compiler
 // bugs the random programs found (KEYGRID.md in internal/third_party/gopher-lua,
-// changes 6 to 8).
+// changes 6 to 8 and 10).
 func TestScriptCompilerFixesDiffRedis(t *testing.T) {
 	scripts := []string{
 		// 6: a jump after TFORLOOP made a NOP.
@@ -818,6 +818,13 @@ func TestScriptCompilerFixesDiffRedis(t *testing.T) {
 		"local a = 1 local t = {x = 3} a = t.x and 5 return tostring(a)",
 		"local a = 1 local t = {} a = (t.x and 5) or 7 return tostring(a)",
 		"local a a = (not (true)) and ((a) or ('s')) return tostring(a)",
+		// 10: a break out of a block whose local a closure captured, inside
+		// the loop's body, left the upvalue open on a register reused later.
+		"local f while true do do local w = 0 f = function() return w end break end end local a, b = 7, 7 return f()",
+		"local F = {} for i = 1, 3 do do local w = i * 10 F[i] = function() return w end if i == 2 then break end end end local a, b, c, d = 7, 7, 7, 7 return {F[1](), F[2]()}",
+		"local f repeat do local w = 0 f = function() return w end do break end end until true local a, b = 7, 7 return f()",
+		"local f for k, v in ipairs({5, 6}) do do local w = v f = function() w = w + 1 return w end if k == 1 then break end end end local a, b, c, d, e = 7, 7, 7, 7, 7 return {f(), f()}",
+		"local function g() local f while true do local x = 1 do local w = 3 f = function() return w end if x then break end end end local a, b = 7, 7 return f() end return g()",
 		// 6 again, last: before the fix it loops for ever.
 		"local a for k, v in ipairs({1, false, true}) do local n, s = (((false) or (false)) and (#'xy') or -2.5), tostring('s') if not v then local f = function() end end end return 1",
 	}

@@ -1098,9 +1098,14 @@ func compileRepeatStmt(context *funcContext, stmt *ast.RepeatStmt) { // {{{
 } // }}}
 
 func compileBreakStmt(context *funcContext, stmt *ast.BreakStmt) { // {{{
+	// keygrid: a local of any block the break leaves, not only of the
+	// loop's, may be captured; its upvalue is closed, as Lua 5.1's
+	// breakstat does (KEYGRID.md, change 10).
+	refUpvalue := false
 	for block := context.Block; block != nil; block = block.Parent {
+		refUpvalue = refUpvalue || block.RefUpvalue
 		if label := block.BreakLabel; label != labelNoJump {
-			if block.RefUpvalue {
+			if refUpvalue {
 				context.Code.AddABC(OP_CLOSE, block.Parent.LocalVars.LastIndex(), 0, 0, sline(stmt))
 			}
 			context.Code.AddASbx(OP_JMP, 0, label, sline(stmt))
