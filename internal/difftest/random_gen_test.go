@@ -57,7 +57,7 @@ func familyOf(name string) string {
 		return "list"
 	case name[0] == 'H':
 		return "hash"
-	case name[0] == 'S' && name != "SET" && name != "SETRANGE" && name != "SETNX" && name != "SETBIT" && name != "SORT" && name != "SCAN":
+	case name[0] == 'S' && name != "SET" && name != "SETRANGE" && name != "SETNX" && name != "SETBIT" && name != "SORT" && name != "SORTBY" && name != "SCAN":
 		return "set"
 	case name[0] == 'Z':
 		return "zset"
@@ -81,13 +81,14 @@ var (
 		"12345678901234567890", "9223372036854775807", "-9223372036854775808", "\x00\x01\xff", " 1",
 		"0x10", "1e3", "inf", "nan", "-0", "007", longVal, longVal2, "\xff\xf0\x00", "1.5e1"}
 	memberPool = []string{"a", "b", "c", "d", "e", "f", "1", "2", "3", "10", "-5", "100", "", "\x00",
-		"1.5", "abc", longVal2, "9223372036854775807", "x y"}
+		"1.5", "abc", longVal2, "9223372036854775807", "x y", "k0", "k4", "k5"}
 	intPool = []string{"0", "1", "-1", "2", "3", "5", "7", "10", "-2", "-10", "100", "-100",
 		"9223372036854775807", "-9223372036854775808", "9223372036854775808", "4294967296", "1.5",
 		"abc", "", " 1", "0x10", "inf", "nan", "+1", "1e2"}
 	floatPool = []string{"0", "1", "-1", "1.5", "-2.5", "0.1", "2", "3", "10", "100", "inf", "-inf",
 		"+inf", "nan", "1e400", "-1e400", "1e308", "5e-324", "3.0", "abc", "", " 1", "0x10", "1e3",
-		"-0", "1.7976931348623157e308", "0.30000000000000004", "12345678901234567"}
+		"-0", "1.7976931348623157e308", "0.30000000000000004", "12345678901234567", "1e-5", "1e17", "1e21",
+		"4.9e-324", "1.23456789012345678", "123456789.123456789", "-1e-300", "0.5e1", "1E2", "2.50"}
 	idxPool = []string{"-100", "-10", "-3", "-2", "-1", "0", "1", "2", "3", "5", "10", "100",
 		"9223372036854775807", "-9223372036854775808", "a", ""}
 	countPool = []string{"0", "1", "2", "3", "5", "10", "100", "-1", "-2", "-5", "a", "1.5"}
@@ -488,6 +489,11 @@ var generators = []genEntry{
 			a = append(a, g.key())
 		}
 		ks := g.keys(1, 3)
+		for i := range ks {
+			if g.chance(0.15) {
+				ks[i] = g.pick("k6", "k7") // a set takes part with score 1
+			}
+		}
 		a = append(a, strconv.Itoa(len(ks)))
 		if g.chance(0.08) {
 			a[len(a)-1] = g.pick("0", "-1", "5", "a")
@@ -548,7 +554,28 @@ var generators = []genEntry{
 	{"TTL", 2, func(g *gen) []string {
 		return cmd(g.pick("TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"), g.key())
 	}},
-	{"OBJECT", 3, func(g *gen) []string { return cmd("OBJECT", "ENCODING", g.key()) }},
+	{"OBJECT", 3, func(g *gen) []string {
+		if g.chance(0.2) {
+			// FREQ is an error without an LFU policy; REFCOUNT tells shared integers.
+			return cmd("OBJECT", g.pick("REFCOUNT", "REFCOUNT", "FREQ", "FOO", "encoding"), g.key())
+		}
+		return cmd("OBJECT", "ENCODING", g.key())
+	}},
+	{"MOVE", 1, func(g *gen) []string {
+		if g.chance(0.2) {
+			return cmd("SWAPDB", g.pick("0", "1"), g.pick("1", "0", "16", "a"))
+		}
+		return cmd("MOVE", g.key(), g.pick("1", "1", "0", "16", "a", "-1"))
+	}},
+	{"RELOAD", 1, func(g *gen) []string {
+		// Encodings and values as an RDB load rebuilds them.
+		if g.chance(0.7) {
+			return cmd("DEBUG", "RELOAD")
+		}
+		g.home = homes["hll"]
+		return cmd("PFDEBUG", g.pick("ENCODING", "DECODE", "TODENSE", "GETREG", "FOO"), g.key())
+	}},
+	{"BLOCKING", 2, func(g *gen) []string { return g.blocking() }},
 	{"SORT", 2, func(g *gen) []string {
 		name := g.pick("SORT", "SORT", "SORT_RO")
 		a := cmd(name, g.key())
@@ -557,6 +584,21 @@ var generators = []genEntry{
 			groups = append(groups, []string{"STORE", g.key()})
 		}
 		return g.opts(a, 0.4, groups...)
+	}},
+	{"SORTBY", 2, func(g *gen) []string {
+		// BY and GET patterns: "k*" maps members 1, 2, 3, 10 to keys, "*" maps members
+		// k0, k4, k5; "->f" reads a hash field. BY without a star is no sorting.
+		name := g.pick("SORT", "SORT", "SORT_RO")
+		a := cmd(name, g.key())
+		groups := [][]string{{"BY", g.pick("k*", "k*->a", "*->a", "*->b", "*", "k*->1", "nosort", "k1", "x*", "*->")},
+			{"LIMIT", g.pick("0", "1", "2", "-1"), g.pick("1", "2", "5", "-1", "100")}, {"ALPHA"}, {g.pick("DESC", "ASC")}}
+		for range g.n(0, 3) {
+			groups = append(groups, []string{"GET", g.pick("#", "#", "k*", "*", "*->a", "*->1", "k*->b", "k0", "*->")})
+		}
+		if name == "SORT" {
+			groups = append(groups, []string{"STORE", g.key()})
+		}
+		return g.opts(a, 0.5, groups...)
 	}},
 	{"DUMP", 2, func(g *gen) []string {
 		if g.chance(0.5) {
@@ -712,7 +754,29 @@ var generators = []genEntry{
 		if g.chance(0.5) {
 			return cmd("XINFO", "GROUPS", g.key())
 		}
-		return cmd("XINFO", "STREAM", g.key())
+		a := cmd("XINFO", "STREAM", g.key())
+		if g.chance(0.5) {
+			// FULL: exact while the stream has no consumer (see exec).
+			a = append(a, "FULL")
+			if g.chance(0.5) {
+				a = append(a, "COUNT", g.pick("0", "1", "2", "10", "-1", "a"))
+			}
+		}
+		return a
+	}},
+	{"XREAD", 2, func(g *gen) []string {
+		a := cmd("XREAD")
+		a = g.opts(a, 0.3, []string{"COUNT", g.pick("1", "2", "5", "0", "-1", "a")}, []string{"BLOCK", g.pick("10", "-1", "a")})
+		ks := g.keys(1, 2)
+		a = append(a, "STREAMS")
+		a = append(a, ks...)
+		for range ks {
+			a = append(a, g.pick(g.rangeID(), "$", "0", "0-0", "+"))
+		}
+		if g.chance(0.05) {
+			a = a[:len(a)-1]
+		}
+		return a
 	}},
 	{"XREADGROUP", 3, func(g *gen) []string {
 		k, grp, cons := g.key(), g.pick("g1", "g2"), g.pick("c1", "c2")
@@ -732,7 +796,8 @@ var generators = []genEntry{
 			return g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "10", "0")}, []string{"JUSTID"})
 		}
 		a := cmd("XCLAIM", k, grp, cons, "0", g.streamID(false), g.streamID(false))
-		return g.opts(a, 0.3, []string{"JUSTID"}, []string{"FORCE"}, []string{"RETRYCOUNT", g.pick("0", "3")})
+		return g.opts(a, 0.3, []string{"JUSTID"}, []string{"FORCE"}, []string{"RETRYCOUNT", g.pick("0", "3")},
+			[]string{"LASTID", g.pick(g.rangeID(), g.streamID(false))})
 	}},
 	{"RESTORE", 2, func(g *gen) []string {
 		// The payload is redis-server's DUMP of a key (see exec), or garbage.
@@ -740,7 +805,13 @@ var generators = []genEntry{
 		if g.chance(0.1) {
 			src = g.pick("", "garbage", "\x00\x09")
 		}
-		return g.opts(cmd("RESTORE", g.key(), g.pick("0", "0", "0", "-1", "a"), src), 0.7, []string{"REPLACE"})
+		a := cmd("RESTORE", g.key(), g.pick("0", "0", "0", "-1", "a"), src)
+		if g.chance(0.2) {
+			// An absolute expiry: in the past (the key is not created), far ahead, or wrong.
+			a[2] = g.pick(g.absMs(), g.absMs(), "0", "-1")
+			a = append(a, "ABSTTL")
+		}
+		return g.opts(a, 0.7, []string{"REPLACE"}, []string{g.pick("IDLETIME", "FREQ"), g.pick("0", "10", "255", "256", "-1", "a")})
 	}},
 	{"XSETID", 1, func(g *gen) []string {
 		return g.opts(cmd("XSETID", g.key(), g.pick("5-5", "10-0", "1-1", "0-0", "100")), 0.3,
@@ -748,6 +819,10 @@ var generators = []genEntry{
 	}},
 	// server: encoding thresholds, so conversions happen at many sizes
 	{"CONFIG", 1, func(g *gen) []string {
+		if g.chance(0.15) {
+			// List elements at least this long go to plain quicklist nodes.
+			return cmd("DEBUG", "QUICKLIST-PACKED-THRESHOLD", g.pick("1", "10", "50", "100", "1000", "0", "a"))
+		}
 		p := g.pick("hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries",
 			"zset-max-listpack-value", "set-max-intset-entries", "list-max-listpack-size", "list-compress-depth",
 			"stream-node-max-entries", "hll-sparse-max-bytes")
@@ -835,6 +910,11 @@ func (g *gen) streamID(auto bool) string {
 	if auto && g.chance(0.2) {
 		return g.pick("5-*", "10-*", "0-*", "a-*")
 	}
+	if auto && g.chance(0.05) {
+		// A bare millisecond part: sequence 0, or the next one in that millisecond.
+		g.xms += g.n(0, 1)
+		return strconv.Itoa(g.xms)
+	}
 	if g.chance(0.1) {
 		return g.pick("0-0", "abc", "18446744073709551615-18446744073709551615", "1-18446744073709551616", "-1")
 	}
@@ -909,10 +989,10 @@ func (g *gen) next() []string {
 		if x < e.w {
 			g.home = homes[familyOf(e.name)]
 			a := e.f(g)
-			if g.chance(0.04) {
+			if g.chance(0.04) && e.name != "BLOCKING" {
 				a = g.mutate(a)
 			}
-			if shortTTL(a) {
+			if shortTTL(a) || blocksForever(a) {
 				return g.next()
 			}
 			return a
@@ -947,4 +1027,61 @@ func shortTTL(a []string) bool {
 		return len(a) > 2 && short(a[2], true)
 	}
 	return false
+}
+
+// blocking is a blocking pop or move with a short timeout (never 0: with nothing to
+// pop, both servers answer null after it), so only its immediate or timed-out reply
+// is compared. next does not mutate these, which could make the timeout 0.
+func (g *gen) blocking() []string {
+	timeout := g.pick("0.01", "0.01", "0.02", "-1", "a")
+	switch g.r.Intn(6) {
+	case 0:
+		g.home = homes["list"]
+		return append(append(cmd(g.pick("BLPOP", "BRPOP")), g.keys(1, 3)...), timeout)
+	case 1:
+		g.home = homes["list"]
+		if g.chance(0.3) {
+			return cmd("BRPOPLPUSH", g.key(), g.key(), timeout)
+		}
+		return cmd("BLMOVE", g.key(), g.key(), g.pick("LEFT", "RIGHT"), g.pick("LEFT", "RIGHT"), timeout)
+	case 2, 3:
+		name, dir := "BLMPOP", g.pick("LEFT", "RIGHT")
+		g.home = homes["list"]
+		if g.chance(0.5) {
+			name, dir = "BZMPOP", g.pick("MIN", "MAX")
+			g.home = homes["zset"]
+		}
+		ks := g.keys(1, 3)
+		a := append(cmd(name, timeout, strconv.Itoa(len(ks))), ks...)
+		a = append(a, dir)
+		if g.chance(0.4) {
+			a = append(a, "COUNT", g.pick("1", "2", "5", "0", "-1", "a"))
+		}
+		return a
+	}
+	g.home = homes["zset"]
+	return append(append(cmd(g.pick("BZPOPMIN", "BZPOPMAX")), g.keys(1, 3)...), timeout)
+}
+
+// blocksForever reports whether a (a mutated XREAD, say) is a blocking command with
+// a timeout of 0, which would wait for ever when there is nothing to read.
+func blocksForever(a []string) bool {
+	name := strings.ToUpper(a[0])
+	if name == "XREAD" || name == "XREADGROUP" {
+		for i := 1; i+1 < len(a); i++ {
+			if strings.EqualFold(a[i], "BLOCK") && a[i+1] == "0" {
+				return true
+			}
+		}
+		return false
+	}
+	if name[0] != 'B' || len(a) < 2 {
+		return false
+	}
+	timeout := a[len(a)-1]
+	if name == "BLMPOP" || name == "BZMPOP" {
+		timeout = a[1]
+	}
+	f, err := strconv.ParseFloat(timeout, 64)
+	return err == nil && f == 0
 }

@@ -22,6 +22,9 @@ package difftest
 //     rest of consumer groups is compared exactly;
 //   - RESTORE takes redis-server's DUMP of a key ("@DUMP:k1" in a command: keygrid
 //     must load what Redis writes, in its hash-table order).
+//   - DEBUG RELOAD: a hash-table hash the load turns into a listpack takes its
+//     order from the hash table; such a key is copied from redis-server to keygrid
+//     afterwards (see reload).
 //   - TTL, PTTL, EXPIRETIME, PEXPIRETIME within two seconds; DUMP exactly, or only
 //     its length when the value is in a hash table (whose order DUMP writes) or
 //     is a stream with consumers (their seen-times);
@@ -153,6 +156,7 @@ func (d *rdiff) reset() {
 		}
 		d.auxDo(i, "FLUSHALL")
 		d.auxDo(i, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+		d.auxDo(i, "DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1073741824")
 		for _, p := range configDefaults {
 			if v := d.auxDo(i, "CONFIG", "SET", p[0], p[1]); v.IsError() {
 				d.t.Fatalf("side %d: CONFIG SET %s %s: %s", i, p[0], p[1], v.Str)
@@ -227,7 +231,9 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 	if name == "RESTORE" && len(args) > 3 && strings.HasPrefix(args[3], "@DUMP:") {
 		// RESTORE of redis-server's DUMP of a key: keygrid must load what Redis
 		// writes, hash-table order included.
-		payload := d.auxDo(0, "DUMP", strings.TrimPrefix(args[3], "@DUMP:"))
+		src := strings.TrimPrefix(args[3], "@DUMP:")
+		d.touch(src) // DUMP deletes it on redis-server if its time has passed
+		payload := d.auxDo(0, "DUMP", src)
 		args = slices.Clone(args)
 		args[3] = payload.Str
 		if payload.Null {
@@ -248,6 +254,9 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 	}
 	switch name {
 	case "DEBUG":
+		if len(args) == 2 && strings.EqualFold(args[1], "RELOAD") {
+			return d.reload(args)
+		}
 		if len(args) == 2 && strings.EqualFold(args[1], "DIGEST") {
 			d.touchAll()
 			raws := d.both(args)
@@ -274,6 +283,18 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 		// SSCAN's cursor parsing clears it.
 		d.auxDo(0, "SSCAN", "randdiff-nokey", "0")
 		d.auxDo(1, "SSCAN", "randdiff-nokey", "0")
+		if why, raws, done := d.sortHashOrder(args); done {
+			return why, raws
+		}
+	case "XINFO":
+		if len(args) > 3 && strings.EqualFold(args[1], "STREAM") && hasWord(args, "FULL") && d.hasConsumers(args[2]) {
+			// Consumers' seen-times and pending entries' delivery times.
+			raws := d.both(args)
+			if ok, why := Compare(ModeShape, raws[0], raws[1]); !ok {
+				return why, raws
+			}
+			return "", raws
+		}
 	case "SRANDMEMBER", "SPOP", "HRANDFIELD", "ZRANDMEMBER":
 		if len(args) >= 2 {
 			return d.checkRandom(args)
@@ -324,9 +345,123 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 	return exactWhy(raws), raws
 }
 
+// sortHashOrder runs a SORT whose order redis-server takes from a hash table, and
+// compares what is deterministic: a set in a hash table with BY and no star (no
+// sorting; sorted with STORE), and a set or zset (SORT iterates a zset's dict) with
+// ALPHA and a BY pattern, whose ties are not broken. Without LIMIT the replies are
+// compared as multisets, with LIMIT by length; such a SORT with STORE is not sent
+// (its result would differ). done is false for any other SORT.
+func (d *rdiff) sortHashOrder(args []string) (why string, raws [2][]byte, done bool) {
+	if len(args) < 3 {
+		return "", raws, false
+	}
+	var by string
+	var hasBy, alpha, store, limit bool
+	for j := 2; j < len(args); j++ {
+		switch strings.ToUpper(args[j]) {
+		case "BY":
+			if j+1 < len(args) && (!hasBy || strings.Contains(by, "*")) {
+				by, hasBy = args[j+1], true
+			}
+			j++
+		case "GET":
+			j++
+		case "STORE":
+			store = true
+			j++
+		case "LIMIT":
+			limit = true
+			j += 2
+		case "ALPHA":
+			alpha = true
+		}
+	}
+	dontsort := hasBy && !strings.Contains(by, "*")
+	d.touch(args[1])
+	typ := d.auxDo(0, "TYPE", args[1]).Str
+	hashSet := typ == "set" && d.encoding(0, args[1]) == "hashtable"
+	tiesInHashOrder := hasBy && !dontsort && alpha && (hashSet || typ == "zset")
+	if !(hashSet && dontsort && !store) && !tiesInHashOrder {
+		return "", raws, false
+	}
+	if store {
+		return "", raws, true
+	}
+	raws = d.both(args)
+	if bytesEq(raws) {
+		return "", raws, true
+	}
+	if limit {
+		// Which elements, and so what GET finds for them, depends on the order.
+		a, erra := testutil.ParseReply(raws[0])
+		b, errb := testutil.ParseReply(raws[1])
+		if erra == nil && errb == nil && a.IsAggregate() && b.IsAggregate() && len(a.Elems) == len(b.Elems) {
+			return "", raws, true
+		}
+		return exactWhy(raws), raws, true
+	}
+	if ok, why := Compare(ModeSort, raws[0], raws[1]); !ok {
+		return why, raws, true
+	}
+	return "", raws, true
+}
+
+// reload runs DEBUG RELOAD. A hash in a hash table that the load makes a listpack
+// again takes the order in which redis-server saved it, its hash table's; such a
+// key is then copied from redis-server to keygrid (DUMP, RESTORE), so that the run
+// goes on from equal states.
+func (d *rdiff) reload(args []string) (string, [2][]byte) {
+	var tables []string // "db key"
+	for _, db := range []string{"0", "1"} {
+		for i := range 2 {
+			d.auxDo(i, "SELECT", db)
+		}
+		for k := range numKeys {
+			key := "k" + strconv.Itoa(k)
+			d.touch(key)
+			if d.auxDo(0, "TYPE", key).Str == "hash" && d.encoding(0, key) == "hashtable" {
+				tables = append(tables, db+" "+key)
+			}
+		}
+	}
+	raws := d.both(args)
+	for _, t := range tables {
+		db, key, _ := strings.Cut(t, " ")
+		for i := range 2 {
+			d.auxDo(i, "SELECT", db)
+		}
+		if d.encoding(0, key) != "listpack" {
+			continue
+		}
+		dump := d.auxDo(0, "DUMP", key)
+		ttl := d.auxDo(0, "PEXPIRETIME", key).Int
+		restore := []string{"RESTORE", key, "0", dump.Str, "REPLACE"}
+		if ttl > 0 {
+			restore = []string{"RESTORE", key, strconv.FormatInt(ttl, 10), dump.Str, "REPLACE", "ABSTTL"}
+		}
+		if v := d.auxDo(1, restore...); v.IsError() {
+			d.t.Fatalf("seed %d: keygrid: RESTORE of redis-server's %s after DEBUG RELOAD: %s", d.seed, key, v.Str)
+		}
+	}
+	for i := range 2 {
+		d.auxDo(i, "SELECT", "0")
+	}
+	return exactWhy(raws), raws
+}
+
+// touch looks keys up on both sides, so that a key whose time has passed is
+// deleted on both before the test reads it on one (which would delete it there
+// only: DEBUG DIGEST-VALUE, which looks nothing up, would then tell them apart).
+func (d *rdiff) touch(keys ...string) {
+	for i := range 2 {
+		d.auxDo(i, append([]string{"EXISTS"}, keys...)...)
+	}
+}
+
 // hasConsumers reports whether key is a stream with a consumer, whose DUMP holds
 // its seen-time (milliseconds apart on the two servers).
 func (d *rdiff) hasConsumers(key string) bool {
+	d.touch(key)
 	if d.auxDo(0, "TYPE", key).Str != "stream" {
 		return false
 	}
