@@ -45,14 +45,21 @@ var encNames = map[uint32]string{
 	EncStream: "stream", EncListpack: "listpack",
 }
 
-// Meta layout of a keyspace entry: type in bits 0-3, encoding in bits 4-7, and the
-// 24-bit LRU clock or LFU data (Redis's LRU_BITS) in bits 8-31.
-func metaType(m uint32) uint32 { return m & 0xf }
+// Meta layout of a keyspace entry: type in bits 0-2, metaPrivateInt in bit 3,
+// encoding in bits 4-7, and the 24-bit LRU clock or LFU data (Redis's LRU_BITS) in
+// bits 8-31.
+func metaType(m uint32) uint32 { return m & 0x7 }
 func metaEnc(m uint32) uint32  { return m >> 4 & 0xf }
 func metaLRU(m uint32) uint32  { return m >> 8 }
 func makeMeta(typ, enc, lru uint32) uint32 {
-	return typ&0xf | (enc&0xf)<<4 | (lru&0xffffff)<<8
+	return typ&0x7 | (enc&0xf)<<4 | (lru&0xffffff)<<8
 }
+
+// metaPrivateInt marks an int-encoded string that Redis would hold in an object of
+// its own even when its value is one of the shared integers: COPY's duplicate
+// (dupStringObject). OBJECT REFCOUNT reports 1 for it. Every change of the value
+// (makeMeta, setTypeEnc) clears it; RENAME and MOVE keep it with the Meta.
+const metaPrivateInt = 1 << 3
 
 // setTypeEnc changes an entry's type and encoding, keeping its LRU/LFU field.
 func setTypeEnc(e *keyspace.Entry, typ, enc uint32) {

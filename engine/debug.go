@@ -337,12 +337,7 @@ func debugObject(c *Client) {
 	}
 	e := c.db.dictFor(c.argv[2]).E(r)
 	enc := metaEnc(e.Meta)
-	refcount := int64(1)
-	if metaType(e.Meta) == TypeString && enc == EncInt {
-		if n, ok := parseInt(stringValue(e)); ok && n >= 0 && n < sharedIntegers {
-			refcount = 2147483647 // Redis's OBJ_SHARED_REFCOUNT for shared small integers
-		}
-	}
+	refcount := c.srv.objectRefcount(e)
 	lru := metaLRU(e.Meta)
 	idle := (c.srv.lruClock() - lru) & 0xffffff
 	extra := ""

@@ -292,6 +292,9 @@ func (db *DB) addEntryFrom(key []byte, src *keyspace.Entry, move bool) *keyspace
 		e.Meta = src.Meta
 	} else {
 		setTypeEnc(e, metaType(src.Meta), metaEnc(src.Meta))
+		if metaType(e.Meta) == TypeString && metaEnc(e.Meta) == EncInt {
+			e.Meta |= metaPrivateInt // a new object, never a shared integer
+		}
 	}
 	if src.Expire != 0 {
 		db.SetExpire(key, src.Expire)
@@ -823,12 +826,12 @@ func refcountObjectCommand(c *Client) {
 // objectRefcount is the reference count Redis would report for the value. keygrid
 // does not share values, but Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS)
 // between keys unless maxmemory is set with an LRU or LFU policy (which needs a clock
-// per object), and reports INT_MAX for them; every other value has one reference.
-// Redis decides when the value is created, keygrid when asked: they differ for a value
-// stored under another maxmemory setting, and for COPY of a small integer (a private
-// object in Redis).
+// per object), and reports INT_MAX for them; every other value has one reference, as
+// has COPY of a small integer (a private object in Redis: metaPrivateInt). Redis
+// decides when the value is created, keygrid when asked: they differ for a value
+// stored under another maxmemory setting.
 func (s *Server) objectRefcount(e *keyspace.Entry) int64 {
-	if metaType(e.Meta) != TypeString || metaEnc(e.Meta) != EncInt {
+	if metaType(e.Meta) != TypeString || metaEnc(e.Meta) != EncInt || e.Meta&metaPrivateInt != 0 {
 		return 1
 	}
 	if s.cfg.MaxMemory != 0 && (s.policyLRU() || s.policyLFU()) {
