@@ -223,6 +223,19 @@ func insSbx(i uint32) int { return insBx(i) - 0x3ffff>>1 }
 
 const rkBit = 1 << 8 // an RK operand with this bit is a constant
 
+func init() {
+	// An error that ends a coroutine reaches no pcall handler: word it here,
+	// where the frame that raised it is still the coroutine's current one
+	// (level 0), as Lua 5.1 would (KEYGRID.md in
+	// internal/third_party/gopher-lua, change 11).
+	lua.CoroutineErrorHook = func(th *lua.LState, v lua.LValue) lua.LValue {
+		if msg, ok := v.(lua.LString); ok {
+			return lua.LString(lua51Message(lua51RuntimeError(th, 0, string(msg))))
+		}
+		return v
+	}
+}
+
 // lua51RuntimeError rewrites a runtime error gopher-lua's VM raised in the Lua
 // frame at level in Lua 5.1's words, naming the variable as Lua 5.1 would. msg is
 // gopher-lua's message with its position prefix. Messages it does not know, and

@@ -58,6 +58,39 @@ func TestScriptCoroutineResumeDiffRedis(t *testing.T) {
 	})
 }
 
+// TestScriptCoroutineErrorsDiffRedis: a runtime error that ends a coroutine
+// is worded as Lua 5.1 words it, the variable named (it reached no pcall
+// handler, so it kept gopher-lua's words); a wrapped coroutine's error gets
+// the position of the wrapper's caller in front (Lua 5.1's auxwrap), none
+// when pcall called the wrapper, and a number error becomes a string
+// (KEYGRID.md in internal/third_party/gopher-lua, change 11).
+func TestScriptCoroutineErrorsDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`local co = coroutine.create(function() local x x = x + 1 end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x = {} x = x.y.z end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local x x = x .. 'a' end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local t = {} coroutine.yield(1) t.f() end) coroutine.resume(co) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() local t = {} return t:nope() end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() return zz end) return {coroutine.resume(co)}`,
+		`local co = coroutine.create(function() return string.rep() end) return {coroutine.resume(co)}`,
+		`local co = coroutine.wrap(function() end) co() return {pcall(co)}`,
+		`local co = coroutine.wrap(function() end) co() return {pcall(function() return co() end)}`,
+		`local co co = coroutine.wrap(function() co() end) return {pcall(co)}`,
+		`local co = coroutine.wrap(function() error('x') end) return {pcall(co)}`,
+		`local co = coroutine.wrap(function() error('x') end) return {pcall(function() co() end)}`,
+		"local co = coroutine.wrap(function() error('x') end)\nco()",
+		`local co = coroutine.wrap(function() error('x', 0) end) co()`,
+		`local co = coroutine.wrap(function() error(5, 0) end) return {pcall(co)}`,
+		`local co = coroutine.wrap(function() error(0.1, 0) end) return {pcall(co)}`,
+		`local co = coroutine.wrap(function() error(2^63, 0) end) return {pcall(function() co() end)}`,
+		`local co = coroutine.wrap(function() local x x = x + 1 end) return {pcall(co)}`,
+		`local co = coroutine.wrap(function() local x x = x.y end) return {pcall(function() co() end)}`,
+		`local co = coroutine.wrap(function() local x x = x + 1 end) co()`,
+		`local co = coroutine.create(function() return coroutine.wrap(function() local u u.x = 1 end)() end) return {coroutine.resume(co)}`,
+		`local co = coroutine.wrap(function() local ok, e = pcall(coroutine.wrap(function() error('in') end)) return e end) return {pcall(co)}`,
+	})
+}
+
 // TestScriptProtectedMetatableDiffRedis: setmetatable's luaL_error takes
 // its caller's position, none from pcall.
 func TestScriptProtectedMetatableDiffRedis(t *testing.T) {

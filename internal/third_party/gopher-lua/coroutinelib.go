@@ -1,5 +1,11 @@
 package lua
 
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
 func OpenCoroutine(L *LState) int {
 	// TODO: Tie module name to contents of linit.go?
 	mod := L.RegisterModule(CoroutineLibName, coFuncs)
@@ -49,7 +55,11 @@ func coResume(L *LState) int {
 	if status := L.Status(th); status != "suspended" {
 		msg := "cannot resume " + status + " coroutine"
 		if th.wrapped {
-			L.RaiseError(msg)
+			// keygrid: Lua 5.1's auxwrap prefixes luaL_where(L, 1), the
+			// position of the wrapper's caller, none when that is not Lua
+			// code (pcall(co)); RaiseError took the nearest Lua code's
+			// (KEYGRID.md, change 11).
+			L.Error(LString(whereCaller(L)+msg), 0)
 			return 0
 		}
 		L.Push(LFalse)
@@ -110,6 +120,58 @@ func adjustResumeValues(th *LState, base int) {
 		return // not a yield's call, or one that takes all the values
 	}
 	th.reg.SetTop(base + opGetArgC(inst) - 1)
+}
+
+// CoroutineErrorHook (keygrid), when set, rewrites the error value lv that
+// ends the coroutine th, before resume returns it or a wrapper raises it
+// again; th's current frame is still the one the error was raised in
+// (GetStack level 0), so the hook can word it as Lua 5.1 would, naming the
+// variable, as keygrid's pcall handler does. Upstream has no such hook: an
+// error in a coroutine reaches no handler (KEYGRID.md, change 11).
+var CoroutineErrorHook func(th *LState, lv LValue) LValue
+
+// whereCaller (keygrid) is Lua 5.1's luaL_where(L, 1) in a Go function:
+// "source:line: " of the code that called it, "" when that is a Go
+// function or has no line.
+func whereCaller(L *LState) string {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return ""
+	}
+	if _, err := L.GetInfo("Sl", dbg, LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
+}
+
+// wrapErrorValue (keygrid) is what Lua 5.1's auxwrap raises for an error
+// object lv of a wrapped coroutine: a string or a number (lua_isstring)
+// gets the position of the wrapper's caller in front (a number becomes a
+// string, as "%.14g" writes it); any other value is raised as it is.
+func wrapErrorValue(parent *LState, lv LValue) LValue {
+	switch v := lv.(type) {
+	case LString:
+		return LString(whereCaller(parent) + string(v))
+	case LNumber:
+		return LString(whereCaller(parent) + number2str51(float64(v)))
+	}
+	return lv
+}
+
+// number2str51 (keygrid) is Lua 5.1's lua_number2str, C's "%.14g".
+func number2str51(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
 func coRunning(L *LState) int {

@@ -278,8 +278,15 @@ func threadRun(L *LState) {
 				lv = LString(fmt.Sprint(rcv))
 			}
 			if parent := L.Parent; parent != nil {
+				if CoroutineErrorHook != nil {
+					// keygrid: the frame that raised it is still L's
+					// current one (KEYGRID.md, change 11).
+					lv = CoroutineErrorHook(L, lv)
+				}
 				if L.wrapped {
-					L.Push(lv)
+					// keygrid: the wrapper's caller's position in front, as
+					// Lua 5.1's auxwrap (KEYGRID.md, change 11).
+					L.Push(wrapErrorValue(parent, lv))
 					parent.Panic(L)
 				} else {
 					L.SetTop(0)
