@@ -191,7 +191,22 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 	// Lock the globals, then everything reachable from them.
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.ToString(2))
+		// Redis's luaProtectedTableError: its checks, and luaL_error, so
+		// the position is its caller's, none when that is a Go function
+		// (string.gsub with _G, pcall).
+		if L.GetTop() != 2 {
+			luaErrorf(L, "Wrong number of arguments to luaProtectedTableError")
+		}
+		var name string
+		switch k := L.Get(2).(type) {
+		case lua.LString:
+			name = string(k)
+		case lua.LNumber:
+			name = luaNumberString(float64(k))
+		default:
+			luaErrorf(L, "Second argument to luaProtectedTableError must be a string or number")
+		}
+		luaErrorf(L, "Script attempted to access nonexistent global variable '"+name+"'")
 		return 0
 	}))
 	g.Metatable = mt
@@ -486,15 +501,20 @@ func (e *luaEnv) luaErrHandler(L *lua.LState) int {
 	if ok {
 		L.GetInfo("Sl", dbg, nil)
 		if dbg.What == "G" {
-			if d2, ok2 := L.GetStack(2); ok2 {
-				L.GetInfo("Sl", d2, nil)
-				dbg = d2
+			// Redis's handler looks one level further when a C function
+			// raised the error; if that is C code too (string.gsub calling
+			// the globals' __index), the position is its: "=[C]", line -1.
+			if dbg, ok = L.GetStack(2); ok {
+				L.GetInfo("Sl", dbg, nil)
 			}
 		}
-		if dbg.What != "G" && dbg.Source != "" {
-			t.RawSetString("source", lua.LString("@"+dbg.Source))
-			t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
-		}
+	}
+	if ok && dbg.What == "G" {
+		t.RawSetString("source", lua.LString("=[C]"))
+		t.RawSetString("line", lua.LNumber(-1))
+	} else if ok && dbg.Source != "" {
+		t.RawSetString("source", lua.LString("@"+dbg.Source))
+		t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
 	}
 	L.Push(t)
 	return 1

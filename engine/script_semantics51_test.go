@@ -91,6 +91,30 @@ func TestScriptCoroutineErrorsDiffRedis(t *testing.T) {
 	})
 }
 
+// TestScriptGlobalsIndexDiffRedis: the globals' __index is Redis's
+// luaProtectedTableError, its checks and its luaL_error (the caller's
+// position, none from a Go function), a number key as "%.14g"; an error a Go
+// function called by a Go function raised is reported "on =[C]:-1".
+func TestScriptGlobalsIndexDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`return {pcall(getmetatable(_G).__index)}`,
+		`return {pcall(getmetatable(_G).__index, _G, {})}`,
+		`return {pcall(getmetatable(_G).__index, _G, 'a', 'b')}`,
+		`return {pcall(getmetatable(_G).__index, _G, 'y')}`,
+		`local f = getmetatable(_G).__index return f(_G, 'y')`,
+		`return _G[true]`,
+		`return _G[2^63]`,
+		`return _G[1.5]`,
+		`return {pcall(string.gsub, 'x', '%w+', _G)}`,
+		`return string.gsub('x', '%w+', _G)`,
+		`return {pcall(string.gsub, 'x', '%w+', setmetatable({}, {__index = _G}))}`,
+		`return string.gsub('x', '%w+', string.rep)`,
+		`table.foreach({1}, error)`,
+		`return table.foreach({1}, getmetatable(_G).__index)`,
+		`return table.foreach({1}, __redis__err__handler)`,
+	})
+}
+
 // TestScriptProtectedMetatableDiffRedis: setmetatable's luaL_error takes
 // its caller's position, none from pcall.
 func TestScriptProtectedMetatableDiffRedis(t *testing.T) {
