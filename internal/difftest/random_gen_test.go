@@ -22,8 +22,13 @@ func (g *gen) chance(p float64) bool    { return g.r.Float64() < p }
 func (g *gen) n(lo, hi int) int         { return lo + g.r.Intn(hi-lo+1) }
 func (g *gen) itoa(lo, hi int) string   { return strconv.Itoa(g.n(lo, hi)) }
 
-// numKeys is the size of the key space: small, so that types collide.
-const numKeys = 12
+// numKeys is the size of the key space: small, so that types collide. Key k12
+// (keys numKeys..allKeys-1) is only ever given to the stream commands, so that a
+// stream with consumer groups lives long enough for their state to grow.
+const (
+	numKeys = 12
+	allKeys = 13
+)
 
 func (g *gen) key() string {
 	if len(g.home) > 0 && g.chance(0.9) {
@@ -36,8 +41,12 @@ func (g *gen) key() string {
 // of their type and still often enough one of another type (WRONGTYPE).
 var homes = map[string][]string{
 	"string": {"k0", "k1"}, "list": {"k2", "k3"}, "hash": {"k4", "k5"}, "set": {"k6", "k7"},
-	"zset": {"k8", "k9"}, "stream": {"k10", "k10", "k3"}, "hll": {"k11", "k11", "k1"}, "geo": {"k9", "k8", "k1"},
+	"zset": {"k8", "k9"}, "stream": {"k12", "k12", "k10", "k3"}, "hll": {"k11", "k11", "k1"}, "geo": {"k9", "k8", "k1"},
 }
+
+// groupHome is where the consumer-group commands mostly go: k12, which only
+// stream commands use.
+var groupHome = []string{"k12", "k12", "k12", "k10"}
 
 // familyOf maps a generator to the type whose home keys it uses ("" = any key).
 func familyOf(name string) string {
@@ -738,17 +747,28 @@ var generators = []genEntry{
 	{"XLEN", 1, func(g *gen) []string { return cmd("XLEN", g.key()) }},
 	{"XDEL", 2, func(g *gen) []string { return append(cmd("XDEL", g.key()), g.streamID(false), g.streamID(false)) }},
 	{"XTRIM", 2, func(g *gen) []string { return append(cmd("XTRIM", g.key()), g.trim()...) }},
-	{"XGROUP", 2, func(g *gen) []string {
+	{"XGROUP", 3, func(g *gen) []string {
+		g.home = groupHome
 		grp := g.pick("g1", "g2")
-		switch g.r.Intn(4) {
-		case 0, 1:
+		switch g.r.Intn(8) {
+		case 0, 1, 2, 3, 4:
 			a := cmd("XGROUP", "CREATE", g.key(), grp, g.pick("0", "$", "1-1", "3", "0-0"))
-			return g.opts(a, 0.3, []string{"MKSTREAM"}, []string{"ENTRIESREAD", g.pick("0", "1", "3", "-1", "a")})
-		case 2:
+			if g.chance(0.5) {
+				a = append(a, "MKSTREAM")
+			}
+			return g.opts(a, 0.3, []string{"ENTRIESREAD", g.pick("0", "1", "3", "-1", "a")})
+		case 5, 6:
 			a := cmd("XGROUP", "SETID", g.key(), grp, g.pick("0", "$", "1-1", "3", "5-0"))
 			return g.opts(a, 0.3, []string{"ENTRIESREAD", g.pick("0", "1", "3", "-1", "a")})
 		}
 		return cmd("XGROUP", "DESTROY", g.key(), grp)
+	}},
+	{"XKEYDEL", 1, func(g *gen) []string {
+		// k12 starts over now and then: it may have reached the last possible id.
+		if g.chance(0.3) {
+			return cmd(g.pick("DEL", "UNLINK"), "k12")
+		}
+		return cmd("XLEN", "k12")
 	}},
 	{"XINFO", 2, func(g *gen) []string {
 		if g.chance(0.5) {
@@ -778,26 +798,48 @@ var generators = []genEntry{
 		}
 		return a
 	}},
-	{"XREADGROUP", 3, func(g *gen) []string {
+	{"XREADGROUP", 4, func(g *gen) []string {
+		g.home = groupHome
 		k, grp, cons := g.key(), g.pick("g1", "g2"), g.pick("c1", "c2")
 		switch g.r.Intn(7) {
 		case 0, 1:
 			a := cmd("XREADGROUP", "GROUP", grp, cons)
-			a = g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "5", "0", "-1")}, []string{"NOACK"})
+			a = g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "5", "0", "-1")})
+			if g.chance(0.1) {
+				a = append(a, "NOACK")
+			}
 			return append(a, "STREAMS", k, g.pick(">", ">", "0", "0-0", g.rangeID()))
 		case 2:
 			return cmd("XACK", k, grp, g.streamID(false), g.streamID(false))
 		case 3:
-			return cmd("XPENDING", k, grp)
+			switch g.r.Intn(3) {
+			case 0:
+				return cmd("XPENDING", k, grp)
+			case 1:
+				return cmd("XINFO", "CONSUMERS", k, grp)
+			}
+			// The extended form; idle times are compared within a margin (see exec).
+			a := cmd("XPENDING", k, grp)
+			if g.chance(0.3) {
+				a = append(a, "IDLE", g.pick("0", "500000", "-1", "a"))
+			}
+			a = append(a, g.rangeID(), g.rangeID(), g.pick("1", "2", "10", "0", "-1", "a"))
+			if g.chance(0.4) {
+				a = append(a, cons)
+			}
+			return a
 		case 4:
 			return cmd("XGROUP", g.pick("CREATECONSUMER", "DELCONSUMER"), k, grp, cons)
 		case 5:
-			a := cmd("XAUTOCLAIM", k, grp, cons, "0", g.rangeID())
+			// A minimum idle time of 500000 ms tells entries delivered during the
+			// run (idle about 0) from those XCLAIM IDLE or TIME made idle for ages.
+			a := cmd("XAUTOCLAIM", k, grp, cons, g.pick("0", "0", "500000"), g.rangeID())
 			return g.opts(a, 0.4, []string{"COUNT", g.pick("1", "2", "10", "0")}, []string{"JUSTID"})
 		}
-		a := cmd("XCLAIM", k, grp, cons, "0", g.streamID(false), g.streamID(false))
+		a := cmd("XCLAIM", k, grp, cons, g.pick("0", "0", "500000"), g.streamID(false), g.streamID(false))
 		return g.opts(a, 0.3, []string{"JUSTID"}, []string{"FORCE"}, []string{"RETRYCOUNT", g.pick("0", "3")},
-			[]string{"LASTID", g.pick(g.rangeID(), g.streamID(false))})
+			[]string{"LASTID", g.pick(g.rangeID(), g.streamID(false))},
+			[]string{"IDLE", g.pick("0", "1000000", "-1")}, []string{"TIME", g.pick("1", "4102444800000", "-1")})
 	}},
 	{"RESTORE", 2, func(g *gen) []string {
 		// The payload is redis-server's DUMP of a key (see exec), or garbage.
