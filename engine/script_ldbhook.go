@@ -354,8 +354,9 @@ type ldbScope struct {
 	decl, start, end int
 }
 
-// ldbScopes rebuilds the scopes of p's locals. gopher-lua's own end pcs are
-// unusable (its EndScope indexes DbgLocals by register number), so a local lasts
+// ldbScopes rebuilds the scopes of p's locals. gopher-lua's own end pcs were
+// unusable (its EndScope indexed DbgLocals by register number until change 12
+// of the fork's KEYGRID.md) and are not read here, so a local lasts
 // to the end of the function, or of the innermost loop body it is declared in;
 // a for loop's hidden locals start at its FORPREP (or first jump), once the
 // initial values are computed, and end with the loop. Locals of if and do blocks

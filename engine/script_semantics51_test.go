@@ -91,6 +91,35 @@ func TestScriptCoroutineErrorsDiffRedis(t *testing.T) {
 	})
 }
 
+// TestScriptLocalScopeNamesDiffRedis: an error names a local as Lua 5.1
+// does over the local's whole scope: the last instruction of a block, a
+// local of a block after another block reused its register, a for loop's
+// body variables, and its hidden locals only from the loop's start (the
+// explist's call names the function) to its TFORLOOP (which calls the
+// generator) (KEYGRID.md in internal/third_party/gopher-lua, change 12).
+func TestScriptLocalScopeNamesDiffRedis(t *testing.T) {
+	evalDiffRedis(t, []string{
+		`do local x x.y = 1 end`,
+		`do local x local z = x.y end`,
+		`if true then local x x.y = 1 end`,
+		`do local a end do local b b.y = 1 end`,
+		`do local a end do local b local c = b.y end`,
+		`for i = 1, 2 do local x x.y = 1 end`,
+		`for i = 1, 2 do i.x = 1 end`,
+		`local t = {} for i = 1, 2 do local a = t[i] local b = a.x end`,
+		`for k, v in pairs({1}) do local z z.q = 1 end`,
+		`for k, v in pairs({1}) do v.q = 1 end`,
+		`for k, v in pairs({1}) do k.q = 1 end`,
+		`for k in pairs(nil) do end`,
+		`for k in ipairs(nil) do end`,
+		`local function g() for k in pairs(nil) do end end g()`,
+		`local x for i = x.y, 2 do end`,
+		`for k, v in next, nil do end`,
+		`repeat local x until x.y`,
+		`while true do local x x.y = 1 end`,
+	})
+}
+
 // TestScriptGlobalsIndexDiffRedis: the globals' __index is Redis's
 // luaProtectedTableError, its checks and its luaL_error (the caller's
 // position, none from a Go function), a number key as "%.14g"; an error a Go

@@ -364,10 +364,11 @@ type codeBlock struct {
 	LastLine       int
 	labels         map[string]*gotoLabelDesc
 	firstGotoIndex int
+	firstDbgLocal  int // keygrid: len(Proto.DbgLocals) when the block began
 }
 
 func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast.PositionHolder, firstGotoIndex int) *codeBlock {
-	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, map[string]*gotoLabelDesc{}, firstGotoIndex}
+	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, map[string]*gotoLabelDesc{}, firstGotoIndex, 0}
 	if pos != nil {
 		bl.LineStart = pos.Line()
 		bl.LastLine = pos.LastLine()
@@ -543,7 +544,8 @@ func (fc *funcContext) BlockLocalVarsCount() int {
 
 func (fc *funcContext) RegisterLocalVar(name string) int {
 	ret := fc.Block.LocalVars.Register(name)
-	fc.Proto.DbgLocals = append(fc.Proto.DbgLocals, &DbgLocalInfo{Name: name, StartPc: fc.Code.LastPC() + 1})
+	// keygrid: EndPc -1 until EndScope ends it (KEYGRID.md, change 12).
+	fc.Proto.DbgLocals = append(fc.Proto.DbgLocals, &DbgLocalInfo{Name: name, StartPc: fc.Code.LastPC() + 1, EndPc: -1})
 	fc.SetRegTop(fc.RegTop() + 1)
 	return ret
 }
@@ -572,6 +574,7 @@ func (fc *funcContext) LocalVars() []varNamePoolValue {
 
 func (fc *funcContext) EnterBlock(blabel int, pos ast.PositionHolder) {
 	fc.Block = newCodeBlock(newVarNamePool(fc.RegTop()), blabel, fc.Block, pos, fc.gotosCount)
+	fc.Block.firstDbgLocal = len(fc.Proto.DbgLocals)
 	fc.Blocks = append(fc.Blocks, fc.Block)
 }
 
@@ -596,9 +599,17 @@ func (fc *funcContext) LeaveBlock() int {
 	return closed
 }
 
+// EndScope ends the block's locals. keygrid: upstream indexed DbgLocals by
+// the locals' registers, which is their index only while no register was
+// reused, and ended them before the block's last instruction; now the
+// block's own entries (those registered since it began that no inner block
+// ended) end after it, at the next pc, as Lua 5.1's removevars ends them
+// (KEYGRID.md, change 12).
 func (fc *funcContext) EndScope() {
-	for _, vr := range fc.Block.LocalVars.List() {
-		fc.Proto.DbgLocals[vr.Index].EndPc = fc.Code.LastPC()
+	for _, lv := range fc.Proto.DbgLocals[fc.Block.firstDbgLocal:] {
+		if lv.EndPc < 0 {
+			lv.EndPc = fc.Code.LastPC() + 1
+		}
 	}
 }
 
@@ -1156,6 +1167,12 @@ func compileNumberForStmt(context *funcContext, stmt *ast.NumberForStmt) { // {{
 	ecupdate(ec, ecLocal, rstep, 0)
 	compileExpr(context, reg, stmt.Step, ec)
 
+	// keygrid: the hidden locals are active from the FORPREP, once their
+	// values are computed, as in Lua 5.1 (KEYGRID.md, change 12).
+	hidden := context.Proto.DbgLocals[len(context.Proto.DbgLocals)-3:]
+	for _, lv := range hidden {
+		lv.StartPc = code.LastPC() + 1
+	}
 	code.AddASbx(OP_FORPREP, rindex, 0, sline(stmt))
 
 	context.RegisterLocalVar(stmt.Name)
@@ -1187,6 +1204,13 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 
 	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
 
+	// keygrid: the hidden locals are active from the first jump, once the
+	// explist is evaluated, to after the TFORLOOP that calls the generator,
+	// as in Lua 5.1 (KEYGRID.md, change 12).
+	hidden := context.Proto.DbgLocals[len(context.Proto.DbgLocals)-3:]
+	for _, lv := range hidden {
+		lv.StartPc = code.LastPC() + 1
+	}
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 
 	for _, name := range stmt.Names {
@@ -1201,6 +1225,9 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.SetLabelPc(fllabel, code.LastPC())
 	code.AddABC(OP_TFORLOOP, rgen, 0, nnames, sline(stmt))
 	code.AddASbx(OP_JMP, 0, bodylabel, sline(stmt))
+	for _, lv := range hidden {
+		lv.EndPc = code.LastPC() + 1
+	}
 
 	context.SetLabelPc(endlabel, code.LastPC())
 } // }}}
