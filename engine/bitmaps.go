@@ -543,7 +543,7 @@ func bitopCommand(c *Client) {
 			db.SetExpire(target, 0)
 		}
 	}
-	e.Obj = &strBuf{b: res}
+	e.Obj = newSdsBuf(res)
 	c.srv.signalModified(db, target)
 	c.srv.notifyKeyspace(NotifyString, "set", target, db.id)
 	c.srv.dirty++

@@ -559,11 +559,10 @@ func memoryUsage(e *keyspace.Entry, samples int) int64 {
 	case EncEmbstr:
 		return size + jemallocSize(int64(robjSize+3+len(v)+1))
 	}
-	capacity := len(v)
 	if sb, ok := e.Obj.(*strBuf); ok {
-		capacity = cap(sb.b)
+		return size + robjSize + sb.zsize
 	}
-	return size + robjSize + sdsAllocSize(len(v), capacity, false)
+	return size + robjSize + sdsAllocSize(len(v), len(v), false)
 }
 
 // MEMORY USAGE key [SAMPLES count]

@@ -88,9 +88,26 @@ func (c *Client) hllSparseMax() int64 { return c.srv.cfg.HLLSparseMaxBytes }
 // addHLL creates key holding an empty HLL (Redis's createHLLObject + dbAdd).
 func (c *Client) addHLL(key []byte) *strBuf {
 	e := c.db.Add(key, TypeString, EncRaw)
-	sb := &strBuf{b: hyperloglog.New()}
+	sb := newSdsBuf(hyperloglog.New())
 	e.Obj = sb
 	return sb
+}
+
+// hllSet sets register index to at least count as hyperloglog.Set does, keeping the
+// buffer's sds model (strBuf) as Redis's hllSparseSet changes its sds: room for 3
+// more bytes before any sparse update (sdsMakeRoomFor), unless count needs the dense
+// form at once; a promotion to dense is a new exact sds.
+func hllSet(sb *strBuf, index int, count uint8, limit int64) int {
+	sparse := hyperloglog.Encoding(sb.b) == hyperloglog.Sparse
+	if sparse && count <= 32 { // HLL_SPARSE_VAL_MAX_VALUE
+		sb.sdsRoom(3)
+	}
+	var r int
+	sb.b, r = hyperloglog.Set(sb.b, index, count, limit)
+	if sparse && r >= 0 && hyperloglog.Encoding(sb.b) == hyperloglog.Dense {
+		sb.setBytes(sb.b)
+	}
+	return r
 }
 
 // PFADD key [element [element ...]]
@@ -109,8 +126,8 @@ func pfaddCommand(c *Client) {
 	}
 	limit := c.hllSparseMax()
 	for _, ele := range c.argv[2:] {
-		var r int
-		sb.b, r = hyperloglog.Add(sb.b, ele, limit)
+		index, count := hyperloglog.PatLen(ele)
+		r := hllSet(sb, index, count, limit)
 		if r < 0 {
 			c.ReplyError(errInvalidHLL)
 			return
@@ -205,18 +222,18 @@ func pfmergeCommand(c *Client) {
 	} else {
 		sb = mutableString(e) // its type was checked above
 	}
-	if dense {
+	if dense && hyperloglog.Encoding(sb.b) == hyperloglog.Sparse {
 		d, ok := hyperloglog.ToDense(sb.b)
 		if !ok {
 			c.ReplyError(errInvalidHLL)
 			return
 		}
-		sb.b = d
+		sb.setBytes(d)
 	}
 	limit := c.hllSparseMax()
 	for i, v := range regs {
 		if v != 0 {
-			sb.b, _ = hyperloglog.Set(sb.b, i, v, limit)
+			hllSet(sb, i, v, limit)
 		}
 	}
 	hyperloglog.Invalidate(sb.b)
@@ -297,7 +314,7 @@ func (c *Client) toDense(sb *strBuf) bool {
 		c.ReplyError(errInvalidHLL)
 		return false
 	}
-	sb.b = d
+	sb.setBytes(d)
 	c.srv.dirty++
 	return true
 }

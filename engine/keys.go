@@ -254,7 +254,9 @@ func cloneValue(obj any) (v any, ok bool) {
 	case nil:
 		return nil, true
 	case *strBuf:
-		return &strBuf{b: bytes.Clone(o.b)}, true
+		c := *o
+		c.b = bytes.Clone(o.b)
+		return &c, true
 	case valueCloner:
 		return o.CloneValue(), true
 	}
@@ -273,10 +275,11 @@ func (db *DB) addEntryFrom(key []byte, src *keyspace.Entry, move bool) *keyspace
 	obj := src.Obj
 	inline := src.ValBytes()
 	if !move {
-		if sb, isBuf := obj.(*strBuf); isBuf {
-			// A grown string becomes an inline one: same bytes, same reported encoding
-			// (raw), no spare capacity carried over.
-			inline, obj = sb.b, nil
+		if metaType(src.Meta) == TypeString && metaEnc(src.Meta) == EncRaw {
+			// A raw string's copy is a new exact sds (dupStringObject), with no
+			// spare room and no trim.
+			b := append([]byte(nil), stringValue(src)...)
+			inline, obj = nil, newSdsBuf(b)
 		} else {
 			var ok bool
 			if obj, ok = cloneValue(obj); !ok {

@@ -271,7 +271,79 @@ var (
 // strBuf is a string value that grows in place (APPEND, SETRANGE, SETBIT), like an sds
 // with free space: repeated appends cost amortised O(1) per byte. Bytes past len(b)
 // are always zero: a strBuf never shrinks.
-type strBuf struct{ b []byte }
+//
+// zsize and alloc follow the sds Redis would hold, for MEMORY USAGE: zsize is its
+// allocation (jemalloc's size class), alloc its header's alloc field (the content
+// it has room for). newSdsBuf, sdsRoom and growZero change them as sdsnewlen,
+// sdsMakeRoomFor and sdsgrowzero do; b's own capacity is Go's business.
+type strBuf struct {
+	b     []byte
+	zsize int64
+	alloc int
+}
+
+// sdsMaxPrealloc is SDS_MAX_PREALLOC: growth doubles up to 1 MB, then adds 1 MB.
+const sdsMaxPrealloc = 1 << 20
+
+// sdsType returns the header size and the largest alloc of the sds type Redis picks
+// for a string of n bytes (sdsReqType); noType5 is for strings meant to grow.
+func sdsType(n int, noType5 bool) (hdr, maxAlloc int) {
+	switch {
+	case n < 1<<5 && !noType5:
+		return 1, 1<<5 - 1
+	case n < 1<<8:
+		return 3, 1<<8 - 1
+	case n < 1<<16:
+		return 5, 1<<16 - 1
+	case n < 1<<32:
+		return 9, 1<<32 - 1
+	}
+	return 17, int(^uint(0) >> 1)
+}
+
+// newSdsBuf makes b a strBuf allocated as sdsnewlen(len(b)) allocates: exactly,
+// type 5 for short strings (which has no room to spare), type 8 at least when empty.
+func newSdsBuf(b []byte) *strBuf {
+	sb := &strBuf{b: b}
+	n := len(b)
+	hdr, maxAlloc := sdsType(n, n == 0)
+	sb.zsize = jemallocSize(int64(hdr + n + 1))
+	sb.alloc = n
+	if hdr > 1 {
+		sb.alloc = min(int(sb.zsize)-hdr-1, maxAlloc)
+	}
+	return sb
+}
+
+// sdsRoom makes room for add more bytes as sdsMakeRoomFor does: nothing if the
+// sds has it, else a new allocation for twice the needed length (1 MB more past
+// 1 MB), never of type 5.
+func (sb *strBuf) sdsRoom(add int) {
+	if sb.alloc-len(sb.b) >= add {
+		return
+	}
+	n := len(sb.b) + add
+	if n < sdsMaxPrealloc {
+		n *= 2
+	} else {
+		n += sdsMaxPrealloc
+	}
+	hdr, maxAlloc := sdsType(n, true)
+	sb.zsize = jemallocSize(int64(hdr + n + 1))
+	sb.alloc = min(int(sb.zsize)-hdr-1, maxAlloc)
+}
+
+// appendBytes appends v as sdscatlen does.
+func (sb *strBuf) appendBytes(v []byte) {
+	sb.sdsRoom(len(v))
+	sb.b = append(sb.b, v...)
+}
+
+// setBytes replaces the content with b, a new sds of exactly its size (an HLL
+// made dense, say).
+func (sb *strBuf) setBytes(b []byte) {
+	*sb = *newSdsBuf(b)
+}
 
 // stringValue returns the value of a string entry. Read-only: never write to it.
 func stringValue(e *keyspace.Entry) []byte {
@@ -305,14 +377,21 @@ func bytesEncoding(v []byte) uint32 {
 }
 
 // mutableString returns the growable buffer of a string entry, converting it first.
-// The encoding becomes raw, as in Redis after APPEND/SETRANGE/SETBIT.
+// The encoding becomes raw, as in Redis after APPEND/SETRANGE/SETBIT. Redis's
+// dbUnshareStringValue copies an int or embstr value into a new exact sds; a raw
+// one is its own sds already, which SET and RESTORE (tryObjectEncoding) trimmed to
+// its length when it had more than a tenth spare.
 func mutableString(e *keyspace.Entry) *strBuf {
 	if sb, ok := e.Obj.(*strBuf); ok {
 		return sb
 	}
 	v := e.ValBytes()
-	sb := &strBuf{b: make([]byte, len(v), max(len(v), 16))}
-	copy(sb.b, v)
+	b := make([]byte, len(v), max(len(v), 16))
+	copy(b, v)
+	sb := newSdsBuf(b)
+	if metaEnc(e.Meta) == EncRaw && sb.alloc-len(v) > len(v)/10 {
+		sb.alloc = len(v)
+	}
 	e.ClearVal()
 	e.Obj = sb
 	setTypeEnc(e, TypeString, EncRaw)
@@ -324,6 +403,7 @@ func (sb *strBuf) growZero(n int) {
 	if n <= len(sb.b) {
 		return
 	}
+	sb.sdsRoom(n - len(sb.b))
 	if n <= cap(sb.b) {
 		old := len(sb.b)
 		sb.b = sb.b[:n]
@@ -337,7 +417,7 @@ func (sb *strBuf) growZero(n int) {
 // SETBIT target).
 func addZeroString(db *DB, key []byte, n int) *strBuf {
 	e := db.Add(key, TypeString, EncRaw)
-	sb := &strBuf{b: make([]byte, n)}
+	sb := newSdsBuf(make([]byte, n))
 	e.Obj = sb
 	return sb
 }
@@ -866,7 +946,7 @@ func appendCommand(c *Client) {
 			return
 		}
 		sb := mutableString(e)
-		sb.b = append(sb.b, val...)
+		sb.appendBytes(val)
 		n = len(sb.b)
 	}
 	c.srv.signalModified(c.db, key)
