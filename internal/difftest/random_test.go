@@ -299,6 +299,19 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 			return "", raws
 		}
 		return exactWhy(raws), raws
+	case "MEMORY":
+		// A hash table's sample follows its order, a skiplist's nodes have random
+		// levels: only the reply's type is compared then.
+		if len(args) > 2 {
+			d.touch(args[2])
+			if enc := d.encoding(0, args[2]); enc == "hashtable" || enc == "skiplist" {
+				raws := d.both(args)
+				if ok, why := Compare(ModeType, raws[0], raws[1]); !ok {
+					return why, raws
+				}
+				return "", raws
+			}
+		}
 	case "SRANDMEMBER", "SPOP", "HRANDFIELD", "ZRANDMEMBER":
 		if len(args) >= 2 {
 			return d.checkRandom(args)
@@ -532,6 +545,7 @@ func lexRangeKey(name string, args []string) string {
 // lexUndefined reports whether key is a skiplist zset whose members do not all have
 // the same score (on redis-server).
 func (d *rdiff) lexUndefined(key string) bool {
+	d.touch(key) // the command may fail before it looks the key up
 	if d.encoding(0, key) != "skiplist" {
 		return false
 	}
