@@ -702,8 +702,13 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, assigned 
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
 	// keygrid: a target's table or key that is a local not assigned by this
 	// statement is used in its own register, as Lua 5.1 does (KEYGRID.md);
-	// one that is assigned is copied.
-	for _, lhs := range stmt.Lhs {
+	// one that a later target assigns is copied (check_conflict). One that
+	// only an earlier target assigns is not: the stores go right to left, so
+	// the store reads the local before that target is assigned, and sees
+	// what a closure called among the values made of it, as in Lua 5.1
+	// (KEYGRID.md, change 13).
+	for i, lhs := range stmt.Lhs {
+		later := assignedLocals(context, &ast.AssignStmt{Lhs: stmt.Lhs[i+1:]})
 		switch st := lhs.(type) {
 		case *ast.IdentExpr:
 			identtype := getIdentRefType(context, context, st)
@@ -719,13 +724,13 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, assigned 
 			acs = append(acs, &assigncontext{ec, 0, 0, false, false})
 		case *ast.AttrGetExpr:
 			ac := &assigncontext{&expcontext{ecTable, regNotDefined, 0}, 0, 0, false, false}
-			if isAssignedLocal(context, st.Object, assigned) {
+			if isAssignedLocal(context, st.Object, later) {
 				ac.ec.reg = reg
 				reg += compileExpr(context, reg, st.Object, ecnone(0))
 			} else {
 				compileExprWithKMVPropagation(context, st.Object, &reg, &ac.ec.reg)
 			}
-			if isAssignedLocal(context, st.Key, assigned) {
+			if isAssignedLocal(context, st.Key, later) {
 				ac.keyrk = reg
 				reg += compileExpr(context, reg, st.Key, ecnone(0))
 			} else {
