@@ -621,8 +621,12 @@ var generators = []genEntry{
 		return g.opts(a, 0.5, groups...)
 	}},
 	{"DUMP", 2, func(g *gen) []string {
-		if g.chance(0.5) {
+		switch g.r.Intn(5) {
+		case 0, 1:
 			return cmd("DEBUG", "DIGEST-VALUE", g.key())
+		case 2:
+			// Its address and LRU clock are masked (see exec).
+			return cmd("DEBUG", "OBJECT", g.key())
 		}
 		return cmd("DUMP", g.key())
 	}},

@@ -65,6 +65,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,6 +259,13 @@ func (d *rdiff) exec(args []string) (string, [2][]byte) {
 		if len(args) == 2 && strings.EqualFold(args[1], "RELOAD") {
 			return d.reload(args)
 		}
+		if len(args) == 3 && strings.EqualFold(args[1], "OBJECT") {
+			raws := d.both(args)
+			if string(debugObjectMask.ReplaceAll(raws[0], nil)) == string(debugObjectMask.ReplaceAll(raws[1], nil)) {
+				return "", raws
+			}
+			return exactWhy(raws), raws
+		}
 		if len(args) == 2 && strings.EqualFold(args[1], "DIGEST") {
 			d.touchAll()
 			raws := d.both(args)
@@ -422,6 +430,10 @@ func (d *rdiff) sortHashOrder(args []string) (why string, raws [2][]byte, done b
 	}
 	return "", raws, true
 }
+
+// debugObjectMask matches what DEBUG OBJECT says that differs between two servers
+// holding the same value: its address and LRU clock.
+var debugObjectMask = regexp.MustCompile(`at:0x[0-9a-f]+|lru:[0-9]+|lru_seconds_idle:[0-9]+`)
 
 // reload runs DEBUG RELOAD. A hash in a hash table that the load makes a listpack
 // again takes the order in which redis-server saved it, its hash table's; such a
