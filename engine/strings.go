@@ -921,6 +921,12 @@ func incrbyfloatCommand(c *Client) {
 	// Redis stores the formatted sum as a plain string object: embstr or raw, never
 	// int, even for "5000". An existing key keeps its TTL.
 	setStringValueEnc(e, v, bytesEncoding(v))
+	if metaEnc(e.Meta) == EncRaw {
+		// A raw one is an exact sds that nothing trimmed (createStringObject):
+		// its spare room stays for an APPEND.
+		e.ClearVal()
+		e.Obj = newSdsBuf(append([]byte(nil), v...))
+	}
 	c.srv.signalModified(c.db, key)
 	c.srv.notifyKeyspace(NotifyString, "incrbyfloat", key, c.db.id)
 	c.srv.dirty++
