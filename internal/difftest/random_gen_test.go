@@ -882,7 +882,7 @@ var generators = []genEntry{
 		}
 		p := g.pick("hash-max-listpack-entries", "hash-max-listpack-value", "zset-max-listpack-entries",
 			"zset-max-listpack-value", "set-max-intset-entries", "list-max-listpack-size", "list-compress-depth",
-			"stream-node-max-entries", "hll-sparse-max-bytes")
+			"stream-node-max-entries", "stream-node-max-bytes", "hll-sparse-max-bytes")
 		var v string
 		switch p {
 		case "list-max-listpack-size":
@@ -891,6 +891,8 @@ var generators = []genEntry{
 			v = g.pick("0", "1", "2")
 		case "hll-sparse-max-bytes":
 			v = g.pick("0", "10", "100", "3000")
+		case "stream-node-max-bytes":
+			v = g.pick("0", "1", "50", "100", "200", "4096")
 		case "hash-max-listpack-value", "zset-max-listpack-value":
 			v = g.pick("0", "1", "3", "8", "64")
 		default:
@@ -905,7 +907,7 @@ var configDefaults = [][]string{
 	{"hash-max-listpack-entries", "128"}, {"hash-max-listpack-value", "64"},
 	{"zset-max-listpack-entries", "128"}, {"zset-max-listpack-value", "64"},
 	{"set-max-intset-entries", "512"}, {"list-max-listpack-size", "-2"}, {"list-compress-depth", "0"},
-	{"stream-node-max-entries", "100"}, {"hll-sparse-max-bytes", "3000"},
+	{"stream-node-max-entries", "100"}, {"stream-node-max-bytes", "4096"}, {"hll-sparse-max-bytes", "3000"},
 }
 
 func (g *gen) lex() string {
