@@ -2,11 +2,14 @@ package difftest
 
 // TestRandom is a randomized differential test of the data commands: it sends the
 // same sequence of random commands (random_gen_test.go: strings, bitmaps, lists,
-// hashes, sets, sorted sets, keys and expiry, SORT, HyperLogLog, geo, streams, and
-// CONFIG SET of the encoding thresholds, now and then broken on purpose to reach
-// syntax errors) over a key space of twelve keys (each type has two of its own,
-// and one command in ten picks any key, so types collide: WRONGTYPE) to
-// redis-server and to keygrid, and compares the replies:
+// hashes, sets, sorted sets, keys and expiry, SORT (BY and GET patterns too),
+// HyperLogLog, geo, streams and consumer groups, blocking pops with short timeouts,
+// MOVE and SWAPDB, DEBUG RELOAD, OBJECT, MEMORY USAGE, DEBUG OBJECT, and CONFIG SET
+// of the encoding thresholds and of the quicklist's packed threshold, now and then
+// broken on purpose to reach syntax errors) over a key space of twelve keys (each
+// type has two of its own, and one command in ten picks any key, so types collide:
+// WRONGTYPE; k12 belongs to the stream commands alone) to redis-server and to
+// keygrid, and compares the replies:
 //
 //   - byte for byte, for every deterministic reply;
 //   - sorted, for replies in hash-table order (SMEMBERS, SINTER, KEYS, HGETALL of a
@@ -30,7 +33,13 @@ package difftest
 //     its length when the value is in a hash table (whose order DUMP writes) or
 //     is a stream with consumers (their seen-times);
 //   - SORT ALPHA of a set or zset up to ties under strcoll ("" and "\x00"), which
-//     keep hash-table order; lex ranges (ZLEXCOUNT, ZRANGEBYLEX, ...) over a
+//     keep hash-table order; SORT of a hash-table set with BY and no star (no
+//     sorting), and ALPHA with a BY pattern of a set or zset (ties unbroken), as
+//     multisets, by length with LIMIT, not sent with STORE (sortHashOrder);
+//   - MEMORY USAGE exactly, by type for a hash table or skiplist (sampled in
+//     hash-table order, random node levels); DEBUG OBJECT with its address and
+//     LRU clock masked;
+//   - lex ranges (ZLEXCOUNT, ZRANGEBYLEX, ...) over a
 //     skiplist whose members have different scores only by reply type (Redis's
 //     answer depends on the skiplist's random levels; ZREMRANGEBYLEX and
 //     ZRANGESTORE BYLEX are not sent then).
