@@ -115,6 +115,9 @@ func TestScriptLocalScopeNamesDiffRedis(t *testing.T) {
 		`local function g() for k in pairs(nil) do end end g()`,
 		`local x for i = x.y, 2 do end`,
 		`for k, v in next, nil do end`,
+		`local t = {} for k in t.nope() do end`,
+		`local t = {a = {}} for k in t.a.nope(), 1 do end`,
+		`local r = {} local function it(s, c) if c < 3 then return c + 1, s end end for a, b in it, 'x', 0 do r[#r+1] = a .. b end return r`,
 		`repeat local x until x.y`,
 		`while true do local x x.y = 1 end`,
 	})

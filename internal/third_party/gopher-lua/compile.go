@@ -1203,19 +1203,18 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	nnames := len(stmt.Names)
 
 	context.EnterBlock(endlabel, stmt)
+	// keygrid: the explist is evaluated before the hidden locals exist, as
+	// in Lua 5.1, so its temporaries are above the registers it fills and
+	// a constant key or a local is used in place (`t.f()` names field 'f'
+	// in an error, not '?'); the hidden locals are then active from the
+	// first jump to after the TFORLOOP that calls the generator
+	// (KEYGRID.md, change 12).
+	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop(), 3, sline(stmt))
 	rgen := context.RegisterLocalVar("(for generator)")
 	context.RegisterLocalVar("(for state)")
 	context.RegisterLocalVar("(for control)")
-
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
-
-	// keygrid: the hidden locals are active from the first jump, once the
-	// explist is evaluated, to after the TFORLOOP that calls the generator,
-	// as in Lua 5.1 (KEYGRID.md, change 12).
 	hidden := context.Proto.DbgLocals[len(context.Proto.DbgLocals)-3:]
-	for _, lv := range hidden {
-		lv.StartPc = code.LastPC() + 1
-	}
+
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 
 	for _, name := range stmt.Names {
