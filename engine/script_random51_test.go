@@ -798,7 +798,7 @@ func envInt(name string, def int64) int64 {
 
 // TestScriptCompilerFixesDiffRedis holds the reduced scripts of the compiler
 // bugs the random programs found (KEYGRID.md in internal/third_party/gopher-lua,
-// changes 6 to 8 and 10).
+// changes 6 to 8, 10 and 14).
 func TestScriptCompilerFixesDiffRedis(t *testing.T) {
 	scripts := []string{
 		// 6: a jump after TFORLOOP made a NOP.
@@ -825,6 +825,12 @@ func TestScriptCompilerFixesDiffRedis(t *testing.T) {
 		"local f repeat do local w = 0 f = function() return w end do break end end until true local a, b = 7, 7 return f()",
 		"local f for k, v in ipairs({5, 6}) do do local w = v f = function() w = w + 1 return w end if k == 1 then break end end end local a, b, c, d, e = 7, 7, 7, 7, 7 return {f(), f()}",
 		"local function g() local f while true do local x = 1 do local w = 3 f = function() return w end if x then break end end end local a, b = 7, 7 return f() end return g()",
+		// 14: a call whose value goes to the last parameter was compiled in
+		// the parameter's register, over the locals above it.
+		"local function g(x) return x end local function f(p) for i = 1, 2 do p = (g(1)) end return p end return f(5)",
+		"local function g(p) end local function f(p, ...) for i = -1, 2, 1 do p = (g(select('#', ...) % select('#', ...) + i)) end end return select('#', f(1, 2, 3))",
+		"local function g(x) return x end local function f(p) p = (g(p)) return p end return f(5)",
+		"local function g(x) return x, 9 end local function f(a, p) local q = 3 p = (g(q)) return {a, p, q} end return f(1, 5)",
 		// 6 again, last: before the fix it loops for ever.
 		"local a for k, v in ipairs({1, false, true}) do local n, s = (((false) or (false)) and (#'xy') or -2.5), tostring('s') if not v then local f = function() end end end return 1",
 	}

@@ -1797,11 +1797,12 @@ func compileLogicalOpExprAux(context *funcContext, reg int, expr ast.Expr, ec *e
 } // }}}
 
 func compileFuncCallExpr(context *funcContext, reg int, expr *ast.FuncCallExpr, ec *expcontext) int { // {{{
+	// keygrid: upstream compiled a call whose value goes to the last
+	// parameter in that parameter's register, the arguments above it: they
+	// overwrote the locals above it (a for loop's counters) and an argument
+	// reading the parameter read the function. Lua 5.1 calls in new
+	// registers and stores the value after (KEYGRID.md, change 14).
 	funcreg := reg
-	if ec.ctype == ecLocal && ec.reg == (int(context.Proto.NumParameters)-1) {
-		funcreg = ec.reg
-		reg = ec.reg
-	}
 	argc := len(expr.Args)
 	islastvararg := false
 	name := "(anonymous)"
