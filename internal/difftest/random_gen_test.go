@@ -7,6 +7,7 @@ package difftest
 
 import (
 	"math/rand"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -1084,6 +1085,9 @@ func shortTTL(a []string) bool {
 		return len(a) > 2 && short(a[2], false)
 	case "PSETEX", "PEXPIRE":
 		return len(a) > 2 && short(a[2], true)
+	case "RESTORE":
+		// A TTL in milliseconds, relative without ABSTTL.
+		return len(a) > 2 && short(a[2], true) && !slices.ContainsFunc(a[3:], func(s string) bool { return strings.EqualFold(s, "ABSTTL") })
 	}
 	return false
 }
