@@ -893,7 +893,9 @@ var generators = []genEntry{
 		case "hll-sparse-max-bytes":
 			v = g.pick("0", "10", "100", "3000")
 		case "stream-node-max-bytes":
-			v = g.pick("0", "1", "50", "100", "200", "4096")
+			// Not 1: with it redis-server 7.0.15 crashed in XCLAIM (streamEntryExists,
+			// lpFirst) on seed 5140, not reduced yet.
+			v = g.pick("0", "50", "100", "200", "4096")
 		case "hash-max-listpack-value", "zset-max-listpack-value":
 			v = g.pick("0", "1", "3", "8", "64")
 		default:
