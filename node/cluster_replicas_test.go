@@ -219,9 +219,11 @@ func TestClusterReplicaMigration(t *testing.T) {
 				return true
 			}, "B's replica to be FAIL everywhere")
 			// Redis waits 5 s of orphaned master before a replica moves: watch
-			// for twice that that nobody moves.
-			stays := func(why string) {
-				deadline := time.Now().Add(10 * time.Second)
+			// for twice that that nobody moves. Once B has been orphaned that
+			// long, a move would follow within a cron tick (100 ms), so the
+			// later window is shorter.
+			stays := func(why string, d time.Duration) {
+				deadline := time.Now().Add(d)
 				for time.Now().Before(deadline) {
 					for _, s := range live {
 						if st := testutil.ClusterNodes(s); st != nil && len(st.Replicas(st.Nodes[b.ID])) != 1 {
@@ -231,12 +233,12 @@ func TestClusterReplicaMigration(t *testing.T) {
 					time.Sleep(200 * time.Millisecond)
 				}
 			}
-			stays("cluster-migration-barrier 2")
+			stays("cluster-migration-barrier 2", 10*time.Second)
 			for _, s := range live {
 				do(s, "CONFIG", "SET", "cluster-migration-barrier", "1")
 				do(s, "CONFIG", "SET", "cluster-allow-replica-migration", "no")
 			}
-			stays("cluster-allow-replica-migration no")
+			stays("cluster-allow-replica-migration no", 3*time.Second)
 			for _, s := range live {
 				do(s, "CONFIG", "SET", "cluster-allow-replica-migration", "yes")
 			}
