@@ -697,7 +697,7 @@ func compileStmt(context *funcContext, stmt ast.Stmt, isLastStmt bool) { // {{{
 	}
 } // }}}
 
-func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, assigned map[int]bool) (int, []*assigncontext) { // {{{
+func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*assigncontext) { // {{{
 	reg := context.RegTop()
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
 	// keygrid: a target's table or key that is a local not assigned by this
@@ -884,7 +884,7 @@ func compileAssignStmt(context *funcContext, stmt *ast.AssignStmt) { // {{{
 	code := context.Code
 	lennames := len(stmt.Lhs)
 	assigned := assignedLocals(context, stmt)
-	reg, acs := compileAssignStmtLeft(context, stmt, assigned)
+	reg, acs := compileAssignStmtLeft(context, stmt)
 	acs = compileAssignStmtRight(context, stmt, reg, acs, assigned)
 
 	for i := lennames - 1; i >= 0; i-- {
