@@ -262,7 +262,14 @@ func (st *State) appendDescribe(b []byte, n *Node, usePPort bool) []byte {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, n.PongRecv, 10)
 	b = append(b, ' ')
-	b = strconv.AppendUint(b, n.ConfigEpoch, 10)
+	// A replica shows its master's config epoch, as Redis's
+	// clusterGenNodeDescription does: redis-cli reads it as the node's
+	// "current_epoch" (--cluster backup's nodes.json).
+	epoch := n.ConfigEpoch
+	if m := st.Nodes[n.MasterID]; m != nil && n.IsReplica() {
+		epoch = m.ConfigEpoch
+	}
+	b = strconv.AppendUint(b, epoch, 10)
 	if n.Connected || n.Flags&FlagMyself != 0 {
 		b = append(b, " connected"...)
 	} else {

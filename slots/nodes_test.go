@@ -170,3 +170,19 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// A replica's line carries its master's config epoch, not its own: Redis's
+// clusterGenNodeDescription, which redis-cli --cluster backup writes into
+// nodes.json as the replica's "current_epoch".
+func TestDescribeReplicaShowsMasterEpoch(t *testing.T) {
+	st, err := ParseConfig([]byte(redisNodesConf), 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := st.Node("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+	r.ConfigEpoch = 0 // a replica that never had an epoch of its own
+	st.Myself.ConfigEpoch = 7
+	if f := strings.Fields(st.Describe(r)); len(f) < 7 || f[6] != "7" {
+		t.Fatalf("Describe(replica) = %s: want its master's epoch 7", st.Describe(r))
+	}
+}
