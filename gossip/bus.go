@@ -320,6 +320,7 @@ func (b *Bus) numNodes() int {
 func (b *Bus) setMineLocked(m *slots.NodeMeta, ip string, withOffset bool) bool {
 	h := header{meta: meta{NodeMeta: *m}, Claim: m.Slots}
 	h.Slots = slots.Bitmap{}
+	h.Alone = b.alone
 	if h.IP == "" {
 		h.IP = ip
 	}
@@ -396,6 +397,7 @@ func (b *Bus) SoftReset() {
 	b.alone = true
 	b.mfReplica = ""
 	b.mu.Unlock()
+	b.Changed() // announce Alone
 	// What the bus delivered before it went alone may still be queued on the
 	// engine's loop, ahead of this: forget those nodes again after it.
 	b.eng.ClusterUpdate(func(st *slots.State) slots.Effects {
@@ -441,6 +443,7 @@ func (b *Bus) endAlone() {
 		return
 	}
 	b.alone = false
+	b.Changed() // no longer Alone
 	var nms []slots.NodeMeta
 	var ps []*peer
 	for _, p := range b.peers {

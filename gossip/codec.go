@@ -42,6 +42,7 @@ const (
 	mfNoFailover             // cluster-replica-no-failover
 	mfPaused                 // a master paused for a manual failover
 	mfHasMaster              // a master id follows
+	mfAlone                  // the node knows no other node (NodeMeta.Alone)
 )
 
 var errShort = errors.New("gossip: truncated record")
@@ -104,6 +105,9 @@ func appendMeta(b []byte, m *meta) []byte {
 	}
 	if m.MasterID != "" {
 		fl |= mfHasMaster
+	}
+	if m.Alone {
+		fl |= mfAlone
 	}
 	b = append(b, fl)
 	b = appendID(b, m.ID)
@@ -233,6 +237,7 @@ func (r *reader) meta() meta {
 		m.Flags |= slots.FlagNoFailover
 	}
 	m.MFPaused = fl&mfPaused != 0
+	m.Alone = fl&mfAlone != 0
 	m.Seq = r.uvarint()
 	m.ConfigEpoch = r.uvarint()
 	m.CurrentEpoch = r.uvarint()

@@ -47,6 +47,12 @@ func (d *delegate) NotifyMsg(buf []byte) {
 				}
 			}
 			b.meetFrom[id] = now
+			// A MEET is heard even from a node we forgot less than 60 s ago:
+			// Redis's blacklist only keeps gossip from bringing a node back,
+			// and the node met makes a handshake node for a MEET's sender
+			// whatever its name (redis-cli --cluster add-node of a node just
+			// removed by del-node).
+			delete(b.banned, id)
 			b.mu.Unlock()
 		}
 		return

@@ -33,6 +33,11 @@ type NodeMeta struct {
 	// MFPaused is set by a master that paused its clients for a manual failover
 	// requested by one of its replicas (Redis's CLUSTERMSG_FLAG0_PAUSED).
 	MFPaused bool
+	// Alone is set by a node that knows no other node: a soft CLUSTER RESET
+	// and no CLUSTER MEET since. A reset Redis node pings nobody, so no node
+	// that forgot it (redis-cli --cluster del-node's CLUSTER FORGET) or never
+	// knew it learns it again; ApplyMeta updates it only where it is known.
+	Alone bool
 }
 
 // MetaOf returns n's announced meta with the state's current epoch.
@@ -86,6 +91,9 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 		return eff
 	}
 	n := st.Nodes[m.ID]
+	if n == nil && m.Alone {
+		return eff // heard only because the bus still reaches it: see Alone
+	}
 	if n == nil {
 		n = &Node{ID: m.ID}
 		st.AddNode(n)

@@ -1,0 +1,62 @@
+package gossip
+
+import (
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/slots"
+)
+
+// redis-cli --cluster del-node: every other node FORGETs the node, which then
+// gets a soft CLUSTER RESET and knows nobody. A reset Redis node pings nobody,
+// so once the 60 s ban is over nothing brings it back; here memberlist still
+// reaches it, and its announcements must not make the others add it again
+// (they did: a deleted node reappeared in CLUSTER NODES a minute later).
+func TestForgottenSoftResetNodeStaysForgotten(t *testing.T) {
+	ms, _ := cluster(t, time.Second, 3)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	gone := ms[2]
+	// Its slots go to the first master first (del-node refuses a node with slots).
+	for _, n := range ms[:2] {
+		n.view(func(st *slots.State) {
+			for s := 0; s < slots.Count; s++ {
+				if o := st.Owner[s]; o != nil && o.ID == gone.id {
+					st.SetOwner(s, st.Nodes[ms[0].id])
+				}
+			}
+		})
+	}
+	gone.view(func(st *slots.State) {
+		for _, n := range st.Sorted() {
+			if n != st.Myself {
+				st.DelNode(n)
+			}
+		}
+		for s := 0; s < slots.Count; s++ {
+			st.SetOwner(s, nil)
+		}
+	})
+	gone.bus.SoftReset()
+	for _, n := range ms[:2] {
+		n.bus.Forget(gone.id)
+		n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
+		// As if the 60 s ban were over.
+		n.bus.mu.Lock()
+		n.bus.banned[gone.id] = time.Now().Add(-time.Second)
+		n.bus.mu.Unlock()
+	}
+	// The reset node announces a change (its epoch moved on), as it would when
+	// anything of it changes: heard, it must still not be added.
+	gone.view(func(st *slots.State) { st.CurrentEpoch++; gone.eng.changed(true) })
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		for i, n := range ms[:2] {
+			n.view(func(st *slots.State) {
+				if st.Nodes[gone.id] != nil {
+					t.Fatalf("master %d added the forgotten, reset node again", i)
+				}
+			})
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
