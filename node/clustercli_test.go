@@ -528,7 +528,9 @@ func TestClusterCLIFixRebalance(t *testing.T) {
 			drop: []string{"agree", "Covering slot 2", "Covering slot 3"}}, "fix", ref)
 		r.want("fix uncovered slots", out, ">>> Covering slot 0 with m0")
 		r.waitAgree(ref)
-		r.note("fix uncovered slots", "m0: %s; slot 0 keys on m0 %d", myLine(m0), owned(m0, 0))
+		// Slots 2 and 3 went to a random master: only slot 0's owner is compared.
+		r.note("fix uncovered slots", "m0 owns slot 0: %v; slot 0 keys on m0 %d",
+			strings.Contains(myLine(m0)+" ", " 0-") || strings.Contains(myLine(m0)+" ", " 0 "), owned(m0, 0))
 
 		// A slot with keys on a node that does not own it: "a" (slot 15495, m2's)
 		// written on m1 while importing, then the slot set stable there.
@@ -547,7 +549,8 @@ func TestClusterCLIFixRebalance(t *testing.T) {
 		out, _ = r.run("fix multiple owners", cliOpts{keep: []string{"    m"}}, "fix", ref, "--cluster-search-multiple-owners")
 		r.want("fix multiple owners", out, "[OK] No multiple owners found.")
 		r.waitAgree(ref)
-		r.note("fix multiple owners", "keys in 15495: m1 %d m2 %d; m1: %s", owned(m1, 15495), owned(m2, 15495), myLine(m1))
+		r.note("fix multiple owners", "keys in 15495: m1 %d m2 %d; m1 owns it: %v", owned(m1, 15495), owned(m2, 15495),
+			strings.Contains(myLine(m1)+" ", " 15495 "))
 
 		// An empty master: rebalance leaves it alone unless told to use it.
 		r.run("add-node", cliOpts{}, "add-node", s0.Addr(), ref)
@@ -568,8 +571,11 @@ func TestClusterCLIFixRebalance(t *testing.T) {
 						}
 					}
 				}
-				c = append(c, strconv.Itoa(n))
+				c = append(c, fmt.Sprintf("%5d", n))
 			}
+			// Sorted: which master gets the odd slots of an uneven split follows
+			// the slots fix gave a random master.
+			sort.Strings(c)
 			return strings.Join(c, " ")
 		}
 		// Which master's slots move where depends on the order redis-cli lists
