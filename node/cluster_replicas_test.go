@@ -103,6 +103,7 @@ func TestClusterSlotsListReplicas(t *testing.T) {
 	}
 	for _, kind := range clusterKinds {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' clusters are independent: wait for them at once
 			cl := testutil.StartCluster(t, kind, 3, 1)
 			start := time.Now()
 			waitWhy(t, 60*time.Second, func() string {
@@ -144,6 +145,7 @@ func TestClusterReplicaMigration(t *testing.T) {
 	}
 	for _, kind := range clusterKinds {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' clusters are independent: wait for them at once
 			cl := testutil.StartCluster(t, kind, 3, 1)
 			var extra *testutil.Server
 			if kind == "keygrid" {
@@ -279,6 +281,7 @@ func TestClusterSoftReset(t *testing.T) {
 	}
 	for _, kind := range clusterKinds {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' clusters are independent: wait for them at once
 			cl := testutil.StartCluster(t, kind, 3, 1)
 			var reset *testutil.Server
 			var id string

@@ -264,6 +264,7 @@ func flagged(s *testutil.Server, id string, flag slots.NodeFlags) bool {
 func TestClusterSuiteMeetAfterResetAndForget(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			nodes := startSuiteNodes(t, kind, 4, "3000")
 			for i := 1; i < len(nodes); i++ {
 				suiteDo(t, nodes[0], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[i].Port()))
@@ -309,6 +310,7 @@ func TestClusterSuiteMeetAfterResetAndForget(t *testing.T) {
 func TestClusterSuiteDropPacketFilterIsolates(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			nodes := startSuiteNodes(t, kind, 4, "3000")
 			createSuiteCluster(t, nodes[:3])
 			lone := nodes[3]
@@ -342,6 +344,7 @@ func TestClusterSuiteDropPacketFilterIsolates(t *testing.T) {
 func TestClusterSuiteNodeTimeoutConfigSet(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			nodes := startSuiteNodes(t, kind, 3, "60000")
 			createSuiteCluster(t, nodes)
 			testutil.WaitFor(t, 30*time.Second, func() bool {
@@ -397,6 +400,7 @@ func shardNodeField(t *testing.T, s *testutil.Server, id, field string) string {
 func TestClusterSuiteShardsLoadingHealth(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			cl := &testutil.Cluster{Nodes: startSuiteNodes(t, kind, 6, "3000")}
 			createSuiteClusterReplicas(t, cl.Nodes, 1)
 			master, replica, _, replicaID := masterAndReplica(t, cl)
@@ -510,6 +514,7 @@ func masterAndReplica(t *testing.T, cl *testutil.Cluster) (master, replica *test
 func TestClusterSuiteNoFailoverFlagPropagates(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			cl := testutil.StartCluster(t, kind, 3, 1)
 			_, replica, _, id := masterAndReplica(t, cl)
 			suiteDo(t, replica, "CONFIG", "SET", "cluster-replica-no-failover", "yes")
@@ -540,6 +545,7 @@ func TestClusterSuiteNoFailoverFlagPropagates(t *testing.T) {
 func TestClusterSuiteStuckMasterFailedOver(t *testing.T) {
 	for _, kind := range []string{"keygrid", "redis"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two kinds' nodes are independent: wait for them at once
 			cl := &testutil.Cluster{Nodes: startSuiteNodes(t, kind, 6, "2000")}
 			for _, s := range cl.Nodes {
 				// A replica that synced seconds ago must still be allowed to take over.

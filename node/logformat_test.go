@@ -40,6 +40,7 @@ func TestLogFormatAsRedis(t *testing.T) {
 	want := []string{"Server initialized", "Ready to accept connections"}
 	for _, kind := range []string{"redis", "keygrid"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // two independent servers per kind: start and read them at once
 			args := []string{"--always-show-logo", "yes", "--loglevel", "notice"}
 			var master, replica *testutil.Server
 			if kind == "redis" {
