@@ -651,11 +651,26 @@ func TestClusterCLIImportBackup(t *testing.T) {
 	cliCompare(t, func(r *cliRun) {
 		t := r.t
 		cl := testutil.StartCluster(t, r.kind, 3, 1)
+		// The source wants a password: --cluster-from-pass gives it.
 		var src *testutil.Server
 		if r.kind == "keygrid" {
-			src = testutil.StartKeygrid(t)
+			src = testutil.StartKeygrid(t, "--requirepass", "srcpw")
 		} else {
-			src = testutil.StartRedis(t)
+			src = testutil.StartRedis(t, "--requirepass", "srcpw")
+		}
+		srcDo := func(args ...string) testutil.Value {
+			c, err := testutil.Dial(src.Addr())
+			if err != nil {
+				t.Fatalf("%s: %v", r.kind, err)
+			}
+			defer c.Close()
+			c.Do("AUTH", "srcpw")
+			raw, err := c.Do(args...)
+			if err != nil {
+				t.Fatalf("%s: %v: %v", r.kind, args, err)
+			}
+			v, _ := testutil.ParseReply(raw)
+			return v
 		}
 		ms := cl.Nodes[:3]
 		for i, s := range ms {
@@ -671,27 +686,28 @@ func TestClusterCLIImportBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 20 {
-			cliDo(src, "SET", fmt.Sprintf("imp:%d", i), fmt.Sprintf("v%d", i))
+			srcDo("SET", fmt.Sprintf("imp:%d", i), fmt.Sprintf("v%d", i))
 		}
-		cliDo(src, "SET", "key:1", "fromsrc")
-		cliDo(src, "RPUSH", "lst", "a", "b", "c")
-		cliDo(src, "SET", "ttlkey", "x", "EX", "1000")
+		srcDo("SET", "key:1", "fromsrc")
+		srcDo("RPUSH", "lst", "a", "b", "c")
+		srcDo("SET", "ttlkey", "x", "EX", "1000")
 		state := func() string {
 			lst, _ := rc.LRange(ctx, "lst", 0, -1).Result()
 			ttl, _ := rc.TTL(ctx, "ttlkey").Result()
-			return fmt.Sprintf("src keys %d, cluster keys %d, key:1 %q, lst %v, ttl ok %v, imp:7 %q", cliDo(src, "DBSIZE").Int,
+			return fmt.Sprintf("src keys %d, cluster keys %d, key:1 %q, lst %v, ttl ok %v, imp:7 %q", srcDo("DBSIZE").Int,
 				masterKeys(ms...), rc.Get(ctx, "key:1").Val(), lst, ttl > 900*time.Second && ttl <= 1000*time.Second, rc.Get(ctx, "imp:7").Val())
 		}
-		migrateErr := cliOpts{keep: []string{"replied with error", "BUSYKEY"}}
-		r.run("import copy replace", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-copy", "--cluster-replace")
+		migrateErr := cliOpts{keep: []string{"replied with error", "BUSYKEY", "NOAUTH"}}
+		r.run("import without the source's password", migrateErr, "import", ref, "--cluster-from", src.Addr())
+		r.run("import copy replace", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-from-pass", "srcpw", "--cluster-copy", "--cluster-replace")
 		r.note("import copy replace", "%s", state())
 		// Every key exists in the cluster now: a plain MIGRATE, or COPY alone,
 		// fails on the first.
-		r.run("import", migrateErr, "import", ref, "--cluster-from", src.Addr())
-		r.run("import copy", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-copy")
+		r.run("import", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-from-pass", "srcpw")
+		r.run("import copy", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-from-pass", "srcpw", "--cluster-copy")
 		r.note("import copy", "%s", state())
-		cliDo(src, "SET", "imp:7", "changed")
-		r.run("import replace", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-replace")
+		srcDo("SET", "imp:7", "changed")
+		r.run("import replace", migrateErr, "import", ref, "--cluster-from", src.Addr(), "--cluster-from-pass", "srcpw", "--cluster-replace")
 		r.note("import replace", "%s", state())
 		// A cluster node is no source.
 		r.run("import from a cluster node", cliOpts{}, "import", ref, "--cluster-from", cl.Nodes[1].Addr())
