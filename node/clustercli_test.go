@@ -507,11 +507,28 @@ func TestClusterCLIFixRebalance(t *testing.T) {
 			t.Fatalf("%s: MIGRATE KEYS: %+v", r.kind, v)
 		}
 		cliDo(m0, "CLUSTER", "SETSLOT", "1", "MIGRATING", r.id(m1))
+		// Slot 5 ({axh}, three keys on m0) MIGRATING to m2, IMPORTING there:
+		// fix finishes the move (its case 1). Slot 6 ({wq5}, two keys on m0)
+		// MIGRATING to m1, IMPORTING on m1 and on m2: fix moves it to m1 and
+		// closes it on m2 (case 3).
+		for i := range 3 {
+			cliDo(m0, "SET", fmt.Sprintf("{axh}%d", i), "v")
+		}
+		cliDo(m2, "CLUSTER", "SETSLOT", "5", "IMPORTING", r.id(m0))
+		cliDo(m0, "CLUSTER", "SETSLOT", "5", "MIGRATING", r.id(m2))
+		cliDo(m0, "SET", "{wq5}0", "v")
+		cliDo(m0, "SET", "{wq5}1", "v")
+		cliDo(m1, "CLUSTER", "SETSLOT", "6", "IMPORTING", r.id(m0))
+		cliDo(m2, "CLUSTER", "SETSLOT", "6", "IMPORTING", r.id(m0))
+		cliDo(m0, "CLUSTER", "SETSLOT", "6", "MIGRATING", r.id(m1))
 		r.run("check open slots", cliOpts{}, "check", ref)
 		out, _ := r.run("fix open slots", cliOpts{keep: []string{"Set as", "Moving slot"}}, "fix", ref)
 		r.want("fix open slots", out, ">>> Case 2: Moving all the 0 slot keys to its owner m0")
 		r.waitAgree(ref)
-		r.note("fix open slots", "slot 0 keys: m0 %d m1 %d; m0: %s; m1: %s", owned(m0, 0), owned(m1, 0), myLine(m0), myLine(m1))
+		r.want("fix open slots", out, ">>> Case 1: Moving slot 5 from m0 to m2")
+		r.want("fix open slots", out, ">>> Case 3: Moving slot 6 from m0 to m1 and closing it on all the other importing nodes.")
+		r.note("fix open slots", "slot 0 keys: m0 %d m1 %d; slot 5 keys: m0 %d m2 %d; slot 6 keys: m0 %d m1 %d; m0: %s; m1: %s; m2: %s",
+			owned(m0, 0), owned(m1, 0), owned(m0, 5), owned(m2, 5), owned(m0, 6), owned(m1, 6), myLine(m0), myLine(m1), myLine(m2))
 
 		// Uncovered slots: 0 (with keys on m0), 2 and 3 (empty) unassigned on
 		// every master. fix asks twice; --cluster-yes does not answer these.
