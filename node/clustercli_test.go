@@ -170,6 +170,14 @@ func (r *cliRun) run(step string, o cliOpts, args ...string) (string, int) {
 		l = strings.TrimRight(l, "\r ")
 		// import: which key comes first is SCAN's order, the server's own.
 		l = migratingRE.ReplaceAllString(l, "")
+		// fix lists the nodes of an open slot in CLUSTER NODES order.
+		for _, p := range []string{"Set as importing in: ", "Set as migrating in: "} {
+			if rest, ok := strings.CutPrefix(l, p); ok {
+				names := strings.Split(rest, ",")
+				sort.Strings(names)
+				l = p + strings.Join(names, ",")
+			}
+		}
 		keep := strings.Contains(l, "[OK]") || strings.Contains(l, "[ERR]") || strings.Contains(l, "[WARNING]") ||
 			strings.HasPrefix(l, "*** ") || strings.HasPrefix(l, ">>> ")
 		for _, k := range o.keep {
