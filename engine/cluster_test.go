@@ -721,7 +721,10 @@ func TestClusterLoopAliveWhileWaiting(t *testing.T) {
 	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		worst = max(worst, time.Since(s.ClusterLoopAlive()))
 	}
-	if worst > 300*time.Millisecond {
+	// The bus takes a loop silent for more than 500 ms (gossip's stallAfter) for
+	// stuck: an idle loop must stay under it, with room for a loaded machine's
+	// scheduling delays (the whole suite runs two packages at once on two cores).
+	if worst > 450*time.Millisecond {
 		t.Errorf("an idle loop looked stuck for %v", worst)
 	}
 	done := make(chan string)
@@ -729,12 +732,18 @@ func TestClusterLoopAliveWhileWaiting(t *testing.T) {
 		done <- dialTest(t, addr).do("EVAL", "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 1200000 "+
 			"while true do local n = redis.call('TIME') if n[1] * 1000000 + n[2] > e then return 1 end end", "0")
 	}()
+	// Sampled until the script returns: a late start (a loaded machine) must
+	// not end the watch before the loop got busy.
 	stuck := time.Duration(0)
-	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	for got := ""; got == ""; time.Sleep(20 * time.Millisecond) {
 		stuck = max(stuck, time.Since(s.ClusterLoopAlive()))
-	}
-	if got := <-done; got != ":1" {
-		t.Fatalf("EVAL = %q", got)
+		select {
+		case got = <-done:
+			if got != ":1" {
+				t.Fatalf("EVAL = %q", got)
+			}
+		default:
+		}
 	}
 	if stuck < 600*time.Millisecond {
 		t.Errorf("a loop busy in a script for 1.2 s looked alive (at most %v old)", stuck)
