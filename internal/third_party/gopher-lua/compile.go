@@ -1526,8 +1526,15 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			}
 		}
 	}
+	// keygrid: C counts the keyed fields only, as lparser.c's cc.nh does;
+	// upstream also counted a last positional call or `...` (which B, like
+	// Lua's cc.na, leaves out) as a hash item (KEYGRID.md, change 15).
+	hashcount := len(ex.Fields) - arraycount
+	if lastvararg {
+		hashcount--
+	}
 	code.SetB(tablepc, int2Fb(arraycount))
-	code.SetC(tablepc, int2Fb(len(ex.Fields)-arraycount))
+	code.SetC(tablepc, int2Fb(hashcount))
 	if shouldmove(ec, tablereg) {
 		code.AddABC(OP_MOVE, ec.reg, tablereg, 0, sline(ex))
 	}

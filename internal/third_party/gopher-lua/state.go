@@ -1111,7 +1111,7 @@ func (ls *LState) initCallFrame(cf *callFrame) { // +inline-start
 			if CompatVarArg {
 				ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 				if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-					argtb := newLTable(nvarargs, 0)
+					argtb := newLTable(nvarargs, 1) // keygrid: luaH_new(L, nvar, 1), as adjust_varargs (KEYGRID.md change 15)
 					for i := 0; i < nvarargs; i++ {
 						argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 					}
@@ -1223,7 +1223,7 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 				if CompatVarArg {
 					ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 					if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-						argtb := newLTable(nvarargs, 0)
+						argtb := newLTable(nvarargs, 1) // keygrid: luaH_new(L, nvar, 1), as adjust_varargs (KEYGRID.md change 15)
 						for i := 0; i < nvarargs; i++ {
 							argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 						}
@@ -1602,7 +1602,8 @@ func (ls *LState) Remove(index int) {
 /* object allocation {{{ */
 
 func (ls *LState) NewTable() *LTable {
-	return newLTable(defaultArrayCap, defaultHashCap)
+	// keygrid: an empty table, as lua_newtable makes (KEYGRID.md change 15).
+	return newLTable(0, 0)
 }
 
 func (ls *LState) CreateTable(acap, hcap int) *LTable {

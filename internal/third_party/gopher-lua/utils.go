@@ -232,6 +232,16 @@ func int2Fb(val int) int {
 	return ((e + 1) << 3) | (x - 8)
 }
 
+// fb2Int is lobject.c luaO_fb2int, the inverse of int2Fb: OP_NEWTABLE's
+// sizes (keygrid, KEYGRID.md change 15).
+func fb2Int(x int) int {
+	e := (x >> 3) & 31
+	if e == 0 {
+		return x
+	}
+	return ((x & 7) + 8) << (e - 1)
+}
+
 func strCmp(s1, s2 string) int {
 	len1 := len(s1)
 	len2 := len(s2)

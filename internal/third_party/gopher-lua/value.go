@@ -143,11 +143,12 @@ func (nm LNumber) Format(f fmt.State, c rune) {
 type LTable struct {
 	Metatable LValue
 
-	array   []LValue
-	dict    map[LValue]LValue
-	strdict map[string]LValue
-	keys    []LValue
-	k2i     map[LValue]int
+	// keygrid: a Lua 5.1 table (table.go, KEYGRID.md change 15): the
+	// array part and the hash part's nodes (nil: Lua's dummynode), and
+	// where the scan for a free node goes on from.
+	array    []LValue
+	node     []tnode
+	lastfree int
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }

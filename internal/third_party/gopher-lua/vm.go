@@ -688,7 +688,9 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := newLTable(B, C)
+			// keygrid: B and C are sizes in luaO_int2fb's encoding, as
+			// Lua 5.1's luaH_new(fb2int(B), fb2int(C)) reads them (KEYGRID.md).
+			v := newLTable(fb2Int(B), fb2Int(C))
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -1299,7 +1301,7 @@ func init() {
 							if CompatVarArg {
 								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-									argtb := newLTable(nvarargs, 0)
+									argtb := newLTable(nvarargs, 1) // keygrid: luaH_new(L, nvar, 1), as adjust_varargs (KEYGRID.md change 15)
 									for i := 0; i < nvarargs; i++ {
 										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 									}
@@ -1481,7 +1483,7 @@ func init() {
 							if CompatVarArg {
 								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-									argtb := newLTable(nvarargs, 0)
+									argtb := newLTable(nvarargs, 1) // keygrid: luaH_new(L, nvar, 1), as adjust_varargs (KEYGRID.md change 15)
 									for i := 0; i < nvarargs; i++ {
 										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 									}
@@ -2081,7 +2083,14 @@ func init() {
 			if B == 0 {
 				nelem = reg.Top() - RA - 1
 			}
-			for i := 1; i <= nelem; i++ {
+			// keygrid: lvm.c OP_SETLIST: the array part grows to the last
+			// index at once (luaH_resizearray), then the values are stored
+			// from the last to the first (KEYGRID.md change 15).
+			last := offset + nelem
+			if last > table.ArraySize() {
+				table.ResizeArray(last)
+			}
+			for i := nelem; i >= 1; i-- {
 				table.RawSetInt(offset+i, reg.Get(RA+i))
 			}
 			return 0
