@@ -14,10 +14,8 @@ package engine
 
 import (
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -815,38 +813,4 @@ func lua51Fmod(L *lua.LState) int {
 	}
 	L.Push(lua.LNumber(x))
 	return 1
-}
-
-// ltableLayout holds the offsets of LTable's array part and key index, read
-// by lua51ValidNextKey (ok false: not the layout expected, no check made).
-var ltableLayout = func() (v struct {
-	ok         bool
-	array, k2i uintptr
-}) {
-	tt := reflect.TypeOf(lua.LTable{})
-	a, ok1 := tt.FieldByName("array")
-	k, ok2 := tt.FieldByName("k2i")
-	if ok1 && ok2 && a.Type == reflect.TypeOf([]lua.LValue(nil)) && k.Type == reflect.TypeOf(map[lua.LValue]int(nil)) {
-		v.ok, v.array, v.k2i = true, a.Offset, k.Offset
-	}
-	return
-}()
-
-// lua51ValidNextKey reports whether next(t, key) can go on from key: a key
-// the table holds or held (a field cleared during a traversal stays one, as
-// Lua 5.1's dead keys do). Lua 5.1 raises "invalid key to 'next'" otherwise;
-// gopher-lua would start over.
-func lua51ValidNextKey(t *lua.LTable, key lua.LValue) bool {
-	if key == lua.LNil || !ltableLayout.ok {
-		return true
-	}
-	if n, ok := key.(lua.LNumber); ok {
-		arr := *(*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), ltableLayout.array))
-		if f := float64(n); f >= 1 && f <= float64(len(arr)) && f == math.Floor(f) {
-			return true
-		}
-	}
-	k2i := *(*map[lua.LValue]int)(unsafe.Add(unsafe.Pointer(t), ltableLayout.k2i))
-	_, ok := k2i[key]
-	return ok
 }

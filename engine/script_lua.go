@@ -370,10 +370,10 @@ func (e *luaEnv) luaGetmetatable(L *lua.LState) int {
 
 func (e *luaEnv) luaNext(L *lua.LState) int {
 	t := e.real(L.CheckTable(1))
-	if !lua51ValidNextKey(t, L.Get(2)) {
+	k, v, ok := t.NextKey(L.Get(2))
+	if !ok {
 		raiseNoPos(L, "invalid key to 'next'") // luaH_next: no position
 	}
-	k, v := t.Next(L.Get(2))
 	if k == lua.LNil {
 		L.Push(lua.LNil)
 		return 1
