@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -765,7 +766,7 @@ func errorPosition(msg string) (src, line string, ok bool) {
 
 // luaArray makes a Lua array of strings (KEYS, ARGV).
 func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
-	t := L.CreateTable(len(items), 0)
+	t := L.CreateTable(luaArraySize(len(items)), 0)
 	for i, it := range items {
 		t.RawSetInt(i+1, lua.LString(it))
 	}
@@ -780,14 +781,26 @@ func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
 // or removed are all overwritten.
 func scriptArray(L *lua.LState, cached **lua.LTable, items [][]byte) *lua.LTable {
 	t := *cached
-	if t == nil || t.Metatable != lua.LNil || t.Len() != len(items) || !endsAt(t, len(items)) {
-		t = L.CreateTable(len(items), 0)
+	if t == nil || t.Metatable != lua.LNil || t.ArraySize() != luaArraySize(len(items)) || t.NodeSize() != 0 || !endsAt(t, len(items)) {
+		t = L.CreateTable(luaArraySize(len(items)), 0)
 		*cached = t
 	}
 	for i, it := range items {
 		t.RawSetInt(i+1, lua.LString(it))
 	}
 	return t
+}
+
+// luaArraySize is the size of the array part of the table Redis's
+// luaCreateArray makes for n items: lua_newtable, then lua_rawseti of 1..n,
+// which grows it by rehashes to the power of two at or above n, with no
+// hash part. A table created with that size and filled holds its items
+// where Redis's does (internal/third_party/gopher-lua/KEYGRID.md, change 15).
+func luaArraySize(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return 1 << bits.Len(uint(n-1))
 }
 
 // endsAt reports whether t has no key after the array index n.
