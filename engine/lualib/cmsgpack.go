@@ -249,9 +249,9 @@ func (d *mpDecoder) array(n uint64) lua.LValue {
 		if d.err != mpErrNone {
 			return nil
 		}
-		if v != lua.LNil {
-			t.RawSetInt(int(i), v)
-		}
+		// lua_settable even for nil: Lua 5.1 adds the key (its value nil),
+		// which can resize the table (luaH_set).
+		t.RawSetInt(int(i), v)
 		d.used -= 2
 	}
 	return t

@@ -371,3 +371,15 @@ func isRangeErr(err error) bool {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// tableEntries returns t's pairs in next's order: the order cjson.encode
+// and cmsgpack.pack write them in. gopher-lua's table is keygrid's Lua 5.1
+// table (internal/third_party/gopher-lua/KEYGRID.md, change 15), so its
+// order is Redis's.
+func tableEntries(t *lua.LTable) (keys, vals []lua.LValue) {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		keys = append(keys, k)
+		vals = append(vals, v)
+	}
+	return keys, vals
+}
