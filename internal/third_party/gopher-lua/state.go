@@ -1340,12 +1340,19 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
 		if istable {
-			if tb.RawGet(key) != LNil {
+			// keygrid: no metatable, one lookup (KEYGRID.md change 15).
+			if tb.Metatable == LNil || tb.RawGet(key) != LNil {
 				ls.RawSet(tb, key, value)
 				return
 			}
 		}
 		metaindex := ls.metaOp1(curobj, "__newindex")
+		if metaindex != LNil && istable {
+			// keygrid: Lua 5.1's luaV_settable adds the key (its value
+			// nil, luaH_set) before it calls __newindex (KEYGRID.md
+			// change 15).
+			tb.RawSet(key, LNil)
+		}
 		if metaindex == LNil {
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
@@ -1372,12 +1379,19 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
 		if istable {
-			if tb.RawGetString(key) != LNil {
+			// keygrid: no metatable, one lookup (KEYGRID.md change 15).
+			if tb.Metatable == LNil || tb.RawGetString(key) != LNil {
 				tb.RawSetString(key, value)
 				return
 			}
 		}
 		metaindex := ls.metaOp1(curobj, "__newindex")
+		if metaindex != LNil && istable {
+			// keygrid: Lua 5.1's luaV_settable adds the key (its value
+			// nil, luaH_set) before it calls __newindex (KEYGRID.md
+			// change 15).
+			tb.RawSetString(key, LNil)
+		}
 		if metaindex == LNil {
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
