@@ -4,9 +4,13 @@ package engine
 // valid Lua 5.1 scripts (locals of every kind, multiple assignment, if/elseif,
 // numeric and generic for, while, repeat with a body local in its condition,
 // do blocks, local functions, closures over loop variables, varargs, method
-// calls, table constructors with trailing calls, and/or/not chains), each
-// ending with a deterministic serialization of its state, run on redis-server
-// and on keygrid and compared byte for byte.
+// calls, table constructors with trailing calls and nil items, and/or/not
+// chains, `#` of tables with holes, pairs loops), each ending with a
+// deterministic serialization of its state (a table's `#` and the order of
+// its keys included), run on redis-server and on keygrid and compared byte
+// for byte. The collector is stopped while a script runs: when it marks a
+// nil field's key dead depends on the server's history (see
+// script_table51_test.go).
 //
 // KEYGRID_LUA_RANDOM_N (scripts, default 300) and KEYGRID_LUA_RANDOM_SEED
 // (default 1) size and seed long runs.
@@ -29,6 +33,8 @@ const (
 	rkAny   = 'a' // nil, a boolean, a number or a string
 	rkTable = 't' // a table {n=number, s=string, x=any, c={n=number}, m=M, [1..4]=any}
 	rkFunc  = 'f' // a local function(n-params..., [...]) returning number, any...
+
+	rkPairsValue = 'p' // a pairs loop's value: any kind, never read
 )
 
 type rlVar struct {
@@ -148,7 +154,13 @@ func (g *luaRandGen) numAtom(d int) string {
 			return "(#" + g.strAtom(d-1) + ")" // ^ binds tighter than #
 		}
 	case 11:
+		if v, ok := g.pick(rkTable); ok && g.chance(2) {
+			return "(#" + v.name + ")" // its [1..4] may have holes
+		}
 		if d > 0 {
+			if g.chance(2) {
+				return "(#{" + g.anyExpr(d-1) + ", " + g.anyExpr(d-1) + ", " + g.anyExpr(d-1) + "})"
+			}
 			return "(#{" + g.numExpr(d-1) + ", " + g.strExpr(d-1) + "})"
 		}
 	}
@@ -603,7 +615,15 @@ func (g *luaRandGen) stmt() {
 		}
 		k, v := g.newName("k"), g.newName("v")
 		var src string
-		switch g.r.Intn(3) {
+		pairsLoop := false
+		switch g.r.Intn(4) {
+		case 3:
+			if t, ok := g.pick(rkTable); ok {
+				src = "pairs(" + t.name + ")" // the body's effects follow next's order
+				pairsLoop = true
+				break
+			}
+			fallthrough
 		case 0:
 			if t, ok := g.pick(rkTable); ok {
 				src = "ipairs(" + t.name + ")"
@@ -623,8 +643,14 @@ func (g *luaRandGen) stmt() {
 		}
 		g.line("for %s, %s in %s do", k, v, src)
 		g.push()
-		g.declare(rlVar{name: k, kind: rkNum})
-		g.declare(rlVar{name: v, kind: rkAny})
+		if pairsLoop {
+			// a key is a string or a number; a value may be a table or M
+			g.declare(rlVar{name: k, kind: rkAny, ro: true})
+			g.declare(rlVar{name: v, kind: rkPairsValue, ro: true})
+		} else {
+			g.declare(rlVar{name: k, kind: rkNum})
+			g.declare(rlVar{name: v, kind: rkAny})
+		}
 		g.loopBody(1 + g.r.Intn(3))
 		g.pop()
 		g.line("end")
@@ -747,12 +773,15 @@ func (g *luaRandGen) simpleStmt() {
 	}
 }
 
-const luaRandPrelude = `local R, F = {}, {}
+const luaRandPrelude = `collectgarbage('stop')
+local R, F = {}, {}
 local function S(x)
   local ty = type(x)
   if ty == 'number' then return string.format('%.17g', x) end
   if ty == 'table' then
-    return '{' .. S(x.n) .. ',' .. S(x.s) .. ',' .. S(x.x) .. ',' .. S(x[1]) .. ',' .. S(x[2]) .. ',' .. S(x[3]) .. ',' .. S(x[4]) .. ',' .. S(x.c and x.c.n) .. '}'
+    local ks = ''
+    for k in pairs(x) do ks = ks .. tostring(k) .. ';' end
+    return '{' .. S(x.n) .. ',' .. S(x.s) .. ',' .. S(x.x) .. ',' .. S(x[1]) .. ',' .. S(x[2]) .. ',' .. S(x[3]) .. ',' .. S(x[4]) .. ',' .. S(x.c and x.c.n) .. ',#' .. #x .. ',' .. ks .. '}'
   end
   return ty .. ':' .. tostring(x)
 end
@@ -783,6 +812,7 @@ func genLuaRandom(seed int64) string {
 		g.line("R[#R + 1] = %s", o)
 	}
 	g.line("for i = 1, #F do R[#R + 1] = S(F[i]()) end")
+	g.line("collectgarbage('restart')")
 	g.line("return R")
 	return g.b.String()
 }
