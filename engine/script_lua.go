@@ -1106,8 +1106,8 @@ func (s *Server) replyLua(c *Client, scriptProto int, v lua.LValue, depth int) {
 	}
 }
 
-// forEachOrdered iterates as lua_next does: array part, then the other keys in
-// insertion order (gopher-lua's ForEach walks Go maps, in random order).
+// forEachOrdered iterates as lua_next does: the array part, then the hash
+// part's nodes (gopher-lua's table is Lua 5.1's, KEYGRID.md change 15).
 func forEachOrdered(t *lua.LTable, f func(k, v lua.LValue)) {
 	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
 		f(k, v)
