@@ -7,7 +7,7 @@ package engine
 // (internal/third_party/gopher-lua/KEYGRID.md, change 15). Each case and
 // the random tables are compared with redis-server 7.0.15.
 //
-// KEYGRID_LUA_TABLE_N (scripts, default 60) and KEYGRID_LUA_TABLE_SEED
+// KEYGRID_LUA_TABLE_N (scripts, default 200) and KEYGRID_LUA_TABLE_SEED
 // (default 1) size and seed long runs of the random tables.
 
 import (
@@ -221,6 +221,9 @@ func genLuaTable(seed int64) string {
 			}
 			return "false"
 		case 7:
+			if r.Intn(4) == 0 {
+				return fmt.Sprintf("%q", strings.Repeat("long", 1+r.Intn(12))+fmt.Sprint(r.Intn(5)))
+			}
 			return fmt.Sprintf("%q", fmt.Sprintf("k%d", r.Intn(30)))
 		}
 		return fmt.Sprintf("%q", strings.Repeat(string(rune('a'+r.Intn(26))), 1+r.Intn(3)))
@@ -257,7 +260,11 @@ func genLuaTable(seed int64) string {
 			case 5:
 				fmt.Fprintf(&b, "for i = %d, %d do t[i] = i end\n", 1+r.Intn(10), r.Intn(40))
 			case 6:
-				fmt.Fprintf(&b, "for i = 1, %d do t['x' .. i] = i end\n", r.Intn(20))
+				n := r.Intn(20)
+				if r.Intn(4) == 0 {
+					n = r.Intn(150) // several rehashes
+				}
+				fmt.Fprintf(&b, "for i = 1, %d do t['x' .. i] = i end\n", n)
 			case 7:
 				fmt.Fprintf(&b, "for i = %d, %d, -1 do t[i] = nil end\n", r.Intn(40), 1+r.Intn(10))
 			case 8:
@@ -279,7 +286,7 @@ func genLuaTable(seed int64) string {
 }
 
 func TestScriptRandomTablesDiffRedis(t *testing.T) {
-	n := envInt("KEYGRID_LUA_TABLE_N", 60)
+	n := envInt("KEYGRID_LUA_TABLE_N", 200)
 	seed := envInt("KEYGRID_LUA_TABLE_SEED", 1)
 	rc, kc := redisAndKeygrid(t)
 	fails := 0
