@@ -255,7 +255,8 @@ var cjsonCases = func() []diffCase {
 }()
 
 // Key order of objects: tables built one key at a time and decoded objects
-// are written in Lua 5.1's hash order (luaorder.go).
+// are written in Lua 5.1's hash order (next's, gopher-lua's table being
+// Lua 5.1's).
 var cjsonOrderCases = func() []diffCase {
 	var cs []diffCase
 	sets := [][]string{

@@ -22,14 +22,11 @@
 // doubles, glibc's strtod and "%.14g", and Lua 5.1's 8000-slot C stack limit
 // (luaL_checkstack) that Redis relies on to refuse huge results.
 //
-// Objects and maps are written in Lua 5.1's next() order, which luaorder.go
-// reproduces by replaying the table's keys into a model of Lua 5.1's table.
+// Objects and maps are written in next()'s order, which is Lua 5.1's:
+// gopher-lua's table is keygrid's Lua 5.1 table
+// (internal/third_party/gopher-lua/KEYGRID.md, change 15).
 //
-// What cannot match: that replay is exact for tables filled one key at a
-// time, but a table constructor ({a = 1, b = 2, ...}) presizes Lua's table
-// and may place colliding keys elsewhere, and gopher-lua does not record
-// when positive integer keys were inserted relative to other keys, so such
-// tables may list the same entries in another order; cjson.null is a shared userdata
+// What cannot match: cjson.null is a shared userdata
 // (Null) rather than a NULL lightuserdata, so tostring(cjson.null) differs;
 // method-call misuse (cjson:encode(1)) reports "bad argument #1" where Lua
 // 5.1 says "calling 'encode' on bad self".
