@@ -186,7 +186,6 @@ func TestScriptTableFromRedisDiffRedis(t *testing.T) {
 	}
 }
 
-
 // genLuaTable returns a script that builds a table with random operations
 // (constructors with positional, keyed and trailing multi-value items,
 // t[k] = v of integers, floats, negative numbers, strings and booleans, nil
