@@ -171,10 +171,11 @@ func (tb *LTable) strNode(s string) int {
 	if tb.node == nil {
 		return -1
 	}
-	i := int(LuaStrHash(s) & uint32(len(tb.node)-1))
+	h := LuaStrHash(s)
+	i := int(h & uint32(len(tb.node)-1))
 	for {
 		n := &tb.node[i]
-		if k, ok := n.key.(LString); ok && string(k) == s {
+		if k, ok := n.key.(LString); ok && n.shash == h && string(k) == s {
 			return i
 		}
 		if i = int(n.next); i < 0 {
