@@ -35,3 +35,45 @@ func BenchmarkLuaTableOps(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLuaTableAPI: the Go API's reads and writes (what the library
+// functions and the reply conversions use).
+func BenchmarkLuaTableAPI(b *testing.B) {
+	L := lua.NewState()
+	defer L.Close()
+	keys := []string{"n", "s", "name", "status", "ok", "err", "counter", "a_longer_field_name"}
+	b.Run("RawSetString+RawGetString", func(b *testing.B) {
+		b.ReportAllocs()
+		t := L.NewTable()
+		for _, k := range keys {
+			t.RawSetString(k, lua.LTrue)
+		}
+		for i := 0; i < b.N; i++ {
+			for _, k := range keys {
+				t.RawSetString(k, t.RawGetString(k))
+			}
+		}
+	})
+	b.Run("RawSetInt+RawGetInt", func(b *testing.B) {
+		b.ReportAllocs()
+		t := L.NewTable()
+		for j := 1; j <= 64; j++ {
+			t.RawSetInt(j, lua.LTrue)
+		}
+		for i := 0; i < b.N; i++ {
+			for j := 1; j <= 64; j++ {
+				t.RawSetInt(j, t.RawGetInt(j))
+			}
+		}
+	})
+	b.Run("build8", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			t := L.NewTable()
+			for j := 1; j <= 8; j++ {
+				t.RawSetInt(j, lua.LTrue)
+			}
+			t.RawSetString("ok", lua.LTrue)
+		}
+	})
+}
