@@ -154,6 +154,7 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 	g.RawSetString("redis", e.redisAPI())
 	e.installLib51(g)       // script_args51.go
 	e.installArgChecks51(g) // script_args51.go
+	relayoutLibs51(L, g)    // script_libs51.go
 
 	// Every Go function was created with the real globals as its environment; code
 	// they compile (loadstring, load) must see the protected view instead.
