@@ -302,3 +302,18 @@ func TestScriptRandomTablesDiffRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptLibraryOrderDiffRedis: the library tables are built as Redis
+// builds them (script_libs51.go), so pairs lists their functions in
+// Redis's order, and the string library is not its own metatable.
+func TestScriptLibraryOrderDiffRedis(t *testing.T) {
+	var scripts []string
+	for _, lib := range []string{"string", "table", "math", "cjson", "cmsgpack", "bit", "struct"} {
+		scripts = append(scripts, "local r = {} for k in pairs("+lib+") do r[#r + 1] = tostring(k) end return r")
+	}
+	scripts = append(scripts,
+		"return tostring(string.__index)",
+		"local r = {} for k, v in pairs(string) do r[#r + 1] = k .. '=' .. type(v) end return #r .. ' ' .. r[1]",
+	)
+	evalDiffRedis(t, scripts)
+}
