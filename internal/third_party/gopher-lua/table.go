@@ -521,6 +521,12 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 		tb.array[key-1] = value
 		return
 	}
+	tb.rawSetIntHash(key, value)
+}
+
+// rawSetIntHash is RawSetInt for a key outside the array part (apart, so
+// that RawSetInt is inlined).
+func (tb *LTable) rawSetIntHash(key int, value LValue) {
 	k := LNumber(key)
 	if i := tb.numNode(k); i >= 0 {
 		tb.node[i].val = value
@@ -575,6 +581,11 @@ func (tb *LTable) RawGetInt(key int) LValue {
 	if uint(key-1) < uint(len(tb.array)) {
 		return tb.array[key-1]
 	}
+	return tb.rawGetIntHash(key)
+}
+
+// rawGetIntHash is RawGetInt for a key outside the array part.
+func (tb *LTable) rawGetIntHash(key int) LValue {
 	if i := tb.numNode(LNumber(key)); i >= 0 {
 		return tb.node[i].val
 	}
