@@ -777,8 +777,9 @@ func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
 // previous run when it still holds exactly its items: an EVAL script cannot keep a
 // reference past its run (globals and library tables are read-only, the chunk's
 // locals die with it), so only what the script did to the table itself matters —
-// a metatable, or keys added past its items, make a new one. Entries it replaced
-// or removed are all overwritten.
+// a metatable, keys added past its items, or an array or hash part of another
+// size than a new table's (its next order and # would differ), make a new one.
+// Entries it replaced or removed are all overwritten.
 func scriptArray(L *lua.LState, cached **lua.LTable, items [][]byte) *lua.LTable {
 	t := *cached
 	if t == nil || t.Metatable != lua.LNil || t.ArraySize() != luaArraySize(len(items)) || t.NodeSize() != 0 || !endsAt(t, len(items)) {
