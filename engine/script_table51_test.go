@@ -169,6 +169,11 @@ func TestScriptTableFromRedisDiffRedis(t *testing.T) {
 		`local t = redis.error_reply('E') t.x = 1 t.y = 2 return P(t)`,
 		`KEYS[5] = 'x' KEYS.a = 1 KEYS.b = 2 return P(KEYS)`,
 		`ARGV[6] = 'x' ARGV.a = 1 ARGV[2] = nil return P(ARGV)`,
+		// KEYS is a new table in every run: what a run left in it is gone.
+		`for i = 1, 12 do KEYS['k' .. i] = i end for i = 1, 12 do KEYS['k' .. i] = nil end KEYS.z = 1 KEYS.y = 2 KEYS.x = 3 return P(KEYS)`,
+		`KEYS.q = 1 KEYS.r = 2 KEYS.s = 3 KEYS.t = 4 KEYS[9] = 9 return P(KEYS)`,
+		`for i = 4, 9 do ARGV[i] = i end for i = 4, 9 do ARGV[i] = nil end ARGV[12] = 1 return P(ARGV)`,
+		`ARGV.x = 1 ARGV[5] = 5 return P(ARGV)`,
 	} {
 		src = luaTablePrelude + src
 		args := []string{"EVAL", src, "3", "k1", "k2", "k3", "a1", "a2", "a3"}
