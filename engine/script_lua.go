@@ -213,10 +213,13 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 	g.Metatable = mt
 	e.protect(g, e.gproxy)
 	g.RawSetString("_G", e.gproxy)
-	// The string metatable (getmetatable("")) must not become a way around it.
+	// The string metatable (getmetatable("")) must not become a way around it:
+	// getmetatable shows it read-only (luaGetmetatable). Not through a
+	// __metatable field, which Redis's {__index = string} does not have
+	// (pairs(getmetatable('')) lists __index alone there).
 	if smt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
 		smt.RawSetString("__index", e.protectValue(smt.RawGetString("__index")))
-		smt.RawSetString("__metatable", e.protectValue(smt))
+		e.protectValue(smt)
 	}
 	return e
 }
@@ -359,6 +362,10 @@ func (e *luaEnv) luaGetmetatable(L *lua.LState) int {
 		}
 	}
 	mt := L.GetMetatable(v)
+	if _, isString := v.(lua.LString); isString {
+		L.Push(e.protectValue(mt)) // the read-only view made at setup
+		return 1
+	}
 	if t, ok := mt.(*lua.LTable); ok {
 		if f := t.RawGetString("__metatable"); f != lua.LNil {
 			L.Push(f)

@@ -319,6 +319,12 @@ func TestScriptLibraryOrderDiffRedis(t *testing.T) {
 	scripts = append(scripts,
 		"return tostring(string.__index)",
 		"local r = {} for k, v in pairs(string) do r[#r + 1] = k .. '=' .. type(v) end return #r .. ' ' .. r[1]",
+		// The string metatable is {__index = string} alone, shown read-only.
+		"local r = {} for k, v in pairs(getmetatable('')) do r[#r + 1] = tostring(k) .. '=' .. type(v) end return r",
+		"return tostring(rawequal(getmetatable(''), getmetatable('a')))",
+		"return tostring(rawget(getmetatable(''), '__index') == string)",
+		"getmetatable('').__index = nil return 1",
+		"setmetatable(getmetatable(''), nil) return 1",
 	)
 	evalDiffRedis(t, scripts)
 }
