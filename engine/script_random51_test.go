@@ -868,20 +868,27 @@ func TestScriptCompilerFixesDiffRedis(t *testing.T) {
 }
 
 func TestScriptRandomProgramsDiffRedis(t *testing.T) {
-	n := envInt("KEYGRID_LUA_RANDOM_N", 300)
-	seed := envInt("KEYGRID_LUA_RANDOM_SEED", 1)
+	diffRandomScripts(t, genLuaRandom, "KEYGRID_LUA_RANDOM", 300)
+}
+
+// diffRandomScripts runs $ENV_N (default n) scripts of gen, seeded from
+// $ENV_SEED (default 1), on redis-server and keygrid and compares the replies;
+// a script that raises on both is a generator bug.
+func diffRandomScripts(t *testing.T, gen func(int64) string, env string, n int64) {
+	n = envInt(env+"_N", n)
+	seed := envInt(env+"_SEED", 1)
 	rc, kc := redisAndKeygrid(t)
 	fails := 0
 	for i := int64(0); i < n; i++ {
-		src := genLuaRandom(seed*1000003 + i)
+		src := gen(seed*1000003 + i)
 		want, got := evalBoth(t, rc, kc, src)
 		if string(got) != string(want) {
-			t.Errorf("script %d (KEYGRID_LUA_RANDOM_SEED=%d):\n%s\n redis   %q\n keygrid %q", i, seed, src, want, got)
+			t.Errorf("script %d (%s_SEED=%d):\n%s\n redis   %q\n keygrid %q", i, env, seed, src, want, got)
 			if fails++; fails >= 5 {
 				t.Fatal("too many differences")
 			}
 		} else if len(want) > 0 && want[0] == '-' {
-			t.Errorf("script %d (KEYGRID_LUA_RANDOM_SEED=%d) raised an error on both:\n%s\n %q", i, seed, src, want)
+			t.Errorf("script %d (%s_SEED=%d) raised an error on both:\n%s\n %q", i, env, seed, src, want)
 		}
 	}
 }

@@ -290,22 +290,7 @@ func genLuaTable(seed int64) string {
 }
 
 func TestScriptRandomTablesDiffRedis(t *testing.T) {
-	n := envInt("KEYGRID_LUA_TABLE_N", 200)
-	seed := envInt("KEYGRID_LUA_TABLE_SEED", 1)
-	rc, kc := redisAndKeygrid(t)
-	fails := 0
-	for i := int64(0); i < n; i++ {
-		src := genLuaTable(seed*1000003 + i)
-		want, got := evalBoth(t, rc, kc, src)
-		if string(got) != string(want) {
-			t.Errorf("script %d (KEYGRID_LUA_TABLE_SEED=%d):\n%s\n redis   %q\n keygrid %q", i, seed, src, want, got)
-			if fails++; fails >= 5 {
-				t.Fatal("too many differences")
-			}
-		} else if len(want) > 0 && want[0] == '-' {
-			t.Errorf("script %d (KEYGRID_LUA_TABLE_SEED=%d) raised an error on both:\n%s\n %q", i, seed, src, want)
-		}
-	}
+	diffRandomScripts(t, genLuaTable, "KEYGRID_LUA_TABLE", 200)
 }
 
 // TestScriptLibraryOrderDiffRedis: the library tables are built as Redis
