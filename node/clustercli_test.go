@@ -818,21 +818,6 @@ func (r *cliRun) nameReplicas(cl *testutil.Cluster) {
 
 // owns reports whether s claims slot in its own CLUSTER NODES line.
 func owns(s *testutil.Server, slot int) bool {
-	for _, f := range cliNodes(s) {
-		if !strings.Contains(f[2], "myself") {
-			continue
-		}
-		for _, rg := range f[8:] {
-			lo, hi, ok := strings.Cut(rg, "-")
-			if !ok {
-				hi = lo
-			}
-			a, err1 := strconv.Atoi(lo)
-			b, err2 := strconv.Atoi(hi)
-			if err1 == nil && err2 == nil && a <= slot && slot <= b {
-				return true
-			}
-		}
-	}
-	return false
+	st := testutil.ClusterNodes(s)
+	return st != nil && st.Myself != nil && st.Myself.Slots.Has(slot)
 }
