@@ -887,7 +887,11 @@ func diffRandomScripts(t *testing.T, gen func(int64) string, env string, n int64
 			if fails++; fails >= 5 {
 				t.Fatal("too many differences")
 			}
-		} else if len(want) > 0 && want[0] == '-' {
+		} else if len(want) > 0 && want[0] == '-' && !strings.Contains(string(want), "invalid key to 'next'") {
+			// An error on both means the generator wrote a script that cannot
+			// run, but for next's: a pairs loop whose body adds keys to the
+			// table it walks may rehash it under the walk, which Lua 5.1
+			// refuses where the layout says so (same reply, compared above).
 			t.Errorf("script %d (%s_SEED=%d) raised an error on both:\n%s\n %q", i, env, seed, src, want)
 		}
 	}
