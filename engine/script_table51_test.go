@@ -176,15 +176,7 @@ func TestScriptTableFromRedisDiffRedis(t *testing.T) {
 		`ARGV.x = 1 ARGV[5] = 5 return P(ARGV)`,
 	} {
 		src = luaTablePrelude + src
-		args := []string{"EVAL", src, "3", "k1", "k2", "k3", "a1", "a2", "a3"}
-		want, err := rc.Do(args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do(args...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, got := evalBoth(t, rc, kc, src, "3", "k1", "k2", "k3", "a1", "a2", "a3")
 		if string(got) != string(want) {
 			t.Errorf("EVAL %q\n redis   %q\n keygrid %q", src, want, got)
 		}

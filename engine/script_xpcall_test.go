@@ -57,14 +57,19 @@ func evalDiffRedis(t *testing.T, scripts []string) {
 }
 
 // evalBoth runs src with EVAL on redis-server (rc) and keygrid (kc) and
-// returns both raw replies.
-func evalBoth(t *testing.T, rc, kc *testutil.Conn, src string) (want, got []byte) {
+// returns both raw replies; numkeysAndArgs (EVAL's numkeys, keys, args)
+// defaults to "0".
+func evalBoth(t *testing.T, rc, kc *testutil.Conn, src string, numkeysAndArgs ...string) (want, got []byte) {
 	t.Helper()
-	want, err := rc.Do("EVAL", src, "0")
+	if len(numkeysAndArgs) == 0 {
+		numkeysAndArgs = []string{"0"}
+	}
+	args := append([]string{"EVAL", src}, numkeysAndArgs...)
+	want, err := rc.Do(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err = kc.Do("EVAL", src, "0")
+	got, err = kc.Do(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
