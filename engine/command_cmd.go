@@ -719,7 +719,13 @@ func (c *Client) replyDocArgs(args []Arg) {
 		}
 		hasSub := a.Type == "oneof" || a.Type == "block"
 		n := 2
-		for _, present := range []bool{a.Type == "key", a.Token != "", a.Summary != "", a.Since != "",
+		// Redis prints key_spec_index for every argument that names one: keys, and
+		// SORT's BY/GET patterns (never spec 0, which is always the sorted key).
+		hasSpec := a.Type == "key" || a.Type == "pattern" && a.KeySpecIndex > 0
+		// A pure token is printed even when empty: MIGRATE's empty_string, whose
+		// token Redis 7.0's generated table holds as "" (the C literal """").
+		hasToken := a.Token != "" || a.Type == "pure-token"
+		for _, present := range []bool{hasSpec, hasToken, a.Summary != "", a.Since != "",
 			a.DeprecatedSince != "", len(flags) > 0, hasSub} {
 			if present {
 				n++
@@ -730,11 +736,15 @@ func (c *Client) replyDocArgs(args []Arg) {
 		c.ReplyBulkString(a.Name)
 		c.ReplyBulkString("type")
 		c.ReplyBulkString(a.Type)
-		if a.Type == "key" {
+		if hasSpec {
 			c.ReplyBulkString("key_spec_index")
 			c.ReplyInt(int64(a.KeySpecIndex))
 		}
-		for _, kv := range [...][2]string{{"token", a.Token}, {"summary", a.Summary}, {"since", a.Since},
+		if hasToken {
+			c.ReplyBulkString("token")
+			c.ReplyBulkString(a.Token)
+		}
+		for _, kv := range [...][2]string{{"summary", a.Summary}, {"since", a.Since},
 			{"deprecated_since", a.DeprecatedSince}} {
 			if kv[1] != "" {
 				c.ReplyBulkString(kv[0])
@@ -821,6 +831,9 @@ func argSyntax(a Arg) string {
 	switch a.Type {
 	case "pure-token":
 		s = a.Token
+		if s == "" {
+			s = `""` // MIGRATE's empty key argument, as typed
+		}
 	case "oneof":
 		alts := make([]string, len(a.Args))
 		for i, sub := range a.Args {

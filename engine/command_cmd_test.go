@@ -215,7 +215,8 @@ func checkArgs(t *testing.T, name string, cmd *Command, args []Arg) {
 		if a.Name == "" || !argTypes[a.Type] {
 			t.Errorf("%s: argument %+v: needs a name and a known type", name, a)
 		}
-		if a.Type == "pure-token" && a.Token == "" {
+		// MIGRATE's empty_string is the one pure token that is empty, as in Redis 7.0.
+		if a.Type == "pure-token" && a.Token == "" && !(name == "migrate" && a.Name == "empty_string") {
 			t.Errorf("%s: pure-token argument %s without a token", name, a.Name)
 		}
 		hasSub := a.Type == "oneof" || a.Type == "block"

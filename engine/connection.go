@@ -11,11 +11,14 @@ import (
 var connectionCommands = []*Command{
 	{Name: "ping", Arity: -1, Flags: FlagFast | FlagSentinel, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Ping the server",
-		Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, Proc: pingCommand},
+		Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		Doc: &CmdDoc{Args: []Arg{{Name: "message", Type: "string", Optional: true}}}, Proc: pingCommand},
 	{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
-		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Echo the given string", Proc: echoCommand},
+		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Echo the given string",
+		Doc: &CmdDoc{Args: []Arg{{Name: "message", Type: "string"}}}, Proc: echoCommand},
 	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
-		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Change the selected database for the current connection", Proc: selectCommand},
+		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Change the selected database for the current connection",
+		Doc: &CmdDoc{Args: []Arg{{Name: "index", Type: "integer"}}}, Proc: selectCommand},
 	{Name: "hello", Arity: -1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagSentinel | FlagAllowBusy, Cats: CatConnection,
 		Group: "connection", Since: "6.0.0", Complexity: "O(1)", Summary: "Handshake with Redis",
 		Doc: &CmdDoc{History: [][2]string{{"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."}}, Args: []Arg{

@@ -488,7 +488,7 @@ var migrateCommands = []*Command{
 		Doc: &CmdDoc{History: [][2]string{{"3.0.0", "Added the `COPY` and `REPLACE` options."}, {"3.0.6", "Added the `KEYS` option."}, {"4.0.7", "Added the `AUTH` option."}, {"6.0.0", "Added the `AUTH2` option."}}, Args: []Arg{
 			{Name: "host", Type: "string"},
 			{Name: "port", Type: "integer"},
-			{Name: "key_or_empty_string", Type: "oneof", Args: []Arg{{Name: "key", Type: "key", KeySpecIndex: 0}, {Name: "empty_string", Type: "pure-token", Token: `""`}}},
+			{Name: "key_or_empty_string", Type: "oneof", Args: []Arg{{Name: "key", Type: "key", KeySpecIndex: 0}, {Name: "empty_string", Type: "pure-token", Token: ""}}},
 			{Name: "destination-db", Type: "integer"},
 			{Name: "timeout", Type: "integer"},
 			{Name: "copy", Type: "pure-token", Token: "COPY", Since: "3.0.0", Optional: true},
