@@ -66,6 +66,11 @@ func TestScriptTableLenDiffRedis(t *testing.T) {
 		`local function f(...) arg[7] = 1 return #arg end return f(nil, nil, 3)`,
 		`local t = setmetatable({}, {__newindex = function(t, k, v) rawset(t, k, v) end}) t[1] = 1 t[3] = 3 return #t`,
 		`local t = {} for i = 1, 20 do t['k' .. i] = i end for i = 1, 20, 3 do t['k' .. i] = nil end return cjson.encode(t)`,
+		// table.maxn counts every number key, fractional and huge ones (ltablib.c maxn).
+		`return tostring(table.maxn({[1.5] = true, [1] = true, [-3] = 1}))`,
+		`return tostring(table.maxn({})) .. ' ' .. tostring(table.maxn({[-1] = 1, x = 2}))`,
+		`return tostring(table.maxn({1, 2, 3, [2^40] = 1})) .. ' ' .. tostring(table.maxn({[math.huge] = 1, 5}))`,
+		`local t = {1, 2, 3} t[3] = nil t[2.25] = 1 return tostring(table.maxn(t))`,
 	}
 	evalDiffRedis(t, scripts)
 }

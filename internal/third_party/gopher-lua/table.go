@@ -457,13 +457,14 @@ func (tb *LTable) Insert(i int, value LValue) {
 	tb.RawSetInt(i, value)
 }
 
-// MaxN returns the largest positive integer key (ltablib.c maxn, on the
-// integer part).
-func (tb *LTable) MaxN() int {
-	max := 0
+// MaxN returns the largest positive numeric key, 0 if there is none (Lua 5.1's
+// ltablib.c maxn: every number key counts, fractional and huge ones too, so
+// table.maxn({[1.5]=true}) is 1.5).
+func (tb *LTable) MaxN() LNumber {
+	var max LNumber
 	tb.ForEach(func(k, _ LValue) {
-		if n, ok := k.(LNumber); ok && float64(n) > float64(max) && float64(n) < float64(math.MaxInt32) {
-			max = int(n)
+		if n, ok := k.(LNumber); ok && n > max {
+			max = n
 		}
 	})
 	return max

@@ -45,7 +45,7 @@ func tableGetN(L *LState) int {
 }
 
 func tableMaxN(L *LState) int {
-	L.Push(LNumber(L.CheckTable(1).MaxN()))
+	L.Push(L.CheckTable(1).MaxN())
 	return 1
 }
 
