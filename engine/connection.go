@@ -12,7 +12,7 @@ var connectionCommands = []*Command{
 	{Name: "ping", Arity: -1, Flags: FlagFast | FlagSentinel, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Ping the server",
 		Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
-		Doc: &CmdDoc{Args: []Arg{{Name: "message", Type: "string", Optional: true}}}, Proc: pingCommand},
+		Doc:  &CmdDoc{Args: []Arg{{Name: "message", Type: "string", Optional: true}}}, Proc: pingCommand},
 	{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Cats: CatConnection,
 		Group: "connection", Since: "1.0.0", Complexity: "O(1)", Summary: "Echo the given string",
 		Doc: &CmdDoc{Args: []Arg{{Name: "message", Type: "string"}}}, Proc: echoCommand},
