@@ -28,6 +28,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine/rdb"
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 )
 
 // saveRetryDelay is Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save
@@ -284,6 +285,32 @@ func fsyncDir(dir string) error {
 	return nil
 }
 
+// dropCachedPages drops the page cache of the file at path (the dump a save is
+// about to replace) a few megabytes at a time, a millisecond apart. The rename
+// that replaces it frees the old inode's cached pages in one go, in the kernel:
+// for a 110 MB dump that was 22 ms of CPU in renameat, on the loop's CPU when the
+// node is pinned, and the longest stall of back-to-back saves (issue #5). Only
+// clean cached pages are dropped, so a reader of the old file (a backup copy in
+// progress) is not affected; best effort.
+func dropCachedPages(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return
+	}
+	const step = 4 << 20
+	for off := int64(0); off < st.Size(); off += step {
+		if unix.Fadvise(int(f.Fd()), off, step, unix.FADV_DONTNEED) != nil {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // rdbFileSink is a BGSAVE's output: the temp file, renamed over dbfilename once
 // complete. Its methods run on the snapshot's writer goroutine.
 type rdbFileSink struct {
@@ -336,6 +363,7 @@ func (k *rdbFileSink) Finish(err error) error {
 		os.Remove(k.tmp)
 		return err
 	}
+	dropCachedPages(k.path)
 	if err := os.Rename(k.tmp, k.path); err != nil {
 		k.log.Warn(fmt.Sprintf("Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
 			filepath.Base(k.tmp), filepath.Base(k.path), filepath.Dir(k.path), errnoText(err)))

@@ -29,8 +29,8 @@ package engine
 // A big hash, set, sorted set (skiplist), list or stream (thousands of elements) is
 // not encoded in one go, by the walk or by copy-before-write: it keeps its own
 // point-in-time view (elements or nodes copied before they change) and is written
-// in later slices (snapshot_big.go). The longest copy-before-write is recorded in
-// snapshot.maxStall and logged at the end.
+// in later slices (snapshot_big.go). The longest copy-before-write (sampled, one
+// in 16) is recorded in snapshot.maxStall and logged at the end.
 //
 // For consumers (AOF rewrite, replication): call
 //
@@ -57,6 +57,7 @@ import (
 	"github.com/keygrid/keygrid/engine/rdb"
 	"github.com/keygrid/keygrid/engine/snapbits"
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 )
 
 // snapshotKind says who consumes a snapshot: FLUSHALL aborts RDB snapshots (Redis
@@ -125,40 +126,59 @@ const (
 	// snapLoopMaxInflight is that bound for a loopSink: the sockets' own buffers
 	// hold megabytes already, and the walk resumes as soon as half of this went.
 	snapLoopMaxInflight = 8 << 20
-	// Slice budgets. A full slice when the loop had nothing else to do since the
-	// last step. Under client load the snapshot gets a share of the loop, not
-	// turns: it earns a quarter of the time the loop spends on everything else
-	// (so at most a fifth of the loop's time) and spends it, writer included
+	// Slice budgets. A full slice when the loop has had nothing else to do for a
+	// few steps. Under client load the snapshot gets a share of the loop, not
+	// turns: it earns an eighth of the time the loop spends on everything else
+	// (so at most a ninth of the loop's time) and spends it, writer included
 	// (snapYield), in slices of snapSliceMin to snapSliceBusy; an overrun is
 	// owed. Taking turns, a slice after every event batch, took half the loop
 	// under redis-benchmark -P 16 (its batches are short). Under a saturating
 	// pipelined load a request's latency is what is in flight divided by the
 	// rate served, so the share is what p99 grows by during a BGSAVE (issue #5's
-	// bar); the save lasts longer instead (5M keys: ~1.5 s rather than 0.5 s;
-	// redis-server's fork ~8 s on this host).
+	// bar); the save lasts longer instead. 5M keys under -P 16, pinned: a save
+	// costs ~0.7 s of CPU (walk, copies before write, CRC64 and the writes) and
+	// serving slows ~1.4x meanwhile (the walk's cache misses); a quarter share
+	// made back-to-back saves of 1.3 s that halved the rate served, an eighth
+	// saves of ~2 s at 0.55 of it (redis-server's fork: ~6 s per save).
 	snapSliceIdle  = time.Millisecond
 	snapSliceBusy  = 500 * time.Microsecond
 	snapSliceMin   = 50 * time.Microsecond
-	snapServeRatio = 4
+	snapServeRatio = 8
 	snapMaxDebt    = 10 * time.Millisecond
-	// snapIdleGap: less than this since the last step means the loop had
-	// nothing else to do (one empty epoll_wait and the timer).
-	snapIdleGap = 100 * time.Microsecond
 )
 
 // snapShare keeps the walk to its share of a busy loop: credit is the loop time
 // it has earned and not spent (negative: owed after an overrun).
-type snapShare struct{ credit time.Duration }
+type snapShare struct {
+	credit  time.Duration
+	idleRun uint // idle steps in a row (see budget)
+}
 
-// budget is how long the next slice may run when the loop spent served on other
-// work since the last step; 0: none now (the step is re-armed). busy says the
-// slice is paid from the credit (spent must follow it).
-func (c *snapShare) budget(served time.Duration) (budget time.Duration, busy bool) {
-	if served < snapIdleGap {
-		c.credit = 0 // nothing else ran since the last step: the loop is free
-		return snapSliceIdle, false
+// budget is how long the next slice may run when the loop spent served on
+// commands since the last step, the snapshot's writer took other meanwhile (CPU
+// taken from the loop, see snapClock) and idle says no command ran; 0: none now
+// (the step is re-armed). busy says the slice is paid from the credit (spent must
+// follow it). Idleness is whether commands ran, not how long the gap was: under
+// -P 16 many event batches are a few clients' pipelines, tens of microseconds.
+//
+// An idle step is not proof that the loop is free: under a saturating pipelined
+// load the poll after a round of replies is often empty, the clients still
+// reading them. So idle slices start at snapSliceMin and double with each idle
+// step in a row up to snapSliceIdle; whole 1 ms slices after every empty poll
+// were a third of the walk during back-to-back saves, and the requests that
+// arrived meanwhile waited for them.
+func (c *snapShare) budget(served, other time.Duration, idle bool) (budget time.Duration, busy bool) {
+	if idle {
+		d := min(snapSliceMin<<c.idleRun, snapSliceIdle)
+		if d < snapSliceIdle {
+			c.idleRun++
+		} else {
+			c.credit = 0 // idle for a while: what was owed is forgotten
+		}
+		return d, false
 	}
-	c.credit = min(c.credit+served/snapServeRatio, snapSliceBusy)
+	c.idleRun = 0
+	c.credit = max(min(c.credit+served/snapServeRatio-other, snapSliceBusy), -snapMaxDebt)
 	if c.credit < snapSliceMin {
 		return 0, true
 	}
@@ -177,6 +197,48 @@ func (c *snapShare) spent(d time.Duration) { c.credit = max(c.credit-d, -snapMax
 // the time it takes counts in the snapshot's share. With more Ps it runs beside
 // the loop and yielding would only cost two thread switches.
 func snapYield() bool { return runtime.GOMAXPROCS(0) == 1 }
+
+// snapClock measures the share in CPU time when the node has one CPU (snapYield):
+// the loop thread's own CPU clock for what it served, the process's for what the
+// save cost. Wall time counted the writer's file writes (CRC64 on the P it is
+// yielded, then the kernel copying into the page cache on its own thread, which
+// the scheduler runs on the loop's CPU) as time served: with 5M keys under -P 16
+// the walk and writer took 55 % of the CPU, not a fifth, and a request's latency
+// during back-to-back saves tripled (perf, issue #5). With more CPUs the writer
+// runs beside the loop and wall time is right.
+type snapClock struct {
+	on           bool
+	thread, proc time.Duration // at the last step's end
+}
+
+func cpuClock(id int32) time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(id, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// read returns the clocks now (zero when off).
+func (k *snapClock) read() (thread, proc time.Duration) {
+	if !k.on {
+		return 0, 0
+	}
+	return cpuClock(unix.CLOCK_THREAD_CPUTIME_ID), cpuClock(unix.CLOCK_PROCESS_CPUTIME_ID)
+}
+
+// since returns what the loop served and what the rest of the process took since
+// the last mark, given the clocks now; wall is the wall time (used when off).
+func (k *snapClock) since(wall, thread, proc time.Duration) (served, other time.Duration) {
+	if !k.on {
+		return wall, 0
+	}
+	served = thread - k.thread
+	other = max(proc-k.proc-served, 0)
+	return served, other
+}
+
+func (k *snapClock) mark(thread, proc time.Duration) { k.thread, k.proc = thread, proc }
 
 // snapDict is the walk state of one keyspace dict.
 type snapDict struct {
@@ -213,6 +275,8 @@ type snapshot struct {
 	start             time.Time
 	timer             int64
 	lastStepEnd       time.Time
+	lastCmds          int64     // s.stats.numCommands at the last step: none since means idle
+	clock             snapClock // the share in CPU time, on one CPU
 	yield             bool      // snapYield at the start
 	share             snapShare // the walk's share of a busy loop
 	completed         bool
@@ -221,6 +285,12 @@ type snapshot struct {
 	// the snapshot, logged at the end.
 	maxStall time.Duration
 	maxSlice time.Duration
+	// walkTime is the loop's time in walk slices (the writer's turns included),
+	// cows the entries written ahead of a change: with took, what the save cost
+	// the loop.
+	walkTime time.Duration
+	walkIdle time.Duration // the part in slices taken while no command ran
+	cows     int64
 	cowPeak  int64
 	// Big hashes and sets written in slices (snapshot_big.go): the queue, the one
 	// being written, and the records deferred meanwhile with their SELECTDB state.
@@ -321,6 +391,9 @@ func (s *Server) startSnapshot(sink snapshotSink, opts snapshotOpts) error {
 		go sn.writerLoop()
 	}
 	sn.lastStepEnd = time.Now()
+	sn.lastCmds = s.stats.numCommands
+	sn.clock.on = sn.yield && sn.ls == nil
+	sn.clock.mark(sn.clock.read())
 	sn.arm(0)
 	return nil
 }
@@ -354,9 +427,14 @@ func (sn *snapshot) step() {
 		return
 	}
 	now := time.Now()
+	thread, proc := sn.clock.read()
 	budget, busy := snapSliceIdle, false
 	if sn.s.cfg.RDBKeySaveDelay == 0 {
-		budget, busy = sn.share.budget(now.Sub(sn.lastStepEnd))
+		cmds := s.stats.numCommands
+		served, other := sn.clock.since(now.Sub(sn.lastStepEnd), thread, proc)
+		budget, busy = sn.share.budget(served, other, cmds == sn.lastCmds)
+		sn.lastCmds = cmds
+		sn.clock.mark(thread, proc)
 		if budget == 0 {
 			sn.lastStepEnd = now
 			sn.arm(0)
@@ -385,10 +463,24 @@ func (sn *snapshot) step() {
 			runtime.Gosched()
 		}
 		sn.lastStepEnd = time.Now()
-		if busy {
-			sn.share.spent(sn.lastStepEnd.Sub(now))
+		thread2, proc2 := sn.clock.read()
+		// An idle slice short of a whole one is charged too: the loop was not
+		// known to be free, only its last poll empty.
+		if busy || budget < snapSliceIdle {
+			// The slice costs the whole process's CPU meanwhile (the writer's
+			// turn included), or its wall time.
+			cost := sn.lastStepEnd.Sub(now)
+			if sn.clock.on {
+				cost = proc2 - proc
+			}
+			sn.share.spent(cost)
 		}
+		sn.clock.mark(thread2, proc2)
 		sn.maxSlice = max(sn.maxSlice, sn.lastStepEnd.Sub(now))
+		sn.walkTime += sn.lastStepEnd.Sub(now)
+		if !busy {
+			sn.walkIdle += sn.lastStepEnd.Sub(now)
+		}
 		sn.arm(next)
 	}
 	for {
@@ -420,7 +512,7 @@ func (sn *snapshot) step() {
 			}
 		}
 		n++
-		if n == limit || n&31 == 0 && time.Now().After(deadline) {
+		if n == limit || n&31 == 0 && (time.Now().After(deadline) || !busy && n&255 == 0 && s.loop.Pending()) {
 			pause()
 			return
 		}
@@ -651,6 +743,7 @@ func (sn *snapshot) complete(err error) {
 	s.persist.lastCOW = sn.cowPeak
 	s.log.Info("snapshot finished",
 		zap.Int64("keys", sn.keysDone), zap.Duration("took", time.Since(sn.start)),
+		zap.Duration("walk", sn.walkTime), zap.Duration("walk_idle", sn.walkIdle), zap.Int64("copies_before_write", sn.cows),
 		zap.Duration("max_slice", sn.maxSlice), zap.Duration("max_copy_before_write", sn.maxStall),
 		zap.Int64("peak_buffered", sn.cowPeak), zap.Error(err))
 	if sn.opts.Done != nil {
@@ -690,12 +783,20 @@ func (s *Server) snapBeforeChange(d *keyspace.Dict, r keyspace.Ref) {
 		return
 	}
 	sd.clear(r)
-	start := time.Now()
+	sn.cows++
+	// One copy in 16 is timed: two clock reads per copy were 3 % of the loop
+	// under -P 16 writes during a save, and the longest copies are the big
+	// values (snapshot_big.go), whose own slices are timed.
+	var start time.Time
+	timed := sn.cows&15 == 1
+	if timed {
+		start = time.Now()
+	}
 	if e := d.E(r); !sn.bigJob(sd.db, e) {
 		sn.writeEntry(sd, e)
 	}
-	if t := time.Since(start); t > sn.maxStall {
-		sn.maxStall = t
+	if timed {
+		sn.maxStall = max(sn.maxStall, time.Since(start))
 	}
 }
 

@@ -542,6 +542,16 @@ func (l *Loop) ProcessFileEvents(timeoutMs int) {
 // Stopped reports whether the loop was asked to stop (loop goroutine only).
 func (l *Loop) Stopped() bool { return l.stopped }
 
+// Pending reports whether a registered descriptor is ready now (a client wrote,
+// the mailbox has work): one epoll_pwait that does not block. Readiness is
+// level-triggered, so the next ProcessEvents still sees it. For work that runs
+// in the loop's idle time and should give way to clients as soon as they need it.
+func (l *Loop) Pending() bool {
+	var ev [1]unix.EpollEvent
+	n, err := epollWaitRaw(l.epfd, ev[:], 0)
+	return err == nil && n > 0
+}
+
 // Close releases the loop's descriptors. Registered descriptors are not closed.
 func (l *Loop) Close() {
 	unix.Close(l.evfd)

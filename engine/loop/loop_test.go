@@ -154,3 +154,41 @@ func TestBusyCountsHandlers(t *testing.T) {
 		t.Fatal("the loop did not run the second function")
 	}
 }
+
+// Pending sees a descriptor that became readable without consuming its
+// readiness: the handler still runs on the next ProcessEvents.
+func TestPendingLeavesReadiness(t *testing.T) {
+	l, err := New(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	reads := 0
+	if err := l.AddFile(fds[0], Readable, func(fd int, _ Mask) {
+		var buf [16]byte
+		Read(fd, buf[:])
+		reads++
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if l.Pending() {
+		t.Fatal("Pending with nothing written")
+	}
+	unix.Write(fds[1], []byte("x"))
+	if !l.Pending() || !l.Pending() {
+		t.Fatal("Pending false after a write (or the first call consumed it)")
+	}
+	l.ProcessEvents(0)
+	if reads != 1 {
+		t.Fatalf("handler ran %d times, want 1", reads)
+	}
+	if l.Pending() {
+		t.Fatal("Pending after the data was read")
+	}
+}
