@@ -9,7 +9,7 @@ package engine
 // C array; cjson and cmsgpack build theirs with lua_newtable and
 // lua_setfield. keygrid's libraries are set up by gopher-lua's and its own
 // Go code in other orders: each table is built again here, once, before the
-// globals are protected.
+// globals are protected. So is the globals table, last (relayoutGlobals51).
 
 import (
 	lua "github.com/yuin/gopher-lua"
@@ -74,4 +74,117 @@ func relayoutLibs51(L *lua.LState, g *lua.LTable) {
 			L.SetMetatable(lua.LString(""), mt)
 		}
 	}
+}
+
+// The globals table as Redis 7.0.15 fills it, step by step (lstate.c,
+// lbaselib.c, lauxlib.c, script_lua.c luaRegisterRedisAPI, eval.c
+// scriptingInit). A global's node follows from every key added before it,
+// those whose value is nil included: luaV_settable adds the key (luaH_set)
+// before it calls the allow list's __newindex, so a name the allow list
+// refuses keeps a node, value nil, until the next rehash drops it.
+type luaGlobalOp uint8
+
+const (
+	globalSet    luaGlobalOp = iota // added with its value
+	globalRefuse                    // key added, value nil (refused by the allow list)
+	globalClear                     // an existing key set to nil (it keeps its node)
+)
+
+// luaGlobalSteps are the keys stored into the globals table, in order.
+// Stores to a key the table already holds (pcall, math and redis again)
+// change no layout and are left out.
+var luaGlobalSteps = []struct {
+	name string
+	op   luaGlobalOp
+}{
+	// base_open: _G, then luaL_register(L, "_G", base_funcs) in the array's
+	// order. dofile, loadfile and print are on the deny list. getfenv,
+	// setfenv and newproxy are on 7.0.15's allow list, but the servers we
+	// compare with (Debian's 7.0.15, with the 2025 Lua security fixes) have
+	// none of them, and pairs(_G) goes in their order only when the three
+	// are refused here as the deny list's names are.
+	{"_G", globalSet},
+	{"assert", globalSet},
+	{"collectgarbage", globalSet},
+	{"dofile", globalRefuse},
+	{"error", globalSet},
+	{"gcinfo", globalSet},
+	{"getfenv", globalRefuse},
+	{"getmetatable", globalSet},
+	{"loadfile", globalRefuse},
+	{"load", globalSet},
+	{"loadstring", globalSet},
+	{"next", globalSet},
+	{"pcall", globalSet},
+	{"print", globalRefuse},
+	{"rawequal", globalSet},
+	{"rawget", globalSet},
+	{"rawset", globalSet},
+	{"select", globalSet},
+	{"setfenv", globalRefuse},
+	{"setmetatable", globalSet},
+	{"tonumber", globalSet},
+	{"tostring", globalSet},
+	{"type", globalSet},
+	{"unpack", globalSet},
+	{"xpcall", globalSet},
+	{"_VERSION", globalSet},
+	{"ipairs", globalSet},
+	{"pairs", globalSet},
+	{"newproxy", globalRefuse},
+	// luaopen_base's coroutine, then luaLoadLibraries' order (luaL_findtable
+	// or lua_setglobal of each library's name).
+	{"coroutine", globalSet},
+	{"table", globalSet},
+	{"string", globalSet},
+	{"math", globalSet},
+	{"debug", globalSet},
+	{"cjson", globalSet},
+	{"struct", globalSet},
+	{"cmsgpack", globalSet},
+	{"bit", globalSet},
+	// luaRegisterRedisAPI.
+	{"redis", globalSet},
+	// The error handler's chunk: "debug = nil", then (EVAL's state only)
+	// function __redis__err__handler. KEYS and ARGV come with the first
+	// EVAL (luaCallFunction), as here.
+	{"debug", globalClear},
+	{"__redis__err__handler", globalSet},
+}
+
+// relayoutGlobals51 returns a globals table holding g's values, built as
+// Redis builds its globals: lua_open makes it with luaH_new(L, 0, 2) and
+// luaGlobalSteps follow. A name g does not hold is left out (keygrid has no
+// debug library: its key is added and cleared with a placeholder value);
+// keys Redis does not have keep g's order after Redis's. _G is the new
+// table itself, as base_open sets it.
+func relayoutGlobals51(L *lua.LState, g *lua.LTable) *lua.LTable {
+	t := L.CreateTable(0, 2)
+	in := make(map[string]bool, len(luaGlobalSteps))
+	for _, s := range luaGlobalSteps {
+		in[s.name] = true
+		switch s.op {
+		case globalRefuse, globalClear:
+			t.RawSetString(s.name, lua.LNil)
+		case globalSet:
+			v := g.RawGetString(s.name)
+			switch {
+			case s.name == "_G":
+				v = t
+			case s.name == "debug":
+				v = lua.LTrue
+			}
+			if v != lua.LNil {
+				t.RawSetString(s.name, v)
+			}
+		}
+	}
+	for k, v := g.Next(lua.LNil); k != lua.LNil; k, v = g.Next(k) {
+		if s, ok := k.(lua.LString); ok && in[string(s)] || v == lua.LNil {
+			continue
+		}
+		t.RawSet(k, v)
+	}
+	t.Metatable = g.Metatable
+	return t
 }

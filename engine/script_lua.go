@@ -188,6 +188,10 @@ func newLuaEnv(s *Server, forFunctions bool) *luaEnv {
 		// Redis defines its EVAL error handler as a global; scripts can see it.
 		g.RawSetString("__redis__err__handler", e.errHandler)
 	}
+	// Every global is set: fill the table again in Redis's order, so that
+	// pairs(_G) lists the names as Redis does (script_libs51.go).
+	g = relayoutGlobals51(L, g)
+	e.globals = g
 
 	// Lock the globals, then everything reachable from them.
 	mt := L.NewTable()
