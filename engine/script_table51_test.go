@@ -15,6 +15,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/keygrid/keygrid/internal/testutil"
 )
 
 // luaTablePrelude defines P(t): the keys of t in pairs order and #t, as a
@@ -309,4 +311,62 @@ func TestScriptLibraryOrderDiffRedis(t *testing.T) {
 		"setmetatable(getmetatable(''), nil) return 1",
 	)
 	evalDiffRedis(t, scripts)
+}
+
+// The globals table is filled as Redis fills it (lua_open's size, the
+// libraries, the names refused or removed, KEYS and ARGV on each EVAL), so
+// pairs(_G) lists the names in Redis's order: on the first EVAL, with
+// numkeys > 0, after several EVALs, after SCRIPT FLUSH, and in a function
+// (FCALL), whose globals are another Lua state's without the EVAL names.
+func TestScriptGlobalsOrderDiffRedis(t *testing.T) {
+	rc, kc := redisAndKeygrid(t)
+	const names = "local r = {} for k, v in pairs(_G) do r[#r + 1] = k .. '=' .. type(v) end return table.concat(r, ' ')"
+	diff := func(src string, numkeysAndArgs ...string) {
+		t.Helper()
+		want, got := evalBoth(t, rc, kc, src, numkeysAndArgs...)
+		if string(got) != string(want) {
+			t.Errorf("EVAL %q %q\n redis   %q\n keygrid %q", src, numkeysAndArgs, want, got)
+		}
+	}
+	diff(names)
+	diff(names, "2", "k1", "k2", "a1")
+	for i := 0; i < 3; i++ {
+		diff(names, "1", "k", "a", "b", "c")
+		diff("return 1")
+	}
+	// A name set to nil keeps its node (debug, after the error handler's
+	// definition); one refused or removed before a rehash has none.
+	for _, k := range []string{"debug", "print", "dofile", "loadfile", "getfenv", "setfenv", "newproxy", "nosuch"} {
+		diff("return {pcall(next, _G, '" + k + "')}")
+	}
+	diff("local r = {} local k = next(_G) while k do r[#r + 1] = k k = next(_G, k) end return #r .. ' ' .. r[1] .. ' ' .. r[#r]")
+	for _, c := range []*testutil.Conn{rc, kc} {
+		if _, err := c.Do("SCRIPT", "FLUSH"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	diff(names, "3", "a", "b", "c")
+	diff(names)
+
+	lib := "#!lua name=globals\n" +
+		"redis.register_function('names', function(keys, args) " + names + " end)\n" +
+		"redis.register_function{function_name='names_ro', callback=function(keys, args) " + names + " end, flags={'no-writes'}}"
+	for _, cmd := range [][]string{
+		{"FUNCTION", "LOAD", "REPLACE", lib},
+		{"FCALL", "names", "0"},
+		{"FCALL", "names", "2", "k1", "k2", "a"},
+		{"FCALL_RO", "names_ro", "0"},
+	} {
+		want, err := rc.Do(cmd...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := kc.Do(cmd...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%q\n redis   %q\n keygrid %q", cmd[:2], want, got)
+		}
+	}
 }
