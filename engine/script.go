@@ -427,6 +427,16 @@ func (s *Server) evalGeneric(c *Client, bySHA bool) {
 	if len(s.monitors) > 0 {
 		s.feedMonitors(c, c.argv)
 	}
+	// EVALSHA's own checks come before numkeys' (evalShaCommand): a digest that is
+	// not 40 characters long cannot match, and EVALSHA cannot be debugged.
+	if bySHA && len(c.argv[1]) != 40 {
+		c.ReplyError("NOSCRIPT No matching script. Please use EVAL.")
+		return
+	}
+	if bySHA && c.flags&flagLuaDebugSync != 0 && s.script.ldb == nil {
+		c.ReplyError("ERR Please use EVAL instead of EVALSHA for debugging")
+		return
+	}
 	numkeys, ok := parseInt(c.argv[2])
 	if !ok {
 		c.ReplyError(ErrNotInt)

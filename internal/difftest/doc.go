@@ -20,6 +20,10 @@
 // comment for what it compares and how to run long runs (RANDDIFF_SEED, RANDDIFF_SEEDS,
 // RANDDIFF_STEPS).
 //
+// TestDocsFuzz (docsfuzz_test.go) is its breadth-first sibling: calls generated
+// from redis-server's COMMAND DOCS for every command and subcommand, some broken on
+// purpose, compared the same way (DOCSFUZZ_SEED, DOCSFUZZ_STEPS).
+//
 // Environment:
 //
 //	DIFFTEST_AGAINST=redis      both sides are redis-server: validates the scripts themselves
