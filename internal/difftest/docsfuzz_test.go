@@ -12,7 +12,7 @@ package difftest
 // nondeterministic_output_order: sorted), or as docsFuzzLoose says for replies
 // that hold times, sizes or cursors. After every write command DEBUG DIGEST
 // compares the whole dataset; every 100 calls, and after a difference, both
-// servers are flushed and the keys written again.
+// servers are flushed and the keys written again. It runs in RESP2 and in RESP3.
 //
 // TestRandom covers the data commands in depth; this covers breadth: option
 // parsing and error replies of the whole table, including the commands nobody
@@ -91,7 +91,16 @@ type docsCmd struct {
 }
 
 func TestDocsFuzz(t *testing.T) {
-	seed, steps := int64(1), 3000
+	for _, proto := range []string{"2", "3"} {
+		t.Run("resp"+proto, func(t *testing.T) {
+			t.Parallel()
+			docsFuzz(t, proto)
+		})
+	}
+}
+
+func docsFuzz(t *testing.T, proto string) {
+	seed, steps := int64(1), 2500
 	if v, err := strconv.ParseInt(os.Getenv("DOCSFUZZ_SEED"), 10, 64); err == nil {
 		seed = v
 	}
@@ -109,6 +118,8 @@ func TestDocsFuzz(t *testing.T) {
 	do(t, ref, "HELLO", "3")
 	cmds := docsFuzzCommands(t, ref)
 	do(t, ref, "HELLO", "2")
+	do(t, ref, "HELLO", proto)
+	do(t, got, "HELLO", proto)
 	if len(cmds) < 250 {
 		t.Fatalf("only %d commands to call", len(cmds))
 	}
@@ -145,7 +156,7 @@ func TestDocsFuzz(t *testing.T) {
 		}
 		if ok, why := Compare(mode, want, have); !ok {
 			fails++
-			t.Errorf("seed %d step %d: %s (%s)\nredis   %q\nkeygrid %q", seed, step, fmtArgv(argv), why, want, have)
+			t.Errorf("RESP%s seed %d step %d: %s (%s)\nredis   %q\nkeygrid %q", proto, seed, step, fmtArgv(argv), why, want, have)
 		}
 		diverged := c.write && random // SPOP: the datasets may differ by design
 		if (c.write || digestAll) && !random {
@@ -159,7 +170,7 @@ func TestDocsFuzz(t *testing.T) {
 			if string(dw) != string(dh) {
 				fails++
 				diverged = true
-				t.Errorf("seed %d step %d: DEBUG DIGEST differs after %s (replies %q / %q)", seed, step, fmtArgv(argv), want, have)
+				t.Errorf("RESP%s seed %d step %d: DEBUG DIGEST differs after %s (replies %q / %q)", proto, seed, step, fmtArgv(argv), want, have)
 			}
 		}
 		if diverged || step%100 == 0 || step == steps {
