@@ -192,11 +192,30 @@ var docsFuzzPopulate = [][]string{
 	{"XADD", "x1", "2-1", "g", "w"}, {"XGROUP", "CREATE", "x1", "g1", "0"},
 	{"GEOADD", "g1", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
 	{"PFADD", "p1", "a", "b", "c"}, {"SETBIT", "b1", "7", "1"},
+	// Past the listpack and intset limits: hashtable, skiplist and quicklist
+	// encodings, whose replies in hash-table order are compared sorted.
+	bigCmd("HSET", "h2", 300, true), bigCmd("ZADD", "z2", 300, true), bigCmd("SADD", "t2", 600, false),
+	bigCmd("SADD", "t3", 300, false), bigCmd("RPUSH", "l2", 300, false),
+}
+
+// bigCmd is CMD key followed by n members (i, or a score i and member mi).
+func bigCmd(cmd, key string, n int, pairs bool) []string {
+	argv := []string{cmd, key}
+	for i := 0; i < n; i++ {
+		if pairs {
+			argv = append(argv, strconv.Itoa(i), "m"+strconv.Itoa(i))
+		} else if cmd == "SADD" && key == "t3" {
+			argv = append(argv, "m"+strconv.Itoa(i))
+		} else {
+			argv = append(argv, strconv.Itoa(i))
+		}
+	}
+	return argv
 }
 
 var docsFuzzPools = map[string][]string{
-	"key":     {"s1", "s2", "l1", "h1", "t1", "z1", "x1", "g1", "p1", "b1", "n1", "{s1}x"},
-	"string":  {"a", "f1", "hello", "", "1", "-1", "2.5", "c", "v1", "g1", "Palermo", "x"},
+	"key":     {"s1", "s2", "l1", "h1", "t1", "z1", "x1", "g1", "p1", "b1", "n1", "{s1}x", "h2", "z2", "t2", "t3", "l2"},
+	"string":  {"a", "f1", "hello", "", "1", "-1", "2.5", "c", "v1", "g1", "Palermo", "x", "m7", "7", "299"},
 	"integer": {"0", "1", "2", "-1", "3", "10", "-100", "9223372036854775807", "abc", "1.5"},
 	"double":  {"0", "1", "2.5", "-1", "+inf", "-inf", "abc", "1e3", "3"},
 	"pattern": {"*", "s*", "?1", "[a-z]*", "x"},
