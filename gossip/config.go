@@ -61,6 +61,10 @@ type Config struct {
 	// ReportInterval is how often a master re-sends its failure reports for the
 	// nodes it sees PFAIL; 0 derives NodeTimeout/4 (reports live 2×NodeTimeout).
 	ReportInterval time.Duration
+	// ForgetBan is how long CLUSTER FORGET keeps a node from coming back
+	// through gossip; 0 derives Redis's fixed 60 s. Only tests shorten it
+	// (node/: $KEYGRID_TEST_FORGET_BAN).
+	ForgetBan time.Duration
 }
 
 // DefaultConfig returns a Config for a node with cluster-node-timeout nodeTimeout
@@ -103,6 +107,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ReportInterval == 0 {
 		c.ReportInterval = max(c.NodeTimeout/4, 50*time.Millisecond)
+	}
+	if c.ForgetBan <= 0 {
+		c.ForgetBan = banTime
 	}
 	return nil
 }

@@ -7,8 +7,10 @@ package node
 import (
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
@@ -41,6 +43,11 @@ func startCluster(srv *engine.Server, cfg *config.Config, log *zap.Logger) (*gos
 	gc.AdvertisePort = cfg.ClusterAnnounceBusPort
 	gc.Logger = log.Named("gossip")
 	gc.SecretKey = gossip.KeyFromSecret(cfg.ClusterBusSecret)
+	// A test hook, not a directive: Redis's CLUSTER FORGET ban is a fixed
+	// 60 s, and the multi-process tests cannot wait that long.
+	if d, err := time.ParseDuration(os.Getenv("KEYGRID_TEST_FORGET_BAN")); err == nil && d > 0 {
+		gc.ForgetBan = d
+	}
 	if cfg.TLSCluster {
 		// The bus is TLS with the node's certificates, as Redis's (tls-cluster).
 		srvCfg, cliCfg, err := tlsconf.Build(engine.TLSSettings(cfg))
