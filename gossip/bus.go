@@ -121,6 +121,19 @@ type Bus struct {
 	members map[string]*memberlist.Node // alive or suspect members (by id), from events
 	joined  map[string]time.Time
 	banned  map[string]time.Time
+	// forgotten: the ids CLUSTER FORGET dropped, kept after their ban ends.
+	// A Redis node adds a node it does not know only by a MEET, or by a
+	// handshake started because a node it knows gossips about it; the
+	// forgotten node's own pings are ignored. memberlist keeps the node as a
+	// member (it still answers), so without this mark its metas would bring
+	// it back when the ban ends. Cleared by a MEET (msgMeet from it, or our
+	// CLUSTER MEET of its address: meetAddrs) or, once the ban is over, by a
+	// known peer's ack that reports it (offset.go's gossip entries).
+	forgotten map[string]bool
+	// meetAddrs: the bus addresses of our CLUSTER MEETs under way, so the
+	// join's state from the node met is taken as a MEET (it clears a ban and
+	// the forgotten mark of the node answering there).
+	meetAddrs map[string]time.Time
 	// trusted: the ids the engine knows (nodes.conf, or delivered before):
 	// their peers need no answer to reach it (verify), as Redis knows the
 	// nodes of its nodes.conf without a handshake.
@@ -213,7 +226,7 @@ func New(cfg Config, eng Engine) (*Bus, error) {
 		cfg: cfg, eng: eng, log: cfg.Logger,
 		peers: map[string]*peer{}, members: map[string]*memberlist.Node{}, joined: map[string]time.Time{},
 		left: map[string]bool{}, former: map[string]bool{}, meetFrom: map[string]time.Time{},
-		banned: map[string]time.Time{}, trusted: map[string]bool{}, moved: map[string]*net.UDPAddr{}, lastFilter: -1, reportDerived: reportDerived,
+		banned: map[string]time.Time{}, forgotten: map[string]bool{}, meetAddrs: map[string]time.Time{}, trusted: map[string]bool{}, moved: map[string]*net.UDPAddr{}, lastFilter: -1, reportDerived: reportDerived,
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
 		links:    linkTable{to: map[string]*outLink{}, from: map[string]*inLink{}, killed: map[string]bool{}},
 		lastNode: map[string]*memberlist.Node{},
@@ -361,6 +374,16 @@ func (b *Bus) Meet(ip string, port, cport int) error {
 		deadline := time.Now().Add(max(b.nodeTimeout(), time.Second))
 		b.meeting.Add(1)
 		defer b.meeting.Add(-1)
+		b.mu.Lock()
+		b.meetAddrs[addr] = deadline
+		b.mu.Unlock()
+		defer func() {
+			b.mu.Lock()
+			if b.meetAddrs[addr] == deadline {
+				delete(b.meetAddrs, addr)
+			}
+			b.mu.Unlock()
+		}()
 		for {
 			ml := b.ml.Load()
 			if ml == nil {
@@ -458,11 +481,16 @@ func (b *Bus) endAlone() {
 	}
 }
 
-// Forget ignores node id for 60 s.
+// Forget ignores node id for 60 s (Config.ForgetBan), then keeps it forgotten
+// until a MEET or a known node's report (forgotten).
 func (b *Bus) Forget(id string) {
 	b.mu.Lock()
 	delete(b.peers, id)
-	b.banned[id] = time.Now().Add(banTime)
+	b.banned[id] = time.Now().Add(b.cfg.ForgetBan)
+	b.forgotten[id] = true
+	// Added again, it must answer under its id first (verify), as Redis's
+	// handshake node does.
+	delete(b.trusted, id)
 	b.mu.Unlock()
 }
 
@@ -878,6 +906,7 @@ func (b *Bus) restart(m *slots.NodeMeta) {
 	b.moved = map[string]*net.UDPAddr{}
 	b.mineEnc, b.ipSet, b.alone = nil, false, false
 	b.fresh, b.learnedIP = true, ""
+	b.forgotten = map[string]bool{} // a reset node knows nobody: any node may be met
 	b.former[b.id] = true
 	b.mu.Unlock()
 	if err := b.startMemberlist(m, seen); err != nil {

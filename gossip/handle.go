@@ -5,6 +5,8 @@ package gossip
 
 import (
 	"encoding/binary"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -53,6 +55,7 @@ func (d *delegate) NotifyMsg(buf []byte) {
 			// whatever its name (redis-cli --cluster add-node of a node just
 			// removed by del-node).
 			delete(b.banned, id)
+			delete(b.forgotten, id)
 			b.mu.Unlock()
 		}
 		return
@@ -132,6 +135,9 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		if hr.err != nil {
 			continue
 		}
+		if join && i == 0 {
+			b.meetAnswered(&h.meta)
+		}
 		if gossipOnly && (i > 0 || !join) {
 			b.learnMeta(&h.meta, "")
 			continue
@@ -142,6 +148,33 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		// A CLUSTER MEET from or to us: a soft-reset node knows the others
 		// again (in Redis it learns the met node, then the rest by its gossip).
 		b.endAlone()
+	}
+}
+
+// meetAnswered: m is the first header of a join's state, the remote node's
+// own. If a CLUSTER MEET of ours is under way to its address, the join is that
+// MEET: Redis's handshake node takes whichever node answers, even one it
+// forgot (no ban, no forgotten mark stops it). The address it announces may
+// differ from the one met (a hostname, cluster-announce-ip): the bus port then
+// decides.
+func (b *Bus) meetAnswered(m *meta) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.meetAddrs) == 0 || (!b.forgotten[m.ID] && b.banned[m.ID].IsZero()) {
+		return
+	}
+	now := time.Now()
+	mine := joinAddr(m.IP, m.CPort)
+	for addr, until := range b.meetAddrs {
+		if now.After(until) {
+			continue
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		if addr == mine || port == strconv.Itoa(m.CPort) {
+			delete(b.banned, m.ID)
+			delete(b.forgotten, m.ID)
+			return
+		}
 	}
 }
 
@@ -248,6 +281,11 @@ func (b *Bus) peerLocked(id string, now time.Time) *peer {
 		delete(b.banned, id)
 	}
 	p := b.peers[id]
+	if p == nil && b.forgotten[id] {
+		// Its own metas and headers (memberlist still reaches it) do not
+		// bring it back: a MEET or a known node's report does (forgotten).
+		return nil
+	}
 	if p == nil {
 		p = &peer{firstSeen: now, reports: map[string]time.Time{}, verified: b.trusted[id]}
 		b.peers[id] = p
