@@ -60,3 +60,65 @@ func TestForgottenSoftResetNodeStaysForgotten(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// CLUSTER FORGET of a node on every other node, the node neither reset nor
+// stopped: in Redis it stays forgotten after the 60 s ban (its own pings do not
+// add it, and nobody gossips about it). memberlist still reaches it, and its
+// announcements brought it back as soon as the ban was over.
+func TestForgottenRunningNodeStaysForgotten(t *testing.T) {
+	ms, _ := cluster(t, time.Second, 3)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	gone := ms[2]
+	for _, n := range ms[:2] {
+		n.bus.Forget(gone.id)
+		n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
+		// As if the 60 s ban were over.
+		n.bus.mu.Lock()
+		n.bus.banned[gone.id] = time.Now().Add(-time.Second)
+		n.bus.mu.Unlock()
+	}
+	// It announces a change, as it does when anything of it changes.
+	gone.view(func(st *slots.State) { st.CurrentEpoch++; gone.eng.changed(true) })
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		for i, n := range ms[:2] {
+			n.view(func(st *slots.State) {
+				if st.Nodes[gone.id] != nil {
+					t.Fatalf("node %d added the forgotten node again", i)
+				}
+			})
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A CLUSTER MEET of it brings it back.
+	ms[0].bus.Meet("127.0.0.1", 0, gone.bus.Port())
+	waitFor(t, 10*time.Second, "the node met again", func() bool {
+		known := false
+		ms[0].view(func(st *slots.State) { known = st.Nodes[gone.id] != nil })
+		return known
+	})
+}
+
+// Forgotten on one node only: once the ban is over, the nodes that still know
+// it report it (Redis's gossip section), and it comes back.
+func TestForgottenNodeReportedComesBack(t *testing.T) {
+	ms, _ := cluster(t, time.Second, 3)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	gone, n := ms[2], ms[0]
+	n.bus.Forget(gone.id)
+	n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
+	time.Sleep(time.Second) // banned: reports do not count
+	n.view(func(st *slots.State) {
+		if st.Nodes[gone.id] != nil {
+			t.Fatal("the forgotten node came back within the ban")
+		}
+	})
+	n.bus.mu.Lock()
+	n.bus.banned[gone.id] = time.Now().Add(-time.Second)
+	n.bus.mu.Unlock()
+	waitFor(t, 10*time.Second, "the reported node back", func() bool {
+		known := false
+		n.view(func(st *slots.State) { known = st.Nodes[gone.id] != nil })
+		return known
+	})
+}

@@ -111,3 +111,18 @@ func TestClusterProbeAckRefreshesStaleHeader(t *testing.T) {
 	d := waitFor(t, 20*time.Second, "the peer's header again", func() bool { return epochOf() == want })
 	t.Logf("stale header refreshed in %v", d)
 }
+
+// Redis takes myself's pong_received from what the others gossip about it
+// (clusterProcessGossipSection): the acks' gossip entries carry it, in whole
+// seconds.
+func TestAckGossipMyselfPong(t *testing.T) {
+	ms, _ := cluster(t, time.Second, 3)
+	for _, n := range ms {
+		waitFor(t, 10*time.Second, "myself's pong_received", func() bool {
+			var pong int64
+			n.view(func(st *slots.State) { pong = st.Myself.PongRecv })
+			age := time.Now().UnixMilli() - pong
+			return pong != 0 && pong%1000 == 0 && age > -1000 && age < 5000
+		})
+	}
+}
