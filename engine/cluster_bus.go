@@ -31,7 +31,9 @@ type ClusterBus interface {
 	// The joined node's meta arrives later through ClusterNodeUpdate.
 	Meet(ip string, port, cport int) error
 	// Forget drops node id from the bus's membership and ignores it for 60 s
-	// (CLUSTER FORGET's ban), so gossip from others does not re-add it.
+	// (CLUSTER FORGET's ban), so gossip from others does not re-add it; after
+	// the ban, as in Redis, only a MEET or another known node's gossip about
+	// it re-adds it, not the node's own messages.
 	Forget(id string)
 	// Changed says myself's meta or slot claim changed (read it with
 	// (*Server).ClusterMyself): gossip it soon (Redis's clusterBroadcastPong /

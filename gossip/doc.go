@@ -27,6 +27,11 @@
 //     ours: id, role, master id, config and current epochs, replication offset,
 //     manual-failover pause flag, announced ip/port/bus port/hostname, a sequence
 //     number and the digest and size of the slot claim (≤ 512 bytes; codec.go).
+//     Its probe acks carry our replication offset, header sequence and up to
+//     three gossip entries (a known node and when we last heard it, in
+//     seconds: Redis's gossip sections), which give the prober myself's
+//     pong_received and bring back a node it forgot once its ban is over
+//     (offset.go).
 //   - msgHeader (meta + claim ranges): broadcast when myself changes, and the
 //     content of push/pull (every header we hold, so a joiner learns the whole
 //     map in one exchange); msgHeaderReply, the same sent in reply to
