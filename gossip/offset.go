@@ -43,7 +43,10 @@ const ackGossip = 3
 // node's pong_received in seconds. The acking node does not know who probed it
 // (memberlist's PingDelegate is not told), so it reports up to ackGossip of
 // the nodes it knows at random: in a small cluster that is every node, the
-// prober included. The prober, if it knows the acking node (Redis processes
+// prober included; in a cluster of N nodes an ack reports the prober with a
+// chance of about 3/N, so myself's pong_received there lags more than Redis's
+// (whose pings carry N/10 entries), the price of an ack whose size does not
+// grow with N. The prober, if it knows the acking node (Redis processes
 // the gossip of known senders only), takes:
 //
 //   - an entry about myself as myself's pong_received, if newer and not more
