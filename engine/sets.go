@@ -1033,15 +1033,7 @@ func sintercardKeys(argv [][]byte) []int {
 	if len(argv) < 2 {
 		return nil
 	}
-	n, ok := parseInt(argv[1])
-	if !ok || n < 1 || n > int64(len(argv)-2) {
-		return nil
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = 2 + i
-	}
-	return idx
+	return keynumKeys(argv, 1) // genericGetKeys: numkeys read with atoi
 }
 
 // sinterGeneric is SINTER, SINTERSTORE (dst != nil) and SINTERCARD (cardOnly, with

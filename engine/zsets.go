@@ -492,8 +492,11 @@ func zgenericGetKeys(argv [][]byte, storeIdx, countIdx, firstIdx int) []int {
 	if countIdx >= len(argv) {
 		return nil
 	}
-	n, ok := parseInt(argv[countIdx])
-	if !ok || n < 1 || n > int64(len(argv)-firstIdx) {
+	// Redis reads numkeys here with atoi: "1.5" is 1 and "abc" 0 (no keys). The
+	// key specs refuse such a numkeys, and this is what cluster routing and
+	// COMMAND GETKEYS fall back to (ZUNIONSTORE d 1.5 a: CROSSSLOT over d and a).
+	n := atoi(string(argv[countIdx]))
+	if n < 1 || n > int64(len(argv)-firstIdx) {
 		return nil
 	}
 	keys := make([]int, 0, n+1)

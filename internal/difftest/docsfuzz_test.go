@@ -12,7 +12,8 @@ package difftest
 // nondeterministic_output_order: sorted), or as docsFuzzLoose says for replies
 // that hold times, sizes or cursors. After every write command DEBUG DIGEST
 // compares the whole dataset; every 100 calls, and after a difference, both
-// servers are flushed and the keys written again. It runs in RESP2 and in RESP3.
+// servers are flushed and the keys written again. It runs in RESP2, in RESP3 and on
+// one-node clusters (cluster mode's CROSSSLOT and CLUSTER subcommands).
 //
 // TestRandom covers the data commands in depth; this covers breadth: option
 // parsing and error replies of the whole table, including the commands nobody
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keygrid/keygrid/internal/testutil"
 )
@@ -72,7 +74,7 @@ var docsFuzzLoose = map[string]Mode{
 	"command|count": ModeType, "client|list": ModeType, "client|info": ModeType, "client|id": ModeType,
 	"client|getname": ModeType, "info": ModeType, "config|get": ModeType, "acl|list": ModeType,
 	"acl|users": ModeType, "acl|getuser": ModeType, "acl|whoami": ModeType, "acl|cat": ModeType,
-	"acl|genpass": ModeType, "pubsub|numpat": ModeType, "dbsize": ModeType,
+	"acl|genpass": ModeType, "pubsub|numpat": ModeType, "dbsize": ModeType, "cluster|myid": ModeType,
 }
 
 type docsArg struct {
@@ -91,15 +93,26 @@ type docsCmd struct {
 }
 
 func TestDocsFuzz(t *testing.T) {
-	for _, proto := range []string{"2", "3"} {
-		t.Run("resp"+proto, func(t *testing.T) {
+	for _, v := range []struct {
+		name, proto string
+		cluster     bool
+	}{{"resp2", "2", false}, {"resp3", "3", false}, {"cluster", "2", true}} {
+		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			docsFuzz(t, proto)
+			docsFuzz(t, v.proto, v.cluster)
 		})
 	}
 }
 
-func docsFuzz(t *testing.T, proto string) {
+// docsFuzzClusterSkip: in cluster mode (a one-node cluster owning every slot), what
+// would take slots away (the cluster would go down for the rest of the run).
+var docsFuzzClusterSkip = map[string]bool{
+	"cluster|addslots": true, "cluster|addslotsrange": true, "cluster|delslots": true,
+	"cluster|delslotsrange": true, "cluster|flushslots": true, "cluster|setslot": true,
+	"cluster|replicate": true, "cluster|set-config-epoch": true,
+}
+
+func docsFuzz(t *testing.T, proto string, cluster bool) {
 	seed, steps := int64(1), 2500
 	if v, err := strconv.ParseInt(os.Getenv("DOCSFUZZ_SEED"), 10, 64); err == nil {
 		seed = v
@@ -110,13 +123,29 @@ func docsFuzz(t *testing.T, proto string) {
 	trace := os.Getenv("DOCSFUZZ_TRACE") == "1"
 	digestAll := os.Getenv("DOCSFUZZ_DIGEST_ALL") == "1" // after every call, not only writes
 	args := []string{"--enable-debug-command", "yes"}
+	if cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	}
 	ref := testutil.StartRedis(t, args...).Conn(t)
 	got := testutil.StartKeygrid(t, args...).Conn(t)
+	if cluster {
+		// Both servers are one-node clusters owning every slot: multi-key commands
+		// meet CROSSSLOT, and the keyspace is the cluster's.
+		for _, conn := range []*testutil.Conn{ref, got} {
+			do(t, conn, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+			testutil.WaitFor(t, 20*time.Second, func() bool {
+				return strings.Contains(string(do(t, conn, "CLUSTER", "INFO")), "cluster_state:ok")
+			}, "cluster_state:ok")
+		}
+	}
 	for _, conn := range []*testutil.Conn{ref, got} {
 		do(t, conn, "DEBUG", "SET-ACTIVE-EXPIRE", "0") // keys expire when touched, on both at once
 	}
 	do(t, ref, "HELLO", "3")
 	cmds := docsFuzzCommands(t, ref)
+	if cluster {
+		cmds = slices.DeleteFunc(cmds, func(c docsCmd) bool { return docsFuzzClusterSkip[c.name] })
+	}
 	do(t, ref, "HELLO", "2")
 	do(t, ref, "HELLO", proto)
 	do(t, got, "HELLO", proto)
@@ -156,7 +185,7 @@ func docsFuzz(t *testing.T, proto string) {
 		}
 		if ok, why := Compare(mode, want, have); !ok {
 			fails++
-			t.Errorf("RESP%s seed %d step %d: %s (%s)\nredis   %q\nkeygrid %q", proto, seed, step, fmtArgv(argv), why, want, have)
+			t.Errorf("%s seed %d step %d: %s (%s)\nredis   %q\nkeygrid %q", t.Name(), seed, step, fmtArgv(argv), why, want, have)
 		}
 		diverged := c.write && random // SPOP: the datasets may differ by design
 		if (c.write || digestAll) && !random {
@@ -170,7 +199,7 @@ func docsFuzz(t *testing.T, proto string) {
 			if string(dw) != string(dh) {
 				fails++
 				diverged = true
-				t.Errorf("RESP%s seed %d step %d: DEBUG DIGEST differs after %s (replies %q / %q)", proto, seed, step, fmtArgv(argv), want, have)
+				t.Errorf("%s seed %d step %d: DEBUG DIGEST differs after %s (replies %q / %q)", t.Name(), seed, step, fmtArgv(argv), want, have)
 			}
 		}
 		if diverged || step%100 == 0 || step == steps {
