@@ -190,10 +190,32 @@ func routeKeys(cmd *Command, argv [][]byte) []int {
 		}
 		return idx
 	}
-	refs := cmd.keysWithFlags(argv)
-	idx := make([]int, len(refs))
-	for i, r := range refs {
-		idx[i] = r.pos
+	// Redis's getKeysFromCommand, not the key specs COMMAND GETKEYS prefers: the
+	// command's getkeys proc when it has one (GEORADIUS ... STORE a STOREDIST b
+	// routes by b alone, the one the command writes), else the legacy range.
+	if cmd.Keys != nil {
+		return cmd.Keys(argv)
+	}
+	return legacyRangeKeys(cmd, argv)
+}
+
+// legacyRangeKeys is Redis's getKeysUsingLegacyRangeSpec: FirstKey to LastKey
+// (negative: from the end) by Step, as COMMAND INFO shows them; none when the
+// request is too short for them (the command then answers the arity error).
+func legacyRangeKeys(cmd *Command, argv [][]byte) []int {
+	if cmd.FirstKey <= 0 || cmd.Step <= 0 {
+		return nil
+	}
+	first, last := cmd.FirstKey, cmd.LastKey
+	if last < 0 {
+		last += len(argv)
+	}
+	var idx []int
+	for j := first; j <= last; j += cmd.Step {
+		if j >= len(argv) {
+			return nil
+		}
+		idx = append(idx, j)
 	}
 	return idx
 }

@@ -126,17 +126,12 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 	if cluster {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
 	}
-	ref := testutil.StartRedis(t, args...).Conn(t)
-	got := testutil.StartKeygrid(t, args...).Conn(t)
+	var ref, got *testutil.Conn
 	if cluster {
-		// Both servers are one-node clusters owning every slot: multi-key commands
-		// meet CROSSSLOT, and the keyspace is the cluster's.
-		for _, conn := range []*testutil.Conn{ref, got} {
-			do(t, conn, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
-			testutil.WaitFor(t, 20*time.Second, func() bool {
-				return strings.Contains(string(do(t, conn, "CLUSTER", "INFO")), "cluster_state:ok")
-			}, "cluster_state:ok")
-		}
+		ref, got = oneNodeClusters(t, args...)
+	} else {
+		ref = testutil.StartRedis(t, args...).Conn(t)
+		got = testutil.StartKeygrid(t, args...).Conn(t)
 	}
 	for _, conn := range []*testutil.Conn{ref, got} {
 		do(t, conn, "DEBUG", "SET-ACTIVE-EXPIRE", "0") // keys expire when touched, on both at once
@@ -209,6 +204,49 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 				do(t, conn, "FUNCTION", "FLUSH")
 			}
 			populate()
+		}
+	}
+}
+
+// oneNodeClusters starts a redis-server and a keygrid, each a one-node cluster
+// owning every slot, and returns a connection to each: multi-key commands meet
+// CROSSSLOT, and the keyspace is the cluster's.
+func oneNodeClusters(t *testing.T, args ...string) (ref, got *testutil.Conn) {
+	args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	ref = testutil.StartRedis(t, args...).Conn(t)
+	got = testutil.StartKeygrid(t, args...).Conn(t)
+	for _, conn := range []*testutil.Conn{ref, got} {
+		do(t, conn, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+		testutil.WaitFor(t, 20*time.Second, func() bool {
+			return strings.Contains(string(do(t, conn, "CLUSTER", "INFO")), "cluster_state:ok")
+		}, "cluster_state:ok")
+	}
+	return ref, got
+}
+
+// TestClusterRoutingKeysDiffRedis: cluster mode finds a request's keys as Redis's
+// getKeysFromCommand does (the getkeys proc, else the legacy range), not as
+// COMMAND GETKEYS does (key specs first), so CROSSSLOT comes or not as in Redis.
+func TestClusterRoutingKeysDiffRedis(t *testing.T) {
+	ref, got := oneNodeClusters(t)
+	for _, argv := range [][]string{
+		{"GEOADD", "g", "13.361389", "38.115556", "Palermo"},
+		// STORE and STOREDIST: the last one wins, in the proc and in the command.
+		{"GEORADIUS", "g", "15", "37", "200", "km", "STORE", "{x}a", "STOREDIST", "g"},
+		{"GEORADIUS", "g", "15", "37", "200", "km", "STORE", "g", "STOREDIST", "{x}a"},
+		{"GEORADIUSBYMEMBER", "g", "Palermo", "10", "km", "STORE", "{x}b", "STOREDIST", "g"},
+		{"ZADD", "z", "1", "a"},
+		{"ZUNIONSTORE", "z", "1.5", "z", "{x}c"},
+		{"ZUNIONSTORE", "z", "1.5", "{x}c", "z"},
+		{"ZINTERCARD", "2x", "z", "{x}c"},
+		{"SINTERCARD", "1.5", "z", "{x}c"},
+		{"EVAL", "return 1", "1.5", "z", "{x}c"},
+		{"MSET", "a", "1", "{a}b", "2"},
+		{"MSET", "a", "1", "b", "2"},
+	} {
+		want, have := do(t, ref, argv...), do(t, got, argv...)
+		if string(want) != string(have) {
+			t.Errorf("%s:\nredis   %q\nkeygrid %q", fmtArgv(argv), want, have)
 		}
 	}
 }
