@@ -338,6 +338,19 @@ type keyRef struct {
 	flags []string
 }
 
+// flaglessGetKeys: the commands whose Redis getkeys proc (genericGetKeys and the
+// GEORADIUS and XREAD procs) gives its keys no flags. keysWithFlags falls back to
+// the proc when the key specs cannot be resolved (ZMPOP 1.5 ...: the keynum spec
+// refuses "1.5", the proc's atoi reads 1), and then ACL checks such a key against
+// the patterns alone, with no read or write permission asked.
+var flaglessGetKeys = map[string]bool{
+	"eval": true, "eval_ro": true, "evalsha": true, "evalsha_ro": true, "fcall": true, "fcall_ro": true,
+	"zunion": true, "zinter": true, "zdiff": true, "zunionstore": true, "zinterstore": true,
+	"zdiffstore": true, "zintercard": true, "sintercard": true, "lmpop": true, "blmpop": true,
+	"zmpop": true, "bzmpop": true, "georadius": true, "georadiusbymember": true, "xread": true,
+	"xreadgroup": true,
+}
+
 // keysWithFlags finds the keys of a request as Redis's getKeysFromCommandWithSpecs
 // does: from the key specs when they are all complete and resolvable and none has
 // variable flags, else from the command's key extractor (flags then come from
@@ -356,6 +369,13 @@ func (cmd *Command) keysWithFlags(argv [][]byte) []keyRef {
 	var positions []int
 	if cmd.Keys != nil {
 		positions = cmd.Keys(argv)
+		if flaglessGetKeys[cmd.Name] {
+			out := make([]keyRef, len(positions))
+			for i, pos := range positions {
+				out[i] = keyRef{pos: pos}
+			}
+			return out
+		}
 	} else {
 		keys, _ := keysFromSpecs(specs, argv)
 		for _, k := range keys {

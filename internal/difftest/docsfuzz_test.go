@@ -96,13 +96,19 @@ func TestDocsFuzz(t *testing.T) {
 	for _, v := range []struct {
 		name, proto string
 		cluster     bool
-	}{{"resp2", "2", false}, {"resp3", "3", false}, {"cluster", "2", true}} {
+		acl         bool
+	}{{"resp2", "2", false, false}, {"resp3", "3", false, false}, {"cluster", "2", true, false}, {"acl", "2", false, true}} {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			docsFuzz(t, v.proto, v.cluster)
+			docsFuzz(t, v.proto, v.cluster, v.acl)
 		})
 	}
 }
+
+// docsFuzzUser is the user the acl variant calls commands as: some keys readable,
+// some writable, some both, some channels, and not every command.
+var docsFuzzUser = []string{"ACL", "SETUSER", "fuzz", "on", "nopass", "~s*", "~l*", "%R~h*", "%W~z*",
+	"resetchannels", "&a*", "+@all", "-@dangerous", "+info", "-flushall", "-debug"}
 
 // docsFuzzClusterSkip: in cluster mode (a one-node cluster owning every slot), what
 // would take slots away (the cluster would go down for the rest of the run).
@@ -112,7 +118,7 @@ var docsFuzzClusterSkip = map[string]bool{
 	"cluster|replicate": true, "cluster|set-config-epoch": true,
 }
 
-func docsFuzz(t *testing.T, proto string, cluster bool) {
+func docsFuzz(t *testing.T, proto string, cluster, acl bool) {
 	seed, steps := int64(1), 2500
 	if v, err := strconv.ParseInt(os.Getenv("DOCSFUZZ_SEED"), 10, 64); err == nil {
 		seed = v
@@ -133,6 +139,9 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 		ref = testutil.StartRedis(t, args...).Conn(t)
 		got = testutil.StartKeygrid(t, args...).Conn(t)
 	}
+	// fref and fgot take the fuzzed calls; ref and got (the default user) set up,
+	// compare digests and reset.
+	fref, fgot := ref, got
 	for _, conn := range []*testutil.Conn{ref, got} {
 		do(t, conn, "DEBUG", "SET-ACTIVE-EXPIRE", "0") // keys expire when touched, on both at once
 	}
@@ -142,8 +151,11 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 		cmds = slices.DeleteFunc(cmds, func(c docsCmd) bool { return docsFuzzClusterSkip[c.name] })
 	}
 	do(t, ref, "HELLO", "2")
-	do(t, ref, "HELLO", proto)
-	do(t, got, "HELLO", proto)
+	if acl {
+		fref, fgot = userConn(t, ref), userConn(t, got)
+	}
+	do(t, fref, "HELLO", proto)
+	do(t, fgot, "HELLO", proto)
 	if len(cmds) < 250 {
 		t.Fatalf("only %d commands to call", len(cmds))
 	}
@@ -163,8 +175,8 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 		if r.Intn(5) == 0 {
 			argv = docsBreak(r, argv, len(c.words))
 		}
-		want := do(t, ref, argv...)
-		have := do(t, got, argv...)
+		want := do(t, fref, argv...)
+		have := do(t, fgot, argv...)
 		if trace {
 			t.Logf("step %d: %s -> %q / %q", step, fmtArgv(argv), want, have)
 		}
@@ -206,6 +218,21 @@ func docsFuzz(t *testing.T, proto string, cluster bool) {
 			populate()
 		}
 	}
+}
+
+// userConn creates docsFuzzUser through admin and returns a new connection to the
+// same server, authenticated as that user.
+func userConn(t *testing.T, admin *testutil.Conn) *testutil.Conn {
+	do(t, admin, docsFuzzUser...)
+	c, err := testutil.Dial(admin.NetConn().RemoteAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if r := do(t, c, "AUTH", "fuzz", "x"); string(r) != "+OK\r\n" {
+		t.Fatalf("AUTH fuzz: %q", r)
+	}
+	return c
 }
 
 // oneNodeClusters starts a redis-server and a keygrid, each a one-node cluster
