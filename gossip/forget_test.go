@@ -37,23 +37,36 @@ func TestForgottenSoftResetNodeStaysForgotten(t *testing.T) {
 		}
 	})
 	gone.bus.SoftReset()
-	for _, n := range ms[:2] {
+	// The reset node announces a change (its epoch moved on), as it would when
+	// anything of it changes: heard, it must still not be added.
+	forgetPastBan(ms[:2], gone)
+	staysForgotten(t, ms[:2], gone, "master %d added the forgotten, reset node again")
+}
+
+// forgetPastBan makes every node of others FORGET gone, as if its 60 s ban were
+// already over, then has gone announce a change (its epoch moved on), as it does
+// when anything of it changes.
+func forgetPastBan(others []*testNode, gone *testNode) {
+	for _, n := range others {
 		n.bus.Forget(gone.id)
 		n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
-		// As if the 60 s ban were over.
 		n.bus.mu.Lock()
 		n.bus.banned[gone.id] = time.Now().Add(-time.Second)
 		n.bus.mu.Unlock()
 	}
-	// The reset node announces a change (its epoch moved on), as it would when
-	// anything of it changes: heard, it must still not be added.
 	gone.view(func(st *slots.State) { st.CurrentEpoch++; gone.eng.changed(true) })
+}
+
+// staysForgotten fails (msg, with the node's index) if any of others adds gone
+// again within 3 s.
+func staysForgotten(t *testing.T, others []*testNode, gone *testNode, msg string) {
+	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
-		for i, n := range ms[:2] {
+		for i, n := range others {
 			n.view(func(st *slots.State) {
 				if st.Nodes[gone.id] != nil {
-					t.Fatalf("master %d added the forgotten, reset node again", i)
+					t.Fatalf(msg, i)
 				}
 			})
 		}
@@ -69,27 +82,8 @@ func TestForgottenRunningNodeStaysForgotten(t *testing.T) {
 	ms, _ := cluster(t, time.Second, 3)
 	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
 	gone := ms[2]
-	for _, n := range ms[:2] {
-		n.bus.Forget(gone.id)
-		n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
-		// As if the 60 s ban were over.
-		n.bus.mu.Lock()
-		n.bus.banned[gone.id] = time.Now().Add(-time.Second)
-		n.bus.mu.Unlock()
-	}
-	// It announces a change, as it does when anything of it changes.
-	gone.view(func(st *slots.State) { st.CurrentEpoch++; gone.eng.changed(true) })
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		for i, n := range ms[:2] {
-			n.view(func(st *slots.State) {
-				if st.Nodes[gone.id] != nil {
-					t.Fatalf("node %d added the forgotten node again", i)
-				}
-			})
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	forgetPastBan(ms[:2], gone)
+	staysForgotten(t, ms[:2], gone, "node %d added the forgotten node again")
 	// A CLUSTER MEET of it brings it back.
 	ms[0].bus.Meet("127.0.0.1", 0, gone.bus.Port())
 	waitFor(t, 10*time.Second, "the node met again", func() bool {
