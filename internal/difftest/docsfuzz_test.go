@@ -96,11 +96,14 @@ func TestDocsFuzz(t *testing.T) {
 	for _, v := range []struct {
 		name, proto string
 		cluster     bool
-		acl         bool
-	}{{"resp2", "2", false, false}, {"resp3", "3", false, false}, {"cluster", "2", true, false}, {"acl", "2", false, true}} {
+		acl, multi  bool
+	}{
+		{"resp2", "2", false, false, false}, {"resp3", "3", false, false, false},
+		{"cluster", "2", true, false, false}, {"acl", "2", false, true, false}, {"multi", "3", false, false, true},
+	} {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			docsFuzz(t, v.proto, v.cluster, v.acl)
+			docsFuzz(t, v.proto, v.cluster, v.acl, v.multi)
 		})
 	}
 }
@@ -118,7 +121,7 @@ var docsFuzzClusterSkip = map[string]bool{
 	"cluster|replicate": true, "cluster|set-config-epoch": true,
 }
 
-func docsFuzz(t *testing.T, proto string, cluster, acl bool) {
+func docsFuzz(t *testing.T, proto string, cluster, acl, multi bool) {
 	seed, steps := int64(1), 2500
 	if v, err := strconv.ParseInt(os.Getenv("DOCSFUZZ_SEED"), 10, 64); err == nil {
 		seed = v
@@ -175,8 +178,24 @@ func docsFuzz(t *testing.T, proto string, cluster, acl bool) {
 		if r.Intn(5) == 0 {
 			argv = docsBreak(r, argv, len(c.words))
 		}
-		want := do(t, fref, argv...)
-		have := do(t, fgot, argv...)
+		var want, have []byte
+		if multi {
+			// Queued inside MULTI: the reply to the call (QUEUED or the queuing
+			// error) is compared exactly, then EXEC's: EXECABORT exactly, or the
+			// one result under the command's compare mode (below).
+			for _, conn := range []*testutil.Conn{fref, fgot} {
+				do(t, conn, "MULTI")
+			}
+			qw, qh := do(t, fref, argv...), do(t, fgot, argv...)
+			if string(qw) != string(qh) {
+				fails++
+				t.Errorf("%s seed %d step %d: queuing %s\nredis   %q\nkeygrid %q", t.Name(), seed, step, fmtArgv(argv), qw, qh)
+			}
+			want, have = execResult(t, do(t, fref, "EXEC")), execResult(t, do(t, fgot, "EXEC"))
+		} else {
+			want = do(t, fref, argv...)
+			have = do(t, fgot, argv...)
+		}
 		if trace {
 			t.Logf("step %d: %s -> %q / %q", step, fmtArgv(argv), want, have)
 		}
@@ -218,6 +237,15 @@ func docsFuzz(t *testing.T, proto string, cluster, acl bool) {
 			populate()
 		}
 	}
+}
+
+// execResult is the one result in EXEC's reply, or the reply itself (EXECABORT).
+func execResult(t *testing.T, raw []byte) []byte {
+	v := parse(t, raw)
+	if v.Kind == testutil.KindArray && len(v.Elems) == 1 {
+		return v.Elems[0].Raw
+	}
+	return raw
 }
 
 // userConn creates docsFuzzUser through admin and returns a new connection to the
