@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keygrid/keygrid/internal/testutil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -135,6 +136,12 @@ func lua51LimitScripts() []string {
 func cmdDiffRedis(t *testing.T, cmds [][]string) int {
 	t.Helper()
 	rc, kc := redisAndKeygrid(t)
+	return cmdDiff(t, rc, kc, cmds)
+}
+
+// cmdDiff is cmdDiffRedis on connections the caller holds (state kept between calls).
+func cmdDiff(t *testing.T, rc, kc *testutil.Conn, cmds [][]string) int {
+	t.Helper()
 	differ := 0
 	for _, cmd := range cmds {
 		want, err := rc.Do(cmd...)

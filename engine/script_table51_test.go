@@ -351,22 +351,10 @@ func TestScriptGlobalsOrderDiffRedis(t *testing.T) {
 	lib := "#!lua name=globals\n" +
 		"redis.register_function('names', function(keys, args) " + names + " end)\n" +
 		"redis.register_function{function_name='names_ro', callback=function(keys, args) " + names + " end, flags={'no-writes'}}"
-	for _, cmd := range [][]string{
+	cmdDiff(t, rc, kc, [][]string{
 		{"FUNCTION", "LOAD", "REPLACE", lib},
 		{"FCALL", "names", "0"},
 		{"FCALL", "names", "2", "k1", "k2", "a"},
 		{"FCALL_RO", "names_ro", "0"},
-	} {
-		want, err := rc.Do(cmd...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := kc.Do(cmd...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("%q\n redis   %q\n keygrid %q", cmd[:2], want, got)
-		}
-	}
+	})
 }
