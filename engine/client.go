@@ -57,7 +57,7 @@ type Client struct {
 	req  resp.Request
 	argv [][]byte
 	cmd  *Command // command being executed
-	last *Command // last command executed (CLIENT LIST cmd=)
+	last *Command // Redis's lastcmd: the command last looked up, nil if unknown (CLIENT LIST cmd=)
 	// lastTop is the last top-level command looked up, tried first by the dispatcher.
 	lastTop *Command
 	// rewritten, set by rewriteArgv, is what the current command propagates instead

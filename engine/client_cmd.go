@@ -367,12 +367,9 @@ func (s *Server) appendClientInfo(b []byte, cl *Client) []byte {
 		}
 	}
 	b = append(b, " cmd="...)
-	switch {
-	case cl.cmd != nil:
-		b = append(b, cl.cmd.Name...)
-	case cl.last != nil:
+	if cl.last != nil {
 		b = append(b, cl.last.Name...)
-	default:
+	} else {
 		b = append(b, "NULL"...)
 	}
 	b = append(b, " user="...)

@@ -76,6 +76,7 @@ func (s *Server) dispatchCommand(c *Client) {
 		sub := cmd.LookupSub(argv[1])
 		if sub == nil {
 			c.cmd = cmd
+			c.last = nil // Redis's lookupCommand found no command: CLIENT LIST says cmd=NULL
 			s.stats.unknownCmd++
 			c.flagTransaction()
 			// The name the client typed: CONFIG renamed to XCONFIG says "Try XCONFIG HELP."
@@ -89,7 +90,9 @@ func (s *Server) dispatchCommand(c *Client) {
 	} else {
 		c.lastTop = cmd
 	}
-	c.cmd = cmd
+	// c.last is Redis's c->lastcmd, set at lookup: CLIENT LIST's cmd= names a command
+	// refused by its checks too, and stays "exec" for the commands EXEC runs.
+	c.cmd, c.last = cmd, cmd
 	// Refusals go through rejectCommand, which also fails a transaction being queued
 	// (and aborts a refused EXEC), as Redis's rejectCommand (multi.go).
 	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
@@ -220,7 +223,6 @@ func (s *Server) call(c *Client, cmd *Command) {
 	s.errMark = s.stats.errorReplies
 	s.stats.numCommands++
 	c.cmdCount++
-	c.last = cmd
 	// may_replicate covers PFCOUNT, which writes the cached cardinality into the HLL
 	// and propagates when it did (Redis propagates any call that changed dirty).
 	if (s.dirty != dirtyBefore || c.flags&flagForcePropagate != 0) && s.propagate != nil && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
@@ -296,7 +298,7 @@ func (s *Server) rejectUnknown(c *Client, argv [][]byte) {
 		args.WriteString(a)
 		args.WriteString("' ")
 	}
-	c.cmd = nil
+	c.cmd, c.last = nil, nil
 	s.stats.unknownCmd++
 	c.flagTransaction()
 	c.ReplyError("ERR unknown command '" + truncate(sanitize(string(argv[0])), 128) +

@@ -293,7 +293,6 @@ func (s *Server) queueMulti(c *Client, cmd *Command) bool {
 	case "exec", "discard", "multi", "watch", "quit", "reset":
 		return false
 	}
-	c.last = cmd // CLIENT LIST cmd= shows the last command sent, queued or not
 	// An aborted transaction will not run: keep nothing (a client pipelining a
 	// transaction sees the errors only at the end).
 	if c.flags&(flagDirtyCAS|flagDirtyExec) == 0 {
