@@ -157,6 +157,11 @@ func docsFuzz(t *testing.T, proto string, cluster, acl, multi bool) {
 	if acl {
 		fref, fgot = userConn(t, ref), userConn(t, got)
 	}
+	// Some calls are slow on both servers (PFSELFTEST runs a long self-test):
+	// on a loaded CI machine they can exceed the default reply timeout.
+	for _, conn := range []*testutil.Conn{ref, got, fref, fgot} {
+		conn.SetTimeout(60 * time.Second)
+	}
 	do(t, fref, "HELLO", proto)
 	do(t, fgot, "HELLO", proto)
 	if len(cmds) < 250 {
