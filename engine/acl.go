@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -909,12 +908,7 @@ func (s *Server) aclInstallUsers(caller *Client, users map[string]*aclUser) {
 // aclFilePath is where the ACL file named path is: Redis changes its working
 // directory to dir as soon as the directive is read, so a relative aclfile is
 // relative to dir. keygrid keeps its working directory and joins the two.
-func (s *Server) aclFilePath(path string) string {
-	if filepath.IsAbs(path) || s.cfg.Dir == "" {
-		return path
-	}
-	return filepath.Join(s.cfg.Dir, path)
-}
+func (s *Server) aclFilePath(path string) string { return s.cfg.ResolvePath(path) }
 
 func (s *Server) aclParseFile(path string) (map[string]*aclUser, string) {
 	data, err := os.ReadFile(s.aclFilePath(path))

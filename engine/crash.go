@@ -43,6 +43,10 @@ func (s *Server) crashReport(sig unix.Signal, code int, addr uintptr) {
 	s.log.Warn("\n------ STACK TRACE ------\n\n"+string(buf)+"\n", redislog.Raw())
 	s.log.Warn(crashRawEnd, redislog.Raw())
 	s.log.Sync()
+	// bugReportEnd: the pid file of a daemon that is about to die goes with it.
+	if s.cfg.Daemonize && s.sup == nil && s.cfg.PidFile != "" {
+		os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
+	}
 }
 
 // die ends the process by sig with its default action, as Redis's handler does

@@ -365,8 +365,8 @@ func (s *Server) infoServer(sec *InfoSection) {
 	if s.cfgPath != "" {
 		cfgFile, _ = filepath.Abs(s.cfgPath)
 	}
-	supervised := s.cfg.Supervised
-	if supervised == "" || supervised == "auto" {
+	supervised := s.sup.Mode() // the supervisor found at start, as Redis's server.supervised
+	if supervised == "" {
 		supervised = "no"
 	}
 	sec.add("redis_version", Version)

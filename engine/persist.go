@@ -469,8 +469,10 @@ func (s *Server) persistShutdown(nosave, save bool) error {
 	}
 	if (len(s.cfg.Save) > 0 && !nosave) || save {
 		s.log.Info("Saving the final RDB snapshot before exiting.")
+		s.sup.Notify("STATUS=Saving the final RDB snapshot\n")
 		if err := s.rdbSaveSync(); err != nil {
 			s.log.Warn("Error trying to save the DB, can't exit.")
+			s.sup.Notify("STATUS=Error trying to save the DB, can't exit.\n")
 			return err
 		}
 	}

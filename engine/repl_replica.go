@@ -468,6 +468,7 @@ func (s *Server) replicaLink(j *replJob) {
 	switch hs.Outcome {
 	case replication.PartialResync:
 		s.log.Info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+		s.sup.Notify("STATUS=MASTER <-> REPLICA sync: Partial Resynchronization accepted. Ready to accept connections in read-write mode.\n")
 		fd, err := dupSocket(conn)
 		if err != nil {
 			fail("Can't take over the MASTER link: " + err.Error())
@@ -1105,6 +1106,7 @@ func (s *Server) replicaFullSyncLoaded(j *replJob, src *syncSource, id string, o
 	rs.masterDB = max(s.repl.syncStreamDB, 0)
 	s.replicaAttach(src.fd, src.rest)
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	s.sup.Notify("STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.\n")
 	if s.aof.state != aofOff {
 		// The AOF must describe the new dataset (Redis restarts the AOF after a sync).
 		if err := s.rewriteAppendOnlyFileBackground(); err != nil {

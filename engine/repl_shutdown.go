@@ -18,6 +18,7 @@ package engine
 // makes the process exit at once with status 1 ("You insist... exiting now.").
 
 import (
+	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
 	"strconv"
 	"syscall"
@@ -39,6 +40,14 @@ type shutdownWaitMark struct{}
 
 const errShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs."
 
+// shutdownRequested is the start of Redis's prepareForShutdown: the log line, and
+// systemd told the service is stopping. A shutdown already waiting for its replicas
+// does not come here again.
+func (s *Server) shutdownRequested() {
+	s.log.Warn("User requested shutdown...")
+	s.sup.Notify("STOPPING=1\n")
+}
+
 // replReadyToShutdown reports whether every replica acknowledged everything.
 func (s *Server) replReadyToShutdown() bool {
 	for _, rl := range s.repl.replicas {
@@ -59,7 +68,7 @@ func (s *Server) replShutdownWait(c *Client, nosave, save, force bool) bool {
 		}
 		*sd = replShutdownState{active: true, nosave: nosave, save: save, force: force,
 			deadline: time.Now().UnixMilli() + int64(s.cfg.ShutdownTimeout)*1000}
-		s.log.Warn("User requested shutdown...")
+		s.shutdownRequested()
 		s.repl.getAck = true
 		// Until the shutdown ends or is aborted (the cron ends it by the deadline).
 		s.Pause(int64(s.cfg.ShutdownTimeout)*1000+60_000, true)
@@ -172,7 +181,7 @@ func (s *Server) replShutdownLog(bool, bool) error {
 // signal's shutdown is still pending (the user insists).
 func (s *Server) ShutdownSignal(sig syscall.Signal) (exitNow bool) {
 	if sig == syscall.SIGINT && s.repl.signalled.Load() {
-		s.log.Warn("You insist... exiting now.")
+		s.log.Warn(redislog.FromHandler("You insist... exiting now."), redislog.Raw())
 		// The save in progress is abandoned: its temp file goes (rdbRemoveTempFile).
 		os.Remove(s.rdbTempPath())
 		return true
@@ -181,13 +190,13 @@ func (s *Server) ShutdownSignal(sig syscall.Signal) (exitNow bool) {
 	case s.repl.loading.Load():
 		// Redis's sigShutdownHandler: the shutdown (unsaved) happens at the
 		// load's next event processing.
-		s.log.Warn("Received shutdown signal during loading, scheduling shutdown.")
+		s.log.Warn(redislog.FromHandler("Received shutdown signal during loading, scheduling shutdown."), redislog.Raw())
 	case sig == syscall.SIGINT:
-		s.log.Warn("Received SIGINT scheduling shutdown...")
+		s.log.Warn(redislog.FromHandler("Received SIGINT scheduling shutdown..."), redislog.Raw())
 	case sig == syscall.SIGTERM:
-		s.log.Warn("Received SIGTERM scheduling shutdown...")
+		s.log.Warn(redislog.FromHandler("Received SIGTERM scheduling shutdown..."), redislog.Raw())
 	default:
-		s.log.Warn("Received shutdown signal, scheduling shutdown...")
+		s.log.Warn(redislog.FromHandler("Received shutdown signal, scheduling shutdown..."), redislog.Raw())
 	}
 	s.repl.signalled.Store(true)
 	s.loop.Submit(func() { s.sigPending = sig }) // serverCron acts on it, as on shutdown_asap
@@ -208,7 +217,7 @@ func (s *Server) signalShutdown(sig syscall.Signal) {
 	if !now && s.replShutdownWait(nil, nosave, save, force) {
 		return // the cron finishes it (replShutdownCron)
 	}
-	s.log.Warn("User requested shutdown...")
+	s.shutdownRequested()
 	err := s.prepareShutdownAndStop(nosave, save)
 	if err != nil && force {
 		err = s.prepareShutdownAndStop(true, false)

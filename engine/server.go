@@ -16,6 +16,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/loop"
+	"github.com/keygrid/keygrid/internal/daemon"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 )
@@ -41,6 +42,10 @@ type Options struct {
 	// initialized" there, after a successful bind (a suite that waits for the
 	// logo's PID line must not take a server that could not bind for started).
 	Listening func()
+	// Supervisor is the init system supervising the process (internal/daemon), or
+	// nil: systemd is told of shutdowns and replication syncs as Redis tells it,
+	// and INFO's process_supervised names it.
+	Supervisor *daemon.Supervisor
 }
 
 // Server is one data node's engine: its event loop, clients and keyspace. All of its
@@ -55,7 +60,9 @@ type Server struct {
 	logLvl  *zap.AtomicLevel // the logger's level (Options.LogLevel), or nil
 	// listening is Options.Listening.
 	listening func()
-	loop      *loop.Loop
+	// sup is Options.Supervisor (nil: not supervised).
+	sup  *daemon.Supervisor
+	loop *loop.Loop
 
 	listeners []int
 	unixFD    int
@@ -202,6 +209,7 @@ func New(opts Options) (*Server, error) {
 		log:          log,
 		logLvl:       opts.LogLevel,
 		listening:    opts.Listening,
+		sup:          opts.Supervisor,
 		clients:      make(map[int64]*Client),
 		readBuf:      make([]byte, readChunk),
 		errorStats:   make(map[string]*int64),
@@ -518,7 +526,15 @@ func (s *Server) prepareShutdownAndStop(nosave, save bool) error {
 			return err
 		}
 	}
-	s.log.Info("Redis is now ready to exit, bye bye...")
+	// As Redis's finishShutdown: a daemonized server without a pidfile directive
+	// logs it too (its pidfile became the default one when it daemonized).
+	if s.cfg.Daemonize || s.cfg.PidFile != "" {
+		s.log.Info("Removing the pid file.")
+		if s.cfg.PidFile != "" {
+			os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
+		}
+	}
+	s.log.Warn("Redis is now ready to exit, bye bye...")
 	s.loop.StopNow()
 	return nil
 }

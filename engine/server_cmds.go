@@ -214,6 +214,9 @@ func shutdownCommand(c *Client) {
 	if !now && s.replShutdownWait(c, nosave, save, force) {
 		return // blocked until the replicas caught up (repl_shutdown.go)
 	}
+	if !s.repl.shutdown.active { // else replShutdownWait said it when the wait began
+		s.shutdownRequested()
+	}
 	if err := s.prepareShutdownAndStop(nosave, save); err != nil {
 		if !force {
 			s.log.Warn("SHUTDOWN failed: " + err.Error())

@@ -33,14 +33,15 @@ func currentLogRole() byte {
 // startupBanner logs what redis-server logs as it starts: the starting line, the
 // version line and the configuration line. It returns what logs the logo block (only
 // when always-show-logo is set or the log is a terminal, as Redis; otherwise the
-// one-line mode summary), which the caller runs once the ports are bound.
-func startupBanner(log *zap.Logger, mode string, port int, cfgPath string, alwaysShowLogo, toStdout bool) (logo func()) {
+// one-line mode summary), which the caller runs once the ports are bound. noArgs:
+// the server was started with no argument at all (neither a file nor an option).
+func startupBanner(log *zap.Logger, mode string, port int, noArgs bool, alwaysShowLogo, toStdout bool) (logo func()) {
 	// Levels and marks as redis-server's main() logs these lines.
 	logEarly.Store(true)
 	log.Warn("oO0OoO0OoO0Oo keygrid is starting oO0OoO0OoO0Oo")
 	log.Warn(fmt.Sprintf("Redis version=%s, keygrid=%s, bits=64, go=%s, pid=%d, just started",
 		engine.Version, engine.KeygridVersion, runtime.Version(), os.Getpid()))
-	if cfgPath == "" {
+	if noArgs {
 		log.Warn("Warning: no config file specified, using the default config. In order to specify a config file use keygrid server /path/to/keygrid.conf")
 	} else {
 		log.Warn("Configuration loaded")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
+	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/internal/redislog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,6 +30,7 @@ import (
 // Main runs `keygrid server [config-file] [--directive value ...]` and returns the
 // process exit code.
 func Main(args []string) int {
+	noArgs := len(args) == 0 // redis-server's "no config file specified" warning is for argc == 1
 	path := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path, args = args[0], args[1:]
@@ -51,11 +53,29 @@ func Main(args []string) int {
 		return 1
 	}
 	defer closeLog()
+	// Supervision, then daemonizing, in Redis's order: before the start-up banner,
+	// the bind and the pid file (internal/daemon).
+	var sup *daemon.Supervisor
+	background := daemon.Child() // the copy a `daemonize yes` parent started
+	if !background {
+		if sup = daemon.Supervise(cfg.Supervised, log); sup != nil {
+			cfg.Supervised = sup.Mode() // CONFIG GET supervised says what "auto" found, as in Redis
+		} else if cfg.Daemonize {
+			log.Sync()
+			if err := daemon.Daemonize(""); err != nil { // returns only on failure
+				log.Warn("Can't daemonize: " + err.Error())
+				return 1
+			}
+		}
+	}
+	if background && cfg.PidFile == "" {
+		cfg.PidFile = daemon.DefaultPidFile // createPidFile's default
+	}
 	mode := "standalone"
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
-	showLogo := startupBanner(log, mode, cfg.Port, path, cfg.AlwaysShowLogo, cfg.LogFile == "")
+	showLogo := startupBanner(log, mode, cfg.Port, noArgs, cfg.AlwaysShowLogo, cfg.LogFile == "")
 	// Signals are handled from before the dataset loads, as Redis installs its
 	// handlers before loading: SIGTERM during the load exits at once, unsaved.
 	var eng atomic.Pointer[engine.Server]
@@ -82,7 +102,7 @@ func Main(args []string) int {
 			}
 		}
 	}()
-	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store, showLogo)
+	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store, showLogo, sup)
 	if err != nil {
 		if !engine.IsStartupLogged(err) { // else logged already, in Redis's words
 			log.Error("can't start", zap.Error(err))
@@ -110,17 +130,23 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
-	return newNode(cfg, cfgPath, log, level, reg, nil, nil)
+	return newNode(cfg, cfgPath, log, level, reg, nil, nil, nil)
 }
 
 // newNode is New; created, when not nil, gets the engine before it loads its
 // dataset (Main's signal handling); showLogo, when not nil, logs the start-up logo
-// once the ports are bound (startupBanner).
-func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server), showLogo func()) (*Node, error) {
+// once the ports are bound (startupBanner); sup, when not nil, is the init system
+// to tell when the node is ready.
+func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server), showLogo func(), sup *daemon.Supervisor) (*Node, error) {
 	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level,
+		Supervisor: sup,
 		Listening: func() {
-			// After the bind, as redis-server: its logo (or the mode line), then
-			// "Server initialized" (LL_WARNING there too).
+			// After the bind, as redis-server: the pid file (a daemon's, or the
+			// pidfile directive's), its logo (or the mode line), then "Server
+			// initialized" (LL_WARNING there too).
+			if cfg.PidFile != "" {
+				daemon.WritePidFile(cfg.ResolvePath(cfg.PidFile))
+			}
 			if showLogo != nil {
 				showLogo()
 			}
@@ -166,6 +192,12 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 	}
 	if !srv.StoppedDuringLoad() { // else a shutdown came during the load: Run returns at once
 		log.Info("Ready to accept connections")
+		if cfg.ReplicaOfHost != "" {
+			sup.Notify("STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n")
+		} else {
+			sup.Notify("STATUS=Ready to accept connections\n")
+		}
+		sup.Notify("READY=1\n")
 	}
 	n.unwatch = watchCommands(srv.Metrics()) // the releaser's activity (gcpolicy.go)
 	return n, nil

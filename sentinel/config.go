@@ -59,6 +59,13 @@ type Config struct {
 	AnnounceHostnames bool
 	LogFile           string
 	LogLevel          string
+	// Daemonize detaches the sentinel into the background at start ("daemonize");
+	// PidFile is where its pid is written ("pidfile"; a daemon without one uses
+	// /var/run/redis.pid, as Redis); Supervised is "upstart", "systemd", "auto" or
+	// "no" ("supervised"). See internal/daemon.
+	Daemonize  bool
+	PidFile    string
+	Supervised string
 	// RaftPort gives the raft transport a port of its own; 0 (the default): raft
 	// shares the sentinel's port (raftmux.go).
 	RaftPort int
@@ -115,7 +122,7 @@ var preMonitor = map[string]bool{"announce-ip": true, "announce-port": true, "de
 // DefaultConfig returns Redis Sentinel's defaults.
 func DefaultConfig() *Config {
 	// TLS defaults are Redis's: client certificates required, session caching on.
-	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
+	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", Supervised: "no", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
 		ACLLogMaxLen: 128,
 		TLS:          tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
 }
@@ -294,9 +301,20 @@ func (c *Config) directive(argv []string) error {
 		c.LogFile = argv[1]
 	case "loglevel":
 		c.LogLevel = argv[1]
-	case "daemonize", "protected-mode", "pidfile", "supervised", "syslog-enabled", "syslog-ident", "syslog-facility":
-		// Accepted for compatibility with existing sentinel.conf files; keygrid runs in
-		// the foreground under a supervisor and never binds outside `bind`.
+	case "daemonize":
+		c.Daemonize, err = yesno(argv[1])
+	case "pidfile":
+		c.PidFile = argv[1]
+	case "supervised":
+		switch v := strings.ToLower(argv[1]); v {
+		case "upstart", "systemd", "auto", "no":
+			c.Supervised = v
+		default:
+			err = fmt.Errorf("argument(s) must be one of the following: upstart, systemd, auto, no")
+		}
+	case "protected-mode", "syslog-enabled", "syslog-ident", "syslog-facility":
+		// Accepted for compatibility with existing sentinel.conf files: a sentinel
+		// never binds outside `bind`, and logs to its logfile or standard output.
 	case "requirepass":
 		c.RequirePass = argv[1]
 	case "acllog-max-len":

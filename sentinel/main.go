@@ -4,6 +4,7 @@ package sentinel
 
 import (
 	"fmt"
+	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
 	"os/signal"
@@ -22,6 +23,7 @@ func Main(args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path, args = args[0], args[1:]
 	}
+	startDir, _ := os.Getwd() // a daemon starts where we did, to read the same paths
 	cfg, err := LoadConfig(path, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid sentinel) ***\n%v\n", err)
@@ -49,6 +51,23 @@ func Main(args []string) int {
 		return 1
 	}
 	defer log.Sync()
+	// Supervision, then daemonizing, as redis-sentinel (internal/daemon).
+	var sup *daemon.Supervisor
+	background := daemon.Child()
+	if !background {
+		if sup = daemon.Supervise(cfg.Supervised, log); sup != nil {
+			cfg.Supervised = sup.Mode()
+		} else if cfg.Daemonize {
+			log.Sync()
+			if err := daemon.Daemonize(startDir); err != nil { // returns only on failure
+				log.Warn("Can't daemonize: " + err.Error())
+				return 1
+			}
+		}
+	}
+	if background && cfg.PidFile == "" {
+		cfg.PidFile = daemon.DefaultPidFile
+	}
 	reg := prometheus.NewRegistry()
 	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)
@@ -60,17 +79,36 @@ func Main(args []string) int {
 		log.Warn(err.Error())
 		return 1
 	}
+	if cfg.PidFile != "" { // once the port is bound, as Redis's createPidFile
+		daemon.WritePidFile(cfg.PidFile) // relative to dir, where we are now
+	}
 	if cfg.MetricsAddr != "" {
 		s.metrics.serve(cfg.MetricsAddr, reg)
 	}
+	sup.Notify("STATUS=Ready to accept connections\n")
+	sup.Notify("READY=1\n")
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case sig := <-sigs:
-		log.Warn("Received " + sig.String() + " scheduling shutdown...")
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		log.Warn(redislog.FromHandler("Received "+name+" scheduling shutdown..."), redislog.Raw())
 	case <-s.stopped:
 	}
+	// Redis's prepareForShutdown and finishShutdown, in sentinel mode.
+	log.Warn("User requested shutdown...")
+	sup.Notify("STOPPING=1\n")
 	s.Shutdown()
+	if cfg.Daemonize || cfg.PidFile != "" {
+		log.Info("Removing the pid file.")
+		if cfg.PidFile != "" {
+			os.Remove(cfg.PidFile)
+		}
+	}
+	log.Warn("Sentinel is now ready to exit, bye bye...")
 	return 0
 }
 

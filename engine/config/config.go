@@ -9,6 +9,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 )
 
@@ -531,6 +532,16 @@ func Default() *Config {
 		s.init(c)
 	}
 	return c
+}
+
+// ResolvePath is where a relative path of the configuration (pidfile, aclfile,
+// logfile) is: Redis chdirs into dir as soon as it reads the directive, keygrid
+// keeps its working directory and joins the two.
+func (c *Config) ResolvePath(path string) string {
+	if path == "" || filepath.IsAbs(path) || c.Dir == "" {
+		return path
+	}
+	return filepath.Join(c.Dir, path)
 }
 
 // Clone returns a deep copy of c.

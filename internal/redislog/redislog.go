@@ -12,7 +12,9 @@ package redislog
 
 import (
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
@@ -115,4 +117,11 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 func IsTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// FromHandler is the line Redis's serverLogFromHandler writes for msg, which is
+// how redis-server and redis-sentinel log a shutdown signal: no date and no
+// level mark, but "pid:signal-handler (unix seconds) msg". Log it with Raw.
+func FromHandler(msg string) string {
+	return strconv.Itoa(os.Getpid()) + ":signal-handler (" + strconv.FormatInt(time.Now().Unix(), 10) + ") " + msg + "\n"
 }
