@@ -6,6 +6,8 @@ package engine
 // that clients and tools that probe it (go-redis, redis-cli, the Tcl suite) get
 // Redis's replies and errors, including the enable-module-command gate.
 
+import "os"
+
 var moduleCommands = []*Command{
 	{Name: "module", Arity: -2,
 		Group: "server", Since: "4.0.0", Complexity: "Depends on subcommand.",
@@ -83,9 +85,18 @@ func moduleLoadCommand(c *Client) {
 	if !moduleAllowed(c) {
 		return
 	}
-	// moduleLoad's log line, with the reason in place of dlopen's.
-	c.srv.log.Warn("Module " + string(c.argv[2]) + " failed to load: keygrid does not load Redis modules")
+	// moduleLoad's log line.
+	c.srv.log.Warn("Module " + string(c.argv[2]) + " failed to load: " + moduleLoadError(string(c.argv[2])))
 	c.ReplyError("ERR Error loading the extension. Please check the server logs.")
+}
+
+// moduleLoadError is the reason moduleLoad logs for path: dlopen's (dlerror's
+// words) for a file that is not there, else that keygrid loads no module.
+func moduleLoadError(path string) string {
+	if _, err := os.Stat(path); err != nil {
+		return path + ": cannot open shared object file: No such file or directory"
+	}
+	return "keygrid does not load Redis modules"
 }
 
 // MODULE UNLOAD name

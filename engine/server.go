@@ -329,6 +329,17 @@ func (s *Server) Start() error {
 	if s.listening != nil {
 		s.listening()
 	}
+	// Redis's moduleLoadFromQueue: a loadmodule line that does not load aborts the
+	// start. keygrid loads no module, so a configuration that needs one cannot run
+	// as its author expects.
+	if len(s.cfg.LoadModules) > 0 {
+		path := s.cfg.LoadModules[0][0]
+		s.log.Warn("Module " + path + " failed to load: " + moduleLoadError(path))
+		s.log.Warn("Can't load module from " + path + ": server aborting")
+		s.closeListeners()
+		l.Close()
+		return startupLogged{fmt.Errorf("loadmodule %s: keygrid does not load Redis modules", path)}
+	}
 	s.startTime = time.Now()
 	s.statResetTime = s.startTime
 	s.nowMs = s.startTime.UnixMilli()
