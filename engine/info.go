@@ -343,6 +343,12 @@ func boolDigit(b bool) string {
 }
 
 // buildID stands in for Redis's redis_build_id: a hash of keygrid's version.
+// VersionLine is what `redis-server --version` prints, with keygrid's allocator (the Go
+// runtime, as INFO's mem_allocator) and build id: scripts read the version from "v=".
+func VersionLine() string {
+	return "Redis server v=" + Version + " sha=00000000:0 malloc=" + runtime.Version() + " bits=64 build=" + buildID()
+}
+
 func buildID() string {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(KeygridVersion); i++ {

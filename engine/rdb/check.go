@@ -30,13 +30,12 @@ func CheckMain(args []string, out io.Writer) int {
 func Check(path string, out io.Writer) error {
 	bw := bufio.NewWriter(out)
 	defer bw.Flush()
+	fmt.Fprintf(bw, "[offset 0] Checking RDB file %s\n", path)
 	f, err := os.Open(path)
 	if err != nil {
-		fmt.Fprintf(bw, "Cannot check RDB that is a directory or does not exist: %v\n", err)
-		return err
+		return err // redis-check-rdb says no more than the line above, and exits 1
 	}
 	defer f.Close()
-	fmt.Fprintf(bw, "[offset 0] Checking RDB file %s\n", path)
 	r := NewReader(f)
 	var keys, expires, expired, empty int64
 	now := time.Now().UnixMilli()
