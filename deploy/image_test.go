@@ -142,3 +142,44 @@ func TestImage(t *testing.T) {
 		}
 	}
 }
+
+// TestImageRedisServerCommand: a compose file written for the official redis image
+// (`command: redis-server --appendonly yes`, or just options) runs on this image
+// unchanged: keygrid is redis-server there, with the image's defaults (protected
+// mode off, data in /data), so a client from outside the container is served.
+func TestImageRedisServerCommand(t *testing.T) {
+	dockerOrSkip(t)
+	tag := buildImage(t)
+	t.Parallel()
+	for _, command := range [][]string{{"redis-server", "--appendonly", "yes"}, {"--appendonly", "yes"}} {
+		id := docker(t, append([]string{"run", "-d", "--rm", "-p", "127.0.0.1::6379", tag}, command...)...)
+		t.Cleanup(func() { exec.Command("docker", "rm", "-f", id).Run() })
+		hostPort := strings.Split(docker(t, "port", id, "6379/tcp"), "\n")[0]
+		var c *testutil.Conn
+		testutil.WaitFor(t, 30*time.Second, func() bool {
+			var err error
+			if c, err = testutil.Dial(hostPort); err != nil {
+				return false
+			}
+			if r, err := c.Do("PING"); err != nil || string(r) != "+PONG\r\n" {
+				c.Close()
+				return false
+			}
+			return true
+		}, fmt.Sprintf("%v: no PONG through the published port; logs:\n%s", command, docker(t, "logs", id)))
+		for _, step := range []struct {
+			cmd  []string
+			want string
+		}{
+			{[]string{"SET", "k", "v"}, "+OK\r\n"},
+			{[]string{"CONFIG", "GET", "appendonly"}, "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n"},
+			{[]string{"CONFIG", "GET", "protected-mode"}, "*2\r\n$14\r\nprotected-mode\r\n$2\r\nno\r\n"},
+			{[]string{"CONFIG", "GET", "dir"}, "*2\r\n$3\r\ndir\r\n$5\r\n/data\r\n"},
+		} {
+			if got, err := c.Do(step.cmd...); err != nil || string(got) != step.want {
+				t.Errorf("%v: %v: %q %v, want %q", command, step.cmd, got, err, step.want)
+			}
+		}
+		c.Close()
+	}
+}

@@ -35,7 +35,14 @@ func Main(args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path, args = args[0], args[1:]
 	}
-	cfg, err := config.Load(path, args)
+	// Defaults from the environment (the image's protected-mode no), overridden by
+	// the file and the arguments.
+	defaults, err := config.SplitArgs(os.Getenv(config.DefaultsEnv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%s: %v\n", engine.KeygridVersion, config.DefaultsEnv, err)
+		return 1
+	}
+	cfg, err := config.LoadWithDefaults(defaults, path, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
 		return 1

@@ -64,8 +64,32 @@ const maxIncludeDepth = 16
 // a lone "--save" means save "". The result has passed the checks Redis
 // makes at start-up. Errors are *LoadError.
 func Load(path string, args []string) (*Config, error) {
+	return LoadWithDefaults(nil, path, args)
+}
+
+// DefaultsEnv is the environment variable `keygrid server` takes default
+// options from (the image sets it), in the command line's syntax.
+const DefaultsEnv = "KEYGRID_DEFAULTS"
+
+// LoadWithDefaults is Load with defaults, options in the command line's form
+// ("--protected-mode", "no"), applied before the file and the arguments, which
+// override them: how an image changes a default without a config file, as the
+// official redis image does with its patched protected-mode default. Errors in
+// them name DefaultsEnv, where `keygrid server` reads them from.
+func LoadWithDefaults(defaults []string, path string, args []string) (*Config, error) {
 	c := Default()
 	l := &loader{c: c, st: loadState{fromFile: true}}
+	if len(defaults) > 0 {
+		lines, err := argLines(defaults)
+		if err != nil {
+			return nil, err
+		}
+		for i, line := range lines {
+			if err := l.line(line, DefaultsEnv, i+1, 0); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if path != "" {
 		if err := l.file(path, 0); err != nil {
 			return nil, err
