@@ -4,11 +4,13 @@ package sentinel
 
 import (
 	"fmt"
+	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -68,6 +70,11 @@ func Main(args []string) int {
 	if background && cfg.PidFile == "" {
 		cfg.PidFile = daemon.DefaultPidFile
 	}
+	// redis-sentinel's first lines, as `keygrid server` logs them.
+	log.Warn("oO0OoO0OoO0Oo keygrid is starting oO0OoO0OoO0Oo")
+	log.Warn(fmt.Sprintf("Redis version=%s, keygrid=%s, bits=64, go=%s, pid=%d, just started",
+		engine.Version, engine.KeygridVersion, runtime.Version(), os.Getpid()))
+	log.Warn("Configuration loaded")
 	reg := prometheus.NewRegistry()
 	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)

@@ -212,6 +212,8 @@ func (s *Sentinel) Start() error {
 	if s.cfg.Port == 0 {
 		s.cfg.Port = ln.Addr().(*net.TCPAddr).Port
 	}
+	// What redis-sentinel logs once bound, in place of its logo off a terminal.
+	s.log.Info(fmt.Sprintf("Running mode=sentinel, port=%d.", s.cfg.Port))
 	if err := s.startTLS(); err != nil {
 		ln.Close()
 		return err
