@@ -46,6 +46,10 @@ type Options struct {
 	// nil: systemd is told of shutdowns and replication syncs as Redis tells it,
 	// and INFO's process_supervised names it.
 	Supervisor *daemon.Supervisor
+	// ProcTitle is the program as it was run, proc-title-template's {title}
+	// ("keygrid server", or "/usr/bin/redis-server" for keygrid installed so);
+	// "" leaves the process title alone (an engine inside a test binary).
+	ProcTitle string
 }
 
 // Server is one data node's engine: its event loop, clients and keyspace. All of its
@@ -60,6 +64,8 @@ type Server struct {
 	logLvl  *zap.AtomicLevel // the logger's level (Options.LogLevel), or nil
 	// listening is Options.Listening.
 	listening func()
+	// procTitle is Options.ProcTitle.
+	procTitle string
 	// sup is Options.Supervisor (nil: not supervised).
 	sup  *daemon.Supervisor
 	loop *loop.Loop
@@ -210,6 +216,7 @@ func New(opts Options) (*Server, error) {
 		logLvl:       opts.LogLevel,
 		listening:    opts.Listening,
 		sup:          opts.Supervisor,
+		procTitle:    opts.ProcTitle,
 		clients:      make(map[int64]*Client),
 		readBuf:      make([]byte, readChunk),
 		errorStats:   make(map[string]*int64),
@@ -237,6 +244,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.initPubSub()
+	s.initProcTitle()
 	s.initTracking()
 	s.initMulti()
 	// After initMulti: scripting wraps the OOM decision that multi installs.
@@ -328,6 +336,9 @@ func (s *Server) Start() error {
 	}
 	if s.listening != nil {
 		s.listening()
+	}
+	if err := s.setProcTitle(); err != nil {
+		s.log.Debug("can't set the process title: " + err.Error())
 	}
 	// Redis's moduleLoadFromQueue: a loadmodule line that does not load aborts the
 	// start. keygrid loads no module, so a configuration that needs one cannot run

@@ -109,7 +109,8 @@ func Main(args []string) int {
 			}
 		}
 	}()
-	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(), eng.Store, showLogo, sup)
+	n, err := newNode(cfg, path, log, level, prometheus.NewRegistry(),
+		process{created: eng.Store, showLogo: showLogo, sup: sup, procTitle: procTitleName()})
 	if err != nil {
 		if !engine.IsStartupLogged(err) { // else logged already, in Redis's words
 			log.Error("can't start", zap.Error(err))
@@ -137,16 +138,35 @@ type Node struct {
 // New builds a node and opens its sockets. level, when not nil, is log's level, which
 // CONFIG SET loglevel changes (see NewLogger); reg receives the node's metrics.
 func New(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry) (*Node, error) {
-	return newNode(cfg, cfgPath, log, level, reg, nil, nil, nil)
+	return newNode(cfg, cfgPath, log, level, reg, process{})
 }
 
-// newNode is New; created, when not nil, gets the engine before it loads its
-// dataset (Main's signal handling); showLogo, when not nil, logs the start-up logo
-// once the ports are bound (startupBanner); sup, when not nil, is the init system
-// to tell when the node is ready.
-func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, created func(*engine.Server), showLogo func(), sup *daemon.Supervisor) (*Node, error) {
+// process is what Main adds to a node that is the whole process: created gets the
+// engine before it loads its dataset (Main's signal handling); showLogo logs the
+// start-up logo once the ports are bound (startupBanner); sup is the init system to
+// tell when the node is ready; procTitle is proc-title-template's {title}. A node
+// built by New (inside a test binary, say) has none of them.
+type process struct {
+	created   func(*engine.Server)
+	showLogo  func()
+	sup       *daemon.Supervisor
+	procTitle string
+}
+
+// procTitleName is how the process was run, for its title: redis-server's argv[0]
+// when keygrid is installed as redis-server, else the program and its subcommand.
+func procTitleName() string {
+	if len(os.Args) > 1 && (os.Args[1] == "server" || os.Args[1] == "redis-server") {
+		return os.Args[0] + " " + os.Args[1]
+	}
+	return os.Args[0]
+}
+
+// newNode is New, with what Main adds for a node that is the whole process.
+func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.AtomicLevel, reg *prometheus.Registry, p process) (*Node, error) {
+	showLogo, created, sup := p.showLogo, p.created, p.sup
 	srv, err := engine.New(engine.Options{Config: cfg, ConfigPath: cfgPath, Logger: log.Named("engine"), LogLevel: level,
-		Supervisor: sup,
+		Supervisor: sup, ProcTitle: p.procTitle,
 		Listening: func() {
 			// After the bind, as redis-server: the pid file (a daemon's, or the
 			// pidfile directive's), its logo (or the mode line), then "Server

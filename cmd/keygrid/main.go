@@ -12,6 +12,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/rdb"
+	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/node"
 	"github.com/keygrid/keygrid/proxy"
 	"github.com/keygrid/keygrid/sentinel"
@@ -38,6 +39,9 @@ Examples:
 `
 
 func main() {
+	// Before anything reads them: the process title (set-proc-title) reuses the
+	// memory os.Args and the environment were read from (internal/daemon).
+	daemon.DetachArgsAndEnv()
 	// Installed under one of Redis's names (a symlink or a copy), keygrid is that
 	// program, so that scripts, init units, compose files and manifests that run
 	// redis-server, redis-sentinel or the checkers by name run keygrid unchanged.

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -130,4 +133,53 @@ func TestWritePidFile(t *testing.T) {
 		t.Fatalf("%q %v", b, err)
 	}
 	WritePidFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.pid")) // best effort: no panic
+}
+
+// TestProcTitle runs in a child test process (its title changes): after
+// DetachArgsAndEnv, SetProcTitle rewrites /proc/self/cmdline, short or longer than
+// the arguments, and os.Args, os.Getenv and a child's environment keep their values.
+func TestProcTitle(t *testing.T) {
+	if os.Getenv("DAEMON_TITLE_CHILD") != "1" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestProcTitle$", "-test.v")
+		cmd.Env = append(os.Environ(), "DAEMON_TITLE_CHILD=1", "KEEP_ME=value-"+strings.Repeat("x", 64))
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS") {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	if err := SetProcTitle("early"); err == nil {
+		t.Fatal("SetProcTitle before DetachArgsAndEnv succeeded")
+	}
+	var args []string // copies: os.Args's strings are views of the memory the title takes
+	for _, a := range os.Args {
+		args = append(args, strings.Clone(a))
+	}
+	DetachArgsAndEnv()
+	cmdline := func() string {
+		b, err := os.ReadFile("/proc/self/cmdline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimRight(string(b), "\x00")
+	}
+	long := "keygrid " + strings.Repeat("long-title ", 40) // longer than the arguments
+	for _, want := range []string{"short", long, "short again"} {
+		if err := SetProcTitle(want); err != nil {
+			t.Fatal(err)
+		}
+		if got := cmdline(); got != want {
+			t.Errorf("cmdline %q, want %q", got, want)
+		}
+	}
+	if !slices.Equal(os.Args, args) {
+		t.Errorf("os.Args %q, was %q", os.Args, args)
+	}
+	want := "value-" + strings.Repeat("x", 64)
+	if v := os.Getenv("KEEP_ME"); v != want {
+		t.Errorf("KEEP_ME=%q after the title", v)
+	}
+	out, err := exec.Command("/bin/sh", "-c", "echo $KEEP_ME").Output()
+	if err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("a child's KEEP_ME=%q %v", out, err)
+	}
 }

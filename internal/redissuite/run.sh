@@ -15,7 +15,7 @@
 #   -m         external (default): one server per unit, started here, the suite connects to it;
 #              local: the suite starts its own servers, as in Redis's own CI (integration/*,
 #              unit/cluster/*, tests tagged external:skip): src/redis-server, redis-sentinel,
-#              redis-check-aof and redis-check-rdb in SUITE_DIR become shims running BIN
+#              redis-check-aof and redis-check-rdb in SUITE_DIR become symlinks to BIN
 #   UNIT       units such as unit/type/string (default: the list below)
 #
 # A fresh server per unit keeps one unit's leftovers (configs, clients, keys) from
@@ -59,6 +59,7 @@ redis) BIN=${BIN:-$(command -v redis-server)} ;;
 *) usage ;;
 esac
 [ -x "$BIN" ] || { echo "no server binary at $BIN (make build?)" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN") # absolute, for the symlinks
 mkdir -p "$OUT"
 
 # Some units run redis-cli / redis-benchmark from src/ of a Redis checkout.
@@ -68,17 +69,17 @@ for b in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
 done
 
 # Local mode: the suite runs src/redis-server CONFIG [--opt val ...] itself and waits for
-# " PID: <pid>" (the ASCII logo's line) on its stdout. A shim execs the server binary in
-# its own process, so the PID the suite knows is the server's.
+# " PID: <pid>" (the ASCII logo's line) on its stdout. The shims are symlinks to the binary
+# (keygrid takes its part from its name), so the PID the suite knows is the server's.
 install_shims() {
 	local b
 	for b in redis-server redis-sentinel redis-check-aof redis-check-rdb; do rm -f "$SUITE/src/$b"; done
 	if [ "$SERVER" = keygrid ]; then
-		printf '#!/bin/sh\nexec %s server "$@"\n' "$BIN" >"$SUITE/src/redis-server"
-		printf '#!/bin/sh\nexec %s sentinel "$@"\n' "$BIN" >"$SUITE/src/redis-sentinel"
-		printf '#!/bin/sh\nexec %s check-aof "$@"\n' "$BIN" >"$SUITE/src/redis-check-aof"
-		printf '#!/bin/sh\nexec %s check-rdb "$@"\n' "$BIN" >"$SUITE/src/redis-check-rdb"
-		chmod +x "$SUITE"/src/redis-server "$SUITE"/src/redis-sentinel "$SUITE"/src/redis-check-aof "$SUITE"/src/redis-check-rdb
+		# Symlinks: keygrid run as redis-server is redis-server (its argv[0] and
+		# process title too, which unit/other checks).
+		for b in redis-server redis-sentinel redis-check-aof redis-check-rdb; do
+			ln -s "$BIN" "$SUITE/src/$b"
+		done
 	else
 		for b in redis-server redis-sentinel redis-check-aof redis-check-rdb; do
 			p=$(command -v $b) && ln -s "$p" "$SUITE/src/$b"
