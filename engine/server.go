@@ -66,6 +66,8 @@ type Server struct {
 	listening func()
 	// procTitle is Options.ProcTitle.
 	procTitle string
+	// watchdog is the software watchdog (watchdog.go).
+	watchdog watchdog
 	// sup is Options.Supervisor (nil: not supervised).
 	sup  *daemon.Supervisor
 	loop *loop.Loop
@@ -245,6 +247,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.initPubSub()
 	s.initProcTitle()
+	s.initWatchdog()
 	s.initTracking()
 	s.initMulti()
 	// After initMulti: scripting wraps the OOM decision that multi installs.
@@ -432,6 +435,10 @@ func (s *Server) finish() {
 	// temp file, as Redis kills its child on exit.
 	s.killAppendOnlyRewrite()
 	s.abortSnapshot()
+	if s.watchdog.stop != nil { // watchdog.go
+		close(s.watchdog.stop)
+		s.watchdog.stop = nil
+	}
 	s.syncTemps.stop() // repl_replica.go: full-sync files received but not loaded
 	// Listeners first, as Redis closes its listening sockets before exiting: a
 	// client that sees its connection close must find the port refusing (the
@@ -493,6 +500,9 @@ func (s *Server) serverCron() {
 	s.nowMs = now.UnixMilli()
 	s.cronLoops++
 	s.lastCronTime = now
+	if s.watchdog.period.Load() != 0 {
+		s.watchdog.rearm() // watchdog.go
+	}
 	if s.cronPaused {
 		return
 	}
