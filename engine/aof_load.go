@@ -182,6 +182,9 @@ func (s *Server) aofExec(c *Client, argv [][]byte, file string) bool {
 	s.evict.writing = cmd.Flags&FlagWrite != 0
 	cmd.Proc(c)
 	s.evict.writing = wasWriting
+	if len(c.out) > 0 && c.out[0] == '-' {
+		s.propagationError(c, c.out, "server", "AOF-loading-client") // repl_errors.go
+	}
 	if len(s.evict.pending) > 0 {
 		s.settleMem()
 	}

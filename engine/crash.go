@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/keygrid/keygrid/internal/redislog"
 	"golang.org/x/sys/unix"
@@ -47,6 +49,28 @@ func (s *Server) crashReport(sig unix.Signal, code int, addr uintptr) {
 	if s.cfg.Daemonize && s.sup == nil && s.cfg.PidFile != "" {
 		os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
 	}
+}
+
+// serverPanic is Redis's serverPanic: the bug report with the reason ("Guru
+// Meditation") and the stacks, then the process aborts. It does not return.
+func (s *Server) serverPanic(msg string) {
+	where := "?"
+	if _, file, line, ok := runtime.Caller(1); ok {
+		where = filepath.Base(file) + ":" + strconv.Itoa(line)
+	}
+	s.log.Warn("\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===\n", redislog.Raw())
+	s.log.Warn("------------------------------------------------")
+	s.log.Warn("!!! Software Failure. Press left mouse button to continue")
+	s.log.Warn("Guru Meditation: " + msg + " #" + where)
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	s.log.Warn("\n------ STACK TRACE ------\n\n"+string(buf)+"\n", redislog.Raw())
+	s.log.Warn(crashRawEnd, redislog.Raw())
+	s.log.Sync()
+	if s.cfg.Daemonize && s.sup == nil && s.cfg.PidFile != "" {
+		os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
+	}
+	s.die(unix.SIGABRT)
 }
 
 // die ends the process by sig with its default action, as Redis's handler does

@@ -18,6 +18,15 @@ import (
 // replicaErrorFromMaster logs the error reply (without its "-" and CRLF) that
 // the master's command got, as Redis 7.0 words it.
 func (s *Server) replicaErrorFromMaster(c *Client, reply []byte) {
+	s.propagationError(c, reply, "replica", "master")
+}
+
+// propagationError is afterErrorReply for a command this server must not refuse:
+// from its master (from "replica", to "master") or from the AOF it loads (from
+// "server", to "AOF-loading-client"). It logs the error as critical, and with
+// propagation-error-behavior panic (panic-on-replicas: only from a master, to a
+// read-only replica) stops the server, as the datasets diverge from here.
+func (s *Server) propagationError(c *Client, reply []byte, from, to string) {
 	msg := reply
 	if len(msg) > 0 && msg[0] == '-' {
 		msg = msg[1:]
@@ -40,14 +49,21 @@ func (s *Server) replicaErrorFromMaster(c *Client, reply []byte) {
 	if c.cmd != nil {
 		name = c.cmd.Name
 	}
-	s.log.Warn("== CRITICAL == This replica is sending an error to its master: '" + string(msg) +
+	s.log.Warn("== CRITICAL == This " + from + " is sending an error to its " + to + ": '" + string(msg) +
 		"' after processing the command '" + name + "'")
-	if b := s.repl.backlog; b != nil && b.HistLen() > 0 {
+	fromMaster := to == "master"
+	if b := s.repl.backlog; fromMaster && b != nil && b.HistLen() > 0 {
 		n := min(b.HistLen(), 256)
 		tail := b.AppendFrom(nil, b.Offset()-n+1)
 		s.log.Warn("Latest backlog is: '" + catRepr(string(tail)) + "'")
 	}
 	s.repl.unexpectedErrors++
+	behavior := s.cfg.PropagationErrorBehavior
+	if fromMaster && s.cfg.ReplicaReadOnly && (behavior == "panic" || behavior == "panic-on-replicas") ||
+		!fromMaster && behavior == "panic" {
+		s.serverPanic("This " + from + " panicked sending an error to its " + to +
+			" after processing the command '" + name + "'")
+	}
 }
 
 // DEBUG REPLICATE command [arg ...]
