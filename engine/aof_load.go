@@ -548,9 +548,7 @@ func debugLoadAOF(c *Client) {
 	if s.aof.state == aofOn {
 		s.flushAOF(true)
 	}
-	for _, db := range s.dbs {
-		db.Flush()
-	}
+	s.emptyData() // the functions too: the AOF loads them again
 	if err := s.aofLoadManifestFromDisk(); err != nil {
 		s.log.Sync()
 		os.Exit(1)

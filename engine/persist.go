@@ -580,6 +580,21 @@ func (s *Server) totalKeys() int64 {
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
+// emptyData is Redis's emptyData(-1, ...) before DEBUG RELOAD and DEBUG LOADAOF:
+// watchers see every key go, a BGSAVE in progress is not killed (it keeps walking
+// the detached dicts), and the functions are dropped with the keys.
+func (s *Server) emptyData() {
+	s.persist.reloading = true
+	for _, h := range s.onFlush {
+		h(-1)
+	}
+	s.persist.reloading = false
+	for _, db := range s.dbs {
+		db.Flush()
+	}
+	s.flushFunctions()
+}
+
 func debugReload(c *Client) {
 	s := c.srv
 	if s.persist.loading {
@@ -611,17 +626,7 @@ func debugReload(c *Client) {
 		}
 	}
 	if flush {
-		// Redis's emptyData: watchers see every key go; a BGSAVE in progress is not
-		// killed (it keeps walking the detached dicts).
-		s.persist.reloading = true
-		for _, h := range s.onFlush {
-			h(-1)
-		}
-		s.persist.reloading = false
-		for _, db := range s.dbs {
-			db.Flush()
-		}
-		s.flushFunctions() // Redis's emptyData drops the functions too
+		s.emptyData()
 	}
 	s.script.fn.loadReplace = merge
 	defer func() { s.script.fn.loadReplace = false }()

@@ -53,3 +53,42 @@ func TestPropagationErrorPanicVsRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugLoadAOFFunctionsVsRedis: DEBUG LOADAOF empties the dataset and the
+// functions before it replays the AOF, as Redis's emptyData; keygrid kept the
+// functions, so the replayed FUNCTION LOAD failed ('already exists') and, with
+// propagation-error-behavior panic (Redis's test suite's default), stopped the server.
+func TestDebugLoadAOFFunctionsVsRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential test against redis-server skipped with -short")
+	}
+	args := []string{"--enable-debug-command", "yes", "--appendonly", "yes", "--propagation-error-behavior", "panic"}
+	var got []string
+	for _, srv := range []*testutil.Server{testutil.StartRedis(t, args...), testutil.StartKeygrid(t, args...)} {
+		c := srv.Conn(t)
+		testutil.WaitFor(t, 20*time.Second, func() bool {
+			info, _ := c.Do("INFO", "persistence")
+			return strings.Contains(string(info), "aof_rewrite_in_progress:0") &&
+				strings.Contains(string(info), "aof_rewrite_scheduled:0")
+		}, "the first AOF rewrite did not end")
+		var out []string
+		for _, cmd := range [][]string{
+			{"FUNCTION", "LOAD", "#!lua name=test\nredis.register_function('test', function() return 'hello' end)"},
+			{"SET", "k", "v"}, {"DEBUG", "LOADAOF"}, {"FUNCTION", "LIST"}, {"GET", "k"},
+			{"FUNCTION", "DELETE", "test"}, {"DEBUG", "LOADAOF"}, {"FUNCTION", "LIST"},
+		} {
+			r, err := c.Do(cmd...)
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", cmd, err, srv.Log())
+			}
+			out = append(out, string(r))
+		}
+		if strings.Contains(srv.Log(), "CRITICAL") || !srv.Alive() {
+			t.Errorf("the AOF replay failed:\n%s", srv.Log())
+		}
+		got = append(got, strings.Join(out, "|"))
+	}
+	if got[0] != got[1] {
+		t.Errorf("redis-server %q\nkeygrid      %q", got[0], got[1])
+	}
+}
