@@ -82,8 +82,9 @@ func TestRedisProgramNames(t *testing.T) {
 		t.Errorf("keygrid --port: redis_mode %q", info)
 	}
 	sport := testutil.FreePort(t)
-	conf := filepath.Join(t.TempDir(), "sentinel.conf")
-	os.WriteFile(conf, []byte("port "+strconv.Itoa(sport)+"\nbind 127.0.0.1\nsentinel monitor m 127.0.0.1 1 2\n"), 0o644)
+	sdir := t.TempDir() // the sentinel keeps its state in dir
+	conf := filepath.Join(sdir, "sentinel.conf")
+	os.WriteFile(conf, []byte("port "+strconv.Itoa(sport)+"\nbind 127.0.0.1\ndir "+sdir+"\nsentinel monitor m 127.0.0.1 1 2\n"), 0o644)
 	sen := exec.Command(filepath.Join(dir, "redis-server"), conf, "--sentinel")
 	if err := sen.Start(); err != nil {
 		t.Fatal(err)
