@@ -215,11 +215,22 @@ func (s *Server) handshakeTLS(conn net.Conn) {
 				Interval: time.Duration(max(ka/3, 1)) * time.Second, Count: 3})
 		}
 	}
-	t := tls.Server(conn, s.tls.server.Load())
+	cc := &countingConn{Conn: conn}
+	t := tls.Server(cc, s.tls.server.Load())
 	t.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
 	if err := t.Handshake(); err != nil {
 		// Redis logs failed handshakes at verbose level.
 		s.log.Debug("Error accepting a client connection: "+err.Error(), zap.String("addr", conn.RemoteAddr().String()))
+		// A plaintext client (a RESP request on the TLS port): OpenSSL reads the
+		// five bytes of a record header, rejects them without an alert, and Redis
+		// closes with the rest of the request unread, so the kernel answers with
+		// a reset, which clients report as "Connection reset by peer" (redis-py's
+		// test_ssl_connection_without_ssl sees it). Go has read everything, so
+		// the close would be an orderly FIN: reset it the same way.
+		var rhe tls.RecordHeaderError
+		if tc, ok := conn.(*net.TCPConn); ok && errors.As(err, &rhe) && rhe.Conn != nil && cc.n > 5 {
+			tc.SetLinger(0)
+		}
 		conn.Close()
 		return
 	}
@@ -239,6 +250,19 @@ func (s *Server) handshakeTLS(conn net.Conn) {
 	default:
 	}
 	s.Submit(func() { s.acceptConn(fd, sa, false, laddr) })
+}
+
+// countingConn counts the bytes read through it: how much a failed handshake
+// consumed (handshakeTLS).
+type countingConn struct {
+	net.Conn
+	n int64 // written by the handshake goroutine, then by tlsconf.Pipe's reader
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // tcpSockaddr converts a Go TCP address to the form acceptConn and protected

@@ -9,9 +9,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -183,6 +187,60 @@ func TestTLSConfigSet(t *testing.T) {
 	}
 	if err := tlsClient(t, f, port2, false).Ping(ctx).Err(); err == nil {
 		t.Fatal("tls-auth-clients yes set at runtime: a client without a certificate was served")
+	}
+}
+
+// TestTLSPlaintextClientDiff: a client speaking plain RESP to the TLS port is
+// dropped as redis-server drops it: a reset, no bytes (no TLS alert), when more
+// than a record header's five bytes came; a wait for the rest of the header when
+// fewer did. redis-py's test_ssl_connection_without_ssl reads the reset as
+// "Connection reset by peer" against redis-server.
+func TestTLSPlaintextClientDiff(t *testing.T) {
+	f := testutil.WriteTLSFiles(t)
+	for _, side := range []struct {
+		name  string
+		start func(*testing.T, ...string) *testutil.Server
+	}{
+		{"keygrid", func(t *testing.T, a ...string) *testutil.Server { return testutil.StartKeygrid(t, a...) }},
+		{"redis-server", func(t *testing.T, a ...string) *testutil.Server { return testutil.StartRedis(t, a...) }},
+	} {
+		port := testutil.FreePort(t)
+		side.start(t, tlsArgs(f, port, "optional")...)
+		for _, tc := range []struct {
+			send, want string // want: "reset", or "wait" (nothing read, still open)
+		}{
+			{"*1\r\n$4\r\nPING\r\n", "reset"},
+			{"PING\r\n", "reset"},
+			{"PING", "wait"},
+		} {
+			var got string
+			testutil.WaitFor(t, 20*time.Second, func() bool {
+				conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+				if err != nil {
+					return false // the TLS listener is not up yet
+				}
+				defer conn.Close()
+				conn.Write([]byte(tc.send))
+				conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				buf := make([]byte, 64)
+				n, err := conn.Read(buf)
+				var ne net.Error
+				switch {
+				case n > 0:
+					got = fmt.Sprintf("read %q", buf[:n])
+				case errors.Is(err, syscall.ECONNRESET):
+					got = "reset"
+				case errors.As(err, &ne) && ne.Timeout():
+					got = "wait"
+				default:
+					got = fmt.Sprint(err)
+				}
+				return true
+			}, "a connection to the TLS port")
+			if got != tc.want {
+				t.Errorf("%s: %q to the TLS port: %s, want %s", side.name, tc.send, got, tc.want)
+			}
+		}
 	}
 }
 
