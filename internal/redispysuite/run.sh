@@ -116,6 +116,9 @@ else
 			done
 		) >"$OUT/openssl.log" 2>&1 || { echo "openssl failed: $OUT/openssl.log" >&2; exit 2; }
 	fi
+	# The cluster run's TLS tests read dockers/cluster/tls and talk to --redis-ssl-url
+	# (6666, the standalone server's TLS port): the same certificates serve.
+	[ -e "$SRC/dockers/cluster/tls" ] || { mkdir -p "$SRC/dockers/cluster" && ln -s ../standalone/tls "$SRC/dockers/cluster/tls"; }
 	TLSARGS=(--tls-cert-file "$KEYS/redis.crt" --tls-key-file "$KEYS/redis.key" --tls-ca-cert-file "$KEYS/ca.crt")
 fi
 server 6379 --tls-port 6666 "${TLSARGS[@]}" --tls-auth-clients optional
@@ -163,15 +166,19 @@ URL=redis://localhost:6379/0
 args=(-m pytest --redis-url="$URL" --protocol="$PROTO" -p no:cacheprovider -q -rfE
 	--junitxml="$OUT/junit.xml" -o junit_family=xunit1 -m "$MEXPR")
 if [ -d "$SRC/tests/test_multidb" ]; then
-	# A redis-py of 7.x or later: its async tests want pytest-asyncio >= 0.23 (Debian has
-	# 0.20) and some modules want packages Debian lacks (redis-entraid, pybreaker,
-	# opentelemetry, aiohttp), so only the synchronous test files of tests/ run; its
+	# A redis-py of 7.x or later: the test directories of tests/ want packages Debian
+	# lacks (redis-entraid, pybreaker, opentelemetry, aiohttp) and pytest loads
+	# their conftest.py files at start when given tests/, so the test files of tests/
+	# and tests/test_asyncio/ are named instead, less the entraid ones and the async
+	# sentinel tests (pytest-asyncio >= 0.24's loop_scope; Debian has 0.20). Its
 	# pyproject's settings name the coverage plugin, so they are replaced here.
 	args+=(-c /dev/null --rootdir "$SRC" -o asyncio_mode=auto -o timeout=30
 		-W ignore::pytest.PytestUnknownMarkWarning)
-	for f in "$SRC"/tests/test_*.py; do
-		case ${f##*/} in test_credentials.py) continue ;; esac
-		args+=("tests/${f##*/}")
+	for f in "$SRC"/tests/test_*.py "$SRC"/tests/test_asyncio/test_*.py; do
+		case ${f#"$SRC"/} in
+		tests/test_credentials.py | tests/test_asyncio/test_credentials.py | tests/test_asyncio/test_sentinel.py) continue ;;
+		esac
+		args+=("${f#"$SRC"/}")
 	done
 else
 	args+=(tests)
