@@ -116,3 +116,52 @@ func TestForgottenNodeReportedComesBack(t *testing.T) {
 		return known
 	})
 }
+
+// A master forgotten by every node but its replica (which cannot forget it):
+// the replica's headers go on naming it. Within the ban that adds nothing (it
+// added a "master,noaddr" placeholder: Redis's clusterProcessPacket only looks
+// the named master up), and the replica's master is unknown ("slave -"). Once
+// the ban is over the replica, a known node, reports it: it comes back, and
+// the replica follows it again.
+func TestForgottenMasterNamedByReplica(t *testing.T) {
+	ms, rs := cluster(t, time.Second, 2, 0, 1)
+	all := allNodes(ms, rs)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	gone, n, r := ms[1], ms[0], rs[1][0]
+	n.bus.Forget(gone.id)
+	n.view(func(st *slots.State) { st.DelNode(st.Nodes[gone.id]) })
+	// The replica announces a change: its header names the forgotten master.
+	r.view(func(st *slots.State) { st.CurrentEpoch++; r.eng.changed(true) })
+	waitFor(t, 5*time.Second, "the replica's header", func() bool {
+		seen := false
+		n.view(func(st *slots.State) { seen = st.CurrentEpoch == r.eng.ClusterMyself().CurrentEpoch })
+		return seen
+	})
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		bad := "" // t.Fatal is for the test's goroutine, not the loop's
+		n.view(func(st *slots.State) {
+			if m := st.Nodes[gone.id]; m != nil {
+				bad = "the forgotten master is listed: " + st.DescribeFor(m, false)
+			} else if rn := st.Nodes[r.id]; rn == nil || !rn.IsReplica() || rn.MasterID != "" {
+				bad = "the replica's master is not unknown"
+			}
+		})
+		if bad != "" {
+			t.Fatal(bad)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	n.bus.mu.Lock()
+	n.bus.banned[gone.id] = time.Now().Add(-time.Second)
+	n.bus.mu.Unlock()
+	waitFor(t, 10*time.Second, "the master back, followed by its replica", func() bool {
+		ok := false
+		n.view(func(st *slots.State) {
+			m, rn := st.Nodes[gone.id], st.Nodes[r.id]
+			ok = m != nil && m.IsMaster() && m.IP != "" && m.Flags&slots.FlagNoAddr == 0 &&
+				rn != nil && rn.MasterID == gone.id && st.Owner[slots.Count-1] == m
+		})
+		return ok
+	})
+}

@@ -98,6 +98,14 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 		n = &Node{ID: m.ID}
 		st.AddNode(n)
 		eff.Save, eff.UpdateState = true, true
+		// Replicas that named it while it was unknown follow it now, as a
+		// Redis node's replicas do at their next ping once it knows the
+		// master (here a replica's meta is not sent again unless it changes).
+		for _, o := range st.Nodes {
+			if o.namedMaster == n.ID && o.IsReplica() && o.MasterID != n.ID {
+				o.MasterID = n.ID
+			}
+		}
 	}
 	n.PPort = m.PPort // not in nodes.conf (as Redis's pport): no save
 	if n.IP != m.IP || n.Port != m.Port || n.CPort != m.CPort || n.Hostname != m.Hostname {
@@ -115,17 +123,26 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 		eff.Save = true
 	}
 	role := m.Flags & (FlagMaster | FlagReplica | FlagNoFailover)
-	if n.Flags&(FlagMaster|FlagReplica|FlagNoFailover) != role || n.MasterID != m.MasterID {
+	if n.Flags&(FlagMaster|FlagReplica|FlagNoFailover) != role {
 		if role&FlagReplica != 0 && n.IsMaster() {
 			// A master turned replica: it serves no slot any more.
 			st.demoteMaster(n, st.Nodes[m.MasterID])
 		}
 		n.Flags = n.Flags&^(FlagMaster|FlagReplica|FlagNoFailover) | role
-		n.MasterID = m.MasterID
-		if m.MasterID != "" && st.Nodes[m.MasterID] == nil {
-			// A master we have not heard of yet: known by id only until it gossips.
-			st.AddNode(&Node{ID: m.MasterID, Flags: FlagMaster | FlagNoAddr})
+		if role&FlagReplica == 0 {
+			n.MasterID = "" // clusterSetNodeAsMaster: slaveof = NULL
 		}
+		eff.Save, eff.UpdateState = true, true
+	}
+	// The master a replica names is taken only if it is known: Redis's
+	// clusterProcessPacket looks hdr->slaveof up (clusterLookupNode) and, if
+	// it finds nothing, keeps the replica's slaveof as it was (NULL once its
+	// master was forgotten: CLUSTER NODES shows "slave -") and creates no
+	// node. An unknown master is learned like any node: a MEET, or a known
+	// node's gossip about it; its replicas then follow it (above).
+	n.namedMaster = m.MasterID
+	if m.MasterID != "" && n.MasterID != m.MasterID && st.Nodes[m.MasterID] != nil {
+		n.MasterID = m.MasterID
 		eff.Save, eff.UpdateState = true, true
 	}
 	if n.ConfigEpoch != m.ConfigEpoch {

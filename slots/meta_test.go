@@ -102,3 +102,58 @@ func TestEffectsMerge(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+// A replica's header naming a master the receiver does not know (forgotten,
+// or not heard of yet) adds no node: Redis's clusterProcessPacket looks
+// hdr->slaveof up and does nothing if it is unknown, so CLUSTER NODES shows
+// the replica as "slave -" (or with the master it had). Once the master is
+// known, the replica follows it (Redis: at the replica's next ping).
+func TestApplyMetaUnknownMasterAddsNoNode(t *testing.T) {
+	st := NewState(idM)
+	st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagMaster, ConfigEpoch: 1, Slots: rangeBitmap(0, 9)}, nil, true)
+	st.ApplyMeta(NodeMeta{ID: idB, Flags: FlagReplica, MasterID: idA, ConfigEpoch: 1}, nil, true)
+	if b := st.Node(idB); b.MasterID != idA {
+		t.Fatalf("replica %+v", b)
+	}
+	// CLUSTER FORGET A: B loses its master.
+	st.DelNode(st.Node(idA))
+	b := st.Node(idB)
+	if b.MasterID != "" {
+		t.Fatalf("replica of the forgotten master: %q", b.MasterID)
+	}
+	// B keeps naming A (and announces a change): nothing is added.
+	eff := st.ApplyMeta(NodeMeta{ID: idB, Hostname: "b.example", Flags: FlagReplica, MasterID: idA, ConfigEpoch: 1}, nil, true)
+	if st.Node(idA) != nil || len(st.Nodes) != 2 {
+		t.Fatalf("the forgotten master is back: %+v", st.Node(idA))
+	}
+	if got := st.DescribeFor(b, false); got != "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb :0@0,b.example slave - 0 0 1 connected" {
+		t.Fatalf("replica line %q", got)
+	}
+	if eff.UpdateState {
+		t.Fatalf("effects %+v", eff)
+	}
+	// The same meta again changes nothing.
+	if eff := st.ApplyMeta(NodeMeta{ID: idB, Hostname: "b.example", Flags: FlagReplica, MasterID: idA, ConfigEpoch: 1}, nil, true); eff.Save || eff.UpdateState {
+		t.Fatalf("repeated meta: %+v", eff)
+	}
+	// A master turned replica of an unknown master loses its slots, names no master.
+	eff = st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagMaster, ConfigEpoch: 2, Slots: rangeBitmap(0, 9)}, nil, true)
+	if a := st.Node(idA); a == nil || b.MasterID != idA || !eff.Save {
+		t.Fatalf("A learned again: %+v, B's master %q", a, b.MasterID)
+	}
+	const idX = "cccccccccccccccccccccccccccccccccccccccc"
+	st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagReplica, MasterID: idX, ConfigEpoch: 2}, nil, true)
+	if a := st.Node(idA); !a.IsReplica() || a.MasterID != "" || st.Owner[0] != nil || st.Node(idX) != nil {
+		t.Fatalf("A %+v owner %v X %v", a, st.Owner[0], st.Node(idX))
+	}
+	// B, a replica of A, naming an unknown master keeps A (Redis keeps slaveof).
+	st.ApplyMeta(NodeMeta{ID: idB, Hostname: "b.example", Flags: FlagReplica, MasterID: idX, ConfigEpoch: 1}, nil, true)
+	if b.MasterID != idA || st.Node(idX) != nil {
+		t.Fatalf("B's master %q, X %v", b.MasterID, st.Node(idX))
+	}
+	// X is learned: A and B follow it.
+	st.ApplyMeta(NodeMeta{ID: idX, Flags: FlagMaster, ConfigEpoch: 3}, nil, true)
+	if st.Node(idA).MasterID != idX || b.MasterID != idX {
+		t.Fatalf("masters after X is known: A %q, B %q", st.Node(idA).MasterID, b.MasterID)
+	}
+}

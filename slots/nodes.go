@@ -93,6 +93,10 @@ type Node struct {
 	ConfigEpoch uint64
 	Connected   bool // the bus link is up (always true for myself in CLUSTER NODES)
 	Slots       Bitmap
+	// namedMaster is the master id a replica last announced, known here or
+	// not: MasterID is set to it once that node is known (ApplyMeta). Not
+	// in nodes.conf (Redis's file has the slaveof it knows, or "-").
+	namedMaster string
 }
 
 // IsMaster and IsReplica test the role flags.
