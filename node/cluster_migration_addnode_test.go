@@ -1,0 +1,135 @@
+package node_test
+
+// Replica migration right after `redis-cli --cluster add-node --cluster-slave`,
+// on redis-server 7.0 and keygrid with the same steps and checks.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keygrid/keygrid/internal/testutil"
+	"github.com/keygrid/keygrid/slots"
+)
+
+// Three masters with a replica each; B's replica dies, so B is orphaned, and
+// stays so well past the 5 s delay. A new node is added as a second replica of
+// A. Redis's clusterCron calls clusterHandleSlaveMigration only on a replica
+// of a master with the most working replicas, at least two, and the orphan's
+// orphaned_time is set there, on its first call: the 5 s
+// (CLUSTER_SLAVE_MIGRATION_DELAY) count from when A's replicas see A with
+// two, not from when B lost its replica. The replica that moves is the one of
+// A's with the smallest id, the new one or the old one: the new node is given
+// the smallest or the largest id possible (its nodes.conf) to see both. On
+// Redis the move was seen everywhere 5-6 s after add-node returned.
+func TestClusterReplicaMigrationAfterAddNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts seven servers per case")
+	}
+	for _, newID := range []string{strings.Repeat("0", 39) + "1", strings.Repeat("f", 40)} {
+		for _, kind := range clusterKinds {
+			t.Run(kind+"/"+newID[:4], func(t *testing.T) {
+				t.Parallel() // the clusters are independent: wait for them at once
+				cl := testutil.StartCluster(t, kind, 3, 1)
+				byID := map[string]*testutil.Server{}
+				for _, s := range cl.Nodes {
+					byID[testutil.ClusterNodes(s).Myself.ID] = s
+				}
+				ref := testutil.ClusterNodes(cl.Nodes[0])
+				var masters []*slots.Node
+				for _, n := range ref.Sorted() {
+					if n.IsMaster() {
+						masters = append(masters, n)
+					}
+				}
+				a, b := masters[0], masters[1]
+				oldID, deadID := ref.Replicas(a)[0].ID, ref.Replicas(b)[0].ID
+				byID[deadID].Kill()
+				var live []*testutil.Server
+				for _, s := range cl.Nodes {
+					if s != byID[deadID] {
+						live = append(live, s)
+					}
+				}
+				testutil.WaitFor(t, 30*time.Second, func() bool {
+					for _, s := range live {
+						st := testutil.ClusterNodes(s)
+						if st == nil || st.Nodes[deadID] == nil || st.Nodes[deadID].Flags&slots.FlagFail == 0 {
+							return false
+						}
+					}
+					return true
+				}, "B's replica to be FAIL everywhere")
+				time.Sleep(6 * time.Second) // B orphaned for longer than the delay
+
+				conf := filepath.Join(t.TempDir(), "nodes.conf")
+				if err := os.WriteFile(conf, []byte(newID+" :0@0 myself,master - 0 0 0 connected\nvars currentEpoch 0 lastVoteEpoch 0\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				args := append([]string(nil), clusterArgs...)
+				for i := range args {
+					if args[i] == "nodes.conf" {
+						args[i] = conf
+					}
+				}
+				var n *testutil.Server
+				if kind == "keygrid" {
+					n = testutil.StartKeygrid(t, args...)
+				} else {
+					n = testutil.StartRedis(t, args...)
+				}
+				if got := testutil.ClusterNodes(n); got == nil || got.Myself.ID != newID {
+					t.Fatalf("%s: the new node's id is not %s", kind, newID)
+				}
+				live = append(live, n)
+				out, err := exec.Command("redis-cli", "--cluster", "add-node", n.Addr(), byID[a.ID].Addr(),
+					"--cluster-slave", "--cluster-master-id", a.ID).CombinedOutput()
+				if err != nil {
+					t.Fatalf("%s: add-node: %v\n%s", kind, err, out)
+				}
+				added := time.Now()
+				mover := min(newID, oldID)
+				// B's working replicas and A's replicas as node s sees them.
+				view := func(s *testutil.Server) (bs, as string) {
+					st := testutil.ClusterNodes(s)
+					if st == nil || st.Nodes[a.ID] == nil || st.Nodes[b.ID] == nil {
+						return "?", "?"
+					}
+					var bl, al []string
+					for _, r := range st.Replicas(st.Nodes[b.ID]) {
+						if r.Flags&slots.FlagFail == 0 {
+							bl = append(bl, r.ID)
+						}
+					}
+					for _, r := range st.Replicas(st.Nodes[a.ID]) {
+						al = append(al, r.ID)
+					}
+					return strings.Join(bl, ","), strings.Join(al, ",")
+				}
+				// Nobody moves for the first 4 s.
+				for time.Since(added) < 4*time.Second {
+					for i, s := range live {
+						if bs, _ := view(s); bs != "" && bs != "?" {
+							t.Fatalf("%s: node %d sees %s move to B %v after add-node", kind, i, bs, time.Since(added).Round(100*time.Millisecond))
+						}
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				want := fmt.Sprintf("%s %s", mover, max(newID, oldID))
+				testutil.WaitFor(t, 10*time.Second, func() bool {
+					for _, s := range live {
+						if bs, as := view(s); bs+" "+as != want {
+							return false
+						}
+					}
+					return true
+				}, kind+": the replica with the smaller id ("+mover+") to move to B, seen everywhere")
+				t.Logf("%s: %s moved, seen everywhere %v after add-node", kind, mover, time.Since(added).Round(100*time.Millisecond))
+			})
+		}
+	}
+}
