@@ -161,10 +161,21 @@ func (s *Server) ClusterNodeUpdateFor(myID string, m slots.NodeMeta) {
 			return
 		}
 		s.cluster.replOffsets[m.ID] = m.ReplOffset
+		if m.Gossiped && m.MasterID != "" && s.cluster.st.Nodes[m.ID] == nil {
+			// Redis's gossip section carries the node's flags as the sender
+			// sees them, CLUSTER_NODE_MIGRATE_TO included, and a node that
+			// joins takes them for the nodes it adds from it: a master whose
+			// replica died before myself joined is a target of replica
+			// migration for the others (the dead replica is still in its
+			// replica list), so it is for myself. Here the dead replica's
+			// own header, relayed, names that master.
+			s.cluster.migrateTo[m.MasterID] = true
+		}
 		s.clusterApply(s.cluster.st.ApplyMeta(m, s.clusterSlotHasKeys, s.cfg.ClusterAllowReplicaMigration))
 		s.clusterFollowMasterAddr(m.ID) // cluster_bootstrap.go: my master moved
-		// An announcement is the bus's pong: CLUSTER NODES shows when it came.
-		if n := s.cluster.st.Nodes[m.ID]; n != nil {
+		// An announcement is the bus's pong: CLUSTER NODES shows when it came
+		// (a gossiped meta is not the node's: it never answered).
+		if n := s.cluster.st.Nodes[m.ID]; n != nil && !m.Gossiped {
 			n.PongRecv = time.Now().UnixMilli()
 		}
 	})

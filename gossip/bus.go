@@ -68,9 +68,15 @@ type peer struct {
 	// its link's hello). Until then it is not handed to the engine: a node
 	// learned from gossip may be a stale id at an address where another node
 	// runs now (a node that reset hard, announced by an old memberlist still
-	// shutting down), and Redis only adds a gossiped node after a handshake
-	// with its address answers with that id (verify).
-	verified  bool
+	// shutting down). Redis 7.0 adds a node a known node gossips about at
+	// once, with the gossiped flags (clusterProcessGossipSection); a live
+	// node answers within a probe here, so only a dead one is listed
+	// without an answer (gossiped).
+	verified bool
+	// gossiped: not verified, but a majority of the masters report it
+	// failing, so the engine lists it as their gossip would describe it
+	// (failureCron), until it answers.
+	gossiped  bool
 	meta      meta
 	addr      string // memberlist's address for it, the ip fallback
 	claim     slots.Bitmap

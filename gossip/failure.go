@@ -211,6 +211,7 @@ func (b *Bus) failureCron(now time.Time) {
 	var failed []string
 	var report []string
 	var askClaim []string
+	var gossiped []*peer
 	b.mu.Lock()
 	myID := b.id
 	timeout := b.nodeTimeout()
@@ -278,6 +279,24 @@ func (b *Bus) failureCron(now time.Time) {
 			if known && id != myID && b.live.startPing(id) {
 				b.done.Add(1)
 				go b.pingPeer(ml, id, addr, false)
+			}
+			// Unless a majority of the masters report it failing: a node
+			// that died before myself joined (its header came with the
+			// join's state) never answers, and Redis lists it anyway, as the
+			// gossip sections of the others describe it, FAIL
+			// (clusterProcessGossipSection adds an unknown node with the
+			// gossiped flags).
+			if !p.gossiped && p.meta.ID != "" && !b.alone && !b.fresh {
+				reports := 0
+				for r, t := range p.reports {
+					if rp := b.peers[r]; rp != nil && rp.verified && rp.isMaster() && now.Sub(t) <= validity {
+						reports++
+					}
+				}
+				if reports >= needed {
+					p.gossiped, p.fail, p.pfail, p.failTime = true, true, false, now
+					gossiped = append(gossiped, p)
+				}
 			}
 			continue
 		}
@@ -378,8 +397,15 @@ func (b *Bus) failureCron(now time.Time) {
 	if sendReports {
 		b.lastReport = now
 	}
+	var gossipedMetas []slots.NodeMeta
+	for _, p := range gossiped {
+		gossipedMetas = append(gossipedMetas, gossipedMeta(p))
+	}
 	b.mu.Unlock()
 
+	for i, nm := range gossipedMetas {
+		b.deliverHeld(nm, gossiped[i]) // then its FAIL
+	}
 	for _, v := range verdicts {
 		b.eng.ClusterNodeHealth(v.id, v.pfail, v.fail)
 	}
@@ -413,6 +439,19 @@ func (b *Bus) failureCron(now time.Time) {
 	for _, id := range failed {
 		b.sendFail(myID, id)
 	}
+}
+
+// gossipedMeta is what Redis's gossip section says of p: its id, address and
+// flags (the role and nofailover; FAIL follows as a verdict), with the master
+// its header named (see slots.NodeMeta.Gossiped).
+func gossipedMeta(p *peer) slots.NodeMeta {
+	m := &p.meta.NodeMeta
+	nm := slots.NodeMeta{ID: m.ID, IP: m.IP, Port: m.Port, PPort: m.PPort, CPort: m.CPort,
+		Flags: m.Flags & (slots.FlagMaster | slots.FlagReplica | slots.FlagNoFailover), MasterID: m.MasterID, Gossiped: true}
+	if nm.IP == "" {
+		nm.IP = p.addr
+	}
+	return nm
 }
 
 // pfailBatch is the most failure reports in one msgPFails: 21 + 50×20 bytes stay

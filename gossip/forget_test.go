@@ -165,3 +165,51 @@ func TestForgottenMasterNamedByReplica(t *testing.T) {
 		return ok
 	})
 }
+
+// A node that joins after a replica died gets the dead replica's header with
+// the join's state, and never an answer from it. Redis's joiner lists it all
+// the same, as the gossip sections of the others describe it
+// (clusterProcessGossipSection adds an unknown node with the gossiped id,
+// address and flags): "slave,fail", no master, config epoch 0. Here a majority
+// of the masters reporting it failing stands for that gossip.
+func TestJoinerListsDeadNodeAsGossiped(t *testing.T) {
+	ms, rs := cluster(t, time.Second, 3, 0, 1)
+	all := allNodes(ms, rs)
+	waitFor(t, 10*time.Second, "convergence", func() bool { return converged(all, masterOf(ms)) })
+	dead := rs[1][0]
+	dead.crash()
+	waitFor(t, 15*time.Second, "the replica FAIL on every master", func() bool {
+		for _, m := range ms {
+			failed := false
+			m.view(func(st *slots.State) { n := st.Nodes[dead.id]; failed = n != nil && n.Flags&slots.FlagFail != 0 })
+			if !failed {
+				return false
+			}
+		}
+		return true
+	})
+	j := startNode(t, time.Second, nil)
+	j.bus.Meet("127.0.0.1", 0, ms[0].bus.Port())
+	var last string
+	waitFor(t, 10*time.Second, "the joiner to list the dead replica as gossiped", func() bool {
+		ok := false
+		j.view(func(st *slots.State) {
+			n := st.Nodes[dead.id]
+			if n == nil {
+				return
+			}
+			last = st.DescribeFor(n, false)
+			ok = n.Flags == slots.FlagReplica|slots.FlagFail && n.MasterID == "" && n.ConfigEpoch == 0 &&
+				n.IP == "127.0.0.1" && n.CPort == dead.bus.Port() && n.PongRecv == 0 && !n.Connected
+		})
+		return ok
+	})
+	// Its master (known) keeps no replica here, and the others' views are
+	// untouched.
+	time.Sleep(500 * time.Millisecond)
+	j.view(func(st *slots.State) {
+		if rep := st.Replicas(st.Nodes[ms[1].id]); len(rep) != 0 || st.DescribeFor(st.Nodes[dead.id], false) != last {
+			t.Errorf("the joiner's dead replica: %s, its master's replicas %d", st.DescribeFor(st.Nodes[dead.id], false), len(rep))
+		}
+	})
+}

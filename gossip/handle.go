@@ -314,11 +314,18 @@ func (b *Bus) nodeMetaLocked(p *peer) slots.NodeMeta {
 func (b *Bus) deliver(nm slots.NodeMeta, p *peer) {
 	b.hmu.Lock()
 	defer b.hmu.Unlock()
+	b.deliverHeld(nm, p)
+}
+
+// deliverHeld is deliver with hmu held. A gossiped meta (nm.Gossiped: p is
+// listed from the others' reports, failureCron) goes to the engine though p
+// has not answered.
+func (b *Bus) deliverHeld(nm slots.NodeMeta, p *peer) {
 	b.mu.Lock()
 	pfail, fail, alone, fresh, busID, verified := p.pfail, p.fail, b.alone, b.fresh, b.id, p.verified
 	current := b.peers[nm.ID] == p
 	b.mu.Unlock()
-	if !verified {
+	if !verified && !nm.Gossiped {
 		return // verify delivers it once it answers
 	}
 	if !current {
@@ -387,7 +394,9 @@ func (b *Bus) trust(myID string, ids []string) {
 	var fresh []string
 	for _, id := range ids {
 		b.trusted[id] = true
-		if p := b.peers[id]; p != nil && !p.verified {
+		// A node the engine has only from the others' reports (gossiped)
+		// stays as they described it until it answers.
+		if p := b.peers[id]; p != nil && !p.verified && !p.gossiped {
 			fresh = append(fresh, id)
 		}
 	}

@@ -120,15 +120,38 @@ func TestClusterReplicaMigrationAfterAddNode(t *testing.T) {
 					time.Sleep(100 * time.Millisecond)
 				}
 				want := fmt.Sprintf("%s %s", mover, max(newID, oldID))
-				testutil.WaitFor(t, 10*time.Second, func() bool {
+				if !testutil.Eventually(10*time.Second, func() bool {
 					for _, s := range live {
 						if bs, as := view(s); bs+" "+as != want {
 							return false
 						}
 					}
 					return true
-				}, kind+": the replica with the smaller id ("+mover+") to move to B, seen everywhere")
+				}) {
+					for i, s := range live {
+						t.Logf("node %d:\n%s", i, cliDo(s, "CLUSTER", "NODES").Str)
+					}
+					t.Logf("new node: %s", cliDo(n, "CLUSTER", "INFO").Str)
+					t.Fatalf("%s: the replica with the smaller id (%s) did not move to B, seen everywhere", kind, mover)
+				}
 				t.Logf("%s: %s moved, seen everywhere %v after add-node", kind, mover, time.Since(added).Round(100*time.Millisecond))
+				// The new node never heard from B's dead replica, yet lists it
+				// as the others' gossip describes it (Redis's
+				// clusterProcessGossipSection: id, address and flags, no master,
+				// no epoch, no pong).
+				dead := byID[deadID]
+				var last string
+				if !testutil.Eventually(5*time.Second, func() bool {
+					f := cliNodes(n)[deadID]
+					if f == nil {
+						return false
+					}
+					last = strings.Join(f, " ")
+					return f[1] == fmt.Sprintf("127.0.0.1:%d@%d", dead.Port(), dead.Port()+10000) &&
+						strings.Join(append(f[2:4:4], f[5:]...), " ") == "slave,fail - 0 0 disconnected"
+				}) {
+					t.Errorf("%s: the new node's line of the dead replica: %q", kind, last)
+				}
 			})
 		}
 	}

@@ -38,6 +38,15 @@ type NodeMeta struct {
 	// that forgot it (redis-cli --cluster del-node's CLUSTER FORGET) or never
 	// knew it learns it again; ApplyMeta updates it only where it is known.
 	Alone bool
+	// Gossiped is set on what other nodes say of a node myself never heard
+	// from: a node a majority of the masters report failing, met only in
+	// their state (a dead replica, for a node that joins after it died).
+	// Redis's clusterProcessGossipSection adds an unknown node that a known
+	// one gossips about with what the gossip section carries: the id, the
+	// address and the flags, no master, config epoch or slots. ApplyMeta
+	// takes it for an unknown node only, and leaves MasterID (the master the
+	// node's own header named) out: the engine reads it (migration targets).
+	Gossiped bool
 }
 
 // MetaOf returns n's announced meta with the state's current epoch.
@@ -94,18 +103,19 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 	if n == nil && m.Alone {
 		return eff // heard only because the bus still reaches it: see Alone
 	}
+	if m.Gossiped {
+		if n != nil {
+			return eff // known: its own announcements say more
+		}
+		st.addNode(&Node{ID: m.ID, IP: m.IP, Port: m.Port, PPort: m.PPort, CPort: m.CPort,
+			Flags: m.Flags & (FlagMaster | FlagReplica | FlagNoFailover)})
+		eff.Save, eff.UpdateState = true, true
+		return eff
+	}
 	if n == nil {
 		n = &Node{ID: m.ID}
-		st.AddNode(n)
+		st.addNode(n)
 		eff.Save, eff.UpdateState = true, true
-		// Replicas that named it while it was unknown follow it now, as a
-		// Redis node's replicas do at their next ping once it knows the
-		// master (here a replica's meta is not sent again unless it changes).
-		for _, o := range st.Nodes {
-			if o.namedMaster == n.ID && o.IsReplica() && o.MasterID != n.ID {
-				o.MasterID = n.ID
-			}
-		}
 	}
 	n.PPort = m.PPort // not in nodes.conf (as Redis's pport): no save
 	if n.IP != m.IP || n.Port != m.Port || n.CPort != m.CPort || n.Hostname != m.Hostname {
@@ -162,6 +172,19 @@ func (st *State) ApplyMeta(m NodeMeta, hasKeys func(slot int) bool, allowReplica
 		}
 	}
 	return eff
+}
+
+// addNode adds n, learned from the bus. Replicas that named it while it was
+// unknown follow it now, as a Redis node's replicas do at their next ping once
+// it knows the master (here a replica's meta is not sent again unless it
+// changes).
+func (st *State) addNode(n *Node) {
+	st.AddNode(n)
+	for _, o := range st.Nodes {
+		if o.namedMaster == n.ID && o.IsReplica() && o.MasterID != n.ID {
+			o.MasterID = n.ID
+		}
+	}
 }
 
 // BusStats are the cluster bus counters and links the engine reports in CLUSTER
