@@ -76,7 +76,11 @@ type peer struct {
 	// gossiped: not verified, but a majority of the masters report it
 	// failing, so the engine lists it as their gossip would describe it
 	// (failureCron), until it answers.
-	gossiped  bool
+	gossiped bool
+	// via: the node whose push/pull state first brought its header (the
+	// node myself joined through, for a node learned in the join), "" if
+	// it came from the node itself.
+	via       string
 	meta      meta
 	addr      string // memberlist's address for it, the ip fallback
 	claim     slots.Bitmap

@@ -443,11 +443,19 @@ func (b *Bus) failureCron(now time.Time) {
 
 // gossipedMeta is what Redis's gossip section says of p: its id, address and
 // flags (the role and nofailover; FAIL follows as a verdict), with the master
-// its header named (see slots.NodeMeta.Gossiped).
+// its header named (see slots.NodeMeta.Gossiped): for the node whose state
+// carried that header, that master has a replica, the dead one, so it is a
+// target of replica migration (CLUSTER_NODE_MIGRATE_TO), a flag its gossip
+// hands on to myself with the master's entry. Not when that node is the
+// master itself: a Redis node gossips about the others, never about itself,
+// and the node myself met has only the flags myself gives it.
 func gossipedMeta(p *peer) slots.NodeMeta {
 	m := &p.meta.NodeMeta
 	nm := slots.NodeMeta{ID: m.ID, IP: m.IP, Port: m.Port, PPort: m.PPort, CPort: m.CPort,
-		Flags: m.Flags & (slots.FlagMaster | slots.FlagReplica | slots.FlagNoFailover), MasterID: m.MasterID, Gossiped: true}
+		Flags: m.Flags & (slots.FlagMaster | slots.FlagReplica | slots.FlagNoFailover), Gossiped: true}
+	if p.via != m.MasterID {
+		nm.MasterID = m.MasterID
+	}
 	if nm.IP == "" {
 		nm.IP = p.addr
 	}

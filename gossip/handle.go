@@ -126,6 +126,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		return
 	}
 	n := r.uvarint()
+	var from string // the remote node: the first header is its own
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		hr := reader{b: r.bytes(r.uvarint())}
 		if r.err != nil {
@@ -135,14 +136,24 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		if hr.err != nil {
 			continue
 		}
+		if i == 0 {
+			from = h.ID
+		}
 		if join && i == 0 {
 			b.meetAnswered(&h.meta)
 		}
 		if gossipOnly && (i > 0 || !join) {
 			b.learnMeta(&h.meta, "")
-			continue
+		} else {
+			b.learnHeader(&h, "")
 		}
-		b.learnHeader(&h, "")
+		if i > 0 {
+			b.mu.Lock()
+			if p := b.peers[h.ID]; p != nil && p.via == "" {
+				p.via = from
+			}
+			b.mu.Unlock()
+		}
 	}
 	if join {
 		// A CLUSTER MEET from or to us: a soft-reset node knows the others
