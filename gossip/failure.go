@@ -285,8 +285,9 @@ func (b *Bus) failureCron(now time.Time) {
 			// join's state) never answers, and Redis lists it anyway, as the
 			// gossip sections of the others describe it, FAIL
 			// (clusterProcessGossipSection adds an unknown node with the
-			// gossiped flags).
-			if !p.gossiped && p.meta.ID != "" && !b.alone && !b.fresh {
+			// gossiped flags). A node the engine knows already (trusted:
+			// nodes.conf) is left to trust and this cron's own verdicts.
+			if !p.gossiped && p.meta.ID != "" && !b.trusted[id] && !b.alone && !b.fresh {
 				reports := 0
 				for r, t := range p.reports {
 					if rp := b.peers[r]; rp != nil && rp.verified && rp.isMaster() && now.Sub(t) <= validity {
