@@ -157,3 +157,32 @@ func TestApplyMetaUnknownMasterAddsNoNode(t *testing.T) {
 		t.Fatalf("masters after X is known: A %q, B %q", st.Node(idA).MasterID, b.MasterID)
 	}
 }
+
+// A gossiped meta (a dead node met only in the others' state) adds the node
+// as Redis's clusterProcessGossipSection does: id, address and role, no
+// master, epoch or slots; a known node is left as it is. A replica that names
+// it as master follows it (Redis: at the replica's next ping).
+func TestApplyMetaGossiped(t *testing.T) {
+	st := NewState(idM)
+	st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagMaster, ConfigEpoch: 1, Slots: rangeBitmap(0, 9)}, nil, true)
+	eff := st.ApplyMeta(NodeMeta{ID: idB, IP: "10.0.0.2", Port: 7001, CPort: 17001, Flags: FlagReplica,
+		MasterID: idA, ConfigEpoch: 4, CurrentEpoch: 9, Gossiped: true}, nil, true)
+	b := st.Node(idB)
+	if b == nil || !eff.Save || b.MasterID != "" || b.ConfigEpoch != 0 || st.CurrentEpoch == 9 || b.Connected {
+		t.Fatalf("gossiped node %+v, effects %+v, current epoch %d", b, eff, st.CurrentEpoch)
+	}
+	if got := st.DescribeFor(b, false); got != idB+" 10.0.0.2:7001@17001 slave - 0 0 0 disconnected" {
+		t.Fatalf("line %q", got)
+	}
+	// Known: a gossiped meta changes nothing.
+	if eff := st.ApplyMeta(NodeMeta{ID: idA, Flags: FlagReplica, Gossiped: true}, nil, true); eff.Save || !st.Node(idA).IsMaster() {
+		t.Fatalf("known node changed: %+v", eff)
+	}
+	// A gossiped master: its named replicas follow it.
+	const idX = "cccccccccccccccccccccccccccccccccccccccc"
+	st.ApplyMeta(NodeMeta{ID: idB, IP: "10.0.0.2", Port: 7001, CPort: 17001, Flags: FlagReplica, MasterID: idX}, nil, true)
+	st.ApplyMeta(NodeMeta{ID: idX, IP: "10.0.0.3", Port: 7002, CPort: 17002, Flags: FlagMaster, Gossiped: true}, nil, true)
+	if b.MasterID != idX || st.Node(idX).Slots.Len() != 0 {
+		t.Fatalf("B's master %q", b.MasterID)
+	}
+}
