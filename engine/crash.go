@@ -40,12 +40,18 @@ func (s *Server) crashReport(sig unix.Signal, code int, addr uintptr) {
 	if sig == unix.SIGSEGV || sig == unix.SIGBUS {
 		s.log.Warn(fmt.Sprintf("Accessing address: %#x", addr))
 	}
+	s.bugReportEnd()
+}
+
+// bugReportEnd logs every goroutine's stack and the report's end, and removes the
+// pid file of a daemon that is about to die, as Redis's logStackTrace and
+// bugReportEnd.
+func (s *Server) bugReportEnd() {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	s.log.Warn("\n------ STACK TRACE ------\n\n"+string(buf)+"\n", redislog.Raw())
 	s.log.Warn(crashRawEnd, redislog.Raw())
 	s.log.Sync()
-	// bugReportEnd: the pid file of a daemon that is about to die goes with it.
 	if s.cfg.Daemonize && s.sup == nil && s.cfg.PidFile != "" {
 		os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
 	}
@@ -62,14 +68,7 @@ func (s *Server) serverPanic(msg string) {
 	s.log.Warn("------------------------------------------------")
 	s.log.Warn("!!! Software Failure. Press left mouse button to continue")
 	s.log.Warn("Guru Meditation: " + msg + " #" + where)
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	s.log.Warn("\n------ STACK TRACE ------\n\n"+string(buf)+"\n", redislog.Raw())
-	s.log.Warn(crashRawEnd, redislog.Raw())
-	s.log.Sync()
-	if s.cfg.Daemonize && s.sup == nil && s.cfg.PidFile != "" {
-		os.Remove(s.cfg.ResolvePath(s.cfg.PidFile))
-	}
+	s.bugReportEnd()
 	s.die(unix.SIGABRT)
 }
 
