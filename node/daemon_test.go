@@ -131,6 +131,7 @@ func pidOf(t *testing.T, path string) int {
 // the server's own pid from start-up and is removed at SHUTDOWN or SIGTERM, which
 // log the same lines, at the same levels and in the same format, as redis-server.
 func TestPidFileAndShutdownLogVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	for _, how := range []string{"SHUTDOWN", "SIGTERM"} {
 		var got [][]string
 		for _, side := range initSides(t) {
@@ -163,6 +164,7 @@ func TestPidFileAndShutdownLogVsRedis(t *testing.T) {
 // server running in its own session, standard streams on /dev/null, its pid in the
 // pid file, which SHUTDOWN removes.
 func TestDaemonizeVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	for _, side := range initSides(t) {
 		cmd, dir, port := startInit(t, side, nil, "--daemonize", "yes", "--pidfile", filepath.Join(t.TempDir(), "d.pid"))
 		pidfile := cmd.Args[len(cmd.Args)-1]
@@ -245,6 +247,7 @@ func notifySocket(t *testing.T) (string, func() []string) {
 // order, from loading to READY=1 and at a SHUTDOWN SAVE; INFO and CONFIG GET show the
 // supervision. Without NOTIFY_SOCKET it logs Redis's error and is not supervised.
 func TestSupervisedSystemdVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	type result struct {
 		msgs                          []string
 		info, cfg, missingLog, badLog string
@@ -308,6 +311,7 @@ func TestSupervisedSystemdVsRedis(t *testing.T) {
 // TestSupervisedUpstartVsRedis: under upstart the server stops itself (SIGSTOP) to
 // say it is ready, and runs on when continued.
 func TestSupervisedUpstartVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	for _, side := range initSides(t) {
 		cmd, _, port := startInit(t, side, []string{"UPSTART_JOB=kg"}, "--supervised", "upstart")
 		stat := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat"

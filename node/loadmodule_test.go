@@ -12,6 +12,7 @@ import (
 // the start-up with redis-server's two log lines and exit status 1 (keygrid loads
 // no module at all, so it can never run a configuration that needs one).
 func TestLoadModuleAbortsVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	var got [][]string
 	for _, side := range initSides(t) {
 		mod := filepath.Join(t.TempDir(), "nosuch.so")

@@ -14,6 +14,7 @@ import (
 // setproctitle); keygrid runs here as redis-server (a symlink), so {title} is the same
 // program path. unit/other's "Process title set as expected" checks the same fields.
 func TestProcTitleVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	sides := initSides(t)
 	link := filepath.Join(t.TempDir(), "redis-server")
 	if err := os.Symlink(sides[1].argv[0], link); err != nil {

@@ -14,6 +14,7 @@ import (
 // (Redis's own test suite runs with it) the replica stops with a bug report, as
 // redis-server's does, instead of diverging silently.
 func TestPropagationErrorPanicVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	if testing.Short() {
 		t.Skip("differential test against redis-server skipped with -short")
 	}
@@ -59,6 +60,7 @@ func TestPropagationErrorPanicVsRedis(t *testing.T) {
 // functions, so the replayed FUNCTION LOAD failed ('already exists') and, with
 // propagation-error-behavior panic (Redis's test suite's default), stopped the server.
 func TestDebugLoadAOFFunctionsVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	if testing.Short() {
 		t.Skip("differential test against redis-server skipped with -short")
 	}

@@ -13,6 +13,7 @@ import (
 // EXPIRED ---" and a stack trace naming the command's handler (integration/logging's
 // "Server is able to generate a stack trace" looks for debugCommand), once per stall.
 func TestWatchdogVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own: it waits alongside the other slow tests
 	if testing.Short() {
 		t.Skip("differential test against redis-server skipped with -short")
 	}
