@@ -288,9 +288,12 @@ func (b *Bus) failureCron(now time.Time) {
 			// gossiped flags). A node the engine knows already (trusted:
 			// nodes.conf) is left to trust and this cron's own verdicts.
 			if !p.gossiped && p.meta.ID != "" && !b.trusted[id] && !b.alone && !b.fresh {
+				// Only masters serving slots count: while the cluster has
+				// none (nodes just reset and met, the majority is then one)
+				// a single report would list any stale id it still hears.
 				reports := 0
 				for r, t := range p.reports {
-					if rp := b.peers[r]; rp != nil && rp.verified && rp.isMaster() && now.Sub(t) <= validity {
+					if rp := b.peers[r]; rp != nil && rp.verified && rp.isMaster() && rp.meta.SlotCount > 0 && now.Sub(t) <= validity {
 						reports++
 					}
 				}
