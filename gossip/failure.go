@@ -285,9 +285,11 @@ func (b *Bus) failureCron(now time.Time) {
 			// join's state) never answers, and Redis lists it anyway, as the
 			// gossip sections of the others describe it, FAIL
 			// (clusterProcessGossipSection adds an unknown node with the
-			// gossiped flags). A node the engine knows already (trusted:
+			// gossiped flags). Only a node memberlist does not see (a live
+			// one answers soon: a report then is a passing suspicion, not a
+			// verdict to copy). A node the engine knows already (trusted:
 			// nodes.conf) is left to trust and this cron's own verdicts.
-			if !p.gossiped && p.meta.ID != "" && !b.trusted[id] && !b.alone && !b.fresh {
+			if !known && !p.gossiped && p.meta.ID != "" && !b.trusted[id] && !b.alone && !b.fresh {
 				// Only masters serving slots count: while the cluster has
 				// none (nodes just reset and met, the majority is then one)
 				// a single report would list any stale id it still hears.
