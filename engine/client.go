@@ -321,10 +321,12 @@ func (s *Server) readDone(c *Client, n int, err error) bool {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return false
 		}
+		s.logClientGone(c, err)
 		s.freeClient(c)
 		return false
 	}
 	if n == 0 {
+		s.logClientGone(c, nil)
 		s.freeClient(c)
 		return false
 	}
@@ -364,10 +366,10 @@ func (s *Server) processInput(c *Client, buf []byte) int {
 		c.req.Unauth = s.authRequired(c)
 		n, argv, err := c.req.Parse(buf[used:])
 		if err != nil {
+			s.logProtocolError(c, err, buf[used+c.req.Pos():])
 			c.req.Reset()
 			c.out = resp.AppendError(c.out, "ERR "+err.Error())
 			s.countError("ERR", nil)
-			s.log.Debug("protocol error", zap.String("addr", c.addr), zap.String("err", err.Error()))
 			c.flags |= flagCloseAfterReply
 			s.queueWrite(c)
 			return len(buf)
@@ -427,6 +429,7 @@ func (s *Server) writeClient(c *Client) bool {
 			if err == unix.EINTR {
 				continue
 			}
+			s.logWriteError(err)
 			s.freeClient(c)
 			return false
 		}
@@ -522,7 +525,7 @@ func (s *Server) onAccept(lfd int, _ loop.Mask) {
 		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
-				s.log.Warn("accepting client connection", zap.String("err", err.Error()))
+				s.log.Warn("Accepting client connection: accept: " + strerror(err))
 			}
 			return
 		}
@@ -538,6 +541,7 @@ func (s *Server) acceptClient(fd int, sa unix.Sockaddr, unixSock bool) {
 // local address to show (a TLS client's fd is a pipe, tls.go): the socket
 // options and getsockname apply to a real TCP socket only.
 func (s *Server) acceptConn(fd int, sa unix.Sockaddr, unixSock bool, laddr string) {
+	s.logAccepted(sa, unixSock)
 	if len(s.clients) >= s.cfg.MaxClients {
 		// Redis writes the error straight to the socket, best effort, and closes.
 		if s.cfg.ClusterEnabled {

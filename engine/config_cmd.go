@@ -164,12 +164,15 @@ func (s *Server) applyConfig(old *config.Config, changed []string) error {
 	return nil
 }
 
-// ZapLevel is the zap level that logs what Redis's loglevel directive asks for: debug
-// and verbose are zap's debug, notice is info, warning is warn, and nothing (Redis 7.2)
-// is above every level. ok is false for any other name.
+// ZapLevel is the zap level that logs what Redis's loglevel directive asks for:
+// verbose is zap's debug and debug the level below it (debugLevel), notice is info,
+// warning is warn, and nothing (Redis 7.2) is above every level. ok is false for any
+// other name.
 func ZapLevel(loglevel string) (lvl zapcore.Level, ok bool) {
 	switch strings.ToLower(loglevel) {
-	case "debug", "verbose":
+	case "debug":
+		return debugLevel, true
+	case "verbose":
 		return zapcore.DebugLevel, true
 	case "notice", "":
 		return zapcore.InfoLevel, true

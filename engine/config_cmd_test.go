@@ -223,7 +223,7 @@ func TestConfigSetLoglevel(t *testing.T) {
 		level string
 		want  zapcore.Level
 	}{
-		{"debug", zapcore.DebugLevel},
+		{"debug", zapcore.DebugLevel - 1}, // Redis's debug, below verbose (debugLevel)
 		{"verbose", zapcore.DebugLevel},
 		{"NOTICE", zapcore.InfoLevel},
 		{"warning", zapcore.WarnLevel},

@@ -513,6 +513,7 @@ func (s *Server) serverCron() {
 	if s.activeExpire {
 		s.activeExpireCycle(false)
 	}
+	s.logCronStats() // client_log.go
 	s.databasesCron()
 	s.clientsCron()
 	s.dropReplyBufs() // client.go
@@ -670,6 +671,9 @@ func (s *Server) onAcceptUnix(lfd int, _ loop.Mask) {
 	for i := 0; i < 1000; i++ {
 		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
+			if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
+				s.log.Warn("Accepting client connection: accept: " + strerror(err))
+			}
 			return
 		}
 		s.acceptClient(fd, sa, true)

@@ -63,6 +63,10 @@ type Request struct {
 
 type span struct{ start, end int }
 
+// Pos is where, from the start of the request, parsing stopped: after an error, the
+// start of the line that was refused (Redis's qb_pos).
+func (r *Request) Pos() int { return r.pos }
+
 // Reset forgets any partial request.
 func (r *Request) Reset() {
 	r.want, r.pos, r.bulk = 0, 0, -1

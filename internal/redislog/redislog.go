@@ -60,8 +60,8 @@ func (e *encoder) Clone() zapcore.Encoder {
 	return &encoder{Encoder: e.Encoder.Clone(), pid: e.pid, role: e.role}
 }
 
-// levelMark maps zap's levels to Redis's marks: zap has no "verbose", so Redis's debug
-// and verbose both log at zap's Debug and show as verbose.
+// levelMark maps zap's levels to Redis's marks: Redis's verbose is zap's Debug, and its
+// debug the level below (engine.ZapLevel).
 func levelMark(l zapcore.Level) byte {
 	switch {
 	case l < zapcore.DebugLevel:
@@ -80,11 +80,6 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 		line.AppendString(ent.Message)
 		return line, nil
 	}
-	fb, err := e.Encoder.EncodeEntry(zapcore.Entry{}, fields)
-	if err != nil {
-		return nil, err
-	}
-	defer fb.Free()
 	line := pool.Get()
 	line.AppendInt(int64(e.pid))
 	line.AppendByte(':')
@@ -94,6 +89,22 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 	line.AppendByte(' ')
 	line.AppendByte(levelMark(ent.Level))
 	line.AppendByte(' ')
+	if err := e.appendBody(line, ent, fields); err != nil {
+		line.Free()
+		return nil, err
+	}
+	line.AppendByte('\n')
+	return line, nil
+}
+
+// appendBody appends what follows a line's level mark: the speaker, the message,
+// the fields and the stack.
+func (e *encoder) appendBody(line *buffer.Buffer, ent zapcore.Entry, fields []zapcore.Field) error {
+	fb, err := e.Encoder.EncodeEntry(zapcore.Entry{}, fields)
+	if err != nil {
+		return err
+	}
+	defer fb.Free()
 	// Named loggers other than the process's main one (the engine's, or sentinel's)
 	// say who speaks: gossip, bootstrap, raft, ...
 	if name := mainName.Replace(ent.LoggerName); name != "" {
@@ -109,8 +120,7 @@ func (e *encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffe
 		line.AppendByte('\n')
 		line.AppendString(ent.Stack)
 	}
-	line.AppendByte('\n')
-	return line, nil
+	return nil
 }
 
 // IsTerminal reports whether f is a terminal (Redis shows its logo there).
@@ -123,5 +133,7 @@ func IsTerminal(f *os.File) bool {
 // how redis-server and redis-sentinel log a shutdown signal: no date and no
 // level mark, but "pid:signal-handler (unix seconds) msg". Log it with Raw.
 func FromHandler(msg string) string {
-	return strconv.Itoa(os.Getpid()) + ":signal-handler (" + strconv.FormatInt(time.Now().Unix(), 10) + ") " + msg + "\n"
+	return handlerPrefix() + strconv.FormatInt(time.Now().Unix(), 10) + ") " + msg + "\n"
 }
+
+func handlerPrefix() string { return strconv.Itoa(os.Getpid()) + ":signal-handler (" }
