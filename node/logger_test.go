@@ -14,7 +14,7 @@ import (
 // AtomicLevel (the one CONFIG SET loglevel changes) controls the running logger.
 func TestNewLoggerLevel(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "keygrid.log")
-	log, level, closeLog, err := NewLogger("warning", file)
+	log, level, closeLog, err := NewLogger("warning", file, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestNewLoggerLevel(t *testing.T) {
 	if s := string(b); strings.Contains(s, "before") || !strings.Contains(s, "after") {
 		t.Errorf("log file:\n%s\nwant only the message logged after the level changed", s)
 	}
-	if _, _, _, err := NewLogger("loud", ""); err == nil {
+	if _, _, _, err := NewLogger("loud", "", nil); err == nil {
 		t.Error("NewLogger accepted an unknown level")
 	}
 }
@@ -48,7 +48,7 @@ func TestLoggerAfterClose(t *testing.T) {
 	}
 	stderr := os.Stderr
 	os.Stderr = w // zap takes its error output from os.Stderr when the logger is made
-	log, _, closeLog, err := NewLogger("notice", filepath.Join(t.TempDir(), "keygrid.log"))
+	log, _, closeLog, err := NewLogger("notice", filepath.Join(t.TempDir(), "keygrid.log"), nil)
 	os.Stderr = stderr
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,11 @@ func Main(args []string) int {
 	if logPath != "" && cfg.Dir != "" && !filepath.IsAbs(logPath) {
 		logPath = filepath.Join(cfg.Dir, logPath)
 	}
-	log, level, closeLog, err := NewLogger(cfg.LogLevel, logPath)
+	var sys *redislog.SyslogConfig
+	if cfg.SyslogEnabled {
+		sys = &redislog.SyslogConfig{Ident: cfg.SyslogIdent, Facility: cfg.SyslogFacility, Early: logEarly.Load}
+	}
+	log, level, closeLog, err := NewLogger(cfg.LogLevel, logPath, sys)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "keygrid: can't open the log file: %v\n", err)
 		return 1
@@ -82,7 +86,8 @@ func Main(args []string) int {
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
-	showLogo := startupBanner(log, mode, cfg.Port, noArgs, cfg.AlwaysShowLogo, cfg.LogFile == "")
+	// The logo goes to a terminal on standard output, and not when syslog gets the log too.
+	showLogo := startupBanner(log, mode, cfg.Port, noArgs, cfg.AlwaysShowLogo, cfg.LogFile == "" && !cfg.SyslogEnabled)
 	// Signals are handled from before the dataset loads, as Redis installs its
 	// handlers before loading: SIGTERM during the load exits at once, unsaved.
 	var eng atomic.Pointer[engine.Server]
@@ -253,8 +258,9 @@ func (n *Node) Run() {
 // NewLogger builds the node's zap logger from Redis's loglevel and logfile directives
 // (levels as engine.ZapLevel maps them); an empty logfile logs to standard output, as
 // redis-server does. The logger's level is the returned AtomicLevel, so that CONFIG
-// SET loglevel applies to the running logger.
-func NewLogger(level, file string) (*zap.Logger, *zap.AtomicLevel, func(), error) {
+// SET loglevel applies to the running logger. sys, when not nil (syslog-enabled),
+// also sends every line to the local syslog daemon, as redis-server does.
+func NewLogger(level, file string, sys *redislog.SyslogConfig) (*zap.Logger, *zap.AtomicLevel, func(), error) {
 	lvl, ok := engine.ZapLevel(level)
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("unknown loglevel %q", level)
@@ -272,6 +278,9 @@ func NewLogger(level, file string) (*zap.Logger, *zap.AtomicLevel, func(), error
 		closer = lf.close
 	}
 	core := zapcore.NewCore(redislog.NewEncoder(currentLogRole), out, atom) // logformat.go
+	if sys != nil {
+		core = zapcore.NewTee(core, redislog.NewSyslogCore(atom, *sys))
+	}
 	return zap.New(core), &atom, closer, nil
 }
 

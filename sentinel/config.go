@@ -66,6 +66,12 @@ type Config struct {
 	Daemonize  bool
 	PidFile    string
 	Supervised string
+	// SyslogEnabled also sends the log to the local syslog daemon, as SyslogIdent
+	// with facility SyslogFacility ("syslog-enabled", "syslog-ident",
+	// "syslog-facility"; internal/redislog).
+	SyslogEnabled  bool
+	SyslogIdent    string
+	SyslogFacility string
 	// RaftPort gives the raft transport a port of its own; 0 (the default): raft
 	// shares the sentinel's port (raftmux.go).
 	RaftPort int
@@ -122,7 +128,7 @@ var preMonitor = map[string]bool{"announce-ip": true, "announce-port": true, "de
 // DefaultConfig returns Redis Sentinel's defaults.
 func DefaultConfig() *Config {
 	// TLS defaults are Redis's: client certificates required, session caching on.
-	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", Supervised: "no", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
+	return &Config{Port: 26379, Dir: ".", LogLevel: "notice", Supervised: "no", SyslogIdent: "redis", SyslogFacility: "local0", RaftRemoveAfter: 10 * time.Minute, DenyScriptsReconfig: true,
 		ACLLogMaxLen: 128,
 		TLS:          tlsconf.Settings{AuthClients: "yes", SessionCaching: true}}
 }
@@ -312,9 +318,20 @@ func (c *Config) directive(argv []string) error {
 		default:
 			err = fmt.Errorf("argument(s) must be one of the following: upstart, systemd, auto, no")
 		}
-	case "protected-mode", "syslog-enabled", "syslog-ident", "syslog-facility":
+	case "protected-mode":
 		// Accepted for compatibility with existing sentinel.conf files: a sentinel
-		// never binds outside `bind`, and logs to its logfile or standard output.
+		// never binds outside `bind`.
+	case "syslog-enabled":
+		c.SyslogEnabled, err = yesno(argv[1])
+	case "syslog-ident":
+		c.SyslogIdent = argv[1]
+	case "syslog-facility":
+		switch v := strings.ToLower(argv[1]); v {
+		case "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7":
+			c.SyslogFacility = v
+		default:
+			err = fmt.Errorf("argument(s) must be one of the following: user, local0, local1, local2, local3, local4, local5, local6, local7")
+		}
 	case "requirepass":
 		c.RequirePass = argv[1]
 	case "acllog-max-len":

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,7 +48,8 @@ func Main(args []string) int {
 			cfg.Dir = "."
 		}
 	}
-	log, err := newLogger(cfg)
+	var early atomic.Bool // the banner's lines, which redis-sentinel logs before openlog
+	log, err := newLogger(cfg, early.Load)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "keygrid sentinel: can't open the log file: %v\n", err)
 		return 1
@@ -71,10 +73,12 @@ func Main(args []string) int {
 		cfg.PidFile = daemon.DefaultPidFile
 	}
 	// redis-sentinel's first lines, as `keygrid server` logs them.
+	early.Store(true)
 	log.Warn("oO0OoO0OoO0Oo keygrid is starting oO0OoO0OoO0Oo")
 	log.Warn(fmt.Sprintf("Redis version=%s, keygrid=%s, bits=64, go=%s, pid=%d, just started",
 		engine.Version, engine.KeygridVersion, runtime.Version(), os.Getpid()))
 	log.Warn("Configuration loaded")
+	early.Store(false)
 	reg := prometheus.NewRegistry()
 	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)
@@ -119,7 +123,10 @@ func Main(args []string) int {
 	return 0
 }
 
-func newLogger(cfg *Config) (*zap.Logger, error) {
+// newLogger is the sentinel's logger: its logfile (or standard output), and syslog
+// too when syslog-enabled is set, where early says which lines go out before
+// redis-sentinel's openlog.
+func newLogger(cfg *Config, early func() bool) (*zap.Logger, error) {
 	level := zapcore.InfoLevel
 	switch strings.ToLower(cfg.LogLevel) {
 	case "debug", "verbose":
@@ -137,5 +144,11 @@ func newLogger(cfg *Config) (*zap.Logger, error) {
 	}
 	// redis-sentinel's line format, role mark X (internal/redislog).
 	enc := redislog.NewEncoder(func() byte { return redislog.Sentinel })
-	return zap.New(zapcore.NewCore(enc, out, zap.NewAtomicLevelAt(level))), nil
+	atom := zap.NewAtomicLevelAt(level)
+	core := zapcore.NewCore(enc, out, atom)
+	if cfg.SyslogEnabled {
+		core = zapcore.NewTee(core, redislog.NewSyslogCore(atom,
+			redislog.SyslogConfig{Ident: cfg.SyslogIdent, Facility: cfg.SyslogFacility, Early: early}))
+	}
+	return zap.New(core), nil
 }
