@@ -4,7 +4,10 @@ package engine
 // ways keygrid can be made to crash on purpose: SIGABRT (node forwards it here) and
 // DEBUG SEGFAULT, which really writes to a read-only page. The report goes to the
 // log — the header, "crashed by signal", the goroutines' stacks — then the process
-// dies of the same signal, as Redis re-raises it with the default handler.
+// dies of the same signal, as Redis re-raises it with the default handler. With
+// crash-log-enabled no (CONFIG SET applies at once) Redis installs no handler for
+// these signals, so the process dies of them with nothing logged; so does keygrid.
+// serverPanic is not a signal: it reports either way, as Redis's _serverPanic.
 
 import (
 	"fmt"
@@ -14,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"unsafe"
 
 	"github.com/keygrid/keygrid/internal/redislog"
 	"golang.org/x/sys/unix"
@@ -29,7 +33,9 @@ const (
 // CrashSignal logs the crash report of a fatal signal received from outside
 // (SIGABRT) and kills the process with it. Any goroutine; it does not return.
 func (s *Server) CrashSignal(sig unix.Signal) {
-	s.crashReport(sig, siUser, 0)
+	if s.cfg.CrashLogEnabled {
+		s.crashReport(sig, siUser, 0)
+	}
 	s.die(sig)
 }
 
@@ -73,9 +79,17 @@ func (s *Server) serverPanic(msg string) {
 }
 
 // die ends the process by sig with its default action, as Redis's handler does
-// after the report (the Go runtime prints its own traceback on stderr).
+// after the report: a supervisor sees the process killed by the signal (and a core
+// dump where they are on). The Go runtime keeps a handler of its own for every
+// signal, which would print its traceback and exit with status 2, so the kernel's
+// default action is put back first (rt_sigaction with SIG_DFL, no flags, an empty
+// mask: an all-zero struct sigaction) and the signal raised on this thread.
 func (s *Server) die(sig unix.Signal) {
 	signal.Reset(sig)
+	runtime.LockOSThread()
+	var act [4]uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
 	unix.Kill(os.Getpid(), sig)
 	select {} // the signal is on its way
 }
@@ -94,7 +108,9 @@ func debugSegfault(c *Client) {
 		if e, ok := r.(interface{ Addr() uintptr }); ok {
 			addr = e.Addr()
 		}
-		c.srv.crashReport(unix.SIGSEGV, segvAccErr, addr)
+		if c.srv.cfg.CrashLogEnabled {
+			c.srv.crashReport(unix.SIGSEGV, segvAccErr, addr)
+		}
 		c.srv.die(unix.SIGSEGV)
 	}()
 	page[0] = 'x'
