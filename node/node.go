@@ -181,6 +181,12 @@ func newNode(cfg *config.Config, cfgPath string, log *zap.Logger, level *zap.Ato
 			}
 			if showLogo != nil {
 				showLogo()
+				// redis-server's host checks, in its order (internal/daemon):
+				// only for a node that is the whole process.
+				daemon.CheckTCPBacklog(log, cfg.TCPBacklog)
+				log.Warn("Server initialized")
+				daemon.CheckMemoryAndClock(log, cfg.DisableTHP)
+				return
 			}
 			log.Warn("Server initialized")
 		}})

@@ -90,6 +90,9 @@ func Main(args []string) int {
 		log.Warn(err.Error())
 		return 1
 	}
+	// redis-sentinel's tcp-backlog is 511 (Go listens with somaxconn): the same
+	// warning where the kernel caps it lower.
+	daemon.CheckTCPBacklog(log, 511)
 	if cfg.PidFile != "" { // once the port is bound, as Redis's createPidFile
 		daemon.WritePidFile(cfg.PidFile) // relative to dir, where we are now
 	}
