@@ -93,6 +93,10 @@ func Main(args []string) int {
 	var eng atomic.Pointer[engine.Server]
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
+	// As redis-server's initServer: a hangup (a closed terminal, a log-rotation
+	// HUP) does not stop the server, and a write to a closed stdout pipe is an
+	// error, not death by SIGPIPE (Go's default for both is to exit).
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	go func() {
 		for sig := range sigs {
 			srv := eng.Load()
