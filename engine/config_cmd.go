@@ -7,6 +7,7 @@ package engine
 // request limits.
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func (s *Server) applyConfig(old *config.Config, changed []string) error {
 		s.loop.SetPeriod(s.cronID, time.Second/time.Duration(max(s.cfg.Hz, 1)))
 	}
 	if has("maxclients") {
-		if got := adjustOpenFilesLimit(s.cfg.MaxClients); got < s.cfg.MaxClients && old != nil {
+		if got, _ := adjustOpenFilesLimit(s.cfg.MaxClients); got < s.cfg.MaxClients && old != nil {
 			s.log.Warn("maxclients reduced to compensate for a low open files limit: " + strconv.Itoa(got))
 			return config.SetError("maxclients", "The operating system is not able to handle the specified number of clients, try with "+strconv.Itoa(got))
 		}
@@ -202,22 +203,27 @@ const reservedFDs = 32
 // adjustOpenFilesLimit raises RLIMIT_NOFILE to maxclients plus the reserved
 // descriptors as Redis's adjustOpenFilesLimit does: when the full amount is refused
 // it settles for the highest limit it can get, stepping down by 16, and returns the
-// number of clients that limit allows.
-func adjustOpenFilesLimit(maxclients int) int {
+// number of clients that limit allows, with the error of a refused attempt.
+func adjustOpenFilesLimit(maxclients int) (int, error) {
 	want := uint64(maxclients) + reservedFDs
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return maxclients // cannot tell: assume it fits
+		return maxclients, nil // cannot tell: assume it fits
 	}
 	if lim.Cur >= want {
-		return maxclients
+		return maxclients, nil
 	}
+	var refused error
 	try := func(n uint64) bool {
 		l := unix.Rlimit{Cur: n, Max: max(lim.Max, n)}
-		return unix.Setrlimit(unix.RLIMIT_NOFILE, &l) == nil
+		err := unix.Setrlimit(unix.RLIMIT_NOFILE, &l)
+		if err != nil {
+			refused = err
+		}
+		return err == nil
 	}
 	if try(want) {
-		return maxclients
+		return maxclients, nil
 	}
 	// The limits that can be set form a prefix of want, want-16, want-32, ...:
 	// binary search it instead of Redis's linear walk.
@@ -235,7 +241,46 @@ func adjustOpenFilesLimit(maxclients int) int {
 		best = lim.Cur
 		try(best)
 	}
-	return int(best) - reservedFDs
+	return int(best) - reservedFDs, refused
+}
+
+// openFilesAtStart is Redis's adjustOpenFilesLimit as its initServer runs it, with
+// its lines: the limit raised to maxclients plus the reserved descriptors, or else
+// maxclients lowered to what the limit allows (so that a client past it is refused
+// with "max number of clients reached", not left in the backlog by an accept that
+// fails with EMFILE), and a limit too low for any client an error. (The Go runtime
+// has already raised the soft limit to the hard one, so Redis's "Increased maximum
+// number of open files" line shows only when the hard limit itself was raised.)
+func (s *Server) openFilesAtStart() error {
+	want := uint64(s.cfg.MaxClients) + reservedFDs
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		s.log.Warn("Unable to obtain the current NOFILE limit (" + strerror(err) + "), assuming 1024 and setting the max clients configuration accordingly.")
+		s.cfg.MaxClients = 1024 - reservedFDs
+		return nil
+	}
+	if lim.Cur >= want {
+		return nil
+	}
+	got, err := adjustOpenFilesLimit(s.cfg.MaxClients)
+	if got >= s.cfg.MaxClients {
+		s.log.Info(fmt.Sprintf("Increased maximum number of open files to %d (it was originally set to %d).", want, lim.Cur))
+		return nil
+	}
+	best := got + reservedFDs
+	if best <= reservedFDs {
+		s.log.Warn(fmt.Sprintf("Your current 'ulimit -n' of %d is not enough for the server to start. Please increase your open file limit to at least %d. Exiting.", lim.Cur, want))
+		return startupLogged{fmt.Errorf("the open files limit %d is below %d", lim.Cur, reservedFDs+1)}
+	}
+	s.log.Warn(fmt.Sprintf("You requested maxclients of %d requiring at least %d max file descriptors.", s.cfg.MaxClients, want))
+	why := "Success"
+	if err != nil {
+		why = strerror(err)
+	}
+	s.log.Warn(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: %s.", want, why))
+	s.cfg.MaxClients = got
+	s.log.Warn(fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", best, got))
+	return nil
 }
 
 // rebindListeners closes the listeners and opens new ones for the current port

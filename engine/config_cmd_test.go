@@ -198,8 +198,8 @@ func TestConfigRewrite(t *testing.T) {
 
 // TestAdjustOpenFilesLimit: a limit already high enough is left alone.
 func TestAdjustOpenFilesLimit(t *testing.T) {
-	if got := adjustOpenFilesLimit(1); got != 1 {
-		t.Errorf("adjustOpenFilesLimit(1) = %d", got)
+	if got, err := adjustOpenFilesLimit(1); got != 1 || err != nil {
+		t.Errorf("adjustOpenFilesLimit(1) = %d, %v", got, err)
 	}
 }
 

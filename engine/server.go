@@ -278,6 +278,9 @@ func newRunID() string {
 // (serving -LOADING meanwhile). Errors are returned, not logged: the caller decides
 // how to report a port already in use.
 func (s *Server) Start() error {
+	if err := s.openFilesAtStart(); err != nil { // config_cmd.go
+		return err
+	}
 	l, err := loop.New(1024)
 	if err != nil {
 		return err
