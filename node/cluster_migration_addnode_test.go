@@ -49,17 +49,9 @@ func TestClusterReplicaMigrationAfterAddNode(t *testing.T) {
 			t.Run(kind+"/"+c.name, func(t *testing.T) {
 				t.Parallel() // the clusters are independent: wait for them at once
 				cl := testutil.StartCluster(t, kind, 3, 1)
-				byID := map[string]*testutil.Server{}
-				for _, s := range cl.Nodes {
-					byID[testutil.ClusterNodes(s).Myself.ID] = s
-				}
+				byID := testutil.ServersByID(t, cl.Nodes)
 				ref := testutil.ClusterNodes(cl.Nodes[0])
-				var masters []*slots.Node
-				for _, n := range ref.Sorted() {
-					if n.IsMaster() {
-						masters = append(masters, n)
-					}
-				}
+				masters := testutil.SortedMasters(ref)
 				a, b := masters[0], masters[1]
 				oldID, deadID := ref.Replicas(a)[0].ID, ref.Replicas(b)[0].ID
 				byID[deadID].Kill()

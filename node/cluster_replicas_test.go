@@ -154,17 +154,9 @@ func TestClusterReplicaMigration(t *testing.T) {
 				extra = testutil.StartRedis(t, clusterArgs...)
 			}
 			all := append(append([]*testutil.Server(nil), cl.Nodes...), extra)
-			byID := map[string]*testutil.Server{}
-			for _, s := range cl.Nodes {
-				byID[testutil.ClusterNodes(s).Myself.ID] = s
-			}
+			byID := testutil.ServersByID(t, cl.Nodes)
 			ref := testutil.ClusterNodes(cl.Nodes[0])
-			var masters []*slots.Node
-			for _, n := range ref.Sorted() {
-				if n.IsMaster() {
-					masters = append(masters, n)
-				}
-			}
+			masters := testutil.SortedMasters(ref)
 			a, b := masters[0], masters[1]
 			bReplica := byID[ref.Replicas(b)[0].ID]
 			// The barrier forbids the move first (A would keep 1 < 2).

@@ -115,3 +115,29 @@ func ClusterNodes(s *Server) *slots.State {
 	}
 	return st
 }
+
+// ServersByID maps the node id of each of servers (its CLUSTER NODES myself
+// line) to the server.
+func ServersByID(t testing.TB, servers []*Server) map[string]*Server {
+	t.Helper()
+	byID := map[string]*Server{}
+	for _, s := range servers {
+		st := ClusterNodes(s)
+		if st == nil {
+			t.Fatalf("testutil: no CLUSTER NODES from %s", s.Addr())
+		}
+		byID[st.Myself.ID] = s
+	}
+	return byID
+}
+
+// SortedMasters returns the masters st lists, ordered by id.
+func SortedMasters(st *slots.State) []*slots.Node {
+	var masters []*slots.Node
+	for _, n := range st.Sorted() {
+		if n.IsMaster() {
+			masters = append(masters, n)
+		}
+	}
+	return masters
+}
