@@ -223,6 +223,19 @@ func (s *Server) ClusterNodeGone(id string) {
 	})
 }
 
+// ClusterNodePingSent sets node id's ping_sent (unix ms, 0: none), which the
+// bus keeps while the node is PFAIL or FAIL and unreachable, as Redis keeps
+// the time of the ping that went unanswered. Safe from any goroutine.
+func (s *Server) ClusterNodePingSent(id string, ms int64) {
+	s.Submit(func() {
+		if st := s.cluster.st; st != nil {
+			if n := st.Nodes[id]; n != nil && n != st.Myself {
+				n.PingSent = ms
+			}
+		}
+	})
+}
+
 // ClusterNodeHealth sets the bus's verdict on node id: pfail is myself's own
 // suspicion (memberlist suspect/dead), fail the majority's (Redis's FAIL). Clearing
 // both marks it healthy again. Safe from any goroutine.

@@ -92,6 +92,12 @@ type peer struct {
 	// Failure detection.
 	pingSent  time.Time // our first unanswered ping (Redis's ping_sent), zero if none
 	pingHeard time.Time // the last answer before pingSent: a newer one answers it
+	// shownPing is the ping_sent the engine shows (ClusterNodePingSent):
+	// pingSent while the node is PFAIL or FAIL and unreachable, else zero.
+	// pingTold: the engine has had one (it may hold the one nodes.conf
+	// gave it until then).
+	shownPing time.Time
+	pingTold  bool
 	noticed   time.Time // when a msgSuspect about it was last sent or received
 	suspect   bool      // a msgSuspect came: ping it at the next failureCron
 	downSince time.Time

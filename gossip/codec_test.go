@@ -133,6 +133,7 @@ func (nopEngine) ClusterNodeUpdateFor(string, slots.NodeMeta)                   
 func (nopEngine) ClusterNodeOffset(string, int64)                               {}
 func (nopEngine) ClusterNodePong(string)                                        {}
 func (nopEngine) ClusterNodeHealth(string, bool, bool)                          {}
+func (nopEngine) ClusterNodePingSent(string, int64)                             {}
 func (nopEngine) ClusterFailoverAuthRequest(string, uint64, slots.Bitmap, bool) {}
 func (nopEngine) ClusterFailoverAuthAck(string, uint64)                         {}
 func (nopEngine) ClusterManualFailoverRequest(string)                           {}

@@ -12,6 +12,7 @@
 //	                                        else ask the node: msgClaimReq)
 //	broadcast/reply/push-pull ─► learnHeader ─► ClusterNodeUpdate (meta + claim)
 //	every 100 ms: failureCron ─► PFAIL/FAIL verdicts ─► ClusterNodeHealth,
+//	                             a failing node's ping_sent ─► ClusterNodePingSent,
 //	                             failure reports and FAIL messages to the others
 //	election: engine ─RequestFailoverAuth─► msgAuthReq to masters
 //	          ─► ClusterFailoverAuthRequest ─(vote saved)─► SendFailoverAuthAck

@@ -27,6 +27,10 @@ type Engine interface {
 	// ClusterNodeHealth sets the bus's verdict on a node: pfail is myself's
 	// suspicion, fail the majority's.
 	ClusterNodeHealth(id string, pfail, fail bool)
+	// ClusterNodePingSent sets CLUSTER NODES's ping_sent of node id: the unix
+	// ms of the ping it has not answered while it is PFAIL or FAIL and
+	// unreachable, 0 otherwise.
+	ClusterNodePingSent(id string, ms int64)
 	// ClusterFailoverAuthRequest is replica id asking myself for a vote in epoch.
 	ClusterFailoverAuthRequest(id string, epoch uint64, claimed slots.Bitmap, force bool)
 	// ClusterFailoverAuthAck is master id's vote for myself in epoch.

@@ -173,6 +173,12 @@ func (b *Bus) reportInterval(timeout time.Duration) time.Duration {
 	return max(timeout/4, 50*time.Millisecond)
 }
 
+// pingShown is a node's ping_sent to pass to the engine.
+type pingShown struct {
+	id string
+	ms int64
+}
+
 // health is one verdict to pass to the engine.
 type health struct {
 	id          string
@@ -212,6 +218,19 @@ func (b *Bus) failureCron(now time.Time) {
 	var report []string
 	var askClaim []string
 	var gossiped []*peer
+	var pings []pingShown
+	// showPing records the ping_sent the engine is to show for p, when it
+	// changes.
+	showPing := func(id string, p *peer, at time.Time) {
+		if !p.pingTold || !at.Equal(p.shownPing) {
+			p.shownPing, p.pingTold = at, true
+			ms := int64(0)
+			if !at.IsZero() {
+				ms = at.UnixMilli()
+			}
+			pings = append(pings, pingShown{id, ms})
+		}
+	}
 	b.mu.Lock()
 	myID := b.id
 	timeout := b.nodeTimeout()
@@ -302,6 +321,12 @@ func (b *Bus) failureCron(now time.Time) {
 				if reports >= needed {
 					p.gossiped, p.fail, p.pfail, p.failTime = true, true, false, now
 					gossiped = append(gossiped, p)
+					// And it tries to reach it: the connect fails, so
+					// ping_sent is set (clusterCron) and kept.
+					if p.pingSent.IsZero() {
+						p.pingSent, p.pingHeard = now, time.Time{}
+					}
+					showPing(id, p, p.pingSent)
 				}
 			}
 			continue
@@ -360,6 +385,15 @@ func (b *Bus) failureCron(now time.Time) {
 				p.pfail = true
 			}
 		}
+		// Redis keeps ping_sent, the unanswered ping's time, while the node
+		// is unreachable (a ping is sent only when none is outstanding, and
+		// a reconnecting link keeps it); shown once the node is PFAIL or
+		// FAIL, as a healthy node's outstanding ping lasts a round trip.
+		if !alive && (p.pfail || p.fail) {
+			showPing(id, p, p.pingSent)
+		} else {
+			showPing(id, p, time.Time{})
+		}
 		if p.pfail && !p.fail {
 			reports := 0
 			for r := range p.reports {
@@ -414,6 +448,9 @@ func (b *Bus) failureCron(now time.Time) {
 	}
 	for _, v := range verdicts {
 		b.eng.ClusterNodeHealth(v.id, v.pfail, v.fail)
+	}
+	for _, ps := range pings {
+		b.eng.ClusterNodePingSent(ps.id, ps.ms)
 	}
 	b.hmu.Unlock()
 	for _, id := range askClaim {

@@ -267,3 +267,36 @@ func TestClusterFailureReportsBatched(t *testing.T) {
 		t.Errorf("%d batched failure-report messages for %d dead masters, want 1..%d", batched, dead, limit)
 	}
 }
+
+// CLUSTER NODES's ping_sent of a crashed master: Redis keeps the time of the
+// ping that went unanswered while the node is PFAIL or FAIL, the same value
+// from one cron to the next, and shows 0 for a node that answers.
+func TestClusterPingSentKeptWhileFailing(t *testing.T) {
+	const timeout = time.Second
+	ms, _ := cluster(t, timeout, 3)
+	waitFor(t, 20*time.Second, "convergence", func() bool { return converged(ms, masterOf(ms)) })
+	pingSent := func(n *testNode, id string) (ms int64) {
+		n.view(func(st *slots.State) { ms = st.Nodes[id].PingSent })
+		return ms
+	}
+	for _, n := range ms {
+		for _, o := range ms {
+			if o != n && pingSent(n, o.id) != 0 {
+				t.Fatalf("a healthy node's ping_sent is not 0")
+			}
+		}
+	}
+	crashed := time.Now()
+	ms[2].crash()
+	failedOn(t, ms[:2], ms[2], 20*timeout)
+	for _, n := range ms[:2] {
+		first := pingSent(n, ms[2].id)
+		if first == 0 || first < crashed.Add(-timeout).UnixMilli() || first > time.Now().UnixMilli() {
+			t.Fatalf("ping_sent of the FAIL node: %d (crashed at %d)", first, crashed.UnixMilli())
+		}
+		time.Sleep(500 * time.Millisecond)
+		if again := pingSent(n, ms[2].id); again != first {
+			t.Errorf("ping_sent of the FAIL node moved from %d to %d", first, again)
+		}
+	}
+}

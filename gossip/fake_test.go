@@ -195,6 +195,14 @@ func (f *fakeEngine) ClusterNodeOffset(id string, offset int64) {
 
 func (f *fakeEngine) ClusterNodePong(string) {}
 
+func (f *fakeEngine) ClusterNodePingSent(id string, ms int64) {
+	f.submit(func() {
+		if n := f.st.Nodes[id]; n != nil && n != f.st.Myself {
+			n.PingSent = ms
+		}
+	})
+}
+
 func (f *fakeEngine) ClusterNodeHealth(id string, pfail, fail bool) {
 	f.submit(func() {
 		n := f.st.Nodes[id]
