@@ -321,6 +321,11 @@ func (b *Bus) failureCron(now time.Time) {
 				if reports >= needed {
 					p.gossiped, p.fail, p.pfail, p.failTime = true, true, false, now
 					gossiped = append(gossiped, p)
+					// Redis's FAIL verdict is broadcast whoever reaches
+					// it (markNodeAsFailingIfNeeded): a node that joins
+					// a cluster whose survivors are too few for a
+					// majority brings the FAIL to them.
+					failed = append(failed, id)
 					// And it tries to reach it: the connect fails, so
 					// ping_sent is set (clusterCron) and kept.
 					if p.pingSent.IsZero() {
