@@ -229,6 +229,27 @@ func eachKindCompared(t *testing.T, f func(t *testing.T, kind string, v *cluster
 	}
 }
 
+// startPairedCluster is testutil.StartCluster with the servers reordered so
+// that node masters+i is a replica of node i: redis-cli pairs replicas with
+// masters in an order of its own, not the same from one run to the next.
+func startPairedCluster(t *testing.T, kind string, masters, replicasPer int) *testutil.Cluster {
+	t.Helper()
+	cl := testutil.StartCluster(t, kind, masters, replicasPer)
+	byID := testutil.ServersByID(t, cl.Nodes)
+	ref := testutil.ClusterNodes(cl.Nodes[0])
+	nodes := append([]*testutil.Server(nil), cl.Nodes[:masters]...)
+	for r := range replicasPer {
+		for _, m := range cl.Nodes[:masters] {
+			reps := ref.Replicas(ref.Nodes[testutil.ClusterNodes(m).Myself.ID])
+			if len(reps) != replicasPer {
+				t.Fatalf("%s: a master has %d replicas", kind, len(reps))
+			}
+			nodes = append(nodes, byID[reps[r].ID])
+		}
+	}
+	return &testutil.Cluster{Nodes: nodes}
+}
+
 // settled waits until every node in nodes lists n nodes, all connected and
 // none failing, with cluster_state:ok, and all agree on each node's role,
 // master, config epoch and slots.
@@ -265,6 +286,58 @@ func settled(t *testing.T, nodes []*testutil.Server, n int, what string) {
 		}
 		return ""
 	}, what)
+}
+
+// The config epoch a replica's line shows is its master's, as Redis's
+// clusterGenNodeDescription writes it: after redis-cli --cluster create (which
+// gives the nodes epochs 1..6 in the order listed, replicas included), after a
+// manual failover (the promoted replica takes a new epoch; its old master,
+// now its replica, shows it) and after CLUSTER REPLICATE (the replica shows
+// its new master's epoch, on itself and on every other node).
+func TestClusterNodesReplicaEpoch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts six servers per kind")
+	}
+	eachKindCompared(t, func(t *testing.T, kind string, v *clusterViews) {
+		cl := startPairedCluster(t, kind, 3, 1)
+		l := newClusterLabels(cl.Nodes)
+		record := func(phase string) {
+			settled(t, cl.Nodes, 6, phase)
+			for i, s := range cl.Nodes {
+				v.put(kind, fmt.Sprintf("%s/n%d CLUSTER NODES", phase, i), nodesView(s, l))
+			}
+		}
+		record("create")
+		// Node 3 is a replica (masters come first): its manual failover.
+		r := cl.Nodes[3]
+		if got := cliDo(r, "CLUSTER", "FAILOVER").Str; got != "OK" {
+			t.Fatalf("%s: CLUSTER FAILOVER = %q", kind, got)
+		}
+		rid := strings.TrimSpace(cliDo(r, "CLUSTER", "MYID").Str)
+		testutil.WaitFor(t, 30*time.Second, func() bool {
+			for _, s := range cl.Nodes {
+				if f := cliNodes(s)[rid]; f == nil || !strings.Contains(f[2], "master") {
+					return false
+				}
+			}
+			return true
+		}, kind+": the failover seen everywhere")
+		record("failover")
+		// Node 4, a replica, replicates the promoted node 3 now.
+		if got := cliDo(cl.Nodes[4], "CLUSTER", "REPLICATE", rid).Str; got != "OK" {
+			t.Fatalf("%s: CLUSTER REPLICATE = %q", kind, got)
+		}
+		r4 := strings.TrimSpace(cliDo(cl.Nodes[4], "CLUSTER", "MYID").Str)
+		testutil.WaitFor(t, 30*time.Second, func() bool {
+			for _, s := range cl.Nodes {
+				if f := cliNodes(s)[r4]; f == nil || f[3] != rid {
+					return false
+				}
+			}
+			return true
+		}, kind+": the replicate seen everywhere")
+		record("replicate")
+	})
 }
 
 // Nodes that stop answering, on the node that watched them die and on a node
@@ -357,5 +430,93 @@ func TestClusterNodesDeadPingSent(t *testing.T) {
 		}, kind+": ping_sent of the nodes back 0")
 		v.put(kind, "back/n0 CLUSTER NODES", nodesView(survivor, l))
 		v.put(kind, "back/n3 CLUSTER NODES", nodesView(extra, l))
+	})
+}
+
+// A slot migration: node 0 migrating slot 100 to node 1, which imports it,
+// and node 0 importing slot 12000 from node 2. Only each node's own line
+// lists its migrations ([slot->-id], [slot-<-id]), and only in its own
+// CLUSTER NODES (Redis's clusterGenNodeDescription writes them for myself);
+// CLUSTER SLOTS and SHARDS show the owners as before. Then the slot is
+// handed over (SETSLOT NODE on both): the importing node takes a new epoch
+// (clusterBumpConfigEpochWithoutConsensus) and every node sees it own the slot.
+// Last, node 0's replica takes over (CLUSTER FAILOVER) while node 0 still
+// imports slot 12000: a master that becomes a replica drops its migrations
+// (Redis's clusterSetMaster closes all slots), the new master has none.
+func TestClusterNodesMigrationMarkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts six servers per kind")
+	}
+	eachKindCompared(t, func(t *testing.T, kind string, v *clusterViews) {
+		cl := startPairedCluster(t, kind, 3, 1)
+		l := newClusterLabels(cl.Nodes)
+		record := func(phase string) {
+			settled(t, cl.Nodes, 6, phase)
+			for i, s := range cl.Nodes {
+				v.put(kind, fmt.Sprintf("%s/n%d CLUSTER NODES", phase, i), nodesView(s, l))
+				v.put(kind, fmt.Sprintf("%s/n%d CLUSTER SLOTS", phase, i), slotsView(s, l))
+				v.put(kind, fmt.Sprintf("%s/n%d CLUSTER SHARDS", phase, i), shardsView(s, l))
+			}
+		}
+		record("before")
+		var ids []string
+		for _, s := range cl.Nodes {
+			ids = append(ids, strings.TrimSpace(cliDo(s, "CLUSTER", "MYID").Str))
+		}
+		for _, c := range []struct {
+			node int
+			args []string
+		}{
+			{0, []string{"100", "MIGRATING", ids[1]}},
+			{1, []string{"100", "IMPORTING", ids[0]}},
+			{0, []string{"12000", "IMPORTING", ids[2]}},
+		} {
+			if got := cliDo(cl.Nodes[c.node], append([]string{"CLUSTER", "SETSLOT"}, c.args...)...).Str; got != "OK" {
+				t.Fatalf("%s: CLUSTER SETSLOT %v on node %d = %q", kind, c.args, c.node, got)
+			}
+		}
+		time.Sleep(500 * time.Millisecond) // nothing to gossip: the markers are local
+		record("migrating")
+		for _, n := range []int{1, 0} {
+			if got := cliDo(cl.Nodes[n], "CLUSTER", "SETSLOT", "100", "NODE", ids[1]).Str; got != "OK" {
+				t.Fatalf("%s: CLUSTER SETSLOT 100 NODE on node %d = %q", kind, n, got)
+			}
+		}
+		testutil.WaitFor(t, 20*time.Second, func() bool {
+			for _, s := range cl.Nodes {
+				if f := cliNodes(s)[ids[1]]; f == nil || !strings.Contains(strings.Join(f[8:], " "), "100") {
+					return false
+				}
+			}
+			return true
+		}, kind+": slot 100 on node 1 everywhere")
+		record("moved")
+		// A replica may not set a migration.
+		for _, s := range cl.Nodes[3:] {
+			if got := cliDo(s, "CLUSTER", "SETSLOT", "100", "MIGRATING", ids[0]); got.Str != "ERR Please use SETSLOT only with masters." {
+				t.Errorf("%s: CLUSTER SETSLOT on a replica = %q", kind, got.Str)
+			}
+		}
+		var rep *testutil.Server
+		for _, s := range cl.Nodes[3:] {
+			if f := myselfFields(s); f != nil && f[3] == ids[0] {
+				rep = s
+			}
+		}
+		if rep == nil {
+			t.Fatalf("%s: no replica of node 0", kind)
+		}
+		if got := cliDo(rep, "CLUSTER", "FAILOVER").Str; got != "OK" {
+			t.Fatalf("%s: CLUSTER FAILOVER = %q", kind, got)
+		}
+		testutil.WaitFor(t, 20*time.Second, func() bool {
+			for _, s := range cl.Nodes {
+				if f := cliNodes(s)[ids[0]]; f == nil || !strings.Contains(f[2], "slave") {
+					return false
+				}
+			}
+			return true
+		}, kind+": node 0 a replica everywhere")
+		record("failover")
 	})
 }
