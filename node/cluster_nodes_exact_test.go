@@ -293,7 +293,9 @@ func settled(t *testing.T, nodes []*testutil.Server, n int, what string) {
 // gives the nodes epochs 1..6 in the order listed, replicas included), after a
 // manual failover (the promoted replica takes a new epoch; its old master,
 // now its replica, shows it) and after CLUSTER REPLICATE (the replica shows
-// its new master's epoch, on itself and on every other node).
+// its new master's epoch, on itself and on every other node), and after a
+// master dies and its replica takes over: the dead master keeps its own
+// epoch, FAIL, and once back follows the new master, showing its epoch.
 func TestClusterNodesReplicaEpoch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts six servers per kind")
@@ -337,6 +339,38 @@ func TestClusterNodesReplicaEpoch(t *testing.T) {
 			return true
 		}, kind+": the replicate seen everywhere")
 		record("replicate")
+		// Node 2 dies: its replica, node 5, takes over. While node 2 is down
+		// every node lists it FAIL, with its epoch and without its slots;
+		// restarted, it learns it was replaced and follows node 5.
+		id2 := strings.TrimSpace(cliDo(cl.Nodes[2], "CLUSTER", "MYID").Str)
+		id5 := strings.TrimSpace(cliDo(cl.Nodes[5], "CLUSTER", "MYID").Str)
+		cl.Nodes[2].Kill()
+		live := []*testutil.Server{cl.Nodes[0], cl.Nodes[1], cl.Nodes[3], cl.Nodes[4], cl.Nodes[5]}
+		testutil.WaitFor(t, 30*time.Second, func() bool {
+			for _, s := range live {
+				f := cliNodes(s)
+				if f[id5] == nil || !strings.Contains(f[id5][2], "master") || len(f[id5]) < 9 ||
+					f[id2] == nil || !strings.Contains(f[id2][2], "fail") || len(f[id2]) != 8 || !stateOK(s) {
+					return false
+				}
+			}
+			return true
+		}, kind+": node 5 in node 2's place everywhere")
+		for i, s := range cl.Nodes {
+			if s != cl.Nodes[2] {
+				v.put(kind, fmt.Sprintf("dead/n%d CLUSTER NODES", i), deadView(s, l))
+			}
+		}
+		cl.Nodes[2].Restart()
+		testutil.WaitFor(t, 30*time.Second, func() bool {
+			for _, s := range cl.Nodes {
+				if f := cliNodes(s)[id2]; f == nil || f[3] != id5 {
+					return false
+				}
+			}
+			return true
+		}, kind+": node 2 a replica of node 5 everywhere")
+		record("restarted")
 	})
 }
 
