@@ -471,7 +471,8 @@ func TestClusterNodesDeadPingSent(t *testing.T) {
 // and node 0 importing slot 12000 from node 2. Only each node's own line
 // lists its migrations ([slot->-id], [slot-<-id]), and only in its own
 // CLUSTER NODES (Redis's clusterGenNodeDescription writes them for myself);
-// CLUSTER SLOTS and SHARDS show the owners as before. Then the slot is
+// CLUSTER SLOTS and SHARDS show the owners as before, and a restart keeps
+// them (nodes.conf has the myself line as CLUSTER NODES). Then the slot is
 // handed over (SETSLOT NODE on both): the importing node takes a new epoch
 // (clusterBumpConfigEpochWithoutConsensus) and every node sees it own the slot.
 // Last, node 0's replica takes over (CLUSTER FAILOVER) while node 0 still
@@ -511,6 +512,10 @@ func TestClusterNodesMigrationMarkers(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond) // nothing to gossip: the markers are local
 		record("migrating")
+		// The markers are in nodes.conf: a restart keeps them.
+		cl.Nodes[0].Restart()
+		cl.Nodes[1].Restart()
+		record("migrating-restarted")
 		for _, n := range []int{1, 0} {
 			if got := cliDo(cl.Nodes[n], "CLUSTER", "SETSLOT", "100", "NODE", ids[1]).Str; got != "OK" {
 				t.Fatalf("%s: CLUSTER SETSLOT 100 NODE on node %d = %q", kind, n, got)
