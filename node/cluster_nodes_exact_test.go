@@ -2,10 +2,10 @@ package node_test
 
 // CLUSTER NODES, CLUSTER SLOTS and CLUSTER SHARDS field by field, the same
 // scenario run on a redis-server 7.0 cluster and on a keygrid one, and the
-// replies compared once normalised (clusterView): node ids and ports differ
-// between the two clusters, so each node is named by its index in the
-// cluster's list of servers; the config epochs, flags, link states, slots and
-// migration markers must be the same.
+// replies compared once normalised (nodesView, slotsView, shardsView): node
+// ids and ports differ between the two clusters, so each node is named by
+// its index in the cluster's list of servers; the config epochs, flags, link
+// states, slots and migration markers must be the same.
 
 import (
 	"fmt"
