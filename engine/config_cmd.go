@@ -128,7 +128,8 @@ func (c *Client) isLocal() bool {
 func (s *Server) applyConfig(old *config.Config, changed []string) error {
 	has := func(name string) bool { return containsString(changed, name) }
 	if has("hz") && s.loop != nil {
-		s.loop.SetPeriod(s.cronID, time.Second/time.Duration(max(s.cfg.Hz, 1)))
+		s.hz = max(s.cfg.Hz, 1)
+		s.loop.SetPeriod(s.cronID, time.Second/time.Duration(s.hz))
 	}
 	if has("maxclients") {
 		if got, _ := adjustOpenFilesLimit(s.cfg.MaxClients); got < s.cfg.MaxClients && old != nil {

@@ -43,7 +43,7 @@ func (s *Server) activeExpireCycle(fast bool) {
 		}
 		s.expireStats.lastFastCycle = start
 	}
-	limit := time.Second * time.Duration(slowPerc) / time.Duration(s.cfg.Hz) / 100
+	limit := time.Second * time.Duration(slowPerc) / time.Duration(s.hz) / 100
 	if fast {
 		limit = fastDur
 	}

@@ -393,7 +393,7 @@ func (s *Server) infoServer(sec *InfoSection) {
 	sec.addInt("server_time_usec", now.UnixMicro())
 	sec.addInt("uptime_in_seconds", uptime)
 	sec.addInt("uptime_in_days", uptime/86400)
-	sec.addInt("hz", int64(s.cfg.Hz))
+	sec.addInt("hz", int64(s.hz))
 	sec.addInt("configured_hz", int64(s.cfg.Hz))
 	sec.addInt("lru_clock", int64(s.lruClock()))
 	sec.add("executable", exe)

@@ -110,6 +110,9 @@ type Server struct {
 	startTime time.Time
 	cronID    int64
 	cronLoops int64
+	// hz is how often serverCron runs now: hz, or more with many clients
+	// (dynamic-hz, adaptHz); run_with_period's periods count in its ticks.
+	hz int
 
 	stats      serverStats
 	errorStats map[string]*int64 // INFO errorstats; countError
@@ -212,6 +215,7 @@ func New(opts Options) (*Server, error) {
 		log = zap.NewNop()
 	}
 	s := &Server{
+		hz:           max(cfg.Hz, 1),
 		cfg:          cfg,
 		cfgPath:      opts.ConfigPath,
 		log:          log,
@@ -390,7 +394,8 @@ func (s *Server) Start() error {
 	// clear win (16% less to 11% more CPU by test and run, within the spread), and PING p99/max
 	// during back-to-back BGSAVEs was no better; pinned to one CPU (compare.sh) it is off
 	// anyway (GOMAXPROCS 1). The proxy's gain came from its many short waits per batch.
-	s.cronID = s.loop.Every(time.Second/time.Duration(s.cfg.Hz), s.serverCron)
+	s.hz = max(s.cfg.Hz, 1)
+	s.cronID = s.loop.Every(time.Second/time.Duration(s.hz), s.serverCron)
 	return nil
 }
 
@@ -503,6 +508,7 @@ func (s *Server) serverCron() {
 	s.nowMs = now.UnixMilli()
 	s.cronLoops++
 	s.lastCronTime = now
+	s.adaptHz()
 	if s.watchdog.period.Load() != 0 {
 		s.watchdog.rearm() // watchdog.go
 	}
@@ -532,10 +538,29 @@ func (s *Server) serverCron() {
 	}
 }
 
+// adaptHz is serverCron's dynamic-hz: with more than 200 clients per tick the cron
+// runs twice as often, and again, up to 500 times a second (CONFIG_MAX_HZ), so that
+// clientsCron's share of the clients per call stays small; INFO's hz shows it.
+func (s *Server) adaptHz() {
+	hz := max(s.cfg.Hz, 1)
+	if s.cfg.DynamicHz {
+		for len(s.clients)/hz > 200 {
+			if hz *= 2; hz > 500 {
+				hz = 500
+				break
+			}
+		}
+	}
+	if hz != s.hz {
+		s.hz = hz
+		s.loop.SetPeriod(s.cronID, time.Second/time.Duration(hz))
+	}
+}
+
 // every runs f when the cron has run for ms milliseconds since the last time (Redis's
 // run_with_period).
 func (s *Server) every(ms int64) bool {
-	period := int64(1000 / s.cfg.Hz)
+	period := int64(1000 / s.hz)
 	return ms <= period || s.cronLoops%(ms/period) == 0
 }
 

@@ -46,7 +46,7 @@ func (s *Server) applyWatchdogPeriod() {
 		}
 		return
 	}
-	if minPeriod := 1000 / max(s.cfg.Hz, 1) * 2; s.cfg.WatchdogPeriod < minPeriod {
+	if minPeriod := 1000 / max(s.hz, 1) * 2; s.cfg.WatchdogPeriod < minPeriod {
 		s.cfg.WatchdogPeriod = minPeriod
 	}
 	w.period.Store(int64(s.cfg.WatchdogPeriod))
