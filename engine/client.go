@@ -754,12 +754,31 @@ func (s *Server) closeMarked(c *Client) {
 
 // clientsCron closes idle clients (timeout) and those past client-output-buffer-limit
 // (obuf_limit.go), tracks the recent buffer peaks and trims buffers of idle ones.
+// As Redis's, each call visits a share of the clients, numclients/hz of them (at
+// least 5), taking up where the last call stopped, so that every client is seen
+// about once a second and a tick's work stays bounded with many clients
+// (dynamic-hz raises hz with them: server.go's adaptHz).
 func (s *Server) clientsCron() {
+	n := len(s.clients)
+	iterations := n / s.hz
+	if iterations < clientsCronMinIterations {
+		iterations = min(n, clientsCronMinIterations)
+	}
 	timeout := int64(s.cfg.Timeout) * 1000
 	peakIdx := s.clientsPeakStart() // obuf_limit.go
-	for _, c := range s.clients {
+	// Round robin over the descriptors: one pass over byFD at most.
+	for scanned := 0; iterations > 0 && scanned < len(s.byFD); scanned++ {
+		if s.clientsCronFD >= len(s.byFD) {
+			s.clientsCronFD = 0
+		}
+		c := s.byFD[s.clientsCronFD]
+		s.clientsCronFD++
+		if c == nil {
+			continue
+		}
+		iterations--
 		if timeout > 0 && s.nowMs-c.lastSeen > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
-			s.log.Debug("closing idle client", zap.Int64("id", c.id))
+			s.log.Debug("Closing idle client")
 			s.freeClient(c)
 			continue
 		}
@@ -781,6 +800,10 @@ func (s *Server) clientsCron() {
 		s.clientMemCron(c) // client_evict.go
 	}
 }
+
+// clientsCronMinIterations is the fewest clients a clientsCron call visits
+// (CLIENTS_CRON_MIN_ITERATIONS).
+const clientsCronMinIterations = 5
 
 // nowDuration is a helper for timing commands.
 func since(t time.Time) int64 { return int64(time.Since(t) / time.Microsecond) }

@@ -113,6 +113,8 @@ type Server struct {
 	// hz is how often serverCron runs now: hz, or more with many clients
 	// (dynamic-hz, adaptHz); run_with_period's periods count in its ticks.
 	hz int
+	// clientsCronFD is where clientsCron's round robin over byFD resumes.
+	clientsCronFD int
 
 	stats      serverStats
 	errorStats map[string]*int64 // INFO errorstats; countError
