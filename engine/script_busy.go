@@ -7,12 +7,18 @@ package engine
 // allow-busy run (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE, AUTH, ...), everything
 // else gets -BUSY.
 //
-// gopher-lua has no instruction hook, but it checks its context's Done() before
-// every instruction when a context is set: scriptHook is that context. Done() counts
-// instructions and, every 1024, looks at the clock; past the threshold it polls the
-// loop for file events (no timers: the cron must not run in the middle of a script).
-// To kill the script it returns a closed channel, which makes gopher-lua raise an
-// error at the next instruction, and at every one after it, so pcall cannot hold it.
+// gopher-lua has no instruction hook, but it checks its context's Done() when a
+// context is set: scriptHook is that context. It is a lua.PeriodicContext
+// (KEYGRID.md change 16 in internal/third_party/gopher-lua): gopher-lua counts
+// its instructions down on the hook's countdown (left) and calls Done() every
+// scriptHookPeriod instructions instead of before every one, which cost a tight
+// loop more than the instructions themselves. Done() counts instructions and, every
+// 1024, looks at the clock; past the threshold it polls the loop for file events (no
+// timers: the cron must not run in the middle of a script). To kill the script it
+// returns a closed channel, which makes gopher-lua raise an error at once, and
+// leaves the countdown below 0, so that Done() is called again before every
+// instruction after it, all of them raising: pcall cannot hold it. Coroutines share
+// the hook, so a loop inside one is counted and killed too.
 //
 // While busy, the caller is protected (Redis's protectClient): its socket is taken
 // out of the epoll set so its next requests wait, and the loop's shared read buffer,
@@ -31,21 +37,37 @@ import (
 type scriptHook struct {
 	e    *luaEnv
 	n    uint32
+	left int // instructions before gopher-lua calls Done again, less one
 	done chan struct{}
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-func (h *scriptHook) reset() { h.n, h.done = 0, nil }
+func (h *scriptHook) reset() { h.n, h.left, h.done = 0, 0, nil }
 
 func (h *scriptHook) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (h *scriptHook) Value(any) any               { return nil }
 func (h *scriptHook) Err() error                  { return context.Canceled }
 
+// scriptHookPeriod is how many instructions gopher-lua runs between two calls of
+// scriptHook.Done; a power of two dividing 1024.
+const scriptHookPeriod = 64
+
+// DoneCountdown makes scriptHook a lua.PeriodicContext: gopher-lua calls Done
+// once left goes below 0, and decrements it before every instruction.
+func (h *scriptHook) DoneCountdown() *int { return &h.left }
+
 func (h *scriptHook) Done() <-chan struct{} {
-	h.n++
-	if h.n&1023 == 0 && h.done == nil {
+	if h.done != nil {
+		return h.done // killed: left stays below 0, every instruction raises
+	}
+	h.left = scriptHookPeriod - 1
+	h.n += scriptHookPeriod
+	if h.n&1023 == 0 {
 		h.e.s.scriptInterrupt(h)
+		if h.done != nil {
+			h.left = -1
+		}
 	}
 	return h.done
 }

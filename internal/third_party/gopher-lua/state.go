@@ -1631,7 +1631,13 @@ func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 	thread.G = ls.G
 	thread.Env = ls.Env
 	var f context.CancelFunc = nil
-	if ls.ctx != nil {
+	if _, ok := ls.ctx.(PeriodicContext); ok {
+		// keygrid (KEYGRID.md change 16): the thread shares the parent's
+		// periodic context, whose Done is nil until it interrupts: a child
+		// context.WithCancel of it would never be cancelled.
+		thread.mainLoop = mainLoopWithContext
+		thread.ctx = ls.ctx
+	} else if ls.ctx != nil {
 		thread.mainLoop = mainLoopWithContext
 		thread.ctx, f = context.WithCancel(ls.ctx)
 		thread.ctxCancelFn = f

@@ -48,18 +48,27 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	// keygrid (KEYGRID.md change 16): ctx is polled when its countdown runs
+	// out (PeriodicContext), or before every instruction.
+	var every int
+	left := &every
+	if pc, ok := L.ctx.(PeriodicContext); ok {
+		left = pc.DoneCountdown()
+	}
 	for {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+		if *left--; *left < 0 {
+			select {
+			case <-L.ctx.Done():
+				L.RaiseError(L.ctx.Err().Error())
 				return
+			default:
 			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
@@ -1814,9 +1823,13 @@ func init() {
 				if limit, ok2 := reg.Get(RA + 1).(LNumber); ok2 {
 					if step, ok3 := reg.Get(RA + 2).(LNumber); ok3 {
 						init += step
-						v := LNumber(init)
+						// keygrid (KEYGRID.md change 16): the internal index
+						// and the visible variable get the same value, boxed
+						// once (upstream boxed it twice). A box is never
+						// changed after it is made, so two registers may share it.
+						v := reg.alloc.LNumber2I(LNumber(init))
 						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+						// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 						{
 							rg := reg
 							regi := RA
@@ -1830,7 +1843,7 @@ func init() {
 									rg.resize(requiredSize)
 								}
 							}
-							rg.array[regi] = rg.alloc.LNumber2I(vali)
+							rg.array[regi] = vali
 							if regi >= rg.top {
 								rg.top = regi + 1
 							}
@@ -1839,7 +1852,7 @@ func init() {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
 							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+							// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 							{
 								rg := reg
 								regi := RA + 3
@@ -1853,7 +1866,7 @@ func init() {
 										rg.resize(requiredSize)
 									}
 								}
-								rg.array[regi] = rg.alloc.LNumber2I(vali)
+								rg.array[regi] = vali
 								if regi >= rg.top {
 									rg.top = regi + 1
 								}
