@@ -6,15 +6,17 @@ package engine
 // NaN with x86-64's sign, -nan; a NaN operand passes its sign through).
 // gopher-lua reads strings with Go's ParseInt(s, 0) ("010" is 8, "0b1" 1) and
 // computes % with math.Mod. Its ADD, SUB, MUL, DIV, MOD, POW and UNM
-// instructions are wrapped (gopher-lua's jumpTable, script_concat51.go): two
-// numbers go straight to gopher-lua's own code, except for the % cases where
-// the two formulas give two results, so the common path neither allocates nor
-// changes; gopher-lua's result -0 gets its sign back; with a string operand
-// the operation is done here. ^ on two numbers is always done here: gopher-lua
-// computes it with Go's math.Pow, which differs from glibc's pow in the last
-// digits (script_pow51.go) and gives a positive NaN where glibc's keeps an
-// operand's or is "-nan"; the result is stored as gopher-lua stores its own,
-// without an allocation (luaSetRANumber).
+// instructions are wrapped (gopher-lua's jumpTable, script_concat51.go). Two
+// numbers are computed here, as Lua 5.1 computes them (lua51Arith), and the
+// result stored as gopher-lua stores its own, in its allocator's block
+// (luaSetRANumber), with -0's sign kept (gopher-lua stored -0 as its shared
+// 0). ^ is glibc's pow: gopher-lua computes it with Go's math.Pow, which
+// differs from glibc's pow in the last digits (script_pow51.go) and gives a
+// positive NaN where glibc's keeps an operand's or is "-nan". (Until issue
+// #4's loop work, + - * / went on to gopher-lua's own instruction and got
+// their -0 back afterwards: two dispatches and two reads of the operands for
+// the commonest instructions of a loop.) With a string operand the operation
+// is done here too; with anything else it is gopher-lua's (metamethods).
 
 import (
 	"math"
@@ -172,15 +174,6 @@ func lua51Pow(a, b float64) float64 {
 	return (a - a) / (a - a)
 }
 
-// lua51ModExact reports whether a and b are integers small enough (and a no
-// zero, which may be -0) for a - floor(a/b)*b to be exact: the remainder
-// gopher-lua computes too (a zero result aside, which it stores as 0 anyway).
-func lua51ModExact(a, b float64) bool {
-	const lim = 1 << 52 // |floor(a/b)*b| <= |a|+|b| < 2^53
-	return a != 0 && b != 0 && a > -lim && a < lim && b > -lim && b < lim &&
-		a == float64(int64(a)) && b == float64(int64(b))
-}
-
 // gopherMod is gopher-lua's % (luaModulo): math.Mod, then the sign fixed.
 // It is the exact remainder, where luai_nummod's a - floor(a/b)*b rounds
 // (1 % (1/3) is 5.55e-17 to it, 0 to Lua 5.1) or makes a NaN of a zero
@@ -221,29 +214,12 @@ func luaArithInstr(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	x, ok1 := lhs.(lua.LNumber)
 	y, ok2 := rhs.(lua.LNumber)
 	if ok1 && ok2 {
-		a, b := float64(x), float64(y)
-		switch {
-		case op == opMod && !lua51ModExact(a, b):
-			if v := lua51Mod(a, b); math.Float64bits(v) != math.Float64bits(gopherMod(a, b)) {
-				luaSetRA(L, inst, lua.LNumber(v))
-				return 0
-			}
-		case op == opPow:
-			luaSetRANumber(L, inst, lua51Pow(a, b))
-			return 0
-		}
-		r := gopherArith[op](L, inst, bf)
-		// gopher-lua stores a result that is a small integer as a shared
-		// value, -0 as 0: the sign goes back (1 * -0, -1e-300 * 1e-300;
-		// a -0 needs an operand that is negative or zero).
-		if a <= 0 || b <= 0 {
-			if v, _ := luaRegs(L)[base+insA(inst)].(lua.LNumber); v == 0 {
-				if w := lua51Arith(op, a, b); w == 0 && math.Signbit(w) {
-					luaSetRA(L, inst, lua.LNumber(w))
-				}
-			}
-		}
-		return r
+		// Computed and stored here: gopher-lua's own instruction would read
+		// the operands again, store -0 as 0 (its shared small integers),
+		// and compute % and ^ otherwise. luaSetRANumber stores as gopher-lua
+		// stores (no allocation of its own) and keeps -0's sign.
+		luaSetRANumber(L, inst, lua51Arith(op, float64(x), float64(y)))
+		return 0
 	}
 	orig := gopherArith[op]
 	a, ok1 := lua51Num(lhs)
