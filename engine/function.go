@@ -297,8 +297,11 @@ func (s *Server) createLibrary(code string, timeout time.Duration) (*fnLibrary, 
 	}
 	L.Push(fn)
 	perr := L.PCall(0, 0, nil)
+	timedOut := false
 	if timeout > 0 {
 		L.RemoveContext()
+		timedOut = e.hook.done != nil
+		e.hook.release()
 	}
 	fs.loading = nil
 	mt.RawSetString("__index", fs.runAPI)
@@ -312,7 +315,7 @@ func (s *Server) createLibrary(code string, timeout time.Duration) (*fnLibrary, 
 		} else {
 			msg = "ERR " + luaToString(obj)
 		}
-		if timeout > 0 && e.hook.done != nil {
+		if timedOut {
 			msg = "ERR FUNCTION LOAD timeout"
 		}
 		return nil, "Error registering functions: " + msg

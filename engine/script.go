@@ -688,6 +688,7 @@ func (s *Server) runScript(c *Client, e *luaEnv, fn *lua.LFunction, name string,
 	err := L.PCall(nargs, 1, e.runHandler)
 	if hooked {
 		L.RemoveContext()
+		e.hook.release()
 	}
 	// setfenv(0, t) replaces the thread's globals: undo it for the next script.
 	L.Env = e.gproxy

@@ -39,11 +39,23 @@ type scriptHook struct {
 	n    uint32
 	left int // instructions before gopher-lua calls Done again, less one
 	done chan struct{}
+	// idle is set between the runs that use the hook: a coroutine created
+	// while it was set keeps it (gopher-lua's NewThread), and may be resumed
+	// by a later run that does not use it (busy-reply-threshold 0, the
+	// debugger, a function library's upvalue): it is then never interrupted.
+	idle bool
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-func (h *scriptHook) reset() { h.n, h.left, h.done = 0, 0, nil }
+func (h *scriptHook) reset() { h.n, h.left, h.done, h.idle = 0, 0, nil, false }
+
+// release marks the hook idle once a run that used it removed it.
+func (h *scriptHook) release() { h.left, h.done, h.idle = scriptHookIdlePeriod, nil, true }
+
+// scriptHookIdlePeriod is how many instructions an idle hook lets run between
+// two calls of Done.
+const scriptHookIdlePeriod = 1 << 30
 
 func (h *scriptHook) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (h *scriptHook) Value(any) any               { return nil }
@@ -58,6 +70,10 @@ const scriptHookPeriod = 64
 func (h *scriptHook) DoneCountdown() *int { return &h.left }
 
 func (h *scriptHook) Done() <-chan struct{} {
+	if h.idle {
+		h.left = scriptHookIdlePeriod
+		return nil
+	}
 	if h.done != nil {
 		return h.done // killed: left stays below 0, every instruction raises
 	}
