@@ -91,19 +91,23 @@ var luaNumAlloc = func() (v struct {
 }()
 
 // luaNumberItab is the method table of an LNumber in an LValue, and
-// luaSmallNumbers the integers 0..127 boxed once (gopher-lua shares them too).
+// luaSmallNumbers the integers 0..luaSmallNumberLimit-1 boxed once
+// (gopher-lua shares the same ones, its preloads: KEYGRID.md change 16).
 var (
 	luaNumberItab = func() unsafe.Pointer {
 		var v lua.LValue = lua.LNumber(0.5)
 		return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0]
 	}()
-	luaSmallNumbers = func() (t [128]lua.LValue) {
+	luaSmallNumbers = func() (t [luaSmallNumberLimit]lua.LValue) {
 		for i := range t {
 			t[i] = lua.LNumber(i)
 		}
 		return
 	}()
 )
+
+// luaSmallNumberLimit is gopher-lua's preloadLimit (alloc.go).
+const luaSmallNumberLimit = 1024
 
 // luaSetRANumber stores the number v in R(A) as gopher-lua's registry
 // SetNumber does: the LValue points into the allocator's current block
@@ -117,7 +121,7 @@ func luaSetRANumber(L *lua.LState, inst uint32, v float64) {
 	}
 	var lv lua.LValue
 	switch {
-	case v >= 0 && v < 128 && v == math.Trunc(v) && !math.Signbit(v):
+	case v >= 0 && v < luaSmallNumberLimit && v == math.Trunc(v) && !math.Signbit(v):
 		lv = luaSmallNumbers[int(v)]
 	case al == nil:
 		lv = lua.LNumber(v)
