@@ -44,10 +44,12 @@ func TestDynamicHzVsRedis(t *testing.T) {
 				info, _ := c.Do("INFO", "clients")
 				return regexp.MustCompile(`connected_clients:210[01]\r\n`).Match(info)
 			}, side.name+": the clients did not connect")
-			time.Sleep(300 * time.Millisecond) // a few cron ticks
 			if dyn == "no" {
+				time.Sleep(500 * time.Millisecond) // a few cron ticks
 				r.fixed = hzOf(c)
 			} else {
+				// The next cron tick adapts it.
+				testutil.WaitFor(t, 5*time.Second, func() bool { return hzOf(c) != r.before }, side.name+": hz did not change")
 				r.many = hzOf(c)
 			}
 			for _, nc := range conns {
