@@ -331,6 +331,9 @@ func Main(args []string) int {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	// Like the nodes (and redis-server): a hangup or a closed stderr pipe does not
+	// stop the proxy (Go's default for both is to exit).
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	<-sig
 	p.Shutdown()
 	return 0

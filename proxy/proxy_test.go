@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -384,4 +386,39 @@ func TestProxy(t *testing.T) {
 			t.Fatalf("redis-cli: %v %q", err, out)
 		}
 	})
+}
+
+// TestProxyProcessSurvivesHangup: `keygrid proxy` as a process goes on serving
+// after SIGHUP and after its stderr reader has gone (Go's default for both
+// signals is to exit; the nodes ignore them as redis-server does).
+func TestProxyProcessSurvivesHangup(t *testing.T) {
+	cl := testutil.StartCluster(t, testutil.ClusterServer(), 3, 0)
+	port := testutil.FreePort(t)
+	cmd := exec.Command(testutil.BuildKeygrid(t), "proxy", "--cluster", cl.Nodes[0].Addr(),
+		"--listen", "127.0.0.1:"+strconv.Itoa(port))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	ping := func() bool {
+		c, err := testutil.Dial(addr)
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		r, err := c.Do("PING")
+		return err == nil && string(r) == "+PONG\r\n"
+	}
+	testutil.WaitFor(t, 20*time.Second, ping, "the proxy did not answer PING")
+	stderr.Close()
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if !ping() {
+		t.Fatal("the proxy stopped serving after SIGHUP")
+	}
 }
