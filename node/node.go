@@ -4,6 +4,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -44,7 +45,7 @@ func Main(args []string) int {
 	}
 	cfg, err := config.LoadWithDefaults(defaults, path, args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
+		reportConfigError(err)
 		return 1
 	}
 	// Redis chdir()s to "dir" while it reads its configuration, so a relative
@@ -60,7 +61,8 @@ func Main(args []string) int {
 	}
 	log, level, closeLog, err := NewLogger(cfg.LogLevel, logPath, sys)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "keygrid: can't open the log file: %v\n", err)
+		// Redis opens the log file while it reads the configuration.
+		reportConfigError(&config.LoadError{Msg: "Can't open the log file: " + strerror(err)})
 		return 1
 	}
 	defer closeLog()
@@ -328,4 +330,23 @@ func (l *logFile) close() {
 		l.f.Close()
 		l.f = nil
 	}
+}
+
+// reportConfigError prints a configuration error as redis-server does
+// (config.WriteReport); an error in the image's defaults (KEYGRID_DEFAULTS) names
+// the variable.
+func reportConfigError(err error) {
+	if !config.WriteReport(os.Stdout, os.Stderr, err, 'C') {
+		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
+	}
+}
+
+// strerror is C's text for a system error (Go's, capitalised as glibc's).
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		return strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return err.Error()
 }

@@ -5,12 +5,14 @@ package sentinel
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
@@ -155,18 +157,19 @@ func (c *Config) Master(name string) *MasterConfig {
 // as `redis-sentinel sentinel.conf --port 5000` does.
 func LoadConfig(path string, args []string) (*Config, error) {
 	cfg := DefaultConfig()
+	// As redis-sentinel: the file, a newline and the options (one per line) are
+	// read as one text, so an error's line number is Redis's for options too.
+	var b strings.Builder
 	if path != "" {
-		f, err := os.Open(path)
+		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("Fatal error, can't open config file '%s': %v", path, err)
+			return nil, &config.LoadError{File: path, Open: true,
+				Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
 		}
-		defer f.Close()
-		if err := cfg.parse(f); err != nil {
-			return nil, err
-		}
+		b.Write(data)
 	}
 	if len(args) > 0 {
-		var b strings.Builder
+		b.WriteByte('\n')
 		for i, a := range args {
 			if strings.HasPrefix(a, "--") {
 				if i > 0 {
@@ -178,9 +181,9 @@ func LoadConfig(path string, args []string) (*Config, error) {
 				b.WriteString(config.Quote(a))
 			}
 		}
-		if err := cfg.parse(strings.NewReader(b.String())); err != nil {
-			return nil, err
-		}
+	}
+	if err := cfg.parse(strings.NewReader(b.String())); err != nil {
+		return nil, err
 	}
 	if err := cfg.applyQueued(); err != nil {
 		return nil, err
@@ -258,9 +261,20 @@ func (c *Config) applyQueued() error {
 	return nil
 }
 
-// configError formats an error the way Redis's loadServerConfig reports it.
+// configError is an error of line number line, which redis-sentinel reports with
+// its "FATAL CONFIG FILE ERROR" banner (config.LoadError.Report).
 func configError(line int, text, msg string) error {
-	return fmt.Errorf(">>> 'line %d: %s'\n%s", line, text, msg)
+	return &config.LoadError{Line: line, RedisLine: line, Text: text, Msg: msg}
+}
+
+// strerror is C's text for a system error (Go's, capitalised as glibc's).
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		return strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return err.Error()
 }
 
 func atoi(s string, min, max int) (int, error) {

@@ -5,6 +5,7 @@ package sentinel
 import (
 	"fmt"
 	"github.com/keygrid/keygrid/engine"
+	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/internal/redislog"
 	"os"
@@ -29,7 +30,9 @@ func Main(args []string) int {
 	startDir, _ := os.Getwd() // a daemon starts where we did, to read the same paths
 	cfg, err := LoadConfig(path, args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid sentinel) ***\n%v\n", err)
+		if !config.WriteReport(os.Stdout, os.Stderr, err, 'X') { // as redis-sentinel
+			fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid sentinel) ***\n%v\n", err)
+		}
 		return 1
 	}
 	// Like Redis, the sentinel works in its `dir`: relative paths (logfile,

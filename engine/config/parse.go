@@ -11,9 +11,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // LoadError is a fatal configuration error. Error() gives it on one line,
@@ -24,6 +26,13 @@ type LoadError struct {
 	Line int    // 1-based line in File, or 1-based option number in the arguments; 0 if no line is at fault
 	Text string // the offending line, as Redis echoes it after ">>>"
 	Msg  string // the reason, in Redis's words
+	// RedisLine is the line as redis-server numbers it: it reads the file, a
+	// newline and the options, one per line, as one text, so the options'
+	// lines follow the file's (with no file, option k is line k+1).
+	RedisLine int
+	// Open marks a configuration file that could not be read, which Redis
+	// reports as a log line, not with the banner (Report).
+	Open bool
 }
 
 func (e *LoadError) Error() string {
@@ -38,18 +47,39 @@ func (e *LoadError) Error() string {
 
 // Report formats the error as redis-server's "FATAL CONFIG FILE ERROR"
 // banner, naming the file as well.
+// (A file that could not be read is reported otherwise: see Open.)
 func (e *LoadError) Report() string {
 	var b strings.Builder
 	b.WriteString("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n")
-	switch {
-	case e.Line != 0 && e.File == "":
-		fmt.Fprintf(&b, "Reading the command line arguments, at option %d\n>>> '%s'\n", e.Line, e.Text)
-	case e.Line != 0:
-		fmt.Fprintf(&b, "Reading the configuration file %s, at line %d\n>>> '%s'\n", e.File, e.Line, e.Text)
+	if e.Line != 0 {
+		line := e.RedisLine
+		if line == 0 {
+			line = e.Line
+		}
+		fmt.Fprintf(&b, "Reading the configuration file, at line %d\n>>> '%s'\n", line, e.Text)
 	}
 	b.WriteString(e.Msg)
 	b.WriteString("\n")
 	return b.String()
+}
+
+// WriteReport prints err as redis-server and redis-sentinel print a configuration
+// error before they exit 1: the banner (Report) on stderr, or, for a file that
+// could not be opened, a log line on stdout (no log file is set up yet) with the
+// role mark role ('C' for a server, 'X' for a sentinel). It returns false, printing
+// nothing, for an error that is not a *LoadError or comes from DefaultsEnv (which
+// Redis does not have: the caller names the variable).
+func WriteReport(stdout, stderr io.Writer, err error, role byte) bool {
+	var le *LoadError
+	if !errors.As(err, &le) || le.File == DefaultsEnv {
+		return false
+	}
+	if le.Open {
+		fmt.Fprintf(stdout, "%d:%c %s # %s\n", os.Getpid(), role, time.Now().Format("02 Jan 2006 15:04:05.000"), le.Msg)
+		return true
+	}
+	fmt.Fprint(stderr, le.Report())
+	return true
 }
 
 // maxIncludeDepth bounds nested include directives. Redis has no bound and
@@ -101,6 +131,9 @@ func LoadWithDefaults(defaults []string, path string, args []string) (*Config, e
 	}
 	for i, line := range lines {
 		if err := l.line(line, "", i+1, 0); err != nil {
+			if le, ok := err.(*LoadError); ok && le.File == "" {
+				le.RedisLine = l.mainNewlines + 1 + le.Line
+			}
 			return nil, err
 		}
 	}
@@ -114,6 +147,9 @@ func LoadWithDefaults(defaults []string, path string, args []string) (*Config, e
 type loader struct {
 	c  *Config
 	st loadState
+	// mainNewlines counts the newlines of the main file(s), after which Redis
+	// numbers the options' lines (LoadError.RedisLine).
+	mainNewlines int
 }
 
 // file reads one configuration file, or every file matching a glob
@@ -134,7 +170,10 @@ func (l *loader) file(path string, depth int) error {
 func (l *loader) file1(path string, depth int) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return &LoadError{File: path, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+		return &LoadError{File: path, Open: true, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+	}
+	if depth == 0 {
+		l.mainNewlines += strings.Count(string(data), "\n")
 	}
 	for i, line := range strings.Split(string(data), "\n") {
 		if err := l.line(line, path, i+1, depth); err != nil {

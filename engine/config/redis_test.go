@@ -713,6 +713,9 @@ func TestLoadErrorsMatchRedis(t *testing.T) {
 		if le.File != file {
 			t.Errorf("%q: LoadError.File = %q, want %q", content, le.File, file)
 		}
+		if rep := le.Report(); rep != string(out) {
+			t.Errorf("%q: report\n%q, redis-server printed\n%q", content, rep, out)
+		}
 	}
 
 	// Command-line arguments: Redis numbers them as lines after the file's;
@@ -738,6 +741,21 @@ func TestLoadErrorsMatchRedis(t *testing.T) {
 		var le *LoadError
 		if !errors.As(err, &le) || le.File != "" || le.Text != m[2] || le.Msg != m[3] {
 			t.Errorf("%q:\n redis:   >>> '%s' %s\n keygrid: %v", args, m[2], m[3], err)
+			continue
 		}
+		// The whole banner, the line numbered as Redis numbers the options.
+		if rep := le.Report(); rep != string(out) {
+			t.Errorf("%q: report\n%q, redis-server printed\n%q", args, rep, out)
+		}
+	}
+
+	// Options after a file: their lines follow the file's.
+	file := filepath.Join(dir, "three-lines.conf")
+	os.WriteFile(file, []byte("port 7000\n# a comment\n\nhz 10"), 0o644)
+	out, _ := exec.Command(bin, file, "--port", "1", "--nosuch", "x").CombinedOutput()
+	_, err := Load(file, []string{"--port", "1", "--nosuch", "x"})
+	var le *LoadError
+	if !errors.As(err, &le) || le.Report() != string(out) {
+		t.Errorf("a file, then options: keygrid %v, report %q; redis-server printed %q", err, le.Report(), out)
 	}
 }
