@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/config"
@@ -31,10 +32,18 @@ import (
 // Main runs `keygrid server [config-file] [--directive value ...]` and returns the
 // process exit code.
 func Main(args []string) int {
+	// As redis-server's initServer (here from the first line on): a hangup (a
+	// closed terminal, a log-rotation HUP) does not stop the server, and a write
+	// to a closed stdout pipe is an error, not death by SIGPIPE (Go's default for
+	// both is to exit).
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	noArgs := len(args) == 0 // redis-server's "no config file specified" warning is for argc == 1
 	path := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		path, args = args[0], args[1:]
+	if len(args) > 0 && args[0] != "-" && !strings.HasPrefix(args[0], "--") {
+		path, args = args[0], args[1:] // "-" is standard input (config.Stdin), not a file
+	}
+	config.StdinNotice = func() {
+		fmt.Printf("%d:C %s # Reading config from stdin\n", os.Getpid(), time.Now().Format("02 Jan 2006 15:04:05.000"))
 	}
 	// Defaults from the environment (the image's protected-mode no), overridden by
 	// the file and the arguments.
@@ -95,10 +104,6 @@ func Main(args []string) int {
 	var eng atomic.Pointer[engine.Server]
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
-	// As redis-server's initServer: a hangup (a closed terminal, a log-rotation
-	// HUP) does not stop the server, and a write to a closed stdout pipe is an
-	// error, not death by SIGPIPE (Go's default for both is to exit).
-	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	go func() {
 		for sig := range sigs {
 			srv := eng.Load()

@@ -23,6 +23,11 @@ import (
 
 // Main runs a sentinel until SIGTERM/SIGINT or SHUTDOWN and returns the exit code.
 func Main(args []string) int {
+	// As redis-sentinel's initServer (here from the first line on): a hangup (a
+	// closed terminal, a log-rotation HUP) does not stop the sentinel, and a write
+	// to a closed stdout pipe is an error, not death by SIGPIPE (Go's default for
+	// both is to exit).
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	path := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path, args = args[0], args[1:]
@@ -82,10 +87,6 @@ func Main(args []string) int {
 		engine.Version, engine.KeygridVersion, runtime.Version(), os.Getpid()))
 	log.Warn("Configuration loaded")
 	early.Store(false)
-	// As redis-sentinel's initServer: a hangup (a closed terminal, a log-rotation
-	// HUP) does not stop the server, and a write to a closed stdout pipe is an
-	// error, not death by SIGPIPE (Go's default for both is to exit).
-	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
 	reg := prometheus.NewRegistry()
 	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)

@@ -318,12 +318,15 @@ func TestLoadErrors(t *testing.T) {
 		{"", []string{"foo"}, `command line, option 1: '"foo"': Bad directive or wrong number of arguments`},
 		{"", []string{"--port", "--x"}, `command line, option 1: 'port "--x"': argument couldn't be parsed into an integer`},
 		{"", []string{"--cluster-enabled", "yes", "--replicaof", "h", "1"}, "replicaof directive not allowed in cluster mode"},
-		{"", []string{"-"}, "reading the configuration from standard input is not supported"},
+		// "-": standard input (here "hz x\n") after the file, before the options.
+		{"", []string{"-"}, "(stdin):1: 'hz x': argument couldn't be parsed into an integer"},
+		{"port 1\n", []string{"--port", "2", "-"}, "{file}:2: 'hz x': argument couldn't be parsed into an integer"},
 	} {
 		path := ""
 		if tc.file != "" {
 			path = writeFile(t, dir, "main.conf", tc.file)
 		}
+		Stdin = strings.NewReader("hz x\n")
 		_, err := Load(path, tc.args)
 		want := strings.ReplaceAll(tc.want, "{file}", path)
 		var le *LoadError

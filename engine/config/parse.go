@@ -110,7 +110,7 @@ func LoadWithDefaults(defaults []string, path string, args []string) (*Config, e
 	c := Default()
 	l := &loader{c: c, st: loadState{fromFile: true}}
 	if len(defaults) > 0 {
-		lines, err := argLines(defaults)
+		lines, _, err := argLines(defaults, false)
 		if err != nil {
 			return nil, err
 		}
@@ -120,15 +120,37 @@ func LoadWithDefaults(defaults []string, path string, args []string) (*Config, e
 			}
 		}
 	}
-	if path != "" {
-		if err := l.file(path, 0); err != nil {
-			return nil, err
-		}
-	}
-	lines, err := argLines(args)
+	lines, fromStdin, err := argLines(args, path == "")
 	if err != nil {
 		return nil, err
 	}
+	// The file and standard input are read as one text, as redis-server reads
+	// them (a file whose last line has no newline runs into standard input's
+	// first); the options follow it, one per line.
+	var main string
+	name := path
+	if path != "" {
+		if main, err = readConfig(path); err != nil {
+			return nil, err
+		}
+	}
+	if fromStdin {
+		if StdinNotice != nil {
+			StdinNotice()
+		}
+		data, err := io.ReadAll(Stdin)
+		if err != nil {
+			return nil, &LoadError{Msg: "reading the configuration from standard input: " + err.Error()}
+		}
+		main += string(data)
+		if name == "" {
+			name = StdinName
+		}
+	}
+	if err := l.text(main, name, 0); err != nil {
+		return nil, err
+	}
+	l.mainNewlines = strings.Count(main, "\n")
 	for i, line := range lines {
 		if err := l.line(line, "", i+1, 0); err != nil {
 			if le, ok := err.(*LoadError); ok && le.File == "" {
@@ -152,31 +174,38 @@ type loader struct {
 	mainNewlines int
 }
 
-// file reads one configuration file, or every file matching a glob
-// pattern (then no match is not an error), as Redis's loadServerConfig.
+// file reads one configuration file, or every file matching a glob pattern
+// (then no match is not an error), as Redis's loadServerConfig.
 func (l *loader) file(path string, depth int) error {
-	if strings.ContainsAny(path, "*?[") {
-		matches, _ := filepath.Glob(path) // sorted, like glob(3)
-		for _, m := range matches {
-			if err := l.file1(m, depth); err != nil {
-				return err
-			}
-		}
-		return nil
+	data, err := readConfig(path)
+	if err != nil {
+		return err
 	}
-	return l.file1(path, depth)
+	return l.text(data, path, depth)
 }
 
-func (l *loader) file1(path string, depth int) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return &LoadError{File: path, Open: true, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+// readConfig is the text of the file at path, or of every file matching a glob
+// pattern, one after the other (Redis concatenates them).
+func readConfig(path string) (string, error) {
+	paths := []string{path}
+	if strings.ContainsAny(path, "*?[") {
+		paths, _ = filepath.Glob(path) // sorted, like glob(3)
 	}
-	if depth == 0 {
-		l.mainNewlines += strings.Count(string(data), "\n")
+	var b strings.Builder
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", &LoadError{File: p, Open: true, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", p, strerror(err))}
+		}
+		b.Write(data)
 	}
-	for i, line := range strings.Split(string(data), "\n") {
-		if err := l.line(line, path, i+1, depth); err != nil {
+	return b.String(), nil
+}
+
+// text applies the lines of a configuration text read from file.
+func (l *loader) text(data, file string, depth int) error {
+	for i, line := range strings.Split(data, "\n") {
+		if err := l.line(line, file, i+1, depth); err != nil {
 			return err
 		}
 	}
@@ -263,12 +292,25 @@ var deprecated = map[string]bool{
 	"lua-replicate-commands":   true,
 }
 
+// Standard input as a configuration source: "-" as the first argument (when no
+// file is given) or the last one, as redis-server takes it.
+var (
+	// Stdin is where it is read from (a variable for tests).
+	Stdin io.Reader = os.Stdin
+	// StdinNotice, when set, is called before it is read: redis-server logs
+	// "Reading config from stdin" then.
+	StdinNotice func()
+)
+
+// StdinName is the File of an error in a line read from standard input.
+const StdinName = "(stdin)"
+
 // argLines turns redis-server command-line arguments into configuration
 // lines the way redis-server's main does: "--name" starts a line (its text
 // used as is, so "--port 6380" as one argument works), and every other
-// argument is appended quoted.
-func argLines(args []string) ([]string, error) {
-	var lines []string
+// argument is appended quoted. A "-" first (noFile: no configuration file
+// came before the arguments) or last asks for standard input to be read too.
+func argLines(args []string, noFile bool) (lines []string, fromStdin bool, err error) {
 	var cur strings.Builder
 	started := false
 	flush := func() {
@@ -281,8 +323,8 @@ func argLines(args []string) ([]string, error) {
 	handledLast := true // the last "--name" has at least one argument
 	for j, a := range args {
 		switch {
-		case a == "-" && (j == 0 || j == len(args)-1):
-			return nil, &LoadError{Msg: "reading the configuration from standard input is not supported"}
+		case a == "-" && (j == 0 && noFile || j == len(args)-1):
+			fromStdin = true
 		case handledLast && strings.HasPrefix(a, "--"):
 			flush()
 			cur.WriteString(a[2:])
@@ -311,7 +353,7 @@ func argLines(args []string) ([]string, error) {
 	if started {
 		lines = append(lines, cur.String())
 	}
-	return lines, nil
+	return lines, fromStdin, nil
 }
 
 // ErrUnbalancedQuotes is returned by SplitArgs for a line with an
