@@ -12,6 +12,7 @@ import (
 
 	"github.com/keygrid/keygrid/engine"
 	"github.com/keygrid/keygrid/engine/rdb"
+	"github.com/keygrid/keygrid/internal/cli"
 	"github.com/keygrid/keygrid/internal/daemon"
 	"github.com/keygrid/keygrid/node"
 	"github.com/keygrid/keygrid/proxy"
@@ -19,7 +20,7 @@ import (
 )
 
 const usage = `Usage: keygrid <command> [arguments]
-       keygrid redis-server|redis-sentinel|redis-check-rdb|redis-check-aof [arguments]
+       keygrid redis-server|redis-sentinel|redis-check-rdb|redis-check-aof|redis-cli [arguments]
        (or keygrid installed under one of those names: it is then that program)
 
 Commands:
@@ -100,6 +101,8 @@ func redisProgram(name string, args []string) (code int, ok bool) {
 		return rdb.CheckMain(args, os.Stdout), true
 	case "redis-check-aof":
 		return engine.CheckAOFMain(args, os.Stdin, os.Stdout), true
+	case "redis-cli":
+		return cli.Main(args), true
 	}
 	return 0, false
 }
