@@ -61,6 +61,7 @@ type errExit int
 // the index of the command's first argument.
 func parseOptions(c *config, args []string, stdout, stderr io.Writer) (int, error) {
 	i := 0
+loop:
 	for ; i < len(args); i++ {
 		a := args[i]
 		last := i == len(args)-1
@@ -130,7 +131,7 @@ func parseOptions(c *config, args []string, stdout, stderr io.Writer) (int, erro
 			fmt.Fprintf(stderr, "Unrecognized option or bad number of args for: '%s'\n", a)
 			return 0, errExit(1)
 		default:
-			return i, nil // the command
+			break loop // the command
 		}
 	}
 	if c.socket != "" && c.cluster {
