@@ -118,3 +118,28 @@ func infoField(t *testing.T, port int, field string) string {
 	}, "no INFO from port "+strconv.Itoa(port))
 	return v
 }
+
+// TestRedisCLIName: keygrid installed as redis-cli, or run as `keygrid redis-cli`,
+// is the client (internal/cli, whose tests compare it with Redis's): the version
+// line keeps redis-cli's form, and a PING gets PONG.
+func TestRedisCLIName(t *testing.T) {
+	kg := testutil.BuildKeygrid(t)
+	cli := filepath.Join(t.TempDir(), "redis-cli")
+	if err := os.Symlink(kg, cli); err != nil {
+		t.Fatal(err)
+	}
+	s := testutil.StartKeygrid(t)
+	port := strconv.Itoa(s.Port())
+	for _, argv := range [][]string{{cli}, {kg, "redis-cli"}} {
+		bin, pre := argv[0], argv[1:]
+		if out, errOut, code := run(t, bin, append(pre, "-v")...); code != 0 || !strings.HasPrefix(out, "redis-cli 7.0.15 (keygrid ") {
+			t.Errorf("%v -v: %q %q %d", argv, out, errOut, code)
+		}
+		if out, errOut, code := run(t, bin, append(pre, "-p", port, "ping")...); code != 0 || out != "PONG\n" || errOut != "" {
+			t.Errorf("%v ping: %q %q %d", argv, out, errOut, code)
+		}
+		if out, errOut, code := run(t, bin, append(pre, "-p", port, "--bigkeys")...); code != 1 || out != "" || !strings.Contains(errOut, "not supported by keygrid's redis-cli") {
+			t.Errorf("%v --bigkeys: %q %q %d", argv, out, errOut, code)
+		}
+	}
+}
