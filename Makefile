@@ -13,8 +13,13 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/keygrid
 
 # image: the FROM scratch Docker image keygrid:<version> (and :latest); nothing pulled.
+# Redis's program names are symlinks to /keygrid in /usr/local/bin (on the image's
+# PATH), so `docker exec c redis-cli ping` and healthchecks written for the redis
+# image run keygrid under those names.
+REDIS_NAMES := redis-cli redis-server redis-sentinel redis-check-rdb redis-check-aof
 image: build
-	rm -rf bin/image && mkdir -p bin/image/data && cp $(BIN) bin/image/keygrid
+	rm -rf bin/image && mkdir -p bin/image/data bin/image/usr/local/bin && cp $(BIN) bin/image/keygrid
+	for n in $(REDIS_NAMES); do ln -s /keygrid bin/image/usr/local/bin/$$n; done
 	docker build -q -f deploy/Dockerfile -t keygrid:$(VERSION) -t keygrid:latest bin/image
 
 # run: a node on embedded defaults, port 6379, like a bare `redis-server`.

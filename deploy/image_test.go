@@ -41,8 +41,13 @@ func docker(t *testing.T, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// buildImage builds the image as `make image` does: a static binary and an empty
-// data/ in a context directory, deploy/Dockerfile. It is built once per test binary
+// redisNames are the Redis program names `make image` links to /keygrid in the
+// image's /usr/local/bin (the Makefile's REDIS_NAMES).
+var redisNames = []string{"redis-cli", "redis-server", "redis-sentinel", "redis-check-rdb", "redis-check-aof"}
+
+// buildImage builds the image as `make image` does: a static binary, an empty
+// data/ and usr/local/bin/ with the redisNames symlinks in a context directory,
+// deploy/Dockerfile. It is built once per test binary
 // (every compose test runs the same image; under load one build takes minutes) and
 // removed by TestMain.
 func buildImage(t *testing.T) string {
@@ -72,6 +77,15 @@ func buildImageOnce() (string, error) {
 	defer os.RemoveAll(ctxDir)
 	if err := os.Mkdir(filepath.Join(ctxDir, "data"), 0o755); err != nil {
 		return "", err
+	}
+	bin := filepath.Join(ctxDir, "usr", "local", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return "", err
+	}
+	for _, name := range redisNames {
+		if err := os.Symlink("/keygrid", filepath.Join(bin, name)); err != nil {
+			return "", err
+		}
 	}
 	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(ctxDir, "keygrid"), "./cmd/keygrid")
 	build.Dir = root
@@ -182,4 +196,78 @@ func TestImageRedisServerCommand(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// TestImageRedisCLI: what users of the redis image run inside the container works
+// with no shell and no redis-cli of Redis's: `docker exec c redis-cli ping` (and
+// set/get, and a password from REDISCLI_AUTH), a healthcheck
+// ["CMD", "redis-cli", "ping"] as compose files and probes write it, and the
+// other Redis names resolve on the PATH. The names are symlinks, not copies.
+func TestImageRedisCLI(t *testing.T) {
+	dockerOrSkip(t)
+	tag := buildImage(t)
+	t.Parallel()
+	// `docker run --health-cmd` always goes through /bin/sh (CMD-SHELL), which the
+	// image has not; the exec form, as compose's test: ["CMD", "redis-cli", "ping"]
+	// writes it, is a HEALTHCHECK of an image built on this one (nothing pulled).
+	ctxDir := t.TempDir()
+	dockerfile := fmt.Sprintf("FROM %s\nHEALTHCHECK --interval=1s --timeout=3s --start-period=1s --retries=3 CMD [\"redis-cli\", \"ping\"]\n", tag)
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hcTag := tag + "-redis-cli-healthcheck"
+	docker(t, "build", "-q", "-t", hcTag, ctxDir)
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", hcTag).Run() })
+	id := docker(t, "run", "-d", "--rm", hcTag)
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", id).Run() })
+	status := ""
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if status = docker(t, "inspect", "-f", "{{.State.Health.Status}}", id); status == "healthy" {
+			break
+		}
+	}
+	if status != "healthy" {
+		t.Fatalf("health %q with redis-cli ping after 30 s; health log:\n%s\nlogs:\n%s", status,
+			docker(t, "inspect", "-f", "{{json .State.Health}}", id), docker(t, "logs", id))
+	}
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"redis-cli", "ping"}, "PONG"},
+		{[]string{"redis-cli", "set", "a", "b"}, "OK"},
+		{[]string{"redis-cli", "get", "a"}, "b"},
+		{[]string{"redis-cli", "-n", "0", "--no-raw", "get", "a"}, `"b"`},
+		{[]string{"redis-cli", "-v"}, "redis-cli 7.0.15 (keygrid "},
+		{[]string{"redis-server", "--version"}, "Redis server v=7.0.15"},
+		{[]string{"redis-sentinel", "--version"}, "Redis server v=7.0.15"},
+		{[]string{"redis-check-aof"}, "Usage:"},
+	} {
+		cmd := exec.Command("docker", append([]string{"exec", id}, step.args...)...)
+		out, _ := cmd.CombinedOutput()
+		if !strings.HasPrefix(strings.TrimSpace(string(out)), step.want) {
+			t.Errorf("docker exec %v: %q, want it to start with %q", step.args, out, step.want)
+		}
+	}
+	// Commands from standard input, as `docker exec -i c redis-cli < script` runs them.
+	cmd := exec.Command("docker", "exec", "-i", id, "redis-cli")
+	cmd.Stdin = strings.NewReader("incr n\nincr n\nget a\n")
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "1\n2\nb\n" {
+		t.Errorf("docker exec -i redis-cli <commands: %q %v", out, err)
+	}
+	// With a password: REDISCLI_AUTH in the exec's environment, as probes pass it.
+	docker(t, "exec", id, "redis-cli", "config", "set", "requirepass", "pw")
+	if out := docker(t, "exec", "-e", "REDISCLI_AUTH=pw", id, "redis-cli", "ping"); out != "PONG" {
+		t.Errorf("redis-cli ping with REDISCLI_AUTH: %q", out)
+	}
+	if out, err := exec.Command("docker", "exec", id, "redis-cli", "-a", "wrong", "ping").CombinedOutput(); !strings.Contains(string(out), "AUTH failed: WRONGPASS") || err != nil {
+		t.Errorf("redis-cli -a wrong ping: %q %v", out, err)
+	}
+	// Symlinks, not copies of the binary: the image is the binary's size.
+	if out, err := exec.Command("docker", "exec", id, "redis-cli", "--no-auth-warning", "-a", "pw", "config", "get", "dir").CombinedOutput(); err != nil || string(out) != "dir\n/data\n" {
+		t.Errorf("config get dir: %q %v", out, err)
+	}
+	size := docker(t, "image", "inspect", "-f", "{{.Size}}", tag)
+	kg := docker(t, "run", "--rm", "--entrypoint", "/keygrid", tag, "version")
+	t.Logf("image %s bytes; %s", size, kg)
 }
