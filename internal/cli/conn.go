@@ -91,10 +91,15 @@ func (c *conn) read() (resp.Value, error) {
 				return resp.Value{}, errProtocol
 			}
 		}
-		chunk := make([]byte, 16<<10)
-		n, err := c.r.Read(chunk)
+		// Read at least as much as is buffered, so that a large reply is parsed
+		// O(log n) times, not once per 16 KiB.
+		want := max(16<<10, len(c.buf))
+		if cap(c.buf)-len(c.buf) < want {
+			c.buf = append(make([]byte, 0, len(c.buf)+want), c.buf...)
+		}
+		n, err := c.r.Read(c.buf[len(c.buf):cap(c.buf)])
 		if n > 0 {
-			c.buf = append(c.buf, chunk[:n]...)
+			c.buf = c.buf[:len(c.buf)+n]
 			continue
 		}
 		if err != nil {
