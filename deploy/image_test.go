@@ -255,6 +255,19 @@ func TestImageRedisCLI(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "1\n2\nb\n" {
 		t.Errorf("docker exec -i redis-cli <commands: %q %v", out, err)
 	}
+	// `docker exec -it c redis-cli`: the prompt and the human format on a terminal
+	// (script(1) gives docker one).
+	if _, err := exec.LookPath("script"); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "script", "-q", "-e", "-E", "never", "-c", "docker exec -it "+id+" redis-cli", "/dev/null")
+		cmd.Stdin = strings.NewReader("set k \"a b\"\nget k\nlrange nope 0 -1\nquit\n")
+		out, err := cmd.CombinedOutput()
+		want := "127.0.0.1:6379> OK\r\n127.0.0.1:6379> \"a b\"\r\n127.0.0.1:6379> (empty array)\r\n127.0.0.1:6379> "
+		if err != nil || !strings.HasSuffix(string(out), want) {
+			t.Errorf("docker exec -it redis-cli: %q %v, want it to end with %q", out, err, want)
+		}
+	}
 	// With a password: REDISCLI_AUTH in the exec's environment, as probes pass it.
 	docker(t, "exec", id, "redis-cli", "config", "set", "requirepass", "pw")
 	if out := docker(t, "exec", "-e", "REDISCLI_AUTH=pw", id, "redis-cli", "ping"); out != "PONG" {
