@@ -333,3 +333,22 @@ func TestDiffCluster(t *testing.T) {
 		compare(t, ref, ours, reset, in)
 	}
 }
+
+// TestDiffUnixSocket: -s, in commands and on the prompt ("redis /path> ").
+func TestDiffUnixSocket(t *testing.T) {
+	ref, ours := clis(t)
+	sock := filepath.Join(t.TempDir(), "redis.sock")
+	s := testutil.StartRedis(t, "--unixsocket", sock, "--unixsocketperm", "700")
+	reset := fixture(t, s)
+	ins := []invocation{
+		{args: []string{"-s", sock, "ping"}},
+		{args: []string{"-s", sock, "-n", "2", "get", "db2"}, env: []string{"FAKETTY=1"}},
+		{args: []string{"-s", sock}, stdin: "get str\nselect 2\nget db2\n"},
+	}
+	if _, err := exec.LookPath("script"); err == nil {
+		ins = append(ins, invocation{args: []string{"-s", sock}, tty: true, stdin: "get str\nselect 2\nquit\n"})
+	}
+	for _, in := range ins {
+		compare(t, ref, ours, reset, in)
+	}
+}
