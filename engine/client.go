@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/loop"
 	"github.com/keygrid/keygrid/engine/resp"
 	"go.uber.org/zap"
@@ -525,7 +526,7 @@ func (s *Server) onAccept(lfd int, _ loop.Mask) {
 		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
-				s.log.Warn("Accepting client connection: accept: " + strerror(err))
+				s.log.Warn("Accepting client connection: accept: " + config.Strerror(err))
 			}
 			return
 		}

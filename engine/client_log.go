@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keygrid/keygrid/engine/config"
 	"github.com/keygrid/keygrid/engine/resp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -41,7 +42,7 @@ func (s *Server) logClientGone(c *Client, err error) {
 		return
 	}
 	if err != nil {
-		s.log.Debug("Reading from client: " + strerror(err))
+		s.log.Debug("Reading from client: " + config.Strerror(err))
 		return
 	}
 	s.log.Debug("Client closed connection " + string(s.appendClientInfo(nil, c)))
@@ -50,18 +51,8 @@ func (s *Server) logClientGone(c *Client, err error) {
 // logWriteError is writeToClient's line for a write that failed.
 func (s *Server) logWriteError(err error) {
 	if s.verbose() {
-		s.log.Debug("Error writing to client: " + strerror(err))
+		s.log.Debug("Error writing to client: " + config.Strerror(err))
 	}
-}
-
-// strerror is C's strerror(3) text of a system error: Go's errno texts are
-// glibc's with the first letter lowered.
-func strerror(err error) string {
-	msg := err.Error()
-	if _, ok := err.(unix.Errno); ok && msg != "" {
-		return strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return msg
 }
 
 // protoErrorWords is setProtocolError's short description of each error the

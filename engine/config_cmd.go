@@ -256,7 +256,7 @@ func (s *Server) openFilesAtStart() error {
 	want := uint64(s.cfg.MaxClients) + reservedFDs
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		s.log.Warn("Unable to obtain the current NOFILE limit (" + strerror(err) + "), assuming 1024 and setting the max clients configuration accordingly.")
+		s.log.Warn("Unable to obtain the current NOFILE limit (" + config.Strerror(err) + "), assuming 1024 and setting the max clients configuration accordingly.")
 		s.cfg.MaxClients = 1024 - reservedFDs
 		return nil
 	}
@@ -276,7 +276,7 @@ func (s *Server) openFilesAtStart() error {
 	s.log.Warn(fmt.Sprintf("You requested maxclients of %d requiring at least %d max file descriptors.", s.cfg.MaxClients, want))
 	why := "Success"
 	if err != nil {
-		why = strerror(err)
+		why = config.Strerror(err)
 	}
 	s.log.Warn(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: %s.", want, why))
 	s.cfg.MaxClients = got

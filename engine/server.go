@@ -702,7 +702,7 @@ func (s *Server) onAcceptUnix(lfd int, _ loop.Mask) {
 		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR && err != unix.ECONNABORTED {
-				s.log.Warn("Accepting client connection: accept: " + strerror(err))
+				s.log.Warn("Accepting client connection: accept: " + config.Strerror(err))
 			}
 			return
 		}

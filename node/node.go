@@ -4,7 +4,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -71,7 +70,7 @@ func Main(args []string) int {
 	log, level, closeLog, err := NewLogger(cfg.LogLevel, logPath, sys)
 	if err != nil {
 		// Redis opens the log file while it reads the configuration.
-		reportConfigError(&config.LoadError{Msg: "Can't open the log file: " + strerror(err)})
+		reportConfigError(&config.LoadError{Msg: "Can't open the log file: " + config.Strerror(err)})
 		return 1
 	}
 	defer closeLog()
@@ -344,14 +343,4 @@ func reportConfigError(err error) {
 	if !config.WriteReport(os.Stdout, os.Stderr, err, 'C') {
 		fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (keygrid %s) ***\n%v\n", engine.KeygridVersion, err)
 	}
-}
-
-// strerror is C's text for a system error (Go's, capitalised as glibc's).
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		msg := errno.Error()
-		return strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return err.Error()
 }

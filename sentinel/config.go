@@ -5,14 +5,12 @@ package sentinel
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/keygrid/keygrid/engine/config"
@@ -164,7 +162,7 @@ func LoadConfig(path string, args []string) (*Config, error) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, &config.LoadError{File: path, Open: true,
-				Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, strerror(err))}
+				Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", path, config.Strerror(err))}
 		}
 		b.Write(data)
 	}
@@ -265,16 +263,6 @@ func (c *Config) applyQueued() error {
 // its "FATAL CONFIG FILE ERROR" banner (config.LoadError.Report).
 func configError(line int, text, msg string) error {
 	return &config.LoadError{Line: line, RedisLine: line, Text: text, Msg: msg}
-}
-
-// strerror is C's text for a system error (Go's, capitalised as glibc's).
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		msg := errno.Error()
-		return strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return err.Error()
 }
 
 func atoi(s string, min, max int) (int, error) {

@@ -195,7 +195,7 @@ func readConfig(path string) (string, error) {
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return "", &LoadError{File: p, Open: true, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", p, strerror(err))}
+			return "", &LoadError{File: p, Open: true, Msg: fmt.Sprintf("Fatal error, can't open config file '%s': %s", p, Strerror(err))}
 		}
 		b.Write(data)
 	}

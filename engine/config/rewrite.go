@@ -55,7 +55,7 @@ func (c *Config) rewrite(path string, forceAll bool) error {
 		err = overwriteFile(path, content)
 	}
 	if err != nil {
-		return errors.New("ERR Rewriting config file: " + strerror(err))
+		return errors.New("ERR Rewriting config file: " + Strerror(err))
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ var dirSpec = special("dir", protected|denyLoading,
 // texts, as Redis reports them.
 func resolveDir(cur, dir string) (string, string) {
 	if dir == "" {
-		return "", strerror(syscall.ENOENT)
+		return "", Strerror(syscall.ENOENT)
 	}
 	p := dir
 	if !filepath.IsAbs(p) {
@@ -118,13 +118,13 @@ func resolveDir(cur, dir string) (string, string) {
 	}
 	fi, err := os.Stat(p)
 	if err != nil {
-		return "", strerror(err)
+		return "", Strerror(err)
 	}
 	if !fi.IsDir() {
-		return "", strerror(syscall.ENOTDIR)
+		return "", Strerror(syscall.ENOTDIR)
 	}
 	if err := syscall.Access(p, 1); err != nil { // X_OK: chdir needs search permission
-		return "", strerror(err)
+		return "", Strerror(err)
 	}
 	if r, err := filepath.EvalSymlinks(p); err == nil {
 		p = r
@@ -132,9 +132,10 @@ func resolveDir(cur, dir string) (string, string) {
 	return filepath.Clean(p), ""
 }
 
-// strerror renders an error as C's strerror does ("No such file or
+// Strerror renders an error as C's strerror does ("No such file or
 // directory"): Go's errno texts are glibc's with a lower-case first letter.
-func strerror(err error) string {
+// Redis's messages quote it, so keygrid's do too.
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		s := errno.Error()
