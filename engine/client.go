@@ -779,7 +779,7 @@ func (s *Server) clientsCron() {
 		}
 		iterations--
 		if timeout > 0 && s.nowMs-c.lastSeen > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
-			s.log.Debug("Closing idle client")
+			s.log.Debug("Closing idle client") // clientsCronHandleTimeout's verbose line
 			s.freeClient(c)
 			continue
 		}

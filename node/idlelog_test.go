@@ -1,0 +1,73 @@
+package node
+
+import (
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIdleClientTimeoutLogVsRedis: with `timeout` set, the cron closes a client
+// idle for longer and logs "Closing idle client" at loglevel verbose, in
+// redis-server's words; a Pub/Sub client is exempt and stays connected.
+func TestIdleClientTimeoutLogVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own
+	sides := initSides(t)
+	keep := regexp.MustCompile(`Accepted|Client closed connection|Closing idle client`)
+	clientLine := regexp.MustCompile(`id=\d+ addr=\S+ laddr=\S+ fd=\d+ name=\S* age=\d+ idle=\d+ flags=\S+ db=\d+ .*? user=default redir=-1 resp=2`)
+	var got [2][]string
+	for i, side := range sides {
+		cmd, dir, port := startInit(t, side, nil, "--loglevel", "verbose", "--timeout", "1")
+		waitPing(t, port).Close()
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		dial := func(req, want string) net.Conn {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			c.Write([]byte(req))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 256)
+			n, err := c.Read(buf)
+			if err != nil || !strings.HasPrefix(string(buf[:n]), want) {
+				t.Fatalf("%s: %q: read %q, %v", side.name, req, buf[:n], err)
+			}
+			return c
+		}
+		idle := dial("PING\r\n", "+PONG")
+		sub := dial("SUBSCRIBE ch\r\n", "*3\r\n")
+		// The idle client is closed within a few seconds (Redis counts whole seconds).
+		idle.SetReadDeadline(time.Now().Add(8 * time.Second))
+		if n, err := idle.Read(make([]byte, 16)); err == nil {
+			t.Fatalf("%s: the idle client read %d bytes, not its close", side.name, n)
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("%s: the idle client was not closed", side.name)
+		}
+		// The subscriber, as idle, is still served.
+		sub.Write([]byte("PING\r\n"))
+		sub.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 64)
+		if n, err := sub.Read(buf); err != nil || !strings.Contains(string(buf[:n]), "pong") {
+			t.Fatalf("%s: the subscriber: %q, %v", side.name, buf[:n], err)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		for _, l := range logLines(t, dir) {
+			if strings.HasPrefix(l, "- ") && keep.MatchString(l) {
+				l = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(l, "127.0.0.1:P")
+				got[i] = append(got[i], clientLine.ReplaceAllString(l, "CLIENT"))
+			}
+		}
+	}
+	want := []string{"- Accepted 127.0.0.1:P", "- Client closed connection CLIENT", "- Accepted 127.0.0.1:P",
+		"- Accepted 127.0.0.1:P", "- Closing idle client"}
+	if strings.Join(got[0], "\n") != strings.Join(want, "\n") {
+		t.Errorf("redis-server logged %q, the test expects %q", got[0], want)
+	}
+	if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
+		t.Errorf("verbose lines differ:\nredis-server %q\nkeygrid      %q", got[0], got[1])
+	}
+}
