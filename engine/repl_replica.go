@@ -127,6 +127,9 @@ type replicaSide struct {
 	failover replFailover
 	// applying is set while the master's commands run: they see every key.
 	applying bool
+	// heldByScript: the stream waits for a busy script to end (its commands
+	// would get -BUSY); beforeSleep resumes it once the script returned.
+	heldByScript bool
 	// expireKeys are keys given a TTL by clients of a writable replica, with a
 	// bit per database (repl_expire.go).
 	expireKeys map[string]uint64
@@ -174,6 +177,13 @@ func (s *Server) initReplica() {
 		return ""
 	}
 	s.cronHooks = append(s.cronHooks, s.failoverCron, s.replicaCron, s.replicaExpireKeys)
+	s.beforeSleepHooks = append(s.beforeSleepHooks, func() {
+		// The stream held by a busy script goes on as soon as the script ended
+		// (Redis's exitScriptTimedoutMode queues the master for reprocessing).
+		if c := rs.master; rs.heldByScript && c != nil && s.script.run == nil && s.pause.until == 0 {
+			s.replicaProcessMaster(c)
+		}
+	})
 	s.onClientFree = append(s.onClientFree, s.replicaClientFreed)
 	s.lateCommandChecks = append(s.lateCommandChecks, s.replicaDeny)
 	s.clientInfoHooks = append(s.clientInfoHooks, func(c *Client, x *clientExtra) {
@@ -1217,6 +1227,14 @@ func (s *Server) replicaProcessMaster(c *Client) {
 	if s.pause.until != 0 {
 		return // CLIENT PAUSE holds the master too; the cron resumes it
 	}
+	if run := s.script.run; run != nil && run.timedOut {
+		// A busy script serves events, but the master's stream only accumulates
+		// until it ends, as Redis's processInputBuffer holds the master client
+		// while isInsideYieldingLongCommand.
+		rs.heldByScript = true
+		return
+	}
+	rs.heldByScript = false
 	c.flags |= flagExecuting
 	s.cmdStart = s.monoNow()
 	rs.applying = true
