@@ -965,7 +965,7 @@ func (s *Server) replClientFreed(c *Client) {
 	}
 	s.replCloseTransfer(rl)
 	s.replRelease(rl)
-	if rl.state == replOnline {
+	if rl.state == replOnline && !s.exiting {
 		s.log.Warn("Connection with replica " + s.replicaName(rl) + " lost.")
 	}
 	if len(r.replicas) == 0 {

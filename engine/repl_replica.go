@@ -1317,7 +1317,7 @@ func (s *Server) replicaClientFreed(c *Client) {
 	rs.masterDB = c.db.id
 	rs.cached = true
 	rs.applied, rs.parsed = 0, 0
-	if rs.host == "" {
+	if rs.host == "" || s.exiting {
 		return
 	}
 	s.log.Warn("Connection with master lost.")

@@ -145,9 +145,13 @@ type Server struct {
 	// serverCron acts on, unless SHUTDOWN ABORT clears it first (repl_shutdown.go).
 	sigPending unix.Signal
 	// oom is the oom-score-adj state (oomscore.go).
-	oom            oomScoreState
-	expireStats    expireStats
-	shutdownOnce   sync.Once
+	oom          oomScoreState
+	expireStats  expireStats
+	shutdownOnce sync.Once
+	// exiting is set once the loop has stopped: the clients freed then are
+	// dropped silently (Redis exits with them connected, logging nothing after
+	// its "bye bye").
+	exiting        bool
 	done           chan struct{}
 	started        chan struct{}
 	metrics        Metrics
@@ -454,6 +458,7 @@ func (s *Server) finish() {
 	// client that sees its connection close must find the port refusing (the
 	// suite's "SHUTDOWN NOSAVE can kill a timedout script anyway").
 	s.closeListeners()
+	s.exiting = true
 	for _, c := range s.clients {
 		s.writeClient(c)
 	}
