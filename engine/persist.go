@@ -48,6 +48,9 @@ type persistState struct {
 	walk    *snapshot
 	// bgsave is set while running is a BGSAVE to dbfilename.
 	bgsave bool
+	// killedAtExit is set while the shutdown stops the running RDB snapshot:
+	// Redis kills its child and exits before reaping it, so the end is not logged.
+	killedAtExit bool
 	// lastCOW is the peak of bytes encoded but not yet written of the last
 	// snapshot: keygrid's counterpart of the copy-on-write size of a fork.
 	lastCOW int64
@@ -199,7 +202,9 @@ func (s *Server) bgsaveDone(err error) {
 		p.lastBgsaveErr = false
 	case errors.Is(err, errSnapshotAborted):
 		// Redis kills its child with SIGUSR1 "without triggering an error condition".
-		s.log.Warn("Background saving terminated by signal 10")
+		if !p.killedAtExit {
+			s.log.Warn("Background saving terminated by signal 10")
+		}
 	default:
 		s.log.Warn("Background saving error", zap.Error(err))
 		p.lastBgsaveErr = true
@@ -463,9 +468,12 @@ func (s *Server) infoPersistenceHook(section string, sec *InfoSection) {
 // persistShutdown is the RDB part of Redis's prepareForShutdown: stop a BGSAVE in
 // progress, then save when save points exist (unless NOSAVE) or SAVE was asked.
 func (s *Server) persistShutdown(nosave, save bool) error {
-	if s.persist.bgsave {
+	// Redis's child_type RDB: a BGSAVE or the snapshot of a full sync.
+	if sn := s.persist.running; s.persist.bgsave || sn != nil && sn.opts.Kind == snapshotReplica {
 		s.log.Warn("There is a child saving an .rdb. Killing it!")
-		s.abortSnapshot()
+		s.persist.killedAtExit = true
+		s.abortSnapshot() // its Done ran: the flag is for it only
+		s.persist.killedAtExit = false
 	}
 	if (len(s.cfg.Save) > 0 && !nosave) || save {
 		s.log.Info("Saving the final RDB snapshot before exiting.")

@@ -249,7 +249,9 @@ func (s *Server) replSyncDone(sync *replSync, err error) {
 			continue // gone meanwhile
 		}
 		if err != nil {
-			s.log.Warn("SYNC failed. BGSAVE child returned an error", zap.Error(err))
+			if !s.persist.killedAtExit { // Redis exits before it reaps the child
+				s.log.Warn("SYNC failed. BGSAVE child returned an error", zap.Error(err))
+			}
 			s.freeClientAsync(rl.c)
 			continue
 		}

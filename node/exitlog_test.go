@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +49,62 @@ func TestReplicationExitLogVsRedis(t *testing.T) {
 	for j, who := range []string{"replica", "master"} {
 		if tails[0][j] != "# Redis is now ready to exit, bye bye..." || tails[1][j] != tails[0][j] {
 			t.Errorf("%s's last line: redis-server %q, keygrid %q", who, tails[0][j], tails[1][j])
+		}
+	}
+}
+
+// TestShutdownKillsSnapshotLogVsRedis: SHUTDOWN NOSAVE during a BGSAVE, and on a
+// master during a diskless full sync, logs "There is a child saving an .rdb.
+// Killing it!" and then only the exit, as redis-server, which exits without
+// reaping its child: no "Background saving terminated by signal", no "SYNC
+// failed", and the sync's snapshot is stopped too. keygrid's own "snapshot
+// finished" notice line and the line of Redis's dying child are left out.
+func TestShutdownKillsSnapshotLogVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own
+	sides := initSides(t)
+	var got [2][2][]string
+	for i, side := range sides {
+		for j, sync := range []bool{false, true} {
+			_, dir, port := startInit(t, side, nil, "--enable-debug-command", "yes",
+				"--rdb-key-save-delay", "100000", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+			m := waitPing(t, port)
+			m.Do("DEBUG", "POPULATE", "100")
+			if sync {
+				_, _, rport := startInit(t, side, nil)
+				if _, err := waitPing(t, rport).Do("REPLICAOF", "127.0.0.1", strconv.Itoa(port)); err != nil {
+					t.Fatal(err)
+				}
+			} else if b, err := m.Do("BGSAVE"); err != nil || !strings.Contains(string(b), "Background saving started") {
+				t.Fatalf("%s: BGSAVE: %q %v", side.name, b, err)
+			}
+			testutil.WaitFor(t, 30*time.Second, func() bool {
+				b, err := m.Do("INFO", "persistence")
+				return err == nil && strings.Contains(string(b), "rdb_bgsave_in_progress:1")
+			}, side.name+": no snapshot in progress")
+			m.Do("SHUTDOWN", "NOSAVE")
+			testutil.WaitFor(t, 10*time.Second, func() bool {
+				return strings.Contains(strings.Join(logLines(t, dir), "\n"), "bye bye")
+			}, side.name+": no exit line")
+			time.Sleep(300 * time.Millisecond) // anything logged after it
+			for _, l := range linesFrom(logLines(t, dir), "User requested shutdown") {
+				// The child's own line, whenever it dies: keygrid has no child.
+				if !strings.Contains(l, "snapshot finished") && !strings.Contains(l, "Received SIGUSR1 in child") {
+					got[i][j] = append(got[i][j], l)
+				}
+			}
+		}
+	}
+	for j, what := range []string{"BGSAVE", "full sync"} {
+		want := []string{"# User requested shutdown...", "# There is a child saving an .rdb. Killing it!",
+			"# Redis is now ready to exit, bye bye..."}
+		if j == 1 { // a replica waiting for its RDB counts as in sync
+			want = slices.Insert(want, 1, "* 1 of 1 replicas are in sync when shutting down.")
+		}
+		if strings.Join(got[0][j], "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: redis-server logged %q, the test expects %q", what, got[0][j], want)
+		}
+		if strings.Join(got[1][j], "\n") != strings.Join(got[0][j], "\n") {
+			t.Errorf("%s: redis-server logged %q, keygrid %q", what, got[0][j], got[1][j])
 		}
 	}
 }
