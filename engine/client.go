@@ -765,7 +765,9 @@ func (s *Server) clientsCron() {
 	if iterations < clientsCronMinIterations {
 		iterations = min(n, clientsCronMinIterations)
 	}
-	timeout := int64(s.cfg.Timeout) * 1000
+	// Redis counts the idle time in whole seconds (unixtime against the second of
+	// the last interaction): timeout 1 closes a client after 1 to 2 seconds.
+	timeout, nowSec := int64(s.cfg.Timeout), s.nowMs/1000
 	peakIdx := s.clientsPeakStart() // obuf_limit.go
 	// Round robin over the descriptors: one pass over byFD at most.
 	for scanned := 0; iterations > 0 && scanned < len(s.byFD); scanned++ {
@@ -778,7 +780,7 @@ func (s *Server) clientsCron() {
 			continue
 		}
 		iterations--
-		if timeout > 0 && s.nowMs-c.lastSeen > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
+		if timeout > 0 && nowSec-c.lastSeen/1000 > timeout && !s.isBlockedClient(c) && c.flags&flagMonitor == 0 && !s.isPubSubClient(c) {
 			s.log.Debug("Closing idle client") // clientsCronHandleTimeout's verbose line
 			s.freeClient(c)
 			continue

@@ -71,3 +71,43 @@ func TestIdleClientTimeoutLogVsRedis(t *testing.T) {
 		t.Errorf("verbose lines differ:\nredis-server %q\nkeygrid      %q", got[0], got[1])
 	}
 }
+
+// TestIdleClientTimeoutWholeSecondsVsRedis: the idle time is counted in whole
+// seconds, as Redis compares unixtime with the second of the last interaction: with
+// timeout 1, a client last heard from just after a second began is closed when
+// the second after the next begins, near 2 s later, not 1 s later.
+func TestIdleClientTimeoutWholeSecondsVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own
+	for _, side := range initSides(t) {
+		_, _, port := startInit(t, side, nil, "--timeout", "1")
+		waitPing(t, port).Close()
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for { // just after a second begins
+			if ns := time.Now().Nanosecond(); ns > 20e6 && ns < 150e6 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		start := time.Now()
+		c.Write([]byte("PING\r\n"))
+		c.SetReadDeadline(time.Now().Add(8 * time.Second))
+		buf := make([]byte, 64)
+		if n, err := c.Read(buf); err != nil || string(buf[:n]) != "+PONG\r\n" {
+			t.Fatalf("%s: PING: %q %v", side.name, buf[:n], err)
+		}
+		if _, err := c.Read(buf); err == nil {
+			t.Fatalf("%s: a reply instead of the close", side.name)
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("%s: the idle client was not closed", side.name)
+		}
+		// The second of the PING plus 2: at least 1.85 s (a loaded machine only
+		// closes it later).
+		if d := time.Since(start); d < 1850*time.Millisecond {
+			t.Errorf("%s: the idle client was closed after %v", side.name, d)
+		}
+	}
+}
