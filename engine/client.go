@@ -437,6 +437,11 @@ func (s *Server) writeClient(c *Client) bool {
 		c.sent += n
 		c.netOut += int64(n)
 		s.stats.netOutput += int64(n)
+		// A write is an interaction too (writeToClient's lastinteraction), but
+		// for the master's link: its ACKs say nothing of the master's health.
+		if n > 0 && c != s.replica.master {
+			c.lastSeen = s.nowMs
+		}
 	}
 	if c.sent == len(c.out) {
 		c.sent = 0

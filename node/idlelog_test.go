@@ -111,3 +111,42 @@ func TestIdleClientTimeoutWholeSecondsVsRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleAfterWriteVsRedis: what the server writes to a client counts as an
+// interaction (Redis's writeToClient sets lastinteraction): a subscriber that
+// has sent nothing for 2 s but was just sent a message shows idle=0 in CLIENT LIST.
+func TestIdleAfterWriteVsRedis(t *testing.T) {
+	t.Parallel() // processes of its own
+	idleRe := regexp.MustCompile(`name=sub age=\d+ idle=(\d+)`)
+	var got [2]string
+	for i, side := range initSides(t) {
+		_, _, port := startInit(t, side, nil)
+		ctl := waitPing(t, port)
+		sub, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		sub.Write([]byte("CLIENT SETNAME sub\r\nSUBSCRIBE ch\r\n"))
+		time.Sleep(2200 * time.Millisecond)
+		ctl.Do("PUBLISH", "ch", "m")
+		sub.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 256)
+		for n := 0; !strings.Contains(string(buf[:n]), "\r\nm\r\n"); { // the message arrived
+			k, err := sub.Read(buf[n:])
+			if err != nil {
+				t.Fatalf("%s: %v after %q", side.name, err, buf[:n])
+			}
+			n += k
+		}
+		b, err := ctl.Do("CLIENT", "LIST")
+		m := idleRe.FindStringSubmatch(string(b))
+		if err != nil || m == nil {
+			t.Fatalf("%s: CLIENT LIST: %q %v", side.name, b, err)
+		}
+		got[i] = m[1]
+	}
+	if got[0] != "0" || got[1] != got[0] {
+		t.Errorf("the subscriber's idle: redis-server %s, keygrid %s", got[0], got[1])
+	}
+}
