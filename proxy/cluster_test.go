@@ -206,10 +206,22 @@ func TestProxyMasterKilled(t *testing.T) {
 	if window > 15*time.Second {
 		t.Fatalf("error window %v", window)
 	}
+	lost := 0
 	for _, e := range l.errs {
-		if !strings.Contains(e, "proxy") && !strings.Contains(e, "CLUSTERDOWN") {
+		switch {
+		case strings.Contains(e, "proxy") || strings.Contains(e, "CLUSTERDOWN"):
+		case e == "redis: nil" || strings.HasPrefix(e, "GET "):
+			// A SET the dead master acknowledged but had not yet sent to its
+			// replica is lost in the failover (replication is asynchronous, in
+			// Redis Cluster as here): the GET after it, served by the promoted
+			// replica, reads nothing or the value before. At most one per worker.
+			lost++
+		default:
 			t.Fatalf("unexpected error kind: %s", e)
 		}
+	}
+	if lost > 4 {
+		t.Fatalf("%d writes lost in the failover, more than the 4 workers had in flight: %v", lost, l.errs)
 	}
 }
 
