@@ -87,6 +87,11 @@ func Main(args []string) int {
 		engine.Version, engine.KeygridVersion, runtime.Version(), os.Getpid()))
 	log.Warn("Configuration loaded")
 	early.Store(false)
+	// SIGTERM and SIGINT are caught from before the port is bound: one that comes
+	// as soon as the sentinel answers is acted on after the ready notifications,
+	// as redis-sentinel (which answers only from its event loop, after them) does.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	reg := prometheus.NewRegistry()
 	// Start-up failures go to the log, as Redis's do (its logfile when set).
 	s, err := New(cfg, path, log, reg)
@@ -109,8 +114,6 @@ func Main(args []string) int {
 	}
 	sup.Notify("STATUS=Ready to accept connections\n")
 	sup.Notify("READY=1\n")
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case sig := <-sigs:
 		name := "SIGTERM"
