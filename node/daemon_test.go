@@ -68,11 +68,16 @@ func startInit(t *testing.T, side initSide, env []string, opts ...string) (*exec
 func logLines(t *testing.T, dir string) []string {
 	t.Helper()
 	b, _ := os.ReadFile(filepath.Join(dir, "log"))
+	return parseLogLines(string(b))
+}
+
+// parseLogLines is logLines for a log's text.
+func parseLogLines(text string) []string {
 	var out []string
 	// "pid:role dd Mon yyyy hh:mm:ss.mmm mark message": the mark and message kept;
 	// "pid:signal-handler (secs) message" (a signal's line): "signal-handler message".
 	re := regexp.MustCompile(`^\d+:(?:[XCSM] \d{2} \w{3} \d{4} [\d:.]{12} ([.\-*#] .*)|signal-handler \(\d+\) (.*))$`)
-	for _, l := range strings.Split(string(b), "\n") {
+	for _, l := range strings.Split(text, "\n") {
 		if m := re.FindStringSubmatch(l); m != nil {
 			if m[2] != "" {
 				m[1] = "signal-handler " + m[2]
