@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/rdb"
+
+	"github.com/keygrid/keygrid/engine/config"
 )
 
 // Results of checking one file (AOF_CHECK_*).
@@ -363,7 +365,7 @@ func (ck *aofChecker) readLong(ar *aofCmdReader, prefix byte) (int64, bool) {
 	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
 		i++
 	}
-	n := aofAtoll(string(line[1:i]))
+	n := config.Atoll(string(line[1:i]))
 	return n, ck.consumeNewline(line[i:])
 }
 

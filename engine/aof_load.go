@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/keygrid/keygrid/engine/rdb"
+
+	"github.com/keygrid/keygrid/engine/config"
 )
 
 // Results of loading AOF files (Redis's AOF_OK ... AOF_TRUNCATED).
@@ -123,7 +125,7 @@ func (a *aofCmdReader) next() (argv [][]byte, kind int) {
 	if len(line) == 1 {
 		return nil, aofParseShort
 	}
-	argc := aofAtoll(string(line[1:]))
+	argc := config.Atoll(string(line[1:]))
 	if argc < 1 || argc > 1<<20 {
 		return nil, aofParseFormat
 	}
@@ -137,7 +139,7 @@ func (a *aofCmdReader) next() (argv [][]byte, kind int) {
 		if line[0] != '$' {
 			return nil, aofParseFormat
 		}
-		n := aofAtoll(string(line[1:]))
+		n := config.Atoll(string(line[1:]))
 		if n < 0 || n > 1<<32 {
 			return nil, aofParseFormat
 		}

@@ -218,7 +218,7 @@ func parseManifest(r io.Reader) (*aofManifest, error) {
 					return nil, bad("File can't be a path, just a filename")
 				}
 			case "seq":
-				ai.seq = aofAtoll(argv[i+1])
+				ai.seq = config.Atoll(argv[i+1])
 			case "type":
 				if argv[i+1] != "" {
 					ai.typ = argv[i+1][0]
@@ -265,25 +265,6 @@ func aofReadLine(br *bufio.Reader, max int) ([]byte, error) {
 		}
 	}
 	return out, nil
-}
-
-// aofAtoll parses a leading decimal integer as C's atoll: spaces, a sign, digits, and
-// whatever follows is ignored; no digits is 0.
-func aofAtoll(s string) int64 {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	var n int64
-	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n
 }
 
 // loadManifestFile reads dir/name; a missing file returns (nil, nil).

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-
-	"github.com/keygrid/keygrid/internal/testutil"
 )
 
 // TestSentinelConfigErrorOutputVsRedis: a sentinel that cannot start for its
@@ -17,14 +15,7 @@ import (
 // error is reported after the whole file is read; options follow the file's
 // lines), and a configuration file it cannot read (a log line on stdout).
 func TestSentinelConfigErrorOutputVsRedis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential test against redis-sentinel skipped with -short")
-	}
-	rs, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		t.Skip("redis-sentinel not installed")
-	}
-	sides := [][]string{{rs}, {testutil.BuildKeygrid(t), "sentinel"}}
+	sides := sentinelSides(t)
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
@@ -42,7 +33,7 @@ func TestSentinelConfigErrorOutputVsRedis(t *testing.T) {
 	for _, args := range cases {
 		var got [2][3]string
 		for i, side := range sides {
-			cmd := exec.Command(side[0], append(side[1:], args...)...)
+			cmd := exec.Command(side.argv[0], append(side.argv[1:], args...)...)
 			var out, errb bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errb
 			code := "0"

@@ -21,17 +21,7 @@ import (
 // pid file SIGTERM removes, logging the lines redis-sentinel logs; under systemd
 // (`supervised systemd`, NOTIFY_SOCKET) it sends the datagrams redis-sentinel sends.
 func TestSentinelDaemonAndSystemdVsRedis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential test against redis-sentinel skipped with -short")
-	}
-	rs, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		t.Skip("redis-sentinel not installed")
-	}
-	sides := []struct {
-		name string
-		argv []string
-	}{{"redis-sentinel", []string{rs}}, {"keygrid", []string{testutil.BuildKeygrid(t), "sentinel"}}}
+	sides := sentinelSides(t)
 	type result struct{ shutdownLog, notes []string }
 	var got []result
 	for _, side := range sides {
@@ -141,4 +131,24 @@ func sentinelPing(port int) bool {
 	defer c.Close()
 	r, err := c.Do("PING")
 	return err == nil && string(r) == "+PONG\r\n"
+}
+
+// sentinelSide is one sentinel to compare: its name and the command that runs it.
+type sentinelSide struct {
+	name string
+	argv []string
+}
+
+// sentinelSides is Debian's redis-sentinel and keygrid's sentinel, for the
+// differential tests (skipped with -short, or without redis-sentinel).
+func sentinelSides(t *testing.T) []sentinelSide {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("differential test against redis-sentinel skipped with -short")
+	}
+	rs, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		t.Skip("redis-sentinel not installed")
+	}
+	return []sentinelSide{{"redis-sentinel", []string{rs}}, {"keygrid", []string{testutil.BuildKeygrid(t), "sentinel"}}}
 }

@@ -19,17 +19,7 @@ import (
 // program's name as LOG_USER, the rest as ident[pid] with the facility set, the
 // signal handler's line to the log file only. A bad facility is refused.
 func TestSentinelSyslogVsRedis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential test against redis-sentinel skipped with -short")
-	}
-	rs, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		t.Skip("redis-sentinel not installed")
-	}
-	sides := []struct {
-		name string
-		argv []string
-	}{{"redis-sentinel", []string{rs}}, {"keygrid", []string{testutil.BuildKeygrid(t), "sentinel"}}}
+	sides := sentinelSides(t)
 	read := testutil.SyslogDaemon(t)
 	frame := regexp.MustCompile(`(?s)^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} ([^\[: ]+)(\[\d+\])?: (.*)$`)
 	var got [2]map[string]string

@@ -146,6 +146,26 @@ func Strerror(err error) string {
 	return err.Error()
 }
 
+// Atoll parses a leading decimal integer as C's atoll, which Redis and its tools
+// use on files and options: blanks, a sign, digits; whatever follows is ignored,
+// and no digits is 0.
+func Atoll(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var n int64
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int64(s[i]-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n
+}
+
 // ---- bind ----
 
 // bindMax is CONFIG_BINDADDR_MAX.

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	kgconfig "github.com/keygrid/keygrid/engine/config"
 )
 
 // Output modes, as redis-cli's: the human format when standard output is a
@@ -79,7 +81,7 @@ loop:
 		case a == "-s" && !last:
 			c.socket = val()
 		case a == "-r" && !last:
-			c.repeat = atoll(val())
+			c.repeat = kgconfig.Atoll(val())
 		case a == "-i" && !last:
 			c.interval, _ = strconv.ParseFloat(strings.TrimSpace(val()), 64)
 		case a == "-n" && !last:
@@ -229,26 +231,8 @@ func percentDecode(s string, stderr io.Writer) (string, error) {
 	return b.String(), nil
 }
 
-// atoi and atoll are C's: leading blanks, a sign, digits; anything else ends the
-// number (0 if there are none).
-func atoll(s string) int64 {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	var n int64
-	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n
-}
-
-func atoi(s string) int { return int(int32(atoll(s))) }
+// atoi is C's (kgconfig.Atoll, cut to an int).
+func atoi(s string) int { return int(int32(kgconfig.Atoll(s))) }
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `redis-cli %s
